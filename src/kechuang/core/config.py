@@ -1,0 +1,35 @@
+"""Settings read from environment variables with the prefix KECHUANG_."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as KECHUANG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="KECHUANG_", env_ignore_empty=True)
+
+    database_url: str = ""
+    var_dir: Path = Path("var")
+    secret_key: str = "kechuang-dev-secret-change-me"
+    token_hours: int = 12
+    city_config: str = "yangzhou"
+    max_upload_mb: int = 50
+    demo: bool = False
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under var/."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.var_dir / 'kechuang.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings object."""
+    return Settings()

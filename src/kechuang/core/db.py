@@ -1,0 +1,140 @@
+"""Database engine, sessions, the declarative base and migrations.
+
+One transaction per request, UI action or CLI command: `session_scope()` commits at the end and rolls
+back on error; services only flush(). Tests swap the session factory to run inside a rolled-back
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from kechuang.core.config import get_settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself, so that transactions and SAVEPOINTs behave as on
+    # PostgreSQL (pysqlite's implicit transactions would otherwise skip reads and savepoints).
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and foreign keys, PostgreSQL uses psycopg 3."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+_engine: Engine | None = None
+_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    global _engine
+    if _engine is None:
+        _engine = make_engine(get_settings().resolved_database_url())
+    return _engine
+
+
+def set_session_factory(factory: sessionmaker[Session] | None, engine: Engine | None = None) -> None:
+    """Replace the session factory (tests bind it to a connection inside a transaction)."""
+    global _factory, _engine
+    _factory = factory
+    if engine is not None:
+        _engine = engine
+
+
+def session_factory() -> sessionmaker[Session]:
+    """The session factory in use."""
+    global _factory
+    if _factory is None:
+        _factory = sessionmaker(bind=get_engine(), expire_on_commit=False)
+    return _factory
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error, always close."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session (and transaction) per request."""
+    with session_scope() as session:
+        yield session
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
+
+
+def alembic_config(url: str | None = None):  # noqa: ANN201 - alembic type is optional at import
+    """An Alembic configuration pointing at migrations/ and the given (or configured) database."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # configparser treats % as interpolation; URL-encoded passwords contain it
+    cfg.set_main_option("sqlalchemy.url",
+                        (url or get_settings().resolved_database_url()).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Migrate the database up to a revision (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    """Migrate the database down to a revision (default: empty)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)

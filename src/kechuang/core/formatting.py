@@ -1,0 +1,31 @@
+"""Chinese number formatting: money in 万元 becomes 万元 or 亿元 as a reader expects."""
+
+from __future__ import annotations
+
+
+def fmt_money(wan: float | None, digits: int = 2) -> str:
+    """Format an amount in 万元: ≥1亿 as 亿元, else 万元; None as an em dash."""
+    if wan is None:
+        return "—"
+    if abs(wan) >= 10000:
+        return f"{wan / 10000:,.{digits}f}亿元"
+    return f"{wan:,.{digits}f}万元"
+
+
+def fmt_int(value: float | int | None, unit: str = "") -> str:
+    """Format a count with thousands separators and an optional unit."""
+    if value is None:
+        return "—"
+    return f"{int(value):,}{unit}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    """Format a ratio (0.125) as a percentage (12.5%)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"
+
+
+def to_yi(wan: float | None) -> float | None:
+    """万元 to 亿元 (for chart axes)."""
+    return None if wan is None else wan / 10000

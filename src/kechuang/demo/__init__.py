@@ -1,0 +1,1 @@
+"""Deterministic demo data: a seeded generator of registry and statistics frames."""
