@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:52:20.180190
+Create Date: 2026-11-27
 """
 from alembic import op
 import sqlalchemy as sa
@@ -55,20 +55,6 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('gbt4754', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_industries'))
-    )
-    op.create_table('jobs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('progress', sa.Float(), nullable=False),
-    sa.Column('message', sa.String(length=500), nullable=False),
-    sa.Column('result', sa.JSON(), nullable=True),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
     )
     op.create_table('regions',
     sa.Column('code', sa.String(length=6), nullable=False),
@@ -276,7 +262,6 @@ def downgrade() -> None:
     op.drop_table('carriers')
     op.drop_table('zones')
     op.drop_table('regions')
-    op.drop_table('jobs')
     op.drop_table('industries')
     op.drop_table('import_batches')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

@@ -2,7 +2,6 @@
 
 from kechuang.core.audit import AuditLog  # noqa: F401
 from kechuang.core.db import Base
-from kechuang.core.jobs import Job  # noqa: F401
 from kechuang.core.security import ApiToken, User  # noqa: F401
 from kechuang.registry.models import (Carrier, Enterprise, Industry, Park, Region,  # noqa: F401
                                       Zone, ZoneIndustry)

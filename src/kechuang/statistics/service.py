@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from kechuang.core import audit
 from kechuang.core.excel import (CellError, Column, ImportFileError, map_headers, parse_columns,
                                  read_table, rule_errors, write_sheets)
-from kechuang.core.scope import can_see_zone_data, can_write_enterprise, enterprise_scope
+from kechuang.core.scope import (can_see_zone_data, can_write_enterprise, enterprise_scope,
+                                 zone_data_scope)
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
@@ -479,7 +480,7 @@ def export_frame(session: Session, principal: Principal, kind: str,
                 .sort(["uscc", "year"]).select(["uscc", "name", "year", *FIELD_CODES]))
     stmt = (select(Zone.name, ZoneYear.year, ZoneYear.indicator_code, ZoneYear.value)
             .join(Zone, Zone.id == ZoneYear.zone_id)
-            .where(ZoneYear.is_current.is_(True), zone_scope_clause(principal)))
+            .where(ZoneYear.is_current.is_(True), zone_data_scope(principal)))
     if year:
         stmt = stmt.where(ZoneYear.year == year)
     long = pl.DataFrame(session.execute(stmt).all(), orient="row",
@@ -493,12 +494,6 @@ def export_frame(session: Session, principal: Principal, kind: str,
     wide = wide.with_columns([pl.lit(None, dtype=pl.Float64).alias(c) for c in codes
                               if c not in wide.columns])
     return wide.select(["zone", "year", *codes]).sort(["zone", "year"])
-
-
-def zone_scope_clause(principal: Principal):  # noqa: ANN201 - SQLAlchemy expression
-    """WHERE clause for zone statistics (re-exported from core.scope for the exports)."""
-    from kechuang.core.scope import zone_data_scope
-    return zone_data_scope(principal)
 
 
 def export_file(session: Session, principal: Principal, kind: str,
@@ -573,3 +568,23 @@ def zone_totals(session: Session, principal: Principal, years: list[int] | None 
         pl.len().alias("enterprises"), pl.col("operating_revenue").sum().alias("operating_revenue"),
         pl.col("rd_expense").sum().alias("rd_expense"), pl.col("employees").sum().alias("employees"))
     return out.join(zones, on="zone_id", how="left").sort(["year", "zone_id"])
+
+
+def zone_year_figures(session: Session, principal: Principal, zone_id: int
+                      ) -> list[dict[str, Any]]:
+    """A zone's current zone-level figures (empty when the principal may not see them)."""
+    if not can_see_zone_data(principal, zone_id):
+        return []
+    from kechuang.statistics.zone_fields import ZONE_INDICATORS_BY_CODE
+
+    stmt = (select(ZoneYear.year, ZoneYear.indicator_code, ZoneYear.value, ZoneYear.revision,
+                   ZoneYear.import_id)
+            .where(ZoneYear.zone_id == zone_id, ZoneYear.is_current.is_(True))
+            .order_by(ZoneYear.year, ZoneYear.indicator_code))
+    out = []
+    for year, code, value, revision, import_id in session.execute(stmt).all():
+        ind = ZONE_INDICATORS_BY_CODE.get(code)
+        out.append({"year": year, "indicator_code": code, "name": ind.name if ind else code,
+                    "unit": ind.unit if ind else "", "value": value, "revision": revision,
+                    "import_id": import_id})
+    return out
