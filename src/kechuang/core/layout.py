@@ -1,0 +1,136 @@
+"""The web UI frame: login state, the principal of the browser session, navigation and page shell.
+
+Domain pages call `frame(title)` and get the principal back (or None after redirecting to the
+login page). Navigation entries are registered by the domains, each with the roles that see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import app, ui
+from sqlalchemy import select
+
+from kechuang.core.db import session_scope
+from kechuang.core.security import Principal, User, principal_of
+
+APP_TITLE = "科创 · 科技创新规划管理平台"
+FONT_CSS = """
+<style>
+body, .q-table, .q-field, .q-btn { font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
+  "Source Han Sans SC", "WenQuanYi Micro Hei", Roboto, sans-serif; }
+.kc-card-value { font-size: 1.6rem; font-weight: 600; }
+.kc-muted { color: #6b7280; font-size: 0.85rem; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A navigation entry; roles=None means every logged-in role."""
+
+    path: str
+    label: str
+    icon: str
+    roles: tuple[str, ...] | None = None
+    order: int = 100
+
+
+NAV: list[NavItem] = []
+
+
+def register_nav(item: NavItem) -> None:
+    """Add a navigation entry (domains call this when their pages are registered)."""
+    if all(existing.path != item.path for existing in NAV):
+        NAV.append(item)
+        NAV.sort(key=lambda n: n.order)
+
+
+def session_principal() -> Principal | None:
+    """The principal of the logged-in browser session, or None."""
+    user_id = app.storage.user.get("user_id")
+    if user_id is None:
+        return None
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
+        return principal_of(user) if user is not None else None
+
+
+def demo_label() -> bool:
+    """True when the database holds demo data; cached per process after the first look."""
+    global _DEMO
+    if _DEMO is None:
+        from kechuang.statistics.models import ImportBatch
+        with session_scope() as session:
+            _DEMO = session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True))
+                                   .limit(1)) is not None
+    return _DEMO
+
+
+_DEMO: bool | None = None
+
+
+def reset_demo_label() -> None:
+    """Forget the cached demo flag (after imports, and between tests)."""
+    global _DEMO
+    _DEMO = None
+
+
+@contextmanager
+def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principal | None]:
+    """The page shell: header, navigation drawer and content column; yields the principal.
+
+    Yields None (after redirecting) when nobody is logged in or the role may not open the page.
+    """
+    principal = session_principal()
+    if principal is None:
+        ui.navigate.to("/login")
+        yield None
+        return
+    ui.add_head_html(FONT_CSS)
+    ui.page_title(f"{title} - 科创")
+    with ui.header().classes("items-center justify-between bg-blue-9 q-px-md"):
+        with ui.row().classes("items-center gap-2"):
+            ui.button(icon="menu", on_click=lambda: drawer.toggle()).props("flat round color=white")
+            ui.label(APP_TITLE).classes("text-h6 text-white")
+            if demo_label():
+                ui.badge("演示数据", color="orange").props("outline").classes("text-white")
+        with ui.row().classes("items-center gap-2 text-white"):
+            ui.label(f"{principal.display_name or principal.username}（{principal.role_label}）")
+            ui.button("退出", icon="logout", on_click=logout).props("flat color=white")
+    with ui.left_drawer(value=True).classes("bg-grey-1") as drawer:
+        for item in NAV:
+            if item.roles is None or principal.role in item.roles:
+                with ui.link(target=item.path).classes("no-underline text-grey-9 w-full"):
+                    with ui.row().classes("items-center gap-2 q-py-sm q-px-sm"):
+                        ui.icon(item.icon)
+                        ui.label(item.label)
+    if roles is not None and principal.role not in roles:
+        ui.label("无权访问此页面").classes("text-h6 text-negative")
+        yield None
+        return
+    with ui.column().classes("w-full q-pa-md gap-4"):
+        ui.label(title).classes("text-h5")
+        yield principal
+
+
+def logout() -> None:
+    """End the browser session."""
+    app.storage.user.clear()
+    ui.navigate.to("/login")
+
+
+def stat_card(label: str, value: str, note: str = "") -> None:
+    """A figure card for dashboards."""
+    with ui.card().classes("min-w-[200px]"):
+        ui.label(label).classes("kc-muted")
+        ui.label(value).classes("kc-card-value")
+        if note:
+            ui.label(note).classes("kc-muted")
+
+
+def download_bytes(content: bytes, filename: str) -> None:
+    """Send a file to the browser."""
+    ui.download.content(content, filename)

@@ -1,0 +1,1060 @@
+"""Deterministic demo data for the shipped Yangzhou configuration (演示数据).
+
+A pure library: NumPy draws, Polars frames, no database and no web. `generate` builds the demo
+registry and statistics (about 3,000 enterprises, 2020–2025) in the shapes the platform's importers
+take; `write_panel_parquet` emits a large enterprise-year panel for benchmarks. Every figure is
+simulated as an (enterprise × year) matrix, so both paths are vectorised and share one model.
+
+Zone revenue totals are hit by construction: each zone-year's simulated revenues are rescaled to a
+target that grows from 1,900亿元 (2020) to about 2,860亿元 (2025), split by zone in the shares
+below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
+
+DEFAULT_SEED = 20251
+DEFAULT_YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024, 2025)
+DEFAULT_ENTERPRISES = 3000
+
+# Zone revenue target (万元): 1,900亿 in 2020, compounding to ≈2,860亿 in 2025 (short of 3,000亿).
+REVENUE_BASE_YEAR = 2020
+REVENUE_BASE_TOTAL = 19_000_000.0
+REVENUE_ANNUAL_GROWTH = (28_600_000.0 / 19_000_000.0) ** (1 / 5)
+
+# Per zone: share of enterprises, revenue share in the base year, revenue share five years on.
+# Shares drift a little so that zone rankings (争先进位) have something to show.
+ZONE_PROFILES: dict[str, tuple[float, float, float]] = {
+    "yzhtz": (0.30, 0.370, 0.370),
+    "jiangdu": (0.19, 0.195, 0.225),
+    "gaoyou": (0.17, 0.180, 0.180),
+    "hangji": (0.17, 0.175, 0.145),
+    "baoying": (0.09, 0.048, 0.052),
+    "agri": (0.08, 0.032, 0.028),
+}
+
+TECH_FIELDS: tuple[str, ...] = (
+    "电子信息",
+    "生物与新医药",
+    "航空航天",
+    "新材料",
+    "高技术服务",
+    "新能源与节能",
+    "资源与环境",
+    "先进制造与自动化",
+)
+
+OTHER_INDUSTRY = "other"
+
+# GB/T 4754-2017 classes (4-digit) used to extend the yaml's division/group prefixes to a class.
+_GBT4754_BY_GROUP: dict[str, str] = {
+    "agriculture, fishery": "A0111 A0112 A0141 A0143 A0151 A0412",
+    "food (C13, C14)": "C1311 C1331 C1351 C1361 C1411 C1431 C1462 C1491",
+    "chemicals (C26)": "C2661 C2662 C2666 C2669 C2681 C2682 C2683 C2684 C2689",
+    "medicine (C27)": "C2710 C2720 C2730 C2740 C2761 C2762 C2770",
+    "plastics (C29)": "C2922 C2926 C2927 C2929",
+    "non-metallic minerals, non-ferrous (C30, C32)": "C3061 C3062 C3091 C3099 C3240 C3251 C3252",
+    "general equipment (C34)": "C3411 C3421 C3441 C3442 C3444 C3451 C3463 C3491 C3493",
+    "special equipment, medical (C35)": "C3511 C3521 C3531 C3562 C3581 C3582 C3584 C3586 "
+    "C3589 C3599",
+    "motor vehicles (C36)": "C3611 C3612 C3670",
+    "aerospace (C37)": "C3741 C3743 C3744 C3749",
+    "electrical, PV, batteries, lighting (C38)": "C3811 C3812 C3821 C3825 C3841 C3849 C3871 C3872 "
+    "C3874 C3879",
+    "computers, communication, electronics (C39)": "C3912 C3921 C3940 C3962 C3972 C3973 C3976 "
+    "C3981 C3982 C3983 C3985",
+    "power (D44)": "D4414 D4415 D4420",
+    "internet, software, IT services (I64, I65)": "I6431 I6450 I6511 I6513 I6520 I6531 I6532 I6550",
+}
+GBT4754_CLASSES: tuple[str, ...] = tuple(
+    c for codes in _GBT4754_BY_GROUP.values() for c in codes.split()
+)
+
+# Classes outside the strategic industries: ordinary manufacturing and technology services.
+OTHER_CLASSES: tuple[str, ...] = tuple(
+    "C1713 C2231 C2438 C3130 C3311 C3360 C3399 C4220 "
+    "M7320 M7491 M7511 M7513 M7514 M7530 N7721 N7723".split()
+)
+
+# Per strategic industry: median R&D / revenue, mean yearly log-growth, revenue per employee (万元),
+# candidate technology fields. Values are plausible orders of magnitude, not statistics.
+INDUSTRY_PROFILES: dict[str, tuple[float, float, float, tuple[str, ...]]] = {
+    "high_end_equipment": (0.040, 0.060, 95.0, ("先进制造与自动化", "新材料")),
+    "biomedicine": (0.065, 0.100, 80.0, ("生物与新医药",)),
+    "mems": (0.060, 0.120, 70.0, ("电子信息", "先进制造与自动化")),
+    "daily_chemicals_beauty": (0.025, 0.045, 65.0, ("新材料", "生物与新医药")),
+    "aviation": (0.050, 0.090, 85.0, ("航空航天", "先进制造与自动化")),
+    "lighting": (0.030, 0.030, 60.0, ("新能源与节能", "电子信息")),
+    "electronic_info": (0.050, 0.090, 60.0, ("电子信息",)),
+    "nev": (0.035, 0.130, 110.0, ("新能源与节能", "先进制造与自动化")),
+    "ai": (0.090, 0.160, 40.0, ("电子信息", "高技术服务")),
+    "digital_economy": (0.070, 0.130, 40.0, ("电子信息", "高技术服务")),
+    "new_energy": (0.040, 0.110, 120.0, ("新能源与节能",)),
+    "new_materials": (0.035, 0.060, 120.0, ("新材料",)),
+    "modern_agriculture": (0.020, 0.050, 55.0, ("生物与新医药", "资源与环境")),
+    OTHER_INDUSTRY: (0.022, 0.040, 70.0, tuple(TECH_FIELDS)),
+}
+_FALLBACK_PROFILE = INDUSTRY_PROFILES[OTHER_INDUSTRY]
+
+# Words that make a company name sound like its industry.
+INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "high_end_equipment": (
+        "智能装备",
+        "精密机械",
+        "数控科技",
+        "机械制造",
+        "重工",
+        "流体设备",
+        "自动化设备",
+        "机器人科技",
+    ),
+    "biomedicine": ("生物科技", "医药", "药业", "医疗器械", "生物医药科技", "制药"),
+    "mems": ("微电子", "传感科技", "半导体", "微纳科技", "芯片科技"),
+    "daily_chemicals_beauty": (
+        "日化用品",
+        "口腔护理用品",
+        "化妆品",
+        "美容科技",
+        "旅游用品",
+        "塑胶制品",
+    ),
+    "aviation": ("航空科技", "航空装备", "航空材料", "飞行器"),
+    "lighting": ("照明电器", "光电科技", "灯具", "智能照明"),
+    "electronic_info": ("电子信息", "通信技术", "电子科技", "信息技术"),
+    "nev": ("新能源汽车", "汽车零部件", "电驱科技", "汽车电子"),
+    "ai": ("智能科技", "人工智能", "机器视觉", "数据科技"),
+    "digital_economy": ("数字科技", "网络科技", "软件", "信息服务", "云计算"),
+    "new_energy": ("新能源", "光伏科技", "储能科技", "电力科技", "能源科技"),
+    "new_materials": ("新材料", "材料科技", "复合材料", "特种合金", "高分子材料"),
+    "modern_agriculture": ("农业科技", "生态农业", "种业", "食品", "水产科技", "农业发展"),
+    OTHER_INDUSTRY: ("科技", "实业", "环保科技", "技术服务", "机电", "工业设计"),
+}
+
+# Characters for 字号 (trade names).
+TRADE_NAME_CHARS = (
+    "恒瑞华泰宏鼎盛新博远达凯润信诚嘉联晟睿昊德源安康正通亚东方海金佳美银天宇星辰汇航力丰益卓越弘"
+    "蓝光晶锐维智和兴隆昌永富裕中大一"
+)
+
+CARRIER_KINDS: tuple[str, ...] = (
+    "incubator",
+    "maker_space",
+    "university_science_park",
+    "new_rd_institute",
+    "key_lab",
+    "engineering_center",
+    "star_innovation_space",
+    "agri_science_park",
+)
+# Carriers that incubate start-ups (an enterprise's incubator_code points at one of these).
+INCUBATING_KINDS = frozenset(
+    {"incubator", "maker_space", "university_science_park", "star_innovation_space"}
+)
+
+# The carriers each zone gets (kind, name pattern); {zone} is the zone name, {tn} a trade name,
+# {ind} the zone's first strategic industry name.
+ZONE_CARRIERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "yzhtz": (
+        ("incubator", "{zone}科技创业服务中心"),
+        ("incubator", "{zone}{tn}创新创业孵化器"),
+        ("maker_space", "{tn}众创空间"),
+        ("maker_space", "{zone}青年创客空间"),
+        ("new_rd_institute", "扬州{ind}产业技术研究院"),
+        ("key_lab", "扬州市{ind}重点实验室"),
+        ("engineering_center", "江苏省{ind}工程技术研究中心"),
+    ),
+    "hangji": (
+        ("incubator", "{zone}科创孵化中心"),
+        ("maker_space", "{tn}众创空间"),
+        ("engineering_center", "江苏省{ind}工程技术研究中心"),
+    ),
+    "gaoyou": (
+        ("incubator", "{zone}创业园"),
+        ("maker_space", "{tn}众创空间"),
+        ("engineering_center", "扬州市{ind}工程技术研究中心"),
+    ),
+    "jiangdu": (
+        ("incubator", "{zone}科技企业孵化器"),
+        ("maker_space", "{tn}众创空间"),
+        ("new_rd_institute", "{zone}{ind}研究院"),
+    ),
+    "baoying": (
+        ("incubator", "宝应县科技创业园"),
+        ("maker_space", "{tn}众创空间"),
+        ("agri_science_park", "宝应县现代农业科技园"),
+    ),
+    "agri": (
+        ("star_innovation_space", "高邮{tn}星创天地"),
+        ("star_innovation_space", "{zone}星创天地"),
+        ("key_lab", "扬州市{ind}重点实验室"),
+    ),
+}
+_DEFAULT_ZONE_CARRIERS: tuple[tuple[str, str], ...] = (
+    ("incubator", "{zone}科技企业孵化器"),
+    ("maker_space", "{tn}众创空间"),
+)
+_KIND_ABBR = {
+    "incubator": "inc",
+    "maker_space": "mks",
+    "university_science_park": "usp",
+    "new_rd_institute": "nri",
+    "key_lab": "lab",
+    "engineering_center": "erc",
+    "star_innovation_space": "sis",
+    "agri_science_park": "asp",
+}
+
+# GB 32100-2015 check-digit alphabet and weights; GB 11714 weights for the legacy organisation code.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = np.array(
+    [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64
+)
+_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_ALPHABET_BYTES = np.frombuffer(USCC_ALPHABET.encode("ascii"), dtype=np.uint8)
+_CHAR_VALUE = np.full(256, -1, dtype=np.int64)
+_CHAR_VALUE[_ALPHABET_BYTES] = np.arange(31)
+
+# Cells that may carry a gap: not revenue (zone totals), headcount (every ratio's base), flags.
+_NO_GAP_FIELDS = frozenset({"operating_revenue", "employees"})
+GAP_RATE = 0.015
+
+_KIND_DTYPE = {"int": pl.Int64, "decimal": pl.Float64, "bool": pl.Boolean}
+FIELD_CODES: tuple[str, ...] = tuple(f.code for f in ENTERPRISE_YEAR_FIELDS)
+PANEL_EXTRA_COLUMNS: tuple[str, ...] = (
+    "name",
+    "zone_code",
+    "industry_code",
+    "founded_on",
+    "tech_field",
+)
+PANEL_COLUMNS: tuple[str, ...] = ("uscc", "year", *FIELD_CODES, *PANEL_EXTRA_COLUMNS)
+
+# About 700000万元 ≈ 10亿美元: the valuation line for unicorn-like firms.
+UNICORN_VALUATION = 700_000.0
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """The demo registry and statistics, as Polars frames ready for the platform's importers."""
+
+    carriers: pl.DataFrame
+    enterprises: pl.DataFrame
+    enterprise_years: pl.DataFrame
+    zone_years: pl.DataFrame
+
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+
+
+@dataclass(frozen=True)
+class _Zone:
+    code: str
+    name: str
+    region: str
+    parks: tuple[tuple[str, str], ...]  # (code, name)
+    industries: tuple[tuple[str, str], ...]  # (industry code, role)
+
+
+@dataclass(frozen=True)
+class _Config:
+    regions: dict[str, str]
+    zones: tuple[_Zone, ...]
+    industries: dict[str, tuple[str, tuple[str, ...]]]  # code -> (name, GB/T 4754 prefixes)
+    carrier_codes: frozenset[str]
+    carriers: tuple[dict[str, Any], ...]
+
+
+@lru_cache(maxsize=1)
+def _load_config() -> _Config:
+    text = (
+        resources.files("kechuang.registry")
+        .joinpath("methodology/yangzhou.yaml")
+        .read_text("utf-8")
+    )
+    raw = yaml.safe_load(text)
+    zones = tuple(
+        _Zone(
+            code=z["code"],
+            name=z["name"],
+            region=str(z["region"]),
+            parks=tuple((p["code"], p["name"]) for p in z.get("parks") or ()),
+            industries=tuple(
+                (i["industry"], i.get("role", "emerging")) for i in z.get("industries") or ()
+            ),
+        )
+        for z in raw["zones"]
+    )
+    return _Config(
+        regions={str(r["code"]): r["name"] for r in raw["regions"]},
+        zones=zones,
+        industries={i["code"]: (i["name"], tuple(i["gbt4754"])) for i in raw["industries"]},
+        carrier_codes=frozenset(c["code"] for c in raw.get("carriers") or ()),
+        carriers=tuple(raw.get("carriers") or ()),
+    )
+
+
+def _classes_for(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    found = sorted({c for c in GBT4754_CLASSES for p in prefixes if c.startswith(p)})
+    if found:
+        return tuple(found)
+    # A prefix we have no catalogue entry for: pad it to a class so the code still has 4 digits.
+    return tuple(p + "1" * (5 - len(p)) if len(p) < 5 else p for p in prefixes)
+
+
+def _park_matches(park_name: str, industry_name: str) -> bool:
+    key = park_name.removesuffix("产业园").removesuffix("园")
+    return bool(key) and (key in industry_name or industry_name in park_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# USCC
+
+
+def uscc_check_chars(bodies: np.ndarray) -> np.ndarray:
+    """Vectorised GB 32100-2015 check characters for an array of 17-character USCC bodies."""
+    raw = np.ascontiguousarray(np.asarray(bodies, dtype="S17")).view(np.uint8).reshape(-1, 17)
+    values = _CHAR_VALUE[raw]
+    if (values < 0).any():
+        raise ValueError("USCC body contains a character outside the GB 32100 alphabet")
+    check = (31 - (values @ USCC_WEIGHTS) % 31) % 31
+    return _ALPHABET_BYTES[check].view("S1")
+
+
+def _org_codes(rng: np.random.Generator, founded_year: np.ndarray) -> np.ndarray:
+    """Nine-character organisation parts: legacy GB 11714 codes before 2016, 'MA…' codes after."""
+    n = founded_year.size
+    out = np.empty((n, 9), dtype=np.uint8)
+    legacy = founded_year < 2016
+    idx_legacy = np.flatnonzero(legacy)
+    idx_new = np.flatnonzero(~legacy)
+    # An affine bijection of the index keeps codes unique without a dedupe pass, yet looks random.
+    m_legacy = 10**8
+    a = int(rng.integers(10**6, 10**7)) * 10 + 3  # ends in 3: coprime with 10^8
+    b = int(rng.integers(0, m_legacy))
+    u = (a * np.arange(idx_legacy.size, dtype=np.int64) + b) % m_legacy
+    digits = (u[:, None] // 10 ** np.arange(7, -1, -1, dtype=np.int64)) % 10
+    s = (digits * _ORG_WEIGHTS).sum(axis=1) % 11
+    c9 = 11 - s
+    check = np.where(c9 == 10, ord("X"), np.where(c9 == 11, ord("0"), ord("0") + c9))
+    out[idx_legacy, :8] = (digits + ord("0")).astype(np.uint8)
+    out[idx_legacy, 8] = check.astype(np.uint8)
+
+    m_new = 31**7
+    a = int(rng.integers(10**6, 10**9)) * 31 + 7  # not a multiple of 31: coprime with 31^7
+    b = int(rng.integers(0, m_new))
+    u = (a * np.arange(idx_new.size, dtype=np.int64) + b) % m_new
+    chars = (u[:, None] // 31 ** np.arange(6, -1, -1, dtype=np.int64)) % 31
+    out[idx_new, 0] = ord("M")
+    out[idx_new, 1] = ord("A")
+    out[idx_new, 2:] = _ALPHABET_BYTES[chars]
+    return out
+
+
+def _make_usccs(
+    rng: np.random.Generator, region_codes: np.ndarray, founded_year: np.ndarray
+) -> np.ndarray:
+    """Valid, unique USCCs: '9' (工商), '1' (企业), region 行政区划码, organisation part, check."""
+    n = region_codes.size
+    body = np.empty((n, 17), dtype=np.uint8)
+    body[:, 0] = ord("9")
+    body[:, 1] = ord("1")
+    body[:, 2:8] = np.asarray(region_codes, dtype="S6").view(np.uint8).reshape(n, 6)
+    body[:, 8:17] = _org_codes(rng, founded_year)
+    check = uscc_check_chars(body.view("S17").ravel()).view(np.uint8)
+    full = np.concatenate([body, check[:, None]], axis=1)
+    return full.view("S18").ravel().astype(str)
+
+
+# ---------------------------------------------------------------------------------------------
+# the simulation
+
+
+def _revenue_targets(zones: tuple[_Zone, ...], years: tuple[int, ...], scale: float) -> np.ndarray:
+    """Zone × year revenue targets (万元), scaled for panels larger or smaller than the demo."""
+    yrs = np.asarray(years, dtype=np.float64)
+    total = REVENUE_BASE_TOTAL * REVENUE_ANNUAL_GROWTH ** (yrs - REVENUE_BASE_YEAR)
+    default = 1.0 / len(zones)
+    start = np.array([ZONE_PROFILES.get(z.code, (0, default, default))[1] for z in zones])
+    end = np.array([ZONE_PROFILES.get(z.code, (0, default, default))[2] for z in zones])
+    frac = np.clip((yrs - REVENUE_BASE_YEAR) / 5.0, 0.0, None)
+    shares = start[:, None] + (end - start)[:, None] * frac[None, :]
+    shares = shares / shares.sum(axis=0, keepdims=True)
+    return shares * total[None, :] * scale
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _r2(x: np.ndarray) -> np.ndarray:
+    return np.round(x, 2)
+
+
+def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[str, Any]:
+    """Draw the enterprise attributes and the (n × T) figure matrices; everything vectorised."""
+    if n < 1:
+        raise ValueError("n_enterprises must be at least 1")
+    years = tuple(sorted(years))
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    r_attr, r_rev, r_staff, r_money, r_ip, r_fin, r_flag, r_code = streams
+    T = len(years)
+    yrs = np.asarray(years, dtype=np.int64)
+    y0, y_last = int(yrs[0]), int(yrs[-1])
+    zones = cfg.zones
+    Z = len(zones)
+
+    # --- zone, industry, park -------------------------------------------------------------
+    default = 1.0 / Z
+    zone_p = np.array([ZONE_PROFILES.get(z.code, (default, 0, 0))[0] for z in zones])
+    zone_p = zone_p / zone_p.sum()
+    # Counts by largest remainder, so zone sizes are fixed by n rather than by chance.
+    counts = np.floor(zone_p * n).astype(np.int64)
+    rest = n - counts.sum()
+    counts[np.argsort(-(zone_p * n - counts), kind="stable")[:rest]] += 1
+    zone_idx = r_attr.permutation(np.repeat(np.arange(Z), counts))
+
+    ind_keys: list[str] = [OTHER_INDUSTRY, *cfg.industries.keys()]
+    ind_pos = {k: i for i, k in enumerate(ind_keys)}
+    ind_idx = np.zeros(n, dtype=np.int64)
+    role_weight = {"main": 2.0, "upgrading": 1.5}
+    for zi, zone in enumerate(zones):
+        members = np.flatnonzero(zone_idx == zi)
+        options = [OTHER_INDUSTRY] + [code for code, _ in zone.industries if code in cfg.industries]
+        weights = np.array(
+            [0.0]
+            + [
+                role_weight.get(role, 1.0)
+                for code, role in zone.industries
+                if code in cfg.industries
+            ]
+        )
+        if len(options) == 1:
+            weights = np.array([1.0])
+        else:
+            weights[1:] = 0.78 * weights[1:] / weights[1:].sum()
+            weights[0] = 0.22
+        pick = r_attr.choice(len(options), size=members.size, p=weights)
+        ind_idx[members] = np.array([ind_pos[o] for o in options])[pick]
+
+    class_lists = [OTHER_CLASSES] + [_classes_for(cfg.industries[k][1]) for k in ind_keys[1:]]
+    class_codes = sorted({c for classes in class_lists for c in classes})
+    class_pos = {c: i for i, c in enumerate(class_codes)}
+    class_idx = np.zeros(n, dtype=np.int64)
+    for ki, classes in enumerate(class_lists):
+        members = np.flatnonzero(ind_idx == ki)
+        if members.size:
+            lookup = np.array([class_pos[c] for c in classes])
+            class_idx[members] = lookup[r_attr.integers(0, len(classes), members.size)]
+
+    park_code = np.full(n, None, dtype=object)
+    u_park = r_attr.random(n)
+    for zi, zone in enumerate(zones):
+        if not zone.parks:
+            continue
+        all_parks = np.array([p[0] for p in zone.parks], dtype=object)
+        for ki, key in enumerate(ind_keys):
+            members = np.flatnonzero((zone_idx == zi) & (ind_idx == ki))
+            if not members.size:
+                continue
+            name = cfg.industries[key][0] if key in cfg.industries else ""
+            matches = np.array(
+                [p[0] for p in zone.parks if name and _park_matches(p[1], name)], dtype=object
+            )
+            pool = (
+                np.where(u_park[members] < 0.9, 1, 0)
+                if matches.size
+                else np.zeros(members.size, int)
+            )
+            choice_all = all_parks[r_attr.integers(0, all_parks.size, members.size)]
+            if matches.size:
+                choice_match = matches[r_attr.integers(0, matches.size, members.size)]
+                park_code[members] = np.where(pool == 1, choice_match, choice_all)
+            else:
+                park_code[members] = choice_all
+
+    profiles = [INDUSTRY_PROFILES.get(k, _FALLBACK_PROFILE) for k in ind_keys]
+    ind_rd = np.array([p[0] for p in profiles])[ind_idx]
+    ind_growth = np.array([p[1] for p in profiles])[ind_idx]
+    ind_rpe = np.array([p[2] for p in profiles])[ind_idx]
+
+    # Technology field: one of the industry's candidates; missing mostly for non-strategic firms.
+    field_pos = {f: i for i, f in enumerate(TECH_FIELDS)}
+    field_idx = np.zeros(n, dtype=np.int64)
+    u_tf = r_attr.random(n)
+    for ki, prof in enumerate(profiles):
+        members = np.flatnonzero(ind_idx == ki)
+        cands = np.array([field_pos[f] for f in prof[3]])
+        field_idx[members] = cands[r_attr.integers(0, cands.size, members.size)]
+    has_field = ~np.where(ind_idx == 0, u_tf < 0.40, u_tf < 0.08)
+    field_idx[~has_field] = len(TECH_FIELDS)  # the index of "no field" (null)
+
+    # --- founding, entry and exit ----------------------------------------------------------
+    # A quarter are young (founded within the window); the rest spread over ~30 years.
+    young = r_attr.random(n) < 0.25
+    window_days = (dt.date(y_last, 12, 31) - dt.date(y0, 1, 1)).days
+    age_days = np.where(
+        young,
+        r_attr.random(n) * window_days,
+        window_days + 1 + r_attr.beta(1.3, 2.2, n) * (30 * 365.25 - window_days),
+    ).astype(np.int64)
+    founded_on = np.datetime64(f"{y_last}-12-31") - age_days.astype("timedelta64[D]")
+    founded_year = founded_on.astype("datetime64[Y]").astype(np.int64) + 1970
+
+    age = yrs[None, :] - founded_year[:, None]  # (n, T); negative before founding
+    first_year = np.maximum(founded_year, y0)
+    # Some firms stop reporting (closed, moved away): small and young ones more often.
+    z = r_attr.standard_normal(n)  # latent innovativeness, shared by R&D, staff and IP
+    p_exit = np.where(founded_year >= y_last - 8, 0.12, 0.05)
+    exits = (r_attr.random(n) < p_exit) & (first_year < y_last)
+    span = np.maximum(y_last - first_year, 1)
+    last_year = np.where(
+        exits, first_year + np.floor(r_attr.random(n) * span).astype(np.int64), y_last
+    )
+    active = (age >= 0) & (yrs[None, :] <= last_year[:, None])
+
+    # --- revenue ---------------------------------------------------------------------------
+    # Log potential, heavy-tailed: log-normal body with a Pareto-like tail for anchor firms.
+    log_pot = np.log(3000.0) + 1.55 * r_rev.standard_normal(n) + np.log(ind_rpe / 70.0)
+    anchors = r_rev.random(n) < 0.02
+    log_pot += np.where(anchors, 1.5 + r_rev.pareto(2.5, n), 0.0)
+    # Ramp-up curve: firms reach their potential over a few years, so young firms grow fast.
+    a0 = r_rev.uniform(1.5, 6.0, n)
+    w = r_rev.uniform(0.8, 2.0, n)
+    ramp = np.log(_sigmoid((np.maximum(age, 0) + 0.5 - a0[:, None]) / w[:, None]))
+    drift = ind_growth + 0.06 * r_rev.standard_normal(n) + 0.02 * z
+    steps = 0.07 * r_rev.standard_normal((n, T))
+    steps[:, 0] = 0.0
+    log_rev = (
+        log_pot[:, None] + ramp + drift[:, None] * (yrs - y0)[None, :] + np.cumsum(steps, axis=1)
+    )
+    # Firms about to leave decline first.
+    to_exit = (yrs[None, :] > last_year[:, None] - 2) & exits[:, None]
+    log_rev -= np.where(to_exit, 0.25 * (yrs[None, :] - (last_year[:, None] - 2)), 0.0)
+    revenue = np.exp(log_rev)
+    del log_rev, ramp, steps, to_exit  # large panels: free temporaries as soon as they are used
+
+    # Rescale each zone-year to its target: the zone totals are met by construction.
+    targets = _revenue_targets(zones, years, n / DEFAULT_ENTERPRISES)
+    sums = np.zeros((Z, T))
+    np.add.at(sums, zone_idx, np.where(active, revenue, 0.0))
+    factor = np.divide(targets, sums, out=np.ones_like(sums), where=sums > 0)
+    revenue *= factor[zone_idx]
+    revenue = np.maximum(revenue, 2.0)
+    operating = _r2(revenue)
+
+    # --- revenue lines ---------------------------------------------------------------------
+    main_share = np.clip(
+        r_money.beta(12, 1.2, n)[:, None] + 0.01 * r_money.standard_normal((n, T)), 0.5, 1.0
+    )
+    main_rev = np.minimum(_r2(operating * main_share), operating)
+    other_income = np.exp(np.log(0.01) + 0.9 * r_money.standard_normal((n, T)))
+    total_rev = np.maximum(_r2(operating * (1.0 + np.minimum(other_income, 0.3))), operating)
+    sales_share = np.where(r_money.random(n)[:, None] < 0.8, 1.0, r_money.uniform(0.9, 1.0, (n, T)))
+    sales_rev = np.minimum(_r2(operating * sales_share), total_rev)
+
+    ht_logit = np.where(has_field, 0.9, -2.0) + 0.9 * z + 1.0 * r_money.standard_normal(n)
+    ht_share = _sigmoid(ht_logit[:, None] + 0.2 * r_money.standard_normal((n, T)))
+    high_tech = np.minimum(_r2(total_rev * ht_share), total_rev)
+
+    # R&D intensity by industry, innovativeness and age (young firms spend a larger share).
+    young_boost = np.where(age < 5, 0.35, 0.0) + np.where(age < 2, 0.35, 0.0)
+    log_ri = (
+        np.log(1.2 * ind_rd)[:, None]
+        + 0.45 * z[:, None]
+        + 0.45 * r_money.standard_normal(n)[:, None]
+    )
+    log_ri = log_ri + young_boost + 0.15 * r_money.standard_normal((n, T))
+    no_rd = r_money.random(n) < 0.05
+    ri = np.where(no_rd[:, None], 0.0, np.minimum(np.exp(log_ri), 0.9))
+    rd = np.minimum(_r2(operating * ri), operating)
+    dom_share = np.where(r_money.random(n) < 0.85, 1.0, r_money.uniform(0.45, 0.98, n))[:, None]
+    rd_dom = np.minimum(_r2(rd * dom_share), rd)
+    out_share = np.where(r_money.random(n) < 0.4, r_money.uniform(0.0, 0.25, n), 0.0)[:, None]
+    rd_out = np.minimum(_r2(rd * out_share), rd)
+    del main_share, other_income, sales_share, ht_share, log_ri, ri
+
+    # Profit: start-ups often lose money; mature firms earn single-digit margins.
+    margin = (
+        (0.07 + 0.02 * z)[:, None] - np.where(age < 2, 0.15, 0.0) - np.where(age < 4, 0.08, 0.0)
+    )
+    spread = np.where(age < 4, 0.2, 0.07)
+    margin = np.maximum(margin + spread * r_money.standard_normal((n, T)), -1.5)
+    net_profit = _r2(operating * margin)
+    tax_rate = r_money.uniform(0.02, 0.07, n)[:, None] * np.where(margin < 0, 0.3, 1.0)
+    taxes = _r2(operating * tax_rate)
+    total_cost = np.maximum(_r2(total_rev - net_profit - taxes), rd)
+    total_cost = np.maximum(total_cost, 0.0)
+
+    # --- financing and valuation (young fast growers) --------------------------------------
+    growthy = (drift > np.quantile(drift, 0.5)) | (z > 0.5)
+    eligible = (founded_year >= y_last - 10) & growthy & has_field
+    investor_backed = eligible & (r_fin.random(n) < 0.35)
+    round_mask = investor_backed[:, None] & active & (r_fin.random((n, T)) < 0.35)
+    round_size = np.maximum(revenue, 300.0) * np.exp(0.3 + 0.8 * r_fin.standard_normal((n, T)))
+    round_size = np.clip(round_size, 100.0, 50_000.0)
+    # Ordinary rounds stay below the unicorn line; only the chosen few cross it.
+    post_money = np.minimum(round_size * r_fin.uniform(4.0, 12.0, (n, T)), 0.6 * UNICORN_VALUATION)
+
+    # Unicorn-like firms: young, surviving, investor-backed; a couple per 3,000 enterprises.
+    n_unicorns = max(1, round(2 * n / DEFAULT_ENTERPRISES)) if n >= 200 else 0
+    cand = np.flatnonzero(eligible & (last_year == y_last) & (founded_year <= y_last - 3))
+    if n_unicorns and cand.size:
+        chosen = r_fin.choice(cand, size=min(n_unicorns, cand.size), replace=False)
+        investor_backed[chosen] = True
+        round_mask[chosen] = False
+        late = active[chosen] & (yrs[None, :] >= y_last - 2)
+        round_mask[chosen] = late & (r_fin.random((chosen.size, T)) < 0.7)
+        round_mask[chosen, -1] = True
+        round_size[chosen] = r_fin.uniform(60_000.0, 150_000.0, (chosen.size, T))
+        step = np.cumsum(round_mask[chosen], axis=1)
+        post_money[chosen] = r_fin.uniform(720_000.0, 1_000_000.0, (chosen.size, 1)) * 1.25 ** (
+            step - 1
+        )
+    equity = np.where(round_mask, _r2(round_size), 0.0)
+    # Latest valuation carries forward from the most recent round.
+    last_round = np.maximum.accumulate(np.where(round_mask, np.arange(T)[None, :], -1), axis=1)
+    valuation = np.where(
+        last_round >= 0, _r2(np.take_along_axis(post_money, np.maximum(last_round, 0), axis=1)), 0.0
+    )
+    cum_equity = np.cumsum(equity, axis=1)
+    del round_size, post_money, last_round, margin, spread, tax_rate
+
+    assets = _r2(
+        operating
+        * np.exp(np.log(1.1) + 0.5 * r_money.standard_normal(n))[:, None]
+        * np.exp(0.05 * r_money.standard_normal((n, T)))
+        + 0.8 * cum_equity
+    )
+    assets = np.maximum(assets, 1.0)
+    debt_ratio = np.clip(
+        r_money.beta(4, 5, n)[:, None] + 0.03 * r_money.standard_normal((n, T)), 0.02, 0.97
+    )
+    liabilities = np.minimum(_r2(assets * debt_ratio), assets)
+    exporter = r_money.random(n) < 0.45
+    export_share = np.where(exporter, r_money.beta(1.2, 4.0, n), 0.0)[:, None]
+    export = np.minimum(_r2(operating * export_share), operating)
+
+    # Listed firms: mostly the large and mature; listing is sticky from the IPO year.
+    mean_rev = np.where(active, revenue, np.nan)
+    with np.errstate(invalid="ignore"):
+        size_rank = np.nan_to_num(np.nanmean(mean_rev, axis=1), nan=0.0)
+    big = size_rank >= np.quantile(size_rank, 0.94)
+    listed_firm = big & (founded_year <= y_last - 5) & (r_fin.random(n) < 0.35) & ~investor_backed
+    ipo_year = np.where(r_fin.random(n) < 0.7, y0 - 1, r_fin.integers(y0, y_last + 1, n))
+    is_listed = listed_firm[:, None] & (yrs[None, :] >= ipo_year[:, None])
+    del mean_rev, revenue, cum_equity, debt_ratio
+
+    # --- people ----------------------------------------------------------------------------
+    rpe = ind_rpe * np.exp(0.45 * r_staff.standard_normal(n))
+    founders = r_staff.integers(2, 9, n)
+    employees = np.maximum(
+        np.round(
+            founders[:, None]
+            + operating / rpe[:, None] * np.exp(0.05 * r_staff.standard_normal((n, T)))
+        ),
+        1,
+    ).astype(np.int64)
+    ts_logit = np.log(0.2 / 0.8) + 0.6 * z + 0.6 * r_staff.standard_normal(n) - 0.6 * (ind_idx == 0)
+    # Large workforces are mostly production staff, so the technical share falls with size.
+    size_damp = 0.35 * np.log10(np.maximum(employees, 100) / 100.0)
+    ts_share = _sigmoid(ts_logit[:, None] - size_damp + 0.1 * r_staff.standard_normal((n, T)))
+    tech_staff = np.minimum(np.round(employees * ts_share).astype(np.int64), employees)
+    rd_staff = np.minimum(
+        np.round(tech_staff * r_staff.uniform(0.5, 0.9, n)[:, None]).astype(np.int64), tech_staff
+    )
+    rd_fte = np.minimum(_r2(rd_staff * r_staff.uniform(0.65, 0.95, (n, T))), rd_staff)
+
+    # --- IP, standards, technology transfer ------------------------------------------------
+    rd_scale = np.maximum(rd, 0.0) / 100.0
+    lam1 = 0.12 * rd_scale**0.55 * np.exp(0.3 * z)[:, None]
+    grants = np.where(active, r_ip.poisson(np.minimum(lam1, 50.0)), 0)
+    age_start = np.clip(y0 - founded_year, 0, 10)
+    base1 = r_ip.poisson(np.minimum(lam1[:, 0], 50.0) * age_start * 0.6)
+    ip1 = base1[:, None] + np.cumsum(grants, axis=1)
+    lam2 = 0.5 * rd_scale**0.5 + 0.3
+    new2 = np.where(active, r_ip.poisson(np.minimum(lam2, 200.0)), 0)
+    base2 = r_ip.poisson(np.minimum(lam2[:, 0], 200.0) * age_start * 0.5)
+    ip2 = base2[:, None] + np.cumsum(new2, axis=1)
+    standards = r_ip.poisson(np.minimum(0.03 + 0.5 * np.sqrt(operating / 50_000.0), 3.0))
+    contracting = r_ip.random(n) < _sigmoid(-0.6 + 0.8 * z)
+    contract_value = np.where(
+        contracting[:, None] & (r_ip.random((n, T)) < 0.7),
+        _r2(operating * np.exp(np.log(0.015) + 0.8 * r_ip.standard_normal((n, T)))),
+        0.0,
+    )
+    contract_value = np.minimum(contract_value, operating)
+    transfers = r_ip.poisson(np.minimum(0.2 + 0.4 * grants + 0.3 * np.maximum(z, 0)[:, None], 30.0))
+    del rd_scale, lam1, lam2, new2
+
+    # --- compliance flags (rare) -----------------------------------------------------------
+    major_accident = r_flag.random((n, T)) < 0.003
+    env_violation = r_flag.random((n, T)) < 0.002
+    dishonest = r_flag.random((n, T)) < 0.002
+    leaving_now = exits[:, None] & (yrs[None, :] == last_year[:, None])
+    abnormal = r_flag.random((n, T)) < np.where(leaving_now, 0.15, 0.005)
+
+    figures: dict[str, np.ndarray] = {
+        "employees": employees,
+        "tech_staff": tech_staff,
+        "rd_staff": rd_staff,
+        "rd_staff_fte": rd_fte,
+        "operating_revenue": operating,
+        "main_business_revenue": main_rev,
+        "sales_revenue": sales_rev,
+        "total_revenue": total_rev,
+        "high_tech_revenue": high_tech,
+        "rd_expense": rd,
+        "rd_expense_domestic": rd_dom,
+        "rd_expense_outsourced": rd_out,
+        "total_cost": total_cost,
+        "total_assets": assets,
+        "total_liabilities": liabilities,
+        "net_profit": net_profit,
+        "taxes_paid": taxes,
+        "export_value": export,
+        "ip_class1": ip1,
+        "ip_class2": ip2,
+        "invention_patents_granted": grants,
+        "standards_led": standards,
+        "tech_contract_value": contract_value,
+        "tech_transfers": transfers,
+        "equity_financing": equity,
+        "latest_valuation": valuation,
+        "is_listed": is_listed,
+        "major_accident": major_accident,
+        "environmental_violation": env_violation,
+        "dishonest_listed": dishonest,
+        "abnormal_operation": abnormal,
+    }
+    missing = set(FIELD_CODES) - figures.keys()
+    if missing:  # a field added to the contract must be simulated here too
+        raise RuntimeError(f"demo generator does not simulate: {sorted(missing)}")
+
+    region_of_zone = np.array([z_.region for z_ in zones])
+    return {
+        "years": yrs,
+        "zone_idx": zone_idx,
+        "ind_idx": ind_idx,
+        "ind_keys": ind_keys,
+        "class_codes": class_codes,
+        "class_idx": class_idx,
+        "park_code": park_code,
+        "field_idx": field_idx,
+        "founded_on": founded_on,
+        "founded_year": founded_year,
+        "last_year": last_year,
+        "region_code": region_of_zone[zone_idx],
+        "active": active,
+        "figures": figures,
+        "listed_firm": listed_firm,
+        "r_code": r_code,
+        "r_flag": r_flag,
+    }
+
+
+def _long_frame(
+    sim: dict[str, Any], uscc: np.ndarray, gap_rng: np.random.Generator
+) -> pl.DataFrame:
+    """Stack the active cells of the figure matrices into an (uscc, year, fields…) frame."""
+    active = sim["active"]
+    rows, cols = np.nonzero(active)  # row-major: sorted by enterprise, then year
+    m = rows.size
+    data: dict[str, pl.Series] = {
+        "uscc": pl.Series("uscc", uscc[rows], dtype=pl.String),
+        "year": pl.Series("year", sim["years"][cols], dtype=pl.Int64),
+    }
+    figures = sim["figures"]
+    for field in ENTERPRISE_YEAR_FIELDS:
+        values = figures.pop(field.code)[active]  # pop: free each matrix as soon as it is stacked
+        dtype = _KIND_DTYPE[field.kind]
+        if field.code in _NO_GAP_FIELDS or field.kind == "bool":
+            mask = None
+        else:
+            mask = gap_rng.random(m) < GAP_RATE
+        series = pl.Series(field.code, values, dtype=dtype)
+        if mask is not None and mask.any():
+            series = series.scatter(np.flatnonzero(mask), None)
+        data[field.code] = series
+    return pl.DataFrame(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# registry frames
+
+
+def _carriers(cfg: _Config, rng: np.random.Generator) -> pl.DataFrame:
+    rows: list[dict[str, str]] = []
+    used = set(cfg.carrier_codes)
+    for zone in cfg.zones:
+        spec = ZONE_CARRIERS.get(zone.code, _DEFAULT_ZONE_CARRIERS)
+        ind_name = cfg.industries[zone.industries[0][0]][0] if zone.industries else "先进制造"
+        per_kind: dict[str, int] = {}
+        for kind, pattern in spec:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            code = f"{zone.code}-{_KIND_ABBR[kind]}{per_kind[kind]}"
+            while code in used:  # never shadow a carrier the yaml ships
+                per_kind[kind] += 1
+                code = f"{zone.code}-{_KIND_ABBR[kind]}{per_kind[kind]}"
+            used.add(code)
+            tn = "".join(rng.choice(list(TRADE_NAME_CHARS), 2, replace=False))
+            name = pattern.format(zone=zone.name, tn=tn, ind=ind_name)
+            level = rng.choice(["国家级", "省级", "市级"], p=[0.15, 0.4, 0.45])
+            rows.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "level": str(level),
+                    "zone_code": zone.code,
+                }
+            )
+    # The zone's flagship incubator is national-level where the zone is.
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "code": pl.String,
+            "name": pl.String,
+            "kind": pl.String,
+            "level": pl.String,
+            "zone_code": pl.String,
+        },
+    )
+    return df.with_columns(
+        pl.when(pl.col("code") == "yzhtz-inc1")
+        .then(pl.lit("国家级"))
+        .otherwise(pl.col("level"))
+        .alias("level")
+    )
+
+
+def _company_names(
+    rng: np.random.Generator,
+    ind_keys: list[str],
+    ind_idx: np.ndarray,
+    region_name: np.ndarray,
+    joint_stock: np.ndarray,
+) -> list[str]:
+    """Unique plausible names: place + 字号 + industry word + 有限公司/股份有限公司."""
+    chars = list(TRADE_NAME_CHARS)
+    names: list[str] = []
+    seen: set[str] = set()
+    place_draw = rng.random(ind_idx.size)
+    for i in range(ind_idx.size):
+        words = INDUSTRY_WORDS.get(ind_keys[ind_idx[i]], INDUSTRY_WORDS[OTHER_INDUSTRY])
+        if place_draw[i] < 0.8:
+            place = "扬州"
+        elif place_draw[i] < 0.9:
+            place = "江苏"
+        else:
+            place = region_name[i]
+        suffix = "股份有限公司" if joint_stock[i] else "有限公司"
+        for attempt in range(50):
+            k = 2 if attempt < 20 else 3
+            trade = "".join(rng.choice(chars, k, replace=False))
+            name = f"{place}{trade}{words[rng.integers(len(words))]}{suffix}"
+            if name not in seen:
+                break
+        else:  # pragma: no cover - 50 collisions in a row would need a far larger demo
+            name = f"{place}{trade}{words[0]}{i}号{suffix}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _short_region(name: str) -> str:
+    return name[:-1] if len(name) > 2 and name[-1] in "区市县" else name
+
+
+def _zone_years(
+    sim: dict[str, Any],
+    ey: pl.DataFrame,
+    enterprises: pl.DataFrame,
+    carriers: pl.DataFrame,
+    cfg: _Config,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    """Zone-level indicators, tied to the enterprise figures where a tie is natural."""
+    years = [int(y) for y in sim["years"]]
+    zone_codes = [z.code for z in cfg.zones]
+    agg = (
+        ey.join(enterprises.select("uscc", "zone_code"), on="uscc")
+        .group_by("zone_code", "year")
+        .agg(pl.col("operating_revenue").sum().alias("rev"), pl.col("employees").sum().alias("emp"))
+    )
+    lookup = {(r["zone_code"], r["year"]): (r["rev"], r["emp"]) for r in agg.iter_rows(named=True)}
+    founded = enterprises.group_by("zone_code", pl.col("founded_on").dt.year().alias("year")).len()
+    new_firms = {(r["zone_code"], r["year"]): r["len"] for r in founded.iter_rows(named=True)}
+    national = carriers.filter(pl.col("level") == "国家级").group_by("zone_code").len()
+    national_n = {r["zone_code"]: r["len"] for r in national.iter_rows(named=True)}
+
+    rows: list[tuple[str, int, str, float | None]] = []
+    for zc in zone_codes:
+        size = rng.uniform(0.6, 1.4)
+        area0 = rng.uniform(6.0, 40.0) * (1.6 if zc == "yzhtz" else 1.0)
+        energy0 = rng.uniform(0.25, 0.55)
+        green = rng.uniform(15.0, 35.0)
+        rd_inst0 = rng.integers(8, 40) * (3 if zc == "yzhtz" else 1)
+        va_ratio = rng.uniform(0.20, 0.26)
+        for t, year in enumerate(years):
+            rev, emp = lookup.get((zc, year), (0.0, 0))
+            rev = float(rev or 0.0)
+            employees_total = float(round((emp or 0) * rng.uniform(1.3, 1.8)))
+            disposable = round(rev * rng.uniform(0.012, 0.018), 2)
+            values = {
+                "value_added": round(
+                    rev * va_ratio * (1.0 + 0.004 * t + rng.uniform(-0.01, 0.01)), 2
+                ),
+                "energy_per_value_added": round(energy0 * 0.97**t * rng.uniform(0.98, 1.02), 4),
+                "co2_growth": round(rng.normal(1.5, 2.0), 2),
+                "green_coverage": round(green + 0.3 * t + rng.uniform(-0.2, 0.2), 2),
+                "new_registered_enterprises": float(
+                    new_firms.get((zc, year), 0) * rng.integers(8, 15)
+                    + round(rng.integers(20, 120) * size)
+                ),
+                "national_incubation_institutions": float(
+                    national_n.get(zc, 0) + (1 if zc == "yzhtz" else 0)
+                ),
+                "rd_institutions": float(rd_inst0 + 2 * t + rng.integers(0, 3)),
+                "employees_total": employees_total,
+                "bachelor_plus_staff": float(round(employees_total * rng.uniform(0.25, 0.45))),
+                "disposable_fiscal": disposable,
+                "fiscal_st_expenditure": round(disposable * rng.uniform(0.03, 0.08), 2),
+                "built_area": round(area0 * 1.02**t, 2),
+                "foreign_returnee_staff": float(
+                    round(rng.uniform(20, 300) * size * (2.5 if zc == "yzhtz" else 1))
+                ),
+                "hospitals_schools": float(rng.integers(5, 40) + (15 if zc == "yzhtz" else 0)),
+            }
+            for ind in ZONE_YEAR_INDICATORS:
+                rows.append((zc, year, ind.code, float(values.get(ind.code, 0.0))))
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "zone_code": pl.String,
+            "year": pl.Int64,
+            "indicator_code": pl.String,
+            "value": pl.Float64,
+        },
+        orient="row",
+    )
+    # A few indicators were not reported: drop those rows, as a zone-year file would leave them out.
+    drop = rng.choice(frame.height, size=min(4, frame.height // 20), replace=False)
+    keep = np.ones(frame.height, dtype=bool)
+    keep[drop] = False
+    return frame.filter(pl.Series(keep))
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def generate(
+    seed: int = DEFAULT_SEED,
+    n_enterprises: int = DEFAULT_ENTERPRISES,
+    years: tuple[int, ...] = DEFAULT_YEARS,
+) -> DemoData:
+    """Build the deterministic demo data: carriers, enterprises, yearly figures, zone-years."""
+    cfg = _load_config()
+    sim = _simulate(seed, n_enterprises, tuple(years), cfg)
+    r_code, r_extra = sim["r_code"], sim["r_flag"]
+    n = sim["zone_idx"].size
+    zone_codes = np.array([z.code for z in cfg.zones], dtype=object)
+    zone_of = zone_codes[sim["zone_idx"]]
+
+    uscc = _make_usccs(r_code, sim["region_code"], sim["founded_year"])
+    carriers = _carriers(cfg, r_code)
+
+    # Incubation: about one young firm in ten sits in an incubating carrier, mostly of its own zone.
+    incubating = carriers.filter(pl.col("kind").is_in(list(INCUBATING_KINDS)))
+    shipped = [c for c in cfg.carriers if c.get("kind") in INCUBATING_KINDS]
+    inc_codes = incubating["code"].to_list() + [c["code"] for c in shipped]
+    inc_zones = incubating["zone_code"].to_list() + [c.get("zone") for c in shipped]
+    young = sim["founded_year"] >= int(sim["years"][-1]) - 6
+    incubated = young & (r_extra.random(n) < 0.10)
+    incubator_code = np.full(n, None, dtype=object)
+    for zc in zone_codes:
+        own = [c for c, cz in zip(inc_codes, inc_zones, strict=True) if cz == zc] or inc_codes
+        members = np.flatnonzero(incubated & (zone_of == zc))
+        incubator_code[members] = np.asarray(own, dtype=object)[
+            r_extra.integers(0, len(own), members.size)
+        ]
+    # 飞地/异地孵化: a few firms are registered in one zone but counted in another.
+    counted = np.full(n, None, dtype=object)
+    enclave = np.flatnonzero(r_extra.random(n) < 0.02)
+    shift = r_extra.integers(1, len(zone_codes), enclave.size)
+    counted[enclave] = zone_codes[(sim["zone_idx"][enclave] + shift) % len(zone_codes)]
+
+    region_names = np.array(
+        [_short_region(cfg.regions.get(r, "扬州")) for r in sim["region_code"]], dtype=object
+    )
+    joint_stock = sim["listed_firm"] | (r_extra.random(n) < 0.06)
+    names = _company_names(r_code, sim["ind_keys"], sim["ind_idx"], region_names, joint_stock)
+
+    enterprises = pl.DataFrame(
+        {
+            "uscc": pl.Series(uscc, dtype=pl.String),
+            "name": pl.Series(names, dtype=pl.String),
+            "founded_on": pl.Series(sim["founded_on"]).cast(pl.Date),
+            "region_code": pl.Series(sim["region_code"].astype(str), dtype=pl.String),
+            "zone_code": pl.Series(zone_of.tolist(), dtype=pl.String),
+            "park_code": pl.Series(sim["park_code"].tolist(), dtype=pl.String),
+            "industry_code": pl.Series(
+                np.asarray(sim["class_codes"], dtype=object)[sim["class_idx"]].tolist(),
+                dtype=pl.String,
+            ),
+            "tech_field": pl.Series(
+                np.asarray([*TECH_FIELDS, None], dtype=object)[sim["field_idx"]].tolist(),
+                dtype=pl.String,
+            ),
+            "incubator_code": pl.Series(incubator_code.tolist(), dtype=pl.String),
+            "counted_zone_code": pl.Series(counted.tolist(), dtype=pl.String),
+        }
+    )
+    enterprise_years = _long_frame(sim, uscc, r_extra)
+    zone_years = _zone_years(sim, enterprise_years, enterprises, carriers, cfg, r_extra)
+    return DemoData(
+        carriers=carriers,
+        enterprises=enterprises,
+        enterprise_years=enterprise_years,
+        zone_years=zone_years,
+    )
+
+
+def write_panel_parquet(
+    path: str | Path,
+    n_enterprises: int,
+    years: tuple[int, ...] = (2023, 2024, 2025),
+    seed: int = DEFAULT_SEED,
+) -> None:
+    """Write a large synthetic enterprise-year panel (benchmark input) to a Parquet file."""
+    cfg = _load_config()
+    sim = _simulate(seed, n_enterprises, tuple(years), cfg)
+    uscc = _make_usccs(sim["r_code"], sim["region_code"], sim["founded_year"])
+    zone_codes = np.asarray([z.code for z in cfg.zones], dtype=object)
+    rows, _ = np.nonzero(sim["active"])
+    frame = _long_frame(sim, uscc, sim["r_flag"])
+    # Per-enterprise attributes are small integer codes, expanded to rows by one take each.
+    class_codes = np.asarray(sim["class_codes"], dtype=object)
+    fields = np.asarray([*TECH_FIELDS, None], dtype=object)
+    frame = frame.with_columns(
+        ("企业" + pl.Series(rows + 1, dtype=pl.Int64).cast(pl.String).str.zfill(7)).alias("name"),
+        pl.Series("zone_code", zone_codes[sim["zone_idx"][rows]], dtype=pl.String),
+        pl.Series("industry_code", class_codes[sim["class_idx"][rows]], dtype=pl.String),
+        pl.Series("founded_on", sim["founded_on"][rows]).cast(pl.Date),
+        pl.Series("tech_field", fields[sim["field_idx"][rows]], dtype=pl.String),
+    )
+    frame.select(PANEL_COLUMNS).write_parquet(path, compression="zstd", statistics=True)

@@ -1,0 +1,31 @@
+"""Registers every page and starts NiceGUI on the FastAPI app (or in test simulation)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from nicegui import ui
+
+from kechuang.core.config import get_settings
+
+
+def register_pages() -> None:
+    """Import the page modules; importing registers their routes and navigation entries."""
+    import kechuang.core.pages  # noqa: F401
+    import kechuang.registry.pages  # noqa: F401
+    import kechuang.statistics.pages  # noqa: F401
+
+
+def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
+    """Mount the UI on the API app (production) or prepare NiceGUI's user simulation (tests)."""
+    from kechuang.core.layout import reset_demo_label
+
+    reset_demo_label()
+    register_pages()
+    secret = get_settings().secret_key
+    if simulation:
+        ui.run(storage_secret=secret, language="zh-CN", title="科创", show_welcome_message=False,
+               reload=False)
+        return
+    assert app is not None
+    ui.run_with(app, title="科创", language="zh-CN", storage_secret=secret,
+                show_welcome_message=False, favicon="🔬")

@@ -1,0 +1,153 @@
+"""The REST API: login, errors in Chinese, and scoping on every endpoint and export."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pytest
+from factories import make_enterprise, make_principal
+from fastapi.testclient import TestClient
+from sheets import xlsx
+
+from kechuang.app import create_api
+from kechuang.core.security import create_user
+from kechuang.statistics.service import import_file
+
+PASSWORD = "password123"
+
+
+@pytest.fixture
+def client(session):
+    """A test client of the API (its sessions join the test transaction)."""
+    with TestClient(create_api(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client, username, password=PASSWORD) -> dict[str, str]:
+    """Bearer headers for the user."""
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+def world(session, city):
+    """Two zones with one enterprise each (with figures) and a user of every role."""
+    from kechuang.core.security import SYSTEM
+    a = make_enterprise(session, city["yzhtz"], name="甲高新科技有限公司")
+    b = make_enterprise(session, city["jiangdu"], name="乙江都智能有限公司")
+    enclave = make_enterprise(session, city["hangji"], name="丙飞地企业有限公司",
+                              counted_zone_id=city["yzhtz"].id)
+    header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)", "研发费用总额(万元)"]
+    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(header, [
+        [a.uscc, 2024, 100, 5000, 300], [b.uscc, 2024, 50, 2000, 100],
+        [enclave.uscc, 2024, 10, 800, 40]]), "f.xlsx")
+    assert rep.ok, rep.errors
+    import_file(session, SYSTEM, "zone_years", xlsx(["高新区", "年度", "总绿地率(%)"], [
+        ["扬州高新区", 2024, 30], ["江都高新区", 2024, 20]]), "z.xlsx")
+    create_user(session, username="city", password=PASSWORD, role="city_admin")
+    create_user(session, username="zone_yz", password=PASSWORD, role="zone_admin",
+                zone_id=city["yzhtz"].id)
+    create_user(session, username="ent_b", password=PASSWORD, role="enterprise_user",
+                enterprise_id=b.id)
+    session.flush()
+    return {"a": a, "b": b, "enclave": enclave, "city": city}
+
+
+def test_health_and_docs(client):
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    assert client.get("/api/docs").status_code == 200
+    assert "/api/v1/enterprises" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_login_errors_are_chinese_json(client, world):
+    r = client.post("/api/v1/auth/token", data={"username": "city", "password": "wrong"})
+    assert r.status_code == 401 and r.json() == {"detail": "用户名或密码错误"}
+    r = client.get("/api/v1/enterprises")
+    assert r.status_code == 401 and "未登录" in r.json()["detail"]
+    r = client.get("/api/v1/enterprises", headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401 and "令牌无效" in r.json()["detail"]
+    h = login(client, "city")
+    r = client.get("/api/v1/enterprises?page=0", headers=h)
+    assert r.status_code == 422 and "page" in r.json()["detail"] and "Traceback" not in r.text
+    assert client.get("/api/v1/nowhere", headers=h).json()["detail"] == "资源不存在"
+
+
+def test_city_admin_sees_everything(client, world):
+    h = login(client, "city")
+    body = client.get("/api/v1/enterprises", headers=h).json()
+    assert body["total"] == 3
+    detail = client.get(f"/api/v1/enterprises/{world['b'].id}", headers=h).json()
+    assert detail["years"][0]["operating_revenue"] == 2000.0
+
+
+def test_zone_admin_sees_only_her_zone_everywhere(client, world):
+    h = login(client, "zone_yz")
+    a, b, enclave = world["a"], world["b"], world["enclave"]
+    names = {e["name"] for e in client.get("/api/v1/enterprises?page_size=100", headers=h)
+             .json()["items"]}
+    assert names == {a.name, enclave.name}  # her zone's, plus the enclave counted in it
+    assert client.get(f"/api/v1/enterprises/{b.id}", headers=h).status_code == 404
+    assert client.get(f"/api/v1/enterprises?q={b.uscc}", headers=h).json()["total"] == 0
+    assert client.get(f"/api/v1/enterprises?zone_id={world['city']['jiangdu'].id}",
+                      headers=h).json()["total"] == 0
+    jd = client.get(f"/api/v1/zones/{world['city']['jiangdu'].id}", headers=h).json()
+    assert jd["name"] == "江都高新区" and jd["yearly"] == [] and jd["zone_statistics"] == []
+    own = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
+    assert own["zone_statistics"][0]["value"] == 30.0
+    for kind in ("enterprises", "enterprise_years", "zone_years"):
+        r = client.get(f"/api/v1/exports/{kind}", headers=h)
+        assert r.status_code == 200
+        text = pl.read_excel(io.BytesIO(r.content)).write_csv()
+        assert b.uscc not in text and "乙江都" not in text and "江都高新区" not in text
+    assert client.get("/api/v1/audit", headers=h).status_code == 403
+    assert client.get("/api/v1/users", headers=h).status_code == 403
+
+
+def test_enterprise_user_sees_only_his_enterprise(client, world):
+    h = login(client, "ent_b")
+    a, b = world["a"], world["b"]
+    body = client.get("/api/v1/enterprises", headers=h).json()
+    assert [e["uscc"] for e in body["items"]] == [b.uscc]
+    assert client.get(f"/api/v1/enterprises/{a.id}", headers=h).status_code == 404
+    assert client.get(f"/api/v1/enterprises/{b.id}", headers=h).status_code == 200
+    yz = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
+    assert yz["yearly"] == [] and yz["zone_statistics"] == []
+    text = pl.read_excel(io.BytesIO(client.get("/api/v1/exports/enterprise_years",
+                                               headers=h).content)).write_csv()
+    assert b.uscc in text and a.uscc not in text
+    assert pl.read_excel(io.BytesIO(client.get("/api/v1/exports/zone_years", headers=h).content)
+                         ).height == 0
+
+
+def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, world, session):
+    h = login(client, "zone_yz")
+    a, b = world["a"], world["b"]
+    bad = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, -1], [b.uscc, 2025, 5]])
+    r = client.post("/api/v1/imports", headers=h, data={"kind": "enterprise_years"},
+                    files={"file": ("bad.xlsx", bad)})
+    assert r.status_code == 422
+    reasons = {(e["row"], e["reason"][:4]) for e in r.json()["errors"]}
+    assert reasons == {(2, "不能为负"), (3, "无权导入")}
+    good = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, 6000]])
+    r = client.post("/api/v1/imports", headers=h, data={"kind": "enterprise_years"},
+                    files={"file": ("good.xlsx", good)})
+    assert r.status_code == 200 and r.json()["created"] == 1
+    listed = client.get("/api/v1/imports", headers=h).json()
+    assert [i["filename"] for i in listed] == ["good.xlsx"]  # her own imports only
+
+
+def test_users_and_audit_for_city_admin(client, world):
+    h = login(client, "city")
+    r = client.post("/api/v1/users", headers=h, json={
+        "username": "newzone", "password": "abcdefgh1", "role": "zone_admin",
+        "zone_id": world["city"]["hangji"].id})
+    assert r.status_code == 201 and "password_hash" not in r.json()
+    r = client.post("/api/v1/users", headers=h, json={
+        "username": "x", "password": "abcdefgh1", "role": "zone_admin"})
+    assert r.status_code == 400 and r.json()["detail"] == "高新区管理员必须指定所属高新区"
+    entries = client.get("/api/v1/audit?entity=users", headers=h).json()["items"]
+    created = [e for e in entries if e["action"] == "create" and e["summary"] == "newzone"]
+    assert created and created[0]["username"] == "city"
+    assert "password_hash" not in created[0]["after"]
