@@ -6,12 +6,10 @@ import io
 
 import polars as pl
 import pytest
-from factories import make_enterprise, make_principal
 from fastapi.testclient import TestClient
 from sheets import xlsx
 
 from kechuang.app import create_api
-from kechuang.core.security import create_user
 from kechuang.statistics.service import import_file
 
 PASSWORD = "password123"
@@ -29,30 +27,6 @@ def login(client, username, password=PASSWORD) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-@pytest.fixture
-def world(session, city):
-    """Two zones with one enterprise each (with figures) and a user of every role."""
-    from kechuang.core.security import SYSTEM
-    a = make_enterprise(session, city["yzhtz"], name="甲高新科技有限公司")
-    b = make_enterprise(session, city["jiangdu"], name="乙江都智能有限公司")
-    enclave = make_enterprise(session, city["hangji"], name="丙飞地企业有限公司",
-                              counted_zone_id=city["yzhtz"].id)
-    header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)", "研发费用总额(万元)"]
-    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(header, [
-        [a.uscc, 2024, 100, 5000, 300], [b.uscc, 2024, 50, 2000, 100],
-        [enclave.uscc, 2024, 10, 800, 40]]), "f.xlsx")
-    assert rep.ok, rep.errors
-    import_file(session, SYSTEM, "zone_years", xlsx(["高新区", "年度", "总绿地率(%)"], [
-        ["扬州高新区", 2024, 30], ["江都高新区", 2024, 20]]), "z.xlsx")
-    create_user(session, username="city", password=PASSWORD, role="city_admin")
-    create_user(session, username="zone_yz", password=PASSWORD, role="zone_admin",
-                zone_id=city["yzhtz"].id)
-    create_user(session, username="ent_b", password=PASSWORD, role="enterprise_user",
-                enterprise_id=b.id)
-    session.flush()
-    return {"a": a, "b": b, "enclave": enclave, "city": city}
 
 
 def test_health_and_docs(client):

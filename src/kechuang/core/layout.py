@@ -112,7 +112,7 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
         yield None
         return
     with ui.column().classes("w-full q-pa-md gap-4"):
-        ui.label(title).classes("text-h5")
+        ui.label(title).classes("text-h5").mark("page-title")
         yield principal
 
 

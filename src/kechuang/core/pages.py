@@ -48,7 +48,7 @@ def login_page() -> None:
             ui.navigate.to("/")
 
         password.on("keydown.enter", submit)
-        ui.button("登录", on_click=submit).classes("w-full")
+        ui.button("登录", on_click=submit).classes("w-full").mark("login")
 
 
 def _users() -> list[dict]:

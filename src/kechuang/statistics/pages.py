@@ -55,6 +55,8 @@ async def imports_page() -> None:
             content = await e.file.read()
             report = await run.io_bound(_run_import, principal, kind.value, content, e.file.name,
                                         bool(dry_run.value))
+            if report is None:  # the server is shutting down
+                return
             show(report)
             upload.reset()
             if report.ok and not report.dry_run:
