@@ -165,6 +165,7 @@ def test_corrections_create_revisions_and_keep_history(session, ent):
         (1, False, 100.0), (2, True, 120.0)]
     assert rows[1].employees == 10 and rows[1].rd_expense == 5  # blanks carried forward
     assert rows[0].import_id != rows[1].import_id
+    assert rows[0].created_at is not None and rows[1].created_at >= rows[0].created_at
 
 
 def test_import_is_audited_once_with_counts(session, ent):

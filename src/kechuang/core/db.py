@@ -138,3 +138,37 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+def bulk_insert(session: Session, table: Any, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows inside the session's transaction, at driver speed.
+
+    PostgreSQL gets COPY and SQLite a plain executemany of tuples; both run on the session's own
+    connection, so an import stays all-or-nothing. Values must be Python scalars or None.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    raw = connection.connection.driver_connection
+    names = ", ".join(columns)
+    if dialect == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif dialect == "sqlite":
+        # SQLAlchemy stores SQLite datetimes as naive UTC text; match it for aware values.
+        aware = [i for i, v in enumerate(rows[0]) if isinstance(v, datetime) and v.tzinfo]
+        if aware:
+            rows = [tuple(v.astimezone(UTC).replace(tzinfo=None) if i in aware and v else v
+                          for i, v in enumerate(row)) for row in rows]
+        marks = ", ".join("?" for _ in columns)
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+    else:
+        from sqlalchemy import insert
+        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

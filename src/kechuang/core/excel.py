@@ -162,32 +162,63 @@ def _clean(expr: pl.Expr) -> pl.Expr:
             .str.strip_chars())
 
 
-def _parse_number(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Return (value in the column's unit, reason-if-bad) for a numeric text column."""
-    text = _clean(raw).str.replace_all(",", "")
-    is_yi = text.str.ends_with("亿元") | text.str.ends_with("亿")
-    is_yuan_only = text.str.ends_with("元") & ~text.str.ends_with("万元") & ~is_yi
-    stripped = text.str.replace(r"(亿元|亿|万元|万|人年|人|件|项|家|个)$", "")
-    value = stripped.cast(pl.Float64, strict=False)
-    value = pl.when(is_yi).then(value * 10000).otherwise(value)
-    value = pl.when(is_yuan_only).then(None).otherwise(value)
+# A number, optionally followed by a unit someone typed into the cell.
+NUMBER_RE = (r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+             r"(亿元|亿|万元|万|元|人年|人|件|项|家|个)?$")
+TIME_SUFFIX_RE = r"[T ]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$"
+
+
+def _stage_text(col: Column) -> list[pl.Expr]:
+    """Stage 1: the cleaned text of a cell, computed once (later stages refer to it often)."""
+    raw = pl.col(col.code)
+    if col.kind in {"int", "decimal"}:
+        return [_clean(raw).str.replace_all(",", "", literal=True).alias(f"__t_{col.code}")]
+    if col.kind == "date":
+        return [_clean(raw).str.replace(TIME_SUFFIX_RE, "").alias(f"__t_{col.code}")]
+    if col.kind in {"bool", "year", "uscc"}:
+        return [_clean(raw).alias(f"__t_{col.code}")]
+    return []
+
+
+def _stage_parts(col: Column) -> list[pl.Expr]:
+    """Stage 2: the pieces parsed out of the cleaned text (regex groups, serials)."""
+    text = pl.col(f"__t_{col.code}")
+    if col.kind in {"int", "decimal"}:
+        groups = text.str.extract_groups(NUMBER_RE)
+        return [groups.struct.field("1").cast(pl.Float64, strict=False).alias(f"__n_{col.code}"),
+                groups.struct.field("2").alias(f"__u_{col.code}")]
+    if col.kind == "date":
+        normal = (text.str.replace_all(r"[年月/\.]", "-").str.replace(r"日$", "")
+                  .str.replace(r"-$", ""))
+        return [normal.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+                .alias(f"__p_{col.code}"),
+                text.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$").alias(f"__c_{col.code}"),
+                text.str.extract(r"^(\d{1,5})(\.0+)?$", 1).cast(pl.Int64, strict=False)
+                .alias(f"__s_{col.code}")]
+    return []
+
+
+def _parse_number(col: Column) -> tuple[pl.Expr, pl.Expr]:
+    """Stage 3 for numbers: (value in the column's unit, reason-if-bad)."""
+    number, unit = pl.col(f"__n_{col.code}"), pl.col(f"__u_{col.code}")
+    is_yuan_only = unit == "元"
+    value = (pl.when(unit.is_in(["亿元", "亿"])).then(number * 10000)
+             .when(is_yuan_only).then(None).otherwise(number))
     reason = (pl.when(is_yuan_only).then(pl.lit("单位应为万元，请把“元”换算为万元后填写"))
-              .when(value.is_null()).then(pl.lit("不是有效的数字")))
+              .when(number.is_null()).then(pl.lit("不是有效的数字")))
     return value, reason
 
 
-def _parse_date(raw: pl.Expr) -> pl.Expr:
-    text = _clean(raw).str.replace(r"[T ]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$", "")
-    serial = text.str.extract(r"^(\d{4,5})(\.0+)?$", 1).cast(pl.Int64, strict=False)
-    compact = text.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
-    normal = (text.str.replace_all(r"[年月/\.]", "-").str.replace(r"日$", "").str.replace(r"-$", ""))
-    parts = normal.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+def _parse_date(col: Column) -> pl.Expr:
+    """Stage 3 for dates: ISO, slashes, dots, 年月日, 年月 (day 1), YYYYMMDD or an Excel serial."""
+    parts, compact = pl.col(f"__p_{col.code}"), pl.col(f"__c_{col.code}")
+    serial = pl.col(f"__s_{col.code}")
     ymd = (parts.struct.field("1") + "-" + parts.struct.field("2").str.zfill(2) + "-"
            + parts.struct.field("3").fill_null("1").str.zfill(2))
     ymd_compact = (compact.struct.field("1") + "-" + compact.struct.field("2") + "-"
                    + compact.struct.field("3"))
     from_text = pl.coalesce(ymd, ymd_compact).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    from_serial = (pl.when((serial >= 1) & (serial <= 80000) & (text.str.len_chars() <= 5))
+    from_serial = (pl.when((serial >= 1) & (serial <= 80000))
                    .then(pl.date(1899, 12, 30) + pl.duration(days=serial)))
     return pl.coalesce(from_text, from_serial)
 
@@ -196,19 +227,23 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
                   row_numbers: pl.Series | None = None) -> ParsedTable:
     """Normalise string columns to typed columns; every unparseable non-blank cell becomes an error.
 
-    Blank rows are dropped. `__row` keeps the spreadsheet row number (header = row 1).
+    Blank rows are dropped. `__row` keeps the spreadsheet row number (header = row 1). Parsing runs
+    in materialised stages so that each cell's text is cleaned and matched only once.
     """
     rows = row_numbers if row_numbers is not None else pl.Series("__row", range(2, df.height + 2))
     df = df.with_columns(rows.alias("__row"))
     codes = [c.code for c in columns]
     stripped = df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in codes])
     stripped = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in codes]))
+    staged = stripped.with_columns([e for c in columns for e in _stage_text(c)])
+    staged = staged.with_columns([e for c in columns for e in _stage_parts(c)])
     exprs: list[pl.Expr] = [pl.col("__row")]
     reasons: list[pl.Expr] = []
     for col in columns:
         raw = pl.col(col.code)
+        text = pl.col(f"__t_{col.code}")
         if col.kind in {"int", "decimal"}:
-            value, reason = _parse_number(raw)
+            value, reason = _parse_number(col)
             if col.kind == "int":
                 reason = pl.coalesce(reason, pl.when(value != value.floor()).then(pl.lit("应为整数")))
                 value = pl.when(value == value.floor()).then(value).cast(pl.Int64, strict=False)
@@ -216,23 +251,23 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
                 reason = pl.coalesce(reason, pl.when(value < 0).then(pl.lit("不能为负数")))
             typed = value
         elif col.kind == "bool":
-            word = _clean(raw).str.to_lowercase()
+            word = text.str.to_lowercase()
             typed = (pl.when(word.is_in(list(TRUE_WORDS))).then(True)
                      .when(word.is_in(list(FALSE_WORDS))).then(False))
             reason = pl.when(typed.is_null()).then(pl.lit("应填“是”或“否”"))
         elif col.kind == "date":
-            typed = _parse_date(raw)
+            typed = _parse_date(col)
             reason = pl.when(typed.is_null()).then(
                 pl.lit("不是有效的日期（可填 2019-03-15、2019/3/15、2019年3月15日 或 2019年3月）"))
             reason = pl.coalesce(reason, pl.when(typed > pl.lit(_today())).then(pl.lit("日期晚于今天")))
         elif col.kind == "year":
-            text = _clean(raw).str.replace(r"(年度|年)$", "").str.replace(r"\.0+$", "")
-            typed = text.cast(pl.Int64, strict=False)
+            year = text.str.replace(r"(年度|年)$", "").str.replace(r"\.0+$", "")
+            typed = year.cast(pl.Int64, strict=False)
             reason = pl.when(typed.is_null() | (typed < 1949) | (typed > 2100)).then(
                 pl.lit("不是有效的年度（如 2024）"))
             typed = pl.when(reason.is_null()).then(typed)
         elif col.kind == "uscc":
-            typed = _clean(raw).str.to_uppercase()
+            typed = text.str.to_uppercase()
             reason = pl.lit(None, dtype=pl.String)  # checked below, per distinct value
         else:
             typed = raw.str.strip_chars().str.replace_all(r"\s+", " ")
@@ -244,7 +279,9 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
             reason = pl.when(raw.is_not_null()).then(reason)
         exprs.append(typed.alias(col.code))
         reasons.append(reason.alias(f"__err_{col.code}"))
-    typed_df = stripped.select(exprs + reasons + [pl.col(c).alias(f"__raw_{c}") for c in codes])
+    # typed values first, then reasons that read them back as plain columns
+    typed_df = staged.select(exprs + [pl.col(c).alias(f"__raw_{c}") for c in codes]
+                             + [r for r in reasons])
     for col in columns:
         if col.kind == "uscc":
             typed_df = _check_uscc(typed_df, col.code)

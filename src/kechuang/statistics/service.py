@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
+from kechuang.core.db import bulk_insert, utcnow
 from kechuang.core.excel import (CellError, Column, ImportFileError, map_headers, parse_columns,
                                  read_table, rule_errors, write_sheets)
 from kechuang.core.scope import (can_see_zone_data, can_write_enterprise, enterprise_scope,
@@ -369,10 +370,9 @@ def _import_enterprise_years(session: Session, principal: Principal, df: pl.Data
     to_store = merged.filter(pl.col("__status") != "same").select(
         "enterprise_id", "year",
         (pl.col("__old_rev").fill_null(0) + 1).alias("revision"),
-        pl.lit(True).alias("is_current"), pl.lit(batch.id).alias("import_id"), *FIELD_CODES)
-    rows = to_store.to_dicts()
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(EnterpriseYear), rows[start:start + 5000])
+        pl.lit(True).alias("is_current"), pl.lit(batch.id).alias("import_id"),
+        pl.lit(utcnow()).alias("created_at"), *FIELD_CODES)
+    bulk_insert(session, EnterpriseYear.__table__, to_store.columns, to_store.rows())
     _finish_batch(session, batch, report)
 
 
