@@ -32,7 +32,7 @@ def pytest_report_header(config):  # noqa: ANN001, ANN201
 def engine():
     """The test database, migrated from empty to head."""
     db.downgrade(TEST_DATABASE_URL, "base")
-    db.upgrade(TEST_DATABASE_URL, "head")
+    db.upgrade(TEST_DATABASE_URL, "heads")
     eng = db.make_engine(TEST_DATABASE_URL)
     yield eng
     eng.dispose()

@@ -28,7 +28,7 @@ def test_migrations_down_and_up(engine):
     url = engine.url.render_as_string(hide_password=False)
     db.downgrade(url, "base")
     assert not EXPECTED_TABLES & set(inspect(engine).get_table_names())
-    db.upgrade(url, "head")
+    db.upgrade(url, "heads")
     assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
 
 

@@ -59,13 +59,13 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Option("head", help="目标版本")) -> None:
+def db_upgrade(revision: str = typer.Option("heads", help="目标版本（默认最新）")) -> None:
     """迁移数据库到最新版本，并载入城市配置（高新区、园区、战略产业）。"""
     from kechuang.core.db import session_scope, upgrade
     from kechuang.registry.service import load_city_config
 
     upgrade(None, revision)
-    if revision == "head":
+    if revision in ("head", "heads"):
         with session_scope() as session:
             counts = load_city_config(session)
         console.print(f"数据库已迁移到最新版本；城市配置新增：{counts}")

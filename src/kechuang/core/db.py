@@ -126,8 +126,8 @@ def alembic_config(url: str | None = None):  # noqa: ANN201 - alembic type is op
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Migrate the database up to a revision (default: the newest)."""
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
+    """Migrate the database up to a revision (default: every branch head; domains add branches)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import polars as pl
@@ -19,6 +20,17 @@ from kechuang.statistics import service as stats
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 
 CITY_REVENUE_TARGET_WAN = 30_000_000  # 3000亿元 (plan (五)2), shown as a line on the home chart
+
+# Sections other domains add to the enterprise page (e.g. 梯度评估, 创新积分): each is an async
+# function (principal, enterprise_id) that renders into the current container.
+EnterpriseSection = Callable[[Principal, int], Awaitable[None]]
+ENTERPRISE_SECTIONS: list[EnterpriseSection] = []
+
+
+def register_enterprise_section(section: EnterpriseSection) -> None:
+    """Add a section to the bottom of every enterprise page."""
+    if section not in ENTERPRISE_SECTIONS:
+        ENTERPRISE_SECTIONS.append(section)
 
 
 def _home_data(principal: Principal) -> dict[str, Any]:
@@ -333,6 +345,8 @@ async def enterprise_page(enterprise_id: int) -> None:
                   for r in data["revisions"]], pagination=10).classes("w-full").props("dense")
         if revised:
             ui.label(f"共有 {len(revised)} 条历史版本；旧版本保留可查，不会被覆盖。").classes("kc-muted")
+        for section in ENTERPRISE_SECTIONS:
+            await section(principal, enterprise_id)
 
 
 def _display(f: Any, value: Any) -> str:
