@@ -44,6 +44,7 @@ def test_orm_writes_are_audited_with_before_and_after(session, city):
                            .order_by(AuditLog.id)).all()
     assert [r.action for r in rows] == ["create", "update", "delete"]
     assert all(r.username == "zhang" and r.user_id == 7 for r in rows)
+    assert {r.entity_id for r in rows} == {str(ent.id)}
     assert rows[0].after["name"] == "旧名称有限公司"
     assert rows[1].before["name"] == "旧名称有限公司"
     assert rows[1].after["name"] == "新名称有限公司"

@@ -105,4 +105,5 @@ def audit_entry(a: AuditLog) -> dict[str, Any]:
     """An audit entry as JSON."""
     return {"id": a.id, "at": a.at.isoformat(), "username": a.username, "action": a.action,
             "action_label": audit.ACTION_LABELS.get(a.action, a.action), "entity": a.entity,
+            "entity_label": audit.ENTITY_LABELS.get(a.entity, a.entity),
             "entity_id": a.entity_id, "summary": a.summary, "before": a.before, "after": a.after}

@@ -17,6 +17,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kechuang.core.db import Base, utcnow
 from kechuang.core.security import SYSTEM, Principal
 
+ENTITY_LABELS = {"users": "用户", "api_tokens": "令牌", "enterprises": "企业", "zones": "高新区",
+                 "parks": "园区", "regions": "区县", "industries": "战略产业",
+                 "zone_industries": "高新区战略产业", "carriers": "创新载体",
+                 "import_batches": "导入批次", "enterprise_years": "企业年度统计",
+                 "zone_years": "高新区年度统计"}
 ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入",
                  "login": "登录", "export": "导出"}
 
@@ -100,20 +105,25 @@ def _audit_after_flush(session: Session, _ctx: Any) -> None:
     for obj in session.new:
         if getattr(obj, "__audited__", False):
             after = _snapshot(obj, "after")
-            rows.append(_row(principal, "create", obj.__tablename__, inspect(obj).identity[0]
-                             if inspect(obj).identity else "", _label(obj), None, after))
+            rows.append(_row(principal, "create", obj.__tablename__, _key(obj), _label(obj),
+                             None, after))
     for obj in session.dirty:
         if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
             before, after = _changed_only(_snapshot(obj, "before"), _snapshot(obj, "after"))
             if after:
-                rows.append(_row(principal, "update", obj.__tablename__, inspect(obj).identity[0],
+                rows.append(_row(principal, "update", obj.__tablename__, _key(obj),
                                  _label(obj), before, after))
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
-            rows.append(_row(principal, "delete", obj.__tablename__, inspect(obj).identity[0],
+            rows.append(_row(principal, "delete", obj.__tablename__, _key(obj),
                              _label(obj), _snapshot(obj, "before"), None))
     if rows:
         session.connection().execute(insert(AuditLog), rows)
+
+
+def _key(obj: Any) -> str:
+    # identity keys are assigned only after the flush finishes; the mapped key is there already
+    return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
 def _label(obj: Any) -> str:

@@ -129,7 +129,8 @@ def _audit_page(entity: str | None, page: int, page_size: int) -> tuple[list[dic
             rows.append({"id": a.id, "at": a.at.strftime("%Y-%m-%d %H:%M:%S"),
                          "username": a.username,
                          "action": audit.ACTION_LABELS.get(a.action, a.action),
-                         "entity": a.entity, "entity_id": a.entity_id, "summary": a.summary,
+                         "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
+                         "entity_id": a.entity_id, "summary": a.summary,
                          "change": _change_text(a.before, a.after)})
         return rows, total
 

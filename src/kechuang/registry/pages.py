@@ -308,8 +308,8 @@ async def enterprise_page(enterprise_id: int) -> None:
             return
         labels = [str(y["year"]) for y in years]
         with ui.row().classes("w-full gap-4 no-wrap"):
-            ui.echart({"title": {"text": "收入与研发（万元）", "textStyle": {"fontSize": 14}},
-                       "tooltip": {"trigger": "axis"}, "legend": {"top": 24},
+            ui.echart({"title": {"text": "收入与研发（万元）", "left": 0, "textStyle": {"fontSize": 14}},
+                       "tooltip": {"trigger": "axis"}, "legend": {"top": 28, "left": 0},
                        "grid": {"top": 70},
                        "xAxis": {"type": "category", "data": labels},
                        "yAxis": {"type": "value"},
@@ -317,8 +317,9 @@ async def enterprise_page(enterprise_id: int) -> None:
                                    "data": [y["operating_revenue"] for y in years]},
                                   {"name": "研发费用", "type": "line",
                                    "data": [y["rd_expense"] for y in years]}]}).classes("w-1/2 h-80")
-            ui.echart({"title": {"text": "人员（人）", "textStyle": {"fontSize": 14}},
-                       "tooltip": {"trigger": "axis"}, "legend": {"top": 24}, "grid": {"top": 70},
+            ui.echart({"title": {"text": "人员（人）", "left": 0, "textStyle": {"fontSize": 14}},
+                       "tooltip": {"trigger": "axis"}, "legend": {"top": 28, "left": 0},
+                       "grid": {"top": 70},
                        "xAxis": {"type": "category", "data": labels}, "yAxis": {"type": "value"},
                        "series": [{"name": k, "type": "line", "data": [y[c] for y in years]}
                                   for c, k in (("employees", "职工总数"), ("tech_staff", "科技人员"),

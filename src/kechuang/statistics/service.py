@@ -104,6 +104,7 @@ class ImportReport:
     carried_forward: int = 0
     errors: list[CellError] = field(default_factory=list)
     import_id: int | None = None
+    counted: str = "行"  # zone-year files count figures (one row holds many indicators)
 
     @property
     def ok(self) -> bool:
@@ -116,8 +117,10 @@ class ImportReport:
             return (f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
                     "请按错误报告修改后重新导入。")
         verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
-        text = (f"{kind_label(self.kind)}{verb}：共 {self.rows_total} 行，新增 {self.created}，"
-                f"更正 {self.revised}，未变化 {self.unchanged}")
+        text = f"{kind_label(self.kind)}{verb}：共 {self.rows_total} 行"
+        if self.counted != "行":
+            text += f"，含 {self.created + self.revised + self.unchanged} {self.counted}"
+        text += f"；新增 {self.created}，更正 {self.revised}，未变化 {self.unchanged}"
         if self.carried_forward:
             text += f"；{self.carried_forward} 个空白单元格沿用了上一版本的数值"
         return text
@@ -398,6 +401,7 @@ def _import_zone_years(session: Session, principal: Principal, df: pl.DataFrame,
                        errors: list[CellError], report: ImportReport, content: bytes,
                        is_demo: bool) -> None:
     cols = {c.code: c for c in ZONE_YEAR_COLUMNS}
+    report.counted = "个数值"
     zones = _lookup(session, Zone, ("name", "code", "full_name"))
     zone_ids = {k: z.id for k, z in zones.items()}
     df = df.with_columns(pl.col("zone").replace_strict(zone_ids, default=None,
