@@ -124,3 +124,32 @@ async def test_no_page_references_an_external_url(user: User, world) -> None:
         response = await user.http_client.get(path)
         assert response.status_code == 200, path
         assert not external.search(response.text), (path, external.search(response.text))
+
+
+async def test_exports_from_list_pages_are_scoped(user: User, world) -> None:
+    import io
+
+    import polars as pl
+    await log_in(user, "zone_yz")
+    await user.open("/enterprises")
+    user.find("导出企业名录").click()
+    response = await user.download.next(timeout=10)
+    names = pl.read_excel(io.BytesIO(response.content)).get_column("企业名称").to_list()
+    assert sorted(names) == ["丙飞地企业有限公司", "甲高新科技有限公司"]
+    await user.open("/zones")
+    user.find("导出高新区年度统计").click()
+    response = await user.download.next(timeout=10)
+    zones = pl.read_excel(io.BytesIO(response.content)).get_column("高新区").to_list()
+    assert zones == ["扬州高新区"]
+
+
+async def test_audit_export(user: User, world) -> None:
+    import io
+
+    import polars as pl
+    await log_in(user, "city")
+    await user.open("/audit")
+    user.find("导出审计日志").click()
+    response = await user.download.next(timeout=10)
+    sheet = pl.read_excel(io.BytesIO(response.content))
+    assert "操作人" in sheet.columns and "登录" in sheet.get_column("操作").to_list()

@@ -250,6 +250,20 @@ def demo(port: int = typer.Option(8080, help="端口"),
     serve(host, port)
 
 
+@app.command("panel")
+def panel(file: Path = typer.Argument(..., help="输出的 Parquet 文件"),
+          enterprises: int = typer.Option(1_000_000, help="企业数"),
+          seed: int = typer.Option(20251, help="随机种子")) -> None:
+    """生成大规模演示面板（企业年度统计，Parquet），供基准测试使用；不写数据库。"""
+    import time
+
+    from kechuang.demo.generator import write_panel_parquet
+
+    start = time.perf_counter()
+    write_panel_parquet(file, enterprises, seed=seed)
+    console.print(f"已写入 {file}（{enterprises:,} 家企业，{time.perf_counter() - start:.1f} 秒）")
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.layout import NavItem, frame, register_nav
+from kechuang.core.excel import Column, write_sheets
+from kechuang.core.layout import NavItem, download_bytes, frame, register_nav
 from kechuang.core.security import ROLES, SecurityError, User, authenticate, create_user
 
 
@@ -173,6 +174,24 @@ def audit_page() -> None:
 
         table.on("request", reload)
         entity.on_value_change(lambda: reload())
+
+        async def export() -> None:
+            content = await run.io_bound(_audit_export, entity.value or None)
+            download_bytes(content, "审计日志.xlsx")
+
+        ui.button("导出审计日志", icon="download", on_click=export)
+
+
+AUDIT_COLUMNS = (Column("at", "时间(UTC)"), Column("username", "操作人"), Column("action", "操作"),
+                 Column("entity", "对象"), Column("entity_id", "编号"), Column("summary", "摘要"),
+                 Column("change", "变更"))
+
+
+def _audit_export(entity: str | None) -> bytes:
+    import polars as pl
+    rows, _ = _audit_page(entity, 1, 100_000)
+    frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
+    return write_sheets([("审计日志", AUDIT_COLUMNS, frame)])
 
 
 register_nav(NavItem("/users", "用户管理", "manage_accounts", ("city_admin",), 90))

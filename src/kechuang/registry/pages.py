@@ -109,6 +109,13 @@ async def zones_page() -> None:
                         for z in service.list_zones(session)]
 
         rows = await run.io_bound(load)
+        if principal.scope in ("all", "zone"):
+            async def export_zone_years() -> None:
+                content = await run.io_bound(_export, principal, service.EnterpriseFilter(),
+                                             "zone_years")
+                download_bytes(content, "高新区年度统计.xlsx")
+
+            ui.button("导出高新区年度统计", icon="download", on_click=export_zone_years)
         with ui.row().classes("gap-4 w-full"):
             for z in rows:
                 with ui.card().classes("w-96"):
