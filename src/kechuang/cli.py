@@ -221,6 +221,11 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080))
     """启动网页界面与 API（生产使用：先执行 kechuang db upgrade 并创建用户）。"""
     import uvicorn
 
+    from kechuang.core.config import Settings, get_settings
+
+    if get_settings().secret_key == Settings.model_fields["secret_key"].default:
+        console.print("[yellow]警告：未设置 KECHUANG_SECRET_KEY，正在使用开发用默认密钥；"
+                      "生产环境请设置一个随机长字符串。[/yellow]")
     uvicorn.run("kechuang.main:app", host=host, port=port, log_level="info", workers=1)
 
 
