@@ -31,18 +31,18 @@ async def log_in(user: User, username: str, password: str = "password123") -> No
 
 async def test_login_required_and_wrong_password(user: User, world) -> None:
     await user.open("/enterprises")
-    await user.should_see("请登录")
+    await user.should_see("请登录", retries=100)
     user.find("用户名").type("city")
     user.find("密码").type("nope")
     user.find(marker="login").click()
-    await user.should_see("用户名或密码错误")
+    await user.should_see("用户名或密码错误", retries=100)
 
 
 async def test_home_shows_real_figures(user: User, world) -> None:
     await log_in(user, "city")
-    await user.should_see("2024年 企业数")
-    await user.should_see("3 家")
-    await user.should_see("7,800.00万元")  # 5000 + 2000 + 800
+    await user.should_see("2024年 企业数", retries=100)
+    await user.should_see("3 家", retries=100)
+    await user.should_see("7,800.00万元", retries=100)  # 5000 + 2000 + 800
     echart = user.find(ui.echart).elements.pop()
     names = [s["name"] for s in echart.options["series"]]
     assert "扬州高新区" in names and "3000亿元目标" in names
@@ -57,10 +57,10 @@ async def test_enterprise_list_and_page(user: User, world) -> None:
     assert table.pagination["rowsNumber"] == 3
     user.find("搜索名称或信用代码").type("江都")
     user.find("查询").click()
-    await user.should_see("共 1 家")
+    await user.should_see("共 1 家", retries=100)
     await user.open(f"/enterprises/{world['b'].id}")
-    await user.should_see("乙江都智能有限公司")
-    await user.should_see("年度统计（当前版本）")
+    await user.should_see("乙江都智能有限公司", retries=100)
+    await user.should_see("年度统计（当前版本）", retries=100)
     figures = [t for t in user.find(ui.table).elements if t.rows and "field" in t.rows[0]][0]
     revenue = next(r for r in figures.rows if r["field"] == "营业收入(万元)")
     assert revenue["2024"] == "2,000.00"
@@ -75,20 +75,20 @@ async def test_zone_admin_pages_are_scoped(user: User, world) -> None:
     table = user.find(ui.table).elements.pop()
     assert "乙江都智能有限公司" not in {r["name"] for r in table.rows}
     await user.open(f"/enterprises/{world['b'].id}")
-    await user.should_see("企业不存在或无权查看")
+    await user.should_see("企业不存在或无权查看", retries=100)
     await user.open(f"/zones/{world['city']['jiangdu'].id}")
-    await user.should_see("您无权查看该高新区的统计数据")
+    await user.should_see("您无权查看该高新区的统计数据", retries=100)
     await user.open("/audit")
-    await user.should_see("无权访问此页面")
-    await user.should_not_see("用户管理")
+    await user.should_see("无权访问此页面", retries=100)
+    await user.should_not_see("用户管理", retries=100)
 
 
 async def test_zone_page_has_parks_industries_and_trend(user: User, world) -> None:
     await log_in(user, "city")
     await user.open(f"/zones/{world['city']['yzhtz'].id}")
-    await user.should_see("高端装备制造 主导产业")
-    await user.should_see("微机电园")
-    await user.should_see("营业收入与研发费用（亿元）")
+    await user.should_see("高端装备制造 主导产业", retries=100)
+    await user.should_see("微机电园", retries=100)
+    await user.should_see("营业收入与研发费用（亿元）", retries=100)
 
 
 async def test_users_and_audit_pages(user: User, world) -> None:
@@ -111,7 +111,7 @@ async def test_import_page_reports_bad_cells(user: User, world) -> None:
     from nicegui.elements.upload_files import SmallFileUpload
     await upload.handle_uploads([SmallFileUpload("坏文件.xlsx", "application/octet-stream", bad)])
     await user.should_see("有 1 处错误，未导入任何数据", retries=100)
-    await user.should_see("下载错误报告")
+    await user.should_see("下载错误报告", retries=100)
     errors = [t for t in user.find(ui.table).elements if t.rows and "reason" in t.rows[0]][0]
     assert errors.rows[0]["row"] == 2 and errors.rows[0]["reason"] == "不是有效的数字"
 

@@ -7,10 +7,7 @@ from fastapi import FastAPI
 from kechuang import __version__
 from kechuang.core import api as core_api
 from kechuang.core.web import install_error_handlers
-from kechuang.registry import api as registry_api
-from kechuang.statistics import api as statistics_api
-
-API_ROUTERS = [core_api.router, registry_api.router, statistics_api.router]
+from kechuang.domains import domain_modules
 
 
 def create_api() -> FastAPI:
@@ -19,6 +16,7 @@ def create_api() -> FastAPI:
                   redoc_url=None, openapi_url="/api/openapi.json",
                   description="城市科技创新规划管理平台接口。先用 POST /api/v1/auth/token 登录取得令牌。")
     install_error_handlers(app)
-    for router in API_ROUTERS:
-        app.include_router(router)
+    app.include_router(core_api.router)
+    for _domain, module in domain_modules("api"):
+        app.include_router(module.router)
     return app

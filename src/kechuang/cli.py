@@ -36,6 +36,16 @@ if _idx is not None:
     app.add_typer(_idx, name="index")
 
 
+def _domain_commands() -> None:
+    from kechuang.domains import domain_modules
+
+    for domain, module in domain_modules("cli"):
+        app.add_typer(module.app, name=domain)
+
+
+_domain_commands()
+
+
 def _cli_principal(username: str | None) -> Principal:
     """Act as a named user (scoped to that user's role) or as the command-line operator."""
     if username is None:

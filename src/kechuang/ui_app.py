@@ -11,8 +11,9 @@ from kechuang.core.config import get_settings
 def register_pages() -> None:
     """Import the page modules; importing registers their routes and navigation entries."""
     import kechuang.core.pages  # noqa: F401
-    import kechuang.registry.pages  # noqa: F401
-    import kechuang.statistics.pages  # noqa: F401
+    from kechuang.domains import domain_modules
+
+    domain_modules("pages")
 
 
 def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
