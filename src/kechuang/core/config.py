@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     city_config: str = "yangzhou"
     max_upload_mb: int = 50
     demo: bool = False
+    # 梯度自评 open to visitors who are not logged in (the bureau decides)
+    tiers_public_self_assessment: bool = False
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var/."""

@@ -1,0 +1,141 @@
+"""`kechuang tiers …`: evaluate a file of enterprise-year figures without a database, list packs,
+and import or template the qualifications register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="梯度培育：规则包评估、后备库、资质登记", no_args_is_help=True)
+console = Console()
+
+FOUNDED_HEADERS = ("founded_on", "成立日期")
+
+
+def read_panel(path: Path) -> pl.DataFrame:
+    """A CSV/XLSX/Parquet file in the statistics template's columns, typed, with key = uscc.
+
+    Needs 统一社会信用代码 (or uscc) and 年度 (or year); a founding date in 成立日期 or founded_on
+    for age rules; optional 技术领域/tech_field, 行业代码/industry_code and `q_*` qualification
+    columns (是/否 or numbers). Several years per enterprise let growth rules work.
+    """
+    from kechuang.core.excel import Column, ImportFileError, map_headers, parse_columns, read_table
+    from kechuang.engines.rules.features import QUAL_FACTS, QUAL_HELD
+    from kechuang.statistics.service import ENTERPRISE_YEAR_COLUMNS
+
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        df = pl.read_parquet(path)
+        if "uscc" not in df.columns or "year" not in df.columns:
+            raise ImportFileError(f"文件“{path.name}”缺少 uscc 或 year 列")
+        if "成立日期" in df.columns and "founded_on" not in df.columns:
+            df = df.rename({"成立日期": "founded_on"})
+        if "founded_on" in df.columns and df.schema["founded_on"] == pl.String:
+            df = df.with_columns(pl.col("founded_on").str.to_date(strict=False))
+        return df.rename({"uscc": "key"})
+    raw = read_table(path.read_bytes(), path.name)
+    extra = (Column("founded_on", "成立日期", "date"), Column("tech_field", "技术领域"),
+             Column("industry_code", "行业代码"))
+    quals = tuple(Column(q, q, "bool") for q in QUAL_HELD) + tuple(
+        Column(q, q, "bool" if t == pl.Boolean() else "decimal") for q, t in QUAL_FACTS.items())
+    columns = tuple(ENTERPRISE_YEAR_COLUMNS) + extra + quals
+    mapped, errors = map_headers(raw, columns)
+    present = {c for c in raw.columns}
+    if errors:
+        raise ImportFileError("；".join(f"{e.column}：{e.reason}" for e in errors))
+    parsed = parse_columns(mapped, columns)
+    if parsed.errors:
+        shown = "；".join(f"第{e.row}行 {e.column}“{e.value}”：{e.reason}"
+                         for e in parsed.errors[:20])
+        more = f"（另有 {len(parsed.errors) - 20} 处）" if len(parsed.errors) > 20 else ""
+        raise ImportFileError(f"文件“{path.name}”有 {len(parsed.errors)} 处错误：{shown}{more}")
+    df = parsed.data.drop("__row")
+    # columns absent from the file stay absent, so the engine reports `unknown`, not 0
+    keep = [c.code for c in columns if c.code in ("uscc", "year") or any(
+        c.code == k or c.header == k or c.template_header == k for k in present)]
+    return df.select(keep).rename({"uscc": "key"})
+
+
+@app.command("evaluate")
+def evaluate_cmd(data: Path = typer.Argument(..., help="CSV、XLSX 或 Parquet 文件（企业年度统计模板的列）"),
+                 year: int = typer.Option(..., "--year", help="评价年度（所用最近一个会计年度）"),
+                 out: Path = typer.Option(..., "--out", help="输出文件（.xlsx、.csv 或 .parquet）")
+                 ) -> None:
+    """Run every applicable pack on a file, one output row per enterprise, pack and condition."""
+    from kechuang.core.excel import ImportFileError
+    from kechuang.engines.rules.evaluate import evaluate, explain
+    from kechuang.engines.rules.features import build_features
+    from kechuang.tiers.service import packs_for_year
+
+    if not data.exists():
+        console.print(f"[red]文件不存在：{data}[/red]")
+        raise typer.Exit(2)
+    if out.suffix.lower() not in (".xlsx", ".csv", ".parquet"):
+        console.print("[red]输出文件应为 .xlsx、.csv 或 .parquet[/red]")
+        raise typer.Exit(2)
+    try:
+        panel = read_panel(data)
+    except ImportFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if panel.filter(pl.col("year") == year).is_empty():
+        console.print(f"[red]文件中没有 {year} 年的数据[/red]")
+        raise typer.Exit(1)
+    packs = packs_for_year(year)
+    result = evaluate(build_features(panel, year), packs, year, detail=True)
+    rows = explain(result, packs).rename({"key": "uscc"}).drop("order", "parent")
+    rows = rows.with_columns(pl.lit(year).alias("year"))
+    if out.suffix.lower() == ".parquet":
+        rows.write_parquet(out)
+    elif out.suffix.lower() == ".csv":
+        rows.write_csv(out, include_bom=True)
+    else:
+        rows.write_excel(out, worksheet="梯度评估")
+    met = {p.name + f"（{p.version}）": int((result[f"{p.code}|status"] == 0).sum()) for p in packs}
+    console.print(f"已评估 {result.height} 家企业、{len(packs)} 个规则包，写出 {rows.height} 行：{out}")
+    for name, n in met.items():
+        console.print(f"  {name}：符合 {n} 家")
+
+
+@app.command("packs")
+def packs_cmd() -> None:
+    """List the shipped rule packs with version, effective dates and confirmation status."""
+    from kechuang.tiers.service import all_packs
+
+    for p in all_packs():
+        to = p.effective_to.isoformat() if p.effective_to else "至今"
+        console.print(f"{p.code}\t{p.name}\t{p.version}\t{p.effective_from}–{to}\t"
+                      f"{p.confirmation_label}")
+
+
+@app.command("template")
+def template_cmd(out: Path = typer.Argument(..., help="输出 .xlsx")) -> None:
+    """Write the qualifications import template."""
+    from kechuang.tiers.service import qualification_template
+
+    out.write_bytes(qualification_template())
+    console.print(f"已写出企业资质模板：{out}")
+
+
+@app.command("import-qualifications")
+def import_cmd(path: Path = typer.Argument(...), dry_run: bool = typer.Option(False, "--dry-run"),
+               as_user: str | None = typer.Option(None, "--as", help="以该用户身份（受其范围限制）")
+               ) -> None:
+    """Import the qualifications register (all or nothing; audited)."""
+    from kechuang.cli import _cli_principal
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+    from kechuang.tiers.service import import_qualifications
+
+    principal = _cli_principal(as_user)
+    with session_scope() as session:
+        bind_principal(session, principal)
+        report = import_qualifications(session, principal, path.read_bytes(), path.name, dry_run)
+        for e in report.errors or []:
+            console.print(f"第{e.row}行 {e.column}“{e.value}”：{e.reason}")
+        console.print(report.message())
+        if not report.ok:
+            raise typer.Exit(1)

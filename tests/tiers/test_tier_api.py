@@ -1,0 +1,76 @@
+"""Tier API: scoping on every route, Chinese errors, exports, self-assessment stores nothing."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kechuang.app import create_api
+from kechuang.core.audit import AuditLog
+
+PASSWORD = "password123"
+
+
+@pytest.fixture
+def client(session):
+    """A test client whose sessions join the test transaction."""
+    with TestClient(create_api(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client, username):
+    """Bearer headers for the user."""
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_packs_list_cites_sources(client, tier_world):
+    body = client.get("/api/v1/tiers/packs", headers=login(client, "city")).json()
+    hnte = next(p for p in body if p["code"] == "hnte_2016")
+    assert all(c["source"] for c in hnte["conditions"] if c["kind"] != "all_of")
+    assert next(p for p in body if p["code"] == "specialised_sme_2026")["confirmation"] == \
+        "unconfirmed"
+
+
+def test_enterprise_user_sees_only_his_verdicts(client, tier_world):
+    h = login(client, "ent_b")
+    assert client.get(f"/api/v1/tiers/enterprises/{tier_world['b'].id}", headers=h).status_code \
+        == 200
+    r = client.get(f"/api/v1/tiers/enterprises/{tier_world['a'].id}", headers=h)
+    assert r.status_code == 404 and r.json()["detail"] == "企业不存在或无权查看"
+    r = client.get(f"/api/v1/tiers/qualifications/{tier_world['a'].id}", headers=h)
+    assert r.status_code == 404
+
+
+def test_zone_admin_candidates_and_export_are_scoped(client, tier_world):
+    h = login(client, "zone_yz")
+    body = client.get("/api/v1/tiers/candidates?family=hnte&year=2024", headers=h).json()
+    names = {r["name"] for r in body["rows"]}
+    assert "乙江都智能有限公司" not in names
+    r = client.get("/api/v1/tiers/candidates.xlsx?family=hnte&year=2024", headers=h)
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = client.get("/api/v1/tiers/candidates?family=bogus", headers=h)
+    assert r.status_code == 400 and "未知的梯度类型" in r.json()["detail"]
+    pipe = client.get("/api/v1/tiers/pipeline?years=2023&years=2024", headers=h).json()
+    assert {c["zone"] for c in pipe["counts"]} <= {"扬州高新区", "全部（可见范围）"}
+
+
+def test_self_assessment_api_stores_nothing(client, tier_world, session):
+    h = login(client, "ent_b")
+    before = session.scalar(select(func.count()).select_from(AuditLog))
+    body = {"year": 2024, "founded_on": "2015-01-01", "tech_field": "电子信息",
+            "figures": {"2024": {"employees": 100, "tech_staff": 9, "sales_revenue": 5000,
+                                 "rd_expense": 400, "total_cost": 4000, "total_assets": 100,
+                                 "ip_class1": 1, "major_accident": False,
+                                 "environmental_violation": False, "dishonest_listed": False,
+                                 "abnormal_operation": False}}}
+    r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
+    assert r.status_code == 200, r.text
+    tech = next(p for p in r.json()["packs"] if p["family"] == "tech_sme")
+    assert tech["status"] == "unmet"  # 80 points but staff under 10%: the staff score is 0
+    assert session.scalar(select(func.count()).select_from(AuditLog)) == before
+    body["figures"]["2024"]["employees"] = -5
+    r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
+    assert r.status_code == 400 and "职工总数" in r.json()["detail"]

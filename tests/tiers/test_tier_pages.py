@@ -1,0 +1,84 @@
+"""Tier pages through NiceGUI's user simulation: dashboard, candidates, enterprise section,
+self-assessment (stores nothing), and scoping."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from sqlalchemy import func, select
+
+from kechuang.core.audit import AuditLog
+from kechuang.core.layout import reset_demo_label
+
+
+@pytest.fixture(autouse=True)
+def _fresh_demo_flag():
+    reset_demo_label()
+    yield
+    reset_demo_label()
+
+
+async def log_in(user: User, username: str) -> None:
+    """Fill in the login form and submit it."""
+    await user.open("/login")
+    user.find("用户名").type(username)
+    user.find("密码").type("password123")
+    user.find(marker="login").click()
+    await user.should_see(marker="page-title", retries=100)
+
+
+async def test_dashboard_counts_targets_and_charts(user: User, tier_world) -> None:
+    await log_in(user, "city")
+    await user.open("/tiers")
+    await user.should_see("梯度培育看板", retries=100)
+    await user.should_see("征求意见稿", retries=100)
+    table = user.find(marker="tier-counts").elements.pop()
+    total = next(r for r in table.rows if r["zone"] == "全部（可见范围）")
+    assert total["tech_sme"].startswith("1")
+    funnel = user.find(marker="tier-funnel").elements.pop()
+    assert funnel.options["series"][0]["type"] == "funnel"
+    sankey = user.find(marker="tier-sankey").elements.pop()
+    assert sankey.options["series"][0]["links"]
+
+
+async def test_candidates_page_scoped_for_zone_admin(user: User, tier_world) -> None:
+    await log_in(user, "zone_yz")
+    await user.open("/tiers/candidates")
+    await user.should_see("未达标", retries=100)
+    table = user.find(marker="candidates").elements.pop()
+    assert "乙江都智能有限公司" not in {r["name"] for r in table.rows}
+
+
+async def test_enterprise_page_has_tier_section(user: User, tier_world) -> None:
+    await log_in(user, "ent_b")
+    await user.open(f"/enterprises/{tier_world['b'].id}")
+    await user.should_see("梯度评估", retries=100)
+    await user.should_see(marker="pack-hnte", retries=100)
+    await user.should_see("当前梯度", retries=100)
+
+
+async def test_enterprise_user_cannot_open_dashboard(user: User, tier_world) -> None:
+    await log_in(user, "ent_b")
+    await user.open("/tiers")
+    await user.should_see("无权访问此页面", retries=100)
+
+
+async def test_self_assessment_gives_verdicts_and_stores_nothing(user: User, tier_world,
+                                                                 session) -> None:
+    await log_in(user, "ent_b")
+    before = session.scalar(select(func.count()).select_from(AuditLog))
+    await user.open("/tiers/self-assessment")
+    await user.should_see(marker="no-store-note", retries=100)
+    user.find(marker="self-founded").type("2015-01-01")
+    for code, value in (("employees", 100), ("tech_staff", 30), ("sales_revenue", 5000),
+                        ("rd_expense", 250), ("total_cost", 4500), ("total_assets", 6000),
+                        ("ip_class1", 0), ("ip_class2", 0)):
+        for el in user.find(marker=f"self-{code}-0").elements:
+            el.value = value
+    user.find(marker="self-evaluate").click()
+    await user.should_see(marker="tier-rung", retries=100)
+    await user.should_see(marker="pack-tech_sme", retries=100)
+    tech = user.find(marker="pack-tech_sme").elements.pop()
+    assert "科技型中小企业（2017）：符合 · 得分 60 分" == tech.text
+    assert session.scalar(select(func.count()).select_from(AuditLog)) == before
