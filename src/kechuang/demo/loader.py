@@ -19,6 +19,7 @@ from kechuang.registry.service import load_city_config
 from kechuang.statistics.models import ImportBatch
 from kechuang.statistics.service import COLUMNS_BY_KIND, import_file
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
+from kechuang.zones.demo import seed_demo
 
 DEMO_PASSWORD = "kechuang2026"
 DEMO_LOGINS = (
@@ -100,6 +101,7 @@ def build_demo(say: Callable[[str], None] = print, seed: int = 20251,
                                             if z.code not in zone_wide.columns])
         say(_import(session, "zone_years", zone_wide, "演示_高新区年度统计.xlsx"))
         _demo_users(session, zone_ids)
+        say(seed_demo(session))
     return f"演示数据库已生成：{n_enterprises} 家企业，{data.enterprise_years.height} 条企业年度统计"
 
 

@@ -1,0 +1,339 @@
+"""Evaluation frameworks and the indicator catalogue as versioned data.
+
+A framework (methodology/frameworks/*.yaml, or one a bureau stores) lists dimensions with weights and
+rows with 赋权, each row marked confirmed or reconstructed and naming the zone indicator that computes
+it (methodology/indicators.yaml). `engine_spec` turns it into the composite engine's specification.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+ROW_STATUS = {"confirmed": "已确认", "reconstructed": "重构"}
+WEIGHT_STATUS = {"confirmed": "已确认", "assumed": "未公布（取1.0或类推）"}
+SOURCE_LABELS = {"enterprise": "企业统计", "zone_year": "高新区统计", "mixed": "高新区统计/企业统计"}
+INDICATOR_KINDS = ("value", "ratio", "increase", "growth", "growth_ratio")
+PUBLISHABLE = ("rank", "score", "dimension_ranks", "dimension_scores", "performance_group")
+NORMALISATIONS = {"minmax": "最小–最大（0–100）", "dist2max": "距前沿距离", "fracmax": "占最大值比例"}
+WINDOWS = {"period": "逐年归一化", "pooled": "多年合并归一化（EIS式，可跨年比较）"}
+
+
+class FrameworkDataError(ValueError):
+    """A framework or catalogue file is invalid (Chinese message naming the item)."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A zone indicator: how it is computed (kind and references) and from which statistics."""
+
+    code: str
+    name: str
+    unit: str
+    source: str
+    kind: str
+    spec: Any
+    direction: int = 1
+    translate: dict[str, Any] | None = None
+    note: str = ""
+
+    @property
+    def refs(self) -> list[str]:
+        """The aggregate references (e.x / z.x) the indicator reads."""
+        if self.kind in ("value", "increase", "growth"):
+            return [self.spec]
+        return [self.spec["num"], self.spec["den"]]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The indicator catalogue with its enterprise flags and industry classes."""
+
+    version: str
+    indicators: dict[str, Indicator]
+    flags: dict[str, str]
+    classes: dict[str, list[str]]
+
+
+def _parse_catalogue(data: dict[str, Any]) -> Catalogue:
+    errors: list[str] = []
+    inds: dict[str, Indicator] = {}
+    for code, item in (data.get("indicators") or {}).items():
+        kinds = [k for k in INDICATOR_KINDS if k in item]
+        if len(kinds) != 1:
+            errors.append(f"指标目录 {code}：必须且只能有一种计算方式（{'/'.join(INDICATOR_KINDS)}）")
+            continue
+        kind = kinds[0]
+        spec = item[kind]
+        refs = [spec] if isinstance(spec, str) else [spec.get("num"), spec.get("den")]
+        for ref in refs:
+            if not isinstance(ref, str) or not ref.startswith(("e.", "z.")):
+                errors.append(f"指标目录 {code}：引用 {ref!r} 必须以 e.（企业汇总）或 z.（高新区统计）开头")
+        if item.get("source") not in SOURCE_LABELS:
+            errors.append(f"指标目录 {code}：source 必须是 {'/'.join(SOURCE_LABELS)} 之一")
+        inds[code] = Indicator(code=code, name=item["name"], unit=str(item.get("unit", "")),
+                               source=item.get("source", ""), kind=kind, spec=spec,
+                               direction=int(item.get("direction", 1)),
+                               translate=item.get("translate"), note=item.get("note", ""))
+    if errors:
+        raise FrameworkDataError("；".join(errors))
+    return Catalogue(str(data.get("version", "")), inds, dict(data.get("flags") or {}),
+                     {k: list(v) for k, v in (data.get("classes") or {}).items()})
+
+
+def _read_yaml(*parts: str) -> dict[str, Any]:
+    path = resources.files("kechuang.zones").joinpath("methodology", *parts)
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The shipped indicator catalogue."""
+    return _parse_catalogue(_read_yaml("indicators.yaml"))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row (secondary indicator) of a framework."""
+
+    row: str
+    name: str
+    weight: float
+    weight_status: str
+    status: str
+    source: str
+    indicator: str | None
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One primary dimension (一级指标) with its weight and rows."""
+
+    code: str
+    name: str
+    weight: float
+    weight_status: str
+    status: str
+    source: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class ZoneFramework:
+    """A validated evaluation framework."""
+
+    code: str
+    name: str
+    version: str
+    document: str
+    source: str
+    method_note: str
+    publish: list[str]
+    dimensions: list[Dimension]
+    definition: dict[str, Any] = field(repr=False, default_factory=dict)
+    origin: str = "shipped"
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the definition, recorded with every run."""
+        text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def scored_rows(self) -> list[tuple[Dimension, Row]]:
+        """Rows that have a computing indicator, with their dimension."""
+        return [(d, r) for d in self.dimensions for r in d.rows if r.indicator]
+
+    @property
+    def indicators(self) -> list[str]:
+        """Catalogue codes of the scored rows, in framework order."""
+        return [r.indicator for _, r in self.scored_rows]
+
+    def dimension_of(self, indicator: str) -> Dimension:
+        """The dimension an indicator is scored under."""
+        return next(d for d, r in self.scored_rows if r.indicator == indicator)
+
+    def row_of(self, indicator: str) -> Row:
+        """The framework row an indicator computes."""
+        return next(r for _, r in self.scored_rows if r.indicator == indicator)
+
+    def rows_table(self) -> list[dict[str, Any]]:
+        """Every row with its status and data source, for pages and exports."""
+        cat = catalogue().indicators
+        out = []
+        for d in self.dimensions:
+            for r in d.rows:
+                ind = cat.get(r.indicator) if r.indicator else None
+                out.append({
+                    "dimension": d.code, "dimension_name": d.name, "dimension_weight": d.weight,
+                    "dimension_status": ROW_STATUS[d.status], "row": r.row, "name": r.name,
+                    "weight": r.weight, "weight_status": WEIGHT_STATUS[r.weight_status],
+                    "status": r.status, "status_label": ROW_STATUS[r.status], "source": r.source,
+                    "indicator": r.indicator or "", "indicator_name": ind.name if ind else "",
+                    "data_source": SOURCE_LABELS[ind.source] if ind else "无数据来源（不计分）",
+                    "unit": ind.unit if ind else "", "direction": ind.direction if ind else None,
+                    "note": (ind.note if ind else r.missing) or "",
+                })
+        return out
+
+
+def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramework:
+    """Validate a framework definition; errors name the dimension and row, in Chinese."""
+    if not isinstance(data, dict):
+        raise FrameworkDataError("框架定义的顶层必须是映射")
+    errors: list[str] = []
+    for key in ("code", "name", "version", "dimensions"):
+        if not data.get(key):
+            errors.append(f"框架缺少字段 {key}")
+    if errors:
+        raise FrameworkDataError("；".join(errors))
+    code = str(data["code"])
+    cat = catalogue().indicators
+    dims: list[Dimension] = []
+    seen_ind: dict[str, str] = {}
+    seen_dim: set[str] = set()
+    for i, d in enumerate(data["dimensions"], start=1):
+        where = f"框架 {code} 第 {i} 个维度"
+        if not isinstance(d, dict) or not d.get("code") or not d.get("name"):
+            errors.append(f"{where}：需要 code 与 name")
+            continue
+        dcode = str(d["code"])
+        where = f"框架 {code} 维度 {dcode}"
+        if dcode in seen_dim or dcode == "index":
+            errors.append(f"{where}：代码重复或保留（index）")
+        seen_dim.add(dcode)
+        w = d.get("weight")
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
+            errors.append(f"{where}：权重 weight 必须是正数，实际为 {w!r}")
+            w = 0
+        rows: list[Row] = []
+        for j, r in enumerate(d.get("rows") or [], start=1):
+            rwhere = f"{where} 第 {j} 行"
+            if not isinstance(r, dict) or not r.get("name"):
+                errors.append(f"{rwhere}：需要 name")
+                continue
+            ind = r.get("indicator")
+            if ind is not None and ind not in cat:
+                errors.append(f"{rwhere}（{r['name']}）：未知指标 '{ind}'，可选：{', '.join(cat)}")
+                ind = None
+            if ind is not None and ind in seen_ind:
+                errors.append(f"{rwhere}（{r['name']}）：指标 '{ind}' 已在 {seen_ind[ind]} 使用")
+            if ind:
+                seen_ind[ind] = rwhere
+            rw = r.get("weight", 1.0)
+            if not isinstance(rw, (int, float)) or isinstance(rw, bool) or rw <= 0:
+                errors.append(f"{rwhere}（{r['name']}）：赋权 weight 必须是正数，实际为 {rw!r}")
+                rw = 1.0
+            status = r.get("status", "reconstructed")
+            if status not in ROW_STATUS:
+                errors.append(f"{rwhere}（{r['name']}）：status 必须是 confirmed 或 reconstructed")
+                status = "reconstructed"
+            ws = r.get("weight_status", "assumed")
+            if ws not in WEIGHT_STATUS:
+                errors.append(f"{rwhere}（{r['name']}）：weight_status 必须是 confirmed 或 assumed")
+                ws = "assumed"
+            rows.append(Row(str(r.get("row", f"{i}.{j}")), str(r["name"]), float(rw), ws, status,
+                            str(r.get("source", d.get("source", ""))), ind, str(r.get("missing", ""))))
+        if not any(r.indicator for r in rows):
+            errors.append(f"{where}：没有任何可计算的指标（每个维度至少需要一行指定 indicator）")
+        dstatus = d.get("status", "reconstructed")
+        if dstatus not in ROW_STATUS:
+            errors.append(f"{where}：status 必须是 confirmed 或 reconstructed")
+            dstatus = "reconstructed"
+        dims.append(Dimension(dcode, str(d["name"]), float(w),
+                              d.get("weight_status", "confirmed" if dstatus == "confirmed" else "assumed"),
+                              dstatus, str(d.get("source", "")), rows))
+    publish = list(data.get("publish") or ["rank"])
+    bad = [p for p in publish if p not in PUBLISHABLE]
+    if bad:
+        errors.append(f"框架 {code}：publish 含未知项 {', '.join(bad)}，可选：{', '.join(PUBLISHABLE)}")
+    if errors:
+        raise FrameworkDataError("；".join(errors))
+    return ZoneFramework(code, str(data["name"]), str(data["version"]), str(data.get("document", "")),
+                         str(data.get("source", "")), str(data.get("method_note", "")), publish, dims,
+                         copy.deepcopy(data), origin)
+
+
+SHIPPED = ("national_2021", "jiangsu_2016")
+DEFAULT_FRAMEWORK = "national_2021"
+
+
+@lru_cache(maxsize=8)
+def shipped_framework(code: str) -> ZoneFramework:
+    """A framework shipped with the platform."""
+    if code not in SHIPPED:
+        raise FrameworkDataError(f"未知的评价框架 '{code}'，可选：{', '.join(SHIPPED)}")
+    return parse_framework(_read_yaml("frameworks", f"{code}.yaml"))
+
+
+def engine_spec(fw: ZoneFramework, options: dict[str, Any]) -> dict[str, Any]:
+    """The composite engine's specification for the framework and run options.
+
+    Indicators are level 1 (weight = 赋权), dimensions level 2 (weight = dimension weight), the
+    index level 3; the engine re-normalises weights over each zone's available data.
+    """
+    cat = catalogue().indicators
+    items: list[dict[str, Any]] = [{"code": "index", "name_zh": fw.name, "level": 3}]
+    for d in fw.dimensions:
+        rows = [r for r in d.rows if r.indicator]
+        items.append({"code": d.code, "name_zh": d.name, "level": 2, "parent": "index",
+                      "weight": d.weight,
+                      "confidence": "confirmed" if d.status == "confirmed" else "secondary"})
+        for r in rows:
+            ind = cat[r.indicator]
+            items.append({"code": ind.code, "name_zh": r.name, "level": 1, "parent": d.code,
+                          "weight": r.weight, "direction": ind.direction, "unit": ind.unit,
+                          "source": r.source or None,
+                          "confidence": "confirmed" if r.status == "confirmed" else "secondary"})
+    steps: list[dict[str, Any]] = []
+    if options.get("treat"):
+        steps.append({"treat": {"winmax": 5, "skew_threshold": 2.0, "kurt_threshold": 3.5,
+                                "fallback": "log_ct"}})
+    norm: dict[str, Any] = {"method": options.get("normalise", "minmax"),
+                            "window": options.get("window", "period")}
+    if norm["method"] == "minmax":
+        norm["range"] = [0, 100]
+    steps.append({"normalise": norm})
+    steps.append({"aggregate": {"method": "arithmetic"}})
+    return {
+        "name": fw.name, "version": fw.version, "source": fw.document,
+        "framework": {"name": fw.name, "version": fw.version, "items": items,
+                      "levels": {1: "指标", 2: "维度", 3: "总分"}},
+        "data": {"unit": "unit", "name": "unit_name", "time": "year"},
+        "steps": steps,
+    }
+
+
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "normalise": "minmax", "window": "period", "treat": False, "reference": "mean",
+    "uncertainty_runs": 200, "weight_noise": 0.25, "vary_normalisation": True, "seed": 20250101,
+}
+
+
+def resolve_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """Run options with defaults filled in; bad values raise a Chinese message naming the option."""
+    opts = {**DEFAULT_OPTIONS, **(options or {})}
+    unknown = sorted(set(opts) - set(DEFAULT_OPTIONS))
+    if unknown:
+        raise FrameworkDataError(f"未知的评价选项：{', '.join(unknown)}")
+    if opts["normalise"] not in NORMALISATIONS:
+        raise FrameworkDataError(f"选项 normalise 必须是 {'/'.join(NORMALISATIONS)} 之一，实际为 {opts['normalise']!r}")
+    if opts["window"] not in WINDOWS:
+        raise FrameworkDataError(f"选项 window 必须是 {'/'.join(WINDOWS)} 之一，实际为 {opts['window']!r}")
+    runs = opts["uncertainty_runs"]
+    if not isinstance(runs, int) or isinstance(runs, bool) or not 0 <= runs <= 5000:
+        raise FrameworkDataError(f"选项 uncertainty_runs 必须是 0–5000 的整数，实际为 {runs!r}")
+    noise = opts["weight_noise"]
+    if not isinstance(noise, (int, float)) or not 0 <= noise < 1:
+        raise FrameworkDataError(f"选项 weight_noise 必须在 0 与 1 之间，实际为 {noise!r}")
+    opts["treat"] = bool(opts["treat"])
+    opts["vary_normalisation"] = bool(opts["vary_normalisation"])
+    return opts

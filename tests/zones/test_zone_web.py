@@ -1,0 +1,150 @@
+"""Zone-evaluation API and pages: real results, scoping, exports (xlsx and Word)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from factories import make_enterprise
+from nicegui.testing import User
+from zone_helpers import build_case
+
+from kechuang.app import create_api
+from kechuang.core.layout import reset_demo_label
+from kechuang.core.security import create_user
+
+PASSWORD = "password123"
+
+
+@pytest.fixture
+def people(session, city):
+    case = build_case(session, city)
+    create_user(session, username="zc_city", password=PASSWORD, role="city_admin")
+    create_user(session, username="zc_gaoyou", password=PASSWORD, role="zone_admin",
+                zone_id=city["gaoyou"].id)
+    ent = make_enterprise(session, city["yzhtz"])
+    create_user(session, username="zc_ent", password=PASSWORD, role="enterprise_user", enterprise_id=ent.id)
+    session.flush()
+    return case
+
+
+@pytest.fixture
+def client(session):
+    with TestClient(create_api(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client, username) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_api_ranking_runs_and_scoping(client, people):
+    h = login(client, "zc_city")
+    fws = client.get("/api/v1/evaluation/frameworks", headers=h).json()
+    national = next(f for f in fws if f["code"] == "national_2021")
+    statuses = {r["row"]: r["status"] for r in national["rows"]}
+    assert statuses["1.1"] == statuses["1.2"] == "confirmed" and statuses["1.3"] == "reconstructed"
+    assert [d["weight"] for d in national["dimensions"]] == [20, 20, 15, 15, 30]
+    q = "year=2024&framework=test_t&peer_set=trio"
+    body = client.get(f"/api/v1/evaluation/ranking?{q}", headers=h).json()
+    assert [round(r["score"], 6) for r in body["table"]] == [68, 64, 18]
+    r = client.post("/api/v1/evaluation/runs", headers=h, json={
+        "year": 2024, "framework": "test_t", "peer_set": "trio", "options": {"uncertainty_runs": 20}})
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["framework_version"] == "1" and len(run["input_hash"]) == 64
+    assert client.get(f"/api/v1/evaluation/runs/{run['id']}", headers=h).json()["table"][0]["rank"] == 1
+    z = login(client, "zc_gaoyou")
+    assert client.post("/api/v1/evaluation/runs", headers=z, json={"year": 2024}).status_code == 403
+    table = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()["table"]
+    own = next(r for r in table if r["unit"] == people["C"])
+    other = next(r for r in table if r["unit"] == people["A"])
+    assert own["score"] == pytest.approx(18) and other["score"] is None and other["rank"] == 1
+    bm = client.get(f"/api/v1/evaluation/benchmark?{q}&against=top_quartile", headers=z).json()
+    assert bm["gaps"]["score_gap"] == pytest.approx(57)
+    r = client.get(f"/api/v1/evaluation/benchmark?{q}&against={people['A']}", headers=z)
+    assert r.status_code == 404 and "无权" in r.json()["detail"]
+    e = login(client, "zc_ent")
+    assert client.get(f"/api/v1/evaluation/ranking?{q}", headers=e).status_code == 404
+    r = client.get("/api/v1/evaluation/ranking?year=2024&framework=nope", headers=h)
+    assert r.status_code == 400 and "未知的评价框架" in r.json()["detail"]
+
+
+def test_api_exports_xlsx_and_word(client, people):
+    import openpyxl
+    from docx import Document
+    h = login(client, "zc_city")
+    q = f"year=2024&framework=test_t&peer_set=trio&unit={people['C']}&against={people['A']}"
+    r = client.get(f"/api/v1/evaluation/exports/benchmark?{q}&format=docx", headers=h)
+    assert r.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "对标找差报告" in text and "差距 50.00 分" in text
+    r = client.get(f"/api/v1/evaluation/exports/ranking?{q}", headers=h)
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert {"2024年排名", "指标值", "评价框架", "填写说明"} <= set(book.sheetnames)
+    for kind in ("benchmark", "specialisation"):
+        assert client.get(f"/api/v1/evaluation/exports/{kind}?{q}", headers=h).status_code == 200, kind
+    # the shipped 3000亿 target has its baseline in 2020, which this small case has no data for
+    r = client.get("/api/v1/evaluation/exports/targets", headers=h)
+    assert r.status_code == 400 and "基期 2020 年没有数据" in r.json()["detail"]
+
+
+async def _log_in(user: User, username: str) -> None:
+    await user.open("/login")
+    user.find("用户名").type(username)
+    user.find("密码").type(PASSWORD)
+    user.find(marker="login").click()
+    await user.should_see(marker="page-title", retries=100)
+
+
+@pytest.fixture(autouse=False)
+def fresh_demo_flag():
+    reset_demo_label()
+    yield
+    reset_demo_label()
+
+
+async def test_pages_show_real_results_for_the_bureau(user: User, people, fresh_demo_flag) -> None:
+    await _log_in(user, "zc_city")
+    await user.open("/evaluation/ranking")
+    await user.should_see("高新区排名（争先进位）", retries=100)
+    await user.should_see(marker="ranking-table", retries=100)
+    table = user.find(marker="ranking-table").elements.pop()
+    names = [r["name"] for r in table.rows]
+    assert set(names) == {"扬州高新区", "江都高新区", "高邮高新区"}  # the city peer set (default)
+    chart = user.find(marker="rank-bands").elements.pop()
+    assert chart.options["series"][2]["type"] == "scatter"
+    await user.open("/evaluation/benchmark")
+    await user.should_see(marker="gap-table", retries=100)
+    assert user.find(marker="radar").elements.pop().options["series"][0]["type"] == "radar"
+    await user.open("/evaluation/targets")
+    await user.should_see("基期 2020 年没有数据", retries=100)
+    await user.open("/evaluation/specialisation")
+    await user.should_see(marker="similarity-heatmap", retries=100)
+    await user.open("/evaluation/frameworks")
+    await user.should_see("1.2 从业人员中研发人员全时当量数占比", retries=100)
+    await user.should_see("已确认", retries=100)
+    await user.should_see("重构", retries=100)
+
+
+async def test_zone_admin_page_shows_published_fields_only(user: User, people, fresh_demo_flag) -> None:
+    await _log_in(user, "zc_gaoyou")
+    await user.open("/evaluation/ranking")
+    await user.should_see(marker="ranking-table", retries=100)
+    await user.should_see("其他高新区只显示该框架公布的内容", retries=100)
+    rows = {r["name"]: r for r in user.find(marker="ranking-table").elements.pop().rows}
+    assert rows["高邮高新区"]["score"] != "—"
+    assert rows["扬州高新区"]["score"] == "—" and rows["扬州高新区"]["rank"] == 1
+    await user.open("/evaluation/specialisation")
+    await user.should_see(marker="spec-zones", retries=100)
+    zones = [r["zone"] for r in user.find(marker="spec-zones").elements.pop().rows]
+    assert zones == ["高邮高新区"]
+
+
+async def test_enterprise_user_cannot_open_evaluation(user: User, people, fresh_demo_flag) -> None:
+    await _log_in(user, "zc_ent")
+    await user.open("/evaluation/ranking")
+    await user.should_see("无权访问此页面", retries=100)
