@@ -55,21 +55,33 @@ def write_table(df: pl.DataFrame, path: str | Path, sheets: dict[str, pl.DataFra
 
 
 def hash_frame(df: pl.DataFrame) -> str:
-    """SHA-256 over column names, types and values, stable across runs and library versions."""
+    """SHA-256 over column names, types and values, stable across runs and processes.
+
+    Each column's raw buffer is hashed, not a serialised copy: floats as float64 with every
+    missing value (null or NaN, which mean the same to the engine) as one NaN, integers and
+    booleans with their null mask, anything else as UTF-8 text with its lengths."""
     h = hashlib.sha256()
     h.update(f"{df.height}x{df.width}".encode())
     for name in df.columns:
         s = df.get_column(name)
-        h.update(b"\x1e" + name.encode() + b"\x1f" + str(s.dtype).encode())
-        if s.dtype.is_numeric() or s.dtype == pl.Boolean:
-            # NaN and null both mean "missing" to the engine, so they hash alike
-            f = s.cast(pl.Float64).fill_nan(None)
-            h.update(np.ascontiguousarray(f.fill_null(0.0).to_numpy()).tobytes())
-            h.update(np.ascontiguousarray(f.is_null().to_numpy()).tobytes())
-        else:
-            text = s.cast(pl.String).fill_null("\x00null\x00").str.join("\x1f")
-            h.update((text.item() or "").encode())
+        h.update(b"\x1e" + name.encode() + b"\x1f" + str(s.dtype).encode() + b"\x1f")
+        for part in _column_buffers(s):
+            h.update(part)
     return h.hexdigest()
+
+
+def _column_buffers(s: pl.Series) -> list[Any]:
+    if s.dtype.is_float() or s.dtype.is_decimal():
+        return [np.ascontiguousarray(s.cast(pl.Float64).fill_nan(None).to_numpy())]
+    if s.dtype.is_integer() or s.dtype == pl.Boolean:
+        values = s.cast(pl.UInt8) if s.dtype == pl.Boolean else s
+        out = [np.ascontiguousarray(values.fill_null(0).to_numpy())]
+        if s.null_count():
+            out.append(np.packbits(s.is_null().to_numpy()))
+        return out
+    text = s.cast(pl.String)
+    lengths = text.str.len_bytes().cast(pl.Int64).fill_null(-1).to_numpy()
+    return [lengths, (text.str.join("").item() or "").encode()]
 
 
 def hash_json(obj: Any) -> str:

@@ -60,7 +60,7 @@ def normalise_expr(
     p = method_params(method, params)
     keys = list(keys or [])
     raw = pl.col(col).cast(pl.Float64)
-    x = raw * float(node.direction)
+    x = raw * float(node.direction) if node.direction != 1 else raw  # x·1 would be a wasted pass
     xs = x if stats_mask is None else pl.when(stats_mask).then(x)
 
     def over(e: pl.Expr) -> pl.Expr:

@@ -23,6 +23,7 @@ from .errors import DataError, SpecError
 from .framework import Framework
 from .io import hash_frame, hash_json
 from .normalise import normalise_expr
+from .rank import group_codes, order_desc, rank_min_desc
 from .spec import Spec
 from .treat import DEFAULTS, treat_vector
 
@@ -124,9 +125,11 @@ def check_data(spec: Spec, data: pl.DataFrame) -> None:
     if errors:
         raise DataError(errors)
     keys = [spec.unit] + ([spec.time] if spec.time else [])
-    dup = data.select(keys).filter(pl.struct(keys).is_duplicated() if len(keys) > 1
-                                   else pl.col(spec.unit).is_duplicated())
-    if dup.height:
+    key = pl.struct(keys) if len(keys) > 1 else pl.col(spec.unit)
+    # counting distinct keys is much cheaper than flagging duplicates; flag only when needed
+    dup = (data.select(keys).filter(key.is_duplicated())
+           if data.select(key.n_unique()).item() < data.height else None)
+    if dup is not None and dup.height:
         sample = ", ".join(str(v) for v in dup.get_column(spec.unit).head(5).to_list())
         what = "单元-时间" if spec.time else "单元"
         raise DataError(f"数据中有 {dup.height} 行属于重复的{what}，例如：{sample}")
@@ -168,18 +171,21 @@ def run(spec: Spec, data: pl.DataFrame, *, until: str | None = None,
     log: list[dict[str, Any]] = []
     # timings stay out of the run record, which must be identical on every rerun
     timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
-    for name, params in spec.steps:
-        step_fn = _STEPS[name]
+    # the input hash depends on the input alone, so it is computed while the steps run
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        pending = hasher.submit(hash_frame, data) if hash_input else None
+        for name, params in spec.steps:
+            step_fn = _STEPS[name]
+            t = time.perf_counter()
+            df, entry = step_fn(df, params, spec, denominators)
+            timings[name] = time.perf_counter() - t
+            datasets[DATASET_OF_STEP[name]] = df
+            log.append({"step": name, "params": params, **entry})
+            if until == name:
+                break
         t = time.perf_counter()
-        df, entry = step_fn(df, params, spec, denominators)
-        timings[name] = time.perf_counter() - t
-        datasets[DATASET_OF_STEP[name]] = df
-        log.append({"step": name, "params": params, **entry})
-        if until == name:
-            break
-    t = time.perf_counter()
-    input_hash = hash_frame(data) if hash_input else ""
-    timings["hash"] = time.perf_counter() - t
+        input_hash = pending.result() if pending else ""
+        timings["hash_wait"] = time.perf_counter() - t
     result = RunResult(
         spec=spec,
         datasets=datasets,
@@ -305,48 +311,65 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     units = df.get_column(spec.unit)
     base = {k: v for k, v in p.items() if k not in ("by", "overrides")}
 
-    def treat_column(c: str) -> tuple[pl.Series, list[dict[str, Any]]]:
+    def params_of(c: str) -> dict[str, Any] | None:
         ov = (p["overrides"] or {}).get(c)
-        x = df.get_column(c).to_numpy().astype(np.float64, copy=True)
-        if ov == "none":
-            return pl.Series(c, x), [{"indicator": c, "status": "skipped"}]
-        params = {**DEFAULTS, **base, **(ov or {})}
+        return None if ov == "none" else {**DEFAULTS, **base, **(ov or {})}
+
+    def clear_pass(c: str, st: dict[str, Any], params: dict[str, Any]) -> bool:
+        # passes with a margin on the Polars statistics, so the exact NumPy test would agree
+        sk, ku, n = st[f"{c}\x1fs"], st[f"{c}\x1fk"], st[f"{c}\x1fn"]
+        return (n >= 4 and sk is not None and ku is not None and np.isfinite(sk)
+                and np.isfinite(ku) and not params["force_winsorise"]
+                and (abs(sk) < params["skew_threshold"] - 1e-9 or ku < params["kurt_threshold"] - 1e-9))
+
+    def treat_column(c: str) -> tuple[pl.Series | None, list[dict[str, Any]]]:
+        # returns the treated column, or None when no value changed (the input column is kept)
+        params = params_of(c)
+        if params is None:
+            return None, [{"indicator": c, "status": "skipped"}]
         recs = []
+        x: np.ndarray | None = None  # read only when a partition needs the NumPy rule
+        changed = False
         for key, rows, st in partitions:
-            sk, ku, n = st[f"{c}\x1fs"], st[f"{c}\x1fk"], st[f"{c}\x1fn"]
-            clear_pass = (n >= 4 and sk is not None and ku is not None and np.isfinite(sk)
-                          and np.isfinite(ku) and not params["force_winsorise"]
-                          and (abs(sk) < params["skew_threshold"] - 1e-9
-                               or ku < params["kurt_threshold"] - 1e-9))
-            if clear_pass:
+            sk, ku = st[f"{c}\x1fs"], st[f"{c}\x1fk"]
+            if clear_pass(c, st, params):
                 recs.append({"indicator": c, **key, "skew_before": sk, "kurt_before": ku,
                              "passed_before": True, "winsorised": 0, "points": [], "transform": None,
                              "status": "passed", "passed": True, "skew_after": sk, "kurt_after": ku})
                 continue
+            if x is None:
+                x = df.get_column(c).to_numpy()
+                if rows is not None:  # written back partition by partition
+                    x = x.astype(np.float64, copy=True)
             part = x if rows is None else x[rows]
             y, rec = treat_vector(part, params)
             rec["points"] = [
                 {"unit": units[int(i if rows is None else rows[i])], "from": old, "to": new, "side": side}
                 for i, old, new, side in rec["points"]
             ]
-            if rows is None:
-                x = y
-            else:
-                x[rows] = y
+            if rec["status"] in ("winsorised", "transformed"):
+                changed = True
+                if rows is None:
+                    x = y
+                else:
+                    x[rows] = y
             recs.append({"indicator": c, **key, **rec})
-        return pl.Series(c, x).fill_nan(None), recs
+        return (pl.Series(c, x).fill_nan(None) if changed else None), recs
 
-    # NumPy releases the GIL on long arrays, so columns are treated in parallel threads;
-    # results are collected in framework order, so the output does not depend on scheduling
-    workers = min(len(inds), os.cpu_count() or 1)
+    # only columns that may fail need the NumPy rule; NumPy releases the GIL on long arrays,
+    # so they are treated in parallel threads. Results are collected in framework order, so
+    # the output does not depend on scheduling
+    todo = [c for c in inds if (pc := params_of(c)) is not None
+            and not all(clear_pass(c, st, pc) for _, _, st in partitions)]
+    workers = min(len(todo), os.cpu_count() or 1)
     if workers > 1 and df.height >= 50_000:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             done = list(pool.map(treat_column, inds))
     else:
         done = [treat_column(c) for c in inds]
-    new_cols = [col for col, _ in done]
+    new_cols = [col for col, _ in done if col is not None]
     records = [r for _, recs in done for r in recs]
-    out = df.with_columns(new_cols)
+    out = df.with_columns(new_cols) if new_cols else df
     summary = {
         "failed_before": sum(1 for r in records if r.get("passed_before") is False),
         "winsorised": sum(1 for r in records if r.get("status") == "winsorised"),
@@ -379,7 +402,7 @@ def _normalise(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame
     after = out.select(pl.col(fw.indicators).null_count()).row(0, named=True)
     for d in details:
         d["became_missing"] = after[d["indicator"]] - before[d["indicator"]]
-    cohorts = df.select(pl.struct(keys).n_unique()).item() if keys else 1
+    cohorts = df.select((pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])).n_unique()).item() if keys else 1
     return out, {"over": keys, "cohorts": cohorts, "indicators": details}
 
 
@@ -425,18 +448,43 @@ def rank_expr(col: str, keys: list[str]) -> pl.Expr:
 
 
 def results_table(result: RunResult) -> pl.DataFrame:
-    """Scores and ranks of every aggregate per unit (ranks per period, also within groups)."""
+    """Scores and ranks of every aggregate per unit (ranks per period, also within groups).
+
+    The ranks equal `rank_expr` over each key set; they are computed with one sort per score
+    (see rank.py), and the scores are ranked in parallel threads."""
     spec = result.spec
     agg = result.datasets["Aggregated"]
     codes = result.score_columns()
     period = [spec.time] if spec.time else []
-    exprs: list[pl.Expr] = []
-    for c in codes:
-        exprs.append(pl.col(c))
-        exprs.append(rank_expr(c, period).alias(f"{c}_rank"))
-        for g in spec.rank_within:
-            exprs.append(rank_expr(c, period + [g]).alias(f"{c}_rank_{g}"))
+    key_sets = {"": period, **{f"_{g}": period + [g] for g in spec.rank_within}}
+    # group codes are found once per key set and shared by every score
+    groups = {suffix: group_codes(agg, keys) if keys else None for suffix, keys in key_sets.items()}
+    index_type = pl.get_index_type()
+
     root = spec.framework.root
-    table = agg.lazy().select(*result.id_cols, *exprs).collect()
-    # a stable sort keeps tied units in input order, which is deterministic
-    return table.sort(period + [f"{root}_rank"], nulls_last=True, maintain_order=True)
+    root_order: list[np.ndarray] = []
+
+    def score_and_ranks(c: str) -> list[pl.Series]:
+        x = agg.get_column(c).to_numpy()
+        order = order_desc(x)
+        missing = np.flatnonzero(np.isnan(x))
+        if c == root:
+            # the table's row order: by the root's rank, ties and missing scores in input order
+            root_order.append(np.concatenate([order, missing]))
+        ranks = [pl.Series(f"{c}_rank{suffix}", rank_min_desc(x, order, g), dtype=index_type)
+                 for suffix, g in groups.items()]
+        if missing.size:
+            ranks = [r.scatter(missing, None) for r in ranks]
+        return [agg.get_column(c), *ranks]
+
+    workers = min(len(codes), os.cpu_count() or 1)
+    if workers > 1 and agg.height >= 50_000:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            columns = list(pool.map(score_and_ranks, codes))
+    else:
+        columns = [score_and_ranks(c) for c in codes]
+    table = pl.DataFrame([*(agg.get_column(c) for c in result.id_cols), *(s for cols in columns for s in cols)])
+    if period:
+        # a stable sort keeps tied units in input order, which is deterministic
+        return table.sort(period + [f"{root}_rank"], nulls_last=True, maintain_order=True)
+    return table[root_order[0]]

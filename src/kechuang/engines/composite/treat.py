@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# columns at least this long keep running power sums (a step costs O(moved points), not a
+# full pass) and search for extremes among their tails only
+LONG = 4096
+
+
 def winsorise(x: np.ndarray, winmax: int | None = 5, skew_threshold: float = 2.0,
               kurt_threshold: float = 3.5, force: bool = False
               ) -> tuple[np.ndarray, list[tuple[int, float, float, str]], bool | None, float, float]:
@@ -38,17 +43,74 @@ def winsorise(x: np.ndarray, winmax: int | None = 5, skew_threshold: float = 2.0
 
     `changes` lists (position, original value, new value, "high"|"low") for every moved point.
     """
-    x = np.array(x, dtype=np.float64, copy=True)
-    where = np.flatnonzero(~np.isnan(x))
-    v = x[where]
-    # long columns keep running power sums so a step costs O(moved points), not a full pass
-    sums = _RunningSums(v) if v.size >= 4096 else None
-    if sums is not None:
-        passed, s, k = _decide(*sums.skew_kurt(), skew_threshold, kurt_threshold)
-    else:
-        passed, s, k = check_skew_kurt(v, skew_threshold, kurt_threshold)
-    if passed is None:
-        return x, [], None, s, k
+    col = _Column(x)
+    changes, passed, s, k = col.winsorise(winmax, skew_threshold, kurt_threshold, force)
+    return col.with_changes(changes), changes, passed, s, k
+
+
+class _Column:
+    """One column: its non-missing values, and their central power sums computed once."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = np.asarray(x, dtype=np.float64)
+        nan = np.isnan(self.x)
+        self.where = np.flatnonzero(~nan) if nan.any() else None
+        self.v = self.x if self.where is None else self.x[self.where]
+        self._sums: _RunningSums | None = None
+
+    def sums(self) -> _RunningSums:
+        """Power sums of the values about their mean (shared by the test and the winsoriser)."""
+        if self._sums is None:
+            self._sums = _RunningSums(self.v)
+        return self._sums
+
+    def check(self, skew_threshold: float, kurt_threshold: float) -> tuple[bool | None, float, float]:
+        """COINr's test, as `check_skew_kurt` (the same sums, so the same numbers)."""
+        if self.v.size < 3:
+            return None, float("nan"), float("nan")
+        _, s2, s3, s4 = self.sums().start
+        return _decide(*skew_kurt_from_sums(self.v.size, s2, s3, s4), skew_threshold, kurt_threshold)
+
+    def winsorise(self, winmax: int | None, skew_threshold: float, kurt_threshold: float,
+                  force: bool) -> tuple[list[tuple[int, float, float, str]], bool | None, float, float]:
+        """Changes (position in x, from, to, side) and the final (passed, skew, kurt)."""
+        v = self.v
+        if v.size >= LONG:
+            sums = self.sums().copy()
+            state = _decide(*sums.skew_kurt(), skew_threshold, kurt_threshold)
+        else:
+            sums = None
+            state = check_skew_kurt(v, skew_threshold, kurt_threshold)
+        if state[0] is None:
+            return [], *state
+        moved = None
+        if sums is not None and winmax is not None:
+            moved = _winsorise_tails(v, sums, state, winmax, skew_threshold, kurt_threshold, force)
+            if moved is None:  # the tails were exhausted: start again on the whole column
+                sums = self.sums().copy()
+        if moved is None:
+            moved = _winsorise_all(v, sums, state, winmax, skew_threshold, kurt_threshold, force)
+        points, state = moved
+        to_x = (lambda i: i) if self.where is None else (lambda i: int(self.where[i]))
+        return [(to_x(i), old, new, side) for i, (old, new, side) in sorted(points.items())], *state
+
+    def with_changes(self, changes: list[tuple[int, float, float, str]]) -> np.ndarray:
+        """A copy of the column with the winsorised points moved."""
+        out = self.x.copy()
+        if changes:
+            out[[c[0] for c in changes]] = [c[2] for c in changes]
+        return out
+
+
+_Moves = tuple[dict[int, tuple[float, float, str]], tuple[bool | None, float, float]]
+
+
+def _winsorise_all(v: np.ndarray, sums: _RunningSums | None, state: tuple[bool | None, float, float],
+                   winmax: int | None, skew_threshold: float, kurt_threshold: float,
+                   force: bool) -> _Moves:
+    """The reference loop over the whole column (short columns, or no `winmax`)."""
+    v = v.copy()
+    passed, s, k = state
     original: dict[int, float] = {}
     side_of: dict[int, str] = {}
     while (not passed or force) and (winmax is None or len(original) < winmax):
@@ -65,16 +127,67 @@ def winsorise(x: np.ndarray, winmax: int | None = 5, skew_threshold: float = 2.0
             original.setdefault(int(i), float(v[i]))
             side_of[int(i)] = "high" if high else "low"
         if sums is not None:
-            sums.move(at, new)
+            sums.move(v[at], new)
+            v[at] = new
             passed, s, k = _decide(*sums.skew_kurt(), skew_threshold, kurt_threshold)
         else:
             v[at] = new
             passed, s, k = check_skew_kurt(v, skew_threshold, kurt_threshold)
         if passed is None:
             break
-    x[where] = v
-    changes = [(int(where[i]), original[i], float(v[i]), side_of[i]) for i in sorted(original)]
-    return x, changes, passed, s, k
+    return {i: (original[i], float(v[i]), side_of[i]) for i in original}, (passed, s, k)
+
+
+def _winsorise_tails(v: np.ndarray, sums: _RunningSums, state: tuple[bool | None, float, float],
+                     winmax: int, skew_threshold: float, kurt_threshold: float,
+                     force: bool) -> _Moves | None:
+    """The same loop on the highest and lowest values only (at least winmax + 1 each, ties included).
+
+    At most winmax points move, so every extreme and every next value in lies among those
+    tails or is the nearest value of the untouched middle; each step then costs O(tails)
+    instead of three passes over the column. Returns None when the tails would not do
+    (they overlap, or the loop reaches the middle), and the caller runs the whole loop."""
+    n, m = v.size, winmax + 1
+    if 2 * m >= n:
+        return None
+    # thresholds from a regular sample: its m-th highest value has at least m values of the
+    # column at or above it, which is all the loop needs (a full partition costs more)
+    sample = v[::max(1, n // (1024 * m))]
+    if sample.size <= 2 * m:
+        return None
+    lo_t, hi_t = np.partition(sample, (m - 1, sample.size - m))[[m - 1, sample.size - m]]
+    if not lo_t < hi_t:
+        return None
+    tail = np.flatnonzero((v <= lo_t) | (v >= hi_t))
+    if tail.size == n:
+        return None
+    # the middle never moves, so its extremes bound every next value in
+    mid_hi = float(np.max(v, where=v < hi_t, initial=-np.inf))
+    mid_lo = float(np.min(v, where=v > lo_t, initial=np.inf))
+    w = v[tail]
+    passed, s, k = state
+    original: dict[int, float] = {}
+    side_of: dict[int, str] = {}
+    while (not passed or force) and len(original) < winmax:
+        high = s >= 0 or np.isnan(s)
+        ext = w.max() if high else w.min()
+        if (mid_hi >= ext) if high else (mid_lo <= ext):
+            return None
+        at = np.flatnonzero(w == ext)
+        if high:
+            new = max(float(np.max(w, where=w < ext, initial=-np.inf)), mid_hi)
+        else:
+            new = min(float(np.min(w, where=w > ext, initial=np.inf)), mid_lo)
+        for i in at:
+            original.setdefault(int(tail[i]), float(w[i]))
+            side_of[int(tail[i])] = "high" if high else "low"
+        sums.move(w[at], new)
+        w[at] = new
+        passed, s, k = _decide(*sums.skew_kurt(), skew_threshold, kurt_threshold)
+        if passed is None:
+            break
+    final = dict(zip(tail.tolist(), w.tolist()))
+    return {i: (original[i], final[i], side_of[i]) for i in original}, (passed, s, k)
 
 
 def _decide(s: float, k: float, skew_threshold: float, kurt_threshold: float
@@ -87,21 +200,29 @@ def _decide(s: float, k: float, skew_threshold: float, kurt_threshold: float
 class _RunningSums:
     """Power sums of (x − c), c the starting mean, updated as points move."""
 
-    def __init__(self, v: np.ndarray):
-        self.v = v
+    def __init__(self, v: np.ndarray | None):
+        if v is None:
+            return
         self.n = v.size
         self.c = float(v.mean())
         y = v - self.c
         y2 = y * y
-        self.sums = [float(y.sum()), float(y2.sum()), float(np.dot(y2, y)), float(np.dot(y2, y2))]
+        # the same operations as stats.skew_kurt, so the first test gives identical numbers
+        self.start = (float(y.sum()), float(y2.sum()), float(np.dot(y2, y)), float(np.dot(y2, y2)))
+        self.sums = list(self.start)
 
-    def move(self, at: np.ndarray, new: float) -> None:
-        """Set points to a new value and update the sums."""
-        old = self.v[at] - self.c
+    def copy(self) -> _RunningSums:
+        """A copy with the starting sums, to run a loop on."""
+        out = _RunningSums(None)
+        out.n, out.c, out.start, out.sums = self.n, self.c, self.start, list(self.start)
+        return out
+
+    def move(self, old_values: np.ndarray, new: float) -> None:
+        """Account for points moving from `old_values` to `new`."""
+        old = old_values - self.c
         nw = new - self.c
         for p in range(4):
-            self.sums[p] += float(at.size * nw ** (p + 1) - np.sum(old ** (p + 1)))
-        self.v[at] = new
+            self.sums[p] += float(old.size * nw ** (p + 1) - np.sum(old ** (p + 1)))
 
     def skew_kurt(self) -> tuple[float, float]:
         """Skewness and kurtosis from the sums (central sums by the binomial shift)."""
@@ -142,19 +263,20 @@ def treat_vector(x: np.ndarray, params: dict[str, Any] | None = None,
 
     `initial` may carry the column's (passed, skew, kurt) when already computed."""
     p = {**DEFAULTS, **(params or {})}
-    passed0, s0, k0 = initial or check_skew_kurt(x, p["skew_threshold"], p["kurt_threshold"])
+    col = _Column(x)
+    passed0, s0, k0 = initial or col.check(p["skew_threshold"], p["kurt_threshold"])
     rec: dict[str, Any] = {
         "skew_before": _f(s0), "kurt_before": _f(k0), "passed_before": passed0,
         "winsorised": 0, "points": [], "transform": None,
     }
     if passed0 is None:
         rec.update(status="not_assessable", passed=None, skew_after=_f(s0), kurt_after=_f(k0))
-        return np.asarray(x, dtype=np.float64).copy(), rec
+        return col.x.copy(), rec
     if passed0 and not p["force_winsorise"]:
         rec.update(status="passed", passed=True, skew_after=_f(s0), kurt_after=_f(k0))
-        return np.asarray(x, dtype=np.float64).copy(), rec
-    xw, changes, passed1, s1, k1 = winsorise(
-        x, p["winmax"], p["skew_threshold"], p["kurt_threshold"], p["force_winsorise"]
+        return col.x.copy(), rec
+    changes, passed1, s1, k1 = col.winsorise(
+        p["winmax"], p["skew_threshold"], p["kurt_threshold"], p["force_winsorise"]
     )
     rec.update(
         winsorised=len(changes), points=changes,
@@ -163,10 +285,18 @@ def treat_vector(x: np.ndarray, params: dict[str, Any] | None = None,
     if passed1 is not False or p["fallback"] == "none":
         rec.update(status="winsorised" if changes else "passed", passed=passed1,
                    skew_after=_f(s1), kurt_after=_f(k1))
-        return xw, rec
-    base = xw if p["combine"] else np.asarray(x, dtype=np.float64)
-    xt = transform(base, p["fallback"], p["boxcox_lambda"])
-    passed2, s2, k2 = check_skew_kurt(xt, p["skew_threshold"], p["kurt_threshold"])
+        return col.with_changes(changes), rec
+    # the winsorised copy is only built when the transform is to use it
+    base = col.with_changes(changes) if p["combine"] else col.x
+    if col.where is None:
+        xt = transform(base, p["fallback"], p["boxcox_lambda"])
+        vt = xt
+    else:
+        # transform only the non-missing values (the same numbers: missing ones stay missing)
+        vt = transform(base[col.where], p["fallback"], p["boxcox_lambda"])
+        xt = np.full(base.size, np.nan)
+        xt[col.where] = vt
+    passed2, s2, k2 = check_skew_kurt(vt, p["skew_threshold"], p["kurt_threshold"])
     if not p["combine"]:
         # the winsorised values were discarded, so only the attempt is kept in the log
         rec["winsorise_attempted"] = len(changes)
