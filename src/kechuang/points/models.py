@@ -1,0 +1,115 @@
+"""Innovation-points tables: scoring runs, stored scores, bank-sharing consent and flag inputs.
+
+Importing this module also registers the `bank_viewer` role (a bank that lends on points, 积分贷):
+its scope is "none", so every platform query returns nothing to it; the points module shows it the
+consented bank list and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kechuang.core import audit
+from kechuang.core.db import Base, utcnow
+from kechuang.core.security import register_role
+
+BANK_ROLE = "bank_viewer"
+register_role(BANK_ROLE, "合作银行（积分贷）", "none")
+audit.ENTITY_LABELS.update({"points_runs": "创新积分计算", "points_scores": "创新积分结果",
+                            "points_consents": "积分共享授权", "points_flags": "积分加分标记"})
+
+
+class PointsRun(Base):
+    """One scoring of every enterprise-year: methodology version and input hash make it repeatable."""
+
+    __tablename__ = "points_runs"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    methodology_code: Mapped[str] = mapped_column(String(40))
+    methodology_version: Mapped[str] = mapped_column(String(40))
+    methodology_name: Mapped[str] = mapped_column(String(200), default="")
+    methodology_digest: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(20))
+    provisional: Mapped[bool] = mapped_column(Boolean, default=True)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    years: Mapped[list[int]] = mapped_column(JSON, default=list)
+    scored: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The audit label."""
+        return f"{self.methodology_name} v{self.methodology_version}"
+
+
+class PointsScore(Base):
+    """The points of one enterprise-year in a run, with ranks and the full explanation."""
+
+    __tablename__ = "points_scores"
+    __table_args__ = (UniqueConstraint("run_id", "enterprise_id", "year"),
+                      Index("ix_points_scores_run_year_total", "run_id", "year", "total"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("points_runs.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))
+    zone_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    industry_division: Mapped[str] = mapped_column(String(10), default="")
+    total: Mapped[float] = mapped_column(Float)
+    base: Mapped[float] = mapped_column(Float)
+    bonus: Mapped[float] = mapped_column(Float)
+    penalty: Mapped[float] = mapped_column(Float)
+    vetoed: Mapped[bool] = mapped_column(Boolean)
+    rank_city: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_city: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rank_zone: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_zone: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rank_industry: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_industry: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rank_stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PointsConsent(Base):
+    """Whether an enterprise agrees that its points are shared with partner banks (积分贷)."""
+
+    __tablename__ = "points_consents"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), unique=True)
+    consented: Mapped[bool] = mapped_column(Boolean, default=False)
+    basis: Mapped[str] = mapped_column(String(200), default="")
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The audit label."""
+        return f"企业{self.enterprise_id}：{'同意' if self.consented else '不同意'}向银行共享积分"
+
+
+class PointsFlag(Base):
+    """A yes/no input of an enterprise-year that is not a statistics figure (e.g. 高企 in force)."""
+
+    __tablename__ = "points_flags"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("enterprise_id", "year", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    value: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

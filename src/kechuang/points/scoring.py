@@ -1,0 +1,345 @@
+"""Innovation-points scoring: every enterprise-year in one vectorised Polars pass (no database).
+
+Input: one row per enterprise-year with the statistics template's columns (missing columns count
+as blank), an id column, `year`, and optionally `founded_on` (stage rule), `industry_code`
+(GB/T 4754, for industry ranks and cohorts), `zone` (zone ranks) and the methodology's flags.
+
+Per indicator the value is derived (field, ratio or year-on-year growth), normalised to [0, 1] by
+the composite engine (goalposts [0, 满分参考值] in reference mode; percentile rank within the
+cohort in relative mode), and multiplied by the weight of the enterprise's stage. The same
+function serves the stored run, the CLI, the what-if and the benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from kechuang.engines.composite.framework import Node
+from kechuang.engines.composite.io import hash_frame
+from kechuang.engines.composite.normalise import normalise_expr
+from kechuang.points.methodology import Condition, Methodology
+from kechuang.statistics.fields import FIELDS_BY_CODE, NUMERIC_FIELDS
+
+UNKNOWN_INDUSTRY = "未知"
+
+
+class ScoringError(ValueError):
+    """Bad scoring input (message in Chinese, naming the column or row)."""
+
+
+def _cmp(cond: Condition) -> pl.Expr:
+    col = pl.col(cond.input)
+    v = cond.value
+    expr = {"lt": col < v, "le": col <= v, "gt": col > v, "ge": col >= v,
+            "eq": col == v, "ne": col != v}[cond.op]
+    return expr.fill_null(False)  # an unknown input never satisfies a condition
+
+
+def _dense_codes(values: pl.Series) -> np.ndarray:
+    """Integer codes 0..k−1 for the distinct values of an id column, exactly.
+
+    Values are hashed (vectorised) and the hashes deduplicated; every row's value is then compared
+    with the first value of its code, so a hash collision is detected and answered exactly by a
+    slower categorical encoding instead.
+    """
+    if values.dtype.is_integer():
+        _, codes = np.unique(values.cast(pl.Int64).to_numpy(), return_inverse=True)
+        return codes.astype(np.int64)
+    text = values.cast(pl.String)
+    _, first, codes = np.unique(text.hash(seed=7).to_numpy(), return_index=True,
+                                return_inverse=True)
+    codes = codes.astype(np.int64).ravel()
+    if (text == text.gather(first[codes])).all():
+        return codes
+    raw = text.cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
+    _, codes = np.unique(raw, return_inverse=True)
+    return codes.astype(np.int64).ravel()
+
+
+def _previous_year(df: pl.DataFrame, id_col: str, fields: list[str]) -> tuple[pl.DataFrame, bool]:
+    """Last year's figures of the same enterprise (columns __prev_<field>), and whether some
+    enterprise-year occurs twice. One scatter and one gather into a dense (enterprise × year)
+    array replace a join on the id strings."""
+    keys = _dense_codes(df.get_column(id_col))
+    years = df.get_column("year").cast(pl.Int64).to_numpy()
+    y0 = int(years.min()) if years.size else 0
+    span = int(years.max()) - y0 + 1 if years.size else 1
+    slot = keys * span + (years - y0)
+    counts = np.bincount(slot, minlength=(int(keys.max()) + 1 if keys.size else 0) * span)
+    duplicated = bool(counts.size and counts.max() > 1)
+    prev_slot = slot - 1
+    has_prev = (years - y0) > 0
+    cols = []
+    for f in fields:
+        grid = np.full(counts.size, np.nan)
+        grid[slot] = df.get_column(f).cast(pl.Float64).fill_null(np.nan).to_numpy()
+        prev = np.where(has_prev, grid[np.where(has_prev, prev_slot, 0)], np.nan)
+        cols.append(pl.Series(f"__prev_{f}", prev).fill_nan(None))
+    return df.with_columns(cols) if cols else df, duplicated
+
+
+def _codes(values: pl.Series, name: str) -> pl.Series:
+    """Dense integer codes 0..k−1 of a low-cardinality key (nulls stay null), for fast windows."""
+    text = values.cast(pl.String)
+    levels = text.drop_nulls().unique().sort().to_list()
+    return text.cast(pl.Enum(levels)).to_physical().cast(pl.Int64).alias(name)
+
+
+def prepare(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> pl.DataFrame:
+    """Add missing columns, age, industry division, flags and every indicator's value (v__code)."""
+    for col in (id_col, "year"):
+        if col not in df.columns:
+            raise ScoringError(f"输入数据缺少列“{col}”")
+    if df.get_column(id_col).null_count() or df.get_column("year").null_count():
+        raise ScoringError(f"输入数据中有空的“{id_col}”或“year”")
+    needed = set(m.input_fields()) | {f for ind in m.indicators for f in ind.fields}
+    adds = []
+    for code in sorted(needed):
+        if code not in df.columns:
+            kind = FIELDS_BY_CODE[code].kind
+            adds.append(pl.lit(None, dtype=pl.Boolean if kind == "bool" else pl.Float64).alias(code))
+    for flag in m.flags:
+        if flag not in df.columns:
+            adds.append(pl.lit(False).alias(flag))
+    if "industry_code" not in df.columns:
+        adds.append(pl.lit(None, dtype=pl.String).alias("industry_code"))
+    if "zone" not in df.columns:
+        adds.append(pl.lit(None, dtype=pl.String).alias("zone"))
+    df = df.with_columns(adds) if adds else df
+    founded = (pl.col("founded_on").cast(pl.Date).dt.year() if "founded_on" in df.columns
+               else pl.lit(None, dtype=pl.Int32))
+    df = df.with_columns(
+        pl.col("year").cast(pl.Int64),
+        (pl.col("year").cast(pl.Int64) - founded.cast(pl.Int64)).alias("age_years"),
+        pl.col("industry_code").cast(pl.String).str.slice(0, 3).fill_null(UNKNOWN_INDUSTRY)
+        .alias("industry_division"),
+        *[pl.col(f).cast(pl.Boolean).fill_null(False) for f in m.flags],
+    )
+    growth_fields = sorted({ind.fields[0] for ind in m.indicators if ind.kind == "growth"})
+    df, duplicated = _previous_year(df, id_col, growth_fields)
+    if duplicated:
+        raise ScoringError("输入数据中同一企业同一年度出现了不止一行")
+    exprs = []
+    for ind in m.indicators:
+        a = pl.col(ind.fields[0]).cast(pl.Float64)
+        if ind.kind == "field":
+            v = a
+        elif ind.kind == "ratio":
+            b = pl.col(ind.fields[1]).cast(pl.Float64)
+            v = pl.when(b > 0).then(a / b)
+        else:
+            p = pl.col(f"__prev_{ind.fields[0]}")
+            v = pl.when(p > 0).then((a - p) / p)
+        exprs.append(v.alias(f"v__{ind.code}"))
+    # integer partition keys: windows over small ints are far cheaper than over strings
+    df = df.with_columns(exprs + [_codes(df.get_column("industry_division"), "__div"),
+                                  _codes(df.get_column("zone"), "__zone")])
+    return df.drop([f"__prev_{f}" for f in growth_fields])
+
+
+def stage_index_expr(m: Methodology) -> pl.Expr:
+    """The index of each row's lifecycle stage: the first stage whose conditions hold."""
+    expr: Any = None
+    for i, stage in enumerate(m.stages[:-1]):
+        conds = [_cmp(c) for c in stage.conditions]
+        test = pl.all_horizontal(conds) if stage.match == "all" else pl.any_horizontal(conds)
+        expr = pl.when(test).then(pl.lit(i)) if expr is None else expr.when(test).then(pl.lit(i))
+    last = pl.lit(len(m.stages) - 1)
+    return (last if expr is None else expr.otherwise(last)).cast(pl.Int64).alias("__stage")
+
+
+def _by_stage(values: list[Any], dtype: Any) -> pl.Expr:
+    expr: Any = None
+    for i, v in enumerate(values[:-1]):
+        test = pl.col("__stage") == i
+        expr = pl.when(test).then(pl.lit(v, dtype)) if expr is None else \
+            expr.when(test).then(pl.lit(v, dtype))
+    last = pl.lit(values[-1], dtype)
+    return last if expr is None else expr.otherwise(last)
+
+
+def stage_expr(m: Methodology) -> pl.Expr:
+    """The stage code of each row (from the stage index)."""
+    return _by_stage([s.code for s in m.stages], pl.String).alias("stage")
+
+
+def _group_key(*parts: str) -> pl.Expr:
+    """One Int64 partition key from year and small integer codes (null if any part is null)."""
+    key = pl.col("year") - 1900
+    for p in parts:  # codes are dense and far below 2^20 (zones, GB/T 4754 大类, stages)
+        key = key * (1 << 20) + pl.col(p)
+    return key
+
+
+def _node(ind: Any) -> Node:
+    goalposts = (0.0, float(ind.reference)) if ind.reference is not None else None
+    return Node(code=ind.code, level=1, parent="points", direction=ind.direction,
+                goalposts=goalposts)
+
+
+COHORT_COLUMNS = {"stage": "__stage", "industry_division": "__div", "zone": "__zone"}
+
+
+def item_score_expr(ind: Any, m: Methodology) -> pl.Expr:
+    """An indicator's share of its full marks, in [0, 1]; a missing value earns 0."""
+    v = f"v__{ind.code}"
+    if m.mode == "reference":
+        s = normalise_expr(v, "goalposts", {"goalposts": [0.0, ind.reference]}, _node(ind))
+        return pl.when(pl.col(v).is_null()).then(0.0).otherwise(s)
+    # percentile rank within the cohort (year × the methodology's cohort keys), one int key
+    s = normalise_expr(v, "prank", {}, _node(ind), keys=["__cohort"])
+    # A cohort with a single reported value has no peers: full marks for a positive value.
+    alone = pl.col(v).count().over("__cohort") == 1
+    return (pl.when(pl.col(v).is_null()).then(0.0)
+            .when(alone).then(pl.when(pl.col(v) * ind.direction > 0).then(1.0).otherwise(0.0))
+            .otherwise(s))
+
+
+def score(df: pl.DataFrame, m: Methodology, id_col: str = "uscc",
+          explain: bool = True) -> pl.DataFrame:
+    """Score every row: item points, categories, bonus, penalty, total, ranks (and gaps)."""
+    if df.is_empty():
+        raise ScoringError("没有可计算的数据行")
+    # one lazy plan: Polars runs it in parallel and frees intermediate columns early
+    x = prepare(df, m, id_col).lazy().with_columns(stage_index_expr(m))
+    x = x.with_columns(stage_expr(m), _group_key(*[COHORT_COLUMNS[c] for c in m.cohort])
+                       .alias("__cohort"))
+    stage_codes = [s.code for s in m.stages]
+    # points = share of full marks × the weight of the row's stage (no intermediate columns)
+    x = x.with_columns([
+        (item_score_expr(ind, m) * _by_stage([ind.weights[c] for c in stage_codes], pl.Float64))
+        .alias(f"p__{ind.code}") for ind in m.indicators])
+    by_cat = {c.code: [f"p__{i.code}" for i in m.indicators if i.category == c.code]
+              for c in m.categories}
+    x = x.with_columns(
+        [(pl.sum_horizontal(cols) if cols else pl.lit(0.0)).alias(f"c__{cat}")
+         for cat, cols in by_cat.items()]
+        + [_cmp(i.condition).alias(f"bonus__{i.code}") for i in m.bonus]
+        + [_cmp(i.condition).alias(f"neg__{i.code}") for i in m.negative])
+    bonus = pl.sum_horizontal([pl.when(pl.col(f"bonus__{i.code}")).then(i.points).otherwise(0.0)
+                               for i in m.bonus]) if m.bonus else pl.lit(0.0)
+    if m.bonus_cap is not None:
+        bonus = pl.min_horizontal(bonus, pl.lit(m.bonus_cap))
+    deducted = [i for i in m.negative if not i.veto]
+    vetoes = [i for i in m.negative if i.veto]
+    penalty = pl.sum_horizontal([pl.when(pl.col(f"neg__{i.code}")).then(i.points).otherwise(0.0)
+                                 for i in deducted]) if deducted else pl.lit(0.0)
+    veto = pl.any_horizontal([pl.col(f"neg__{i.code}") for i in vetoes]) if vetoes else pl.lit(False)
+    x = x.with_columns(pl.sum_horizontal([f"c__{c}" for c in by_cat]).alias("base"),
+                       bonus.cast(pl.Float64).alias("bonus"),
+                       penalty.cast(pl.Float64).alias("penalty"), veto.alias("vetoed"))
+    x = x.with_columns(pl.when(pl.col("vetoed")).then(0.0)
+                       .otherwise((pl.col("base") + pl.col("bonus") - pl.col("penalty"))
+                                  .clip(lower_bound=0.0))
+                       # 6 decimals: equal totals tie whatever the order of summation
+                       .round(6).alias("total"))
+    x = x.with_columns([_group_key(*parts).alias(f"__g_{name}") for name, parts in RANKS.items()])
+    x = x.with_columns(rank_exprs())
+    if explain:
+        # stage medians per year: a small aggregate joined back (cheaper than 18 windows)
+        med = x.group_by("__g_stage").agg([pl.col(f"p__{i.code}").median().alias(f"__m_{i.code}")
+                                           for i in m.indicators])
+        x = x.join(med, on="__g_stage", how="left", maintain_order="left").with_columns([
+            (pl.col(f"__m_{i.code}") - pl.col(f"p__{i.code}")).alias(f"gap__{i.code}")
+            for i in m.indicators])
+    return x.select(pl.exclude("^__.*$")).collect()
+
+
+# rank scopes: the partition (besides the year) as integer code columns
+RANKS = {"city": (), "zone": ("__zone",), "industry": ("__div",), "stage": ("__stage",)}
+RANK_LABELS = {"city": "全市", "zone": "所在高新区", "industry": "所在行业大类", "stage": "同阶段"}
+
+
+def rank_exprs() -> list[pl.Expr]:
+    """Competition ranks (1 = best; ties share the best place) and group sizes, per scope."""
+    out = []
+    for name in RANKS:
+        key = f"__g_{name}"
+        valid = pl.col(key).is_not_null()  # no zone: no zone rank
+        out.append(pl.when(valid).then(
+            pl.col("total").rank("min", descending=True).over(key).cast(pl.Int64))
+            .alias(f"rank_{name}"))
+        out.append(pl.when(valid).then(pl.len().over(key).cast(pl.Int64)).alias(f"n_{name}"))
+    return out
+
+
+def shortfalls(scored: pl.DataFrame, m: Methodology, k: int = 3) -> list[list[str]]:
+    """Per row, up to k indicator codes that cost most points against the stage median."""
+    codes = [i.code for i in m.indicators]
+    gaps = scored.select([f"gap__{c}" for c in codes]).to_numpy()
+    order = np.argsort(-gaps, axis=1, kind="stable")[:, :k]
+    picked = np.take_along_axis(gaps, order, axis=1)
+    names = np.asarray(codes, dtype=object)[order]
+    return [[str(n) for n, g in zip(row, grow, strict=True) if g > 1e-12]
+            for row, grow in zip(names, picked, strict=True)]
+
+
+def input_hash(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> str:
+    """A stable hash of the inputs the methodology reads (sorted, so row order does not matter)."""
+    cols = [c for c in [id_col, "year", "founded_on", "industry_code", "zone",
+                        *m.input_fields(), *m.flags] if c in df.columns]
+    return hash_frame(df.select(list(dict.fromkeys(cols))).sort([id_col, "year"]))
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The outcome of a what-if: the row before and after, from two full rescoring passes."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    changes: dict[str, Any]
+
+
+def apply_changes(df: pl.DataFrame, key: Any, year: int, changes: dict[str, Any],
+                  id_col: str = "uscc", m: Methodology | None = None) -> pl.DataFrame:
+    """The input with one enterprise-year changed: numbers are added (万元/件/人), flags set.
+
+    Raises ScoringError (Chinese) for an unknown field, a missing row or a negative result.
+    """
+    target = (pl.col(id_col) == key) & (pl.col("year") == year)
+    if df.filter(target).height != 1:
+        raise ScoringError(f"没有该企业 {year} 年的数据，无法模拟")
+    flags = set(m.flags) if m is not None else set()
+    exprs = []
+    for code, delta in changes.items():
+        if code in flags or (code in FIELDS_BY_CODE and FIELDS_BY_CODE[code].kind == "bool"):
+            if not isinstance(delta, bool):
+                raise ScoringError(f"“{code}”是“是/否”项，模拟值应为 true 或 false")
+            base = pl.col(code) if code in df.columns else pl.lit(False)
+            exprs.append(pl.when(target).then(pl.lit(delta)).otherwise(base).alias(code))
+            continue
+        if code not in NUMERIC_FIELDS:
+            raise ScoringError(f"不能模拟“{code}”：不是企业年度统计中的数值字段")
+        try:
+            amount = float(delta)
+        except (TypeError, ValueError):
+            raise ScoringError(f"“{FIELDS_BY_CODE[code].header}”的变化量“{delta}”不是数字") from None
+        f = FIELDS_BY_CODE[code]
+        current = df.filter(target).get_column(code).item() if code in df.columns else None
+        new = (current or 0) + amount
+        if new < 0 and not f.allow_negative:
+            raise ScoringError(f"“{f.header}”变化后为 {new:g}{f.unit}，不能为负数")
+        if f.kind == "int" and new != int(new):
+            raise ScoringError(f"“{f.header}”应为整数，变化量 {delta} 不是整数")
+        col = pl.col(code) if code in df.columns else pl.lit(None, dtype=pl.Float64)
+        dtype = df.schema[code] if code in df.columns else pl.Float64
+        exprs.append(pl.when(target).then(pl.lit(new)).otherwise(col).cast(dtype).alias(code))
+    return df.with_columns(exprs) if exprs else df
+
+
+def what_if(df: pl.DataFrame, m: Methodology, key: Any, year: int, changes: dict[str, Any],
+            id_col: str = "uscc") -> WhatIf:
+    """New points and ranks of one enterprise-year after changes, by a full rescore of the input.
+
+    The whole input is rescored because in relative mode (and for every rank) one enterprise's
+    figures move the others; the answer is therefore exactly what a full run would give.
+    """
+    changed = apply_changes(df, key, year, changes, id_col, m)
+    pick = (pl.col(id_col) == key) & (pl.col("year") == year)
+    before = score(df, m, id_col).filter(pick).row(0, named=True)
+    after = score(changed, m, id_col).filter(pick).row(0, named=True)
+    return WhatIf(before, after, dict(changes))
