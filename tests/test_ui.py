@@ -153,3 +153,17 @@ async def test_audit_export(user: User, world) -> None:
     response = await user.download.next(timeout=10)
     sheet = pl.read_excel(io.BytesIO(response.content))
     assert "操作人" in sheet.columns and "登录" in sheet.get_column("操作").to_list()
+
+
+async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(user: User, world, session) -> None:
+    from kechuang.core.security import create_user
+    create_user(session, username="bank_x", password="password123", role="bank_viewer")
+    await user.open("/login")
+    user.find("用户名").type("bank_x")
+    user.find("密码").type("password123")
+    user.find(marker="login").click()
+    await user.should_see("积分贷名单", retries=100)
+    await user.should_not_see("数据导入", retries=100)
+    for path in ("/", "/enterprises", "/imports", f"/enterprises/{world['a'].id}"):
+        await user.open(path)
+        await user.should_see("无权访问此页面", retries=100)

@@ -39,6 +39,8 @@ class NavItem:
 
 
 NAV: list[NavItem] = []
+# Roles that read enterprise and zone data; roles scoped to nothing (e.g. banks) get their own pages.
+DATA_ROLES = ("city_admin", "zone_admin", "enterprise_user")
 
 
 def register_nav(item: NavItem) -> None:
@@ -114,6 +116,24 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
     with ui.column().classes("w-full q-pa-md gap-4"):
         ui.label(title).classes("text-h5").mark("page-title")
         yield principal
+
+
+START_PAGES: dict[str, str] = {}
+
+
+def set_start_page(role: str, path: str) -> None:
+    """Send a role to a page of its own after login (e.g. banks to their list)."""
+    START_PAGES[role] = path
+
+
+def start_page(role: str) -> str:
+    """Where a role lands after login: its own start page, else the first page it may open."""
+    if role in START_PAGES:
+        return START_PAGES[role]
+    for item in NAV:
+        if item.roles is None or role in item.roles:
+            return item.path
+    return "/"
 
 
 def logout() -> None:

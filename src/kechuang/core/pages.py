@@ -11,19 +11,19 @@ from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import Column, write_sheets
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav
-from kechuang.core.security import ROLES, SecurityError, User, authenticate, create_user
+from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, start_page
+from kechuang.core.security import (ROLES, SecurityError, User, authenticate, create_user,
+                                    principal_of)
 
 
-def _login(username: str, password: str) -> int | None:
+def _login(username: str, password: str) -> tuple[int, str] | None:
     with session_scope() as session:
         user = authenticate(session, username, password)
         if user is None:
             return None
-        from kechuang.core.security import principal_of
         bind_principal(session, principal_of(user))
         audit.record(session, "login", "users", user.id, f"{user.username} 登录网页")
-        return user.id
+        return user.id, user.role
 
 
 @ui.page("/login")
@@ -41,12 +41,12 @@ def login_page() -> None:
             if not username.value or not password.value:
                 message.set_text("请输入用户名和密码")
                 return
-            user_id = await run.io_bound(_login, username.value, password.value)
-            if user_id is None:
+            found = await run.io_bound(_login, username.value, password.value)
+            if found is None:
                 message.set_text("用户名或密码错误")
                 return
-            app.storage.user["user_id"] = user_id
-            ui.navigate.to("/")
+            app.storage.user["user_id"] = found[0]
+            ui.navigate.to(start_page(found[1]))
 
         password.on("keydown.enter", submit)
         ui.button("登录", on_click=submit).classes("w-full").mark("login")

@@ -10,7 +10,8 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, stat_card
+from kechuang.core.layout import (NavItem, download_bytes, frame, register_nav, set_start_page,
+                                  stat_card)
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import certificate as cert
@@ -432,6 +433,7 @@ async def methodology_page() -> None:
                         "kc-muted")
 
 
-register_nav(NavItem("/points", "创新积分", "military_tech", LIST_ROLES, 40))
-register_nav(NavItem("/points/bank", "积分贷名单", "account_balance", ("city_admin", BANK_ROLE), 41))
-register_nav(NavItem("/points/methodology", "积分方法", "rule", None, 42))
+register_nav(NavItem("/points", "创新积分", "military_tech", LIST_ROLES, 45))
+register_nav(NavItem("/points/bank", "积分贷名单", "account_balance", ("city_admin", BANK_ROLE), 46))
+register_nav(NavItem("/points/methodology", "积分方法", "rule", None, 47))
+set_start_page(BANK_ROLE, "/points/bank")

@@ -11,7 +11,8 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_int, fmt_money, fmt_pct
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, stat_card
+from kechuang.core.layout import (DATA_ROLES, NavItem, download_bytes, frame, register_nav,
+                                  stat_card)
 from kechuang.core.scope import ScopeError, can_see_zone_data
 from kechuang.core.security import Principal
 from kechuang.registry import service
@@ -43,7 +44,7 @@ def _home_data(principal: Principal) -> dict[str, Any]:
 @ui.page("/")
 async def home_page() -> None:
     """Enterprises and revenue by zone, with the 3000亿元 target for city admins."""
-    with frame("首页") as principal:
+    with frame("首页", roles=DATA_ROLES) as principal:
         if principal is None:
             return
         data = await run.io_bound(_home_data, principal)
@@ -95,7 +96,7 @@ async def home_page() -> None:
 @ui.page("/zones")
 async def zones_page() -> None:
     """All zones with level, parks and strategic industries."""
-    with frame("高新区") as principal:
+    with frame("高新区", roles=DATA_ROLES) as principal:
         if principal is None:
             return
 
@@ -147,7 +148,7 @@ async def zone_page(zone_id: int) -> None:
                 out["figures"] = stats.zone_year_figures(session, principal, zone_id)
             return out
 
-    with frame("高新区详情") as principal:
+    with frame("高新区详情", roles=DATA_ROLES) as principal:
         if principal is None:
             return
         data = await run.io_bound(load, principal)
@@ -222,7 +223,7 @@ def _export(principal: Principal, flt: service.EnterpriseFilter, kind: str) -> b
 @ui.page("/enterprises")
 async def enterprises_page() -> None:
     """Enterprise list with server-side paging, filters, search and Excel export."""
-    with frame("企业") as principal:
+    with frame("企业", roles=DATA_ROLES) as principal:
         if principal is None:
             return
 
@@ -291,7 +292,7 @@ def _enterprise_data(principal: Principal, enterprise_id: int) -> dict[str, Any]
 @ui.page("/enterprises/{enterprise_id}")
 async def enterprise_page(enterprise_id: int) -> None:
     """Profile, yearly figures (table and charts) and the revision history of one enterprise."""
-    with frame("企业详情") as principal:
+    with frame("企业详情", roles=DATA_ROLES) as principal:
         if principal is None:
             return
         data = await run.io_bound(_enterprise_data, principal, enterprise_id)
@@ -369,6 +370,6 @@ def _display(f: Any, value: Any) -> str:
     return f"{value:,.2f}"
 
 
-register_nav(NavItem("/", "首页", "dashboard", None, 10))
-register_nav(NavItem("/zones", "高新区", "domain", None, 20))
-register_nav(NavItem("/enterprises", "企业", "business", None, 30))
+register_nav(NavItem("/", "首页", "dashboard", DATA_ROLES, 10))
+register_nav(NavItem("/zones", "高新区", "domain", DATA_ROLES, 20))
+register_nav(NavItem("/enterprises", "企业", "business", DATA_ROLES, 30))

@@ -7,7 +7,8 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import error_report
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, reset_demo_label
+from kechuang.core.layout import (DATA_ROLES, NavItem, download_bytes, frame, register_nav,
+                                  reset_demo_label)
 from kechuang.core.security import Principal
 from kechuang.statistics import service
 from kechuang.statistics.models import IMPORT_KINDS
@@ -35,7 +36,7 @@ def _recent(principal: Principal) -> list[dict]:
 @ui.page("/imports")
 async def imports_page() -> None:
     """Upload a file: every cell is checked; a bad file changes nothing and gets a report."""
-    with frame("数据导入") as principal:
+    with frame("数据导入", roles=DATA_ROLES) as principal:
         if principal is None:
             return
         kinds = dict(IMPORT_KINDS)
@@ -89,4 +90,4 @@ async def imports_page() -> None:
             rows=await run.io_bound(_recent, principal), row_key="id").classes("w-full")
 
 
-register_nav(NavItem("/imports", "数据导入", "upload_file", None, 80))
+register_nav(NavItem("/imports", "数据导入", "upload_file", DATA_ROLES, 80))
