@@ -167,3 +167,17 @@ async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(user: User, wo
     for path in ("/", "/enterprises", "/imports", f"/enterprises/{world['a'].id}"):
         await user.open(path)
         await user.should_see("无权访问此页面", retries=100)
+
+
+async def test_import_page_offers_domain_imports(user: User, world) -> None:
+    from nicegui.elements.upload_files import SmallFileUpload
+    from sheets import xlsx
+    await log_in(user, "city")
+    await user.open("/imports")
+    select = user.find(ui.select).elements.pop()
+    assert "enterprise_qualifications" in select.options
+    select.value = "enterprise_qualifications"
+    upload = user.find(ui.upload).elements.pop()
+    bad = xlsx(["统一社会信用代码", "资质类型"], [["91320000XXXXXXXXXX", "火星证书"]])
+    await upload.handle_uploads([SmallFileUpload("资质.xlsx", "application/octet-stream", bad)])
+    await user.should_see("未导入任何数据", retries=100)

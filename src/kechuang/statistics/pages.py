@@ -15,13 +15,22 @@ from kechuang.statistics.models import IMPORT_KINDS
 
 
 def _run_import(principal: Principal, kind: str, content: bytes, filename: str,
-                dry_run: bool) -> service.ImportReport:
+                dry_run: bool) -> service.ImportReport:  # or a domain's report of the same shape
     with session_scope() as session:
         bind_principal(session, principal)
-        report = service.import_file(session, principal, kind, content, filename, dry_run)
+        extra = service.EXTRA_IMPORT_KINDS.get(kind)
+        if extra is not None:
+            report = extra.run(session, principal, content, filename, dry_run)
+        else:
+            report = service.import_file(session, principal, kind, content, filename, dry_run)
         if not report.ok:
             session.rollback()
         return report
+
+
+def _template(kind: str) -> bytes:
+    extra = service.EXTRA_IMPORT_KINDS.get(kind)
+    return extra.template() if extra else service.template(kind)
 
 
 def _recent(principal: Principal) -> list[dict]:
@@ -42,11 +51,13 @@ async def imports_page() -> None:
         kinds = dict(IMPORT_KINDS)
         if principal.scope == "enterprise":
             kinds = {"enterprise_years": kinds["enterprise_years"]}
+        kinds |= {code: k.label for code, k in service.EXTRA_IMPORT_KINDS.items()
+                  if k.roles is None or principal.role in k.roles}
         with ui.row().classes("items-end gap-4"):
             kind = ui.select(kinds, label="数据类型", value=next(iter(kinds))).classes("w-56")
             dry_run = ui.checkbox("仅校验（试导入，不保存）")
             ui.button("下载模板", icon="download",
-                      on_click=lambda: download_bytes(service.template(kind.value),
+                      on_click=lambda: download_bytes(_template(kind.value),
                                                       f"{service.kind_label(kind.value)}模板.xlsx"))
         ui.label("支持 .xlsx 和 .csv。整个文件全部通过校验才会保存；有任何错误时不保存任何数据，"
                  "并列出每个错误单元格。").classes("kc-muted")

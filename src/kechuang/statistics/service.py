@@ -8,6 +8,7 @@ overwrite; a blank cell in a correction keeps the previous value (reported as ca
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +74,32 @@ NOTES = {
 }
 
 
+@dataclass(frozen=True)
+class ImportKind:
+    """An import another domain offers on the import page (e.g. 企业资质 from tiers).
+
+    `run(session, principal, content, filename, dry_run)` returns a report with `ok`,
+    `message()` and `errors` (CellErrors), all-or-nothing like the imports here.
+    """
+
+    label: str
+    template: Callable[[], bytes]
+    run: Callable[..., Any]
+    roles: tuple[str, ...] | None = None
+
+
+EXTRA_IMPORT_KINDS: dict[str, ImportKind] = {}
+
+
+def register_import_kind(code: str, kind: ImportKind) -> None:
+    """Offer a domain's import on the import page."""
+    EXTRA_IMPORT_KINDS[code] = kind
+
+
 def kind_label(kind: str) -> str:
     """The Chinese name of an import kind."""
+    if kind in EXTRA_IMPORT_KINDS:
+        return EXTRA_IMPORT_KINDS[kind].label
     return IMPORT_KINDS.get(kind, kind)
 
 

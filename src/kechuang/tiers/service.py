@@ -27,7 +27,7 @@ from kechuang.engines.rules.features import build_features, reference_date
 from kechuang.engines.rules.packs import Pack, load_pack_dir, packs_in_force
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.service import ImportKind, current_figures, register_import_kind
 from kechuang.tiers.models import EnterpriseQualification
 
 METHODOLOGY = Path(str(resources.files("kechuang.tiers").joinpath("methodology")))
@@ -594,3 +594,8 @@ def self_assess(year: int, figures: dict[int, dict[str, Any]], founded_on: date 
     row = result.row(0, named=True)
     return {"year": year, "rung": row["rung"], "rung_label": RUNG_LABELS[row["rung"]],
             "packs": _explain_rows(result, packs, year), "stored": False}
+
+
+register_import_kind("enterprise_qualifications", ImportKind(
+    "企业资质（高企证书、奖励、研发机构、称号）", qualification_template, import_qualifications,
+    roles=("city_admin", "zone_admin")))
