@@ -103,3 +103,24 @@ def world(session, city):
     return {"a": a, "b": b, "enclave": enclave, "city": city}
 
 
+
+
+@pytest.fixture
+def client(session):
+    """An API test client whose sessions join the test transaction."""
+    from fastapi.testclient import TestClient
+
+    from kechuang.app import create_api
+
+    with TestClient(create_api(), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _fresh_demo_flag():
+    """Each test looks up the 演示数据 label afresh (it is cached per process)."""
+    from kechuang.core.layout import reset_demo_label
+
+    reset_demo_label()
+    yield
+    reset_demo_label()

@@ -5,28 +5,8 @@ from __future__ import annotations
 import io
 
 import polars as pl
-import pytest
-from fastapi.testclient import TestClient
+from web import login
 from sheets import xlsx
-
-from kechuang.app import create_api
-from kechuang.statistics.service import import_file
-
-PASSWORD = "password123"
-
-
-@pytest.fixture
-def client(session):
-    """A test client of the API (its sessions join the test transaction)."""
-    with TestClient(create_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username, password=PASSWORD) -> dict[str, str]:
-    """Bearer headers for the user."""
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_health_and_docs(client):

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from web import log_in
 from nicegui import ui
 from nicegui.testing import User
 
-from kechuang.core.layout import reset_demo_label
 
 PAGES = ["/", "/zones", "/enterprises", "/imports", "/users", "/audit"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_demo_flag():
-    reset_demo_label()
-    yield
-    reset_demo_label()
-
-
-async def log_in(user: User, username: str, password: str = "password123") -> None:
-    """Fill in the login form and submit it."""
-    await user.open("/login")
-    user.find("用户名").type(username)
-    user.find("密码").type(password)
-    user.find(marker="login").click()
-    await user.should_see(marker="page-title", retries=50)
 
 
 async def test_login_required_and_wrong_password(user: User, world) -> None:

@@ -5,31 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from web import login
 from docx import Document
 from factories import make_principal
-from fastapi.testclient import TestClient
 from sheets import xlsx
 
-from kechuang.app import create_api
 from kechuang.core.security import SYSTEM
 from kechuang.points.models import BANK_ROLE
 from kechuang.statistics.service import import_file
-
-PASSWORD = "password123"
-
-
-@pytest.fixture
-def client(session):
-    """A test client whose sessions join the test transaction."""
-    with TestClient(create_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username):
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
 
 @pytest.fixture
 def api_world(session, world):

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from web import log_in
 from factories import make_principal
 from nicegui import ui
 from nicegui.testing import User
 
-from kechuang.core.layout import reset_demo_label
 from kechuang.core.security import SYSTEM
 from kechuang.points import service as svc
 from kechuang.points.models import BANK_ROLE
-
-
-@pytest.fixture(autouse=True)
-def _fresh_demo_flag():
-    reset_demo_label()
-    yield
-    reset_demo_label()
-
-
-async def log_in(user: User, username: str) -> None:
-    """Fill in the login form and submit it."""
-    await user.open("/login")
-    user.find("用户名").type(username)
-    user.find("密码").type("password123")
-    user.find(marker="login").click()
-    await user.should_see(marker="page-title", retries=100)
 
 
 @pytest.fixture

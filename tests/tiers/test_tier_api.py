@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi.testclient import TestClient
+from web import login
 from sqlalchemy import func, select
 
-from kechuang.app import create_api
 from kechuang.core.audit import AuditLog
-
-PASSWORD = "password123"
-
-
-@pytest.fixture
-def client(session):
-    """A test client whose sessions join the test transaction."""
-    with TestClient(create_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username):
-    """Bearer headers for the user."""
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
 
 def test_packs_list_cites_sources(client, tier_world):
     body = client.get("/api/v1/tiers/packs", headers=login(client, "city")).json()

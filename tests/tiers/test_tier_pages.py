@@ -3,29 +3,11 @@ self-assessment (stores nothing), and scoping."""
 
 from __future__ import annotations
 
-import pytest
-from nicegui import ui
+from web import log_in
 from nicegui.testing import User
 from sqlalchemy import func, select
 
 from kechuang.core.audit import AuditLog
-from kechuang.core.layout import reset_demo_label
-
-
-@pytest.fixture(autouse=True)
-def _fresh_demo_flag():
-    reset_demo_label()
-    yield
-    reset_demo_label()
-
-
-async def log_in(user: User, username: str) -> None:
-    """Fill in the login form and submit it."""
-    await user.open("/login")
-    user.find("用户名").type(username)
-    user.find("密码").type("password123")
-    user.find(marker="login").click()
-    await user.should_see(marker="page-title", retries=100)
 
 
 async def test_dashboard_counts_targets_and_charts(user: User, tier_world) -> None:

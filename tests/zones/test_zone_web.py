@@ -5,17 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from fastapi.testclient import TestClient
+from web import PASSWORD, log_in, login
 from factories import make_enterprise
 from nicegui.testing import User
 from zone_helpers import build_case
 
-from kechuang.app import create_api
-from kechuang.core.layout import reset_demo_label
 from kechuang.core.security import create_user
-
-PASSWORD = "password123"
-
 
 @pytest.fixture
 def people(session, city):
@@ -27,18 +22,6 @@ def people(session, city):
     create_user(session, username="zc_ent", password=PASSWORD, role="enterprise_user", enterprise_id=ent.id)
     session.flush()
     return case
-
-
-@pytest.fixture
-def client(session):
-    with TestClient(create_api(), raise_server_exceptions=False) as c:
-        yield c
-
-
-def login(client, username) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_api_ranking_runs_and_scoping(client, people):
@@ -92,23 +75,8 @@ def test_api_exports_xlsx_and_word(client, people):
     assert r.status_code == 400 and "基期 2020 年没有数据" in r.json()["detail"]
 
 
-async def _log_in(user: User, username: str) -> None:
-    await user.open("/login")
-    user.find("用户名").type(username)
-    user.find("密码").type(PASSWORD)
-    user.find(marker="login").click()
-    await user.should_see(marker="page-title", retries=100)
-
-
-@pytest.fixture(autouse=False)
-def fresh_demo_flag():
-    reset_demo_label()
-    yield
-    reset_demo_label()
-
-
-async def test_pages_show_real_results_for_the_bureau(user: User, people, fresh_demo_flag) -> None:
-    await _log_in(user, "zc_city")
+async def test_pages_show_real_results_for_the_bureau(user: User, people) -> None:
+    await log_in(user, "zc_city")
     await user.open("/evaluation/ranking")
     await user.should_see("高新区排名（争先进位）", retries=100)
     await user.should_see(marker="ranking-table", retries=100)
@@ -130,8 +98,8 @@ async def test_pages_show_real_results_for_the_bureau(user: User, people, fresh_
     await user.should_see("重构", retries=100)
 
 
-async def test_zone_admin_page_shows_published_fields_only(user: User, people, fresh_demo_flag) -> None:
-    await _log_in(user, "zc_gaoyou")
+async def test_zone_admin_page_shows_published_fields_only(user: User, people) -> None:
+    await log_in(user, "zc_gaoyou")
     await user.open("/evaluation/ranking")
     await user.should_see(marker="ranking-table", retries=100)
     await user.should_see("其他高新区只显示该框架公布的内容", retries=100)
@@ -144,7 +112,7 @@ async def test_zone_admin_page_shows_published_fields_only(user: User, people, f
     assert zones == ["高邮高新区"]
 
 
-async def test_enterprise_user_cannot_open_evaluation(user: User, people, fresh_demo_flag) -> None:
-    await _log_in(user, "zc_ent")
+async def test_enterprise_user_cannot_open_evaluation(user: User, people) -> None:
+    await log_in(user, "zc_ent")
     await user.open("/evaluation/ranking")
     await user.should_see("无权访问此页面", retries=100)

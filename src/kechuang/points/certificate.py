@@ -18,7 +18,8 @@ class CertificateError(ValueError):
     """The certificate cannot be produced (message in Chinese)."""
 
 
-def _fmt_value(item: dict[str, Any]) -> str:
+def item_value_text(item: dict[str, Any]) -> str:
+    """An explained indicator's value in the unit a reader expects (%, 万元/亿元, counts)."""
     v = item["value"]
     if v is None:
         return "—"
@@ -98,7 +99,7 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
         cell.text = text
     for it in sorted(latest["items"], key=lambda x: -x["weight"])[:10]:
         cells = items.add_row().cells
-        cells[0].text, cells[1].text = it["name"], _fmt_value(it)
+        cells[0].text, cells[1].text = it["name"], item_value_text(it)
         cells[2].text, cells[3].text = f"{it['points']:.2f}", f"{it['weight']:g}"
     for t in (table, cat, items):
         for row in t.rows:

@@ -9,7 +9,6 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.formatting import fmt_money
 from kechuang.core.layout import (NavItem, download_bytes, frame, register_nav, set_start_page,
                                   stat_card)
 from kechuang.core.scope import ScopeError
@@ -50,17 +49,6 @@ def provisional_banner(mb: dict[str, Any] | None) -> None:
 
 def _rank(rk: dict[str, Any]) -> str:
     return f"{rk['rank']} / {rk['of']}" if rk.get("rank") else "—"
-
-
-def _value(item: dict[str, Any]) -> str:
-    v = item["value"]
-    if v is None:
-        return "—"
-    if item["unit"] == "比值":
-        return f"{v * 100:.1f}%"
-    if item["unit"] == "万元":
-        return fmt_money(v)
-    return f"{v:,.0f}{item['unit']}" if float(v).is_integer() else f"{v:,.2f}"
 
 
 async def render_card(principal: Principal, enterprise_id: int) -> None:
@@ -121,7 +109,7 @@ async def render_card(principal: Principal, enterprise_id: int) -> None:
         ("points", "得分"), ("weight", "本阶段满分"), ("gap", "低于同阶段中位数"),
         ("confidence", "确认程度"))],
         rows=[{"category": cat_names[i["category"]], "name": i["name"],
-               "definition": i["definition"], "value": _value(i),
+               "definition": i["definition"], "value": cert.item_value_text(i),
                "points": f"{i['points']:.2f}", "weight": f"{i['weight']:g}",
                "gap": f"{i['gap_to_median']:.2f}" if i["gap_to_median"] > 0 else "—",
                "confidence": i["confidence_label"]} for i in latest["items"]],

@@ -25,7 +25,7 @@ from kechuang.core.scope import (can_see_zone_data, can_write_enterprise, enterp
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELDS_BY_CODE, NUMERIC_FIELDS
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELDS_BY_CODE
 from kechuang.statistics.models import IMPORT_KINDS, EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
