@@ -97,7 +97,9 @@ def pandas_pipeline(pdf, fw: dict):
                 at = w == ext
                 nxt = w[~at].max() if high else w[~at].min()
                 w = w.mask(at, nxt)
-                moved = int((w != s).sum())
+                # points that differ from the original; NaN != NaN, so missing values are
+                # excluded (counting them stopped the loop after one step)
+                moved = int((w.ne(s) & s.notna()).sum())
             if fails(w):
                 w = np.log(s - s.min() + 0.01 * (s.max() - s.min()))
             s = w

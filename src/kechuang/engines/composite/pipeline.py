@@ -38,6 +38,10 @@ DATASET_OF_STEP = {
 
 ENGINE_VERSION = "1.0"
 
+# below this many rows, columns are treated and scores ranked in one thread: on small data
+# threads and per-column work cost more than they save
+_PARALLEL_ROWS = 50_000
+
 
 @dataclass
 class RunResult:
@@ -295,19 +299,33 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     inds = spec.framework.indicators
     by = p["by"] if p["by"] is not None else ([spec.time] if spec.time else [])
     by = [by] if isinstance(by, str) else list(by)
-    # one Polars pass (all cores) gives every column's skew and kurtosis; only columns that
-    # may fail go through the NumPy rule, which recomputes them exactly
-    stats = [e for c in inds for e in (
-        pl.col(c).skew(bias=False).alias(f"{c}\x1fs"),
-        pl.col(c).kurtosis(bias=False).alias(f"{c}\x1fk"),
-        pl.col(c).count().alias(f"{c}\x1fn"))]
+    # Polars gives each column's skew and kurtosis; only columns that may fail go through the
+    # NumPy rule, which recomputes them exactly
+    def stats_of(c: str) -> list[pl.Expr]:
+        return [pl.col(c).skew(bias=False).alias(f"{c}\x1fs"),
+                pl.col(c).kurtosis(bias=False).alias(f"{c}\x1fk"),
+                pl.col(c).count().alias(f"{c}\x1fn")]
+
     if by:
         groups = (df.with_row_index("__row").group_by(by, maintain_order=True)
-                  .agg(pl.col("__row"), *stats).sort(by))
+                  .agg(pl.col("__row"), *[e for c in inds for e in stats_of(c)]).sort(by))
         partitions = [({k: r[k] for k in by}, np.asarray(r["__row"], dtype=np.int64), r)
                       for r in groups.iter_rows(named=True)]
+
+        def partitions_of(c: str) -> list[tuple[dict[str, Any], np.ndarray | None, dict[str, Any]]]:
+            return partitions
+    elif df.height >= _PARALLEL_ROWS:
+        # one column at a time, inside the worker threads: one select of all columns runs on
+        # a single core, while this keeps both busy (one thread's statistics overlap the
+        # other's NumPy rule). The numbers are the same as from one select
+        def partitions_of(c: str) -> list[tuple[dict[str, Any], np.ndarray | None, dict[str, Any]]]:
+            return [({}, None, df.select(stats_of(c)).row(0, named=True))]
     else:
-        partitions = [({}, None, df.select(stats).row(0, named=True))]
+        # small data: one select, as a select per column costs more than it computes
+        everything = df.select([e for c in inds for e in stats_of(c)]).row(0, named=True)
+
+        def partitions_of(c: str) -> list[tuple[dict[str, Any], np.ndarray | None, dict[str, Any]]]:
+            return [({}, None, everything)]
     units = df.get_column(spec.unit)
     base = {k: v for k, v in p.items() if k not in ("by", "overrides")}
 
@@ -330,7 +348,7 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
         recs = []
         x: np.ndarray | None = None  # read only when a partition needs the NumPy rule
         changed = False
-        for key, rows, st in partitions:
+        for key, rows, st in partitions_of(c):
             sk, ku = st[f"{c}\x1fs"], st[f"{c}\x1fk"]
             if clear_pass(c, st, params):
                 recs.append({"indicator": c, **key, "skew_before": sk, "kurt_before": ku,
@@ -356,13 +374,11 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
             recs.append({"indicator": c, **key, **rec})
         return (pl.Series(c, x).fill_nan(None) if changed else None), recs
 
-    # only columns that may fail need the NumPy rule; NumPy releases the GIL on long arrays,
-    # so they are treated in parallel threads. Results are collected in framework order, so
-    # the output does not depend on scheduling
-    todo = [c for c in inds if (pc := params_of(c)) is not None
-            and not all(clear_pass(c, st, pc) for _, _, st in partitions)]
-    workers = min(len(todo), os.cpu_count() or 1)
-    if workers > 1 and df.height >= 50_000:
+    # only columns that may fail need the NumPy rule; Polars and NumPy release the GIL on
+    # long arrays, so the columns are tested and treated in parallel threads. Results are
+    # collected in framework order, so the output does not depend on scheduling
+    workers = min(len(inds), os.cpu_count() or 1)
+    if workers > 1 and df.height >= _PARALLEL_ROWS:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             done = list(pool.map(treat_column, inds))
     else:
@@ -419,7 +435,9 @@ def _aggregate(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame
     fw = spec.framework
     if p["weights"]:
         fw = fw.with_weights(p["weights"])
-    values = {c: df.get_column(c).to_numpy().astype(np.float64) for c in fw.indicators}
+    # to_numpy already copies a column with missing values; aggregate_tree does not write
+    # to its inputs, so a second copy (astype) would only cost time
+    values = {c: np.asarray(df.get_column(c).to_numpy(), dtype=np.float64) for c in fw.indicators}
     methods = level_methods(p, fw)
     min_av = {lv: p["levels"].get(lv, {}).get("min_availability", p["min_availability"])
               for lv in methods}
@@ -453,38 +471,55 @@ def results_table(result: RunResult) -> pl.DataFrame:
     The ranks equal `rank_expr` over each key set; they are computed with one sort per score
     (see rank.py), and the scores are ranked in parallel threads."""
     spec = result.spec
-    agg = result.datasets["Aggregated"]
     codes = result.score_columns()
+    root = spec.framework.root
     period = [spec.time] if spec.time else []
     key_sets = {"": period, **{f"_{g}": period + [g] for g in spec.rank_within}}
+    # the streaming engine leaves the data in chunks; gathers from one chunk are several
+    # times faster (a chunked string column: ~10×), and rechunking only these columns is cheap
+    agg = result.datasets["Aggregated"].select(
+        list(dict.fromkeys([*result.id_cols, *(k for keys in key_sets.values() for k in keys), *codes]))
+    ).rechunk()
+    index_type = pl.get_index_type()
     # group codes are found once per key set and shared by every score
     groups = {suffix: group_codes(agg, keys) if keys else None for suffix, keys in key_sets.items()}
-    index_type = pl.get_index_type()
 
-    root = spec.framework.root
-    root_order: list[np.ndarray] = []
+    # the table's row order first: by period, then by the root's rank, ties and missing scores
+    # in input order. Every column is then gathered into that order once and ranked there
+    # (a rank does not depend on row order), instead of ranking in input order and gathering
+    # every rank column again: random gathers of a million rows are the costliest part
+    x_root = agg.get_column(root).to_numpy()
+    root_desc = order_desc(x_root)
+    if period:
+        rank_root = rank_min_desc(x_root, root_desc, groups[""]).astype(np.int64)
+        rank_root[np.isnan(x_root)] = np.iinfo(np.int64).max  # missing last
+        perm = (agg.select(period).with_columns(__r=pl.Series(rank_root))
+                .select(pl.arg_sort_by([*period, "__r"], nulls_last=True, maintain_order=True))
+                .to_series().to_numpy())
+    else:
+        perm = np.concatenate([root_desc, np.flatnonzero(np.isnan(x_root))])
+    ids = agg.select(result.id_cols)[perm]
+    groups_t = {suffix: None if g is None else g[perm] for suffix, g in groups.items()}
 
     def score_and_ranks(c: str) -> list[pl.Series]:
-        x = agg.get_column(c).to_numpy()
-        order = order_desc(x)
+        if c == root and not period:
+            x = x_root[perm]
+            # already in descending order, ties in input order: the order is the identity
+            order, values = np.arange(root_desc.size), x[:root_desc.size]
+        else:
+            x = agg.get_column(c).to_numpy()[perm]
+            order, values = order_desc(x, with_values=True)
         missing = np.flatnonzero(np.isnan(x))
-        if c == root:
-            # the table's row order: by the root's rank, ties and missing scores in input order
-            root_order.append(np.concatenate([order, missing]))
-        ranks = [pl.Series(f"{c}_rank{suffix}", rank_min_desc(x, order, g), dtype=index_type)
-                 for suffix, g in groups.items()]
+        ranks = [pl.Series(f"{c}_rank{suffix}", rank_min_desc(x, order, g, values), dtype=index_type)
+                 for suffix, g in groups_t.items()]
         if missing.size:
             ranks = [r.scatter(missing, None) for r in ranks]
-        return [agg.get_column(c), *ranks]
+        return [pl.Series(c, x, nan_to_null=True), *ranks]
 
     workers = min(len(codes), os.cpu_count() or 1)
-    if workers > 1 and agg.height >= 50_000:
+    if workers > 1 and agg.height >= _PARALLEL_ROWS:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             columns = list(pool.map(score_and_ranks, codes))
     else:
         columns = [score_and_ranks(c) for c in codes]
-    table = pl.DataFrame([*(agg.get_column(c) for c in result.id_cols), *(s for cols in columns for s in cols)])
-    if period:
-        # a stable sort keeps tied units in input order, which is deterministic
-        return table.sort(period + [f"{root}_rank"], nulls_last=True, maintain_order=True)
-    return table[root_order[0]]
+    return ids.hstack([s for cols in columns for s in cols])

@@ -15,12 +15,13 @@ _SIGN = np.uint64(1 << 63)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def order_desc(x: np.ndarray) -> np.ndarray:
-    """Positions of the non-missing values of x from the largest down, ties in input order."""
+def order_desc(x: np.ndarray, with_values: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Positions of the non-missing values of x from the largest down, ties in input order
+    (with `with_values`, also x at those positions, which `rank_min_desc` can reuse)."""
     x = np.asarray(x, dtype=np.float64)
     valid = np.flatnonzero(~np.isnan(x))
     if valid.size < 2:
-        return valid
+        return (valid, x[valid]) if with_values else valid
     # unsigned keys that sort like −x (adding +0.0 turns −0.0 into 0.0, which compare equal)
     u = (-x[valid] + 0.0).view(np.uint64)
     key = u ^ np.where(u >= _SIGN, _ALL, _SIGN)
@@ -43,11 +44,22 @@ def order_desc(x: np.ndarray) -> np.ndarray:
         sel = np.flatnonzero(np.cumsum(edges[:-1]) > 0)
         # sorting the selected slots by (run, value, position) keeps every run in its slice
         pos[sel] = pos[sel][np.lexsort((pos[sel], -x[pos[sel]], high[sel]))]
-    return pos
+        v[sel] = x[pos[sel]]
+    return (pos, v) if with_values else pos
 
 
 def group_codes(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
-    """Integer codes 0, 1, … of the distinct combinations of the key columns (missing is a key)."""
+    """Integer codes of the distinct combinations of the key columns (missing is a key).
+
+    Equal combinations get equal codes and different ones different codes, 0 ≤ code < rows."""
+    if len(keys) == 1 and df.schema[keys[0]].is_integer() and df.height:
+        # one integer key without missing values and a narrow span (cohort numbers, years):
+        # the value minus the minimum is a code, with no grouping at all
+        s = df.get_column(keys[0])
+        if s.null_count() == 0:
+            lo, hi = s.min(), s.max()
+            if -(2**62) < lo and hi < 2**62 and hi - lo < min(df.height, 2**15):
+                return (s.to_numpy().astype(np.int64) - lo).astype(np.int16)
     groups = df.select(keys).with_row_index("__row").group_by(keys).agg("__row")
     rows = groups.get_column("__row")
     codes = np.empty(df.height, dtype=np.int64)
@@ -55,10 +67,12 @@ def group_codes(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
     return codes
 
 
-def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = None,
+                  values: np.ndarray | None = None) -> np.ndarray:
     """Rank (1 = largest, ties take the minimum) within each code; 0 where x is missing.
 
-    `order` is `order_desc(x)`; `codes` are group codes from `group_codes` (None: one group).
+    `order` is `order_desc(x)`; `codes` are group codes from `group_codes` (None: one group);
+    `values` may give x[order], to save gathering it again.
     """
     out = np.zeros(len(x), dtype=np.uint32)
     if order.size == 0:
@@ -70,7 +84,8 @@ def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = N
         by_group = np.argsort(c, kind="stable")
         order = order[by_group]
         c = c[by_group]
-    v = np.asarray(x, dtype=np.float64)[order]
+        values = None if values is None else values[by_group]
+    v = np.asarray(x, dtype=np.float64)[order] if values is None else values
     i = np.arange(order.size)
     new_value = np.empty(order.size, dtype=bool)
     new_value[0] = True
