@@ -3,11 +3,16 @@ idiomatic, vectorised pandas implementation of the same methodology, in the same
 
     .venv/bin/python bench/bench_points.py [--enterprises 1000000] [--panel FILE] [--methodology M]
 
-The panel is the demo generator's Parquet (every enterprise-year of 2023–2025). Both
-implementations score every enterprise-year: stage, 18 item points, categories, bonus, negative
-items, total, four ranks and the gaps to the stage median. The script checks that they agree,
-and prints both times, the ratio and the peak memory (process RSS high-water mark, after each).
-Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB.
+The panel is the demo generator's Parquet (every enterprise-year of 2023–2025 of 1,000,000
+enterprises: 2.64 million rows). Both implementations score every enterprise-year: stage, 18 item
+points, categories, bonus, negative items, total, four ranks and the gaps to the stage median. The
+script checks that they agree, and prints both times, the ratio and the peak memory (process RSS
+high-water mark, after each). Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB.
+
+Which figure meets the goal: the issue asks to score "1,000,000 enterprises" from the generator's
+Parquet, and a stored run scores every enterprise-year it is given; so the goal is held against
+the all-years run (2.64 million enterprise-years), the stricter reading. The latest year (the
+enterprises active in 2025 plus their 2024 figures, which growth needs) is printed for reference.
 """
 
 from __future__ import annotations
@@ -19,14 +24,26 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 
 def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def read_panel(path: Path, m: Any) -> pl.DataFrame:
+    """The panel's columns the methodology reads, each in one contiguous chunk (as a service
+    query returns them); reading column by column keeps the reader's copy to one column."""
+    wanted = ["uscc", "year", "founded_on", "industry_code", "zone_code", *m.input_fields(),
+              *m.flags]
+    present = pl.read_parquet_schema(path)
+    cols = [c for c in dict.fromkeys(wanted) if c in present]
+    return (pl.DataFrame([pl.read_parquet(path, columns=[c]).to_series().rechunk() for c in cols])
+            .rename({"zone_code": "zone"}))
 
 
 def pandas_score(pdf, m):  # noqa: ANN001, ANN201 - pandas frame in, pandas frame out
@@ -133,11 +150,10 @@ def main() -> int:
             print(f"panel generated: {panel} ({time.perf_counter() - t:.1f} s)")
     m = meth.load(args.methodology)
     t = time.perf_counter()
-    df = pl.read_parquet(panel).rename({"zone_code": "zone"})
+    df = read_panel(panel, m)
     read_s = time.perf_counter() - t
-    print(f"methodology {m.code} v{m.version} ({m.mode}); panel {df.height:,} enterprise-years of "
-          f"{df.get_column('uscc').n_unique():,} enterprises; read {read_s:.2f} s; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"methodology {m.code} v{m.version} ({m.mode}); panel {df.height:,} enterprise-years; "
+          f"read {read_s:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     base_mb = peak_mb()
     times = []
     ours = None
@@ -148,14 +164,24 @@ def main() -> int:
         times.append(time.perf_counter() - t)
     ours_s = min(times)
     ours_mb = peak_mb()
-    print(f"kechuang (Polars): {ours_s:.2f} s best of 3 ({', '.join(f'{x:.2f}' for x in times)}); "
-          f"peak RSS {ours_mb:,.0f} MB (after reading: {base_mb:,.0f} MB)")
+    # counted after the runs: its hash table, freed but not yet handed back, would inflate a peak
+    print(f"kechuang (Polars), all years ({df.height:,} enterprise-years of "
+          f"{df.get_column('uscc').n_unique():,} enterprises): {ours_s:.2f} s best of 3 "
+          f"({', '.join(f'{x:.2f}' for x in times)}); peak RSS {ours_mb:,.0f} MiB "
+          f"(after reading: {base_mb:,.0f} MiB)")
     latest = df.get_column("year").max()
     one_year = df.filter(pl.col("year") >= latest - 1)  # the latest year and its growth base
-    t = time.perf_counter()
-    score(one_year, m, "uscc")
-    print(f"kechuang, latest year only ({df.filter(pl.col('year') == latest).height:,} "
-          f"enterprises + last year's figures for growth): {time.perf_counter() - t:.2f} s")
+    latest_times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        score(one_year, m, "uscc")
+        latest_times.append(time.perf_counter() - t)
+    print(f"kechuang, latest year ({df.filter(pl.col('year') == latest).height:,} enterprises, "
+          f"scored with their {latest - 1} rows, which growth needs: {one_year.height:,} rows): "
+          f"{min(latest_times):.2f} s best of 3")
+    print(f"goal (all years, the stricter reading of “1,000,000 enterprises”): time {ours_s:.2f} s "
+          f"{'≤' if ours_s <= 3 else '>'} 3 s; peak {ours_mb:,.0f} MiB = {ours_mb * 2**20 / 1e9:.2f} GB "
+          f"{'≤' if ours_mb <= 2048 else '>'} 2 GiB (2,048 MiB)")
     if args.skip_pandas:
         return 0
     import pandas as pd
@@ -166,7 +192,7 @@ def main() -> int:
     theirs = pandas_score(pdf, m)
     pandas_s = time.perf_counter() - t
     pandas_mb = peak_mb()
-    print(f"pandas {pd.__version__} baseline: {pandas_s:.2f} s; peak RSS {pandas_mb:,.0f} MB "
+    print(f"pandas {pd.__version__} baseline: {pandas_s:.2f} s; peak RSS {pandas_mb:,.0f} MiB "
           "(process high-water mark)")
     # agreement, row by row on (uscc, year)
     cols = ["total", "base", "bonus", "penalty", "rank_city", "rank_zone", "rank_industry",
@@ -184,7 +210,8 @@ def main() -> int:
     if worst > 1e-6:
         print("DISAGREEMENT", file=sys.stderr)
         return 1
-    print(f"ratio: kechuang is {pandas_s / ours_s:.1f}× faster than pandas")
+    print(f"ratio (all years): kechuang is {pandas_s / ours_s:.1f}× faster than pandas "
+          f"(goal ≥ 5×)")
     return 0
 
 
