@@ -51,10 +51,11 @@ def _rank(rk: dict[str, Any]) -> str:
     return f"{rk['rank']} / {rk['of']}" if rk.get("rank") else "—"
 
 
-async def render_card(principal: Principal, enterprise_id: int) -> None:
+async def render_card(principal: Principal, enterprise_id: int, heading: bool = True) -> None:
     """The points card of one enterprise (scoped: an enterprise user only ever gets his own)."""
     card = await run.io_bound(_call, principal, service.enterprise_card, enterprise_id)
-    ui.label("企业创新积分").classes("text-h6 q-mt-md").mark("points-card")
+    # on its own page the page title already names it; on the enterprise page it is a section
+    ui.label("企业创新积分" if heading else "").classes("text-h6 q-mt-md").mark("points-card")
     if "error" in card:
         ui.label(card["error"]).classes("text-negative")
         return
@@ -240,7 +241,7 @@ async def points_page() -> None:
         if principal is None:
             return
         if principal.scope == "enterprise":
-            await render_card(principal, principal.enterprise_id)
+            await render_card(principal, principal.enterprise_id, heading=False)
             return
         opts = await run.io_bound(_options, principal)
         if principal.is_city_admin:
