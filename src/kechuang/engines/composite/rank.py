@@ -12,38 +12,47 @@ import numpy as np
 import polars as pl
 
 _SIGN = np.uint64(1 << 63)
-_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def order_desc(x: np.ndarray, with_values: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Positions of the non-missing values of x from the largest down, ties in input order
     (with `with_values`, also x at those positions, which `rank_min_desc` can reuse)."""
     x = np.asarray(x, dtype=np.float64)
-    valid = np.flatnonzero(~np.isnan(x))
-    if valid.size < 2:
+    nan = np.isnan(x)
+    valid = np.flatnonzero(~nan) if nan.any() else None
+    if (x.size if valid is None else valid.size) < 2:
+        valid = np.arange(x.size) if valid is None else valid
         return (valid, x[valid]) if with_values else valid
-    # unsigned keys that sort like −x (adding +0.0 turns −0.0 into 0.0, which compare equal)
-    u = (-x[valid] + 0.0).view(np.uint64)
-    key = u ^ np.where(u >= _SIGN, _ALL, _SIGN)
+    # unsigned keys that sort like −x (adding +0.0 turns −0.0 into 0.0, which compare equal):
+    # negative floats get every bit flipped, the others only the sign bit. Done in place on
+    # one buffer, as each fresh 8 MB temporary costs about as much as the operation itself
+    key = np.negative(x if valid is None else x[valid])
+    key += 0.0
+    packed = key.view(np.uint64)
+    flip = packed >> np.uint64(63)
+    np.negative(flip, out=flip)
+    flip |= _SIGN
+    packed ^= flip
     bits = np.uint64(int(x.size - 1).bit_length())
     low = (np.uint64(1) << bits) - np.uint64(1)
     # the low bits of each key make room for the row position, so one value sort gives the order
-    packed = (key & ~low) | valid.astype(np.uint64)
+    packed &= ~low
+    packed |= np.arange(x.size, dtype=np.uint64) if valid is None else valid.astype(np.uint64)
     packed.sort()
-    pos = (packed & low).astype(np.int64)
+    pos = np.bitwise_and(packed, low, out=flip).view(np.int64)
     # values that differ only in the dropped low bits (within ~1e-10 relative) may come out
     # in position order: sort those runs of equal high bits again by value, then position
     v = x[pos]
     bad = np.flatnonzero(v[1:] > v[:-1])
     if bad.size:
-        high = packed & ~low  # sorted, so each run is one slice
-        runs = np.unique(high[bad])
-        edges = np.zeros(pos.size + 1, dtype=np.int64)
-        np.add.at(edges, np.searchsorted(high, runs, "left"), 1)
-        np.add.at(edges, np.searchsorted(high, runs, "right"), -1)
-        sel = np.flatnonzero(np.cumsum(edges[:-1]) > 0)
+        # such runs are few and short (a million scores have a few dozen): each run is one
+        # slice of the sorted keys, found by binary search rather than passes over them all
+        runs = np.unique(packed[bad] & ~low)
+        start = np.searchsorted(packed, runs, "left")
+        length = np.searchsorted(packed, runs | low, "right") - start
+        sel = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(length.sum())
         # sorting the selected slots by (run, value, position) keeps every run in its slice
-        pos[sel] = pos[sel][np.lexsort((pos[sel], -x[pos[sel]], high[sel]))]
+        pos[sel] = pos[sel][np.lexsort((pos[sel], -x[pos[sel]], packed[sel] & ~low))]
         v[sel] = x[pos[sel]]
     return (pos, v) if with_values else pos
 
@@ -75,8 +84,16 @@ def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = N
     `values` may give x[order], to save gathering it again.
     """
     out = np.zeros(len(x), dtype=np.uint32)
-    if order.size == 0:
+    n = order.size
+    if n == 0:
         return out
+    v = np.asarray(x, dtype=np.float64)[order] if values is None else values
+    new_value = np.empty(n, dtype=bool)
+    new_value[0] = True
+    np.not_equal(v[1:], v[:-1], out=new_value[1:])
+    # equal values are neighbours in the descending order, so without ties there the groups
+    # have none either, and their values need not be gathered and compared again
+    ties = not new_value.all()
     if codes is not None:
         # a stable sort by group keeps each group's rows in descending order of x
         c = codes[order]
@@ -84,20 +101,23 @@ def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = N
         by_group = np.argsort(c, kind="stable")
         order = order[by_group]
         c = c[by_group]
-        values = None if values is None else values[by_group]
-    v = np.asarray(x, dtype=np.float64)[order] if values is None else values
-    i = np.arange(order.size)
-    new_value = np.empty(order.size, dtype=bool)
-    new_value[0] = True
-    np.not_equal(v[1:], v[:-1], out=new_value[1:])
+        if ties:
+            v = v[by_group]
+            np.not_equal(v[1:], v[:-1], out=new_value[1:])
+    # position 1, 2, ... in the sorted order, less the start of the row's group (the codes
+    # are sorted, so the starts come from a binary search per code and a gather from that
+    # small table, not from a pass to find the boundaries)
+    rank = np.arange(1, n + 1, dtype=np.int64 if n >= 2**31 else np.int32)
     if codes is None:
-        group_start = 0
+        group_start = None
     else:
-        new_group = np.empty(order.size, dtype=bool)
-        new_group[0] = True
-        np.not_equal(c[1:], c[:-1], out=new_group[1:])
-        new_value |= new_group
-        group_start = np.maximum.accumulate(np.where(new_group, i, 0))
-    tie_start = np.maximum.accumulate(np.where(new_value, i, 0))
-    out[order] = tie_start - group_start + 1
+        starts = np.searchsorted(c, np.arange(int(c[-1]) + 1, dtype=c.dtype)).astype(rank.dtype)
+        group_start = starts[c]
+        new_value[starts] = True  # a group's first row starts a tie
+    if ties:
+        # ties take the position of their first row
+        rank = np.maximum.accumulate(np.where(new_value, rank, 0))
+    if group_start is not None:
+        rank -= group_start
+    out[order] = rank
     return out

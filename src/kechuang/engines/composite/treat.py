@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from .errors import SpecError
 from .stats import check_skew_kurt, skew_kurt_from_sums
@@ -51,12 +52,28 @@ def winsorise(x: np.ndarray, winmax: int | None = 5, skew_threshold: float = 2.0
 class _Column:
     """One column: its non-missing values, and their central power sums computed once."""
 
-    def __init__(self, x: np.ndarray):
-        self.x = np.asarray(x, dtype=np.float64)
-        nan = np.isnan(self.x)
-        self.where = np.flatnonzero(~nan) if nan.any() else None
-        self.v = self.x if self.where is None else self.x[self.where]
+    def __init__(self, x: np.ndarray | pl.Series):
         self._sums: _RunningSums | None = None
+        if isinstance(x, pl.Series):
+            # Polars splits a column into its values and their positions in two quick passes,
+            # where NumPy needs a NaN-filled copy and four passes; the copy is made only if used
+            s = x.cast(pl.Float64).fill_nan(None)
+            self._series, self._x, self.size = s, None, s.len()
+            self.v = s.drop_nulls().to_numpy()
+            self.where = s.is_not_null().arg_true().to_numpy() if s.null_count() else None
+            return
+        self._series, self._x = None, np.asarray(x, dtype=np.float64)
+        self.size = self._x.size
+        nan = np.isnan(self._x)
+        self.where = np.flatnonzero(~nan) if nan.any() else None
+        self.v = self._x if self.where is None else self._x[self.where]
+
+    @property
+    def x(self) -> np.ndarray:
+        """The column as float64, missing values as NaN."""
+        if self._x is None:
+            self._x = np.asarray(self._series.to_numpy(), dtype=np.float64)
+        return self._x
 
     def sums(self) -> _RunningSums:
         """Power sums of the values about their mean (shared by the test and the winsoriser)."""
@@ -249,10 +266,11 @@ def _transform(x: np.ndarray, method: str, boxcox_lambda: float, mn: float, mx: 
     if method == "none":
         return x.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "log_ct":
-            return np.log(x - mn + 0.01 * (mx - mn))
-        if method == "log_ct_orig":
-            return np.log(x - mn + 1.0)
+        if method in ("log_ct", "log_ct_orig"):
+            # log(x − min + c), in place on one new array (the same numbers, no temporaries)
+            y = np.subtract(x, mn)
+            y += 0.01 * (mx - mn) if method == "log_ct" else 1.0
+            return np.log(y, out=y)
         if method == "log_gii":
             # COINr warns this reverses the order when max < 1; kept for GII compatibility
             return np.log((mx - 1.0) * (x - mn) / (mx - mn) + 1.0)
@@ -264,7 +282,7 @@ def _transform(x: np.ndarray, method: str, boxcox_lambda: float, mn: float, mx: 
     raise SpecError(f"未知的变换方法 '{method}'，可选：{', '.join(TRANSFORMS)}")
 
 
-def treat_vector(x: np.ndarray, params: dict[str, Any] | None = None,
+def treat_vector(x: np.ndarray | pl.Series, params: dict[str, Any] | None = None,
                  initial: tuple[bool | None, float, float] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the two-stage treatment on one column; returns the new column and a log record.
 
@@ -308,7 +326,7 @@ def treat_vector(x: np.ndarray, params: dict[str, Any] | None = None,
     if col.where is None:
         xt = vt
     else:
-        xt = np.full(col.x.size, np.nan)
+        xt = np.full(col.size, np.nan)
         xt[col.where] = vt
     passed2, s2, k2 = check_skew_kurt(vt, p["skew_threshold"], p["kurt_threshold"])
     if not p["combine"]:
