@@ -46,16 +46,24 @@ def framework(n_ind: int, pillars: int, subindices: int | None = None) -> dict:
     for s in range(subindices or 0):
         items.append({"code": f"S{s}", "parent": "Index"})
     for i in range(n_ind):
-        items.append({"code": f"x{i:02d}", "parent": f"P{i // per}", "direction": -1 if i % 3 == 2 else 1,
-                      "weight": 1 + i % 3})
+        items.append(
+            {
+                "code": f"x{i:02d}",
+                "parent": f"P{i // per}",
+                "direction": -1 if i % 3 == 2 else 1,
+                "weight": 1 + i % 3,
+            }
+        )
     return {"items": items}
 
 
 def make_data(n: int, n_ind: int, cohorts: int, seed: int = 42) -> pl.DataFrame:
     """Skewed (log-normal) and plain (normal) indicators with 1 % missing values."""
     rng = np.random.default_rng(seed)
-    cols = {"unit": np.char.add("U", np.arange(n).astype(str)),
-            "cohort": (rng.integers(0, cohorts, n)).astype(np.int32)}
+    cols = {
+        "unit": np.char.add("U", np.arange(n).astype(str)),
+        "cohort": (rng.integers(0, cohorts, n)).astype(np.int32),
+    }
     for i in range(n_ind):
         x = rng.lognormal(2.0, 1.0, n) if i % 2 == 0 else rng.normal(50.0, 10.0, n)
         x[rng.random(n) < 0.01] = np.nan
@@ -65,17 +73,22 @@ def make_data(n: int, n_ind: int, cohorts: int, seed: int = 42) -> pl.DataFrame:
 
 def bench_spec(fw: dict) -> object:
     """treat → normalise within cohorts → aggregate, ranks also within cohorts."""
-    return spec_from_dict({
-        "framework": fw,
-        "data": {"unit": "unit", "groups": ["cohort"]},
-        "steps": [{"treat": {"winmax": 5, "skew_threshold": 2.0, "kurt_threshold": 3.5}},
-                  {"normalise": {"method": "minmax", "range": [0, 100], "by": ["cohort"]}},
-                  {"aggregate": {"method": "arithmetic"}}],
-        "rank": {"within": ["cohort"]},
-    })
+    return spec_from_dict(
+        {
+            "framework": fw,
+            "data": {"unit": "unit", "groups": ["cohort"]},
+            "steps": [
+                {"treat": {"winmax": 5, "skew_threshold": 2.0, "kurt_threshold": 3.5}},
+                {"normalise": {"method": "minmax", "range": [0, 100], "by": ["cohort"]}},
+                {"aggregate": {"method": "arithmetic"}},
+            ],
+            "rank": {"within": ["cohort"]},
+        }
+    )
 
 
 # ----------------------------------------------------------------- pandas baseline
+
 
 def pandas_pipeline(pdf, fw: dict):
     """The same steps in idiomatic pandas: Series.skew/kurt (the same type-2 estimators),
@@ -87,7 +100,7 @@ def pandas_pipeline(pdf, fw: dict):
     out = pd.DataFrame({"unit": pdf["unit"], "cohort": pdf["cohort"]})
     for c in inds:
         s = pdf[c]
-        fails = lambda v: abs(v.skew()) >= 2.0 and v.kurt() >= 3.5  # noqa: E731
+        fails = lambda v: abs(v.skew()) >= 2.0 and v.kurt() >= 3.5
         if fails(s):
             w = s.copy()
             moved = 0
@@ -111,7 +124,11 @@ def pandas_pipeline(pdf, fw: dict):
     for code, it in items.items():
         if it.get("parent"):
             levels.setdefault(it["parent"], []).append(code)
-    order = [p for p in levels if p.startswith("P")] + [p for p in levels if p.startswith("S")] + ["Index"]
+    order = (
+        [p for p in levels if p.startswith("P")]
+        + [p for p in levels if p.startswith("S")]
+        + ["Index"]
+    )
     for parent in order:
         kids = levels[parent]
         w = pd.Series({k: float(items[k].get("weight", 1)) for k in kids})
@@ -123,12 +140,15 @@ def pandas_pipeline(pdf, fw: dict):
     # sorted by the index rank
     for parent in order[::-1]:
         out[f"{parent}_rank"] = out[parent].rank(method="min", ascending=False)
-        out[f"{parent}_rank_cohort"] = out.groupby("cohort")[parent].rank(method="min", ascending=False)
+        out[f"{parent}_rank_cohort"] = out.groupby("cohort")[parent].rank(
+            method="min", ascending=False
+        )
     table = out.sort_values("Index_rank", kind="stable")
     return out, table
 
 
 # ----------------------------------------------------------------- child processes
+
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -152,7 +172,9 @@ def _child(kind: str, units: int, fw: dict, path: str, q) -> None:
         res = run(bench_spec(fw), df)
         elapsed = time.perf_counter() - t
         # compare in input order
-        table = res.aggregated.select("unit").join(res.table, on="unit", how="left", maintain_order="left")
+        table = res.aggregated.select("unit").join(
+            res.table, on="unit", how="left", maintain_order="left"
+        )
         arrays = {c: table.get_column(c).to_numpy().astype(float) for c in COMPARED}
     else:
         import pandas as pd
@@ -185,33 +207,64 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; polars {pl.__version__}, numpy {np.__version__}")
 
     fw = framework(N_IND, PILLARS)
-    print(f"data: {args.units:,} units × {N_IND} indicators, {COHORTS} cohorts, 1 % missing", flush=True)
+    print(
+        f"data: {args.units:,} units × {N_IND} indicators, {COHORTS} cohorts, 1 % missing",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         ours = timed_child("kechuang", args.units, fw, f"{tmp}/k.npz")
         base = timed_child("pandas", args.units, fw, f"{tmp}/p.npz")
         a, b = np.load(f"{tmp}/k.npz"), np.load(f"{tmp}/p.npz")
         for key in a.files:
-            np.testing.assert_allclose(a[key], b[key], rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=key)
+            np.testing.assert_allclose(
+                a[key], b[key], rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=key
+            )
     print("same numbers: all 5 aggregate scores (rtol 1e-9) and their 10 rank columns agree")
-    print(f"{'pipeline (treat, normalise in cohorts, aggregate, rank)':58s} {'time':>8s} {'peak RSS':>10s}")
-    print(f"{'  kechuang (Polars/NumPy)':58s} {ours[0]:7.2f}s {ours[1]:8.0f}MB (data {ours[2]:.0f})")
-    print(f"{'  pandas (idiomatic, vectorised)':58s} {base[0]:7.2f}s {base[1]:8.0f}MB (data {base[2]:.0f})")
+    print(
+        f"{'pipeline (treat, normalise in cohorts, aggregate, rank)':58s} {'time':>8s} {'peak RSS':>10s}"
+    )
+    print(
+        f"{'  kechuang (Polars/NumPy)':58s} {ours[0]:7.2f}s {ours[1]:8.0f}MB (data {ours[2]:.0f})"
+    )
+    print(
+        f"{'  pandas (idiomatic, vectorised)':58s} {base[0]:7.2f}s {base[1]:8.0f}MB (data {base[2]:.0f})"
+    )
     print(f"  speed-up vs pandas: {base[0] / ours[0]:.1f}×   (goals: ≤ 3 s, ≥ 5×)", flush=True)
 
     # ---- uncertainty
     fw50 = framework(50, 10, subindices=2)
-    spec = spec_from_dict({
-        "framework": fw50, "data": {"unit": "unit"},
-        "steps": ["treat", {"normalise": {"method": "minmax", "range": [1, 100]}}, "aggregate"],
-        "uncertainty": {"seed": 1, "factors": [
-            {"name": "winmax", "step": "treat", "param": "winmax", "values": [1, 2, 3, 4, 5]},
-            {"name": "normalisation", "step": "normalise",
-             "values": [{"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}]},
-            {"name": "weights", "noise": 0.25, "levels": [2, 3], "sets": 100},
-            {"name": "aggregation", "step": "aggregate",
-             "values": [{"method": "arithmetic"}, {"method": "geometric"}]},
-        ]},
-    })
+    spec = spec_from_dict(
+        {
+            "framework": fw50,
+            "data": {"unit": "unit"},
+            "steps": ["treat", {"normalise": {"method": "minmax", "range": [1, 100]}}, "aggregate"],
+            "uncertainty": {
+                "seed": 1,
+                "factors": [
+                    {
+                        "name": "winmax",
+                        "step": "treat",
+                        "param": "winmax",
+                        "values": [1, 2, 3, 4, 5],
+                    },
+                    {
+                        "name": "normalisation",
+                        "step": "normalise",
+                        "values": [
+                            {"method": "minmax", "range": [1, 100]},
+                            {"method": "zscore", "mean": 10, "sd": 2},
+                        ],
+                    },
+                    {"name": "weights", "noise": 0.25, "levels": [2, 3], "sets": 100},
+                    {
+                        "name": "aggregation",
+                        "step": "aggregate",
+                        "values": [{"method": "arithmetic"}, {"method": "geometric"}],
+                    },
+                ],
+            },
+        }
+    )
     small = make_data(200, 50, 1, seed=7).drop("cohort")
     rss0 = _rss_mb()
     t = time.perf_counter()
@@ -222,12 +275,18 @@ def main() -> None:
     t = time.perf_counter()
     for i in range(k):
         w = {c: 1.0 + 0.25 * np.sin(i + j) for j, c in enumerate(spec.framework.aggregates())}
-        run(spec, small, overrides={"treat": {"winmax": 1 + i % 5}, "aggregate": {"weights": w}},
-            hash_input=False)
+        run(
+            spec,
+            small,
+            overrides={"treat": {"winmax": 1 + i % 5}, "aggregate": {"weights": w}},
+            hash_input=False,
+        )
     naive = (time.perf_counter() - t) / k * args.ua_runs
-    print(f"uncertainty: {args.ua_runs} runs on 200 units × 50 indicators: {ua_time:.2f} s "
-          f"({ua.record()['failed_runs']} failed runs), peak RSS {_rss_mb():.0f} MB (+{_rss_mb() - rss0:.0f}); "
-          f"naive one-pipeline-per-run ≈ {naive:.1f} s (from {k} runs) → {naive / ua_time:.0f}×  (goal: ≤ 10 s)")
+    print(
+        f"uncertainty: {args.ua_runs} runs on 200 units × 50 indicators: {ua_time:.2f} s "
+        f"({ua.record()['failed_runs']} failed runs), peak RSS {_rss_mb():.0f} MB (+{_rss_mb() - rss0:.0f}); "
+        f"naive one-pipeline-per-run ≈ {naive:.1f} s (from {k} runs) → {naive / ua_time:.0f}×  (goal: ≤ 10 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,12 +44,22 @@ def _prepare(url: str, rows: int, workdir: Path) -> Path:
     enterprises = data.enterprises.filter(pl.col("uscc").is_in(years.get_column("uscc").unique()))
     with session_scope() as session:
         load_city_config(session)
-        frame = enterprises.select("uscc", "name", "founded_on",
-                                   pl.col("region_code").alias("region"),
-                                   pl.col("zone_code").alias("zone"), "industry_code", "tech_field")
-        report = import_file(session, SYSTEM, "enterprises",
-                             write_sheets([("企业", COLUMNS_BY_KIND["enterprises"], frame)]),
-                             "bench_enterprises.xlsx")
+        frame = enterprises.select(
+            "uscc",
+            "name",
+            "founded_on",
+            pl.col("region_code").alias("region"),
+            pl.col("zone_code").alias("zone"),
+            "industry_code",
+            "tech_field",
+        )
+        report = import_file(
+            session,
+            SYSTEM,
+            "enterprises",
+            write_sheets([("企业", COLUMNS_BY_KIND["enterprises"], frame)]),
+            "bench_enterprises.xlsx",
+        )
         assert report.ok, report.errors[:3]
     path = workdir / "bench_enterprise_years.xlsx"
     path.write_bytes(write_sheets([("统计", COLUMNS_BY_KIND["enterprise_years"], years)]))
@@ -96,8 +106,9 @@ def _baseline(url: str, path: str, queue: mp.Queue) -> None:
         for f in ENTERPRISE_YEAR_FIELDS:
             if f.kind == "bool" and values.get(f.code) is not None:
                 values[f.code] = values[f.code] == "是"
-        session.add(EnterpriseYear(enterprise_id=ids[row[0]], year=int(row[2]), revision=99,
-                                   **values))
+        session.add(
+            EnterpriseYear(enterprise_id=ids[row[0]], year=int(row[2]), revision=99, **values)
+        )
         count += 1
     session.flush()
     elapsed = time.perf_counter() - start
@@ -106,7 +117,7 @@ def _baseline(url: str, path: str, queue: mp.Queue) -> None:
     queue.put({"seconds": elapsed, "peak_mb": _peak_mb(), "rows": count})
 
 
-def _in_child(target, *args) -> dict:  # noqa: ANN001
+def _in_child(target, *args) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(*args, queue))
@@ -127,14 +138,20 @@ def main() -> None:
     print(f"database: {url.split('@')[-1]}")
     t0 = time.perf_counter()
     path = _in_child(_prepare_child, url, args.rows, str(workdir))["path"]
-    print(f"prepared {args.rows:,} rows in {time.perf_counter() - t0:.1f}s "
-          f"({Path(path).stat().st_size / 1e6:.1f} MB .xlsx)")
+    print(
+        f"prepared {args.rows:,} rows in {time.perf_counter() - t0:.1f}s "
+        f"({Path(path).stat().st_size / 1e6:.1f} MB .xlsx)"
+    )
     base = _in_child(_baseline, url, path)
     ours = _in_child(_kechuang, url, path)
-    print(f"baseline (openpyxl + ORM, no checks): {base['seconds']:.2f}s, "
-          f"peak RSS {base['peak_mb']:.0f} MB, {base['rows']:,} rows")
-    print(f"kechuang import (all checks, stored): {ours['seconds']:.2f}s, "
-          f"peak RSS {ours['peak_mb']:.0f} MB, {ours['rows']:,} rows")
+    print(
+        f"baseline (openpyxl + ORM, no checks): {base['seconds']:.2f}s, "
+        f"peak RSS {base['peak_mb']:.0f} MB, {base['rows']:,} rows"
+    )
+    print(
+        f"kechuang import (all checks, stored): {ours['seconds']:.2f}s, "
+        f"peak RSS {ours['peak_mb']:.0f} MB, {ours['rows']:,} rows"
+    )
     print(f"ratio baseline/kechuang: {base['seconds'] / ours['seconds']:.2f}x")
 
 

@@ -21,9 +21,8 @@ import polars as pl
 
 from kechuang.demo.generator import write_panel_parquet
 from kechuang.engines.rules.evaluate import evaluate
-from kechuang.engines.rules.features import build_features
+from kechuang.engines.rules.features import build_features, reference_date
 from kechuang.engines.rules.packs import load_pack_dir, packs_in_force
-from kechuang.engines.rules.features import reference_date
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "src/kechuang/tiers/methodology/packs"
 
@@ -74,11 +73,14 @@ def main() -> None:
     print(f"enterprises evaluated: {result.height:,}  result columns: {result.width}")
     print(f"met per pack: {met}")
     print(f"baseline (read 4 columns + one NumPy ratio): {baseline:.2f} s")
-    print(f"kechuang (read + features + all packs):      {total:.2f} s "
-          f"(read {t_read:.2f}, features {t_feat:.2f}, evaluate {total - t_read - t_feat:.2f})")
+    print(
+        f"kechuang (read + features + all packs):      {total:.2f} s "
+        f"(read {t_read:.2f}, features {t_feat:.2f}, evaluate {total - t_read - t_feat:.2f})"
+    )
     print(f"ratio kechuang / baseline: {total / baseline:.1f}x")
-    print(f"evaluate with detail (constant thresholds and gap amounts materialised): "
-          f"{t_detail:.2f} s")
+    print(
+        f"evaluate with detail (constant thresholds and gap amounts materialised): {t_detail:.2f} s"
+    )
     print(f"peak memory: {peak_mb():.0f} MB (before evaluation {mem0:.0f} MB)")
 
 

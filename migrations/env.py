@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations against the URL in the Alembic config."""
 
 from alembic import context
+
 from kechuang.core.db import make_engine
 from kechuang.models import metadata
 

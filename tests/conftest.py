@@ -22,7 +22,7 @@ os.environ["KECHUANG_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.setdefault("KECHUANG_VAR_DIR", str(_TMP / "var"))
 
 
-def pytest_report_header(config):  # noqa: ANN001, ANN201
+def pytest_report_header(config):
     """Say which database this run uses."""
     backend = "PostgreSQL" if TEST_DATABASE_URL.startswith("postgresql") else "SQLite"
     return f"kechuang test database: {backend}"
@@ -47,8 +47,9 @@ def session(engine):
     """
     connection = engine.connect()
     outer = connection.begin()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     db.set_session_factory(factory, engine)
     sess = bind_principal(factory(), SYSTEM)
     try:
@@ -85,24 +86,43 @@ def world(session, city):
 
     a = make_enterprise(session, city["yzhtz"], name="甲高新科技有限公司")
     b = make_enterprise(session, city["jiangdu"], name="乙江都智能有限公司")
-    enclave = make_enterprise(session, city["hangji"], name="丙飞地企业有限公司",
-                              counted_zone_id=city["yzhtz"].id)
+    enclave = make_enterprise(
+        session, city["hangji"], name="丙飞地企业有限公司", counted_zone_id=city["yzhtz"].id
+    )
     header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)", "研发费用总额(万元)"]
-    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(header, [
-        [a.uscc, 2024, 100, 5000, 300], [b.uscc, 2024, 50, 2000, 100],
-        [enclave.uscc, 2024, 10, 800, 40]]), "f.xlsx")
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(
+            header,
+            [
+                [a.uscc, 2024, 100, 5000, 300],
+                [b.uscc, 2024, 50, 2000, 100],
+                [enclave.uscc, 2024, 10, 800, 40],
+            ],
+        ),
+        "f.xlsx",
+    )
     assert rep.ok, rep.errors
-    import_file(session, SYSTEM, "zone_years", xlsx(["高新区", "年度", "总绿地率(%)"], [
-        ["扬州高新区", 2024, 30], ["江都高新区", 2024, 20]]), "z.xlsx")
+    import_file(
+        session,
+        SYSTEM,
+        "zone_years",
+        xlsx(
+            ["高新区", "年度", "总绿地率(%)"], [["扬州高新区", 2024, 30], ["江都高新区", 2024, 20]]
+        ),
+        "z.xlsx",
+    )
     create_user(session, username="city", password=PASSWORD, role="city_admin")
-    create_user(session, username="zone_yz", password=PASSWORD, role="zone_admin",
-                zone_id=city["yzhtz"].id)
-    create_user(session, username="ent_b", password=PASSWORD, role="enterprise_user",
-                enterprise_id=b.id)
+    create_user(
+        session, username="zone_yz", password=PASSWORD, role="zone_admin", zone_id=city["yzhtz"].id
+    )
+    create_user(
+        session, username="ent_b", password=PASSWORD, role="enterprise_user", enterprise_id=b.id
+    )
     session.flush()
     return {"a": a, "b": b, "enclave": enclave, "city": city}
-
-
 
 
 @pytest.fixture

@@ -22,13 +22,18 @@ def make_uscc(seq: int | None = None, region: str = "321003") -> str:
     return body + stdnum_uscc.calc_check_digit(body)
 
 
-def make_enterprise(session: Session, zone, name: str | None = None, uscc: str | None = None,
-                    **kw) -> Enterprise:
+def make_enterprise(
+    session: Session, zone, name: str | None = None, uscc: str | None = None, **kw
+) -> Enterprise:
     """An enterprise registered in the zone."""
-    ent = Enterprise(uscc=uscc or make_uscc(), name=name or f"测试企业{next(_counter)}有限公司",
-                     zone_id=zone.id if zone is not None else None,
-                     region_code=zone.region_code if zone is not None else None,
-                     founded_on=kw.pop("founded_on", date(2015, 1, 1)), **kw)
+    ent = Enterprise(
+        uscc=uscc or make_uscc(),
+        name=name or f"测试企业{next(_counter)}有限公司",
+        zone_id=zone.id if zone is not None else None,
+        region_code=zone.region_code if zone is not None else None,
+        founded_on=kw.pop("founded_on", date(2015, 1, 1)),
+        **kw,
+    )
     session.add(ent)
     session.flush()
     return ent
@@ -36,7 +41,12 @@ def make_enterprise(session: Session, zone, name: str | None = None, uscc: str |
 
 def make_principal(session: Session, role: str, zone=None, enterprise=None, username=None):
     """A user of the role (bound to the zone or enterprise) and its principal."""
-    user = create_user(session, username=username or f"u{next(_counter)}", password="password123",
-                       role=role, zone_id=zone.id if zone is not None else None,
-                       enterprise_id=enterprise.id if enterprise is not None else None)
+    user = create_user(
+        session,
+        username=username or f"u{next(_counter)}",
+        password="password123",
+        role=role,
+        zone_id=zone.id if zone is not None else None,
+        enterprise_id=enterprise.id if enterprise is not None else None,
+    )
     return principal_of(user)

@@ -26,9 +26,12 @@ def xlsx(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     return buf.getvalue()
 
 
-def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]], encoding="utf-8-sig") -> bytes:
+def csv_bytes(
+    header: Sequence[str], rows: Sequence[Sequence[object]], encoding="utf-8-sig"
+) -> bytes:
     """A CSV file in the given encoding."""
     import csv
+
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import polars as pl
-from web import login
 from sheets import xlsx
+from web import login
 
 
 def test_health_and_docs(client):
@@ -39,13 +39,19 @@ def test_city_admin_sees_everything(client, world):
 def test_zone_admin_sees_only_her_zone_everywhere(client, world):
     h = login(client, "zone_yz")
     a, b, enclave = world["a"], world["b"], world["enclave"]
-    names = {e["name"] for e in client.get("/api/v1/enterprises?page_size=100", headers=h)
-             .json()["items"]}
+    names = {
+        e["name"]
+        for e in client.get("/api/v1/enterprises?page_size=100", headers=h).json()["items"]
+    }
     assert names == {a.name, enclave.name}  # her zone's, plus the enclave counted in it
     assert client.get(f"/api/v1/enterprises/{b.id}", headers=h).status_code == 404
     assert client.get(f"/api/v1/enterprises?q={b.uscc}", headers=h).json()["total"] == 0
-    assert client.get(f"/api/v1/enterprises?zone_id={world['city']['jiangdu'].id}",
-                      headers=h).json()["total"] == 0
+    assert (
+        client.get(f"/api/v1/enterprises?zone_id={world['city']['jiangdu'].id}", headers=h).json()[
+            "total"
+        ]
+        == 0
+    )
     jd = client.get(f"/api/v1/zones/{world['city']['jiangdu'].id}", headers=h).json()
     assert jd["name"] == "江都高新区" and jd["yearly"] == [] and jd["zone_statistics"] == []
     own = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
@@ -68,25 +74,40 @@ def test_enterprise_user_sees_only_his_enterprise(client, world):
     assert client.get(f"/api/v1/enterprises/{b.id}", headers=h).status_code == 200
     yz = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
     assert yz["yearly"] == [] and yz["zone_statistics"] == []
-    text = pl.read_excel(io.BytesIO(client.get("/api/v1/exports/enterprise_years",
-                                               headers=h).content)).write_csv()
+    text = pl.read_excel(
+        io.BytesIO(client.get("/api/v1/exports/enterprise_years", headers=h).content)
+    ).write_csv()
     assert b.uscc in text and a.uscc not in text
-    assert pl.read_excel(io.BytesIO(client.get("/api/v1/exports/zone_years", headers=h).content)
-                         ).height == 0
+    assert (
+        pl.read_excel(
+            io.BytesIO(client.get("/api/v1/exports/zone_years", headers=h).content)
+        ).height
+        == 0
+    )
 
 
 def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, world, session):
     h = login(client, "zone_yz")
     a, b = world["a"], world["b"]
-    bad = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, -1], [b.uscc, 2025, 5]])
-    r = client.post("/api/v1/imports", headers=h, data={"kind": "enterprise_years"},
-                    files={"file": ("bad.xlsx", bad)})
+    bad = xlsx(
+        ["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, -1], [b.uscc, 2025, 5]]
+    )
+    r = client.post(
+        "/api/v1/imports",
+        headers=h,
+        data={"kind": "enterprise_years"},
+        files={"file": ("bad.xlsx", bad)},
+    )
     assert r.status_code == 422
     reasons = {(e["row"], e["reason"][:4]) for e in r.json()["errors"]}
     assert reasons == {(2, "不能为负"), (3, "无权导入")}
     good = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, 6000]])
-    r = client.post("/api/v1/imports", headers=h, data={"kind": "enterprise_years"},
-                    files={"file": ("good.xlsx", good)})
+    r = client.post(
+        "/api/v1/imports",
+        headers=h,
+        data={"kind": "enterprise_years"},
+        files={"file": ("good.xlsx", good)},
+    )
     assert r.status_code == 200 and r.json()["created"] == 1
     listed = client.get("/api/v1/imports", headers=h).json()
     assert [i["filename"] for i in listed] == ["good.xlsx"]  # her own imports only
@@ -94,12 +115,22 @@ def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, worl
 
 def test_users_and_audit_for_city_admin(client, world):
     h = login(client, "city")
-    r = client.post("/api/v1/users", headers=h, json={
-        "username": "newzone", "password": "abcdefgh1", "role": "zone_admin",
-        "zone_id": world["city"]["hangji"].id})
+    r = client.post(
+        "/api/v1/users",
+        headers=h,
+        json={
+            "username": "newzone",
+            "password": "abcdefgh1",
+            "role": "zone_admin",
+            "zone_id": world["city"]["hangji"].id,
+        },
+    )
     assert r.status_code == 201 and "password_hash" not in r.json()
-    r = client.post("/api/v1/users", headers=h, json={
-        "username": "x", "password": "abcdefgh1", "role": "zone_admin"})
+    r = client.post(
+        "/api/v1/users",
+        headers=h,
+        json={"username": "x", "password": "abcdefgh1", "role": "zone_admin"},
+    )
     assert r.status_code == 400 and r.json()["detail"] == "高新区管理员必须指定所属高新区"
     entries = client.get("/api/v1/audit?entity=users", headers=h).json()["items"]
     created = [e for e in entries if e["action"] == "create" and e["summary"] == "newzone"]

@@ -37,20 +37,36 @@ def server(tmp_path_factory):
     if not (CHROMIUM and DRIVER):
         pytest.skip("未安装 chromium/chromedriver，跳过真实浏览器测试（.ci/run 会安装）")
     tmp = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "KECHUANG_DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
-           "KECHUANG_VAR_DIR": str(tmp / "var")}
+    env = {
+        **os.environ,
+        "KECHUANG_DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
+        "KECHUANG_VAR_DIR": str(tmp / "var"),
+    }
     cli = [sys.executable, "-m", "kechuang.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     sheet = tmp / "名录.xlsx"
-    sheet.write_bytes(xlsx(["统一社会信用代码", "企业名称", "所属高新区"],
-                           [[make_uscc(), "扬州浏览器测试科技有限公司", "扬州高新区"]]))
-    subprocess.run([*cli, "import", "enterprises", str(sheet)], env=env, check=True,
-                   capture_output=True)
-    subprocess.run([*cli, "user", "add", "browser", "--role", "city_admin",
-                    "--password", "browser-pass"], env=env, check=True, capture_output=True)
+    sheet.write_bytes(
+        xlsx(
+            ["统一社会信用代码", "企业名称", "所属高新区"],
+            [[make_uscc(), "扬州浏览器测试科技有限公司", "扬州高新区"]],
+        )
+    )
+    subprocess.run(
+        [*cli, "import", "enterprises", str(sheet)], env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [*cli, "user", "add", "browser", "--role", "city_admin", "--password", "browser-pass"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -74,9 +90,18 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1400,900", "--lang=zh-CN"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,900",
+        "--lang=zh-CN",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     yield driver
@@ -97,8 +122,11 @@ def test_login_then_enterprise_list(server, browser):
     browser.find_element(By.XPATH, "//button[.//span[contains(., '登录')]]").click()
     wait.until(ec.url_to_be(f"{server}/"))
     browser.get(f"{server}/enterprises")
-    wait.until(ec.presence_of_element_located(
-        (By.XPATH, "//td//a[contains(., '扬州浏览器测试科技有限公司')]")))
+    wait.until(
+        ec.presence_of_element_located(
+            (By.XPATH, "//td//a[contains(., '扬州浏览器测试科技有限公司')]")
+        )
+    )
     assert "共 1 家" in browser.find_element(By.TAG_NAME, "body").text
     out = Path(os.environ.get("KECHUANG_SCREENSHOT_DIR", "var"))
     out.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from web import log_in
 from nicegui import ui
 from nicegui.testing import User
-
+from web import log_in
 
 PAGES = ["/", "/zones", "/enterprises", "/imports", "/users", "/audit"]
 
@@ -35,8 +34,11 @@ async def test_enterprise_list_and_page(user: User, world) -> None:
     await log_in(user, "city")
     await user.open("/enterprises")
     table = user.find(ui.table).elements.pop()
-    assert {r["name"] for r in table.rows} == {"甲高新科技有限公司", "乙江都智能有限公司",
-                                               "丙飞地企业有限公司"}
+    assert {r["name"] for r in table.rows} == {
+        "甲高新科技有限公司",
+        "乙江都智能有限公司",
+        "丙飞地企业有限公司",
+    }
     assert table.pagination["rowsNumber"] == 3
     user.find("搜索名称或信用代码").type("江都")
     user.find("查询").click()
@@ -86,12 +88,14 @@ async def test_users_and_audit_pages(user: User, world) -> None:
 
 async def test_import_page_reports_bad_cells(user: User, world) -> None:
     from sheets import xlsx
+
     await log_in(user, "city")
     await user.open("/imports")
     user.find(ui.select).elements.pop().value = "enterprise_years"
     upload = user.find(ui.upload).elements.pop()
     bad = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[world["a"].uscc, 2024, "很多"]])
     from nicegui.elements.upload_files import SmallFileUpload
+
     await upload.handle_uploads([SmallFileUpload("坏文件.xlsx", "application/octet-stream", bad)])
     await user.should_see("有 1 处错误，未导入任何数据", retries=100)
     await user.should_see("下载错误报告", retries=100)
@@ -101,9 +105,14 @@ async def test_import_page_reports_bad_cells(user: User, world) -> None:
 
 async def test_no_page_references_an_external_url(user: User, world) -> None:
     await log_in(user, "city")
-    external = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!127\.0\.0\.1|localhost|test)""")
-    for path in PAGES + ["/login", f"/enterprises/{world['a'].id}",
-                         f"/zones/{world['city']['yzhtz'].id}"]:
+    external = re.compile(
+        r"""(?:src|href)\s*=\s*["']?(?:https?:)?//(?!127\.0\.0\.1|localhost|test)"""
+    )
+    for path in PAGES + [
+        "/login",
+        f"/enterprises/{world['a'].id}",
+        f"/zones/{world['city']['yzhtz'].id}",
+    ]:
         response = await user.http_client.get(path)
         assert response.status_code == 200, path
         assert not external.search(response.text), (path, external.search(response.text))
@@ -113,6 +122,7 @@ async def test_exports_from_list_pages_are_scoped(user: User, world) -> None:
     import io
 
     import polars as pl
+
     await log_in(user, "zone_yz")
     await user.open("/enterprises")
     user.find("导出企业名录").click()
@@ -130,6 +140,7 @@ async def test_audit_export(user: User, world) -> None:
     import io
 
     import polars as pl
+
     await log_in(user, "city")
     await user.open("/audit")
     user.find("导出审计日志").click()
@@ -138,8 +149,11 @@ async def test_audit_export(user: User, world) -> None:
     assert "操作人" in sheet.columns and "登录" in sheet.get_column("操作").to_list()
 
 
-async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(user: User, world, session) -> None:
+async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(
+    user: User, world, session
+) -> None:
     from kechuang.core.security import create_user
+
     create_user(session, username="bank_x", password="password123", role="bank_viewer")
     await user.open("/login")
     user.find("用户名").type("bank_x")
@@ -155,6 +169,7 @@ async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(user: User, wo
 async def test_import_page_offers_domain_imports(user: User, world) -> None:
     from nicegui.elements.upload_files import SmallFileUpload
     from sheets import xlsx
+
     await log_in(user, "city")
     await user.open("/imports")
     select = user.find(ui.select).elements.pop()

@@ -7,7 +7,7 @@ from nicegui.testing import User
 PASSWORD = "password123"  # every user of the `world` fixtures has it
 
 
-def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:  # noqa: ANN001
+def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:
     """Bearer headers for the user (asserts the login works)."""
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text

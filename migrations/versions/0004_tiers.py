@@ -4,9 +4,9 @@ Revision ID: 0004
 Revises: 0001
 Create Date: 2026-11-28
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0001"
@@ -28,16 +28,23 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(length=200), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprises.id"],
-                                name=op.f("fk_enterprise_qualifications_enterprise_id_enterprises"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprises.id"],
+            name=op.f("fk_enterprise_qualifications_enterprise_id_enterprises"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_qualifications")),
     )
     with op.batch_alter_table("enterprise_qualifications", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_enterprise_qualifications_enterprise_id"),
-                              ["enterprise_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_enterprise_qualifications_kind"), ["kind"],
-                              unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_enterprise_qualifications_enterprise_id"),
+            ["enterprise_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_enterprise_qualifications_kind"), ["kind"], unique=False
+        )
 
 
 def downgrade() -> None:

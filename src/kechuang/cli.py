@@ -13,14 +13,19 @@ from rich.table import Table
 
 from kechuang.core.security import ROLES, Principal
 
-app = typer.Typer(help="科创 kechuang：城市科技创新规划管理平台", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="科创 kechuang：城市科技创新规划管理平台",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 user_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 console = Console()
-KINDS_HELP = "enterprises（企业名录）、enterprise_years（企业年度统计）、zone_years（高新区年度统计）"
+KINDS_HELP = (
+    "enterprises（企业名录）、enterprise_years（企业年度统计）、zone_years（高新区年度统计）"
+)
 
 
 def _index_app() -> typer.Typer | None:
@@ -93,8 +98,10 @@ def db_downgrade(revision: str = typer.Argument(..., help="目标版本，base �
 
 
 @app.command("template")
-def template_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
-                 file: Path = typer.Argument(..., help="输出的 .xlsx 文件")) -> None:
+def template_cmd(
+    kind: str = typer.Argument(..., help=KINDS_HELP),
+    file: Path = typer.Argument(..., help="输出的 .xlsx 文件"),
+) -> None:
     """下载导入模板（中文表头，含填写说明）。"""
     from kechuang.core.excel import ImportFileError
     from kechuang.statistics.service import template
@@ -107,11 +114,13 @@ def template_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
 
 
 @app.command("import")
-def import_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
-               file: Path = typer.Argument(..., help=".xlsx 或 .csv 文件"),
-               dry_run: bool = typer.Option(False, "--dry-run", help="只校验，不保存"),
-               user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
-               report: Path | None = typer.Option(None, help="错误报告 .xlsx 的输出位置")) -> None:
+def import_cmd(
+    kind: str = typer.Argument(..., help=KINDS_HELP),
+    file: Path = typer.Argument(..., help=".xlsx 或 .csv 文件"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只校验，不保存"),
+    user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
+    report: Path | None = typer.Option(None, help="错误报告 .xlsx 的输出位置"),
+) -> None:
     """导入文件：全部单元格通过校验才保存；否则列出每个错误单元格并以非零状态退出。"""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
@@ -142,11 +151,13 @@ def import_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
 
 
 @app.command("export")
-def export_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
-               file: Path = typer.Argument(..., help="输出的 .xlsx 文件"),
-               zone: str | None = typer.Option(None, help="只导出该高新区（名称或代码）"),
-               year: int | None = typer.Option(None, help="只导出该年度"),
-               user: str | None = typer.Option(None, help="以该用户的身份和权限导出")) -> None:
+def export_cmd(
+    kind: str = typer.Argument(..., help=KINDS_HELP),
+    file: Path = typer.Argument(..., help="输出的 .xlsx 文件"),
+    zone: str | None = typer.Option(None, help="只导出该高新区（名称或代码）"),
+    year: int | None = typer.Option(None, help="只导出该年度"),
+    user: str | None = typer.Option(None, help="以该用户的身份和权限导出"),
+) -> None:
     """导出数据，列与模板一致，可直接再导入。"""
     from sqlalchemy import or_, select
 
@@ -162,7 +173,9 @@ def export_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
         bind_principal(session, principal)
         zone_id = None
         if zone:
-            zone_id = session.scalar(select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone)))
+            zone_id = session.scalar(
+                select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone))
+            )
             if zone_id is None:
                 _fail(f"未知的高新区：{zone}", 2)
         try:
@@ -174,13 +187,16 @@ def export_cmd(kind: str = typer.Argument(..., help=KINDS_HELP),
 
 
 @user_app.command("add")
-def user_add(username: str = typer.Argument(...),
-             role: str = typer.Option(..., help="角色：" + "、".join(ROLES)),
-             password: str = typer.Option(..., prompt=True, hide_input=True,
-                                          confirmation_prompt=True, help="至少 8 位"),
-             zone: str | None = typer.Option(None, help="高新区管理员所属高新区（名称或代码）"),
-             enterprise: str | None = typer.Option(None, help="企业用户所属企业的信用代码"),
-             display_name: str = typer.Option("", help="显示名")) -> None:
+def user_add(
+    username: str = typer.Argument(...),
+    role: str = typer.Option(..., help="角色：" + "、".join(ROLES)),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="至少 8 位"
+    ),
+    zone: str | None = typer.Option(None, help="高新区管理员所属高新区（名称或代码）"),
+    enterprise: str | None = typer.Option(None, help="企业用户所属企业的信用代码"),
+    display_name: str = typer.Option("", help="显示名"),
+) -> None:
     """新增用户（密码以 argon2 存储；操作记入审计日志）。"""
     from sqlalchemy import or_, select
 
@@ -193,17 +209,27 @@ def user_add(username: str = typer.Argument(...),
         bind_principal(session, _cli_principal(None))
         zone_id = enterprise_id = None
         if zone:
-            zone_id = session.scalar(select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone)))
+            zone_id = session.scalar(
+                select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone))
+            )
             if zone_id is None:
                 _fail(f"未知的高新区：{zone}", 2)
         if enterprise:
-            enterprise_id = session.scalar(select(Enterprise.id).where(
-                Enterprise.uscc == enterprise.strip().upper()))
+            enterprise_id = session.scalar(
+                select(Enterprise.id).where(Enterprise.uscc == enterprise.strip().upper())
+            )
             if enterprise_id is None:
                 _fail(f"未登记的企业：{enterprise}", 2)
         try:
-            create_user(session, username=username, password=password, role=role,
-                        display_name=display_name, zone_id=zone_id, enterprise_id=enterprise_id)
+            create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                zone_id=zone_id,
+                enterprise_id=enterprise_id,
+            )
         except SecurityError as exc:
             _fail(str(exc), 2)
     console.print(f"[green]已创建用户 {username}（{ROLES[role].label}）[/green]")
@@ -220,9 +246,14 @@ def user_list() -> None:
     table = Table("用户名", "显示名", "角色", "高新区", "企业", "启用")
     with session_scope() as session:
         for u in session.scalars(select(User).order_by(User.id)):
-            table.add_row(u.username, u.display_name, ROLES[u.role].label if u.role in ROLES
-                          else u.role, str(u.zone_id or ""), str(u.enterprise_id or ""),
-                          "是" if u.active else "否")
+            table.add_row(
+                u.username,
+                u.display_name,
+                ROLES[u.role].label if u.role in ROLES else u.role,
+                str(u.zone_id or ""),
+                str(u.enterprise_id or ""),
+                "是" if u.active else "否",
+            )
     console.print(table)
 
 
@@ -234,16 +265,20 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080))
     from kechuang.core.config import Settings, get_settings
 
     if get_settings().secret_key == Settings.model_fields["secret_key"].default:
-        console.print("[yellow]警告：未设置 KECHUANG_SECRET_KEY，正在使用开发用默认密钥；"
-                      "生产环境请设置一个随机长字符串。[/yellow]")
+        console.print(
+            "[yellow]警告：未设置 KECHUANG_SECRET_KEY，正在使用开发用默认密钥；"
+            "生产环境请设置一个随机长字符串。[/yellow]"
+        )
     uvicorn.run("kechuang.main:app", host=host, port=port, log_level="info", workers=1)
 
 
 @app.command("demo")
-def demo(port: int = typer.Option(8080, help="端口"),
-         host: str = typer.Option("127.0.0.1"),
-         build_only: bool = typer.Option(False, "--build-only", help="只生成演示数据库，不启动服务"),
-         rebuild: bool = typer.Option(False, "--rebuild", help="删除并重建演示数据库")) -> None:
+def demo(
+    port: int = typer.Option(8080, help="端口"),
+    host: str = typer.Option("127.0.0.1"),
+    build_only: bool = typer.Option(False, "--build-only", help="只生成演示数据库，不启动服务"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="删除并重建演示数据库"),
+) -> None:
     """生成（或复用）演示数据库，并在 http://127.0.0.1:8080 启动网页界面与 API。"""
     from kechuang.demo.loader import DEMO_LOGINS, build_demo, demo_database_url
 
@@ -256,8 +291,9 @@ def demo(port: int = typer.Option(8080, help="端口"),
     console.print(summary)
     table = Table("角色", "用户名", "密码", "说明", title="演示账号")
     for login in DEMO_LOGINS:
-        table.add_row(ROLES[login["role"]].label, login["username"], login["password"],
-                      login["note"])
+        table.add_row(
+            ROLES[login["role"]].label, login["username"], login["password"], login["note"]
+        )
     console.print(table)
     if build_only:
         return
@@ -266,9 +302,11 @@ def demo(port: int = typer.Option(8080, help="端口"),
 
 
 @app.command("panel")
-def panel(file: Path = typer.Argument(..., help="输出的 Parquet 文件"),
-          enterprises: int = typer.Option(1_000_000, help="企业数"),
-          seed: int = typer.Option(20251, help="随机种子")) -> None:
+def panel(
+    file: Path = typer.Argument(..., help="输出的 Parquet 文件"),
+    enterprises: int = typer.Option(1_000_000, help="企业数"),
+    seed: int = typer.Option(20251, help="随机种子"),
+) -> None:
     """生成大规模演示面板（企业年度统计，Parquet），供基准测试使用；不写数据库。"""
     import time
 

@@ -11,8 +11,16 @@ from importlib import import_module
 from importlib.util import find_spec
 from types import ModuleType
 
-DOMAINS = ("registry", "statistics", "zones", "points", "tiers", "commissioners", "programs",
-           "plan")
+DOMAINS = (
+    "registry",
+    "statistics",
+    "zones",
+    "points",
+    "tiers",
+    "commissioners",
+    "programs",
+    "plan",
+)
 
 
 def domain_modules(kind: str) -> list[tuple[str, ModuleType]]:

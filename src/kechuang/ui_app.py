@@ -24,9 +24,20 @@ def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
     register_pages()
     secret = get_settings().secret_key
     if simulation:
-        ui.run(storage_secret=secret, language="zh-CN", title="科创", show_welcome_message=False,
-               reload=False)
+        ui.run(
+            storage_secret=secret,
+            language="zh-CN",
+            title="科创",
+            show_welcome_message=False,
+            reload=False,
+        )
         return
     assert app is not None
-    ui.run_with(app, title="科创", language="zh-CN", storage_secret=secret,
-                show_welcome_message=False, favicon="🔬")
+    ui.run_with(
+        app,
+        title="科创",
+        language="zh-CN",
+        storage_secret=secret,
+        show_welcome_message=False,
+        favicon="🔬",
+    )

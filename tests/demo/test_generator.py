@@ -398,7 +398,7 @@ def test_panel_usccs_and_rules(panel: pl.DataFrame) -> None:
     assert_consistent(panel)
 
 
-def test_panel_is_deterministic(panel: pl.DataFrame, tmp_path) -> None:  # noqa: ANN001
+def test_panel_is_deterministic(panel: pl.DataFrame, tmp_path) -> None:
     path = tmp_path / "again.parquet"
     write_panel_parquet(path, 2_000)
     assert pl.read_parquet(path).equals(panel)

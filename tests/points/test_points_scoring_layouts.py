@@ -24,17 +24,24 @@ def _panel() -> pl.DataFrame:
         for year in (2023, 2024, 2025):
             if (e + year) % 7 == 0:
                 continue  # some enterprises miss a year: no growth base for the next one
-            rows.append({
-                "uscc": f"91321000MA{e:08d}", "year": year,
-                "founded_on": dt.date(2010 + e % 14, 1 + e % 12, 1),
-                "industry_code": ["C3612", "C3841", "M7514", None][e % 4],
-                "zone": ["yzhtz", "jiangdu", None][e % 3],
-                "operating_revenue": float((e * 37 + year) % 500) * (1 + e % 5),
-                "rd_expense": float((e * 13 + year) % 90), "employees": 5 + (e * 7) % 60,
-                "rd_staff": (e * 3) % 12, "tech_staff": (e * 5) % 20,
-                "ip_class1": e % 4, "invention_patents_granted": (e + year) % 3,
-                "dishonest_listed": e == 17, "major_accident": e == 5,
-            })
+            rows.append(
+                {
+                    "uscc": f"91321000MA{e:08d}",
+                    "year": year,
+                    "founded_on": dt.date(2010 + e % 14, 1 + e % 12, 1),
+                    "industry_code": ["C3612", "C3841", "M7514", None][e % 4],
+                    "zone": ["yzhtz", "jiangdu", None][e % 3],
+                    "operating_revenue": float((e * 37 + year) % 500) * (1 + e % 5),
+                    "rd_expense": float((e * 13 + year) % 90),
+                    "employees": 5 + (e * 7) % 60,
+                    "rd_staff": (e * 3) % 12,
+                    "tech_staff": (e * 5) % 20,
+                    "ip_class1": e % 4,
+                    "invention_patents_granted": (e + year) % 3,
+                    "dishonest_listed": e == 17,
+                    "major_accident": e == 5,
+                }
+            )
     return pl.DataFrame(rows)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import SYSTEM, principal_of, User
+from kechuang.core.security import SYSTEM, User, principal_of
 from kechuang.points import methodology as meth
 from kechuang.points import service as svc
 from kechuang.points.models import BANK_ROLE, PointsScore
@@ -20,18 +20,37 @@ from kechuang.points.scoring import score
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.service import import_file
 
-HEADER = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)", "研发费用总额(万元)",
-          "Ⅰ类知识产权数(件)", "研发人员数(人)"]
+HEADER = [
+    "统一社会信用代码",
+    "年度",
+    "职工总数(人)",
+    "营业收入(万元)",
+    "研发费用总额(万元)",
+    "Ⅰ类知识产权数(件)",
+    "研发人员数(人)",
+]
 
 
 @pytest.fixture
 def pw(session, world):
     """The world with 2023 figures too, a bank user and one points run."""
     a, b, enclave = world["a"], world["b"], world["enclave"]
-    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(HEADER, [
-        [a.uscc, 2023, 90, 4000, 200, 2, 10], [b.uscc, 2023, 50, 2500, 150, 1, 5],
-        [a.uscc, 2024, 100, 5000, 300, 3, 12], [b.uscc, 2024, 50, 2000, 100, 1, 5],
-        [enclave.uscc, 2024, 10, 800, 40, 0, 1]]), "p.xlsx")
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(
+            HEADER,
+            [
+                [a.uscc, 2023, 90, 4000, 200, 2, 10],
+                [b.uscc, 2023, 50, 2500, 150, 1, 5],
+                [a.uscc, 2024, 100, 5000, 300, 3, 12],
+                [b.uscc, 2024, 50, 2000, 100, 1, 5],
+                [enclave.uscc, 2024, 10, 800, 40, 0, 1],
+            ],
+        ),
+        "p.xlsx",
+    )
     assert rep.ok, rep.errors
     bank = make_principal(session, BANK_ROLE, username="bank1")
     run = svc.create_run(session, SYSTEM)
@@ -44,8 +63,10 @@ def test_run_is_stored_with_version_hash_and_the_engine_figures(session, pw):
     m = meth.load()
     assert (run.methodology_code, run.methodology_version) == (m.code, m.version)
     assert run.provisional and run.years == [2023, 2024] and run.scored == 5
-    stored = {(s.enterprise_id, s.year): s for s in session.scalars(
-        select(PointsScore).where(PointsScore.run_id == run.id))}
+    stored = {
+        (s.enterprise_id, s.year): s
+        for s in session.scalars(select(PointsScore).where(PointsScore.run_id == run.id))
+    }
     expected = score(svc.load_inputs(session, m), m, "enterprise_id")
     for r in expected.iter_rows(named=True):
         s = stored[(r["enterprise_id"], r["year"])]
@@ -102,12 +123,13 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
     svc.set_consent(session, SYSTEM, pw["a"].id, True, "书面授权书 2025-001")
     names = [r["name"] for r in svc.bank_list(session, bank)["items"]]
     assert set(names) == {"甲高新科技有限公司", "乙江都智能有限公司"}
-    bind_principal(session, ent_b)                          # as the API and UI do
-    svc.set_consent(session, ent_b, pw["b"].id, False)      # withdrawn: gone at once
+    bind_principal(session, ent_b)  # as the API and UI do
+    svc.set_consent(session, ent_b, pw["b"].id, False)  # withdrawn: gone at once
     bind_principal(session, SYSTEM)
     assert [r["name"] for r in svc.bank_list(session, bank)["items"]] == ["甲高新科技有限公司"]
-    logs = session.scalars(select(AuditLog).where(AuditLog.entity == "points_consents")
-                           .order_by(AuditLog.id)).all()
+    logs = session.scalars(
+        select(AuditLog).where(AuditLog.entity == "points_consents").order_by(AuditLog.id)
+    ).all()
     assert [log.action for log in logs] == ["create", "create", "update"]
     assert logs[-1].before["consented"] is True and logs[-1].after["consented"] is False
     assert logs[-1].username == "ent_b"
@@ -126,10 +148,13 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
 def test_bank_viewer_sees_nothing_but_the_bank_list(session, pw):
     bank = pw["bank"]
     assert session.scalars(enterprise_query(bank, EnterpriseFilter())).all() == []
-    for call in (lambda: svc.top_list(session, bank), lambda: svc.movers(session, bank),
-                 lambda: svc.enterprise_card(session, bank, pw["a"].id),
-                 lambda: svc.what_if_for(session, bank, pw["a"].id, {"rd_expense": 1}),
-                 lambda: svc.export_xlsx(session, bank, "top")):
+    for call in (
+        lambda: svc.top_list(session, bank),
+        lambda: svc.movers(session, bank),
+        lambda: svc.enterprise_card(session, bank, pw["a"].id),
+        lambda: svc.what_if_for(session, bank, pw["a"].id, {"rd_expense": 1}),
+        lambda: svc.export_xlsx(session, bank, "top"),
+    ):
         with pytest.raises(PermissionError):
             call()
     with pytest.raises(svc.PointsForbidden):
@@ -139,18 +164,34 @@ def test_bank_viewer_sees_nothing_but_the_bank_list(session, pw):
 def test_what_if_equals_a_real_rerun_with_the_changed_figures(session, pw):
     a = pw["a"]
     result = svc.what_if_for(session, SYSTEM, a.id, {"rd_expense": 200, "ip_class1": 1})
-    stored = session.scalar(select(PointsScore).where(
-        PointsScore.run_id == pw["run"].id, PointsScore.enterprise_id == a.id,
-        PointsScore.year == 2024))
+    stored = session.scalar(
+        select(PointsScore).where(
+            PointsScore.run_id == pw["run"].id,
+            PointsScore.enterprise_id == a.id,
+            PointsScore.year == 2024,
+        )
+    )
     assert result["before"]["total"] == pytest.approx(stored.total)
     # the bureau receives corrected figures (a new revision) and scores again
-    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(
-        ["统一社会信用代码", "年度", "研发费用总额(万元)", "Ⅰ类知识产权数(件)"],
-        [[a.uscc, 2024, 500, 4]]), "fix.xlsx")
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(
+            ["统一社会信用代码", "年度", "研发费用总额(万元)", "Ⅰ类知识产权数(件)"],
+            [[a.uscc, 2024, 500, 4]],
+        ),
+        "fix.xlsx",
+    )
     assert rep.ok and rep.revised == 1
     rerun = svc.create_run(session, SYSTEM)
-    new = session.scalar(select(PointsScore).where(
-        PointsScore.run_id == rerun.id, PointsScore.enterprise_id == a.id, PointsScore.year == 2024))
+    new = session.scalar(
+        select(PointsScore).where(
+            PointsScore.run_id == rerun.id,
+            PointsScore.enterprise_id == a.id,
+            PointsScore.year == 2024,
+        )
+    )
     assert result["after"]["total"] == pytest.approx(new.total)
     assert result["after"]["ranks"]["city"]["rank"] == new.rank_city
     assert result["after"]["total"] > result["before"]["total"]
@@ -188,10 +229,16 @@ def test_exports_and_unknown_list(session, pw):
     content = svc.export_xlsx(session, SYSTEM, "top")
     df = pl.read_excel(io.BytesIO(content))
     assert "创新积分(分)" in df.columns and df.height == 3
-    movers = pl.read_excel(io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")),
-                           sheet_name="积分上升")
-    assert movers.height + pl.read_excel(io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")),
-                                         sheet_name="积分下降").height == 2
+    movers = pl.read_excel(
+        io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")), sheet_name="积分上升"
+    )
+    assert (
+        movers.height
+        + pl.read_excel(
+            io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")), sheet_name="积分下降"
+        ).height
+        == 2
+    )
     with pytest.raises(svc.PointsError, match="未知的名单类型"):
         svc.export_xlsx(session, SYSTEM, "everything")
     with pytest.raises(svc.PointsError, match="没有 2019 年的积分"):

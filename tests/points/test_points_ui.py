@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from web import log_in
 from factories import make_principal
 from nicegui import ui
 from nicegui.testing import User
+from web import log_in
 
 from kechuang.core.security import SYSTEM
 from kechuang.points import service as svc
@@ -29,11 +29,15 @@ async def test_city_admin_runs_and_sees_the_leaderboard(user: User, world) -> No
     user.find(marker="run").click()
     await user.should_see(marker="provisional", retries=300)  # the page reloads when done
     table = [t for t in user.find(ui.table).elements if t.rows and "rank_city" in t.rows[0]][0]
-    assert {r["name"] for r in table.rows} == {"甲高新科技有限公司", "乙江都智能有限公司",
-                                               "丙飞地企业有限公司"}
+    assert {r["name"] for r in table.rows} == {
+        "甲高新科技有限公司",
+        "乙江都智能有限公司",
+        "丙飞地企业有限公司",
+    }
     await user.open("/points/methodology")
-    await user.should_see("初创期：成立年限（年） < 5 且 营业收入(万元) < 2000（暂定（未确认））",
-                          retries=100)
+    await user.should_see(
+        "初创期：成立年限（年） < 5 且 营业收入(万元) < 2000（暂定（未确认））", retries=100
+    )
     tables = user.find(ui.table).elements
     assert sorted(len(t.rows) for t in tables) == [14, 18]
     default = next(t for t in tables if len(t.rows) == 18)
@@ -48,8 +52,9 @@ async def test_enterprise_user_sees_only_his_card_and_can_simulate(user: User, s
     items = user.find(marker="points-items").elements.pop()
     assert len(items.rows) == 18
     user.find(ui.number).elements.pop().value = 0  # other inputs stay 0
-    next(n for n in user.find(ui.number).elements if n.props["label"] == "研发费用增加（万元）"
-         ).value = 100
+    next(
+        n for n in user.find(ui.number).elements if n.props["label"] == "研发费用增加（万元）"
+    ).value = 100
     user.find(marker="what-if").click()
     await user.should_see("模拟结果", retries=100)
     await user.open(f"/enterprises/{scored['a'].id}")

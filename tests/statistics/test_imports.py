@@ -15,14 +15,23 @@ from kechuang.registry.models import Enterprise
 from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.service import export_file, import_file
 
-EY_HEADER = ["统一社会信用代码", "年度", "职工总数(人)", "科技人员数(人)", "营业收入(万元)",
-             "研发费用总额(万元)", "是否上市"]
+EY_HEADER = [
+    "统一社会信用代码",
+    "年度",
+    "职工总数(人)",
+    "科技人员数(人)",
+    "营业收入(万元)",
+    "研发费用总额(万元)",
+    "是否上市",
+]
 
 
 def snapshot(session) -> tuple[int, ...]:
     """Row counts of every table an import may touch."""
-    return tuple(session.scalar(select(func.count()).select_from(m))
-                 for m in (Enterprise, EnterpriseYear, ZoneYear, ImportBatch, AuditLog))
+    return tuple(
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Enterprise, EnterpriseYear, ZoneYear, ImportBatch, AuditLog)
+    )
 
 
 def imp(session, kind, content, filename="data.xlsx", principal=SYSTEM, dry_run=False):
@@ -37,17 +46,31 @@ def ent(session, city):
 
 
 def test_messy_but_unambiguous_cells_are_normalised(session, ent):
-    content = xlsx(EY_HEADER + ["成本费用支出总额（万元）"], [
-        [f" {ent.uscc.lower()} ", "2024年", "１２０", "30人", "１，２３４.５万元", "1.2亿元", "是",
-         "5,000"],
-    ])
+    content = xlsx(
+        EY_HEADER + ["成本费用支出总额（万元）"],
+        [
+            [
+                f" {ent.uscc.lower()} ",
+                "2024年",
+                "１２０",
+                "30人",
+                "１，２３４.５万元",
+                "1.2亿元",
+                "是",
+                "5,000",
+            ],
+        ],
+    )
     # 研发费用 1.2亿元 = 12000万元 > 营业收入 1234.5: must be rejected, so fix the revenue below.
     report = imp(session, "enterprise_years", content)
     assert not report.ok and "研发费用总额大于营业收入" in report.errors[0].reason
-    content = xlsx(EY_HEADER, [
-        [f" {ent.uscc.lower()} ", "2024年", "１２０", "30人", "2.5亿", "1,234.5万元", "是"],
-        [None, None, None, None, None, None, None],  # blank row: ignored
-    ])
+    content = xlsx(
+        EY_HEADER,
+        [
+            [f" {ent.uscc.lower()} ", "2024年", "１２０", "30人", "2.5亿", "1,234.5万元", "是"],
+            [None, None, None, None, None, None, None],  # blank row: ignored
+        ],
+    )
     report = imp(session, "enterprise_years", content)
     assert report.ok, report.errors
     row = session.scalar(select(EnterpriseYear).where(EnterpriseYear.enterprise_id == ent.id))
@@ -60,11 +83,14 @@ def test_messy_but_unambiguous_cells_are_normalised(session, ent):
 
 def test_enterprise_dates_as_serials_and_chinese_months(session, city):
     u1, u2, u3 = make_uscc(), make_uscc(), make_uscc()
-    content = xlsx(["统一社会信用代码", "企业名称", "成立日期", "所属高新区", "行业代码(GB/T 4754)"], [
-        [u1, "甲公司 ", 43539, "扬州高新区", "c3511"],
-        [u2, "乙公司", "2019年3月", "yzhtz", "C27"],
-        [u3, "丙公司", "2019/3/5", "江苏省扬州高新技术产业开发区", None],
-    ])
+    content = xlsx(
+        ["统一社会信用代码", "企业名称", "成立日期", "所属高新区", "行业代码(GB/T 4754)"],
+        [
+            [u1, "甲公司 ", 43539, "扬州高新区", "c3511"],
+            [u2, "乙公司", "2019年3月", "yzhtz", "C27"],
+            [u3, "丙公司", "2019/3/5", "江苏省扬州高新技术产业开发区", None],
+        ],
+    )
     report = imp(session, "enterprises", content)
     assert report.ok, report.errors
     got = {e.uscc: e for e in session.scalars(select(Enterprise))}
@@ -77,36 +103,76 @@ def test_enterprise_dates_as_serials_and_chinese_months(session, city):
 
 
 def test_gbk_csv_is_read(session, city):
-    content = csv_bytes(["统一社会信用代码", "企业名称", "所属高新区"],
-                        [[make_uscc(), "扬州某某电子有限公司", "江都高新区"]], encoding="gb18030")
+    content = csv_bytes(
+        ["统一社会信用代码", "企业名称", "所属高新区"],
+        [[make_uscc(), "扬州某某电子有限公司", "江都高新区"]],
+        encoding="gb18030",
+    )
     report = imp(session, "enterprises", content, "名录.csv")
     assert report.ok, report.errors
     assert report.created == 1
 
 
 BAD_CASES = {
-    "wrong check digit": ("enterprises", lambda e: xlsx(
-        ["统一社会信用代码", "企业名称"], [[make_uscc()[:-1] + "0" if not make_uscc().endswith("0")
-                                   else make_uscc()[:-1] + "1", "坏代码公司"]]),
-        "校验位"),
-    "unknown zone": ("enterprises", lambda e: xlsx(
-        ["统一社会信用代码", "企业名称", "所属高新区"], [[make_uscc(), "某公司", "火星高新区"]]),
-        "未知的高新区"),
-    "duplicate uscc-year": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[e.uscc, 2024, 10, 2, 100, 5, "否"], [e.uscc, "2024", 10, 2, 100, 5, "否"]]),
-        "与第 2 行重复"),
-    "negative amount": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[e.uscc, 2024, 10, 2, -100, 5, "否"]]), "不能为负数"),
-    "rd above revenue": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[e.uscc, 2024, 10, 2, 100, 101, "否"]]), "研发费用总额大于营业收入"),
-    "tech staff above employees": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[e.uscc, 2024, 10, 11, 100, 5, "否"]]), "科技人员数多于职工总数"),
-    "yuan instead of wanyuan": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[e.uscc, 2024, 10, 2, "5000000元", 5, "否"]]), "单位应为万元"),
-    "missing required column": ("enterprise_years", lambda e: xlsx(
-        ["企业名称", "营业收入(万元)"], [["x", 1]]), "缺少必填列"),
-    "unregistered enterprise": ("enterprise_years", lambda e: xlsx(
-        EY_HEADER, [[make_uscc(), 2024, 10, 2, 100, 5, "否"]]), "企业未登记"),
+    "wrong check digit": (
+        "enterprises",
+        lambda e: xlsx(
+            ["统一社会信用代码", "企业名称"],
+            [
+                [
+                    make_uscc()[:-1] + "0"
+                    if not make_uscc().endswith("0")
+                    else make_uscc()[:-1] + "1",
+                    "坏代码公司",
+                ]
+            ],
+        ),
+        "校验位",
+    ),
+    "unknown zone": (
+        "enterprises",
+        lambda e: xlsx(
+            ["统一社会信用代码", "企业名称", "所属高新区"], [[make_uscc(), "某公司", "火星高新区"]]
+        ),
+        "未知的高新区",
+    ),
+    "duplicate uscc-year": (
+        "enterprise_years",
+        lambda e: xlsx(
+            EY_HEADER, [[e.uscc, 2024, 10, 2, 100, 5, "否"], [e.uscc, "2024", 10, 2, 100, 5, "否"]]
+        ),
+        "与第 2 行重复",
+    ),
+    "negative amount": (
+        "enterprise_years",
+        lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 2, -100, 5, "否"]]),
+        "不能为负数",
+    ),
+    "rd above revenue": (
+        "enterprise_years",
+        lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 2, 100, 101, "否"]]),
+        "研发费用总额大于营业收入",
+    ),
+    "tech staff above employees": (
+        "enterprise_years",
+        lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 11, 100, 5, "否"]]),
+        "科技人员数多于职工总数",
+    ),
+    "yuan instead of wanyuan": (
+        "enterprise_years",
+        lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 2, "5000000元", 5, "否"]]),
+        "单位应为万元",
+    ),
+    "missing required column": (
+        "enterprise_years",
+        lambda e: xlsx(["企业名称", "营业收入(万元)"], [["x", 1]]),
+        "缺少必填列",
+    ),
+    "unregistered enterprise": (
+        "enterprise_years",
+        lambda e: xlsx(EY_HEADER, [[make_uscc(), 2024, 10, 2, 100, 5, "否"]]),
+        "企业未登记",
+    ),
 }
 
 
@@ -135,10 +201,17 @@ def test_not_a_spreadsheet_is_rejected(session, ent):
 def test_one_bad_row_rejects_the_whole_file(session, ent, city):
     other = make_enterprise(session, city["yzhtz"])
     before = snapshot(session)
-    report = imp(session, "enterprise_years", xlsx(EY_HEADER, [
-        [ent.uscc, 2024, 10, 2, 100, 5, "否"],
-        [other.uscc, 2024, 10, 2, 100, "abc", "否"],
-    ]))
+    report = imp(
+        session,
+        "enterprise_years",
+        xlsx(
+            EY_HEADER,
+            [
+                [ent.uscc, 2024, 10, 2, 100, 5, "否"],
+                [other.uscc, 2024, 10, 2, 100, "abc", "否"],
+            ],
+        ),
+    )
     assert [(e.row, e.column) for e in report.errors] == [(3, "研发费用总额(万元)")]
     assert "不是有效的数字" in report.errors[0].reason and report.errors[0].value == "abc"
     assert snapshot(session) == before
@@ -146,30 +219,46 @@ def test_one_bad_row_rejects_the_whole_file(session, ent, city):
 
 def test_dry_run_validates_without_storing(session, ent):
     before = snapshot(session)
-    report = imp(session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]),
-                 dry_run=True)
+    report = imp(
+        session,
+        "enterprise_years",
+        xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]),
+        dry_run=True,
+    )
     assert report.ok and report.created == 1 and report.import_id is None
     assert snapshot(session) == before
 
 
 def test_corrections_create_revisions_and_keep_history(session, ent):
     imp(session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]))
-    same = imp(session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]))
+    same = imp(
+        session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]])
+    )
     assert (same.created, same.revised, same.unchanged) == (0, 0, 1)
-    fix = imp(session, "enterprise_years", xlsx(
-        ["统一社会信用代码", "年度", "营业收入(万元)"], [[ent.uscc, 2024, 120]]))
+    fix = imp(
+        session,
+        "enterprise_years",
+        xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[ent.uscc, 2024, 120]]),
+    )
     assert fix.ok and fix.revised == 1 and fix.carried_forward >= 3
-    rows = session.scalars(select(EnterpriseYear).where(EnterpriseYear.enterprise_id == ent.id)
-                           .order_by(EnterpriseYear.revision)).all()
+    rows = session.scalars(
+        select(EnterpriseYear)
+        .where(EnterpriseYear.enterprise_id == ent.id)
+        .order_by(EnterpriseYear.revision)
+    ).all()
     assert [(r.revision, r.is_current, r.operating_revenue) for r in rows] == [
-        (1, False, 100.0), (2, True, 120.0)]
+        (1, False, 100.0),
+        (2, True, 120.0),
+    ]
     assert rows[1].employees == 10 and rows[1].rd_expense == 5  # blanks carried forward
     assert rows[0].import_id != rows[1].import_id
     assert rows[0].created_at is not None and rows[1].created_at >= rows[0].created_at
 
 
 def test_import_is_audited_once_with_counts(session, ent):
-    report = imp(session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]))
+    report = imp(
+        session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]])
+    )
     entry = session.scalar(select(AuditLog).where(AuditLog.action == "import"))
     assert entry.entity_id == str(report.import_id) and entry.after["created"] == 1
 
@@ -177,15 +266,28 @@ def test_import_is_audited_once_with_counts(session, ent):
 def test_zone_admin_cannot_import_other_zones(session, city, ent):
     principal = make_principal(session, "zone_admin", zone=city["jiangdu"])
     before = snapshot(session)
-    report = imp(session, "enterprise_years", xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]),
-                 principal=principal)
+    report = imp(
+        session,
+        "enterprise_years",
+        xlsx(EY_HEADER, [[ent.uscc, 2024, 10, 2, 100, 5, "否"]]),
+        principal=principal,
+    )
     assert not report.ok and "无权" in report.errors[0].reason
-    report = imp(session, "zone_years", xlsx(["高新区", "年度", "总绿地率(%)"],
-                                             [["扬州高新区", 2024, 30]]), principal=principal)
+    report = imp(
+        session,
+        "zone_years",
+        xlsx(["高新区", "年度", "总绿地率(%)"], [["扬州高新区", 2024, 30]]),
+        principal=principal,
+    )
     assert not report.ok and "无权" in report.errors[0].reason
-    report = imp(session, "enterprises", xlsx(["统一社会信用代码", "企业名称", "所属高新区"],
-                                              [[make_uscc(), "新公司", "扬州高新区"]]),
-                 principal=principal)
+    report = imp(
+        session,
+        "enterprises",
+        xlsx(
+            ["统一社会信用代码", "企业名称", "所属高新区"], [[make_uscc(), "新公司", "扬州高新区"]]
+        ),
+        principal=principal,
+    )
     assert not report.ok and "无权" in report.errors[0].reason
     assert snapshot(session) == before
 
@@ -196,8 +298,11 @@ def test_zone_years_import_and_revision(session, city):
     assert r1.ok and r1.created == 2
     r2 = imp(session, "zone_years", xlsx(header, [["yzhtz", 2024, 31, None]]))
     assert r2.ok and (r2.revised, r2.created, r2.unchanged) == (1, 0, 0)
-    rows = session.scalars(select(ZoneYear).where(ZoneYear.indicator_code == "green_coverage")
-                           .order_by(ZoneYear.revision)).all()
+    rows = session.scalars(
+        select(ZoneYear)
+        .where(ZoneYear.indicator_code == "green_coverage")
+        .order_by(ZoneYear.revision)
+    ).all()
     assert [(r.value, r.is_current) for r in rows] == [(30.0, False), (31.0, True)]
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from web import login
 from sqlalchemy import func, select
+from web import login
 
 from kechuang.core.audit import AuditLog
+
 
 def test_packs_list_cites_sources(client, tier_world):
     body = client.get("/api/v1/tiers/packs", headers=login(client, "city")).json()
     hnte = next(p for p in body if p["code"] == "hnte_2016")
     assert all(c["source"] for c in hnte["conditions"] if c["kind"] != "all_of")
-    assert next(p for p in body if p["code"] == "specialised_sme_2026")["confirmation"] == \
-        "unconfirmed"
+    assert (
+        next(p for p in body if p["code"] == "specialised_sme_2026")["confirmation"]
+        == "unconfirmed"
+    )
 
 
 def test_enterprise_user_sees_only_his_verdicts(client, tier_world):
     h = login(client, "ent_b")
-    assert client.get(f"/api/v1/tiers/enterprises/{tier_world['b'].id}", headers=h).status_code \
-        == 200
+    assert (
+        client.get(f"/api/v1/tiers/enterprises/{tier_world['b'].id}", headers=h).status_code == 200
+    )
     r = client.get(f"/api/v1/tiers/enterprises/{tier_world['a'].id}", headers=h)
     assert r.status_code == 404 and r.json()["detail"] == "企业不存在或无权查看"
     r = client.get(f"/api/v1/tiers/qualifications/{tier_world['a'].id}", headers=h)
@@ -41,12 +45,26 @@ def test_zone_admin_candidates_and_export_are_scoped(client, tier_world):
 def test_self_assessment_api_stores_nothing(client, tier_world, session):
     h = login(client, "ent_b")
     before = session.scalar(select(func.count()).select_from(AuditLog))
-    body = {"year": 2024, "founded_on": "2015-01-01", "tech_field": "电子信息",
-            "figures": {"2024": {"employees": 100, "tech_staff": 9, "sales_revenue": 5000,
-                                 "rd_expense": 400, "total_cost": 4000, "total_assets": 100,
-                                 "ip_class1": 1, "major_accident": False,
-                                 "environmental_violation": False, "dishonest_listed": False,
-                                 "abnormal_operation": False}}}
+    body = {
+        "year": 2024,
+        "founded_on": "2015-01-01",
+        "tech_field": "电子信息",
+        "figures": {
+            "2024": {
+                "employees": 100,
+                "tech_staff": 9,
+                "sales_revenue": 5000,
+                "rd_expense": 400,
+                "total_cost": 4000,
+                "total_assets": 100,
+                "ip_class1": 1,
+                "major_accident": False,
+                "environmental_violation": False,
+                "dishonest_listed": False,
+                "abnormal_operation": False,
+            }
+        },
+    }
     r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
     assert r.status_code == 200, r.text
     tech = next(p for p in r.json()["packs"] if p["family"] == "tech_sme")

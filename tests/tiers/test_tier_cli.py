@@ -8,40 +8,73 @@ from typer.testing import CliRunner
 
 from kechuang.cli import app
 
-HEADER = ["统一社会信用代码", "年度", "成立日期", "职工总数(人)", "科技人员数(人)", "销售收入(万元)",
-          "研发费用总额(万元)", "成本费用支出总额(万元)", "资产总额(万元)", "Ⅰ类知识产权数(件)",
-          "重大安全/质量事故", "严重环境违法", "列入失信名单", "列入经营异常名录"]
+HEADER = [
+    "统一社会信用代码",
+    "年度",
+    "成立日期",
+    "职工总数(人)",
+    "科技人员数(人)",
+    "销售收入(万元)",
+    "研发费用总额(万元)",
+    "成本费用支出总额(万元)",
+    "资产总额(万元)",
+    "Ⅰ类知识产权数(件)",
+    "重大安全/质量事故",
+    "严重环境违法",
+    "列入失信名单",
+    "列入经营异常名录",
+]
 USCC = "91321003MA1MXXXX0X"
 
 
 def _rows(uscc):
-    return [[uscc, y, "2015-01-01", 100, 30, 5000, 250, 4500, 6000, 0, "否", "否", "否", "否"]
-            for y in (2022, 2023, 2024)]
+    return [
+        [uscc, y, "2015-01-01", 100, 30, 5000, 250, 4500, 6000, 0, "否", "否", "否", "否"]
+        for y in (2022, 2023, 2024)
+    ]
 
 
 def test_evaluate_csv_and_xlsx_and_parquet(tmp_path):
     from factories import make_uscc
+
     uscc = make_uscc()
     runner = CliRunner()
-    for name, content in (("d.csv", csv_bytes(HEADER, _rows(uscc))),
-                          ("d.xlsx", xlsx(HEADER, _rows(uscc)))):
+    for name, content in (
+        ("d.csv", csv_bytes(HEADER, _rows(uscc))),
+        ("d.xlsx", xlsx(HEADER, _rows(uscc))),
+    ):
         src = tmp_path / name
         src.write_bytes(content)
         out = tmp_path / f"out_{name}.parquet"
         r = runner.invoke(app, ["tiers", "evaluate", str(src), "--year", "2024", "--out", str(out)])
         assert r.exit_code == 0, r.output
         df = pl.read_parquet(out)
-        assert {"uscc", "pack", "condition", "value", "threshold", "verdict", "gap_text",
-                "source"} <= set(df.columns)
-        score = df.filter((pl.col("pack") == "tech_sme_2017")
-                          & (pl.col("condition") == "score_pass")).row(0, named=True)
+        assert {
+            "uscc",
+            "pack",
+            "condition",
+            "value",
+            "threshold",
+            "verdict",
+            "gap_text",
+            "source",
+        } <= set(df.columns)
+        score = df.filter(
+            (pl.col("pack") == "tech_sme_2017") & (pl.col("condition") == "score_pass")
+        ).row(0, named=True)
         assert score["value"] == 60 and score["verdict"] == "met"
         # a column absent from the file is unknown, not zero
         ht = df.filter(pl.col("condition") == "ht_revenue").row(0, named=True)
         assert ht["verdict"] == "unknown"
     parquet = tmp_path / "p.parquet"
-    pl.DataFrame({"uscc": [uscc] * 3, "year": [2022, 2023, 2024], "employees": [10] * 3,
-                  "founded_on": ["2020-01-01"] * 3}).write_parquet(parquet)
+    pl.DataFrame(
+        {
+            "uscc": [uscc] * 3,
+            "year": [2022, 2023, 2024],
+            "employees": [10] * 3,
+            "founded_on": ["2020-01-01"] * 3,
+        }
+    ).write_parquet(parquet)
     out = tmp_path / "o.xlsx"
     r = runner.invoke(app, ["tiers", "evaluate", str(parquet), "--year", "2024", "--out", str(out)])
     assert r.exit_code == 0, r.output and out.read_bytes()[:2] == b"PK"
@@ -49,11 +82,43 @@ def test_evaluate_csv_and_xlsx_and_parquet(tmp_path):
 
 def test_evaluate_reports_bad_cells_in_chinese(tmp_path):
     src = tmp_path / "bad.csv"
-    src.write_bytes(csv_bytes(HEADER, [[USCC, 2024, "2015-01-01", "很多", 30, 5000, 250, 4500,
-                                        6000, 0, "否", "否", "否", "否"]]))
-    r = CliRunner().invoke(app, ["tiers", "evaluate", str(src), "--year", "2024", "--out",
-                                 str(tmp_path / "o.csv")])
+    src.write_bytes(
+        csv_bytes(
+            HEADER,
+            [
+                [
+                    USCC,
+                    2024,
+                    "2015-01-01",
+                    "很多",
+                    30,
+                    5000,
+                    250,
+                    4500,
+                    6000,
+                    0,
+                    "否",
+                    "否",
+                    "否",
+                    "否",
+                ]
+            ],
+        )
+    )
+    r = CliRunner().invoke(
+        app, ["tiers", "evaluate", str(src), "--year", "2024", "--out", str(tmp_path / "o.csv")]
+    )
     assert r.exit_code == 1 and "职工总数" in r.output
-    r = CliRunner().invoke(app, ["tiers", "evaluate", str(tmp_path / "none.csv"), "--year", "2024",
-                                 "--out", str(tmp_path / "o.csv")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "tiers",
+            "evaluate",
+            str(tmp_path / "none.csv"),
+            "--year",
+            "2024",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert r.exit_code == 2 and "文件不存在" in r.output

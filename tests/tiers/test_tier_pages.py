@@ -3,9 +3,9 @@ self-assessment (stores nothing), and scoping."""
 
 from __future__ import annotations
 
-from web import log_in
 from nicegui.testing import User
 from sqlalchemy import func, select
+from web import log_in
 
 from kechuang.core.audit import AuditLog
 
@@ -46,21 +46,29 @@ async def test_enterprise_user_cannot_open_dashboard(user: User, tier_world) -> 
     await user.should_see("无权访问此页面", retries=100)
 
 
-async def test_self_assessment_gives_verdicts_and_stores_nothing(user: User, tier_world,
-                                                                 session) -> None:
+async def test_self_assessment_gives_verdicts_and_stores_nothing(
+    user: User, tier_world, session
+) -> None:
     await log_in(user, "ent_b")
     before = session.scalar(select(func.count()).select_from(AuditLog))
     await user.open("/tiers/self-assessment")
     await user.should_see(marker="no-store-note", retries=100)
     user.find(marker="self-founded").type("2015-01-01")
-    for code, value in (("employees", 100), ("tech_staff", 30), ("sales_revenue", 5000),
-                        ("rd_expense", 250), ("total_cost", 4500), ("total_assets", 6000),
-                        ("ip_class1", 0), ("ip_class2", 0)):
+    for code, value in (
+        ("employees", 100),
+        ("tech_staff", 30),
+        ("sales_revenue", 5000),
+        ("rd_expense", 250),
+        ("total_cost", 4500),
+        ("total_assets", 6000),
+        ("ip_class1", 0),
+        ("ip_class2", 0),
+    ):
         for el in user.find(marker=f"self-{code}-0").elements:
             el.value = value
     user.find(marker="self-evaluate").click()
     await user.should_see(marker="tier-rung", retries=100)
     await user.should_see(marker="pack-tech_sme", retries=100)
     tech = user.find(marker="pack-tech_sme").elements.pop()
-    assert "科技型中小企业（2017）：符合 · 得分 60 分" == tech.text
+    assert tech.text == "科技型中小企业（2017）：符合 · 得分 60 分"
     assert session.scalar(select(func.count()).select_from(AuditLog)) == before

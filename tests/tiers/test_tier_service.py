@@ -41,8 +41,7 @@ def test_scope_zone_admin_and_enterprise_user(session, tier_world):
         service.enterprise_assessment(session, ent_user, tier_world["a"].id)
     assert service.enterprise_assessment(session, ent_user, tier_world["b"].id)["packs"]
     result, _ = service.evaluate_year(session, zone_admin, 2024)
-    assert set(result.get_column("key").to_list()) == {tier_world["a"].id,
-                                                        tier_world["enclave"].id}
+    assert set(result.get_column("key").to_list()) == {tier_world["a"].id, tier_world["enclave"].id}
     cands = service.candidates(session, zone_admin, "tech_sme", 2024)
     assert tier_world["b"].id not in {r["enterprise_id"] for r in cands["rows"]}
     cands = service.candidates(session, ent_user, "hnte", 2024)
@@ -76,21 +75,42 @@ def test_pipeline_counts_targets_flows(session, tier_world):
 
 
 def _quals(rows):
-    return xlsx(["统一社会信用代码", "资质类型", "级别", "取得日期", "有效期至", "数值", "证书编号/文号"], rows)
+    return xlsx(
+        ["统一社会信用代码", "资质类型", "级别", "取得日期", "有效期至", "数值", "证书编号/文号"],
+        rows,
+    )
 
 
 def test_qualifications_import_is_all_or_nothing_and_audited(session, tier_world):
     b = tier_world["b"]
-    bad = service.import_qualifications(session, SYSTEM, _quals([
-        [b.uscc, "高新技术企业证书", "国家级", "2023-11-01", None, None, "GR2023"],
-        [b.uscc, "不存在的资质", "", "2023-01-01", None, None, ""]]), "q.xlsx")
+    bad = service.import_qualifications(
+        session,
+        SYSTEM,
+        _quals(
+            [
+                [b.uscc, "高新技术企业证书", "国家级", "2023-11-01", None, None, "GR2023"],
+                [b.uscc, "不存在的资质", "", "2023-01-01", None, None, ""],
+            ]
+        ),
+        "q.xlsx",
+    )
     assert not bad.ok and "未知的资质类型" in bad.errors[0].reason
     assert session.scalar(select(func.count()).select_from(EnterpriseQualification)) == 0
-    good = service.import_qualifications(session, SYSTEM, _quals([
-        [b.uscc, "高新技术企业证书", "国家级", "2023-11-01", None, None, "GR2023"]]), "q.xlsx")
+    good = service.import_qualifications(
+        session,
+        SYSTEM,
+        _quals([[b.uscc, "高新技术企业证书", "国家级", "2023-11-01", None, None, "GR2023"]]),
+        "q.xlsx",
+    )
     assert good.ok and good.created == 1
-    assert session.scalar(select(func.count()).select_from(AuditLog).where(
-        AuditLog.entity == "enterprise_qualifications")) == 1
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == "enterprise_qualifications")
+        )
+        == 1
+    )
     # the certificate makes b a tech SME by direct confirmation (第八条（一）) and holds rung 3
     data = service.enterprise_assessment(session, SYSTEM, b.id, 2024)
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
@@ -101,22 +121,43 @@ def test_qualifications_import_is_all_or_nothing_and_audited(session, tier_world
 
 def test_zone_admin_cannot_import_other_zones_qualifications(session, tier_world):
     zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["yzhtz"])
-    rep = service.import_qualifications(session, zone_admin, _quals([
-        [tier_world["b"].uscc, "省部级以上研发机构", "省级", "2020-01-01", None, None, ""]]), "q.xlsx")
+    rep = service.import_qualifications(
+        session,
+        zone_admin,
+        _quals(
+            [[tier_world["b"].uscc, "省部级以上研发机构", "省级", "2020-01-01", None, None, ""]]
+        ),
+        "q.xlsx",
+    )
     assert not rep.ok and "不在您的管辖范围内" in rep.errors[0].reason
 
 
 def test_self_assessment_stores_nothing(session, tier_world):
     def counts():
-        return [session.scalar(select(func.count()).select_from(t)) for t in (
-            AuditLog, EnterpriseQualification)]
+        return [
+            session.scalar(select(func.count()).select_from(t))
+            for t in (AuditLog, EnterpriseQualification)
+        ]
+
     before = counts()
-    figures = {y: {"employees": 100, "tech_staff": 30, "sales_revenue": 5000.0,
-                   "operating_revenue": 5000.0, "rd_expense": 250.0, "total_cost": 4500.0,
-                   "total_assets": 6000.0, "ip_class1": 0, "ip_class2": 0,
-                   "major_accident": False, "environmental_violation": False,
-                   "dishonest_listed": False, "abnormal_operation": False}
-               for y in (2022, 2023, 2024)}
+    figures = {
+        y: {
+            "employees": 100,
+            "tech_staff": 30,
+            "sales_revenue": 5000.0,
+            "operating_revenue": 5000.0,
+            "rd_expense": 250.0,
+            "total_cost": 4500.0,
+            "total_assets": 6000.0,
+            "ip_class1": 0,
+            "ip_class2": 0,
+            "major_accident": False,
+            "environmental_violation": False,
+            "dishonest_listed": False,
+            "abnormal_operation": False,
+        }
+        for y in (2022, 2023, 2024)
+    }
     data = service.self_assess(2024, figures, date(2015, 1, 1), "电子信息")
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "met" and tech["score_lo"] == 60 and data["stored"] is False

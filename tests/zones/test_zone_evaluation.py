@@ -19,7 +19,9 @@ def case(session, city):
 
 
 def _ev(session, case, principal=SYSTEM, **opts):
-    return service.evaluate(session, principal, 2024, "test_t", case["peer_set"], {**OPTIONS, **opts})
+    return service.evaluate(
+        session, principal, 2024, "test_t", case["peer_set"], {**OPTIONS, **opts}
+    )
 
 
 def test_scores_ranks_groups_by_hand(session, case):
@@ -112,6 +114,7 @@ def test_stored_run_records_recipe_and_reruns_identically(session, case):
     again = service.rerun(session, SYSTEM, run.id)
     assert again["same_inputs"] and again["same_results"]
     from kechuang.core.audit import AuditLog
+
     entry = session.query(AuditLog).filter_by(entity="zone_evaluation_runs").one()
     assert entry.after["input_hash"] == run.input_hash and "results" not in entry.after
 
@@ -120,9 +123,15 @@ def test_rerun_notices_changed_data(session, case, city):
     from sheets import xlsx
 
     from kechuang.statistics.service import import_file
+
     run = service.store_run(session, SYSTEM, _ev(session, case), case["peer_set"])
-    import_file(session, SYSTEM, "zone_years", xlsx(["高新区", "年度", "总绿地率(%)"],
-                                                    [["高邮高新区", 2024, 45]]), "fix.xlsx")
+    import_file(
+        session,
+        SYSTEM,
+        "zone_years",
+        xlsx(["高新区", "年度", "总绿地率(%)"], [["高邮高新区", 2024, 45]]),
+        "fix.xlsx",
+    )
     again = service.rerun(session, SYSTEM, run.id)
     assert not again["same_inputs"] and not again["same_results"]
 
@@ -144,8 +153,12 @@ def test_zone_admin_sees_own_results_and_published_peer_fields(session, case, ci
     with pytest.raises(ScopeError):
         service.benchmark(session, zone_admin, 2024, case["A"], None, "test_t", "trio", OPTIONS)
     with pytest.raises(ScopeError):
-        service.benchmark(session, zone_admin, 2024, case["C"], case["A"], "test_t", "trio", OPTIONS)
-    mine = service.benchmark(session, zone_admin, 2024, None, TOP_QUARTILE, "test_t", "trio", OPTIONS)
+        service.benchmark(
+            session, zone_admin, 2024, case["C"], case["A"], "test_t", "trio", OPTIONS
+        )
+    mine = service.benchmark(
+        session, zone_admin, 2024, None, TOP_QUARTILE, "test_t", "trio", OPTIONS
+    )
     assert mine["gaps"]["score_gap"] == pytest.approx(57)
     assert mine["choices"] == []  # no other city zone's figures can be chosen
     with pytest.raises(ScopeError):
@@ -154,6 +167,7 @@ def test_zone_admin_sees_own_results_and_published_peer_fields(session, case, ci
 
 def test_enterprise_user_sees_nothing(session, case, city):
     from factories import make_enterprise
+
     ent = make_enterprise(session, city["yzhtz"])
     user = make_principal(session, "enterprise_user", enterprise=ent)
     with pytest.raises(ScopeError):
@@ -163,9 +177,22 @@ def test_enterprise_user_sees_nothing(session, case, city):
 
 
 def test_target_status_on_the_three_zones(session, case):
-    cfg = {"name": "测试目标", "version": "1", "targets": [{
-        "code": "rev", "name": "三区营业收入", "indicator": "e.operating_revenue", "unit": "万元",
-        "baseline_year": 2023, "baseline_value": None, "target_year": 2025, "target_value": 39000}]}
+    cfg = {
+        "name": "测试目标",
+        "version": "1",
+        "targets": [
+            {
+                "code": "rev",
+                "name": "三区营业收入",
+                "indicator": "e.operating_revenue",
+                "unit": "万元",
+                "baseline_year": 2023,
+                "baseline_value": None,
+                "target_year": 2025,
+                "target_value": 39000,
+            }
+        ],
+    }
     [t] = service.track_targets(session, SYSTEM, config=cfg)
     tr = t["tracker"]
     # 2023: 31000; 2024: 35000. Required CAGR √(39000/31000) − 1 ≈ 12.16 %; path 2024 ≈ 34771 ≤ 35000
@@ -177,15 +204,28 @@ def test_target_status_on_the_three_zones(session, case):
     zones = {z["zone"]: z for z in t["zones"]}
     # the 4000万元 still missing, pro rata to 2024 revenue
     assert zones["江都高新区"]["required_increase"] == pytest.approx(4000 * 20000 / 35000)
-    assert sum(z["required_increase"] for z in t["zones"] if z["required_increase"]) == pytest.approx(4000)
+    assert sum(
+        z["required_increase"] for z in t["zones"] if z["required_increase"]
+    ) == pytest.approx(4000)
     cfg["targets"][0]["target_value"] = 41000
     [t] = service.track_targets(session, SYSTEM, config=cfg)
     assert t["tracker"]["status"] == "off_track"  # below the path, one growth step, no interval
 
 
 def test_bad_framework_is_refused_in_chinese(session, city):
-    bad = {"code": "x", "name": "坏框架", "version": "1", "dimensions": [
-        {"code": "D1", "name": "维度一", "weight": 0, "rows": [{"name": "某行", "indicator": "nope"}]}]}
+    bad = {
+        "code": "x",
+        "name": "坏框架",
+        "version": "1",
+        "dimensions": [
+            {
+                "code": "D1",
+                "name": "维度一",
+                "weight": 0,
+                "rows": [{"name": "某行", "indicator": "nope"}],
+            }
+        ],
+    }
     with pytest.raises(service.ZoneServiceError) as err:
         service.save_framework(session, SYSTEM, bad)
     msg = str(err.value)

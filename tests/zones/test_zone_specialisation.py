@@ -15,26 +15,53 @@ from kechuang.zones.specialisation import classify
 
 @pytest.fixture
 def portfolio(session, city):
-    firms = [("yzhtz", "C3511", 600), ("yzhtz", "C3581", 400),
-             ("jiangdu", "I6513", 300), ("jiangdu", "I6531", 500), ("jiangdu", "M7320", 200),
-             ("gaoyou", "C3871", 200), ("gaoyou", "I6450", 800)]
+    firms = [
+        ("yzhtz", "C3511", 600),
+        ("yzhtz", "C3581", 400),
+        ("jiangdu", "I6513", 300),
+        ("jiangdu", "I6531", 500),
+        ("jiangdu", "M7320", 200),
+        ("gaoyou", "C3871", 200),
+        ("gaoyou", "I6450", 800),
+    ]
     rows = []
     for zone, code, revenue in firms:
         e = make_enterprise(session, city[zone], industry_code=code)
         rows.append([e.uscc, 2024, 10, revenue])
-    rep = import_file(session, SYSTEM, "enterprise_years", xlsx(
-        ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)"], rows), "p.xlsx")
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)"], rows),
+        "p.xlsx",
+    )
     assert rep.ok, rep.errors
     return city
 
 
 def test_classify_longest_prefix_then_declared():
-    inds = [("electronic_info", ["C39", "I65"]), ("digital_economy", ["I64", "I65"]),
-            ("ai", ["I6513"]), ("biomedicine", ["C27", "C358"]), ("high_end_equipment", ["C35"])]
-    out = classify(pl.Series(["I6513", "I6531", "I6531", "C3581", "C3511", None, "A0111"]),
-                   pl.Series([1, 1, 2, 1, 1, 1, 1]), inds, {(2, "digital_economy")})
-    assert out.to_list() == ["ai", "electronic_info", "digital_economy", "biomedicine",
-                             "high_end_equipment", "other", "other"]
+    inds = [
+        ("electronic_info", ["C39", "I65"]),
+        ("digital_economy", ["I64", "I65"]),
+        ("ai", ["I6513"]),
+        ("biomedicine", ["C27", "C358"]),
+        ("high_end_equipment", ["C35"]),
+    ]
+    out = classify(
+        pl.Series(["I6513", "I6531", "I6531", "C3581", "C3511", None, "A0111"]),
+        pl.Series([1, 1, 2, 1, 1, 1, 1]),
+        inds,
+        {(2, "digital_economy")},
+    )
+    assert out.to_list() == [
+        "ai",
+        "electronic_info",
+        "digital_economy",
+        "biomedicine",
+        "high_end_equipment",
+        "other",
+        "other",
+    ]
 
 
 def test_shares_lq_hhi_and_flags(session, portfolio):
@@ -42,7 +69,7 @@ def test_shares_lq_hhi_and_flags(session, portfolio):
     res = service.specialisation_view(session, SYSTEM, 2024)
     zones = {z["zone"]: z for z in res["zones"]}
     assert zones["扬州高新区"]["declared_share"] == pytest.approx(1.0)
-    assert zones["扬州高新区"]["hhi"] == pytest.approx(0.6 ** 2 + 0.4 ** 2)
+    assert zones["扬州高新区"]["hhi"] == pytest.approx(0.6**2 + 0.4**2)
     # 江都: 20 % of revenue is outside any strategic industry; HHI over strategic revenue only
     assert zones["江都高新区"]["declared_share"] == pytest.approx(0.8)
     assert zones["江都高新区"]["hhi"] == pytest.approx((0.3 / 0.8) ** 2 + (0.5 / 0.8) ** 2)
@@ -51,7 +78,7 @@ def test_shares_lq_hhi_and_flags(session, portfolio):
     assert cells[("江都高新区", "digital_economy")]["lq"] == pytest.approx(0.5 / (1300 / 3000))
     assert cells[("高邮高新区", "digital_economy")]["lq"] == pytest.approx(0.8 / (1300 / 3000))
     sim = {(s["zone_a"], s["zone_b"]): s["similarity"] for s in res["similarity"]}
-    assert sim[("江都高新区", "高邮高新区")] == pytest.approx(0.4 / ((0.34 ** 0.5) * (0.68 ** 0.5)))
+    assert sim[("江都高新区", "高邮高新区")] == pytest.approx(0.4 / ((0.34**0.5) * (0.68**0.5)))
     assert sim[("扬州高新区", "江都高新区")] == pytest.approx(0.0)
     assert sim[("高邮高新区", "高邮高新区")] == pytest.approx(1.0)
     [flag] = res["flags"]

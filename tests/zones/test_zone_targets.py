@@ -28,7 +28,9 @@ def test_exactly_on_the_required_path():
     assert tr["latest_value"] == pytest.approx(tr["required_path"][2023])
     # constant growth: the drift is the required rate, its spread zero, the band collapses on target
     assert tr["projected_value"] == pytest.approx(TARGET)
-    assert tr["projected_low"] == pytest.approx(TARGET) and tr["projected_high"] == pytest.approx(TARGET)
+    assert tr["projected_low"] == pytest.approx(TARGET) and tr["projected_high"] == pytest.approx(
+        TARGET
+    )
     assert tr["status"] == "on_track"
     assert tr["required_remaining_cagr"] == pytest.approx(REQ)
 
@@ -56,7 +58,12 @@ def test_below_the_path_steady_growth_is_off_track():
 
 def test_below_the_path_with_volatile_growth_is_at_risk():
     # the same end point as a slightly-below-path series, reached through uneven years
-    series = {2020: BASE, 2021: BASE * 1.20, 2022: BASE * 1.20 * 0.97, 2023: BASE * 1.20 * 0.97 * 1.12}
+    series = {
+        2020: BASE,
+        2021: BASE * 1.20,
+        2022: BASE * 1.20 * 0.97,
+        2023: BASE * 1.20 * 0.97 * 1.12,
+    }
     tr = track(series, 2020, 2025, TARGET)
     assert tr["latest_value"] < tr["required_path"][2023]
     assert tr["projected_value"] < TARGET <= tr["projected_high"]
@@ -75,10 +82,13 @@ def test_projection_interval_formula():
     m = sum(steps) / 3
     s = math.sqrt(sum((x - m) ** 2 for x in steps) / 2)
     from scipy import stats
+
     q = stats.t.ppf(0.9, 2)
     h = 2
     assert tr["projected_value"] == pytest.approx(130 * math.exp(2 * m))
-    assert tr["projected_high"] == pytest.approx(130 * math.exp(2 * m + q * s * math.sqrt(h + h * h / 3)))
+    assert tr["projected_high"] == pytest.approx(
+        130 * math.exp(2 * m + q * s * math.sqrt(h + h * h / 3))
+    )
 
 
 def test_target_year_passed_without_reaching_it():
@@ -88,13 +98,19 @@ def test_target_year_passed_without_reaching_it():
 
 def test_explicit_baseline_value_and_missing_baseline():
     tr = track({2021: 2100.0, 2022: 2300.0}, 2020, 2025, TARGET, baseline_value=BASE)
-    assert tr["baseline_value"] == BASE and tr["actual_cagr"] == pytest.approx((2300 / BASE) ** 0.5 - 1)
+    assert tr["baseline_value"] == BASE and tr["actual_cagr"] == pytest.approx(
+        (2300 / BASE) ** 0.5 - 1
+    )
     with pytest.raises(ValueError, match="基期 2020"):
         track({2021: 2100.0}, 2020, 2025, TARGET)
 
 
 def test_zone_contributions_sum_to_the_gap():
-    by_zone = {"甲": path(0.10, 2023, 1000), "乙": path(0.05, 2023, 600), "丙": path(0.0, 2023, 300)}
+    by_zone = {
+        "甲": path(0.10, 2023, 1000),
+        "乙": path(0.05, 2023, 600),
+        "丙": path(0.0, 2023, 300),
+    }
     total = {y: sum(z[y] for z in by_zone.values()) for y in range(2020, 2024)}
     tr = track(total, 2020, 2025, TARGET)
     rows = zone_contributions(by_zone, tr)

@@ -5,21 +5,29 @@ from __future__ import annotations
 import io
 
 import pytest
-from web import PASSWORD, log_in, login
 from factories import make_enterprise
 from nicegui.testing import User
+from web import PASSWORD, log_in, login
 from zone_helpers import build_case
 
 from kechuang.core.security import create_user
+
 
 @pytest.fixture
 def people(session, city):
     case = build_case(session, city)
     create_user(session, username="zc_city", password=PASSWORD, role="city_admin")
-    create_user(session, username="zc_gaoyou", password=PASSWORD, role="zone_admin",
-                zone_id=city["gaoyou"].id)
+    create_user(
+        session,
+        username="zc_gaoyou",
+        password=PASSWORD,
+        role="zone_admin",
+        zone_id=city["gaoyou"].id,
+    )
     ent = make_enterprise(session, city["yzhtz"])
-    create_user(session, username="zc_ent", password=PASSWORD, role="enterprise_user", enterprise_id=ent.id)
+    create_user(
+        session, username="zc_ent", password=PASSWORD, role="enterprise_user", enterprise_id=ent.id
+    )
     session.flush()
     return case
 
@@ -34,12 +42,23 @@ def test_api_ranking_runs_and_scoping(client, people):
     q = "year=2024&framework=test_t&peer_set=trio"
     body = client.get(f"/api/v1/evaluation/ranking?{q}", headers=h).json()
     assert [round(r["score"], 6) for r in body["table"]] == [68, 64, 18]
-    r = client.post("/api/v1/evaluation/runs", headers=h, json={
-        "year": 2024, "framework": "test_t", "peer_set": "trio", "options": {"uncertainty_runs": 20}})
+    r = client.post(
+        "/api/v1/evaluation/runs",
+        headers=h,
+        json={
+            "year": 2024,
+            "framework": "test_t",
+            "peer_set": "trio",
+            "options": {"uncertainty_runs": 20},
+        },
+    )
     assert r.status_code == 201, r.text
     run = r.json()
     assert run["framework_version"] == "1" and len(run["input_hash"]) == 64
-    assert client.get(f"/api/v1/evaluation/runs/{run['id']}", headers=h).json()["table"][0]["rank"] == 1
+    assert (
+        client.get(f"/api/v1/evaluation/runs/{run['id']}", headers=h).json()["table"][0]["rank"]
+        == 1
+    )
     z = login(client, "zc_gaoyou")
     assert client.post("/api/v1/evaluation/runs", headers=z, json={"year": 2024}).status_code == 403
     table = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()["table"]
@@ -59,6 +78,7 @@ def test_api_ranking_runs_and_scoping(client, people):
 def test_api_exports_xlsx_and_word(client, people):
     import openpyxl
     from docx import Document
+
     h = login(client, "zc_city")
     q = f"year=2024&framework=test_t&peer_set=trio&unit={people['C']}&against={people['A']}"
     r = client.get(f"/api/v1/evaluation/exports/benchmark?{q}&format=docx", headers=h)
@@ -69,7 +89,9 @@ def test_api_exports_xlsx_and_word(client, people):
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     assert {"2024年排名", "指标值", "评价框架", "填写说明"} <= set(book.sheetnames)
     for kind in ("benchmark", "specialisation"):
-        assert client.get(f"/api/v1/evaluation/exports/{kind}?{q}", headers=h).status_code == 200, kind
+        assert client.get(f"/api/v1/evaluation/exports/{kind}?{q}", headers=h).status_code == 200, (
+            kind
+        )
     # the shipped 3000亿 target has its baseline in 2020, which this small case has no data for
     r = client.get("/api/v1/evaluation/exports/targets", headers=h)
     assert r.status_code == 400 and "基期 2020 年没有数据" in r.json()["detail"]

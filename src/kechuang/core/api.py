@@ -13,8 +13,7 @@ from sqlalchemy import func, select, text
 from kechuang import __version__
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
-from kechuang.core.security import (ROLES, User, authenticate, create_user, issue_token,
-                                    principal_of)
+from kechuang.core.security import ROLES, User, authenticate, create_user, issue_token, principal_of
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/api/v1")
@@ -50,9 +49,14 @@ def token(session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends
 @router.get("/me", tags=["平台"], summary="当前用户")
 def me(principal: CurrentPrincipal) -> dict[str, Any]:
     """Who the token belongs to and what the role may see."""
-    return {"username": principal.username, "display_name": principal.display_name,
-            "role": principal.role, "role_label": principal.role_label,
-            "zone_id": principal.zone_id, "enterprise_id": principal.enterprise_id}
+    return {
+        "username": principal.username,
+        "display_name": principal.display_name,
+        "role": principal.role,
+        "role_label": principal.role_label,
+        "zone_id": principal.zone_id,
+        "enterprise_id": principal.enterprise_id,
+    }
 
 
 class UserIn(BaseModel):
@@ -68,9 +72,16 @@ class UserIn(BaseModel):
 
 def user_dict(user: User) -> dict[str, Any]:
     """A user without the password hash."""
-    return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "role": user.role, "role_label": ROLES[user.role].label if user.role in ROLES else "",
-            "zone_id": user.zone_id, "enterprise_id": user.enterprise_id, "active": user.active}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "role_label": ROLES[user.role].label if user.role in ROLES else "",
+        "zone_id": user.zone_id,
+        "enterprise_id": user.enterprise_id,
+        "active": user.active,
+    }
 
 
 @router.get("/users", tags=["平台"], summary="用户列表（市科技局）")
@@ -86,9 +97,14 @@ def add_user(session: DbSession, _admin: CityAdmin, body: UserIn) -> dict[str, A
 
 
 @router.get("/audit", tags=["平台"], summary="审计日志（市科技局）")
-def audit_log(session: DbSession, _admin: CityAdmin, entity: str | None = None,
-              username: str | None = None, page: Annotated[int, Query(ge=1)] = 1,
-              page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+def audit_log(
+    session: DbSession,
+    _admin: CityAdmin,
+    entity: str | None = None,
+    username: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
     """Audit entries, newest first, optionally by entity or user."""
     stmt = select(AuditLog)
     if entity:
@@ -96,14 +112,24 @@ def audit_log(session: DbSession, _admin: CityAdmin, entity: str | None = None,
     if username:
         stmt = stmt.where(AuditLog.username == username)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(stmt.order_by(AuditLog.id.desc()).offset((page - 1) * page_size)
-                           .limit(page_size))
+    rows = session.scalars(
+        stmt.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    )
     return {"total": total, "items": [audit_entry(a) for a in rows]}
 
 
 def audit_entry(a: AuditLog) -> dict[str, Any]:
     """An audit entry as JSON."""
-    return {"id": a.id, "at": a.at.isoformat(), "username": a.username, "action": a.action,
-            "action_label": audit.ACTION_LABELS.get(a.action, a.action), "entity": a.entity,
-            "entity_label": audit.ENTITY_LABELS.get(a.entity, a.entity),
-            "entity_id": a.entity_id, "summary": a.summary, "before": a.before, "after": a.after}
+    return {
+        "id": a.id,
+        "at": a.at.isoformat(),
+        "username": a.username,
+        "action": a.action,
+        "action_label": audit.ACTION_LABELS.get(a.action, a.action),
+        "entity": a.entity,
+        "entity_label": audit.ENTITY_LABELS.get(a.entity, a.entity),
+        "entity_id": a.entity_id,
+        "summary": a.summary,
+        "before": a.before,
+        "after": a.after,
+    }

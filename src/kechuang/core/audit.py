@@ -17,13 +17,28 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kechuang.core.db import Base, utcnow
 from kechuang.core.security import SYSTEM, Principal
 
-ENTITY_LABELS = {"users": "用户", "api_tokens": "令牌", "enterprises": "企业", "zones": "高新区",
-                 "parks": "园区", "regions": "区县", "industries": "战略产业",
-                 "zone_industries": "高新区战略产业", "carriers": "创新载体",
-                 "import_batches": "导入批次", "enterprise_years": "企业年度统计",
-                 "zone_years": "高新区年度统计"}
-ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入",
-                 "login": "登录", "export": "导出"}
+ENTITY_LABELS = {
+    "users": "用户",
+    "api_tokens": "令牌",
+    "enterprises": "企业",
+    "zones": "高新区",
+    "parks": "园区",
+    "regions": "区县",
+    "industries": "战略产业",
+    "zone_industries": "高新区战略产业",
+    "carriers": "创新载体",
+    "import_batches": "导入批次",
+    "enterprise_years": "企业年度统计",
+    "zone_years": "高新区年度统计",
+}
+ACTION_LABELS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "import": "导入",
+    "login": "登录",
+    "export": "导出",
+}
 
 
 class AuditLog(Base):
@@ -62,18 +77,42 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _row(principal: Principal, action: str, entity: str, entity_id: Any, summary: str,
-         before: dict | None, after: dict | None) -> dict[str, Any]:
-    return {"at": utcnow(), "user_id": principal.user_id, "username": principal.username,
-            "action": action, "entity": entity, "entity_id": str(entity_id or ""),
-            "summary": summary[:500], "before": before, "after": after}
+def _row(
+    principal: Principal,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    summary: str,
+    before: dict | None,
+    after: dict | None,
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "user_id": principal.user_id,
+        "username": principal.username,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id or ""),
+        "summary": summary[:500],
+        "before": before,
+        "after": after,
+    }
 
 
-def record(session: Session, action: str, entity: str, entity_id: Any = "", summary: str = "",
-           before: dict | None = None, after: dict | None = None) -> None:
+def record(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: Any = "",
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
     """Write one audit entry for the session's principal (for writes that bypass the ORM)."""
-    session.execute(insert(AuditLog), [_row(current_principal(session), action, entity, entity_id,
-                                            summary, before, after)])
+    session.execute(
+        insert(AuditLog),
+        [_row(current_principal(session), action, entity, entity_id, summary, before, after)],
+    )
 
 
 def _snapshot(obj: Any, side: str) -> dict[str, Any]:
@@ -85,10 +124,15 @@ def _snapshot(obj: Any, side: str) -> dict[str, Any]:
             continue
         hist = state.attrs[attr.key].history
         if side == "before":
-            value = hist.deleted[0] if hist.deleted else (hist.unchanged[0] if hist.unchanged else None)
+            value = (
+                hist.deleted[0] if hist.deleted else (hist.unchanged[0] if hist.unchanged else None)
+            )
         else:
-            value = hist.added[0] if hist.added else (hist.unchanged[0] if hist.unchanged else
-                                                      getattr(obj, attr.key, None))
+            value = (
+                hist.added[0]
+                if hist.added
+                else (hist.unchanged[0] if hist.unchanged else getattr(obj, attr.key, None))
+            )
         out[attr.key] = _jsonable(value)
     return out
 
@@ -105,18 +149,39 @@ def _audit_after_flush(session: Session, _ctx: Any) -> None:
     for obj in session.new:
         if getattr(obj, "__audited__", False):
             after = _snapshot(obj, "after")
-            rows.append(_row(principal, "create", obj.__tablename__, _key(obj), _label(obj),
-                             None, after))
+            rows.append(
+                _row(principal, "create", obj.__tablename__, _key(obj), _label(obj), None, after)
+            )
     for obj in session.dirty:
-        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+        if getattr(obj, "__audited__", False) and session.is_modified(
+            obj, include_collections=False
+        ):
             before, after = _changed_only(_snapshot(obj, "before"), _snapshot(obj, "after"))
             if after:
-                rows.append(_row(principal, "update", obj.__tablename__, _key(obj),
-                                 _label(obj), before, after))
+                rows.append(
+                    _row(
+                        principal,
+                        "update",
+                        obj.__tablename__,
+                        _key(obj),
+                        _label(obj),
+                        before,
+                        after,
+                    )
+                )
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
-            rows.append(_row(principal, "delete", obj.__tablename__, _key(obj),
-                             _label(obj), _snapshot(obj, "before"), None))
+            rows.append(
+                _row(
+                    principal,
+                    "delete",
+                    obj.__tablename__,
+                    _key(obj),
+                    _label(obj),
+                    _snapshot(obj, "before"),
+                    None,
+                )
+            )
     if rows:
         session.connection().execute(insert(AuditLog), rows)
 

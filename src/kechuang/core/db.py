@@ -53,7 +53,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys, PostgreSQL uses psycopg 3."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -75,7 +75,9 @@ def get_engine() -> Engine:
     return _engine
 
 
-def set_session_factory(factory: sessionmaker[Session] | None, engine: Engine | None = None) -> None:
+def set_session_factory(
+    factory: sessionmaker[Session] | None, engine: Engine | None = None
+) -> None:
     """Replace the session factory (tests bind it to a connection inside a transaction)."""
     global _factory, _engine
     _factory = factory
@@ -114,15 +116,16 @@ def get_session() -> Iterator[Session]:
 MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
 
-def alembic_config(url: str | None = None):  # noqa: ANN201 - alembic type is optional at import
+def alembic_config(url: str | None = None):
     """An Alembic configuration pointing at migrations/ and the given (or configured) database."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     # configparser treats % as interpolation; URL-encoded passwords contain it
-    cfg.set_main_option("sqlalchemy.url",
-                        (url or get_settings().resolved_database_url()).replace("%", "%%"))
+    cfg.set_main_option(
+        "sqlalchemy.url", (url or get_settings().resolved_database_url()).replace("%", "%%")
+    )
     return cfg
 
 
@@ -153,16 +156,20 @@ def bulk_insert(session: Session, table: Any, columns: list[str], rows: list[tup
     raw = connection.connection.driver_connection
     names = ", ".join(columns)
     if dialect == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     elif dialect == "sqlite":
         # SQLAlchemy stores SQLite datetimes as naive UTC text; match it for aware values.
         aware = [i for i, v in enumerate(rows[0]) if isinstance(v, datetime) and v.tzinfo]
         if aware:
-            rows = [tuple(v.astimezone(UTC).replace(tzinfo=None) if i in aware and v else v
-                          for i, v in enumerate(row)) for row in rows]
+            rows = [
+                tuple(
+                    v.astimezone(UTC).replace(tzinfo=None) if i in aware and v else v
+                    for i, v in enumerate(row)
+                )
+                for row in rows
+            ]
         marks = ", ".join("?" for _ in columns)
         cursor = raw.cursor()
         try:
@@ -171,4 +178,5 @@ def bulk_insert(session: Session, table: Any, columns: list[str], rows: list[tup
             cursor.close()
     else:
         from sqlalchemy import insert
+
         session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])

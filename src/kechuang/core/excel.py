@@ -80,14 +80,16 @@ def read_table(content: bytes, filename: str) -> pl.DataFrame:
     suffix = Path(filename).suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         if not (content[:4] == b"PK\x03\x04" or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-            raise ImportFileError(f"文件“{filename}”不是有效的 Excel 文件，请使用模板另存为 .xlsx 后再导入")
+            raise ImportFileError(
+                f"文件“{filename}”不是有效的 Excel 文件，请使用模板另存为 .xlsx 后再导入"
+            )
         import fastexcel
 
         try:
             reader = fastexcel.read_excel(content)
             sheet = reader.load_sheet(0, dtypes="string", whitespace_as_null=True)
             df = pl.DataFrame(sheet.to_polars())
-        except Exception as exc:  # noqa: BLE001 - any parser failure means the same to the user
+        except Exception as exc:
             raise ImportFileError(f"无法读取 Excel 文件“{filename}”：{exc}") from exc
     elif suffix in {".csv", ".txt"}:
         text = _decode_csv(content, filename)
@@ -100,8 +102,10 @@ def read_table(content: bytes, filename: str) -> pl.DataFrame:
         header, body = rows[0], rows[1:]
         width = len(header)
         body = [(r + [""] * width)[:width] for r in body]
-        df = pl.DataFrame({f"__c{i}": [r[i] for r in body] for i in range(width)},
-                          schema={f"__c{i}": pl.String for i in range(width)})
+        df = pl.DataFrame(
+            {f"__c{i}": [r[i] for r in body] for i in range(width)},
+            schema={f"__c{i}": pl.String for i in range(width)},
+        )
         df.columns = _dedupe([h if h else f"未命名列{i + 1}" for i, h in enumerate(header)])
     else:
         raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx 或 .csv 文件")
@@ -130,7 +134,9 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def map_headers(df: pl.DataFrame, columns: Sequence[Column]) -> tuple[pl.DataFrame, list[CellError]]:
+def map_headers(
+    df: pl.DataFrame, columns: Sequence[Column]
+) -> tuple[pl.DataFrame, list[CellError]]:
     """Rename sheet headers to column codes (tolerating units, full-width brackets, spaces, '*')."""
     wanted: dict[str, Column] = {}
     for col in columns:
@@ -157,14 +163,18 @@ def map_headers(df: pl.DataFrame, columns: Sequence[Column]) -> tuple[pl.DataFra
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
-    return (expr.str.replace_many(list(FULL_WIDTH), list(HALF_WIDTH))
-            .str.replace_all(r"[\s\u00a0]+", "")
-            .str.strip_chars())
+    return (
+        expr.str.replace_many(list(FULL_WIDTH), list(HALF_WIDTH))
+        .str.replace_all(r"[\s\u00a0]+", "")
+        .str.strip_chars()
+    )
 
 
 # A number, optionally followed by a unit someone typed into the cell.
-NUMBER_RE = (r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
-             r"(亿元|亿|万元|万|元|人年|人|件|项|家|个)?$")
+NUMBER_RE = (
+    r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"(亿元|亿|万元|万|元|人年|人|件|项|家|个)?$"
+)
 TIME_SUFFIX_RE = r"[T ]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$"
 
 
@@ -185,16 +195,23 @@ def _stage_parts(col: Column) -> list[pl.Expr]:
     text = pl.col(f"__t_{col.code}")
     if col.kind in {"int", "decimal"}:
         groups = text.str.extract_groups(NUMBER_RE)
-        return [groups.struct.field("1").cast(pl.Float64, strict=False).alias(f"__n_{col.code}"),
-                groups.struct.field("2").alias(f"__u_{col.code}")]
+        return [
+            groups.struct.field("1").cast(pl.Float64, strict=False).alias(f"__n_{col.code}"),
+            groups.struct.field("2").alias(f"__u_{col.code}"),
+        ]
     if col.kind == "date":
-        normal = (text.str.replace_all(r"[年月/\.]", "-").str.replace(r"日$", "")
-                  .str.replace(r"-$", ""))
-        return [normal.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
-                .alias(f"__p_{col.code}"),
-                text.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$").alias(f"__c_{col.code}"),
-                text.str.extract(r"^(\d{1,5})(\.0+)?$", 1).cast(pl.Int64, strict=False)
-                .alias(f"__s_{col.code}")]
+        normal = (
+            text.str.replace_all(r"[年月/\.]", "-").str.replace(r"日$", "").str.replace(r"-$", "")
+        )
+        return [
+            normal.str.extract_groups(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$").alias(
+                f"__p_{col.code}"
+            ),
+            text.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$").alias(f"__c_{col.code}"),
+            text.str.extract(r"^(\d{1,5})(\.0+)?$", 1)
+            .cast(pl.Int64, strict=False)
+            .alias(f"__s_{col.code}"),
+        ]
     return []
 
 
@@ -202,10 +219,19 @@ def _parse_number(col: Column) -> tuple[pl.Expr, pl.Expr]:
     """Stage 3 for numbers: (value in the column's unit, reason-if-bad)."""
     number, unit = pl.col(f"__n_{col.code}"), pl.col(f"__u_{col.code}")
     is_yuan_only = unit == "元"
-    value = (pl.when(unit.is_in(["亿元", "亿"])).then(number * 10000)
-             .when(is_yuan_only).then(None).otherwise(number))
-    reason = (pl.when(is_yuan_only).then(pl.lit("单位应为万元，请把“元”换算为万元后填写"))
-              .when(number.is_null()).then(pl.lit("不是有效的数字")))
+    value = (
+        pl.when(unit.is_in(["亿元", "亿"]))
+        .then(number * 10000)
+        .when(is_yuan_only)
+        .then(None)
+        .otherwise(number)
+    )
+    reason = (
+        pl.when(is_yuan_only)
+        .then(pl.lit("单位应为万元，请把“元”换算为万元后填写"))
+        .when(number.is_null())
+        .then(pl.lit("不是有效的数字"))
+    )
     return value, reason
 
 
@@ -213,18 +239,30 @@ def _parse_date(col: Column) -> pl.Expr:
     """Stage 3 for dates: ISO, slashes, dots, 年月日, 年月 (day 1), YYYYMMDD or an Excel serial."""
     parts, compact = pl.col(f"__p_{col.code}"), pl.col(f"__c_{col.code}")
     serial = pl.col(f"__s_{col.code}")
-    ymd = (parts.struct.field("1") + "-" + parts.struct.field("2").str.zfill(2) + "-"
-           + parts.struct.field("3").fill_null("1").str.zfill(2))
-    ymd_compact = (compact.struct.field("1") + "-" + compact.struct.field("2") + "-"
-                   + compact.struct.field("3"))
+    ymd = (
+        parts.struct.field("1")
+        + "-"
+        + parts.struct.field("2").str.zfill(2)
+        + "-"
+        + parts.struct.field("3").fill_null("1").str.zfill(2)
+    )
+    ymd_compact = (
+        compact.struct.field("1")
+        + "-"
+        + compact.struct.field("2")
+        + "-"
+        + compact.struct.field("3")
+    )
     from_text = pl.coalesce(ymd, ymd_compact).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    from_serial = (pl.when((serial >= 1) & (serial <= 80000))
-                   .then(pl.date(1899, 12, 30) + pl.duration(days=serial)))
+    from_serial = pl.when((serial >= 1) & (serial <= 80000)).then(
+        pl.date(1899, 12, 30) + pl.duration(days=serial)
+    )
     return pl.coalesce(from_text, from_serial)
 
 
-def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
-                  row_numbers: pl.Series | None = None) -> ParsedTable:
+def parse_columns(
+    df: pl.DataFrame, columns: Sequence[Column], row_numbers: pl.Series | None = None
+) -> ParsedTable:
     """Normalise string columns to typed columns; every unparseable non-blank cell becomes an error.
 
     Blank rows are dropped. `__row` keeps the spreadsheet row number (header = row 1). Parsing runs
@@ -245,26 +283,36 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
         if col.kind in {"int", "decimal"}:
             value, reason = _parse_number(col)
             if col.kind == "int":
-                reason = pl.coalesce(reason, pl.when(value != value.floor()).then(pl.lit("应为整数")))
+                reason = pl.coalesce(
+                    reason, pl.when(value != value.floor()).then(pl.lit("应为整数"))
+                )
                 value = pl.when(value == value.floor()).then(value).cast(pl.Int64, strict=False)
             if not col.allow_negative:
                 reason = pl.coalesce(reason, pl.when(value < 0).then(pl.lit("不能为负数")))
             typed = value
         elif col.kind == "bool":
             word = text.str.to_lowercase()
-            typed = (pl.when(word.is_in(list(TRUE_WORDS))).then(True)
-                     .when(word.is_in(list(FALSE_WORDS))).then(False))
+            typed = (
+                pl.when(word.is_in(list(TRUE_WORDS)))
+                .then(True)
+                .when(word.is_in(list(FALSE_WORDS)))
+                .then(False)
+            )
             reason = pl.when(typed.is_null()).then(pl.lit("应填“是”或“否”"))
         elif col.kind == "date":
             typed = _parse_date(col)
             reason = pl.when(typed.is_null()).then(
-                pl.lit("不是有效的日期（可填 2019-03-15、2019/3/15、2019年3月15日 或 2019年3月）"))
-            reason = pl.coalesce(reason, pl.when(typed > pl.lit(_today())).then(pl.lit("日期晚于今天")))
+                pl.lit("不是有效的日期（可填 2019-03-15、2019/3/15、2019年3月15日 或 2019年3月）")
+            )
+            reason = pl.coalesce(
+                reason, pl.when(typed > pl.lit(_today())).then(pl.lit("日期晚于今天"))
+            )
         elif col.kind == "year":
             year = text.str.replace(r"(年度|年)$", "").str.replace(r"\.0+$", "")
             typed = year.cast(pl.Int64, strict=False)
             reason = pl.when(typed.is_null() | (typed < 1949) | (typed > 2100)).then(
-                pl.lit("不是有效的年度（如 2024）"))
+                pl.lit("不是有效的年度（如 2024）")
+            )
             typed = pl.when(reason.is_null()).then(typed)
         elif col.kind == "uscc":
             typed = text.str.to_uppercase()
@@ -273,15 +321,19 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
             typed = raw.str.strip_chars().str.replace_all(r"\s+", " ")
             reason = pl.lit(None, dtype=pl.String)
         if col.required:
-            reason = pl.when(raw.is_null()).then(pl.lit("必填项为空")).otherwise(
-                pl.when(raw.is_not_null()).then(reason))
+            reason = (
+                pl.when(raw.is_null())
+                .then(pl.lit("必填项为空"))
+                .otherwise(pl.when(raw.is_not_null()).then(reason))
+            )
         else:
             reason = pl.when(raw.is_not_null()).then(reason)
         exprs.append(typed.alias(col.code))
         reasons.append(reason.alias(f"__err_{col.code}"))
     # typed values first, then reasons that read them back as plain columns
-    typed_df = staged.select(exprs + [pl.col(c).alias(f"__raw_{c}") for c in codes]
-                             + [r for r in reasons])
+    typed_df = staged.select(
+        exprs + [pl.col(c).alias(f"__raw_{c}") for c in codes] + [r for r in reasons]
+    )
     for col in columns:
         if col.kind == "uscc":
             typed_df = _check_uscc(typed_df, col.code)
@@ -290,8 +342,9 @@ def parse_columns(df: pl.DataFrame, columns: Sequence[Column],
     return ParsedTable(data=data, errors=errors)
 
 
-def _today():  # noqa: ANN202
+def _today():
     from datetime import date
+
     return date.today()
 
 
@@ -314,7 +367,8 @@ def collect_errors(df: pl.DataFrame, columns: Sequence[Column]) -> list[CellErro
     out: list[CellError] = []
     for col in columns:
         bad = df.filter(pl.col(f"__err_{col.code}").is_not_null()).select(
-            "__row", f"__raw_{col.code}", f"__err_{col.code}")
+            "__row", f"__raw_{col.code}", f"__err_{col.code}"
+        )
         for row, raw, reason in bad.iter_rows():
             out.append(CellError(int(row), col.template_header, raw or "", reason))
             if len(out) >= MAX_ERRORS:
@@ -323,27 +377,35 @@ def collect_errors(df: pl.DataFrame, columns: Sequence[Column]) -> list[CellErro
     return out
 
 
-def rule_errors(df: pl.DataFrame, condition: pl.Expr, column: Column, value: pl.Expr,
-                reason: pl.Expr | str) -> list[CellError]:
+def rule_errors(
+    df: pl.DataFrame, condition: pl.Expr, column: Column, value: pl.Expr, reason: pl.Expr | str
+) -> list[CellError]:
     """Errors for rows where a cross-field condition holds (vectorised; values rendered per row)."""
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    bad = df.filter(condition).select(pl.col("__row"), value.cast(pl.String).alias("v"),
-                                      reason_expr.alias("r"))
-    return [CellError(int(r), column.template_header, v or "", why)
-            for r, v, why in bad.head(MAX_ERRORS).iter_rows()]
+    bad = df.filter(condition).select(
+        pl.col("__row"), value.cast(pl.String).alias("v"), reason_expr.alias("r")
+    )
+    return [
+        CellError(int(r), column.template_header, v or "", why)
+        for r, v, why in bad.head(MAX_ERRORS).iter_rows()
+    ]
 
 
-def write_sheets(sheets: Sequence[tuple[str, Sequence[Column], pl.DataFrame | None]],
-                 notes: Sequence[str] = ()) -> bytes:
+def write_sheets(
+    sheets: Sequence[tuple[str, Sequence[Column], pl.DataFrame | None]], notes: Sequence[str] = ()
+) -> bytes:
     """Write one or more sheets with Chinese headers (and a 填写说明 sheet when notes are given)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "default_date_format": "yyyy-mm-dd",
-                                        "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buffer,
+        {"in_memory": True, "default_date_format": "yyyy-mm-dd", "strings_to_numbers": False},
+    )
     head = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True})
-    required_head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1,
-                                     "text_wrap": True})
+    required_head = book.add_format(
+        {"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True}
+    )
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, columns, data in sheets:
         ws = book.add_worksheet(name[:31])
@@ -378,8 +440,9 @@ def write_sheets(sheets: Sequence[tuple[str, Sequence[Column], pl.DataFrame | No
     return buffer.getvalue()
 
 
-def _as_datetime(value):  # noqa: ANN001, ANN202
+def _as_datetime(value):
     from datetime import date, datetime
+
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -387,14 +450,23 @@ def _as_datetime(value):  # noqa: ANN001, ANN202
     return value
 
 
-ERROR_COLUMNS = (Column("row", "行号", "int"), Column("column", "列"), Column("value", "值"),
-                 Column("reason", "原因"))
+ERROR_COLUMNS = (
+    Column("row", "行号", "int"),
+    Column("column", "列"),
+    Column("value", "值"),
+    Column("reason", "原因"),
+)
 
 
 def error_report(errors: Sequence[CellError]) -> bytes:
     """An .xlsx listing every bad cell (行号, 列, 值, 原因)."""
-    df = pl.DataFrame({"row": [e.row for e in errors], "column": [e.column for e in errors],
-                       "value": [e.value for e in errors], "reason": [e.reason for e in errors]},
-                      schema={"row": pl.Int64, "column": pl.String, "value": pl.String,
-                              "reason": pl.String})
+    df = pl.DataFrame(
+        {
+            "row": [e.row for e in errors],
+            "column": [e.column for e in errors],
+            "value": [e.value for e in errors],
+            "reason": [e.reason for e in errors],
+        },
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String},
+    )
     return write_sheets([("错误报告", ERROR_COLUMNS, df)])

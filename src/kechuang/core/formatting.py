@@ -12,7 +12,7 @@ def fmt_money(wan: float | None, digits: int = 2) -> str:
     return f"{wan:,.{digits}f}万元"
 
 
-def fmt_int(value: float | int | None, unit: str = "") -> str:
+def fmt_int(value: float | None, unit: str = "") -> str:
     """Format a count with thousands separators and an optional unit."""
     if value is None:
         return "—"

@@ -65,9 +65,12 @@ def demo_label() -> bool:
     global _DEMO
     if _DEMO is None:
         from kechuang.statistics.models import ImportBatch
+
         with session_scope() as session:
-            _DEMO = session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True))
-                                   .limit(1)) is not None
+            _DEMO = (
+                session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
+                is not None
+            )
     return _DEMO
 
 
@@ -105,10 +108,12 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
     with ui.left_drawer(value=True).classes("bg-grey-1") as drawer:
         for item in NAV:
             if item.roles is None or principal.role in item.roles:
-                with ui.link(target=item.path).classes("no-underline text-grey-9 w-full"):
-                    with ui.row().classes("items-center gap-2 q-py-sm q-px-sm"):
-                        ui.icon(item.icon)
-                        ui.label(item.label)
+                with (
+                    ui.link(target=item.path).classes("no-underline text-grey-9 w-full"),
+                    ui.row().classes("items-center gap-2 q-py-sm q-px-sm"),
+                ):
+                    ui.icon(item.icon)
+                    ui.label(item.label)
     if roles is not None and principal.role not in roles:
         ui.label("无权访问此页面").classes("text-h6 text-negative")
         yield None

@@ -12,8 +12,14 @@ from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, start_page
-from kechuang.core.security import (ROLES, SecurityError, User, authenticate, create_user,
-                                    principal_of)
+from kechuang.core.security import (
+    ROLES,
+    SecurityError,
+    User,
+    authenticate,
+    create_user,
+    principal_of,
+)
 
 
 def _login(username: str, password: str) -> tuple[int, str] | None:
@@ -55,14 +61,22 @@ def login_page() -> None:
 def _users() -> list[dict]:
     with session_scope() as session:
         from kechuang.registry.models import Enterprise, Zone
+
         zones = dict(session.execute(select(Zone.id, Zone.name)).all())
         rows = []
         for u in session.scalars(select(User).order_by(User.id)):
             ent = session.get(Enterprise, u.enterprise_id) if u.enterprise_id else None
-            rows.append({"id": u.id, "username": u.username, "display_name": u.display_name,
-                         "role": ROLES[u.role].label if u.role in ROLES else u.role,
-                         "zone": zones.get(u.zone_id, ""), "enterprise": ent.name if ent else "",
-                         "active": "是" if u.active else "否"})
+            rows.append(
+                {
+                    "id": u.id,
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "role": ROLES[u.role].label if u.role in ROLES else u.role,
+                    "zone": zones.get(u.zone_id, ""),
+                    "enterprise": ent.name if ent else "",
+                    "active": "是" if u.active else "否",
+                }
+            )
         return rows
 
 
@@ -72,12 +86,21 @@ def users_page() -> None:
     with frame("用户管理", roles=("city_admin",)) as principal:
         if principal is None:
             return
-        columns = [{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("username", "用户名"), ("display_name", "显示名"), ("role", "角色"), ("zone", "高新区"),
-            ("enterprise", "企业"), ("active", "启用"))]
+        columns = [
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("username", "用户名"),
+                ("display_name", "显示名"),
+                ("role", "角色"),
+                ("zone", "高新区"),
+                ("enterprise", "企业"),
+                ("active", "启用"),
+            )
+        ]
         table = ui.table(columns=columns, rows=_users(), row_key="id").classes("w-full")
         with session_scope() as session:
             from kechuang.registry.models import Zone
+
             zone_options = dict(session.execute(select(Zone.id, Zone.name)).all())
         with ui.card().classes("w-full"):
             ui.label("新增用户").classes("text-subtitle1")
@@ -85,27 +108,37 @@ def users_page() -> None:
                 username = ui.input("用户名")
                 display = ui.input("显示名")
                 password = ui.input("初始密码（至少8位）", password=True)
-                role = ui.select({k: r.label for k, r in ROLES.items()}, label="角色",
-                                 value="zone_admin").classes("w-40")
+                role = ui.select(
+                    {k: r.label for k, r in ROLES.items()}, label="角色", value="zone_admin"
+                ).classes("w-40")
                 zone = ui.select(zone_options, label="高新区（高新区管理员）").classes("w-48")
                 uscc = ui.input("企业信用代码（企业用户）")
             message = ui.label("")
 
             def add() -> None:
                 from kechuang.registry.models import Enterprise
+
                 try:
                     with session_scope() as session:
                         bind_principal(session, principal)
                         ent_id = None
                         if uscc.value:
-                            ent_id = session.scalar(select(Enterprise.id).where(
-                                Enterprise.uscc == uscc.value.strip().upper()))
+                            ent_id = session.scalar(
+                                select(Enterprise.id).where(
+                                    Enterprise.uscc == uscc.value.strip().upper()
+                                )
+                            )
                             if ent_id is None:
                                 raise SecurityError(f"未登记的企业信用代码：{uscc.value}")
-                        create_user(session, username=username.value or "",
-                                    password=password.value or "", role=role.value,
-                                    display_name=display.value or "", zone_id=zone.value,
-                                    enterprise_id=ent_id)
+                        create_user(
+                            session,
+                            username=username.value or "",
+                            password=password.value or "",
+                            role=role.value,
+                            display_name=display.value or "",
+                            zone_id=zone.value,
+                            enterprise_id=ent_id,
+                        )
                 except SecurityError as exc:
                     message.set_text(str(exc))
                     message.classes(replace="text-negative")
@@ -125,14 +158,21 @@ def _audit_page(entity: str | None, page: int, page_size: int) -> tuple[list[dic
             stmt = stmt.where(AuditLog.entity == entity)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = []
-        for a in session.scalars(stmt.order_by(AuditLog.id.desc())
-                                 .offset((page - 1) * page_size).limit(page_size)):
-            rows.append({"id": a.id, "at": a.at.strftime("%Y-%m-%d %H:%M:%S"),
-                         "username": a.username,
-                         "action": audit.ACTION_LABELS.get(a.action, a.action),
-                         "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
-                         "entity_id": a.entity_id, "summary": a.summary,
-                         "change": _change_text(a.before, a.after)})
+        for a in session.scalars(
+            stmt.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        ):
+            rows.append(
+                {
+                    "id": a.id,
+                    "at": a.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "username": a.username,
+                    "action": audit.ACTION_LABELS.get(a.action, a.action),
+                    "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
+                    "entity_id": a.entity_id,
+                    "summary": a.summary,
+                    "change": _change_text(a.before, a.after),
+                }
+            )
         return rows, total
 
 
@@ -152,22 +192,43 @@ def audit_page() -> None:
     with frame("审计日志", roles=("city_admin",)) as principal:
         if principal is None:
             return
-        entity = ui.select({"": "全部", "enterprises": "企业", "users": "用户",
-                            "import_batches": "导入", "zones": "高新区",
-                            "enterprise_years": "企业年度统计"},
-                           label="对象", value="").classes("w-48")
-        columns = [{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("at", "时间(UTC)"), ("username", "操作人"), ("action", "操作"), ("entity", "对象"),
-            ("entity_id", "编号"), ("summary", "摘要"), ("change", "变更"))]
+        entity = ui.select(
+            {
+                "": "全部",
+                "enterprises": "企业",
+                "users": "用户",
+                "import_batches": "导入",
+                "zones": "高新区",
+                "enterprise_years": "企业年度统计",
+            },
+            label="对象",
+            value="",
+        ).classes("w-48")
+        columns = [
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("at", "时间(UTC)"),
+                ("username", "操作人"),
+                ("action", "操作"),
+                ("entity", "对象"),
+                ("entity_id", "编号"),
+                ("summary", "摘要"),
+                ("change", "变更"),
+            )
+        ]
         rows, total = _audit_page(None, 1, 20)
-        table = ui.table(columns=columns, rows=rows, row_key="id",
-                         pagination={"rowsPerPage": 20, "page": 1, "rowsNumber": total}
-                         ).classes("w-full")
+        table = ui.table(
+            columns=columns,
+            rows=rows,
+            row_key="id",
+            pagination={"rowsPerPage": 20, "page": 1, "rowsNumber": total},
+        ).classes("w-full")
 
-        async def reload(e=None) -> None:  # noqa: ANN001
+        async def reload(e=None) -> None:
             pag = e.args["pagination"] if e is not None else {**table.pagination, "page": 1}
-            new_rows, new_total = await run.io_bound(_audit_page, entity.value or None,
-                                                     pag["page"], pag["rowsPerPage"])
+            new_rows, new_total = await run.io_bound(
+                _audit_page, entity.value or None, pag["page"], pag["rowsPerPage"]
+            )
             table.rows = new_rows
             table.pagination = {**pag, "rowsNumber": new_total}
             table.update()
@@ -182,13 +243,20 @@ def audit_page() -> None:
         ui.button("导出审计日志", icon="download", on_click=export)
 
 
-AUDIT_COLUMNS = (Column("at", "时间(UTC)"), Column("username", "操作人"), Column("action", "操作"),
-                 Column("entity", "对象"), Column("entity_id", "编号"), Column("summary", "摘要"),
-                 Column("change", "变更"))
+AUDIT_COLUMNS = (
+    Column("at", "时间(UTC)"),
+    Column("username", "操作人"),
+    Column("action", "操作"),
+    Column("entity", "对象"),
+    Column("entity_id", "编号"),
+    Column("summary", "摘要"),
+    Column("change", "变更"),
+)
 
 
 def _audit_export(entity: str | None) -> bytes:
     import polars as pl
+
     rows, _ = _audit_page(entity, 1, 100_000)
     frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
     return write_sheets([("审计日志", AUDIT_COLUMNS, frame)])

@@ -25,8 +25,9 @@ def enterprise_scope(principal: Principal) -> ColumnElement[bool]:
     if principal.scope == "all":
         return true()
     if principal.scope == "zone" and principal.zone_id is not None:
-        return or_(Enterprise.zone_id == principal.zone_id,
-                   Enterprise.counted_zone_id == principal.zone_id)
+        return or_(
+            Enterprise.zone_id == principal.zone_id, Enterprise.counted_zone_id == principal.zone_id
+        )
     if principal.scope == "enterprise" and principal.enterprise_id is not None:
         return Enterprise.id == principal.enterprise_id
     return false()
@@ -48,8 +49,12 @@ def can_see_zone_data(principal: Principal, zone_id: int | None) -> bool:
     return principal.scope == "zone" and zone_id is not None and principal.zone_id == zone_id
 
 
-def can_write_enterprise(principal: Principal, zone_id: int | None, enterprise_id: int | None,
-                         counted_zone_id: int | None = None) -> bool:
+def can_write_enterprise(
+    principal: Principal,
+    zone_id: int | None,
+    enterprise_id: int | None,
+    counted_zone_id: int | None = None,
+) -> bool:
     """True when the principal may create or change this enterprise's records."""
     if principal.scope == "all":
         return True

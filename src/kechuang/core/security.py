@@ -124,13 +124,26 @@ class SecurityError(ValueError):
 
 def principal_of(user: User) -> Principal:
     """The principal for a user row."""
-    return Principal(user.id, user.username, user.role, user.zone_id, user.enterprise_id,
-                     user.display_name or user.username)
+    return Principal(
+        user.id,
+        user.username,
+        user.role,
+        user.zone_id,
+        user.enterprise_id,
+        user.display_name or user.username,
+    )
 
 
-def create_user(session: Session, *, username: str, password: str, role: str,
-                display_name: str = "", zone_id: int | None = None,
-                enterprise_id: int | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    zone_id: int | None = None,
+    enterprise_id: int | None = None,
+) -> User:
     """Create a user after checking the role and its binding; the write is audited on flush."""
     username = username.strip()
     if not username:
@@ -146,10 +159,14 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         raise SecurityError("企业用户必须指定所属企业")
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise SecurityError(f"用户名已存在：{username}")
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                display_name=display_name or username,
-                zone_id=zone_id if scope == "zone" else None,
-                enterprise_id=enterprise_id if scope == "enterprise" else None)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name or username,
+        zone_id=zone_id if scope == "zone" else None,
+        enterprise_id=enterprise_id if scope == "enterprise" else None,
+    )
     session.add(user)
     session.flush()
     return user
@@ -184,6 +201,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     expires = row.expires_at
     if expires.tzinfo is None:  # SQLite returns naive datetimes
         from datetime import UTC
+
         expires = expires.replace(tzinfo=UTC)
     if expires < utcnow():
         return None

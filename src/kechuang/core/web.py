@@ -31,16 +31,21 @@ def db_session() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db_session)]
 
 
-def current_principal(session: DbSession,
-                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-                      ) -> Principal:
+def current_principal(
+    session: DbSession, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     """The principal behind the bearer token; 401 when there is none or it has expired."""
     if creds is None or not creds.credentials:
-        raise HTTPException(401, "未登录：请先通过 /api/v1/auth/token 获取令牌",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "未登录：请先通过 /api/v1/auth/token 获取令牌",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     user = user_for_token(session, creds.credentials)
     if user is None:
-        raise HTTPException(401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"}
+        )
     principal = principal_of(user)
     bind_principal(session, principal)
     return principal
@@ -58,8 +63,15 @@ def require_city_admin(principal: CurrentPrincipal) -> Principal:
 
 CityAdmin = Annotated[Principal, Depends(require_city_admin)]
 
-STATUS_MESSAGES = {400: "请求有误", 401: "未登录", 403: "无权访问", 404: "资源不存在",
-                   405: "不支持的请求方法", 413: "文件过大", 422: "参数有误"}
+STATUS_MESSAGES = {
+    400: "请求有误",
+    401: "未登录",
+    403: "无权访问",
+    404: "资源不存在",
+    405: "不支持的请求方法",
+    413: "文件过大",
+    422: "参数有误",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -70,14 +82,17 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail
         if not isinstance(detail, str) or not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
             detail = STATUS_MESSAGES.get(exc.status_code, "请求失败")
-        return JSONResponse({"detail": detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            where = ".".join(
+                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
+            )
             problems.append({"field": where, "message": f"参数“{where}”无效：{err.get('msg', '')}"})
         text = "；".join(p["message"] for p in problems) or "参数有误"
         return JSONResponse({"detail": text, "errors": problems}, status_code=422)
@@ -93,5 +108,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse({"detail": "服务器内部错误，请联系管理员（详情已记录在服务器日志）"},
-                            status_code=500)
+        return JSONResponse(
+            {"detail": "服务器内部错误，请联系管理员（详情已记录在服务器日志）"}, status_code=500
+        )

@@ -85,8 +85,24 @@ GBT4754_CLASSES: tuple[str, ...] = tuple(
 
 # Classes outside the strategic industries: ordinary manufacturing and technology services.
 OTHER_CLASSES: tuple[str, ...] = tuple(
-    "C1713 C2231 C2438 C3130 C3311 C3360 C3399 C4220 "
-    "M7320 M7491 M7511 M7513 M7514 M7530 N7721 N7723".split()
+    [
+        "C1713",
+        "C2231",
+        "C2438",
+        "C3130",
+        "C3311",
+        "C3360",
+        "C3399",
+        "C4220",
+        "M7320",
+        "M7491",
+        "M7511",
+        "M7513",
+        "M7514",
+        "M7530",
+        "N7721",
+        "N7723",
+    ]
 )
 
 # Per strategic industry: median R&D / revenue, mean yearly log-growth, revenue per employee (万元),

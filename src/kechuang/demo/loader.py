@@ -14,24 +14,41 @@ from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope, upgrade
 from kechuang.core.excel import write_sheets
 from kechuang.core.security import Principal, User, create_user
+from kechuang.points.service import create_run, set_consent
 from kechuang.registry.models import Carrier, Enterprise, Zone
 from kechuang.registry.service import load_city_config
 from kechuang.statistics.models import ImportBatch
 from kechuang.statistics.service import COLUMNS_BY_KIND, import_file
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
-from kechuang.points.service import create_run, set_consent
 from kechuang.zones.demo import seed_demo
 
 DEMO_PASSWORD = "kechuang2026"
 DEMO_LOGINS = (
-    {"username": "admin", "password": DEMO_PASSWORD, "role": "city_admin",
-     "note": "市科技局：全部高新区和企业"},
-    {"username": "yzhtz", "password": DEMO_PASSWORD, "role": "zone_admin", "zone": "yzhtz",
-     "note": "扬州高新区管理员：只看本区"},
-    {"username": "qiye", "password": DEMO_PASSWORD, "role": "enterprise_user",
-     "note": "企业用户：只看本企业（扬州高新区营收最高的演示企业）"},
-    {"username": "bank", "password": DEMO_PASSWORD, "role": "bank_viewer",
-     "note": "合作银行：只看授权共享积分的企业名单"},
+    {
+        "username": "admin",
+        "password": DEMO_PASSWORD,
+        "role": "city_admin",
+        "note": "市科技局：全部高新区和企业",
+    },
+    {
+        "username": "yzhtz",
+        "password": DEMO_PASSWORD,
+        "role": "zone_admin",
+        "zone": "yzhtz",
+        "note": "扬州高新区管理员：只看本区",
+    },
+    {
+        "username": "qiye",
+        "password": DEMO_PASSWORD,
+        "role": "enterprise_user",
+        "note": "企业用户：只看本企业（扬州高新区营收最高的演示企业）",
+    },
+    {
+        "username": "bank",
+        "password": DEMO_PASSWORD,
+        "role": "bank_viewer",
+        "note": "合作银行：只看授权共享积分的企业名单",
+    },
 )
 DEMO_CONSENTS = 40  # enterprises of 扬州高新区 that share their points with banks in the demo
 DEMO_OPERATOR = Principal(None, "demo-loader", "city_admin", display_name="演示数据生成器")
@@ -54,8 +71,10 @@ def demo_database_url(rebuild: bool = False) -> str:
 def is_demo_database() -> bool:
     """True when the database holds demo data (the UI then labels figures 演示数据)."""
     with session_scope() as session:
-        return session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True))
-                              .limit(1)) is not None
+        return (
+            session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
+            is not None
+        )
 
 
 def _import(session, kind: str, frame: pl.DataFrame, filename: str) -> str:
@@ -67,8 +86,9 @@ def _import(session, kind: str, frame: pl.DataFrame, filename: str) -> str:
     return report.message()
 
 
-def build_demo(say: Callable[[str], None] = print, seed: int = 20251,
-               n_enterprises: int = 3000) -> str:
+def build_demo(
+    say: Callable[[str], None] = print, seed: int = 20251, n_enterprises: int = 3000
+) -> str:
     """Create the demo database if it is not there yet; returns a summary line."""
     from kechuang.demo.generator import generate
 
@@ -84,37 +104,69 @@ def build_demo(say: Callable[[str], None] = print, seed: int = 20251,
         bind_principal(session, DEMO_OPERATOR)
         zone_ids = dict(session.execute(select(Zone.code, Zone.id)).all())
         for row in data.carriers.iter_rows(named=True):
-            session.add(Carrier(code=row["code"], name=row["name"], kind=row["kind"],
-                                level=row["level"], zone_id=zone_ids.get(row["zone_code"]),
-                                source="演示数据", is_demo=True))
+            session.add(
+                Carrier(
+                    code=row["code"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    level=row["level"],
+                    zone_id=zone_ids.get(row["zone_code"]),
+                    source="演示数据",
+                    is_demo=True,
+                )
+            )
         session.flush()
         enterprises = data.enterprises.select(
-            "uscc", "name", "founded_on", pl.col("region_code").alias("region"),
-            pl.col("zone_code").alias("zone"), pl.col("park_code").alias("park"),
-            "industry_code", "tech_field", pl.col("incubator_code").alias("incubator"),
-            pl.col("counted_zone_code").alias("counted_zone"))
+            "uscc",
+            "name",
+            "founded_on",
+            pl.col("region_code").alias("region"),
+            pl.col("zone_code").alias("zone"),
+            pl.col("park_code").alias("park"),
+            "industry_code",
+            "tech_field",
+            pl.col("incubator_code").alias("incubator"),
+            pl.col("counted_zone_code").alias("counted_zone"),
+        )
         say(_import(session, "enterprises", enterprises, "演示_企业名录.xlsx"))
-        say(_import(session, "enterprise_years", data.enterprise_years.join(
-            data.enterprises.select("uscc", "name"), on="uscc", how="left"),
-            "演示_企业年度统计.xlsx"))
-        zone_wide = (data.zone_years.pivot(on="indicator_code", index=["zone_code", "year"],
-                                           values="value")
-                     .rename({"zone_code": "zone"}))
-        zone_wide = zone_wide.with_columns([pl.lit(None, dtype=pl.Float64).alias(z.code)
-                                            for z in ZONE_YEAR_INDICATORS
-                                            if z.code not in zone_wide.columns])
+        say(
+            _import(
+                session,
+                "enterprise_years",
+                data.enterprise_years.join(
+                    data.enterprises.select("uscc", "name"), on="uscc", how="left"
+                ),
+                "演示_企业年度统计.xlsx",
+            )
+        )
+        zone_wide = data.zone_years.pivot(
+            on="indicator_code", index=["zone_code", "year"], values="value"
+        ).rename({"zone_code": "zone"})
+        zone_wide = zone_wide.with_columns(
+            [
+                pl.lit(None, dtype=pl.Float64).alias(z.code)
+                for z in ZONE_YEAR_INDICATORS
+                if z.code not in zone_wide.columns
+            ]
+        )
         say(_import(session, "zone_years", zone_wide, "演示_高新区年度统计.xlsx"))
         _demo_users(session, zone_ids)
         say(seed_demo(session))
         say(_demo_points(session, zone_ids))
-    return f"演示数据库已生成：{n_enterprises} 家企业，{data.enterprise_years.height} 条企业年度统计"
+    return (
+        f"演示数据库已生成：{n_enterprises} 家企业，{data.enterprise_years.height} 条企业年度统计"
+    )
 
 
 def _demo_points(session, zone_ids: dict[str, int]) -> str:
     """One points run with the default methodology, and consents for the demo bank list."""
     run = create_run(session, DEMO_OPERATOR)
-    ids = session.scalars(select(Enterprise.id).where(Enterprise.zone_id == zone_ids["yzhtz"])
-                          .order_by(Enterprise.id).limit(DEMO_CONSENTS)).all()
+    ids = session.scalars(
+        select(Enterprise.id)
+        .where(Enterprise.zone_id == zone_ids["yzhtz"])
+        .order_by(Enterprise.id)
+        .limit(DEMO_CONSENTS)
+    ).all()
     for enterprise_id in ids:
         set_consent(session, DEMO_OPERATOR, enterprise_id, True, "演示：企业书面授权（虚构）")
     return f"创新积分已计算（运行 #{run.id}），{len(ids)} 家企业授权向银行共享积分"
@@ -124,14 +176,21 @@ def _demo_users(session, zone_ids: dict[str, int]) -> None:
     from kechuang.statistics.models import EnterpriseYear
 
     top = session.scalar(
-        select(Enterprise.id).join(EnterpriseYear, EnterpriseYear.enterprise_id == Enterprise.id)
+        select(Enterprise.id)
+        .join(EnterpriseYear, EnterpriseYear.enterprise_id == Enterprise.id)
         .where(Enterprise.zone_id == zone_ids["yzhtz"], EnterpriseYear.is_current.is_(True))
         .order_by(EnterpriseYear.year.desc(), EnterpriseYear.operating_revenue.desc().nulls_last())
-        .limit(1))
+        .limit(1)
+    )
     for login in DEMO_LOGINS:
         if session.scalar(select(User.id).where(User.username == login["username"])):
             continue
-        create_user(session, username=login["username"], password=login["password"],
-                    role=login["role"], display_name=login["note"].split("：")[0],
-                    zone_id=zone_ids.get(login.get("zone", "")),
-                    enterprise_id=top if login["role"] == "enterprise_user" else None)
+        create_user(
+            session,
+            username=login["username"],
+            password=login["password"],
+            role=login["role"],
+            display_name=login["note"].split("：")[0],
+            zone_id=zone_ids.get(login.get("zone", "")),
+            enterprise_id=top if login["role"] == "enterprise_user" else None,
+        )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -38,8 +38,11 @@ def _call(fn: Callable[..., T], *args: Any, **kw: Any) -> T:
 
 
 def _file(content: bytes, filename: str, media: str) -> Response:
-    return Response(content, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 class RunRequest(BaseModel):
@@ -51,7 +54,9 @@ class RunRequest(BaseModel):
 class WhatIfRequest(BaseModel):
     """Changes to try: amounts added to figures (万元/件/人), or flags set true/false."""
 
-    changes: dict[str, float | bool] = Field(..., description="如 {\"rd_expense\": 100, \"ip_class1\": 1}")
+    changes: dict[str, float | bool] = Field(
+        ..., description='如 {"rd_expense": 100, "ip_class1": 1}'
+    )
     year: int | None = None
     run_id: int | None = None
 
@@ -77,27 +82,69 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every shipped methodology as data, with provisional status."""
     out = []
     for m in meth.available():
-        out.append({**service.methodology_brief(m), "cohort": list(m.cohort),
-                    "stages": [{"code": s.code, "name": s.name, "note": s.note,
-                                "rule": [c.text(m.input_labels()) for c in s.conditions],
-                                "match": s.match, "source": s.source,
-                                "confidence": s.confidence} for s in m.stages],
-                    "categories": [{"code": c.code, "name": c.name, "source": c.source,
-                                    "confidence": c.confidence} for c in m.categories],
-                    "indicators": [{"code": i.code, "name": i.name, "category": i.category,
-                                    "definition": i.definition, "unit": i.unit,
-                                    "direction": i.direction, "reference": i.reference,
-                                    "weights": i.weights, "source": i.source,
-                                    "confidence": i.confidence} for i in m.indicators],
-                    "bonus": [{"code": b.code, "name": b.name, "points": b.points,
-                               "rule": b.condition.text(m.input_labels()), "source": b.source,
-                               "confidence": b.confidence} for b in m.bonus],
-                    "bonus_cap": m.bonus_cap,
-                    "negative": [{"code": b.code, "name": b.name, "points": b.points,
-                                  "veto": b.veto, "rule": b.condition.text(m.input_labels()),
-                                  "source": b.source, "confidence": b.confidence}
-                                 for b in m.negative],
-                    "flags": m.flags, "pending": list(m.pending)})
+        out.append(
+            {
+                **service.methodology_brief(m),
+                "cohort": list(m.cohort),
+                "stages": [
+                    {
+                        "code": s.code,
+                        "name": s.name,
+                        "note": s.note,
+                        "rule": [c.text(m.input_labels()) for c in s.conditions],
+                        "match": s.match,
+                        "source": s.source,
+                        "confidence": s.confidence,
+                    }
+                    for s in m.stages
+                ],
+                "categories": [
+                    {"code": c.code, "name": c.name, "source": c.source, "confidence": c.confidence}
+                    for c in m.categories
+                ],
+                "indicators": [
+                    {
+                        "code": i.code,
+                        "name": i.name,
+                        "category": i.category,
+                        "definition": i.definition,
+                        "unit": i.unit,
+                        "direction": i.direction,
+                        "reference": i.reference,
+                        "weights": i.weights,
+                        "source": i.source,
+                        "confidence": i.confidence,
+                    }
+                    for i in m.indicators
+                ],
+                "bonus": [
+                    {
+                        "code": b.code,
+                        "name": b.name,
+                        "points": b.points,
+                        "rule": b.condition.text(m.input_labels()),
+                        "source": b.source,
+                        "confidence": b.confidence,
+                    }
+                    for b in m.bonus
+                ],
+                "bonus_cap": m.bonus_cap,
+                "negative": [
+                    {
+                        "code": b.code,
+                        "name": b.name,
+                        "points": b.points,
+                        "veto": b.veto,
+                        "rule": b.condition.text(m.input_labels()),
+                        "source": b.source,
+                        "confidence": b.confidence,
+                    }
+                    for b in m.negative
+                ],
+                "flags": m.flags,
+                "pending": list(m.pending),
+            }
+        )
     return out
 
 
@@ -116,34 +163,63 @@ def create_run(body: RunRequest, session: DbSession, principal: CityAdmin) -> di
 
 
 @router.get("/points/top", summary="创新积分排行（全市/高新区/行业/阶段）")
-def top(session: DbSession, principal: CurrentPrincipal, zone_id: int | None = None,
-        industry: str | None = Query(None, description="GB/T 4754 代码前缀，如 C35"),
-        stage: str | None = Query(None, description="startup、growth、mature"),
-        year: int | None = None, run_id: int | None = None,
-        n: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+def top(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    zone_id: int | None = None,
+    industry: str | None = Query(None, description="GB/T 4754 代码前缀，如 C35"),
+    stage: str | None = Query(None, description="startup、growth、mature"),
+    year: int | None = None,
+    run_id: int | None = None,
+    n: int = Query(50, ge=1, le=1000),
+) -> dict[str, Any]:
     """The best N enterprises the caller may see."""
-    return _call(service.top_list, session, principal,
-                 service.ListFilter(zone_id, industry, stage), run_id, year, n)
+    return _call(
+        service.top_list,
+        session,
+        principal,
+        service.ListFilter(zone_id, industry, stage),
+        run_id,
+        year,
+        n,
+    )
 
 
 @router.get("/points/movers", summary="创新积分年度变化（上升/下降）")
-def movers(session: DbSession, principal: CurrentPrincipal, year: int | None = None,
-           run_id: int | None = None, n: int = Query(20, ge=1, le=500)) -> dict[str, Any]:
+def movers(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int | None = None,
+    run_id: int | None = None,
+    n: int = Query(20, ge=1, le=500),
+) -> dict[str, Any]:
     """Largest rises and falls against the previous year."""
     return _call(service.movers, session, principal, run_id, year, n)
 
 
 @router.get("/points/bank-list", summary="积分贷银行名单（仅已授权共享的企业）")
-def bank_list(session: DbSession, principal: CurrentPrincipal, year: int | None = None,
-              run_id: int | None = None) -> dict[str, Any]:
+def bank_list(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int | None = None,
+    run_id: int | None = None,
+) -> dict[str, Any]:
     """Consented enterprises only; for bank_viewer and city admins."""
     return _call(service.bank_list, session, principal, run_id, year)
 
 
 @router.get("/points/exports/{kind}", summary="导出名单（top、movers、bank）")
-def export(kind: str, session: DbSession, principal: CurrentPrincipal, year: int | None = None,
-           run_id: int | None = None, zone_id: int | None = None, industry: str | None = None,
-           stage: str | None = None, n: int = Query(200, ge=1, le=1000)) -> Response:
+def export(
+    kind: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int | None = None,
+    run_id: int | None = None,
+    zone_id: int | None = None,
+    industry: str | None = None,
+    stage: str | None = None,
+    n: int = Query(200, ge=1, le=1000),
+) -> Response:
     """An Excel list; the export is audited."""
     kw: dict[str, Any] = {"run_id": run_id, "year": year}
     if kind == "top":
@@ -156,42 +232,66 @@ def export(kind: str, session: DbSession, principal: CurrentPrincipal, year: int
 
 
 @router.get("/points/enterprises/{enterprise_id}", summary="企业创新积分卡")
-def card(enterprise_id: int, session: DbSession, principal: CurrentPrincipal,
-         run_id: int | None = None) -> dict[str, Any]:
+def card(
+    enterprise_id: int, session: DbSession, principal: CurrentPrincipal, run_id: int | None = None
+) -> dict[str, Any]:
     """Points explained: indicators, categories, ranks, trend, shortfalls, consent."""
     return _call(service.enterprise_card, session, principal, enterprise_id, run_id)
 
 
 @router.post("/points/enterprises/{enterprise_id}/what-if", summary="积分模拟（假如……）")
-def what_if(enterprise_id: int, body: WhatIfRequest, session: DbSession,
-            principal: CurrentPrincipal) -> dict[str, Any]:
+def what_if(
+    enterprise_id: int, body: WhatIfRequest, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
     """New points and ranks if figures changed, computed by a full rescore."""
-    return _call(service.what_if_for, session, principal, enterprise_id, body.changes,
-                 body.year, body.run_id)
+    return _call(
+        service.what_if_for, session, principal, enterprise_id, body.changes, body.year, body.run_id
+    )
 
 
 @router.put("/points/enterprises/{enterprise_id}/consent", summary="积分共享授权（向合作银行）")
-def consent(enterprise_id: int, body: ConsentRequest, session: DbSession,
-            principal: CurrentPrincipal) -> dict[str, Any]:
+def consent(
+    enterprise_id: int, body: ConsentRequest, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
     """Grant or withdraw consent; audited with before and after."""
     row = _call(service.set_consent, session, principal, enterprise_id, body.consented, body.basis)
-    return {"enterprise_id": enterprise_id, "consented": row.consented, "basis": row.basis,
-            "updated_by": row.updated_by}
+    return {
+        "enterprise_id": enterprise_id,
+        "consented": row.consented,
+        "basis": row.basis,
+        "updated_by": row.updated_by,
+    }
 
 
 @router.put("/points/enterprises/{enterprise_id}/flags", summary="登记积分加分标记（管理员）")
-def flag(enterprise_id: int, body: FlagRequest, session: DbSession,
-         principal: CurrentPrincipal) -> dict[str, Any]:
+def flag(
+    enterprise_id: int, body: FlagRequest, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
     """Record e.g. a valid 高新技术企业 certificate for a year; used by the next run."""
-    row = _call(service.set_flag, session, principal, enterprise_id, body.year, body.code,
-                body.value, body.note)
+    row = _call(
+        service.set_flag,
+        session,
+        principal,
+        enterprise_id,
+        body.year,
+        body.code,
+        body.value,
+        body.note,
+    )
     return {"enterprise_id": enterprise_id, "year": row.year, "code": row.code, "value": row.value}
 
 
-@router.get("/points/enterprises/{enterprise_id}/certificate", summary="积分证明（Word；PDF 需本机 LibreOffice）")
-def certificate(enterprise_id: int, session: DbSession, principal: CurrentPrincipal,
-                format: str = Query("docx", pattern="^(docx|pdf)$"),
-                run_id: int | None = None) -> Response:
+@router.get(
+    "/points/enterprises/{enterprise_id}/certificate",
+    summary="积分证明（Word；PDF 需本机 LibreOffice）",
+)
+def certificate(
+    enterprise_id: int,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    format: str = Query("docx", pattern="^(docx|pdf)$"),
+    run_id: int | None = None,
+) -> Response:
     """A one-page certificate of the latest year."""
     data = _call(service.enterprise_card, session, principal, enterprise_id, run_id)
     docx = _call(cert.certificate_docx, data)

@@ -62,17 +62,22 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
         rk = ranks[key]
         return f"第 {rk['rank']} 名 / 共 {rk['of']} 家" if rk["rank"] else "—"
 
-    facts = [("企业名称", card["name"]), ("统一社会信用代码", card["uscc"]),
-             ("所属高新区", card.get("zone") or "—"), ("年度", f"{latest['year']}年"),
-             ("生命周期阶段", latest["stage_name"]),
-             ("创新积分", f"{latest['total']:.2f} 分（满分 {m['scale']:g} 分，另计加分/扣分）"),
-             ("全市排名", rank_text("city")), ("高新区排名", rank_text("zone")),
-             ("行业大类排名", rank_text("industry"))]
+    facts = [
+        ("企业名称", card["name"]),
+        ("统一社会信用代码", card["uscc"]),
+        ("所属高新区", card.get("zone") or "—"),
+        ("年度", f"{latest['year']}年"),
+        ("生命周期阶段", latest["stage_name"]),
+        ("创新积分", f"{latest['total']:.2f} 分（满分 {m['scale']:g} 分，另计加分/扣分）"),
+        ("全市排名", rank_text("city")),
+        ("高新区排名", rank_text("zone")),
+        ("行业大类排名", rank_text("industry")),
+    ]
     table = doc.add_table(rows=0, cols=4)
     table.style = "Table Grid"
     for i in range(0, len(facts), 2):
         cells = table.add_row().cells
-        for j, (label, value) in enumerate(facts[i:i + 2]):
+        for j, (label, value) in enumerate(facts[i : i + 2]):
             cells[2 * j].text, cells[2 * j + 1].text = label, str(value)
     doc.add_paragraph()
     p = doc.add_paragraph()
@@ -80,14 +85,23 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
     cat = doc.add_table(rows=1, cols=3)
     cat.style = "Table Grid"
     cat.rows[0].cells[0].text, cat.rows[0].cells[1].text, cat.rows[0].cells[2].text = (
-        "一级指标", "得分", "本阶段满分")
+        "一级指标",
+        "得分",
+        "本阶段满分",
+    )
     for c in latest["categories"]:
         cells = cat.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = c["name"], f"{c['points']:.2f}", f"{c['max']:g}"
+        cells[0].text, cells[1].text, cells[2].text = (
+            c["name"],
+            f"{c['points']:.2f}",
+            f"{c['max']:g}",
+        )
     extra = cat.add_row().cells
     extra[0].text = "加分 / 扣分"
     extra[1].text = f"+{latest['bonus']:g} / −{latest['penalty']:g}"
-    extra[2].text = "、".join(b["name"] for b in latest["bonus_items"] + latest["negative_items"]) or "—"
+    extra[2].text = (
+        "、".join(b["name"] for b in latest["bonus_items"] + latest["negative_items"]) or "—"
+    )
     if latest["vetoed"]:
         doc.add_paragraph("存在一票否决的负面事项，本年度积分计为 0。")
     doc.add_paragraph()
@@ -108,14 +122,18 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
                     par.paragraph_format.space_after = Pt(0)
     doc.add_paragraph()
     note = doc.add_paragraph()
-    note.add_run(f"计算方法：{m['label']}（{m['mode_label']}）；积分计算 #{run['id']}，"
-                 f"计算时间 {str(run['created_at'])[:10]}，输入数据指纹 {run['input_hash'][:16]}。")
+    note.add_run(
+        f"计算方法：{m['label']}（{m['mode_label']}）；积分计算 #{run['id']}，"
+        f"计算时间 {str(run['created_at'])[:10]}，输入数据指纹 {run['input_hash'][:16]}。"
+    )
     if m["provisional"]:
         warn = doc.add_paragraph()
         wr = warn.add_run("说明：" + (m["status_label"] or "暂行方法，指标与权重未经官方确认。"))
         wr.italic = True
-    doc.add_paragraph(f"出具日期：{date.today().isoformat()}　　本证明由科创平台根据企业报送的统计数据自动生成，"
-                      "仅供金融机构授信与政策参考。")
+    doc.add_paragraph(
+        f"出具日期：{date.today().isoformat()}　　本证明由科创平台根据企业报送的统计数据自动生成，"
+        "仅供金融机构授信与政策参考。"
+    )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -135,8 +153,12 @@ def certificate_pdf(docx: bytes) -> bytes:
         src = Path(tmp) / "certificate.docx"
         src.write_bytes(docx)
         try:
-            subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
-                           check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [exe, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         except (subprocess.SubprocessError, OSError) as exc:
             raise CertificateError(f"PDF 转换失败：{exc}") from exc
         out = Path(tmp) / "certificate.pdf"

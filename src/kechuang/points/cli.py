@@ -21,19 +21,23 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def file_columns(m):  # noqa: ANN001, ANN201 - Column tuple
+def file_columns(m):
     """The columns a scored file may carry: the statistics template, registry facts and flags."""
     from kechuang.core.excel import Column
     from kechuang.statistics.service import ENTERPRISE_YEAR_COLUMNS
 
-    return ENTERPRISE_YEAR_COLUMNS + (
-        Column("founded_on", "成立日期", "date", note="用于判断生命周期阶段"),
-        Column("industry_code", "行业代码", note="GB/T 4754，用于行业排名"),
-        Column("zone", "所属高新区", note="用于高新区排名"),
-    ) + tuple(Column(code, name, "bool") for code, name in m.flags.items())
+    return (
+        ENTERPRISE_YEAR_COLUMNS
+        + (
+            Column("founded_on", "成立日期", "date", note="用于判断生命周期阶段"),
+            Column("industry_code", "行业代码", note="GB/T 4754，用于行业排名"),
+            Column("zone", "所属高新区", note="用于高新区排名"),
+        )
+        + tuple(Column(code, name, "bool") for code, name in m.flags.items())
+    )
 
 
-def read_scoring_file(path: Path, m) -> pl.DataFrame:  # noqa: ANN001
+def read_scoring_file(path: Path, m) -> pl.DataFrame:
     """Read CSV/XLSX (template headers, every cell checked) or Parquet (column codes)."""
     from kechuang.core.excel import ImportFileError, map_headers, parse_columns, read_table
 
@@ -59,7 +63,9 @@ def read_scoring_file(path: Path, m) -> pl.DataFrame:  # noqa: ANN001
         parsed = parse_columns(mapped, columns)
         errors = parsed.errors
     if errors:
-        table = Table("行号", "列", "值", "原因", title=f"文件“{path.name}”有 {len(errors)} 处错误，未计算")
+        table = Table(
+            "行号", "列", "值", "原因", title=f"文件“{path.name}”有 {len(errors)} 处错误，未计算"
+        )
         for e in errors[:100]:
             table.add_row(str(e.row), e.column, e.value, e.reason)
         console.print(table)
@@ -68,11 +74,13 @@ def read_scoring_file(path: Path, m) -> pl.DataFrame:  # noqa: ANN001
 
 
 @app.command("score")
-def score_cmd(data: Path = typer.Argument(..., help="企业年度统计文件（模板列；CSV、XLSX 或 Parquet）"),
-              out: Path = typer.Option(..., "--out", help="结果文件（.csv、.xlsx 或 .parquet）"),
-              methodology: str | None = typer.Option(None, "--methodology", "-m",
-                                                     help="方法代码（torch_core、local_relative）或 YAML 文件")
-              ) -> None:
+def score_cmd(
+    data: Path = typer.Argument(..., help="企业年度统计文件（模板列；CSV、XLSX 或 Parquet）"),
+    out: Path = typer.Option(..., "--out", help="结果文件（.csv、.xlsx 或 .parquet）"),
+    methodology: str | None = typer.Option(
+        None, "--methodology", "-m", help="方法代码（torch_core、local_relative）或 YAML 文件"
+    ),
+) -> None:
     """不连数据库，按积分方法计算文件中每个企业年度的创新积分（与平台同一套代码）。"""
     from kechuang.points import methodology as meth
     from kechuang.points.scoring import ScoringError, score
@@ -99,15 +107,20 @@ def score_cmd(data: Path = typer.Argument(..., help="企业年度统计文件（
         table.write_parquet(out)
     else:
         table.write_excel(out, worksheet="创新积分")
-    console.print(f"[green]已计算 {table.height:,} 个企业年度的创新积分（{m.label}，"
-                  f"{time.perf_counter() - start:.1f} 秒），结果写入 {out}[/green]")
+    console.print(
+        f"[green]已计算 {table.height:,} 个企业年度的创新积分（{m.label}，"
+        f"{time.perf_counter() - start:.1f} 秒），结果写入 {out}[/green]"
+    )
     if m.provisional:
         console.print(f"[yellow]注意：{m.status_label}[/yellow]")
 
 
 @app.command("run")
-def run_cmd(methodology: str | None = typer.Option(None, "--methodology", "-m",
-                                                   help="方法代码，默认 torch_core")) -> None:
+def run_cmd(
+    methodology: str | None = typer.Option(
+        None, "--methodology", "-m", help="方法代码，默认 torch_core"
+    ),
+) -> None:
     """用数据库中的当前统计数据计算全市创新积分，并保存为一次计算记录。"""
     import getpass
 
@@ -125,9 +138,11 @@ def run_cmd(methodology: str | None = typer.Option(None, "--methodology", "-m",
         except service.PointsError as exc:
             _fail(str(exc), 2)
         summary = service.run_summary(run)
-    console.print(f"[green]积分计算 #{summary['id']} 完成：{summary['scored']:,} 个企业年度，"
-                  f"{summary['methodology_name']} v{summary['methodology_version']}，"
-                  f"{time.perf_counter() - start:.1f} 秒[/green]")
+    console.print(
+        f"[green]积分计算 #{summary['id']} 完成：{summary['scored']:,} 个企业年度，"
+        f"{summary['methodology_name']} v{summary['methodology_version']}，"
+        f"{time.perf_counter() - start:.1f} 秒[/green]"
+    )
 
 
 @app.command("methodologies")
@@ -137,6 +152,12 @@ def methodologies_cmd() -> None:
 
     table = Table("代码", "版本", "名称", "计分方式", "指标数", "状态")
     for m in meth.available():
-        table.add_row(m.code, m.version, m.name, meth.MODES[m.mode], str(len(m.indicators)),
-                      m.status_label[:40])
+        table.add_row(
+            m.code,
+            m.version,
+            m.name,
+            meth.MODES[m.mode],
+            str(len(m.indicators)),
+            m.status_label[:40],
+        )
     console.print(table)

@@ -40,8 +40,11 @@ class Condition:
 
     def text(self, labels: dict[str, str]) -> str:
         """A Chinese rendering such as “成立年限（年） < 5”."""
-        value = {True: "是", False: "否"}.get(self.value, self.value) \
-            if isinstance(self.value, bool) else self.value
+        value = (
+            {True: "是", False: "否"}.get(self.value, self.value)
+            if isinstance(self.value, bool)
+            else self.value
+        )
         return f"{labels.get(self.input, self.input)} {OPS[self.op]} {value}"
 
 
@@ -75,7 +78,7 @@ class Indicator:
     code: str
     name: str
     category: str
-    kind: str           # field | ratio | growth
+    kind: str  # field | ratio | growth
     fields: tuple[str, ...]
     unit: str
     weights: dict[str, float]
@@ -159,15 +162,17 @@ class Methodology:
         for ind in self.indicators:
             out += list(ind.fields)
         for cond in [c for s in self.stages for c in s.conditions] + [
-                i.condition for i in self.bonus + self.negative]:
+            i.condition for i in self.bonus + self.negative
+        ]:
             if cond.input in FIELDS_BY_CODE:
                 out.append(cond.input)
         return list(dict.fromkeys(out))
 
     def input_labels(self) -> dict[str, str]:
         """Input code → Chinese label (fields, derived inputs, flags)."""
-        return ({c: f.template_header for c, f in FIELDS_BY_CODE.items()} | DERIVED_INPUTS
-                | self.flags)
+        return (
+            {c: f.template_header for c, f in FIELDS_BY_CODE.items()} | DERIVED_INPUTS | self.flags
+        )
 
 
 METHODOLOGY_DIR = "methodology"
@@ -180,8 +185,10 @@ def _files() -> dict[str, Any]:
 
 def available() -> list[Methodology]:
     """Every shipped methodology, default first."""
-    out = [parse(yaml.safe_load(p.read_text(encoding="utf-8")), name)
-           for name, p in sorted(_files().items())]
+    out = [
+        parse(yaml.safe_load(p.read_text(encoding="utf-8")), name)
+        for name, p in sorted(_files().items())
+    ]
     return sorted(out, key=lambda m: (m.code != DEFAULT_CODE, m.code, m.version))
 
 
@@ -214,7 +221,9 @@ def _condition(d: Any, where: str, inputs: set[str]) -> Condition:
     if cond.op not in OPS:
         raise MethodologyError(f"{where}：未知的比较符“{cond.op}”，可选：{'、'.join(OPS)}")
     if cond.input not in inputs:
-        raise MethodologyError(f"{where}：未知的输入“{cond.input}”（应为统计字段、age_years 或 flags 中声明的标记）")
+        raise MethodologyError(
+            f"{where}：未知的输入“{cond.input}”（应为统计字段、age_years 或 flags 中声明的标记）"
+        )
     return cond
 
 
@@ -231,7 +240,9 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
     cohort = tuple(scoring.get("cohort") or (("stage",) if mode == "relative" else ()))
     bad = [c for c in cohort if c not in COHORT_KEYS]
     if bad:
-        raise MethodologyError(f"{where}：scoring.cohort 中未知的分组“{bad[0]}”，可选：{'、'.join(COHORT_KEYS)}")
+        raise MethodologyError(
+            f"{where}：scoring.cohort 中未知的分组“{bad[0]}”，可选：{'、'.join(COHORT_KEYS)}"
+        )
     flags = {str(f["code"]): str(f.get("name", f["code"])) for f in raw.get("flags") or []}
     inputs = set(FIELDS_BY_CODE) | set(DERIVED_INPUTS) | set(flags)
     stages = []
@@ -240,15 +251,26 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
         conds = tuple(_condition(c, w, inputs) for c in s.get("when") or [])
         if s.get("match", "all") not in ("all", "any"):
             raise MethodologyError(f"{w}：match 应为 all 或 any")
-        stages.append(Stage(str(_need(s, "code", w)), str(_need(s, "name", w)), conds,
-                            s.get("match", "all"), s.get("note", ""), s.get("source", ""),
-                            s.get("confidence", "unconfirmed")))
+        stages.append(
+            Stage(
+                str(_need(s, "code", w)),
+                str(_need(s, "name", w)),
+                conds,
+                s.get("match", "all"),
+                s.get("note", ""),
+                s.get("source", ""),
+                s.get("confidence", "unconfirmed"),
+            )
+        )
     if stages[-1].conditions:
         raise MethodologyError(f"{where}：最后一个阶段“{stages[-1].name}”应不带条件（其余企业）")
     stage_codes = [s.code for s in stages]
-    categories = tuple(Category(str(c["code"]), str(c["name"]), c.get("source", ""),
-                                c.get("confidence", "unconfirmed"))
-                       for c in _need(raw, "categories", where))
+    categories = tuple(
+        Category(
+            str(c["code"]), str(c["name"]), c.get("source", ""), c.get("confidence", "unconfirmed")
+        )
+        for c in _need(raw, "categories", where)
+    )
     cat_codes = {c.code for c in categories}
     scale = float(raw.get("scale", 100))
     indicators = []
@@ -283,36 +305,67 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
         direction = int(d.get("direction", 1))
         if direction not in (1, -1):
             raise MethodologyError(f"{w}：direction 应为 1 或 -1")
-        indicators.append(Indicator(icode, str(_need(d, "name", w)), d["category"], kind, fields,
-                                    str(d.get("unit", "")), weights,
-                                    float(ref) if ref is not None else None, direction,
-                                    d.get("source", ""), d.get("confidence", "unconfirmed")))
+        indicators.append(
+            Indicator(
+                icode,
+                str(_need(d, "name", w)),
+                d["category"],
+                kind,
+                fields,
+                str(d.get("unit", "")),
+                weights,
+                float(ref) if ref is not None else None,
+                direction,
+                d.get("source", ""),
+                d.get("confidence", "unconfirmed"),
+            )
+        )
     for s in stage_codes:
         total = sum(ind.weights[s] for ind in indicators)
         if abs(total - scale) > 1e-6:
-            raise MethodologyError(f"{where}：阶段“{s}”的权重合计为 {total:g}，应等于满分 {scale:g}")
+            raise MethodologyError(
+                f"{where}：阶段“{s}”的权重合计为 {total:g}，应等于满分 {scale:g}"
+            )
 
     def items(block: dict[str, Any] | None, kind: str) -> tuple[Item, ...]:
         out = []
         for i, d in enumerate((block or {}).get("items") or []):
             w = f"{where} {kind}第{i + 1}项“{d.get('code', '')}”"
-            out.append(Item(str(_need(d, "code", w)), str(_need(d, "name", w)),
-                            _condition(_need(d, "when", w), w, inputs), float(d.get("points", 0)),
-                            bool(d.get("veto", False)), d.get("source", ""),
-                            d.get("confidence", "unconfirmed")))
+            out.append(
+                Item(
+                    str(_need(d, "code", w)),
+                    str(_need(d, "name", w)),
+                    _condition(_need(d, "when", w), w, inputs),
+                    float(d.get("points", 0)),
+                    bool(d.get("veto", False)),
+                    d.get("source", ""),
+                    d.get("confidence", "unconfirmed"),
+                )
+            )
             if out[-1].points < 0:
                 raise MethodologyError(f"{w}：points 写正数（负面项按扣分处理）")
         return tuple(out)
 
     bonus_block = raw.get("bonus") or {}
     return Methodology(
-        code=code, version=version, name=str(raw.get("name", code)),
-        status=str(raw.get("status", "provisional")), status_label=str(raw.get("status_label", "")),
-        source=str(raw.get("source", "")), scale=scale, mode=mode, cohort=cohort,
+        code=code,
+        version=version,
+        name=str(raw.get("name", code)),
+        status=str(raw.get("status", "provisional")),
+        status_label=str(raw.get("status_label", "")),
+        source=str(raw.get("source", "")),
+        scale=scale,
+        mode=mode,
+        cohort=cohort,
         scoring_source=str(scoring.get("source", "")),
         scoring_confidence=str(scoring.get("confidence", "unconfirmed")),
-        stages=tuple(stages), categories=categories, indicators=tuple(indicators), flags=flags,
+        stages=tuple(stages),
+        categories=categories,
+        indicators=tuple(indicators),
+        flags=flags,
         bonus=items(bonus_block, "加分"),
         bonus_cap=float(bonus_block["cap"]) if bonus_block.get("cap") is not None else None,
         negative=items(raw.get("negative"), "负面"),
-        pending=tuple(raw.get("pending") or ()), raw=raw)
+        pending=tuple(raw.get("pending") or ()),
+        raw=raw,
+    )

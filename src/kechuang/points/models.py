@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.core import audit
@@ -20,8 +19,14 @@ from kechuang.core.security import register_role
 
 BANK_ROLE = "bank_viewer"
 register_role(BANK_ROLE, "合作银行（积分贷）", "none")
-audit.ENTITY_LABELS.update({"points_runs": "创新积分计算", "points_scores": "创新积分结果",
-                            "points_consents": "积分共享授权", "points_flags": "积分加分标记"})
+audit.ENTITY_LABELS.update(
+    {
+        "points_runs": "创新积分计算",
+        "points_scores": "创新积分结果",
+        "points_consents": "积分共享授权",
+        "points_flags": "积分加分标记",
+    }
+)
 
 
 class PointsRun(Base):
@@ -53,8 +58,10 @@ class PointsScore(Base):
     """The points of one enterprise-year in a run, with ranks and the full explanation."""
 
     __tablename__ = "points_scores"
-    __table_args__ = (UniqueConstraint("run_id", "enterprise_id", "year"),
-                      Index("ix_points_scores_run_year_total", "run_id", "year", "total"))
+    __table_args__ = (
+        UniqueConstraint("run_id", "enterprise_id", "year"),
+        Index("ix_points_scores_run_year_total", "run_id", "year", "total"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("points_runs.id", ondelete="CASCADE"))

@@ -9,8 +9,14 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.layout import (NavItem, download_bytes, frame, register_nav, set_start_page,
-                                  stat_card)
+from kechuang.core.layout import (
+    NavItem,
+    download_bytes,
+    frame,
+    register_nav,
+    set_start_page,
+    stat_card,
+)
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import certificate as cert
@@ -30,8 +36,7 @@ def _call(principal: Principal, fn: Any, *args: Any, **kw: Any) -> Any:
         with session_scope() as session:
             bind_principal(session, principal)
             return fn(session, principal, *args, **kw)
-    except (service.PointsError, service.PointsForbidden, ScopeError,
-            cert.CertificateError) as exc:
+    except (service.PointsError, service.PointsForbidden, ScopeError, cert.CertificateError) as exc:
         return {"error": str(exc)}
 
 
@@ -66,55 +71,109 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
     provisional_banner(card["methodology"])
     scale = card["methodology"]["scale"]
     with ui.row().classes("gap-4"):
-        stat_card(f"{latest['year']}年 创新积分", f"{latest['total']:.2f}",
-                  f"满分 {scale:g}；加分 {latest['bonus']:g}，扣分 {latest['penalty']:g}")
+        stat_card(
+            f"{latest['year']}年 创新积分",
+            f"{latest['total']:.2f}",
+            f"满分 {scale:g}；加分 {latest['bonus']:g}，扣分 {latest['penalty']:g}",
+        )
         stat_card("生命周期阶段", latest["stage_name"])
         for key in ("city", "zone", "industry"):
             stat_card(f"{latest['ranks'][key]['label']}排名", _rank(latest["ranks"][key]))
     if latest["vetoed"]:
         ui.label("存在一票否决的负面事项（如列入严重违法失信名单），本年度积分计为 0。").classes(
-            "text-negative")
+            "text-negative"
+        )
     for item in latest["negative_items"]:
-        ui.label(f"负面事项：{item['name']}" + ("（一票否决）" if item["veto"]
-                                               else f"（扣 {item['points']:g} 分）")).classes(
-            "text-negative")
+        ui.label(
+            f"负面事项：{item['name']}"
+            + ("（一票否决）" if item["veto"] else f"（扣 {item['points']:g} 分）")
+        ).classes("text-negative")
     for item in latest["bonus_items"]:
         ui.label(f"加分事项：{item['name']}（+{item['points']:g}）").classes("text-positive")
     cats = latest["categories"]
     years = card["years"]
     with ui.row().classes("w-full gap-4 no-wrap"):
-        ui.echart({
-            "title": {"text": "分类得分（占本阶段满分 %）", "textStyle": {"fontSize": 14}},
-            "tooltip": {},
-            "radar": {"indicator": [{"name": c["name"], "max": 100} for c in cats],
-                      "radius": "60%"},
-            "series": [{"type": "radar", "data": [{
-                "name": card["name"],
-                "value": [round(100 * c["points"] / c["max"], 1) if c["max"] else 0
-                          for c in cats]}]}]}).classes("w-1/2 h-80").mark("points-radar")
-        ui.echart({
-            "title": {"text": "积分与全市排名", "textStyle": {"fontSize": 14}},
-            "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0}, "grid": {"top": 60, "bottom": 50},
-            "xAxis": {"type": "category", "data": [str(y["year"]) for y in years]},
-            "yAxis": [{"type": "value", "name": "积分"},
-                      {"type": "value", "name": "名次", "inverse": True, "minInterval": 1}],
-            "series": [{"name": "创新积分", "type": "bar", "data": [y["total"] for y in years]},
-                       {"name": "全市名次", "type": "line", "yAxisIndex": 1,
-                        "data": [y["rank_city"] for y in years]}]}).classes("w-1/2 h-80")
+        ui.echart(
+            {
+                "title": {"text": "分类得分（占本阶段满分 %）", "textStyle": {"fontSize": 14}},
+                "tooltip": {},
+                "radar": {
+                    "indicator": [{"name": c["name"], "max": 100} for c in cats],
+                    "radius": "60%",
+                },
+                "series": [
+                    {
+                        "type": "radar",
+                        "data": [
+                            {
+                                "name": card["name"],
+                                "value": [
+                                    round(100 * c["points"] / c["max"], 1) if c["max"] else 0
+                                    for c in cats
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ).classes("w-1/2 h-80").mark("points-radar")
+        ui.echart(
+            {
+                "title": {"text": "积分与全市排名", "textStyle": {"fontSize": 14}},
+                "tooltip": {"trigger": "axis"},
+                "legend": {"bottom": 0},
+                "grid": {"top": 60, "bottom": 50},
+                "xAxis": {"type": "category", "data": [str(y["year"]) for y in years]},
+                "yAxis": [
+                    {"type": "value", "name": "积分"},
+                    {"type": "value", "name": "名次", "inverse": True, "minInterval": 1},
+                ],
+                "series": [
+                    {"name": "创新积分", "type": "bar", "data": [y["total"] for y in years]},
+                    {
+                        "name": "全市名次",
+                        "type": "line",
+                        "yAxisIndex": 1,
+                        "data": [y["rank_city"] for y in years],
+                    },
+                ],
+            }
+        ).classes("w-1/2 h-80")
     if latest["shortfalls"]:
-        ui.label("与同阶段中位数相比失分最多的指标：" + "、".join(
-            f"{s['name']}（差 {s['gap']:.2f} 分）" for s in latest["shortfalls"])).mark("shortfalls")
+        ui.label(
+            "与同阶段中位数相比失分最多的指标："
+            + "、".join(f"{s['name']}（差 {s['gap']:.2f} 分）" for s in latest["shortfalls"])
+        ).mark("shortfalls")
     cat_names = {c["code"]: c["name"] for c in cats}
-    ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-        ("category", "一级指标"), ("name", "二级指标"), ("definition", "定义"), ("value", "数值"),
-        ("points", "得分"), ("weight", "本阶段满分"), ("gap", "低于同阶段中位数"),
-        ("confidence", "确认程度"))],
-        rows=[{"category": cat_names[i["category"]], "name": i["name"],
-               "definition": i["definition"], "value": cert.item_value_text(i),
-               "points": f"{i['points']:.2f}", "weight": f"{i['weight']:g}",
-               "gap": f"{i['gap_to_median']:.2f}" if i["gap_to_median"] > 0 else "—",
-               "confidence": i["confidence_label"]} for i in latest["items"]],
-        row_key="name").classes("w-full").props("dense").mark("points-items")
+    ui.table(
+        columns=[
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("category", "一级指标"),
+                ("name", "二级指标"),
+                ("definition", "定义"),
+                ("value", "数值"),
+                ("points", "得分"),
+                ("weight", "本阶段满分"),
+                ("gap", "低于同阶段中位数"),
+                ("confidence", "确认程度"),
+            )
+        ],
+        rows=[
+            {
+                "category": cat_names[i["category"]],
+                "name": i["name"],
+                "definition": i["definition"],
+                "value": cert.item_value_text(i),
+                "points": f"{i['points']:.2f}",
+                "weight": f"{i['weight']:g}",
+                "gap": f"{i['gap_to_median']:.2f}" if i["gap_to_median"] > 0 else "—",
+                "confidence": i["confidence_label"],
+            }
+            for i in latest["items"]
+        ],
+        row_key="name",
+    ).classes("w-full").props("dense").mark("points-items")
     await _what_if_form(principal, enterprise_id, latest["year"])
     _consent_form(principal, enterprise_id, card["consent"])
 
@@ -142,13 +201,17 @@ def _certificate(principal: Principal, enterprise_id: int, fmt: str) -> bytes | 
     def make(session: Any, p: Principal) -> bytes:
         docx = cert.certificate_docx(service.enterprise_card(session, p, enterprise_id))
         return cert.certificate_pdf(docx) if fmt == "pdf" else docx
+
     return _call(principal, make)
 
 
-WHAT_IF_INPUTS = (("rd_expense", "研发费用增加（万元）"), ("ip_class1", "新增Ⅰ类知识产权（件）"),
-                  ("invention_patents_granted", "新增发明专利授权（件）"),
-                  ("tech_contract_value", "技术合同成交额增加（万元）"),
-                  ("high_tech_revenue", "高新技术产品收入增加（万元）"))
+WHAT_IF_INPUTS = (
+    ("rd_expense", "研发费用增加（万元）"),
+    ("ip_class1", "新增Ⅰ类知识产权（件）"),
+    ("invention_patents_granted", "新增发明专利授权（件）"),
+    ("tech_contract_value", "技术合同成交额增加（万元）"),
+    ("high_tech_revenue", "高新技术产品收入增加（万元）"),
+)
 
 
 async def _what_if_form(principal: Principal, enterprise_id: int, year: int) -> None:
@@ -169,20 +232,26 @@ async def _what_if_form(principal: Principal, enterprise_id: int, year: int) -> 
                 ui.label("请至少填写一项变化").classes("text-negative")
                 return
             ui.spinner()
-        data = await run.io_bound(_call, principal, service.what_if_for, enterprise_id,
-                                  changes, year)
+        data = await run.io_bound(
+            _call, principal, service.what_if_for, enterprise_id, changes, year
+        )
         result.clear()
         with result:
             if "error" in data:
                 ui.label(data["error"]).classes("text-negative")
                 return
             b, a = data["before"], data["after"]
-            ui.label(f"模拟结果：创新积分 {b['total']:.2f} → {a['total']:.2f}"
-                     f"（{a['total'] - b['total']:+.2f}）；阶段 {a['stage_name']}").classes(
-                "text-weight-bold")
-            ui.label("排名：" + "；".join(
-                f"{label} {_rank(b['ranks'][k])} → {_rank(a['ranks'][k])}"
-                for k, label in (("city", "全市"), ("zone", "高新区"), ("industry", "行业"))))
+            ui.label(
+                f"模拟结果：创新积分 {b['total']:.2f} → {a['total']:.2f}"
+                f"（{a['total'] - b['total']:+.2f}）；阶段 {a['stage_name']}"
+            ).classes("text-weight-bold")
+            ui.label(
+                "排名："
+                + "；".join(
+                    f"{label} {_rank(b['ranks'][k])} → {_rank(a['ranks'][k])}"
+                    for k, label in (("city", "全市"), ("zone", "高新区"), ("industry", "行业"))
+                )
+            )
             ui.label(data["note"]).classes("kc-muted")
 
     go.on_click(simulate)
@@ -191,8 +260,10 @@ async def _what_if_form(principal: Principal, enterprise_id: int, year: int) -> 
 def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, Any]) -> None:
     ui.label("向合作银行共享积分（积分贷）").classes("text-subtitle1")
     state = "已授权" if consent["consented"] else "未授权"
-    status = ui.label(f"当前：{state}" + (f"（{consent['basis']}，{consent['updated_by']}）"
-                                          if consent["updated_by"] else "")).mark("consent-status")
+    status = ui.label(
+        f"当前：{state}"
+        + (f"（{consent['basis']}，{consent['updated_by']}）" if consent["updated_by"] else "")
+    ).mark("consent-status")
     if principal.role == BANK_ROLE:
         return
     with ui.row().classes("items-end gap-3"):
@@ -202,12 +273,20 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
             basis = ui.input("授权依据", placeholder="如：书面授权书编号").classes("w-64")
 
         async def save() -> None:
-            res = await run.io_bound(_call, principal, service.set_consent, enterprise_id,
-                                     bool(switch.value), basis.value if basis else "")
+            res = await run.io_bound(
+                _call,
+                principal,
+                service.set_consent,
+                enterprise_id,
+                bool(switch.value),
+                basis.value if basis else "",
+            )
             if isinstance(res, dict):
                 ui.notify(res["error"], type="negative")
                 return
-            status.set_text(f"当前：{'已授权' if switch.value else '未授权'}（已保存并记入审计日志）")
+            status.set_text(
+                f"当前：{'已授权' if switch.value else '未授权'}（已保存并记入审计日志）"
+            )
             ui.notify("授权已保存", type="positive")
 
         ui.button("保存授权", icon="save", on_click=save)
@@ -230,8 +309,11 @@ def _options(principal: Principal) -> dict[str, Any]:
         zones = {z.id: z.name for z in list_zones(session)}
         if principal.scope == "zone":
             zones = {k: v for k, v in zones.items() if k == principal.zone_id}
-        return {"run": service.run_summary(run_) if run_ else None, "zones": zones,
-                "runs": service.list_runs(session)[:20]}
+        return {
+            "run": service.run_summary(run_) if run_ else None,
+            "zones": zones,
+            "runs": service.list_runs(session)[:20],
+        }
 
 
 @ui.page("/points")
@@ -246,8 +328,11 @@ async def points_page() -> None:
         opts = await run.io_bound(_options, principal)
         if principal.is_city_admin:
             with ui.row().classes("items-end gap-3"):
-                choice = ui.select({m.code: m.label for m in meth.available()}, label="积分方法",
-                                   value=meth.DEFAULT_CODE).classes("w-96")
+                choice = ui.select(
+                    {m.code: m.label for m in meth.available()},
+                    label="积分方法",
+                    value=meth.DEFAULT_CODE,
+                ).classes("w-96")
 
                 async def score_all() -> None:
                     ui.notify("正在计算全市创新积分……")
@@ -260,40 +345,61 @@ async def points_page() -> None:
 
                 ui.button("计算全市创新积分", icon="play_arrow", on_click=score_all).mark("run")
         if opts["run"] is None:
-            ui.label("尚未计算创新积分：请市科技局管理员先执行一次积分计算。").classes("text-grey-7")
+            ui.label("尚未计算创新积分：请市科技局管理员先执行一次积分计算。").classes(
+                "text-grey-7"
+            )
             return
         r = opts["run"]
-        ui.label(f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{r['created_by']}；"
-                 f"输入数据指纹 {r['input_hash'][:12]}）").classes("kc-muted")
+        ui.label(
+            f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{r['created_by']}；"
+            f"输入数据指纹 {r['input_hash'][:12]}）"
+        ).classes("kc-muted")
         years = sorted(r["years"], reverse=True)
         with ui.row().classes("items-end gap-3"):
             year = ui.select(years, label="年度", value=years[0]).classes("w-28")
             zone = ui.select({0: "全部", **opts["zones"]}, label="高新区", value=0).classes("w-44")
-            stage = ui.select({"": "全部", "startup": "初创期", "growth": "成长期",
-                               "mature": "稳定期"}, label="生命周期阶段", value="").classes("w-36")
+            stage = ui.select(
+                {"": "全部", "startup": "初创期", "growth": "成长期", "mature": "稳定期"},
+                label="生命周期阶段",
+                value="",
+            ).classes("w-36")
             industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
             n = ui.select([20, 50, 100, 200], label="前 N 名", value=50).classes("w-28")
             go = ui.button("查询", icon="search")
         banner = ui.column()
-        columns = [{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("rank", "名次"), ("name", "企业名称"), ("zone", "高新区"),
-            ("industry_division", "行业大类"), ("stage_name", "阶段"), ("total", "创新积分"),
-            ("cats", "技术创新 / 成长经营 / 辅助"), ("rank_city", "全市名次"))]
+        columns = [
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("rank", "名次"),
+                ("name", "企业名称"),
+                ("zone", "高新区"),
+                ("industry_division", "行业大类"),
+                ("stage_name", "阶段"),
+                ("total", "创新积分"),
+                ("cats", "技术创新 / 成长经营 / 辅助"),
+                ("rank_city", "全市名次"),
+            )
+        ]
         table = ui.table(columns=columns, rows=[], row_key="enterprise_id").classes("w-full")
-        table.add_slot("body-cell-name", """
+        table.add_slot(
+            "body-cell-name",
+            """
             <q-td :props="props"><a :href="'/enterprises/' + props.row.enterprise_id">{{ props.value }}</a></q-td>
-        """)
+        """,
+        )
         count = ui.label("").classes("kc-muted")
         ui.label("年度变化").classes("text-subtitle1")
         movers_box = ui.row().classes("w-full gap-4 no-wrap")
 
         def flt() -> service.ListFilter:
-            return service.ListFilter(zone.value or None, industry.value or None,
-                                      stage.value or None)
+            return service.ListFilter(
+                zone.value or None, industry.value or None, stage.value or None
+            )
 
         async def load() -> None:
-            data = await run.io_bound(_call, principal, service.top_list, flt(), None,
-                                      year.value, n.value)
+            data = await run.io_bound(
+                _call, principal, service.top_list, flt(), None, year.value, n.value
+            )
             banner.clear()
             if "error" in data:
                 with banner:
@@ -301,33 +407,55 @@ async def points_page() -> None:
                 return
             with banner:
                 provisional_banner(data["methodology"])
-            table.rows = [{**row, "cats": " / ".join(f"{v:.1f}" for v in row["categories"]
-                                                     .values()),
-                           "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
-                           "rank_city": f"{row['rank_city']} / {row['n_city']}",
-                           "total": f"{row['total']:.2f}"} for row in data["items"]]
+            table.rows = [
+                {
+                    **row,
+                    "cats": " / ".join(f"{v:.1f}" for v in row["categories"].values()),
+                    "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
+                    "rank_city": f"{row['rank_city']} / {row['n_city']}",
+                    "total": f"{row['total']:.2f}",
+                }
+                for row in data["items"]
+            ]
             table.update()
-            count.set_text(f"名次为{data['rank_label']}排名；共 {data['total']:,} 家，显示前 "
-                           f"{len(data['items'])} 家")
+            count.set_text(
+                f"名次为{data['rank_label']}排名；共 {data['total']:,} 家，显示前 "
+                f"{len(data['items'])} 家"
+            )
             mv = await run.io_bound(_call, principal, service.movers, None, year.value, 10)
             movers_box.clear()
             with movers_box:
                 if "error" in mv:
                     ui.label(mv["error"]).classes("text-grey-7")
                     return
-                for title, rows in (("积分上升最多", mv["risers"]), ("积分下降最多", mv["fallers"])):
+                for title, rows in (
+                    ("积分上升最多", mv["risers"]),
+                    ("积分下降最多", mv["fallers"]),
+                ):
                     with ui.column().classes("w-1/2"):
                         ui.label(f"{title}（{mv['previous_year']}→{mv['year']}）")
-                        ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"}
-                                          for k, v in (("name", "企业名称"), ("zone", "高新区"),
-                                                       ("change", "积分变化"),
-                                                       ("rank", "全市名次变化"))],
-                                 rows=[{"name": x["name"], "zone": x["zone"],
-                                        "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
-                                                  f"（{x['delta']:+.2f}）",
-                                        "rank": f"{x['previous_rank_city']} → {x['rank_city']}"}
-                                       for x in rows], row_key="name").classes("w-full").props(
-                            "dense")
+                        ui.table(
+                            columns=[
+                                {"name": k, "label": v, "field": k, "align": "left"}
+                                for k, v in (
+                                    ("name", "企业名称"),
+                                    ("zone", "高新区"),
+                                    ("change", "积分变化"),
+                                    ("rank", "全市名次变化"),
+                                )
+                            ],
+                            rows=[
+                                {
+                                    "name": x["name"],
+                                    "zone": x["zone"],
+                                    "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
+                                    f"（{x['delta']:+.2f}）",
+                                    "rank": f"{x['previous_rank_city']} → {x['rank_city']}",
+                                }
+                                for x in rows
+                            ],
+                            row_key="name",
+                        ).classes("w-full").props("dense")
 
         go.on_click(load)
 
@@ -339,7 +467,9 @@ async def points_page() -> None:
             if isinstance(content, dict):
                 ui.notify(content["error"], type="negative")
                 return
-            download_bytes(content, {"top": "创新积分排行.xlsx", "movers": "创新积分年度变化.xlsx"}[kind])
+            download_bytes(
+                content, {"top": "创新积分排行.xlsx", "movers": "创新积分年度变化.xlsx"}[kind]
+            )
 
         with ui.row():
             ui.button("导出排行", icon="download", on_click=lambda: export("top"))
@@ -358,14 +488,28 @@ async def bank_page() -> None:
             ui.label(data["error"]).classes("text-grey-7")
             return
         provisional_banner(data["methodology"])
-        ui.label(f"{data['year']}年度；仅列出已授权向合作银行共享积分的企业（授权可随时撤回）。").classes(
-            "kc-muted")
-        ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("name", "企业名称"), ("uscc", "统一社会信用代码"), ("zone", "高新区"),
-            ("industry_division", "行业大类"), ("stage_name", "阶段"), ("total", "创新积分"),
-            ("rank", "全市名次"))],
-            rows=[{**r, "total": f"{r['total']:.2f}", "rank": f"{r['rank_city']} / {r['n_city']}"}
-                  for r in data["items"]], row_key="uscc").classes("w-full").mark("bank-list")
+        ui.label(
+            f"{data['year']}年度；仅列出已授权向合作银行共享积分的企业（授权可随时撤回）。"
+        ).classes("kc-muted")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("name", "企业名称"),
+                    ("uscc", "统一社会信用代码"),
+                    ("zone", "高新区"),
+                    ("industry_division", "行业大类"),
+                    ("stage_name", "阶段"),
+                    ("total", "创新积分"),
+                    ("rank", "全市名次"),
+                )
+            ],
+            rows=[
+                {**r, "total": f"{r['total']:.2f}", "rank": f"{r['rank_city']} / {r['n_city']}"}
+                for r in data["items"]
+            ],
+            row_key="uscc",
+        ).classes("w-full").mark("bank-list")
         ui.label(f"共 {len(data['items'])} 家").classes("kc-muted")
 
         async def export() -> None:
@@ -389,40 +533,71 @@ async def methodology_page() -> None:
                 ui.label(m.label).classes("text-h6")
                 provisional_banner(service.methodology_brief(m))
                 ui.label(f"依据：{m.source}").classes("kc-muted")
-                ui.label(f"计分方式：{meth.MODES[m.mode]}"
-                         + (f"（同类：年度 × {'、'.join(meth.COHORT_KEYS[c] for c in m.cohort)}）"
-                            if m.cohort else "") + f"；满分 {m.scale:g}").classes("kc-muted")
+                ui.label(
+                    f"计分方式：{meth.MODES[m.mode]}"
+                    + (
+                        f"（同类：年度 × {'、'.join(meth.COHORT_KEYS[c] for c in m.cohort)}）"
+                        if m.cohort
+                        else ""
+                    )
+                    + f"；满分 {m.scale:g}"
+                ).classes("kc-muted")
                 labels = m.input_labels()
                 ui.label("生命周期阶段（按顺序判断，满足即归入）").classes("text-subtitle2")
                 for s in m.stages:
                     rule = (" 且 " if s.match == "all" else " 或 ").join(
-                        c.text(labels) for c in s.conditions) or "其余企业"
+                        c.text(labels) for c in s.conditions
+                    ) or "其余企业"
                     ui.label(f"{s.name}：{rule}（{meth.CONFIDENCE[s.confidence]}）")
                 cats = {c.code: c.name for c in m.categories}
-                ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-                    ("category", "一级指标"), ("name", "二级指标"), ("definition", "定义"),
-                    ("reference", "满分参考值"), *[(s.code, s.name) for s in m.stages],
-                    ("confidence", "确认程度"), ("source", "来源"))],
-                    rows=[{"category": cats[i.category], "name": i.name,
-                           "definition": i.definition,
-                           "reference": f"{i.reference:g}" if i.reference is not None else "—",
-                           **{s.code: f"{i.weights[s.code]:g}" for s in m.stages},
-                           "confidence": meth.CONFIDENCE[i.confidence], "source": i.source}
-                          for i in m.indicators], row_key="name").classes("w-full").props("dense")
+                ui.table(
+                    columns=[
+                        {"name": k, "label": v, "field": k, "align": "left"}
+                        for k, v in (
+                            ("category", "一级指标"),
+                            ("name", "二级指标"),
+                            ("definition", "定义"),
+                            ("reference", "满分参考值"),
+                            *[(s.code, s.name) for s in m.stages],
+                            ("confidence", "确认程度"),
+                            ("source", "来源"),
+                        )
+                    ],
+                    rows=[
+                        {
+                            "category": cats[i.category],
+                            "name": i.name,
+                            "definition": i.definition,
+                            "reference": f"{i.reference:g}" if i.reference is not None else "—",
+                            **{s.code: f"{i.weights[s.code]:g}" for s in m.stages},
+                            "confidence": meth.CONFIDENCE[i.confidence],
+                            "source": i.source,
+                        }
+                        for i in m.indicators
+                    ],
+                    row_key="name",
+                ).classes("w-full").props("dense")
                 items = [("加分", b, f"+{b.points:g}") for b in m.bonus] + [
-                    ("负面", b, "一票否决" if b.veto else f"−{b.points:g}") for b in m.negative]
+                    ("负面", b, "一票否决" if b.veto else f"−{b.points:g}") for b in m.negative
+                ]
                 if items:
-                    ui.label("加分与负面项" + (f"（加分上限 {m.bonus_cap:g}）" if m.bonus_cap else "")
-                             ).classes("text-subtitle2")
+                    ui.label(
+                        "加分与负面项" + (f"（加分上限 {m.bonus_cap:g}）" if m.bonus_cap else "")
+                    ).classes("text-subtitle2")
                     for kind, b, pts in items:
-                        ui.label(f"{kind}：{b.name}（{b.condition.text(labels)}）{pts}"
-                                 f"——{meth.CONFIDENCE[b.confidence]}")
+                        ui.label(
+                            f"{kind}：{b.name}（{b.condition.text(labels)}）{pts}"
+                            f"——{meth.CONFIDENCE[b.confidence]}"
+                        )
                 for p in m.pending:
                     ui.label(f"待补充：{p['name']} {p.get('source', '')}——{p['reason']}").classes(
-                        "kc-muted")
+                        "kc-muted"
+                    )
 
 
 register_nav(NavItem("/points", "创新积分", "military_tech", LIST_ROLES, 45))
-register_nav(NavItem("/points/bank", "积分贷名单", "account_balance", ("city_admin", BANK_ROLE), 46))
+register_nav(
+    NavItem("/points/bank", "积分贷名单", "account_balance", ("city_admin", BANK_ROLE), 46)
+)
 register_nav(NavItem("/points/methodology", "积分方法", "rule", None, 47))
 set_start_page(BANK_ROLE, "/points/bank")

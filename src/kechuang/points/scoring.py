@@ -39,8 +39,14 @@ class ScoringError(ValueError):
 def _cmp(cond: Condition) -> pl.Expr:
     col = pl.col(cond.input)
     v = cond.value
-    expr = {"lt": col < v, "le": col <= v, "gt": col > v, "ge": col >= v,
-            "eq": col == v, "ne": col != v}[cond.op]
+    expr = {
+        "lt": col < v,
+        "le": col <= v,
+        "gt": col > v,
+        "ge": col >= v,
+        "eq": col == v,
+        "ne": col != v,
+    }[cond.op]
     return expr.fill_null(False)  # an unknown input never satisfies a condition
 
 
@@ -55,8 +61,9 @@ def _dense_codes(values: pl.Series) -> np.ndarray:
         _, codes = np.unique(values.cast(pl.Int64).to_numpy(), return_inverse=True)
         return codes.astype(np.int64)
     text = values.cast(pl.String)
-    _, first, codes = np.unique(text.hash(seed=7).to_numpy(), return_index=True,
-                                return_inverse=True)
+    _, first, codes = np.unique(
+        text.hash(seed=7).to_numpy(), return_index=True, return_inverse=True
+    )
     codes = codes.astype(np.int64).ravel()
     if (text == text.gather(first[codes])).all():
         return codes
@@ -65,7 +72,9 @@ def _dense_codes(values: pl.Series) -> np.ndarray:
     return codes.astype(np.int64).ravel()
 
 
-def _previous_year(df: pl.DataFrame, id_col: str, fields: list[str]) -> tuple[list[pl.Series], bool]:
+def _previous_year(
+    df: pl.DataFrame, id_col: str, fields: list[str]
+) -> tuple[list[pl.Series], bool]:
     """Last year's figures of the same enterprise (Series __prev_<field>), and whether some
     enterprise-year occurs twice. One scatter and one gather into a dense (enterprise × year)
     array replace a join on the id strings (the general path, for rows in any order)."""
@@ -96,8 +105,11 @@ def _grouped_by_enterprise(df: pl.DataFrame, id_col: str) -> bool:
     """
     key, year = pl.col(id_col), pl.col("year").cast(pl.Int64)
     start = (key != key.shift(1)).fill_null(True)
-    check = df.select(start.sum().alias("runs"), key.hash(seed=7).n_unique().alias("ids"),
-                      (start | (year > year.shift(1))).all().alias("increasing"))
+    check = df.select(
+        start.sum().alias("runs"),
+        key.hash(seed=7).n_unique().alias("ids"),
+        (start | (year > year.shift(1))).all().alias("increasing"),
+    )
     runs, ids, increasing = check.row(0)
     return bool(increasing) and runs == ids
 
@@ -119,7 +131,9 @@ def _prepared(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     for code in sorted(needed):
         if code not in df.columns:
             kind = FIELDS_BY_CODE[code].kind
-            adds.append(pl.lit(None, dtype=pl.Boolean if kind == "bool" else pl.Float64).alias(code))
+            adds.append(
+                pl.lit(None, dtype=pl.Boolean if kind == "bool" else pl.Float64).alias(code)
+            )
     for flag in m.flags:
         if flag not in df.columns:
             adds.append(pl.lit(False).alias(flag))
@@ -130,8 +144,9 @@ def _prepared(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     growth_fields = sorted({ind.fields[0] for ind in m.indicators if ind.kind == "growth"})
     if _grouped_by_enterprise(df, id_col):
         # the usual layout (the service sorts by enterprise and year; files come grouped)
-        same = ((pl.col(id_col) == pl.col(id_col).shift(1))
-                & (pl.col("year").cast(pl.Int64) == pl.col("year").cast(pl.Int64).shift(1) + 1))
+        same = (pl.col(id_col) == pl.col(id_col).shift(1)) & (
+            pl.col("year").cast(pl.Int64) == pl.col("year").cast(pl.Int64).shift(1) + 1
+        )
         prev = {f: pl.when(same).then(pl.col(f).cast(pl.Float64).shift(1)) for f in growth_fields}
     else:
         cols, duplicated = _previous_year(df, id_col, growth_fields)
@@ -139,12 +154,23 @@ def _prepared(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
             raise ScoringError("输入数据中同一企业同一年度出现了不止一行")
         prev = {f: pl.lit(s) for f, s in zip(growth_fields, cols, strict=True)}
     division = pl.col("industry_code").cast(pl.String).str.slice(0, 3).fill_null(UNKNOWN_INDUSTRY)
-    div_enum = _codes(df.get_column("industry_code").unique().cast(pl.String).str.slice(0, 3)
-                      .fill_null(UNKNOWN_INDUSTRY)) if "industry_code" in df.columns \
+    div_enum = (
+        _codes(
+            df.get_column("industry_code")
+            .unique()
+            .cast(pl.String)
+            .str.slice(0, 3)
+            .fill_null(UNKNOWN_INDUSTRY)
+        )
+        if "industry_code" in df.columns
         else pl.Enum([UNKNOWN_INDUSTRY])
+    )
     zone_enum = _codes(df.get_column("zone").unique()) if "zone" in df.columns else pl.Enum([])
-    founded = (pl.col("founded_on").cast(pl.Date).dt.year() if "founded_on" in df.columns
-               else pl.lit(None, dtype=pl.Int32))
+    founded = (
+        pl.col("founded_on").cast(pl.Date).dt.year()
+        if "founded_on" in df.columns
+        else pl.lit(None, dtype=pl.Int32)
+    )
     x = df.lazy()
     x = x.with_columns(adds) if adds else x
     x = x.with_columns(
@@ -169,7 +195,8 @@ def _prepared(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     return x.with_columns(
         *exprs,
         pl.col("industry_division").cast(div_enum).to_physical().alias("__div"),
-        pl.col("zone").cast(pl.String).cast(zone_enum).to_physical().alias("__zone"))
+        pl.col("zone").cast(pl.String).cast(zone_enum).to_physical().alias("__zone"),
+    )
 
 
 def prepare(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> pl.DataFrame:
@@ -209,8 +236,9 @@ def _group_key(*parts: str) -> pl.Expr:
 
 def _node(ind: Any) -> Node:
     goalposts = (0.0, float(ind.reference)) if ind.reference is not None else None
-    return Node(code=ind.code, level=1, parent="points", direction=ind.direction,
-                goalposts=goalposts)
+    return Node(
+        code=ind.code, level=1, parent="points", direction=ind.direction, goalposts=goalposts
+    )
 
 
 COHORT_COLUMNS = {"stage": "__stage", "industry_division": "__div", "zone": "__zone"}
@@ -226,13 +254,18 @@ def item_score_expr(ind: Any, m: Methodology) -> pl.Expr:
     s = normalise_expr(v, "prank", {}, _node(ind), keys=["__cohort"])
     # A cohort with a single reported value has no peers: full marks for a positive value.
     alone = pl.col(v).count().over("__cohort") == 1
-    return (pl.when(pl.col(v).is_null()).then(0.0)
-            .when(alone).then(pl.when(pl.col(v) * ind.direction > 0).then(1.0).otherwise(0.0))
-            .otherwise(s))
+    return (
+        pl.when(pl.col(v).is_null())
+        .then(0.0)
+        .when(alone)
+        .then(pl.when(pl.col(v) * ind.direction > 0).then(1.0).otherwise(0.0))
+        .otherwise(s)
+    )
 
 
-def score(df: pl.DataFrame, m: Methodology, id_col: str = "uscc",
-          explain: bool = True) -> pl.DataFrame:
+def score(
+    df: pl.DataFrame, m: Methodology, id_col: str = "uscc", explain: bool = True
+) -> pl.DataFrame:
     """Score every row: item points, categories, bonus, penalty, total, ranks (and gaps)."""
     if df.is_empty():
         raise ScoringError("没有可计算的数据行")
@@ -248,33 +281,61 @@ def score(df: pl.DataFrame, m: Methodology, id_col: str = "uscc",
         x = x.with_columns(_group_key(*[COHORT_COLUMNS[c] for c in m.cohort]).alias("__cohort"))
     stage_codes = [s.code for s in m.stages]
     # points = share of full marks × the weight of the row's stage (no intermediate columns)
-    x = x.with_columns([
-        (item_score_expr(ind, m) * _by_stage([ind.weights[c] for c in stage_codes], pl.Float64))
-        .alias(f"p__{ind.code}") for ind in m.indicators])
-    by_cat = {c.code: [f"p__{i.code}" for i in m.indicators if i.category == c.code]
-              for c in m.categories}
     x = x.with_columns(
-        [(pl.sum_horizontal(cols) if cols else pl.lit(0.0)).alias(f"c__{cat}")
-         for cat, cols in by_cat.items()]
+        [
+            (
+                item_score_expr(ind, m)
+                * _by_stage([ind.weights[c] for c in stage_codes], pl.Float64)
+            ).alias(f"p__{ind.code}")
+            for ind in m.indicators
+        ]
+    )
+    by_cat = {
+        c.code: [f"p__{i.code}" for i in m.indicators if i.category == c.code] for c in m.categories
+    }
+    x = x.with_columns(
+        [
+            (pl.sum_horizontal(cols) if cols else pl.lit(0.0)).alias(f"c__{cat}")
+            for cat, cols in by_cat.items()
+        ]
         + [_cmp(i.condition).alias(f"bonus__{i.code}") for i in m.bonus]
-        + [_cmp(i.condition).alias(f"neg__{i.code}") for i in m.negative])
-    bonus = pl.sum_horizontal([pl.when(pl.col(f"bonus__{i.code}")).then(i.points).otherwise(0.0)
-                               for i in m.bonus]) if m.bonus else pl.lit(0.0)
+        + [_cmp(i.condition).alias(f"neg__{i.code}") for i in m.negative]
+    )
+    bonus = (
+        pl.sum_horizontal(
+            [pl.when(pl.col(f"bonus__{i.code}")).then(i.points).otherwise(0.0) for i in m.bonus]
+        )
+        if m.bonus
+        else pl.lit(0.0)
+    )
     if m.bonus_cap is not None:
         bonus = pl.min_horizontal(bonus, pl.lit(m.bonus_cap))
     deducted = [i for i in m.negative if not i.veto]
     vetoes = [i for i in m.negative if i.veto]
-    penalty = pl.sum_horizontal([pl.when(pl.col(f"neg__{i.code}")).then(i.points).otherwise(0.0)
-                                 for i in deducted]) if deducted else pl.lit(0.0)
-    veto = pl.any_horizontal([pl.col(f"neg__{i.code}") for i in vetoes]) if vetoes else pl.lit(False)
-    x = x.with_columns(pl.sum_horizontal([f"c__{c}" for c in by_cat]).alias("base"),
-                       bonus.cast(pl.Float64).alias("bonus"),
-                       penalty.cast(pl.Float64).alias("penalty"), veto.alias("vetoed"))
-    x = x.with_columns(pl.when(pl.col("vetoed")).then(0.0)
-                       .otherwise((pl.col("base") + pl.col("bonus") - pl.col("penalty"))
-                                  .clip(lower_bound=0.0))
-                       # 6 decimals: equal totals tie whatever the order of summation
-                       .round(6).alias("total"))
+    penalty = (
+        pl.sum_horizontal(
+            [pl.when(pl.col(f"neg__{i.code}")).then(i.points).otherwise(0.0) for i in deducted]
+        )
+        if deducted
+        else pl.lit(0.0)
+    )
+    veto = (
+        pl.any_horizontal([pl.col(f"neg__{i.code}") for i in vetoes]) if vetoes else pl.lit(False)
+    )
+    x = x.with_columns(
+        pl.sum_horizontal([f"c__{c}" for c in by_cat]).alias("base"),
+        bonus.cast(pl.Float64).alias("bonus"),
+        penalty.cast(pl.Float64).alias("penalty"),
+        veto.alias("vetoed"),
+    )
+    x = x.with_columns(
+        pl.when(pl.col("vetoed"))
+        .then(0.0)
+        .otherwise((pl.col("base") + pl.col("bonus") - pl.col("penalty")).clip(lower_bound=0.0))
+        # 6 decimals: equal totals tie whatever the order of summation
+        .round(6)
+        .alias("total")
+    )
     keys = ["__stage", "__zone", "__div"]  # small integer codes the ranks and gaps group by
     out = x.select(pl.exclude("^__.*$"), *keys).collect(engine="in-memory")
     out = out.hstack(_ranks(out))
@@ -294,9 +355,14 @@ def _ranks(out: pl.DataFrame) -> list[pl.Series]:
     back[order.to_numpy()] = np.arange(order.len(), dtype=np.uint32)
     keys = [_group_key(*parts).alias(f"__g_{name}") for name, parts in RANKS.items()]
     exprs = rank_exprs()
-    ranks = (out.lazy().select(pl.col("total"), *keys).select(pl.all().gather(order))
-             .select(exprs[0::2]).select(pl.all().gather(pl.Series(back)))
-             .collect(engine="in-memory"))
+    ranks = (
+        out.lazy()
+        .select(pl.col("total"), *keys)
+        .select(pl.all().gather(order))
+        .select(exprs[0::2])
+        .select(pl.all().gather(pl.Series(back)))
+        .collect(engine="in-memory")
+    )
     sizes = out.lazy().select(*keys).select(exprs[1::2]).collect(engine="in-memory")
     return [c for pair in zip(ranks.get_columns(), sizes.get_columns(), strict=True) for c in pair]
 
@@ -311,16 +377,20 @@ def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:
     y0 = int(out.get_column("year").min())  # type: ignore[arg-type]
     points = [f"p__{i.code}" for i in m.indicators]
     x = out.lazy().select(
-        *points, ((pl.col("year") - y0) * n_stages + pl.col("__stage")).cast(pl.UInt32)
-        .alias("__group"))
+        *points,
+        ((pl.col("year") - y0) * n_stages + pl.col("__stage")).cast(pl.UInt32).alias("__group"),
+    )
     med = x.group_by("__group").agg(pl.col(points).median()).collect(engine="in-memory")
     slots = med.get_column("__group").to_numpy()
     exprs = []
     for i, col in zip(m.indicators, points, strict=True):
         table = np.full(int(slots.max()) + 1, np.nan)  # every slot a row points to is filled
         table[slots] = med.get_column(col).to_numpy()
-        exprs.append((pl.lit(pl.Series(table)).gather(pl.col("__group")) - pl.col(col))
-                     .alias(f"gap__{i.code}"))
+        exprs.append(
+            (pl.lit(pl.Series(table)).gather(pl.col("__group")) - pl.col(col)).alias(
+                f"gap__{i.code}"
+            )
+        )
     return x.select(exprs).collect(engine="in-memory").get_columns()
 
 
@@ -340,9 +410,11 @@ def rank_exprs() -> list[pl.Expr]:
     for name in RANKS:
         key = f"__g_{name}"
         valid = pl.col(key).is_not_null()  # no zone: no zone rank
-        out.append(pl.when(valid).then(
-            pl.col("total").rank("min", descending=True).over(key).cast(pl.Int32))
-            .alias(f"rank_{name}"))
+        out.append(
+            pl.when(valid)
+            .then(pl.col("total").rank("min", descending=True).over(key).cast(pl.Int32))
+            .alias(f"rank_{name}")
+        )
         out.append(pl.when(valid).then(pl.len().over(key).cast(pl.Int32)).alias(f"n_{name}"))
     return out
 
@@ -354,14 +426,27 @@ def shortfalls(scored: pl.DataFrame, m: Methodology, k: int = 3) -> list[list[st
     order = np.argsort(-gaps, axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(gaps, order, axis=1)
     names = np.asarray(codes, dtype=object)[order]
-    return [[str(n) for n, g in zip(row, grow, strict=True) if g > 1e-12]
-            for row, grow in zip(names, picked, strict=True)]
+    return [
+        [str(n) for n, g in zip(row, grow, strict=True) if g > 1e-12]
+        for row, grow in zip(names, picked, strict=True)
+    ]
 
 
 def input_hash(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> str:
     """A stable hash of the inputs the methodology reads (sorted, so row order does not matter)."""
-    cols = [c for c in [id_col, "year", "founded_on", "industry_code", "zone",
-                        *m.input_fields(), *m.flags] if c in df.columns]
+    cols = [
+        c
+        for c in [
+            id_col,
+            "year",
+            "founded_on",
+            "industry_code",
+            "zone",
+            *m.input_fields(),
+            *m.flags,
+        ]
+        if c in df.columns
+    ]
     return hash_frame(df.select(list(dict.fromkeys(cols))).sort([id_col, "year"]))
 
 
@@ -374,8 +459,14 @@ class WhatIf:
     changes: dict[str, Any]
 
 
-def apply_changes(df: pl.DataFrame, key: Any, year: int, changes: dict[str, Any],
-                  id_col: str = "uscc", m: Methodology | None = None) -> pl.DataFrame:
+def apply_changes(
+    df: pl.DataFrame,
+    key: Any,
+    year: int,
+    changes: dict[str, Any],
+    id_col: str = "uscc",
+    m: Methodology | None = None,
+) -> pl.DataFrame:
     """The input with one enterprise-year changed: numbers are added (万元/件/人), flags set.
 
     Raises ScoringError (Chinese) for an unknown field, a missing row or a negative result.
@@ -397,7 +488,9 @@ def apply_changes(df: pl.DataFrame, key: Any, year: int, changes: dict[str, Any]
         try:
             amount = float(delta)
         except (TypeError, ValueError):
-            raise ScoringError(f"“{FIELDS_BY_CODE[code].header}”的变化量“{delta}”不是数字") from None
+            raise ScoringError(
+                f"“{FIELDS_BY_CODE[code].header}”的变化量“{delta}”不是数字"
+            ) from None
         f = FIELDS_BY_CODE[code]
         current = df.filter(target).get_column(code).item() if code in df.columns else None
         new = (current or 0) + amount
@@ -411,8 +504,14 @@ def apply_changes(df: pl.DataFrame, key: Any, year: int, changes: dict[str, Any]
     return df.with_columns(exprs) if exprs else df
 
 
-def what_if(df: pl.DataFrame, m: Methodology, key: Any, year: int, changes: dict[str, Any],
-            id_col: str = "uscc") -> WhatIf:
+def what_if(
+    df: pl.DataFrame,
+    m: Methodology,
+    key: Any,
+    year: int,
+    changes: dict[str, Any],
+    id_col: str = "uscc",
+) -> WhatIf:
     """New points and ranks of one enterprise-year after changes, by a full rescore of the input.
 
     The whole input is rescored because in relative mode (and for every rank) one enterprise's

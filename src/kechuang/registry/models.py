@@ -24,8 +24,16 @@ CARRIER_KINDS = {
 }
 CARRIER_LEVELS = ("国家级", "省级", "市级")
 # 国家重点支持的高新技术领域 (国科发火〔2016〕32号 附件)
-TECH_FIELDS = ("电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能",
-               "资源与环境", "先进制造与自动化")
+TECH_FIELDS = (
+    "电子信息",
+    "生物与新医药",
+    "航空航天",
+    "新材料",
+    "高技术服务",
+    "新能源与节能",
+    "资源与环境",
+    "先进制造与自动化",
+)
 
 
 class Region(Base):
@@ -67,8 +75,9 @@ class Zone(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     parks: Mapped[list[Park]] = relationship(back_populates="zone", order_by="Park.id")
-    industries: Mapped[list[ZoneIndustry]] = relationship(back_populates="zone",
-                                                          order_by="ZoneIndustry.id")
+    industries: Mapped[list[ZoneIndustry]] = relationship(
+        back_populates="zone", order_by="ZoneIndustry.id"
+    )
 
 
 class Park(Base):
@@ -139,8 +148,9 @@ class Enterprise(Base):
     industry_code: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
     tech_field: Mapped[str | None] = mapped_column(String(20), nullable=True)
     incubator_id: Mapped[int | None] = mapped_column(ForeignKey("carriers.id"), nullable=True)
-    counted_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), nullable=True,
-                                                        index=True)
+    counted_zone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("zones.id"), nullable=True, index=True
+    )
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from kechuang.core.scope import ScopeError, enterprise_scope
 from kechuang.core.security import Principal
-from kechuang.registry.models import (Carrier, Enterprise, Industry, Park, Region, Zone,
-                                      ZoneIndustry)
+from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
 from kechuang.statistics.models import EnterpriseYear
 
 
 def city_config(name: str = "yangzhou") -> dict[str, Any]:
     """The shipped city configuration (regions, industries, zones, parks, carriers) as data."""
-    text = resources.files("kechuang.registry").joinpath(f"methodology/{name}.yaml").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("kechuang.registry")
+        .joinpath(f"methodology/{name}.yaml")
+        .read_text(encoding="utf-8")
+    )
     return yaml.safe_load(text)
 
 
@@ -32,16 +34,25 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
         if _upsert(session, Region, {"code": item["code"]}, {"name": item["name"]}):
             counts["regions"] += 1
     for item in cfg["industries"]:
-        if _upsert(session, Industry, {"code": item["code"]},
-                   {"name": item["name"], "gbt4754": list(item.get("gbt4754", []))}):
+        if _upsert(
+            session,
+            Industry,
+            {"code": item["code"]},
+            {"name": item["name"], "gbt4754": list(item.get("gbt4754", []))},
+        ):
             counts["industries"] += 1
     session.flush()
     for item in cfg["zones"]:
         zone = session.scalar(select(Zone).where(Zone.code == item["code"]))
-        values = {"name": item["name"], "full_name": item.get("full_name", ""),
-                  "kind": item.get("kind", "高新区"), "level": item["level"],
-                  "region_code": item.get("region"), "candidate_for": item.get("candidate_for", ""),
-                  "source": item.get("source", "")}
+        values = {
+            "name": item["name"],
+            "full_name": item.get("full_name", ""),
+            "kind": item.get("kind", "高新区"),
+            "level": item["level"],
+            "region_code": item.get("region"),
+            "candidate_for": item.get("candidate_for", ""),
+            "source": item.get("source", ""),
+        }
         if zone is None:
             zone = Zone(code=item["code"], **values)
             session.add(zone)
@@ -51,24 +62,45 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
                 setattr(zone, key, value)
         session.flush()
         for park in item.get("parks", []):
-            if _upsert(session, Park, {"code": park["code"]},
-                       {"zone_id": zone.id, "name": park["name"], "source": park.get("source", ""),
-                        "confirmed": bool(park.get("confirmed", True))}):
+            if _upsert(
+                session,
+                Park,
+                {"code": park["code"]},
+                {
+                    "zone_id": zone.id,
+                    "name": park["name"],
+                    "source": park.get("source", ""),
+                    "confirmed": bool(park.get("confirmed", True)),
+                },
+            ):
                 counts["parks"] += 1
         for ind in item.get("industries", []):
-            existing = session.scalar(select(ZoneIndustry).where(
-                ZoneIndustry.zone_id == zone.id, ZoneIndustry.industry_code == ind["industry"]))
+            existing = session.scalar(
+                select(ZoneIndustry).where(
+                    ZoneIndustry.zone_id == zone.id, ZoneIndustry.industry_code == ind["industry"]
+                )
+            )
             if existing is None:
-                session.add(ZoneIndustry(zone_id=zone.id, industry_code=ind["industry"],
-                                         role=ind["role"]))
+                session.add(
+                    ZoneIndustry(zone_id=zone.id, industry_code=ind["industry"], role=ind["role"])
+                )
             else:
                 existing.role = ind["role"]
     session.flush()
     zone_ids = dict(session.execute(select(Zone.code, Zone.id)).all())
     for item in cfg.get("carriers", []):
-        if _upsert(session, Carrier, {"code": item["code"]},
-                   {"name": item["name"], "kind": item["kind"], "level": item["level"],
-                    "zone_id": zone_ids.get(item.get("zone")), "source": item.get("source", "")}):
+        if _upsert(
+            session,
+            Carrier,
+            {"code": item["code"]},
+            {
+                "name": item["name"],
+                "kind": item["kind"],
+                "level": item["level"],
+                "zone_id": zone_ids.get(item.get("zone")),
+                "source": item.get("source", ""),
+            },
+        ):
             counts["carriers"] += 1
     session.flush()
     return counts
@@ -87,16 +119,27 @@ def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str
 
 def list_zones(session: Session) -> list[Zone]:
     """All zones with their parks and strategic industries (public registry facts)."""
-    stmt = (select(Zone).options(selectinload(Zone.parks),
-                                 selectinload(Zone.industries).selectinload(ZoneIndustry.industry))
-            .order_by(Zone.id))
+    stmt = (
+        select(Zone)
+        .options(
+            selectinload(Zone.parks),
+            selectinload(Zone.industries).selectinload(ZoneIndustry.industry),
+        )
+        .order_by(Zone.id)
+    )
     return list(session.scalars(stmt))
 
 
 def get_zone(session: Session, zone_id: int) -> Zone | None:
     """One zone with its parks and industries."""
-    return session.scalar(select(Zone).where(Zone.id == zone_id).options(
-        selectinload(Zone.parks), selectinload(Zone.industries).selectinload(ZoneIndustry.industry)))
+    return session.scalar(
+        select(Zone)
+        .where(Zone.id == zone_id)
+        .options(
+            selectinload(Zone.parks),
+            selectinload(Zone.industries).selectinload(ZoneIndustry.industry),
+        )
+    )
 
 
 def list_regions(session: Session) -> list[Region]:
@@ -127,8 +170,9 @@ def enterprise_query(principal: Principal, flt: EnterpriseFilter) -> Select:
     """The scoped, filtered SELECT of enterprises (every list, search and export starts here)."""
     stmt = select(Enterprise).where(enterprise_scope(principal))
     if flt.zone_id is not None:
-        stmt = stmt.where(or_(Enterprise.zone_id == flt.zone_id,
-                              Enterprise.counted_zone_id == flt.zone_id))
+        stmt = stmt.where(
+            or_(Enterprise.zone_id == flt.zone_id, Enterprise.counted_zone_id == flt.zone_id)
+        )
     if flt.park_id is not None:
         stmt = stmt.where(Enterprise.park_id == flt.park_id)
     if flt.industry:
@@ -141,14 +185,24 @@ def enterprise_query(principal: Principal, flt: EnterpriseFilter) -> Select:
     return stmt
 
 
-SORTS = {"name": Enterprise.name, "uscc": Enterprise.uscc, "founded_on": Enterprise.founded_on,
-         "id": Enterprise.id}
+SORTS = {
+    "name": Enterprise.name,
+    "uscc": Enterprise.uscc,
+    "founded_on": Enterprise.founded_on,
+    "id": Enterprise.id,
+}
 
 
-def list_enterprises(session: Session, principal: Principal, flt: EnterpriseFilter,
-                     page: int = 1, page_size: int = 20, sort: str = "id",
-                     descending: bool = False, year: int | None = None
-                     ) -> tuple[list[dict[str, Any]], int]:
+def list_enterprises(
+    session: Session,
+    principal: Principal,
+    flt: EnterpriseFilter,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "id",
+    descending: bool = False,
+    year: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
     """One page of the enterprises the principal may see, with the year's revenue; and the total."""
     page_size = max(1, min(page_size, 500))
     page = max(1, page)
@@ -156,39 +210,65 @@ def list_enterprises(session: Session, principal: Principal, flt: EnterpriseFilt
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     year = year or latest_year(session)
     order = SORTS.get(sort, Enterprise.id)
-    stats = (select(EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue,
-                    EnterpriseYear.employees)
-             .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True)).subquery())
-    stmt = (base.add_columns(stats.c.operating_revenue, stats.c.employees)
-            .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
-            .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
-            .order_by(order.desc() if descending else order, Enterprise.id)
-            .offset((page - 1) * page_size).limit(page_size))
+    stats = (
+        select(
+            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
+        )
+        .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
+        .subquery()
+    )
+    stmt = (
+        base.add_columns(stats.c.operating_revenue, stats.c.employees)
+        .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
+        .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
+        .order_by(order.desc() if descending else order, Enterprise.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
     rows = []
     for ent, revenue, employees in session.execute(stmt).all():
-        rows.append({**enterprise_summary(ent), "operating_revenue": revenue,
-                     "employees": employees, "year": year})
+        rows.append(
+            {
+                **enterprise_summary(ent),
+                "operating_revenue": revenue,
+                "employees": employees,
+                "year": year,
+            }
+        )
     return rows, total
 
 
 def enterprise_summary(ent: Enterprise) -> dict[str, Any]:
     """The registry facts of an enterprise as a plain dict."""
-    return {"id": ent.id, "uscc": ent.uscc, "name": ent.name,
-            "founded_on": ent.founded_on.isoformat() if ent.founded_on else None,
-            "region_code": ent.region_code,
-            "zone_id": ent.zone_id, "zone": ent.zone.name if ent.zone else None,
-            "park_id": ent.park_id, "park": ent.park.name if ent.park else None,
-            "industry_code": ent.industry_code, "tech_field": ent.tech_field,
-            "counted_zone_id": ent.counted_zone_id, "is_demo": ent.is_demo}
+    return {
+        "id": ent.id,
+        "uscc": ent.uscc,
+        "name": ent.name,
+        "founded_on": ent.founded_on.isoformat() if ent.founded_on else None,
+        "region_code": ent.region_code,
+        "zone_id": ent.zone_id,
+        "zone": ent.zone.name if ent.zone else None,
+        "park_id": ent.park_id,
+        "park": ent.park.name if ent.park else None,
+        "industry_code": ent.industry_code,
+        "tech_field": ent.tech_field,
+        "counted_zone_id": ent.counted_zone_id,
+        "is_demo": ent.is_demo,
+    }
 
 
 def get_enterprise(session: Session, principal: Principal, enterprise_id: int) -> Enterprise:
     """One enterprise the principal may see; raises ScopeError (as 'not found') otherwise."""
-    ent = session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id,
-                                                  enterprise_scope(principal))
-                         .options(selectinload(Enterprise.zone), selectinload(Enterprise.park),
-                                  selectinload(Enterprise.counted_zone),
-                                  selectinload(Enterprise.incubator)))
+    ent = session.scalar(
+        select(Enterprise)
+        .where(Enterprise.id == enterprise_id, enterprise_scope(principal))
+        .options(
+            selectinload(Enterprise.zone),
+            selectinload(Enterprise.park),
+            selectinload(Enterprise.counted_zone),
+            selectinload(Enterprise.incubator),
+        )
+    )
     if ent is None:
         raise ScopeError("企业不存在或无权查看")
     return ent
@@ -196,5 +276,6 @@ def get_enterprise(session: Session, principal: Principal, enterprise_id: int) -
 
 def latest_year(session: Session) -> int | None:
     """The newest fiscal year with current figures."""
-    return session.scalar(select(func.max(EnterpriseYear.year)).where(
-        EnterpriseYear.is_current.is_(True)))
+    return session.scalar(
+        select(func.max(EnterpriseYear.year)).where(EnterpriseYear.is_current.is_(True))
+    )

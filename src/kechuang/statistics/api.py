@@ -21,8 +21,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def xlsx_response(content: bytes, filename: str) -> Response:
     """An .xlsx download with a UTF-8 Chinese filename."""
-    return Response(content, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 @router.get("/templates/{kind}", summary="下载导入模板")
@@ -35,10 +38,16 @@ def template(kind: str, _principal: CurrentPrincipal) -> Response:
 
 
 @router.get("/exports/{kind}", summary="导出数据（与模板同列，可再导入）")
-def export(kind: str, session: DbSession, principal: CurrentPrincipal,
-           zone_id: int | None = None, industry: str | None = None,
-           tech_field: str | None = None, q: str | None = None,
-           year: int | None = None) -> Response:
+def export(
+    kind: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    zone_id: int | None = None,
+    industry: str | None = None,
+    tech_field: str | None = None,
+    q: str | None = None,
+    year: int | None = None,
+) -> Response:
     """The principal's data in the template's columns."""
     try:
         service.check_kind(kind)
@@ -50,17 +59,21 @@ def export(kind: str, session: DbSession, principal: CurrentPrincipal,
 
 
 @router.post("/imports", summary="导入文件（全部通过才保存）")
-async def upload(session: DbSession, principal: CurrentPrincipal,
-                 kind: Annotated[str, Form(description="enterprises / enterprise_years / zone_years")],
-                 file: Annotated[UploadFile, File()],
-                 dry_run: Annotated[bool, Form()] = False) -> Any:
+async def upload(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    kind: Annotated[str, Form(description="enterprises / enterprise_years / zone_years")],
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+) -> Any:
     """Validate and store a file; a bad file returns 422 with every bad cell and stores nothing."""
     limit = get_settings().max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise HTTPException(413, f"文件超过 {get_settings().max_upload_mb}MB 上限")
-    report = await run_in_threadpool(service.import_file, session, principal, kind, content,
-                                     file.filename or "upload", dry_run)
+    report = await run_in_threadpool(
+        service.import_file, session, principal, kind, content, file.filename or "upload", dry_run
+    )
     if not report.ok:
         body = report.as_dict()
         body["detail"] = report.message()
@@ -69,11 +82,23 @@ async def upload(session: DbSession, principal: CurrentPrincipal,
 
 
 @router.get("/imports", summary="导入记录")
-def imports(session: DbSession, principal: CurrentPrincipal,
-            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+def imports(
+    session: DbSession, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
     """Recent imports (all for city admins, one's own for others)."""
-    return [{"id": b.id, "kind": b.kind, "kind_label": service.kind_label(b.kind),
-             "filename": b.filename, "sha256": b.sha256, "rows_total": b.rows_total,
-             "created": b.rows_created, "revised": b.rows_revised, "unchanged": b.rows_unchanged,
-             "username": b.username, "created_at": b.created_at.isoformat()}
-            for b in service.list_imports(session, principal, limit)]
+    return [
+        {
+            "id": b.id,
+            "kind": b.kind,
+            "kind_label": service.kind_label(b.kind),
+            "filename": b.filename,
+            "sha256": b.sha256,
+            "rows_total": b.rows_total,
+            "created": b.rows_created,
+            "revised": b.rows_revised,
+            "unchanged": b.rows_unchanged,
+            "username": b.username,
+            "created_at": b.created_at.isoformat(),
+        }
+        for b in service.list_imports(session, principal, limit)
+    ]

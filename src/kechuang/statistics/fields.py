@@ -49,7 +49,9 @@ ENTERPRISE_YEAR_FIELDS: tuple[StatField, ...] = (
     StatField("net_profit", "净利润", "万元", "decimal", allow_negative=True),
     StatField("taxes_paid", "上缴税费", "万元", "decimal"),
     StatField("export_value", "出口额", "万元", "decimal"),
-    StatField("ip_class1", "Ⅰ类知识产权数", "件", "int", note="发明专利、植物新品种、集成电路布图设计等"),
+    StatField(
+        "ip_class1", "Ⅰ类知识产权数", "件", "int", note="发明专利、植物新品种、集成电路布图设计等"
+    ),
     StatField("ip_class2", "Ⅱ类知识产权数", "件", "int", note="实用新型、外观设计、软件著作权等"),
     StatField("invention_patents_granted", "当年发明专利授权数", "件", "int"),
     StatField("standards_led", "主导制定标准数", "项", "int"),

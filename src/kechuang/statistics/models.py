@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint)
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.core.db import Base, utcnow
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 
-IMPORT_KINDS = {"enterprises": "企业名录", "enterprise_years": "企业年度统计",
-                "zone_years": "高新区年度统计"}
+IMPORT_KINDS = {
+    "enterprises": "企业名录",
+    "enterprise_years": "企业年度统计",
+    "zone_years": "高新区年度统计",
+}
 
 
 class ImportBatch(Base):

@@ -7,15 +7,22 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import error_report
-from kechuang.core.layout import (DATA_ROLES, NavItem, download_bytes, frame, register_nav,
-                                  reset_demo_label)
+from kechuang.core.layout import (
+    DATA_ROLES,
+    NavItem,
+    download_bytes,
+    frame,
+    register_nav,
+    reset_demo_label,
+)
 from kechuang.core.security import Principal
 from kechuang.statistics import service
 from kechuang.statistics.models import IMPORT_KINDS
 
 
-def _run_import(principal: Principal, kind: str, content: bytes, filename: str,
-                dry_run: bool) -> service.ImportReport:  # or a domain's report of the same shape
+def _run_import(
+    principal: Principal, kind: str, content: bytes, filename: str, dry_run: bool
+) -> service.ImportReport:  # or a domain's report of the same shape
     with session_scope() as session:
         bind_principal(session, principal)
         extra = service.EXTRA_IMPORT_KINDS.get(kind)
@@ -35,11 +42,20 @@ def _template(kind: str) -> bytes:
 
 def _recent(principal: Principal) -> list[dict]:
     with session_scope() as session:
-        return [{"id": b.id, "kind": service.kind_label(b.kind), "filename": b.filename,
-                 "rows": b.rows_total, "created": b.rows_created, "revised": b.rows_revised,
-                 "unchanged": b.rows_unchanged, "username": b.username,
-                 "at": b.created_at.strftime("%Y-%m-%d %H:%M")}
-                for b in service.list_imports(session, principal, 20)]
+        return [
+            {
+                "id": b.id,
+                "kind": service.kind_label(b.kind),
+                "filename": b.filename,
+                "rows": b.rows_total,
+                "created": b.rows_created,
+                "revised": b.rows_revised,
+                "unchanged": b.rows_unchanged,
+                "username": b.username,
+                "at": b.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            for b in service.list_imports(session, principal, 20)
+        ]
 
 
 @ui.page("/imports")
@@ -51,22 +67,32 @@ async def imports_page() -> None:
         kinds = dict(IMPORT_KINDS)
         if principal.scope == "enterprise":
             kinds = {"enterprise_years": kinds["enterprise_years"]}
-        kinds |= {code: k.label for code, k in service.EXTRA_IMPORT_KINDS.items()
-                  if k.roles is None or principal.role in k.roles}
+        kinds |= {
+            code: k.label
+            for code, k in service.EXTRA_IMPORT_KINDS.items()
+            if k.roles is None or principal.role in k.roles
+        }
         with ui.row().classes("items-end gap-4"):
             kind = ui.select(kinds, label="数据类型", value=next(iter(kinds))).classes("w-56")
             dry_run = ui.checkbox("仅校验（试导入，不保存）")
-            ui.button("下载模板", icon="download",
-                      on_click=lambda: download_bytes(_template(kind.value),
-                                                      f"{service.kind_label(kind.value)}模板.xlsx"))
-        ui.label("支持 .xlsx 和 .csv。整个文件全部通过校验才会保存；有任何错误时不保存任何数据，"
-                 "并列出每个错误单元格。").classes("kc-muted")
+            ui.button(
+                "下载模板",
+                icon="download",
+                on_click=lambda: download_bytes(
+                    _template(kind.value), f"{service.kind_label(kind.value)}模板.xlsx"
+                ),
+            )
+        ui.label(
+            "支持 .xlsx 和 .csv。整个文件全部通过校验才会保存；有任何错误时不保存任何数据，"
+            "并列出每个错误单元格。"
+        ).classes("kc-muted")
         result = ui.column().classes("w-full")
 
-        async def handle(e) -> None:  # noqa: ANN001
+        async def handle(e) -> None:
             content = await e.file.read()
-            report = await run.io_bound(_run_import, principal, kind.value, content, e.file.name,
-                                        bool(dry_run.value))
+            report = await run.io_bound(
+                _run_import, principal, kind.value, content, e.file.name, bool(dry_run.value)
+            )
             if report is None:  # the server is shutting down
                 return
             show(report)
@@ -83,22 +109,52 @@ async def imports_page() -> None:
                     ui.label(report.message()).classes("text-positive text-subtitle1")
                     return
                 ui.label(report.message()).classes("text-negative text-subtitle1")
-                ui.button("下载错误报告", icon="download",
-                          on_click=lambda: download_bytes(error_report(report.errors),
-                                                          f"{report.filename}_错误报告.xlsx"))
-                ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"}
-                                  for k, v in (("row", "行号"), ("column", "列"), ("value", "值"),
-                                               ("reason", "原因"))],
-                         rows=[{"id": i, **e.__dict__} for i, e in enumerate(report.errors)],
-                         row_key="id", pagination=20).classes("w-full").props("dense")
+                ui.button(
+                    "下载错误报告",
+                    icon="download",
+                    on_click=lambda: download_bytes(
+                        error_report(report.errors), f"{report.filename}_错误报告.xlsx"
+                    ),
+                )
+                ui.table(
+                    columns=[
+                        {"name": k, "label": v, "field": k, "align": "left"}
+                        for k, v in (
+                            ("row", "行号"),
+                            ("column", "列"),
+                            ("value", "值"),
+                            ("reason", "原因"),
+                        )
+                    ],
+                    rows=[{"id": i, **e.__dict__} for i, e in enumerate(report.errors)],
+                    row_key="id",
+                    pagination=20,
+                ).classes("w-full").props("dense")
 
-        upload = ui.upload(label="选择或拖入文件", auto_upload=True, on_upload=handle,
-                           max_file_size=50 * 1024 * 1024).props('accept=".xlsx,.xls,.csv"')
+        upload = ui.upload(
+            label="选择或拖入文件",
+            auto_upload=True,
+            on_upload=handle,
+            max_file_size=50 * 1024 * 1024,
+        ).props('accept=".xlsx,.xls,.csv"')
         ui.label("最近的导入").classes("text-subtitle1")
-        recent = ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("at", "时间"), ("kind", "类型"), ("filename", "文件"), ("rows", "行数"),
-            ("created", "新增"), ("revised", "更正"), ("unchanged", "未变化"), ("username", "导入人"))],
-            rows=await run.io_bound(_recent, principal), row_key="id").classes("w-full")
+        recent = ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("at", "时间"),
+                    ("kind", "类型"),
+                    ("filename", "文件"),
+                    ("rows", "行数"),
+                    ("created", "新增"),
+                    ("revised", "更正"),
+                    ("unchanged", "未变化"),
+                    ("username", "导入人"),
+                )
+            ],
+            rows=await run.io_bound(_recent, principal),
+            row_key="id",
+        ).classes("w-full")
 
 
 register_nav(NavItem("/imports", "数据导入", "upload_file", DATA_ROLES, 80))

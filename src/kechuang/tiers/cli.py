@@ -37,10 +37,14 @@ def read_panel(path: Path) -> pl.DataFrame:
             df = df.with_columns(pl.col("founded_on").str.to_date(strict=False))
         return df.rename({"uscc": "key"})
     raw = read_table(path.read_bytes(), path.name)
-    extra = (Column("founded_on", "成立日期", "date"), Column("tech_field", "技术领域"),
-             Column("industry_code", "行业代码"))
+    extra = (
+        Column("founded_on", "成立日期", "date"),
+        Column("tech_field", "技术领域"),
+        Column("industry_code", "行业代码"),
+    )
     quals = tuple(Column(q, q, "bool") for q in QUAL_HELD) + tuple(
-        Column(q, q, "bool" if t == pl.Boolean() else "decimal") for q, t in QUAL_FACTS.items())
+        Column(q, q, "bool" if t == pl.Boolean() else "decimal") for q, t in QUAL_FACTS.items()
+    )
     columns = tuple(ENTERPRISE_YEAR_COLUMNS) + extra + quals
     mapped, errors = map_headers(raw, columns)
     present = {c for c in raw.columns}
@@ -48,22 +52,28 @@ def read_panel(path: Path) -> pl.DataFrame:
         raise ImportFileError("；".join(f"{e.column}：{e.reason}" for e in errors))
     parsed = parse_columns(mapped, columns)
     if parsed.errors:
-        shown = "；".join(f"第{e.row}行 {e.column}“{e.value}”：{e.reason}"
-                         for e in parsed.errors[:20])
+        shown = "；".join(
+            f"第{e.row}行 {e.column}“{e.value}”：{e.reason}" for e in parsed.errors[:20]
+        )
         more = f"（另有 {len(parsed.errors) - 20} 处）" if len(parsed.errors) > 20 else ""
         raise ImportFileError(f"文件“{path.name}”有 {len(parsed.errors)} 处错误：{shown}{more}")
     df = parsed.data.drop("__row")
     # columns absent from the file stay absent, so the engine reports `unknown`, not 0
-    keep = [c.code for c in columns if c.code in ("uscc", "year") or any(
-        c.code == k or c.header == k or c.template_header == k for k in present)]
+    keep = [
+        c.code
+        for c in columns
+        if c.code in ("uscc", "year")
+        or any(c.code == k or c.header == k or c.template_header == k for k in present)
+    ]
     return df.select(keep).rename({"uscc": "key"})
 
 
 @app.command("evaluate")
-def evaluate_cmd(data: Path = typer.Argument(..., help="CSV、XLSX 或 Parquet 文件（企业年度统计模板的列）"),
-                 year: int = typer.Option(..., "--year", help="评价年度（所用最近一个会计年度）"),
-                 out: Path = typer.Option(..., "--out", help="输出文件（.xlsx、.csv 或 .parquet）")
-                 ) -> None:
+def evaluate_cmd(
+    data: Path = typer.Argument(..., help="CSV、XLSX 或 Parquet 文件（企业年度统计模板的列）"),
+    year: int = typer.Option(..., "--year", help="评价年度（所用最近一个会计年度）"),
+    out: Path = typer.Option(..., "--out", help="输出文件（.xlsx、.csv 或 .parquet）"),
+) -> None:
     """Run every applicable pack on a file, one output row per enterprise, pack and condition."""
     from kechuang.core.excel import ImportFileError
     from kechuang.engines.rules.evaluate import evaluate, explain
@@ -95,7 +105,9 @@ def evaluate_cmd(data: Path = typer.Argument(..., help="CSV、XLSX 或 Parquet �
     else:
         rows.write_excel(out, worksheet="梯度评估")
     met = {p.name + f"（{p.version}）": int((result[f"{p.code}|status"] == 0).sum()) for p in packs}
-    console.print(f"已评估 {result.height} 家企业、{len(packs)} 个规则包，写出 {rows.height} 行：{out}")
+    console.print(
+        f"已评估 {result.height} 家企业、{len(packs)} 个规则包，写出 {rows.height} 行：{out}"
+    )
     for name, n in met.items():
         console.print(f"  {name}：符合 {n} 家")
 
@@ -107,8 +119,9 @@ def packs_cmd() -> None:
 
     for p in all_packs():
         to = p.effective_to.isoformat() if p.effective_to else "至今"
-        console.print(f"{p.code}\t{p.name}\t{p.version}\t{p.effective_from}–{to}\t"
-                      f"{p.confirmation_label}")
+        console.print(
+            f"{p.code}\t{p.name}\t{p.version}\t{p.effective_from}–{to}\t{p.confirmation_label}"
+        )
 
 
 @app.command("template")
@@ -121,9 +134,11 @@ def template_cmd(out: Path = typer.Argument(..., help="输出 .xlsx")) -> None:
 
 
 @app.command("import-qualifications")
-def import_cmd(path: Path = typer.Argument(...), dry_run: bool = typer.Option(False, "--dry-run"),
-               as_user: str | None = typer.Option(None, "--as", help="以该用户身份（受其范围限制）")
-               ) -> None:
+def import_cmd(
+    path: Path = typer.Argument(...),
+    dry_run: bool = typer.Option(False, "--dry-run"),
+    as_user: str | None = typer.Option(None, "--as", help="以该用户身份（受其范围限制）"),
+) -> None:
     """Import the qualifications register (all or nothing; audited)."""
     from kechuang.cli import _cli_principal
     from kechuang.core.audit import bind_principal

@@ -22,8 +22,9 @@ class EnterpriseQualification(Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"),
-                                               index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40), index=True)
     level: Mapped[str] = mapped_column(String(20), default="")
     obtained_on: Mapped[date | None] = mapped_column(Date, nullable=True)

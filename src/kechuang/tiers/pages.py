@@ -8,12 +8,18 @@ from typing import Any
 
 from nicegui import run, ui
 
-from kechuang.core.config import get_settings
 from kechuang.core.audit import bind_principal
+from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_int
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, stat_card
-from kechuang.core.layout import session_principal
+from kechuang.core.layout import (
+    NavItem,
+    download_bytes,
+    frame,
+    register_nav,
+    session_principal,
+    stat_card,
+)
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
@@ -22,8 +28,12 @@ from kechuang.registry.service import latest_year, list_zones
 from kechuang.tiers import service
 
 BUREAU = ("city_admin", "zone_admin")
-VERDICT_COLORS = {"met": "positive", "manual_review": "warning", "unknown": "grey",
-                  "unmet": "negative"}
+VERDICT_COLORS = {
+    "met": "positive",
+    "manual_review": "warning",
+    "unknown": "grey",
+    "unmet": "negative",
+}
 
 register_nav(NavItem("/tiers", "梯度培育", "stairs", BUREAU, order=40))
 register_nav(NavItem("/tiers/candidates", "培育后备库", "format_list_numbered", BUREAU, order=41))
@@ -63,49 +73,100 @@ async def pipeline_page() -> None:
         ui.label(f"来源：{tg['source']}").classes("kc-muted")
         with ui.row().classes("gap-4"):
             for t in tg["progress"]:
-                stat_card(f"{t['label']}（{last}年数据）", fmt_int(t["current"], " 家"),
-                          f"另有待专家评审 {t['review']} 家 · {tg['year']}年目标 "
-                          f"{fmt_int(t['target'])}（草案）· 完成 {(t['ratio'] or 0) * 100:.1f}%")
+                stat_card(
+                    f"{t['label']}（{last}年数据）",
+                    fmt_int(t["current"], " 家"),
+                    f"另有待专家评审 {t['review']} 家 · {tg['year']}年目标 "
+                    f"{fmt_int(t['target'])}（草案）· 完成 {(t['ratio'] or 0) * 100:.1f}%",
+                )
         fams = data["families"]
         latest_counts = [c for c in data["counts"] if c["year"] == last]
-        columns = [{"name": "zone", "label": "高新区（统计归属）", "field": "zone", "align": "left"}]
+        columns = [
+            {"name": "zone", "label": "高新区（统计归属）", "field": "zone", "align": "left"}
+        ]
         columns += [{"name": f, "label": n, "field": f} for f, n in fams.items()]
-        rows = [{"zone": c["zone"], **{f: f"{c.get(f, 0)}" + (
-            f"（待评审 {c[f + '__review']}）" if c.get(f + "__review") else "") for f in fams}}
-            for c in latest_counts]
+        rows = [
+            {
+                "zone": c["zone"],
+                **{
+                    f: f"{c.get(f, 0)}"
+                    + (f"（待评审 {c[f + '__review']}）" if c.get(f + "__review") else "")
+                    for f in fams
+                },
+            }
+            for c in latest_counts
+        ]
         ui.label(f"{last}年 各梯度企业数（符合条件或持有资质；括号内为需专家评审的企业）").classes(
-            "text-subtitle1")
+            "text-subtitle1"
+        )
         ui.table(columns=columns, rows=rows).classes("w-full").props("dense").mark("tier-counts")
         rung_last = {r["rung"]: r["len"] for r in data["rung_counts"] if r["year"] == last}
         labels = data["rung_labels"]
-        funnel = [{"name": labels[r], "value": sum(v for k, v in rung_last.items() if k >= r)}
-                  for r in range(1, 7)]
+        funnel = [
+            {"name": labels[r], "value": sum(v for k, v in rung_last.items() if k >= r)}
+            for r in range(1, 7)
+        ]
         nodes, links = _sankey(data["flows"], labels)
         with ui.row().classes("w-full gap-4"):
-            ui.echart({"title": {"text": f"{last}年 梯度漏斗（达到该梯度及以上）", "textStyle": {"fontSize": 14}},
-                       "tooltip": {"trigger": "item"},
-                       "series": [{"type": "funnel", "sort": "descending", "left": "10%",
-                                   "width": "80%", "top": 40, "data": funnel,
-                                   "label": {"formatter": "{b}：{c}"}}]}
-                      ).classes("h-96").style("width: 44%").mark("tier-funnel")
-            ui.echart({"title": {"text": "梯度流转（逐年）", "textStyle": {"fontSize": 14}},
-                       "tooltip": {"trigger": "item"},
-                       "series": [{"type": "sankey", "top": 40, "data": nodes, "links": links,
-                                   "emphasis": {"focus": "adjacency"}}]}
-                      ).classes("h-96").style("width: 52%").mark("tier-sankey")
+            ui.echart(
+                {
+                    "title": {
+                        "text": f"{last}年 梯度漏斗（达到该梯度及以上）",
+                        "textStyle": {"fontSize": 14},
+                    },
+                    "tooltip": {"trigger": "item"},
+                    "series": [
+                        {
+                            "type": "funnel",
+                            "sort": "descending",
+                            "left": "10%",
+                            "width": "80%",
+                            "top": 40,
+                            "data": funnel,
+                            "label": {"formatter": "{b}：{c}"},
+                        }
+                    ],
+                }
+            ).classes("h-96").style("width: 44%").mark("tier-funnel")
+            ui.echart(
+                {
+                    "title": {"text": "梯度流转（逐年）", "textStyle": {"fontSize": 14}},
+                    "tooltip": {"trigger": "item"},
+                    "series": [
+                        {
+                            "type": "sankey",
+                            "top": 40,
+                            "data": nodes,
+                            "links": links,
+                            "emphasis": {"focus": "adjacency"},
+                        }
+                    ],
+                }
+            ).classes("h-96").style("width: 52%").mark("tier-sankey")
         ui.label("高新技术企业证书（三年有效，到期需重新认定）").classes("text-subtitle1")
-        ui.table(columns=[{"name": k, "label": v, "field": k} for k, v in (
-            ("year", "年度"), ("valid", "有效证书"), ("expiring", "当年到期"),
-            ("renewed", "已重新认定"), ("lapsed", "未续期"))],
-            rows=data["certificates"]).classes("w-full").props("dense")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k}
+                for k, v in (
+                    ("year", "年度"),
+                    ("valid", "有效证书"),
+                    ("expiring", "当年到期"),
+                    ("renewed", "已重新认定"),
+                    ("lapsed", "未续期"),
+                )
+            ],
+            rows=data["certificates"],
+        ).classes("w-full").props("dense")
         ui.label(data["scope_note"]).classes("kc-muted")
         for item in tg.get("not_tracked", []):
             ui.label(f"未纳入看板：{item['label']} {item['value']}（{item['reason']}）").classes(
-                "kc-muted")
+                "kc-muted"
+            )
 
 
-def _sankey(flows: list[dict[str, Any]], labels: dict[int, str]
-            ) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+def _sankey(
+    flows: list[dict[str, Any]], labels: dict[int, str]
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
     names: dict[str, None] = {}
     links = []
     for f in flows:
@@ -118,8 +179,9 @@ def _sankey(flows: list[dict[str, Any]], labels: dict[int, str]
     return [{"name": n} for n in names], links
 
 
-def _candidates(principal: Principal, family: str, year: int, zone_id: int | None
-                ) -> dict[str, Any]:
+def _candidates(
+    principal: Principal, family: str, year: int, zone_id: int | None
+) -> dict[str, Any]:
     with session_scope() as session:
         bind_principal(session, principal)
         return service.candidates(session, principal, family, year, zone_id, limit=200)
@@ -142,27 +204,56 @@ async def candidates_page() -> None:
         with ui.row().classes("items-end gap-4"):
             family = ui.select(fams, value="hnte", label="梯度").classes("w-64")
             year = ui.number("评价年度", value=last, min=2000, max=2100, step=1, format="%d")
-            zone = ui.select({0: "全部（可见范围）", **zones}, value=0, label="高新区").classes("w-48")
+            zone = ui.select({0: "全部（可见范围）", **zones}, value=0, label="高新区").classes(
+                "w-48"
+            )
             go = ui.button("查询", icon="search")
             export = ui.button("导出Excel", icon="download")
         info = ui.label("").classes("kc-muted")
-        table = ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-            ("rank", "序号"), ("name", "企业名称"), ("zone", "高新区"), ("status", "结论"),
-            ("distance", "差距指数"), ("gaps", "差距"))], rows=[], pagination=20
-        ).classes("w-full").props("dense wrap-cells").mark("candidates")
+        table = (
+            ui.table(
+                columns=[
+                    {"name": k, "label": v, "field": k, "align": "left"}
+                    for k, v in (
+                        ("rank", "序号"),
+                        ("name", "企业名称"),
+                        ("zone", "高新区"),
+                        ("status", "结论"),
+                        ("distance", "差距指数"),
+                        ("gaps", "差距"),
+                    )
+                ],
+                rows=[],
+                pagination=20,
+            )
+            .classes("w-full")
+            .props("dense wrap-cells")
+            .mark("candidates")
+        )
         state: dict[str, Any] = {}
 
         async def load() -> None:
-            data = await run.io_bound(_candidates, principal, family.value, int(year.value),
-                                      zone.value or None)
+            data = await run.io_bound(
+                _candidates, principal, family.value, int(year.value), zone.value or None
+            )
             state["data"] = data
             p = data["pack"]
-            info.set_text(f"{p['name']}（{p['version']}，{p['confirmation_label']}"
-                          f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
-                          f"{data['total_not_met']} 家，显示最接近的 {len(data['rows'])} 家")
-            table.rows = [{"rank": i + 1, "name": r["name"], "zone": r["zone"],
-                           "status": r["status_label"], "distance": f"{r['distance']:.3f}",
-                           "gaps": "；".join(r["gaps"])} for i, r in enumerate(data["rows"])]
+            info.set_text(
+                f"{p['name']}（{p['version']}，{p['confirmation_label']}"
+                f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
+                f"{data['total_not_met']} 家，显示最接近的 {len(data['rows'])} 家"
+            )
+            table.rows = [
+                {
+                    "rank": i + 1,
+                    "name": r["name"],
+                    "zone": r["zone"],
+                    "status": r["status_label"],
+                    "distance": f"{r['distance']:.3f}",
+                    "gaps": "；".join(r["gaps"]),
+                }
+                for i, r in enumerate(data["rows"])
+            ]
             table.update()
 
         async def do_export() -> None:
@@ -192,29 +283,63 @@ def _render_assessment(data: dict[str, Any]) -> None:
         with ui.expansion(title, icon="rule").classes("w-full").mark(f"pack-{pack['family']}"):
             with ui.row().classes("gap-2"):
                 ui.badge(pack["status_label"], color=VERDICT_COLORS[pack["status"]])
-                ui.badge(pack["confirmation_label"],
-                         color="grey" if pack["confirmation"] == "confirmed" else "orange")
+                ui.badge(
+                    pack["confirmation_label"],
+                    color="grey" if pack["confirmation"] == "confirmed" else "orange",
+                )
                 if pack["retrospective"]:
                     ui.badge("回溯评估（该版本规则当年尚未施行）", color="orange")
-            rows = [{"label": ("　" * c["depth"]) + c["label"], "value": c["value_text"] or "",
-                     "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
-                     "verdict": c["verdict_label"], "gap": c["gap_text"] or "",
-                     "source": c["source"] + ("" if c["confirmed"] else "（未确认）")}
-                    for c in pack["conditions"]]
-            ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"} for k, v in (
-                ("label", "条件"), ("value", "企业值"), ("threshold", "要求"), ("verdict", "结论"),
-                ("gap", "差距"), ("source", "出处"))], rows=rows).classes("w-full").props(
-                "dense wrap-cells")
+            rows = [
+                {
+                    "label": ("　" * c["depth"]) + c["label"],
+                    "value": c["value_text"] or "",
+                    "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
+                    "verdict": c["verdict_label"],
+                    "gap": c["gap_text"] or "",
+                    "source": c["source"] + ("" if c["confirmed"] else "（未确认）"),
+                }
+                for c in pack["conditions"]
+            ]
+            ui.table(
+                columns=[
+                    {"name": k, "label": v, "field": k, "align": "left"}
+                    for k, v in (
+                        ("label", "条件"),
+                        ("value", "企业值"),
+                        ("threshold", "要求"),
+                        ("verdict", "结论"),
+                        ("gap", "差距"),
+                        ("source", "出处"),
+                    )
+                ],
+                rows=rows,
+            ).classes("w-full").props("dense wrap-cells")
             if pack["items"]:
                 ui.label("评分明细").classes("text-subtitle2")
-                ui.table(columns=[{"name": k, "label": v, "field": k, "align": "left"}
-                                  for k, v in (("group", "类别"), ("label", "指标"),
-                                               ("points", "得分"), ("max", "满分"))],
-                         rows=[{"group": i["group"], "label": i["label"] + (
-                             "" if i["confirmed"] else "（未确认）"), "max": i["max"],
-                             "points": "—" if i["lo"] is None else (
-                                 f"{i['lo']:g}" if i["lo"] == i["hi"] else f"{i['lo']:g}–{i['hi']:g}")}
-                               for i in pack["items"]]).classes("w-full").props("dense")
+                ui.table(
+                    columns=[
+                        {"name": k, "label": v, "field": k, "align": "left"}
+                        for k, v in (
+                            ("group", "类别"),
+                            ("label", "指标"),
+                            ("points", "得分"),
+                            ("max", "满分"),
+                        )
+                    ],
+                    rows=[
+                        {
+                            "group": i["group"],
+                            "label": i["label"] + ("" if i["confirmed"] else "（未确认）"),
+                            "max": i["max"],
+                            "points": "—"
+                            if i["lo"] is None
+                            else (
+                                f"{i['lo']:g}" if i["lo"] == i["hi"] else f"{i['lo']:g}–{i['hi']:g}"
+                            ),
+                        }
+                        for i in pack["items"]
+                    ],
+                ).classes("w-full").props("dense")
             for note in pack["not_evaluated"]:
                 ui.label(f"未自动判断：{note['label']}").classes("kc-muted")
             for reading in pack["readings"]:
@@ -262,15 +387,19 @@ async def self_assessment_page() -> None:
 
 
 def _self_form() -> None:
-    ui.label("填写最近三个会计年度的数据（金额单位：万元），立即得到各梯度的结论与差距。"
-             "本页不保存任何数据。").classes("kc-muted").mark("no-store-note")
+    ui.label(
+        "填写最近三个会计年度的数据（金额单位：万元），立即得到各梯度的结论与差距。"
+        "本页不保存任何数据。"
+    ).classes("kc-muted").mark("no-store-note")
     this_year = date.today().year - 1
     with ui.row().classes("items-end gap-4"):
-        year = ui.number("评价年度（最近一个会计年度）", value=this_year, min=2000, max=2100,
-                         step=1, format="%d").mark("self-year")
+        year = ui.number(
+            "评价年度（最近一个会计年度）", value=this_year, min=2000, max=2100, step=1, format="%d"
+        ).mark("self-year")
         founded = ui.input("成立日期（如 2018-05-01）").mark("self-founded")
-        field = ui.select({"": "（未选择）", **{f: f for f in TECH_FIELDS}}, value="",
-                          label="技术领域").classes("w-48")
+        field = ui.select(
+            {"": "（未选择）", **{f: f for f in TECH_FIELDS}}, value="", label="技术领域"
+        ).classes("w-48")
     inputs: dict[tuple[int, str], Any] = {}
     with ui.grid(columns=4).classes("items-center gap-2"):
         ui.label("指标")
@@ -279,8 +408,11 @@ def _self_form() -> None:
         for code, label, unit in service.SELF_FIELDS:
             ui.label(f"{label}（{unit}）")
             for k in (2, 1, 0):
-                inputs[(k, code)] = ui.number(value=None, format="%.2f").props(
-                    "dense outlined").mark(f"self-{code}-{k}")
+                inputs[(k, code)] = (
+                    ui.number(value=None, format="%.2f")
+                    .props("dense outlined")
+                    .mark(f"self-{code}-{k}")
+                )
     flags = {code: ui.checkbox(label) for code, label in service.SELF_FLAGS}
     quals = {code: ui.checkbox(label) for code, label in service.SELF_QUALS}
     message = ui.label("").classes("text-negative")

@@ -20,8 +20,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _file(content: bytes, filename: str, media: str) -> Response:
-    return Response(content, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 def _bad(exc: Exception) -> HTTPException:
@@ -30,11 +33,21 @@ def _bad(exc: Exception) -> HTTPException:
 
 def framework_dict(fw: ZoneFramework, rows: bool = True) -> dict[str, Any]:
     """A framework as JSON: metadata, dimensions and (optionally) every row with its status."""
-    out = {"code": fw.code, "name": fw.name, "version": fw.version, "document": fw.document,
-           "source": fw.source, "method_note": fw.method_note, "publish": fw.publish,
-           "origin": fw.origin, "hash": fw.hash,
-           "dimensions": [{"code": d.code, "name": d.name, "weight": d.weight, "status": d.status}
-                          for d in fw.dimensions]}
+    out = {
+        "code": fw.code,
+        "name": fw.name,
+        "version": fw.version,
+        "document": fw.document,
+        "source": fw.source,
+        "method_note": fw.method_note,
+        "publish": fw.publish,
+        "origin": fw.origin,
+        "hash": fw.hash,
+        "dimensions": [
+            {"code": d.code, "name": d.name, "weight": d.weight, "status": d.status}
+            for d in fw.dimensions
+        ],
+    }
     if rows:
         out["rows"] = fw.rows_table()
     return out
@@ -50,7 +63,9 @@ class RunIn(BaseModel):
     year: int = Field(description="评价年度")
     framework: str | None = Field(None, description="框架代码，默认 national_2021")
     peer_set: str | None = Field(None, description="对标组代码，默认 city（本市高新区）")
-    options: dict[str, Any] | None = Field(None, description="normalise / window / treat / uncertainty_runs …")
+    options: dict[str, Any] | None = Field(
+        None, description="normalise / window / treat / uncertainty_runs …"
+    )
     note: str = ""
 
 
@@ -78,8 +93,13 @@ def peer_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str,
 
 
 @router.get("/evaluation/ranking", summary="高新区排名（总分、维度名次、名次区间、进位）")
-def ranking(session: DbSession, principal: CurrentPrincipal, year: int, framework: str | None = None,
-            peer_set: str | None = None) -> dict[str, Any]:
+def ranking(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int,
+    framework: str | None = None,
+    peer_set: str | None = None,
+) -> dict[str, Any]:
     """The ranking as the principal may see it (a stored run when there is one)."""
     try:
         r = service.ranking(session, principal, year, framework, peer_set)
@@ -92,7 +112,9 @@ def ranking(session: DbSession, principal: CurrentPrincipal, year: int, framewor
 def create_run(session: DbSession, principal: CityAdmin, body: RunIn) -> dict[str, Any]:
     """Evaluate and store the run with its framework version, peer set, options and input hash."""
     try:
-        ev = service.evaluate(session, principal, body.year, body.framework, body.peer_set, body.options)
+        ev = service.evaluate(
+            session, principal, body.year, body.framework, body.peer_set, body.options
+        )
         run = service.store_run(session, principal, ev, body.peer_set, body.note)
     except service.ZoneServiceError as exc:
         raise _bad(exc) from exc
@@ -101,15 +123,27 @@ def create_run(session: DbSession, principal: CityAdmin, body: RunIn) -> dict[st
 
 def run_dict(run: Any) -> dict[str, Any]:
     """A stored run's recipe (no results)."""
-    return {"id": run.id, "year": run.year, "framework_code": run.framework_code,
-            "framework_version": run.framework_version, "framework_hash": run.framework_hash,
-            "peer_set": run.peer_set_code, "units": run.peer_units, "options": run.options,
-            "input_hash": run.input_hash, "spec_hash": run.spec_hash, "username": run.username,
-            "created_at": run.created_at.isoformat(), "note": run.note}
+    return {
+        "id": run.id,
+        "year": run.year,
+        "framework_code": run.framework_code,
+        "framework_version": run.framework_version,
+        "framework_hash": run.framework_hash,
+        "peer_set": run.peer_set_code,
+        "units": run.peer_units,
+        "options": run.options,
+        "input_hash": run.input_hash,
+        "spec_hash": run.spec_hash,
+        "username": run.username,
+        "created_at": run.created_at.isoformat(),
+        "note": run.note,
+    }
 
 
 @router.get("/evaluation/runs", summary="评价记录")
-def runs(session: DbSession, principal: CurrentPrincipal, year: int | None = None) -> list[dict[str, Any]]:
+def runs(
+    session: DbSession, principal: CurrentPrincipal, year: int | None = None
+) -> list[dict[str, Any]]:
     """Stored runs, newest first."""
     return [run_dict(r) for r in service.list_runs(session, principal, year)]
 
@@ -122,26 +156,44 @@ def run_detail(session: DbSession, principal: CurrentPrincipal, run_id: int) -> 
     except service.ZoneServiceError as exc:
         raise HTTPException(404, str(exc)) from exc
     from kechuang.zones.frameworks import parse_framework
+
     fw = parse_framework(run.record["framework_definition"])
     return {**run_dict(run), "table": service.visible_table(principal, fw, run.results["table"])}
 
 
 @router.get("/evaluation/benchmark", summary="对标找差：差距分解、优势短板、雷达图")
-def benchmark(session: DbSession, principal: CurrentPrincipal, year: int, unit: str | None = None,
-              against: str | None = None, framework: str | None = None,
-              peer_set: str | None = None) -> dict[str, Any]:
+def benchmark(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int,
+    unit: str | None = None,
+    against: str | None = None,
+    framework: str | None = None,
+    peer_set: str | None = None,
+) -> dict[str, Any]:
     """Gap of a zone (unit key z<id>; a zone admin's own by default) to a benchmark unit or
     `top_quartile`."""
     try:
-        bm = service.benchmark(session, principal, year, unit, _against(against), framework, peer_set)
+        bm = service.benchmark(
+            session, principal, year, unit, _against(against), framework, peer_set
+        )
     except service.ZoneServiceError as exc:
         raise _bad(exc) from exc
-    return {"year": year, "framework": framework_dict(bm["framework"], rows=False), "gaps": bm["gaps"],
-            "strengths": bm["strengths"], "radar": bm["radar"], "row": bm["row"], "choices": bm["choices"]}
+    return {
+        "year": year,
+        "framework": framework_dict(bm["framework"], rows=False),
+        "gaps": bm["gaps"],
+        "strengths": bm["strengths"],
+        "radar": bm["radar"],
+        "row": bm["row"],
+        "choices": bm["choices"],
+    }
 
 
 @router.get("/evaluation/targets", summary="目标跟踪（3000亿元等）")
-def targets(session: DbSession, principal: CurrentPrincipal, as_of: int | None = None) -> list[dict[str, Any]]:
+def targets(
+    session: DbSession, principal: CurrentPrincipal, as_of: int | None = None
+) -> list[dict[str, Any]]:
     """Each plan target with actual, required path, projection band, status and zone parts."""
     try:
         return service.track_targets(session, principal, as_of)
@@ -150,15 +202,27 @@ def targets(session: DbSession, principal: CurrentPrincipal, as_of: int | None =
 
 
 @router.get("/evaluation/specialisation", summary="一区一战略：产业占比、区位商、集中度、相似度")
-def specialisation(session: DbSession, principal: CurrentPrincipal, year: int | None = None) -> dict[str, Any]:
+def specialisation(
+    session: DbSession, principal: CurrentPrincipal, year: int | None = None
+) -> dict[str, Any]:
     """Specialisation results (scoped)."""
     return service.specialisation_view(session, principal, year)
 
 
-@router.get("/evaluation/exports/{kind}", summary="导出（ranking / benchmark / targets / specialisation）")
-def export(kind: str, session: DbSession, principal: CurrentPrincipal, year: int | None = None,
-           framework: str | None = None, peer_set: str | None = None, unit: str | None = None,
-           against: str | None = None, format: str = "xlsx") -> Response:  # noqa: A002
+@router.get(
+    "/evaluation/exports/{kind}", summary="导出（ranking / benchmark / targets / specialisation）"
+)
+def export(
+    kind: str,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    year: int | None = None,
+    framework: str | None = None,
+    peer_set: str | None = None,
+    unit: str | None = None,
+    against: str | None = None,
+    format: str = "xlsx",
+) -> Response:
     """An .xlsx of any result; the benchmark also as a Word report (format=docx)."""
     demo = service.is_demo(session)
     audit.record(session, "export", "zone_evaluation", "", f"导出高新区评价结果（{kind}）")
@@ -167,22 +231,36 @@ def export(kind: str, session: DbSession, principal: CurrentPrincipal, year: int
             if year is None:
                 raise service.ZoneServiceError("导出排名需要参数 year")
             r = service.ranking(session, principal, year, framework, peer_set)
-            content = report.ranking_xlsx(r["framework"], r["options"], year, r["table"], r["values"], demo)
+            content = report.ranking_xlsx(
+                r["framework"], r["options"], year, r["table"], r["values"], demo
+            )
             return _file(content, f"高新区排名_{year}.xlsx", XLSX)
         if kind == "benchmark":
             if year is None:
                 raise service.ZoneServiceError("导出对标分析需要参数 year")
-            bm = service.benchmark(session, principal, year, unit, _against(against), framework, peer_set)
+            bm = service.benchmark(
+                session, principal, year, unit, _against(against), framework, peer_set
+            )
             name = f"对标找差_{bm['gaps']['unit_name']}_{year}"
             if format == "docx":
                 return _file(report.benchmark_docx(bm, demo), f"{name}.docx", DOCX)
             return _file(report.benchmark_xlsx(bm, demo), f"{name}.xlsx", XLSX)
         if kind == "targets":
-            return _file(report.targets_xlsx(service.track_targets(session, principal), demo),
-                         "目标跟踪.xlsx", XLSX)
+            return _file(
+                report.targets_xlsx(service.track_targets(session, principal), demo),
+                "目标跟踪.xlsx",
+                XLSX,
+            )
         if kind == "specialisation":
-            return _file(report.specialisation_xlsx(service.specialisation_view(session, principal, year), demo),
-                         "一区一战略.xlsx", XLSX)
+            return _file(
+                report.specialisation_xlsx(
+                    service.specialisation_view(session, principal, year), demo
+                ),
+                "一区一战略.xlsx",
+                XLSX,
+            )
     except service.ZoneServiceError as exc:
         raise _bad(exc) from exc
-    raise HTTPException(404, f"未知的导出类型“{kind}”，可选：ranking、benchmark、targets、specialisation")
+    raise HTTPException(
+        404, f"未知的导出类型“{kind}”，可选：ranking、benchmark、targets、specialisation"
+    )

@@ -18,8 +18,16 @@ from kechuang.zones.frameworks import SHIPPED, catalogue, shipped_framework
 from kechuang.zones.inputs import city_indicator_values
 from kechuang.zones.models import PeerZone
 
-DEMO_PEERS = (("A", "国家级", 1.6), ("B", "国家级", 1.2), ("C", "国家级", 0.9), ("D", "国家级", 0.6),
-              ("E", "省级", 0.3), ("F", "省级", 0.0), ("G", "省级", -0.3), ("H", "省级", -0.6))
+DEMO_PEERS = (
+    ("A", "国家级", 1.6),
+    ("B", "国家级", 1.2),
+    ("C", "国家级", 0.9),
+    ("D", "国家级", 0.6),
+    ("E", "省级", 0.3),
+    ("F", "省级", 0.0),
+    ("G", "省级", -0.3),
+    ("H", "省级", -0.6),
+)
 DEMO_PEER_SET = "province_demo"
 COUNT_UNITS = ("家", "个", "人", "件")
 
@@ -39,12 +47,18 @@ def seed_demo(session: Session, seed: int = 20252) -> str:
     bases = [c for c in city.columns if c.startswith("base:")]
     peers = []
     for letter, level, _ in DEMO_PEERS:
-        p = PeerZone(code=f"demo_peer_{letter.lower()}", name=f"示例高新区{letter}", province="（演示）",
-                     level=level, source="演示数据（虚构，非真实高新区）", is_demo=True)
+        p = PeerZone(
+            code=f"demo_peer_{letter.lower()}",
+            name=f"示例高新区{letter}",
+            province="（演示）",
+            level=level,
+            source="演示数据（虚构，非真实高新区）",
+            is_demo=True,
+        )
         session.add(p)
         peers.append(p)
     session.flush()
-    for (letter, _level, strength), peer in zip(DEMO_PEERS, peers, strict=True):
+    for (_letter, _level, strength), peer in zip(DEMO_PEERS, peers, strict=True):
         size = float(np.exp(0.45 * strength + rng.normal(0, 0.1)))
         for year in years:
             part = city.filter(pl.col("year") == year)
@@ -66,16 +80,32 @@ def seed_demo(session: Session, seed: int = 20252) -> str:
                 col = part.get_column(b).drop_nulls()
                 if not col.is_empty():
                     figures[b.removeprefix("base:")] = round(float(col.mean()) * size * 1.8, 2)
-            service.save_peer_figures(session, current_principal(session), peer.name, year, figures,
-                                      source="演示数据")
+            service.save_peer_figures(
+                session, current_principal(session), peer.name, year, figures, source="演示数据"
+            )
     members = [u.name for u in units] + [p.name for p in peers]
-    service.save_peer_set(session, current_principal(session), DEMO_PEER_SET, "省内对标组（演示）",
-                          members, kind="province",
-                          description="本市高新区与虚构的示例高新区A–H（演示数据）", is_demo=True)
+    service.save_peer_set(
+        session,
+        current_principal(session),
+        DEMO_PEER_SET,
+        "省内对标组（演示）",
+        members,
+        kind="province",
+        description="本市高新区与虚构的示例高新区A–H（演示数据）",
+        is_demo=True,
+    )
     stored = 0
     for year in years[-2:]:
-        ev = service.evaluate(session, current_principal(session), year, "national_2021", DEMO_PEER_SET)
-        service.store_run(session, current_principal(session), ev, DEMO_PEER_SET,
-                          note="演示：国家2021框架，省内对标组", is_demo=True)
+        ev = service.evaluate(
+            session, current_principal(session), year, "national_2021", DEMO_PEER_SET
+        )
+        service.store_run(
+            session,
+            current_principal(session),
+            ev,
+            DEMO_PEER_SET,
+            note="演示：国家2021框架，省内对标组",
+            is_demo=True,
+        )
         stored += 1
     return f"演示对标数据：{len(peers)} 个示例高新区，{len(years)} 年指标，{stored} 次评价记录"

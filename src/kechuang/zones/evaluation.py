@@ -21,8 +21,12 @@ from kechuang.engines.composite.uncertainty import uncertainty
 from kechuang.zones.frameworks import ZoneFramework, catalogue, engine_spec
 
 # EIS 2024 performance groups: score relative to the reference (= 100) [E1].
-GROUPS = (("leader", "领先型", 125.0), ("strong", "强劲型", 100.0), ("moderate", "中等型", 70.0),
-          ("emerging", "追赶型", -math.inf))
+GROUPS = (
+    ("leader", "领先型", 125.0),
+    ("strong", "强劲型", 100.0),
+    ("moderate", "中等型", 70.0),
+    ("emerging", "追赶型", -math.inf),
+)
 GROUP_LABELS = {code: label for code, label, _ in GROUPS}
 TOP_QUARTILE = "__top_quartile__"
 TOP_QUARTILE_NAME = "对标组前25%分位"
@@ -75,7 +79,9 @@ class Evaluation:
         now = self._period(self.year)
         if now.is_empty():
             raise EvaluationError(f"{self.year}年没有可评价的数据")
-        prev = {r["unit"]: r["index_rank"] for r in self._period(self.year - 1).iter_rows(named=True)}
+        prev = {
+            r["unit"]: r["index_rank"] for r in self._period(self.year - 1).iter_rows(named=True)
+        }
         scores = [s for s in now.get_column("index").to_list() if s is not None]
         ref_opt = self.options.get("reference", "mean")
         if ref_opt == "mean":
@@ -95,20 +101,37 @@ class Evaluation:
             rank = None if r["index_rank"] is None else int(r["index_rank"])
             p = prev.get(r["unit"])
             b = bands.get(r["unit"])
-            out.append({
-                "unit": r["unit"], "name": r["unit_name"], "is_city": meta[r["unit"]]["is_city"],
-                "zone_id": meta[r["unit"]].get("zone_id"), "score": score, "rank": rank,
-                "relative": rel, "group": performance_group(rel),
-                "group_label": GROUP_LABELS.get(performance_group(rel) or "", None),
-                "dimensions": {d.code: {"score": _f(r[d.code]),
-                                        "rank": None if r[f"{d.code}_rank"] is None
-                                        else int(r[f"{d.code}_rank"])}
-                               for d in self.framework.dimensions},
-                "band": None if b is None else {"q05": _f(b["q05_rank"]), "median": _f(b["median_rank"]),
-                                                "q95": _f(b["q95_rank"])},
-                "previous_rank": None if p is None else int(p),
-                "movement": None if p is None or rank is None else int(p) - rank,
-            })
+            out.append(
+                {
+                    "unit": r["unit"],
+                    "name": r["unit_name"],
+                    "is_city": meta[r["unit"]]["is_city"],
+                    "zone_id": meta[r["unit"]].get("zone_id"),
+                    "score": score,
+                    "rank": rank,
+                    "relative": rel,
+                    "group": performance_group(rel),
+                    "group_label": GROUP_LABELS.get(performance_group(rel) or ""),
+                    "dimensions": {
+                        d.code: {
+                            "score": _f(r[d.code]),
+                            "rank": None
+                            if r[f"{d.code}_rank"] is None
+                            else int(r[f"{d.code}_rank"]),
+                        }
+                        for d in self.framework.dimensions
+                    },
+                    "band": None
+                    if b is None
+                    else {
+                        "q05": _f(b["q05_rank"]),
+                        "median": _f(b["median_rank"]),
+                        "q95": _f(b["q95_rank"]),
+                    },
+                    "previous_rank": None if p is None else int(p),
+                    "movement": None if p is None or rank is None else int(p) - rank,
+                }
+            )
         return out
 
     def values(self) -> list[dict[str, Any]]:
@@ -122,18 +145,27 @@ class Evaluation:
             rank_of = dict(ranks.iter_rows())
             norm_of = dict(norm.select("unit", code).iter_rows())
             for unit, value in raw.select("unit", code).iter_rows():
-                out.append({"unit": unit, "indicator": code, "name": self.framework.row_of(code).name,
-                            "unit_label": cat[code].unit, "raw": _f(value),
-                            "normalised": _f(norm_of.get(unit)),
-                            "rank": None if rank_of.get(unit) is None else int(rank_of[unit])})
+                out.append(
+                    {
+                        "unit": unit,
+                        "indicator": code,
+                        "name": self.framework.row_of(code).name,
+                        "unit_label": cat[code].unit,
+                        "raw": _f(value),
+                        "normalised": _f(norm_of.get(unit)),
+                        "rank": None if rank_of.get(unit) is None else int(rank_of[unit]),
+                    }
+                )
         return out
 
     # ------------------------------------------------------------------ explanations
     def strengths(self, unit: str, top: int = 3) -> list[dict[str, Any]]:
         """The unit's best and worst indicators by rank among the peers (COINr get_str_weak)."""
         sw = strengths_weaknesses(self.result, unit, top=top, bottom=top, time=self.year)
-        return [{**r, "dimension": self.framework.dimension_of(r["indicator"]).name}
-                for r in sw.iter_rows(named=True)]
+        return [
+            {**r, "dimension": self.framework.dimension_of(r["indicator"]).name}
+            for r in sw.iter_rows(named=True)
+        ]
 
     def _raw(self, unit: str) -> dict[str, Any]:
         row = self.data.filter((pl.col("unit") == unit) & (pl.col("year") == self.year))
@@ -154,10 +186,13 @@ class Evaluation:
                 raise EvaluationError(f"对标单元 {benchmark} 不在对标组中")
             gap = gap_to_benchmark(self.result, unit, benchmark, time=self.year)
             bench_raw = self._raw(benchmark)
-            bench_score = _f(self._period(self.year).filter(pl.col("unit") == benchmark)
-                             .get_column("index")[0])
+            bench_score = _f(
+                self._period(self.year).filter(pl.col("unit") == benchmark).get_column("index")[0]
+            )
             bench_name = self.unit_names[benchmark]
-        unit_score = _f(self._period(self.year).filter(pl.col("unit") == unit).get_column("index")[0])
+        unit_score = _f(
+            self._period(self.year).filter(pl.col("unit") == unit).get_column("index")[0]
+        )
         own = self._raw(unit)
         cat = catalogue().indicators
         rows = []
@@ -171,21 +206,42 @@ class Evaluation:
                 base = _f(own.get(f"base:{ind.translate['base']}"))
                 if base is not None:
                     amount = raw_gap * base * float(ind.translate["scale"])
-            rows.append({
-                "indicator": code, "name": self.framework.row_of(code).name,
-                "dimension": self.framework.dimension_of(code).name, "unit_label": ind.unit,
-                "direction": ind.direction, "unit_raw": ur, "benchmark_raw": br, "raw_gap": raw_gap,
-                "unit_normalised": _f(g["unit_value"]), "benchmark_normalised": _f(g["benchmark_value"]),
-                "points": _f(g["gap"]) or 0.0,
-                "translated": None if amount is None else {
-                    "what": ind.translate["what"], "unit": ind.translate["unit"], "amount": amount},
-                "advice": _advice(ind, raw_gap, amount, bench_name),
-            })
+            rows.append(
+                {
+                    "indicator": code,
+                    "name": self.framework.row_of(code).name,
+                    "dimension": self.framework.dimension_of(code).name,
+                    "unit_label": ind.unit,
+                    "direction": ind.direction,
+                    "unit_raw": ur,
+                    "benchmark_raw": br,
+                    "raw_gap": raw_gap,
+                    "unit_normalised": _f(g["unit_value"]),
+                    "benchmark_normalised": _f(g["benchmark_value"]),
+                    "points": _f(g["gap"]) or 0.0,
+                    "translated": None
+                    if amount is None
+                    else {
+                        "what": ind.translate["what"],
+                        "unit": ind.translate["unit"],
+                        "amount": amount,
+                    },
+                    "advice": _advice(ind, raw_gap, amount, bench_name),
+                }
+            )
         rows.sort(key=lambda r: -r["points"])
-        return {"unit": unit, "unit_name": self.unit_names[unit], "benchmark": benchmark,
-                "benchmark_name": bench_name, "unit_score": unit_score, "benchmark_score": bench_score,
-                "score_gap": None if unit_score is None or bench_score is None
-                else bench_score - unit_score, "rows": rows}
+        return {
+            "unit": unit,
+            "unit_name": self.unit_names[unit],
+            "benchmark": benchmark,
+            "benchmark_name": bench_name,
+            "unit_score": unit_score,
+            "benchmark_score": bench_score,
+            "score_gap": None
+            if unit_score is None or bench_score is None
+            else bench_score - unit_score,
+            "rows": rows,
+        }
 
     def _quartile_gap(self, unit: str) -> tuple[pl.DataFrame, dict[str, Any], float]:
         """Gap to a virtual unit holding each indicator's peer-set 75th percentile (25th for a
@@ -203,13 +259,23 @@ class Evaluation:
         bench_contrib, bench_score = _contributions(fw, bench_norm)
         unit_norm = norm.filter(pl.col("unit") == unit).row(0, named=True)
         unit_contrib, _ = _contributions(fw, {c: _f(unit_norm[c]) for c in fw.indicators})
-        gap = pl.DataFrame({
-            "indicator": fw.indicators,
-            "unit_value": [_f(unit_norm[c]) for c in fw.indicators],
-            "benchmark_value": [bench_norm[c] for c in fw.indicators],
-            "gap": [(bench_contrib.get(c) or 0.0) - (unit_contrib.get(c) or 0.0) for c in fw.indicators],
-        }, schema={"indicator": pl.String, "unit_value": pl.Float64, "benchmark_value": pl.Float64,
-                   "gap": pl.Float64})
+        gap = pl.DataFrame(
+            {
+                "indicator": fw.indicators,
+                "unit_value": [_f(unit_norm[c]) for c in fw.indicators],
+                "benchmark_value": [bench_norm[c] for c in fw.indicators],
+                "gap": [
+                    (bench_contrib.get(c) or 0.0) - (unit_contrib.get(c) or 0.0)
+                    for c in fw.indicators
+                ],
+            },
+            schema={
+                "indicator": pl.String,
+                "unit_value": pl.Float64,
+                "benchmark_value": pl.Float64,
+                "gap": pl.Float64,
+            },
+        )
         return gap, bench_raw, bench_score
 
     def radar(self, unit: str, benchmark: str) -> dict[str, Any]:
@@ -223,8 +289,11 @@ class Evaluation:
             row = now.filter(pl.col("unit") == u).row(0, named=True)
             return [_f(row[d]) for d in dims]
 
-        return {"dimensions": [{"code": d.code, "name": d.name} for d in self.framework.dimensions],
-                "unit": scores_of(unit), "benchmark": scores_of(benchmark)}
+        return {
+            "dimensions": [{"code": d.code, "name": d.name} for d in self.framework.dimensions],
+            "unit": scores_of(unit),
+            "benchmark": scores_of(benchmark),
+        }
 
 
 def _contributions(fw: Any, values: dict[str, float | None]) -> tuple[dict[str, float], float]:
@@ -257,13 +326,22 @@ def _advice(ind: Any, raw_gap: float | None, amount: float | None, bench: str) -
     text = f"需{'提高' if ind.direction == 1 else '降低'} {abs(raw_gap):,.2f}{unit}"
     if amount is not None:
         amt = amount / 10000 if ind.translate["unit"] == "万元" and abs(amount) >= 10000 else amount
-        u = "亿元" if ind.translate["unit"] == "万元" and abs(amount) >= 10000 else ind.translate["unit"]
+        u = (
+            "亿元"
+            if ind.translate["unit"] == "万元" and abs(amount) >= 10000
+            else ind.translate["unit"]
+        )
         text += f"，约需增加{ind.translate['what']} {amt:,.2f}{u}"
     return text
 
 
-def evaluate_frame(framework: ZoneFramework, options: dict[str, Any], data: pl.DataFrame,
-                   units: list[dict[str, Any]], year: int) -> Evaluation:
+def evaluate_frame(
+    framework: ZoneFramework,
+    options: dict[str, Any],
+    data: pl.DataFrame,
+    units: list[dict[str, Any]],
+    year: int,
+) -> Evaluation:
     """Run the engine on prepared data (unit, unit_name, year, indicators, base:* columns)."""
     codes = framework.indicators
     data = data.sort("unit", "year")
@@ -277,15 +355,26 @@ def evaluate_frame(framework: ZoneFramework, options: dict[str, Any], data: pl.D
     ev = Evaluation(framework, options, year, units, data, result, hash_frame(data))
     runs = int(options.get("uncertainty_runs", 0))
     if runs > 0:
-        factors: list[dict[str, Any]] = [{"name": "权重±%d%%" % round(100 * options["weight_noise"]),
-                                          "noise": float(options["weight_noise"]),
-                                          "levels": [1, 2], "sets": 100}]
+        factors: list[dict[str, Any]] = [
+            {
+                "name": f"权重±{round(100 * options['weight_noise'])}%",
+                "noise": float(options["weight_noise"]),
+                "levels": [1, 2],
+                "sets": 100,
+            }
+        ]
         if options.get("vary_normalisation"):
             norm = spec.step("normalise")
-            factors.append({"name": "归一化方法", "step": "normalise",
-                            "values": [{"method": norm["method"]}, {"method": "prank"}]})
-        ua = uncertainty(spec, engine_data, runs=runs, seed=int(options["seed"]), factors=factors,
-                         nominal=result)
+            factors.append(
+                {
+                    "name": "归一化方法",
+                    "step": "normalise",
+                    "values": [{"method": norm["method"]}, {"method": "prank"}],
+                }
+            )
+        ua = uncertainty(
+            spec, engine_data, runs=runs, seed=int(options["seed"]), factors=factors, nominal=result
+        )
         ev.bands = ua.table
         ev.uncertainty_record = ua.record()
     return ev

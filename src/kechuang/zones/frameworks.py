@@ -19,10 +19,18 @@ import yaml
 
 ROW_STATUS = {"confirmed": "已确认", "reconstructed": "重构"}
 WEIGHT_STATUS = {"confirmed": "已确认", "assumed": "未公布（取1.0或类推）"}
-SOURCE_LABELS = {"enterprise": "企业统计", "zone_year": "高新区统计", "mixed": "高新区统计/企业统计"}
+SOURCE_LABELS = {
+    "enterprise": "企业统计",
+    "zone_year": "高新区统计",
+    "mixed": "高新区统计/企业统计",
+}
 INDICATOR_KINDS = ("value", "ratio", "increase", "growth", "growth_ratio")
 PUBLISHABLE = ("rank", "score", "dimension_ranks", "dimension_scores", "performance_group")
-NORMALISATIONS = {"minmax": "最小–最大（0–100）", "dist2max": "距前沿距离", "fracmax": "占最大值比例"}
+NORMALISATIONS = {
+    "minmax": "最小–最大（0–100）",
+    "dist2max": "距前沿距离",
+    "fracmax": "占最大值比例",
+}
 WINDOWS = {"period": "逐年归一化", "pooled": "多年合并归一化（EIS式，可跨年比较）"}
 
 
@@ -68,24 +76,39 @@ def _parse_catalogue(data: dict[str, Any]) -> Catalogue:
     for code, item in (data.get("indicators") or {}).items():
         kinds = [k for k in INDICATOR_KINDS if k in item]
         if len(kinds) != 1:
-            errors.append(f"指标目录 {code}：必须且只能有一种计算方式（{'/'.join(INDICATOR_KINDS)}）")
+            errors.append(
+                f"指标目录 {code}：必须且只能有一种计算方式（{'/'.join(INDICATOR_KINDS)}）"
+            )
             continue
         kind = kinds[0]
         spec = item[kind]
         refs = [spec] if isinstance(spec, str) else [spec.get("num"), spec.get("den")]
         for ref in refs:
             if not isinstance(ref, str) or not ref.startswith(("e.", "z.")):
-                errors.append(f"指标目录 {code}：引用 {ref!r} 必须以 e.（企业汇总）或 z.（高新区统计）开头")
+                errors.append(
+                    f"指标目录 {code}：引用 {ref!r} 必须以 e.（企业汇总）或 z.（高新区统计）开头"
+                )
         if item.get("source") not in SOURCE_LABELS:
             errors.append(f"指标目录 {code}：source 必须是 {'/'.join(SOURCE_LABELS)} 之一")
-        inds[code] = Indicator(code=code, name=item["name"], unit=str(item.get("unit", "")),
-                               source=item.get("source", ""), kind=kind, spec=spec,
-                               direction=int(item.get("direction", 1)),
-                               translate=item.get("translate"), note=item.get("note", ""))
+        inds[code] = Indicator(
+            code=code,
+            name=item["name"],
+            unit=str(item.get("unit", "")),
+            source=item.get("source", ""),
+            kind=kind,
+            spec=spec,
+            direction=int(item.get("direction", 1)),
+            translate=item.get("translate"),
+            note=item.get("note", ""),
+        )
     if errors:
         raise FrameworkDataError("；".join(errors))
-    return Catalogue(str(data.get("version", "")), inds, dict(data.get("flags") or {}),
-                     {k: list(v) for k, v in (data.get("classes") or {}).items()})
+    return Catalogue(
+        str(data.get("version", "")),
+        inds,
+        dict(data.get("flags") or {}),
+        {k: list(v) for k, v in (data.get("classes") or {}).items()},
+    )
 
 
 def _read_yaml(*parts: str) -> dict[str, Any]:
@@ -172,16 +195,27 @@ class ZoneFramework:
         for d in self.dimensions:
             for r in d.rows:
                 ind = cat.get(r.indicator) if r.indicator else None
-                out.append({
-                    "dimension": d.code, "dimension_name": d.name, "dimension_weight": d.weight,
-                    "dimension_status": ROW_STATUS[d.status], "row": r.row, "name": r.name,
-                    "weight": r.weight, "weight_status": WEIGHT_STATUS[r.weight_status],
-                    "status": r.status, "status_label": ROW_STATUS[r.status], "source": r.source,
-                    "indicator": r.indicator or "", "indicator_name": ind.name if ind else "",
-                    "data_source": SOURCE_LABELS[ind.source] if ind else "无数据来源（不计分）",
-                    "unit": ind.unit if ind else "", "direction": ind.direction if ind else None,
-                    "note": (ind.note if ind else r.missing) or "",
-                })
+                out.append(
+                    {
+                        "dimension": d.code,
+                        "dimension_name": d.name,
+                        "dimension_weight": d.weight,
+                        "dimension_status": ROW_STATUS[d.status],
+                        "row": r.row,
+                        "name": r.name,
+                        "weight": r.weight,
+                        "weight_status": WEIGHT_STATUS[r.weight_status],
+                        "status": r.status,
+                        "status_label": ROW_STATUS[r.status],
+                        "source": r.source,
+                        "indicator": r.indicator or "",
+                        "indicator_name": ind.name if ind else "",
+                        "data_source": SOURCE_LABELS[ind.source] if ind else "无数据来源（不计分）",
+                        "unit": ind.unit if ind else "",
+                        "direction": ind.direction if ind else None,
+                        "note": (ind.note if ind else r.missing) or "",
+                    }
+                )
         return out
 
 
@@ -240,26 +274,55 @@ def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramew
             if ws not in WEIGHT_STATUS:
                 errors.append(f"{rwhere}（{r['name']}）：weight_status 必须是 confirmed 或 assumed")
                 ws = "assumed"
-            rows.append(Row(str(r.get("row", f"{i}.{j}")), str(r["name"]), float(rw), ws, status,
-                            str(r.get("source", d.get("source", ""))), ind, str(r.get("missing", ""))))
+            rows.append(
+                Row(
+                    str(r.get("row", f"{i}.{j}")),
+                    str(r["name"]),
+                    float(rw),
+                    ws,
+                    status,
+                    str(r.get("source", d.get("source", ""))),
+                    ind,
+                    str(r.get("missing", "")),
+                )
+            )
         if not any(r.indicator for r in rows):
             errors.append(f"{where}：没有任何可计算的指标（每个维度至少需要一行指定 indicator）")
         dstatus = d.get("status", "reconstructed")
         if dstatus not in ROW_STATUS:
             errors.append(f"{where}：status 必须是 confirmed 或 reconstructed")
             dstatus = "reconstructed"
-        dims.append(Dimension(dcode, str(d["name"]), float(w),
-                              d.get("weight_status", "confirmed" if dstatus == "confirmed" else "assumed"),
-                              dstatus, str(d.get("source", "")), rows))
+        dims.append(
+            Dimension(
+                dcode,
+                str(d["name"]),
+                float(w),
+                d.get("weight_status", "confirmed" if dstatus == "confirmed" else "assumed"),
+                dstatus,
+                str(d.get("source", "")),
+                rows,
+            )
+        )
     publish = list(data.get("publish") or ["rank"])
     bad = [p for p in publish if p not in PUBLISHABLE]
     if bad:
-        errors.append(f"框架 {code}：publish 含未知项 {', '.join(bad)}，可选：{', '.join(PUBLISHABLE)}")
+        errors.append(
+            f"框架 {code}：publish 含未知项 {', '.join(bad)}，可选：{', '.join(PUBLISHABLE)}"
+        )
     if errors:
         raise FrameworkDataError("；".join(errors))
-    return ZoneFramework(code, str(data["name"]), str(data["version"]), str(data.get("document", "")),
-                         str(data.get("source", "")), str(data.get("method_note", "")), publish, dims,
-                         copy.deepcopy(data), origin)
+    return ZoneFramework(
+        code,
+        str(data["name"]),
+        str(data["version"]),
+        str(data.get("document", "")),
+        str(data.get("source", "")),
+        str(data.get("method_note", "")),
+        publish,
+        dims,
+        copy.deepcopy(data),
+        origin,
+    )
 
 
 SHIPPED = ("national_2021", "jiangsu_2016")
@@ -284,37 +347,75 @@ def engine_spec(fw: ZoneFramework, options: dict[str, Any]) -> dict[str, Any]:
     items: list[dict[str, Any]] = [{"code": "index", "name_zh": fw.name, "level": 3}]
     for d in fw.dimensions:
         rows = [r for r in d.rows if r.indicator]
-        items.append({"code": d.code, "name_zh": d.name, "level": 2, "parent": "index",
-                      "weight": d.weight,
-                      "confidence": "confirmed" if d.status == "confirmed" else "secondary"})
+        items.append(
+            {
+                "code": d.code,
+                "name_zh": d.name,
+                "level": 2,
+                "parent": "index",
+                "weight": d.weight,
+                "confidence": "confirmed" if d.status == "confirmed" else "secondary",
+            }
+        )
         for r in rows:
             ind = cat[r.indicator]
-            items.append({"code": ind.code, "name_zh": r.name, "level": 1, "parent": d.code,
-                          "weight": r.weight, "direction": ind.direction, "unit": ind.unit,
-                          "source": r.source or None,
-                          "confidence": "confirmed" if r.status == "confirmed" else "secondary"})
+            items.append(
+                {
+                    "code": ind.code,
+                    "name_zh": r.name,
+                    "level": 1,
+                    "parent": d.code,
+                    "weight": r.weight,
+                    "direction": ind.direction,
+                    "unit": ind.unit,
+                    "source": r.source or None,
+                    "confidence": "confirmed" if r.status == "confirmed" else "secondary",
+                }
+            )
     steps: list[dict[str, Any]] = []
     if options.get("treat"):
-        steps.append({"treat": {"winmax": 5, "skew_threshold": 2.0, "kurt_threshold": 3.5,
-                                "fallback": "log_ct"}})
-    norm: dict[str, Any] = {"method": options.get("normalise", "minmax"),
-                            "window": options.get("window", "period")}
+        steps.append(
+            {
+                "treat": {
+                    "winmax": 5,
+                    "skew_threshold": 2.0,
+                    "kurt_threshold": 3.5,
+                    "fallback": "log_ct",
+                }
+            }
+        )
+    norm: dict[str, Any] = {
+        "method": options.get("normalise", "minmax"),
+        "window": options.get("window", "period"),
+    }
     if norm["method"] == "minmax":
         norm["range"] = [0, 100]
     steps.append({"normalise": norm})
     steps.append({"aggregate": {"method": "arithmetic"}})
     return {
-        "name": fw.name, "version": fw.version, "source": fw.document,
-        "framework": {"name": fw.name, "version": fw.version, "items": items,
-                      "levels": {1: "指标", 2: "维度", 3: "总分"}},
+        "name": fw.name,
+        "version": fw.version,
+        "source": fw.document,
+        "framework": {
+            "name": fw.name,
+            "version": fw.version,
+            "items": items,
+            "levels": {1: "指标", 2: "维度", 3: "总分"},
+        },
         "data": {"unit": "unit", "name": "unit_name", "time": "year"},
         "steps": steps,
     }
 
 
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "normalise": "minmax", "window": "period", "treat": False, "reference": "mean",
-    "uncertainty_runs": 200, "weight_noise": 0.25, "vary_normalisation": True, "seed": 20250101,
+    "normalise": "minmax",
+    "window": "period",
+    "treat": False,
+    "reference": "mean",
+    "uncertainty_runs": 200,
+    "weight_noise": 0.25,
+    "vary_normalisation": True,
+    "seed": 20250101,
 }
 
 
@@ -325,9 +426,13 @@ def resolve_options(options: dict[str, Any] | None) -> dict[str, Any]:
     if unknown:
         raise FrameworkDataError(f"未知的评价选项：{', '.join(unknown)}")
     if opts["normalise"] not in NORMALISATIONS:
-        raise FrameworkDataError(f"选项 normalise 必须是 {'/'.join(NORMALISATIONS)} 之一，实际为 {opts['normalise']!r}")
+        raise FrameworkDataError(
+            f"选项 normalise 必须是 {'/'.join(NORMALISATIONS)} 之一，实际为 {opts['normalise']!r}"
+        )
     if opts["window"] not in WINDOWS:
-        raise FrameworkDataError(f"选项 window 必须是 {'/'.join(WINDOWS)} 之一，实际为 {opts['window']!r}")
+        raise FrameworkDataError(
+            f"选项 window 必须是 {'/'.join(WINDOWS)} 之一，实际为 {opts['window']!r}"
+        )
     runs = opts["uncertainty_runs"]
     if not isinstance(runs, int) or isinstance(runs, bool) or not 0 <= runs <= 5000:
         raise FrameworkDataError(f"选项 uncertainty_runs 必须是 0–5000 的整数，实际为 {runs!r}")

@@ -34,11 +34,16 @@ def enterprise_flags(df: pl.DataFrame, cat: Catalogue) -> pl.DataFrame:
     """Per enterprise-year flags (hnte estimate, rd5, …) used by the count indicators."""
     rev = pl.col("operating_revenue")
     intensity = pl.when(rev > 0).then(pl.col("rd_expense") / rev)
-    band = (pl.when(rev <= HNTE_RD_BANDS[0][0]).then(HNTE_RD_BANDS[0][1])
-            .when(rev <= HNTE_RD_BANDS[1][0]).then(HNTE_RD_BANDS[1][1])
-            .otherwise(HNTE_RD_BANDS[2][1]))
+    band = (
+        pl.when(rev <= HNTE_RD_BANDS[0][0])
+        .then(HNTE_RD_BANDS[0][1])
+        .when(rev <= HNTE_RD_BANDS[1][0])
+        .then(HNTE_RD_BANDS[1][1])
+        .otherwise(HNTE_RD_BANDS[2][1])
+    )
     ht_share = pl.when(pl.col("total_revenue") > 0).then(
-        pl.col("high_tech_revenue") / pl.col("total_revenue"))
+        pl.col("high_tech_revenue") / pl.col("total_revenue")
+    )
     tech_share = pl.when(pl.col("employees") > 0).then(pl.col("tech_staff") / pl.col("employees"))
     ip = pl.col("ip_class1").fill_null(0) + pl.col("ip_class2").fill_null(0)
     flags = {
@@ -62,39 +67,71 @@ def enterprise_aggregates(session: Session, years: list[int]) -> pl.DataFrame:
     A sum over a field nobody reported is missing, not zero.
     """
     cat = catalogue()
-    ent = pl.DataFrame(session.execute(select(
-        Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id, Enterprise.industry_code
-    )).all(), orient="row", schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64,
-                                    "counted_zone_id": pl.Int64, "industry_code": pl.String})
+    ent = pl.DataFrame(
+        session.execute(
+            select(
+                Enterprise.id,
+                Enterprise.zone_id,
+                Enterprise.counted_zone_id,
+                Enterprise.industry_code,
+            )
+        ).all(),
+        orient="row",
+        schema={
+            "enterprise_id": pl.Int64,
+            "zone_id": pl.Int64,
+            "counted_zone_id": pl.Int64,
+            "industry_code": pl.String,
+        },
+    )
     figures = current_figures(session, None, years)
-    df = (figures.join(ent, on="enterprise_id", how="inner")
-          .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
-          .filter(pl.col("zone_id").is_not_null()))
+    df = (
+        figures.join(ent, on="enterprise_id", how="inner")
+        .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
+        .filter(pl.col("zone_id").is_not_null())
+    )
     df = enterprise_flags(df, cat)
     flag_names = list(cat.flags)
     aggs = [pl.len().alias("e_n_enterprises")]
-    aggs += [pl.when(pl.col(f).count() > 0).then(pl.col(f).sum()).alias(f"e_{f}")
-             for f in NUMERIC_FIELDS]
+    aggs += [
+        pl.when(pl.col(f).count() > 0).then(pl.col(f).sum()).alias(f"e_{f}") for f in NUMERIC_FIELDS
+    ]
     aggs += [pl.col(f"flag_{k}").sum().cast(pl.Float64).alias(f"e_n_{k}") for k in flag_names]
-    aggs += [pl.col("operating_revenue").filter(pl.col(f"flag_{k}")).sum().alias(f"e_rev_{k}")
-             for k in flag_names]
-    aggs += [pl.col("export_value").filter(pl.col(f"flag_{k}")).sum().alias(f"e_export_{k}")
-             for k in flag_names]
-    return df.group_by("zone_id", "year").agg(aggs).with_columns(
-        [pl.col(f"e_{f}").cast(pl.Float64) for f in NUMERIC_FIELDS])
+    aggs += [
+        pl.col("operating_revenue").filter(pl.col(f"flag_{k}")).sum().alias(f"e_rev_{k}")
+        for k in flag_names
+    ]
+    aggs += [
+        pl.col("export_value").filter(pl.col(f"flag_{k}")).sum().alias(f"e_export_{k}")
+        for k in flag_names
+    ]
+    return (
+        df.group_by("zone_id", "year")
+        .agg(aggs)
+        .with_columns([pl.col(f"e_{f}").cast(pl.Float64) for f in NUMERIC_FIELDS])
+    )
 
 
 def zone_year_wide(session: Session, years: list[int]) -> pl.DataFrame:
     """Current zone-year figures, one row per zone-year, columns z_<indicator>."""
-    stmt = (select(ZoneYear.zone_id, ZoneYear.year, ZoneYear.indicator_code, ZoneYear.value)
-            .where(ZoneYear.is_current.is_(True), ZoneYear.year.in_(years)))
-    long = pl.DataFrame(session.execute(stmt).all(), orient="row",
-                        schema={"zone_id": pl.Int64, "year": pl.Int64, "indicator_code": pl.String,
-                                "value": pl.Float64})
+    stmt = select(ZoneYear.zone_id, ZoneYear.year, ZoneYear.indicator_code, ZoneYear.value).where(
+        ZoneYear.is_current.is_(True), ZoneYear.year.in_(years)
+    )
+    long = pl.DataFrame(
+        session.execute(stmt).all(),
+        orient="row",
+        schema={
+            "zone_id": pl.Int64,
+            "year": pl.Int64,
+            "indicator_code": pl.String,
+            "value": pl.Float64,
+        },
+    )
     if long.is_empty():
         return pl.DataFrame(schema={"zone_id": pl.Int64, "year": pl.Int64})
     wide = long.with_columns(("z_" + pl.col("indicator_code")).alias("indicator_code")).pivot(
-        on="indicator_code", index=["zone_id", "year"], values="value")
+        on="indicator_code", index=["zone_id", "year"], values="value"
+    )
     return wide
 
 
@@ -105,6 +142,7 @@ def _ref(ref: str) -> str:
 
 def indicator_expr(ind: Indicator) -> pl.Expr:
     """The Polars expression computing an indicator from aggregate columns (and their _prev)."""
+
     def col(ref: str, prev: bool = False) -> pl.Expr:
         return pl.col(_ref(ref) + ("_prev" if prev else "")).cast(pl.Float64)
 
@@ -130,16 +168,21 @@ def zone_aggregates(session: Session, years: list[int]) -> pl.DataFrame:
     ent = enterprise_aggregates(session, need)
     zy = zone_year_wide(session, need)
     keys = pl.concat([ent.select("zone_id", "year"), zy.select("zone_id", "year")]).unique()
-    wide = keys.join(ent, on=["zone_id", "year"], how="left").join(zy, on=["zone_id", "year"],
-                                                                     how="left")
+    wide = keys.join(ent, on=["zone_id", "year"], how="left").join(
+        zy, on=["zone_id", "year"], how="left"
+    )
     value_cols = [c for c in wide.columns if c not in ("zone_id", "year")]
-    prev = wide.select("zone_id", (pl.col("year") + 1).alias("year"),
-                       *[pl.col(c).alias(f"{c}_prev") for c in value_cols])
+    prev = wide.select(
+        "zone_id",
+        (pl.col("year") + 1).alias("year"),
+        *[pl.col(c).alias(f"{c}_prev") for c in value_cols],
+    )
     return wide.join(prev, on=["zone_id", "year"], how="left").filter(pl.col("year").is_in(years))
 
 
-def city_indicator_values(session: Session, zone_ids: list[int], years: list[int],
-                          codes: list[str]) -> pl.DataFrame:
+def city_indicator_values(
+    session: Session, zone_ids: list[int], years: list[int], codes: list[str]
+) -> pl.DataFrame:
     """Indicator values (columns = indicator codes) and the bases used to translate gaps
     (columns base:<ref>) for city zones and years."""
     cat = catalogue().indicators
@@ -154,32 +197,56 @@ def city_indicator_values(session: Session, zone_ids: list[int], years: list[int
         # a reference nobody reported (no column at all) gives a missing indicator, not an error
         exprs.append((pl.lit(None, dtype=pl.Float64) if missing else indicator_expr(ind)).alias(c))
     for b in bases:
-        exprs.append((pl.col(_ref(b)).cast(pl.Float64) if _ref(b) in agg.columns
-                      else pl.lit(None, dtype=pl.Float64)).alias(f"base:{b}"))
-    return agg.select("zone_id", "year", *exprs).with_columns(
-        pl.col(pl.Float64).fill_nan(None)).sort("zone_id", "year")
+        exprs.append(
+            (
+                pl.col(_ref(b)).cast(pl.Float64)
+                if _ref(b) in agg.columns
+                else pl.lit(None, dtype=pl.Float64)
+            ).alias(f"base:{b}")
+        )
+    return (
+        agg.select("zone_id", "year", *exprs)
+        .with_columns(pl.col(pl.Float64).fill_nan(None))
+        .sort("zone_id", "year")
+    )
 
 
-def peer_indicator_values(session: Session, peer_zone_ids: list[int], years: list[int],
-                          codes: list[str]) -> pl.DataFrame:
+def peer_indicator_values(
+    session: Session, peer_zone_ids: list[int], years: list[int], codes: list[str]
+) -> pl.DataFrame:
     """Entered indicator values (and bases such as e.operating_revenue) of peer zones."""
     cat = catalogue().indicators
     bases = sorted({cat[c].translate["base"] for c in codes if cat[c].translate})
-    stmt = (select(PeerZoneFigure.peer_zone_id, PeerZoneFigure.year, PeerZoneFigure.indicator_code,
-                   PeerZoneFigure.value)
-            .where(PeerZoneFigure.peer_zone_id.in_(peer_zone_ids), PeerZoneFigure.year.in_(years)))
-    long = pl.DataFrame(session.execute(stmt).all(), orient="row",
-                        schema={"peer_zone_id": pl.Int64, "year": pl.Int64,
-                                "indicator_code": pl.String, "value": pl.Float64})
+    stmt = select(
+        PeerZoneFigure.peer_zone_id,
+        PeerZoneFigure.year,
+        PeerZoneFigure.indicator_code,
+        PeerZoneFigure.value,
+    ).where(PeerZoneFigure.peer_zone_id.in_(peer_zone_ids), PeerZoneFigure.year.in_(years))
+    long = pl.DataFrame(
+        session.execute(stmt).all(),
+        orient="row",
+        schema={
+            "peer_zone_id": pl.Int64,
+            "year": pl.Int64,
+            "indicator_code": pl.String,
+            "value": pl.Float64,
+        },
+    )
     long = long.with_columns(
-        pl.when(pl.col("indicator_code").is_in(bases)).then("base:" + pl.col("indicator_code"))
-        .otherwise(pl.col("indicator_code")).alias("indicator_code"))
+        pl.when(pl.col("indicator_code").is_in(bases))
+        .then("base:" + pl.col("indicator_code"))
+        .otherwise(pl.col("indicator_code"))
+        .alias("indicator_code")
+    )
     cols = codes + [f"base:{b}" for b in bases]
     if long.is_empty():
         wide = pl.DataFrame(schema={"peer_zone_id": pl.Int64, "year": pl.Int64})
     else:
         wide = long.filter(pl.col("indicator_code").is_in(cols)).pivot(
-            on="indicator_code", index=["peer_zone_id", "year"], values="value")
-    wide = wide.with_columns([pl.lit(None, dtype=pl.Float64).alias(c) for c in cols
-                              if c not in wide.columns])
+            on="indicator_code", index=["peer_zone_id", "year"], values="value"
+        )
+    wide = wide.with_columns(
+        [pl.lit(None, dtype=pl.Float64).alias(c) for c in cols if c not in wide.columns]
+    )
     return wide.select("peer_zone_id", "year", *cols).sort("peer_zone_id", "year")

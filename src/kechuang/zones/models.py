@@ -15,8 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.core.db import Base, utcnow
 
-PEER_SET_KINDS = {"city": "本市高新区", "province": "省内高新区", "national": "全国高新区",
-                  "custom": "自定义"}
+PEER_SET_KINDS = {
+    "city": "本市高新区",
+    "province": "省内高新区",
+    "national": "全国高新区",
+    "custom": "自定义",
+}
 
 
 class PeerZone(Base):
@@ -42,8 +46,9 @@ class PeerZoneFigure(Base):
     __table_args__ = (UniqueConstraint("peer_zone_id", "year", "indicator_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    peer_zone_id: Mapped[int] = mapped_column(ForeignKey("peer_zones.id", ondelete="CASCADE"),
-                                              index=True)
+    peer_zone_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_zones.id", ondelete="CASCADE"), index=True
+    )
     year: Mapped[int] = mapped_column(Integer)
     indicator_code: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -71,8 +76,9 @@ class PeerSetMember(Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    peer_set_id: Mapped[int] = mapped_column(ForeignKey("peer_sets.id", ondelete="CASCADE"),
-                                             index=True)
+    peer_set_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_sets.id", ondelete="CASCADE"), index=True
+    )
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), nullable=True)
     peer_zone_id: Mapped[int | None] = mapped_column(ForeignKey("peer_zones.id"), nullable=True)
 

@@ -14,66 +14,123 @@ from kechuang.zones.frameworks import NORMALISATIONS, WINDOWS, ZoneFramework
 DEMO_NOTE = "演示数据：本文件中的数字由演示数据生成，示例高新区A–H为虚构单位。"
 
 
-def _sheet(name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]
-           ) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
+def _sheet(
+    name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]
+) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
     """A sheet for write_sheets from dict rows and (key, header, kind) columns."""
     dtype = {"text": pl.String, "decimal": pl.Float64, "int": pl.Int64}
     columns = tuple(Column(k, h, kind if kind != "text" else "text") for k, h, kind in cols)
-    frame = pl.DataFrame([{k: r.get(k) for k, _, _ in cols} for r in rows],
-                         schema={k: dtype[kind] for k, _, kind in cols}, orient="row")
+    frame = pl.DataFrame(
+        [{k: r.get(k) for k, _, _ in cols} for r in rows],
+        schema={k: dtype[kind] for k, _, kind in cols},
+        orient="row",
+    )
     return name, columns, frame
 
 
 def framework_sheet(fw: ZoneFramework) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
     """The framework's rows with confirmed / reconstructed status and data source."""
-    return _sheet("评价框架", fw.rows_table(), [
-        ("dimension", "维度代码", "text"), ("dimension_name", "一级指标", "text"),
-        ("dimension_weight", "维度权重", "decimal"), ("dimension_status", "维度来源", "text"),
-        ("row", "序号", "text"), ("name", "二级指标", "text"), ("weight", "赋权", "decimal"),
-        ("weight_status", "赋权来源", "text"), ("status_label", "指标来源", "text"),
-        ("source", "出处", "text"), ("data_source", "数据来源", "text"), ("unit", "单位", "text"),
-        ("note", "说明", "text")])
+    return _sheet(
+        "评价框架",
+        fw.rows_table(),
+        [
+            ("dimension", "维度代码", "text"),
+            ("dimension_name", "一级指标", "text"),
+            ("dimension_weight", "维度权重", "decimal"),
+            ("dimension_status", "维度来源", "text"),
+            ("row", "序号", "text"),
+            ("name", "二级指标", "text"),
+            ("weight", "赋权", "decimal"),
+            ("weight_status", "赋权来源", "text"),
+            ("status_label", "指标来源", "text"),
+            ("source", "出处", "text"),
+            ("data_source", "数据来源", "text"),
+            ("unit", "单位", "text"),
+            ("note", "说明", "text"),
+        ],
+    )
 
 
-def _notes(fw: ZoneFramework, options: dict[str, Any], demo: bool, extra: list[str] = ()) -> list[str]:
-    lines = [f"评价框架：{fw.name}（版本 {fw.version}）", f"文件依据：{fw.document}",
-             f"计分方法说明：{fw.method_note}",
-             f"归一化：{NORMALISATIONS.get(options.get('normalise'), options.get('normalise'))}；"
-             f"{WINDOWS.get(options.get('window'), '')}；异常值处理：{'是' if options.get('treat') else '否'}",
-             "“已确认”行读自官方文件；“重构”行来自第三方重构，措辞与赋权未经核实。",
-             "表现分组参照 EIS 2024：相对对标组平均分（=100）>125 领先型，100–125 强劲型，70–100 中等型，<70 追赶型。",
-             *extra]
+def _notes(
+    fw: ZoneFramework, options: dict[str, Any], demo: bool, extra: list[str] = ()
+) -> list[str]:
+    lines = [
+        f"评价框架：{fw.name}（版本 {fw.version}）",
+        f"文件依据：{fw.document}",
+        f"计分方法说明：{fw.method_note}",
+        f"归一化：{NORMALISATIONS.get(options.get('normalise'), options.get('normalise'))}；"
+        f"{WINDOWS.get(options.get('window'), '')}；异常值处理：{'是' if options.get('treat') else '否'}",
+        "“已确认”行读自官方文件；“重构”行来自第三方重构，措辞与赋权未经核实。",
+        "表现分组参照 EIS 2024：相对对标组平均分（=100）>125 领先型，100–125 强劲型，70–100 中等型，<70 追赶型。",
+        *extra,
+    ]
     if demo:
         lines.insert(0, DEMO_NOTE)
     return lines
 
 
-def ranking_xlsx(fw: ZoneFramework, options: dict[str, Any], year: int, table: list[dict[str, Any]],
-                 values: list[dict[str, Any]], demo: bool = False, run_note: str = "") -> bytes:
+def ranking_xlsx(
+    fw: ZoneFramework,
+    options: dict[str, Any],
+    year: int,
+    table: list[dict[str, Any]],
+    values: list[dict[str, Any]],
+    demo: bool = False,
+    run_note: str = "",
+) -> bytes:
     """The ranking (scores, dimension ranks, bands, movement), indicator values and framework."""
     rows = []
     for r in table:
-        row = {"rank": r["rank"], "name": r["name"], "score": r["score"], "relative": r["relative"],
-               "group": r["group_label"], "previous_rank": r["previous_rank"], "movement": r["movement"],
-               "q05": (r["band"] or {}).get("q05"), "q95": (r["band"] or {}).get("q95")}
+        row = {
+            "rank": r["rank"],
+            "name": r["name"],
+            "score": r["score"],
+            "relative": r["relative"],
+            "group": r["group_label"],
+            "previous_rank": r["previous_rank"],
+            "movement": r["movement"],
+            "q05": (r["band"] or {}).get("q05"),
+            "q95": (r["band"] or {}).get("q95"),
+        }
         for d in fw.dimensions:
             row[f"{d.code}_score"] = r["dimensions"][d.code]["score"]
             row[f"{d.code}_rank"] = r["dimensions"][d.code]["rank"]
         rows.append(row)
-    cols = [("rank", "名次", "int"), ("name", "高新区", "text"), ("score", "总分", "decimal"),
-            ("relative", "相对得分(平均=100)", "decimal"), ("group", "表现分组", "text"),
-            ("previous_rank", "上年名次", "int"), ("movement", "进位(+)/退位(-)", "int"),
-            ("q05", "名次区间下限(5%)", "decimal"), ("q95", "名次区间上限(95%)", "decimal")]
+    cols = [
+        ("rank", "名次", "int"),
+        ("name", "高新区", "text"),
+        ("score", "总分", "decimal"),
+        ("relative", "相对得分(平均=100)", "decimal"),
+        ("group", "表现分组", "text"),
+        ("previous_rank", "上年名次", "int"),
+        ("movement", "进位(+)/退位(-)", "int"),
+        ("q05", "名次区间下限(5%)", "decimal"),
+        ("q95", "名次区间上限(95%)", "decimal"),
+    ]
     for d in fw.dimensions:
-        cols += [(f"{d.code}_score", f"{d.name}得分", "decimal"), (f"{d.code}_rank", f"{d.name}名次", "int")]
+        cols += [
+            (f"{d.code}_score", f"{d.name}得分", "decimal"),
+            (f"{d.code}_rank", f"{d.name}名次", "int"),
+        ]
     names = {r["unit"]: r["name"] for r in table}
     vals = [{**v, "zone": names.get(v["unit"], v["unit"])} for v in values]
-    sheets = [_sheet(f"{year}年排名", rows, cols),
-              _sheet("指标值", vals, [("zone", "高新区", "text"), ("indicator", "指标代码", "text"),
-                                     ("name", "指标", "text"), ("unit_label", "单位", "text"),
-                                     ("raw", "原始值", "decimal"), ("normalised", "标准化得分", "decimal"),
-                                     ("rank", "指标名次", "int")]),
-              framework_sheet(fw)]
+    sheets = [
+        _sheet(f"{year}年排名", rows, cols),
+        _sheet(
+            "指标值",
+            vals,
+            [
+                ("zone", "高新区", "text"),
+                ("indicator", "指标代码", "text"),
+                ("name", "指标", "text"),
+                ("unit_label", "单位", "text"),
+                ("raw", "原始值", "decimal"),
+                ("normalised", "标准化得分", "decimal"),
+                ("rank", "指标名次", "int"),
+            ],
+        ),
+        framework_sheet(fw),
+    ]
     return write_sheets(sheets, _notes(fw, options, demo, [run_note] if run_note else []))
 
 
@@ -81,29 +138,60 @@ def _gap_rows(bm: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for r in bm["gaps"]["rows"]:
         t = r["translated"] or {}
-        out.append({**r, "amount": t.get("amount"), "amount_what": t.get("what"), "amount_unit": t.get("unit")})
+        out.append(
+            {
+                **r,
+                "amount": t.get("amount"),
+                "amount_what": t.get("what"),
+                "amount_unit": t.get("unit"),
+            }
+        )
     return out
 
 
-GAP_COLUMNS = [("dimension", "维度", "text"), ("name", "指标", "text"), ("unit_label", "单位", "text"),
-               ("unit_raw", "本区原始值", "decimal"), ("benchmark_raw", "对标值", "decimal"),
-               ("raw_gap", "原始差距", "decimal"), ("points", "得分差距(分)", "decimal"),
-               ("amount", "折算量", "decimal"), ("amount_what", "折算项目", "text"),
-               ("amount_unit", "折算单位", "text"), ("advice", "解读", "text")]
+GAP_COLUMNS = [
+    ("dimension", "维度", "text"),
+    ("name", "指标", "text"),
+    ("unit_label", "单位", "text"),
+    ("unit_raw", "本区原始值", "decimal"),
+    ("benchmark_raw", "对标值", "decimal"),
+    ("raw_gap", "原始差距", "decimal"),
+    ("points", "得分差距(分)", "decimal"),
+    ("amount", "折算量", "decimal"),
+    ("amount_what", "折算项目", "text"),
+    ("amount_unit", "折算单位", "text"),
+    ("advice", "解读", "text"),
+]
 
 
 def benchmark_xlsx(bm: dict[str, Any], demo: bool = False) -> bytes:
     """The gap table, strengths and weaknesses and the framework of a benchmark analysis."""
     fw, g = bm["framework"], bm["gaps"]
-    sw = [{**s, "kind_label": "优势" if s["kind"] == "strength" else "短板"} for s in bm["strengths"]]
-    extra = [f"{bm['year']}年 {g['unit_name']} 对标 {g['benchmark_name']}：总分 {g['unit_score']:.2f} 对 "
-             f"{g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分（各指标得分差距之和）。"]
-    return write_sheets([
-        _sheet("差距分解", _gap_rows(bm), GAP_COLUMNS),
-        _sheet("优势与短板", sw, [("kind_label", "类型", "text"), ("dimension", "维度", "text"),
-                                 ("name", "指标", "text"), ("rank", "在对标组中的名次", "int"),
-                                 ("raw_value", "原始值", "decimal")]),
-        framework_sheet(fw)], _notes(fw, bm["evaluation"].options, demo, extra))
+    sw = [
+        {**s, "kind_label": "优势" if s["kind"] == "strength" else "短板"} for s in bm["strengths"]
+    ]
+    extra = [
+        f"{bm['year']}年 {g['unit_name']} 对标 {g['benchmark_name']}：总分 {g['unit_score']:.2f} 对 "
+        f"{g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分（各指标得分差距之和）。"
+    ]
+    return write_sheets(
+        [
+            _sheet("差距分解", _gap_rows(bm), GAP_COLUMNS),
+            _sheet(
+                "优势与短板",
+                sw,
+                [
+                    ("kind_label", "类型", "text"),
+                    ("dimension", "维度", "text"),
+                    ("name", "指标", "text"),
+                    ("rank", "在对标组中的名次", "int"),
+                    ("raw_value", "原始值", "decimal"),
+                ],
+            ),
+            framework_sheet(fw),
+        ],
+        _notes(fw, bm["evaluation"].options, demo, extra),
+    )
 
 
 def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
@@ -119,14 +207,22 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     doc.add_heading(f"{g['unit_name']} {bm['year']}年 对标找差报告", level=0)
     if demo:
         doc.add_paragraph(DEMO_NOTE)
-    doc.add_paragraph(f"对标对象：{g['benchmark_name']}。评价框架：{fw.name}（版本 {fw.version}），"
-                      f"依据 {fw.document}。")
+    doc.add_paragraph(
+        f"对标对象：{g['benchmark_name']}。评价框架：{fw.name}（版本 {fw.version}），"
+        f"依据 {fw.document}。"
+    )
     doc.add_heading("一、总体情况", level=1)
     band = row.get("band") or {}
-    text = (f"{g['unit_name']}总分 {g['unit_score']:.2f}，在对标组中列第 {row.get('rank')} 名"
-            + (f"（不确定性分析的名次区间为 {band.get('q05'):.0f}–{band.get('q95'):.0f}）" if band else "")
-            + (f"，表现分组为{row.get('group_label')}" if row.get("group_label") else "")
-            + f"。{g['benchmark_name']}总分 {g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分。")
+    text = (
+        f"{g['unit_name']}总分 {g['unit_score']:.2f}，在对标组中列第 {row.get('rank')} 名"
+        + (
+            f"（不确定性分析的名次区间为 {band.get('q05'):.0f}–{band.get('q95'):.0f}）"
+            if band
+            else ""
+        )
+        + (f"，表现分组为{row.get('group_label')}" if row.get("group_label") else "")
+        + f"。{g['benchmark_name']}总分 {g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分。"
+    )
     if row.get("movement") is not None:
         m = row["movement"]
         text += f"与上年相比{'进位' if m > 0 else '退位' if m < 0 else '名次不变'}{'' if m == 0 else f' {abs(m)} 位'}。"
@@ -134,7 +230,9 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     doc.add_heading("二、差距分解（按得分差距从大到小）", level=1)
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
-    for cell, head in zip(table.rows[0].cells, ("指标", "本区", "对标值", "单位", "得分差距", "解读"), strict=True):
+    for cell, head in zip(
+        table.rows[0].cells, ("指标", "本区", "对标值", "单位", "得分差距", "解读"), strict=True
+    ):
         cell.text = head
     for r in g["rows"]:
         cells = table.add_row().cells
@@ -148,7 +246,9 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     doc.add_heading("三、优势与短板", level=1)
     for kind, label in (("strength", "优势"), ("weakness", "短板")):
         items = [s for s in bm["strengths"] if s["kind"] == kind]
-        doc.add_paragraph(f"{label}：" + "；".join(f"{s['name']}（第 {s['rank']} 名）" for s in items))
+        doc.add_paragraph(
+            f"{label}：" + "；".join(f"{s['name']}（第 {s['rank']} 名）" for s in items)
+        )
     doc.add_heading("四、方法说明", level=1)
     for line in _notes(fw, bm["evaluation"].options, False):
         doc.add_paragraph(line, style="List Bullet")
@@ -163,48 +263,118 @@ def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
     for t in tracks:
         tr = t["tracker"]
         years = sorted(set(tr["required_path"]) | set(tr["actual"]) | set(tr["projection"]))
-        rows = [{"year": y, "actual": tr["actual"].get(y), "required": tr["required_path"].get(y),
-                 "central": (tr["projection"].get(y) or {}).get("central"),
-                 "low": (tr["projection"].get(y) or {}).get("low"),
-                 "high": (tr["projection"].get(y) or {}).get("high")} for y in years]
-        sheets.append(_sheet(f"{t['name']}"[:28], rows, [
-            ("year", "年度", "int"), ("actual", f"实际({t['unit']})", "decimal"),
-            ("required", f"要求路径({t['unit']})", "decimal"), ("central", "预测中值", "decimal"),
-            ("low", "预测下限", "decimal"), ("high", "预测上限", "decimal")]))
-        sheets.append(_sheet("分区贡献"[:28], t["zones"], [
-            ("zone", "高新区", "text"), ("latest_value", f"{tr['latest_year']}年实际", "decimal"),
-            ("share", "占比", "decimal"), ("actual_cagr", "年均增速", "decimal"),
-            ("required_increase", "需新增(按比例分担缺口)", "decimal"), ("share_of_gap", "分担缺口比例", "decimal"),
-            ("projected_value", f"{tr['target_year']}年预测", "decimal"),
-            ("projected_increase", "预测新增", "decimal"), ("shortfall", "预测缺口", "decimal")]))
-        notes += [f"{t['name']}：基期 {tr['baseline_year']} 年 {fmt_money(tr['baseline_value'])}，目标 "
-                  f"{tr['target_year']} 年 {fmt_money(tr['target_value'])}；{tr['latest_year']} 年实际 "
-                  f"{fmt_money(tr['latest_value'])}；要求年均增速 {tr['required_cagr']:.2%}，实际 "
-                  + (f"{tr['actual_cagr']:.2%}" if tr["actual_cagr"] is not None else "—")
-                  + f"；状态：{tr['status_label']}。来源：{t['source']}",
-                  "预测：对数营业收入的带漂移随机游走，漂移取基期以来年均对数增长，区间 ±t·s·√(h+h²/n)。"]
+        rows = [
+            {
+                "year": y,
+                "actual": tr["actual"].get(y),
+                "required": tr["required_path"].get(y),
+                "central": (tr["projection"].get(y) or {}).get("central"),
+                "low": (tr["projection"].get(y) or {}).get("low"),
+                "high": (tr["projection"].get(y) or {}).get("high"),
+            }
+            for y in years
+        ]
+        sheets.append(
+            _sheet(
+                f"{t['name']}"[:28],
+                rows,
+                [
+                    ("year", "年度", "int"),
+                    ("actual", f"实际({t['unit']})", "decimal"),
+                    ("required", f"要求路径({t['unit']})", "decimal"),
+                    ("central", "预测中值", "decimal"),
+                    ("low", "预测下限", "decimal"),
+                    ("high", "预测上限", "decimal"),
+                ],
+            )
+        )
+        sheets.append(
+            _sheet(
+                "分区贡献"[:28],
+                t["zones"],
+                [
+                    ("zone", "高新区", "text"),
+                    ("latest_value", f"{tr['latest_year']}年实际", "decimal"),
+                    ("share", "占比", "decimal"),
+                    ("actual_cagr", "年均增速", "decimal"),
+                    ("required_increase", "需新增(按比例分担缺口)", "decimal"),
+                    ("share_of_gap", "分担缺口比例", "decimal"),
+                    ("projected_value", f"{tr['target_year']}年预测", "decimal"),
+                    ("projected_increase", "预测新增", "decimal"),
+                    ("shortfall", "预测缺口", "decimal"),
+                ],
+            )
+        )
+        notes += [
+            f"{t['name']}：基期 {tr['baseline_year']} 年 {fmt_money(tr['baseline_value'])}，目标 "
+            f"{tr['target_year']} 年 {fmt_money(tr['target_value'])}；{tr['latest_year']} 年实际 "
+            f"{fmt_money(tr['latest_value'])}；要求年均增速 {tr['required_cagr']:.2%}，实际 "
+            + (f"{tr['actual_cagr']:.2%}" if tr["actual_cagr"] is not None else "—")
+            + f"；状态：{tr['status_label']}。来源：{t['source']}",
+            "预测：对数营业收入的带漂移随机游走，漂移取基期以来年均对数增长，区间 ±t·s·√(h+h²/n)。",
+        ]
     return write_sheets(sheets, notes)
 
 
 def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
     """Zone shares and HHI, zone × industry cells with LQ, similarity pairs and flags."""
-    zones = [{**z, "declared_names": "、".join(d["name"] for d in z["declared"])} for z in res["zones"]]
-    flags = [{**f, "industries_text": "、".join(i["name"] for i in f["industries"])} for f in res["flags"]]
-    return write_sheets([
-        _sheet("高新区", zones, [("zone", "高新区", "text"), ("revenue", "营业收入(万元)", "decimal"),
-                                ("declared_names", "一区一战略产业", "text"),
-                                ("declared_share", "战略产业营收占比", "decimal"),
-                                ("strategic_share", "全部战略产业营收占比", "decimal"),
-                                ("hhi", "战略产业集中度HHI", "decimal")]),
-        _sheet("产业分布", res["cells"], [("zone", "高新区", "text"), ("industry_name", "产业", "text"),
-                                         ("role", "定位", "text"), ("revenue", "营业收入(万元)", "decimal"),
-                                         ("share", "占本区营收比例", "decimal"), ("lq", "区位商LQ", "decimal")]),
-        _sheet("相似度", res["similarity"], [("zone_a", "高新区甲", "text"), ("zone_b", "高新区乙", "text"),
-                                            ("similarity", "产业结构相似度", "decimal")]),
-        _sheet("同质化提示", flags, [("zone_a", "高新区甲", "text"), ("zone_b", "高新区乙", "text"),
-                                     ("similarity", "相似度", "decimal"),
-                                     ("industries_text", "重叠的新兴产业", "text")]),
-    ], ([DEMO_NOTE] if demo else []) + [
-        f"{res['year']}年。区位商 LQ =（本区该产业营收/本区营收）÷（全市该产业营收/全市营收）。",
-        "HHI 为本区各战略产业营收在战略产业营收中份额的平方和（1/k 至 1）。",
-        f"同质化提示：产业结构余弦相似度 ≥ {res.get('threshold')}，且在同一新兴产业上两区均 LQ ≥ 1 或均列为战略产业。"])
+    zones = [
+        {**z, "declared_names": "、".join(d["name"] for d in z["declared"])} for z in res["zones"]
+    ]
+    flags = [
+        {**f, "industries_text": "、".join(i["name"] for i in f["industries"])}
+        for f in res["flags"]
+    ]
+    return write_sheets(
+        [
+            _sheet(
+                "高新区",
+                zones,
+                [
+                    ("zone", "高新区", "text"),
+                    ("revenue", "营业收入(万元)", "decimal"),
+                    ("declared_names", "一区一战略产业", "text"),
+                    ("declared_share", "战略产业营收占比", "decimal"),
+                    ("strategic_share", "全部战略产业营收占比", "decimal"),
+                    ("hhi", "战略产业集中度HHI", "decimal"),
+                ],
+            ),
+            _sheet(
+                "产业分布",
+                res["cells"],
+                [
+                    ("zone", "高新区", "text"),
+                    ("industry_name", "产业", "text"),
+                    ("role", "定位", "text"),
+                    ("revenue", "营业收入(万元)", "decimal"),
+                    ("share", "占本区营收比例", "decimal"),
+                    ("lq", "区位商LQ", "decimal"),
+                ],
+            ),
+            _sheet(
+                "相似度",
+                res["similarity"],
+                [
+                    ("zone_a", "高新区甲", "text"),
+                    ("zone_b", "高新区乙", "text"),
+                    ("similarity", "产业结构相似度", "decimal"),
+                ],
+            ),
+            _sheet(
+                "同质化提示",
+                flags,
+                [
+                    ("zone_a", "高新区甲", "text"),
+                    ("zone_b", "高新区乙", "text"),
+                    ("similarity", "相似度", "decimal"),
+                    ("industries_text", "重叠的新兴产业", "text"),
+                ],
+            ),
+        ],
+        ([DEMO_NOTE] if demo else [])
+        + [
+            f"{res['year']}年。区位商 LQ =（本区该产业营收/本区营收）÷（全市该产业营收/全市营收）。",
+            "HHI 为本区各战略产业营收在战略产业营收中份额的平方和（1/k 至 1）。",
+            f"同质化提示：产业结构余弦相似度 ≥ {res.get('threshold')}，且在同一新兴产业上两区均 LQ ≥ 1 或均列为战略产业。",
+        ],
+    )

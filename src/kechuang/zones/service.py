@@ -26,8 +26,15 @@ from kechuang.zones import targets as tgt
 from kechuang.zones.evaluation import TOP_QUARTILE, Evaluation, EvaluationError, evaluate_frame
 from kechuang.zones.frameworks import FrameworkDataError, ZoneFramework
 from kechuang.zones.inputs import city_indicator_values, peer_indicator_values, zone_aggregates
-from kechuang.zones.models import (PEER_SET_KINDS, BureauFramework, EvaluationRun, PeerSet,
-                                   PeerSetMember, PeerZone, PeerZoneFigure)
+from kechuang.zones.models import (
+    PEER_SET_KINDS,
+    BureauFramework,
+    EvaluationRun,
+    PeerSet,
+    PeerSetMember,
+    PeerZone,
+    PeerZoneFigure,
+)
 from kechuang.zones.specialisation import specialisation as _specialisation
 
 CITY_PEER_SET = "city"
@@ -51,6 +58,7 @@ def require_city_admin(principal: Principal) -> None:
 
 # ------------------------------------------------------------------ frameworks
 
+
 def list_frameworks(session: Session) -> list[ZoneFramework]:
     """Shipped frameworks and the latest version of each bureau-defined one."""
     out = [fwmod.shipped_framework(c) for c in fwmod.SHIPPED]
@@ -67,12 +75,14 @@ def get_framework(session: Session, code: str | None) -> ZoneFramework:
     for fw in list_frameworks(session):
         if fw.code == code:
             return fw
-    raise ZoneServiceError(f"未知的评价框架“{code}”，可选："
-                           + "、".join(f.code for f in list_frameworks(session)))
+    raise ZoneServiceError(
+        f"未知的评价框架“{code}”，可选：" + "、".join(f.code for f in list_frameworks(session))
+    )
 
 
-def save_framework(session: Session, principal: Principal, definition: dict[str, Any]
-                   ) -> ZoneFramework:
+def save_framework(
+    session: Session, principal: Principal, definition: dict[str, Any]
+) -> ZoneFramework:
     """Store a bureau-defined framework (validated; a code + version is stored once)."""
     require_city_admin(principal)
     try:
@@ -81,17 +91,27 @@ def save_framework(session: Session, principal: Principal, definition: dict[str,
         raise ZoneServiceError(str(exc)) from exc
     if fw.code in fwmod.SHIPPED:
         raise ZoneServiceError(f"框架代码“{fw.code}”是平台内置框架，请换一个代码")
-    exists = session.scalar(select(BureauFramework.id).where(
-        BureauFramework.code == fw.code, BureauFramework.version == fw.version))
+    exists = session.scalar(
+        select(BureauFramework.id).where(
+            BureauFramework.code == fw.code, BureauFramework.version == fw.version
+        )
+    )
     if exists:
         raise ZoneServiceError(f"框架“{fw.code}”的版本“{fw.version}”已存在；修改后请提高版本号")
-    session.add(BureauFramework(code=fw.code, version=fw.version, name=fw.name,
-                                definition=json.loads(canonical_json(definition))))
+    session.add(
+        BureauFramework(
+            code=fw.code,
+            version=fw.version,
+            name=fw.name,
+            definition=json.loads(canonical_json(definition)),
+        )
+    )
     session.flush()
     return fw
 
 
 # ------------------------------------------------------------------ peer zones and peer sets
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -105,26 +125,49 @@ class Unit:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain form stored with runs."""
-        return {"unit": self.key, "name": self.name, "is_city": self.is_city,
-                "zone_id": self.zone_id, "peer_zone_id": self.peer_zone_id}
+        return {
+            "unit": self.key,
+            "name": self.name,
+            "is_city": self.is_city,
+            "zone_id": self.zone_id,
+            "peer_zone_id": self.peer_zone_id,
+        }
 
 
 def city_units(session: Session) -> list[Unit]:
     """The city's high-tech zones (kind 高新区; the agricultural S&T park is not one)."""
-    return [Unit(f"z{z.id}", z.name, True, zone_id=z.id)
-            for z in session.scalars(select(Zone).where(Zone.kind == "高新区").order_by(Zone.id))]
+    return [
+        Unit(f"z{z.id}", z.name, True, zone_id=z.id)
+        for z in session.scalars(select(Zone).where(Zone.kind == "高新区").order_by(Zone.id))
+    ]
 
 
 def list_peer_sets(session: Session) -> list[dict[str, Any]]:
     """The built-in city peer set and every stored one, with member names."""
     city = city_units(session)
-    out = [{"code": CITY_PEER_SET, "name": "本市高新区", "kind": "city", "kind_label": PEER_SET_KINDS["city"],
-            "description": "登记在本市的全部高新区（不含农业科技园区）", "is_demo": False,
-            "members": [u.name for u in city]}]
+    out = [
+        {
+            "code": CITY_PEER_SET,
+            "name": "本市高新区",
+            "kind": "city",
+            "kind_label": PEER_SET_KINDS["city"],
+            "description": "登记在本市的全部高新区（不含农业科技园区）",
+            "is_demo": False,
+            "members": [u.name for u in city],
+        }
+    ]
     for ps in session.scalars(select(PeerSet).order_by(PeerSet.id)):
-        out.append({"code": ps.code, "name": ps.name, "kind": ps.kind,
-                    "kind_label": PEER_SET_KINDS.get(ps.kind, ps.kind), "description": ps.description,
-                    "is_demo": ps.is_demo, "members": [u.name for u in peer_set_units(session, ps.code)]})
+        out.append(
+            {
+                "code": ps.code,
+                "name": ps.name,
+                "kind": ps.kind,
+                "kind_label": PEER_SET_KINDS.get(ps.kind, ps.kind),
+                "description": ps.description,
+                "is_demo": ps.is_demo,
+                "members": [u.name for u in peer_set_units(session, ps.code)],
+            }
+        )
     return out
 
 
@@ -135,13 +178,17 @@ def peer_set_units(session: Session, code: str | None) -> list[Unit]:
         return city_units(session)
     ps = session.scalar(select(PeerSet).where(PeerSet.code == code))
     if ps is None:
-        raise ZoneServiceError(f"未知的对标组“{code}”，可选："
-                               + "、".join(p["code"] for p in list_peer_sets(session)))
+        raise ZoneServiceError(
+            f"未知的对标组“{code}”，可选：" + "、".join(p["code"] for p in list_peer_sets(session))
+        )
     units: list[Unit] = []
-    stmt = (select(PeerSetMember, Zone, PeerZone)
-            .outerjoin(Zone, Zone.id == PeerSetMember.zone_id)
-            .outerjoin(PeerZone, PeerZone.id == PeerSetMember.peer_zone_id)
-            .where(PeerSetMember.peer_set_id == ps.id).order_by(PeerSetMember.id))
+    stmt = (
+        select(PeerSetMember, Zone, PeerZone)
+        .outerjoin(Zone, Zone.id == PeerSetMember.zone_id)
+        .outerjoin(PeerZone, PeerZone.id == PeerSetMember.peer_zone_id)
+        .where(PeerSetMember.peer_set_id == ps.id)
+        .order_by(PeerSetMember.id)
+    )
     for _m, zone, peer in session.execute(stmt).all():
         if zone is not None:
             units.append(Unit(f"z{zone.id}", zone.name, True, zone_id=zone.id))
@@ -150,8 +197,16 @@ def peer_set_units(session: Session, code: str | None) -> list[Unit]:
     return units
 
 
-def save_peer_set(session: Session, principal: Principal, code: str, name: str, members: list[str],
-                  kind: str = "custom", description: str = "", is_demo: bool = False) -> PeerSet:
+def save_peer_set(
+    session: Session,
+    principal: Principal,
+    code: str,
+    name: str,
+    members: list[str],
+    kind: str = "custom",
+    description: str = "",
+    is_demo: bool = False,
+) -> PeerSet:
     """Create or replace a peer set; members are city zone or peer zone names or codes."""
     require_city_admin(principal)
     if kind not in PEER_SET_KINDS:
@@ -177,32 +232,55 @@ def save_peer_set(session: Session, principal: Principal, code: str, name: str, 
         session.flush()
     for m in members:
         z, p = zones.get(m), peers.get(m)
-        session.add(PeerSetMember(peer_set_id=ps.id, zone_id=z.id if z else None,
-                                  peer_zone_id=p.id if p and not z else None))
+        session.add(
+            PeerSetMember(
+                peer_set_id=ps.id,
+                zone_id=z.id if z else None,
+                peer_zone_id=p.id if p and not z else None,
+            )
+        )
     session.flush()
     return ps
 
 
-def save_peer_figures(session: Session, principal: Principal, peer_zone: str, year: int,
-                      figures: dict[str, float | None], source: str = "") -> int:
+def save_peer_figures(
+    session: Session,
+    principal: Principal,
+    peer_zone: str,
+    year: int,
+    figures: dict[str, float | None],
+    source: str = "",
+) -> int:
     """Enter (or correct) a peer zone's indicator values for a year; returns how many changed."""
     require_city_admin(principal)
-    peer = session.scalar(select(PeerZone).where((PeerZone.name == peer_zone) | (PeerZone.code == peer_zone)))
+    peer = session.scalar(
+        select(PeerZone).where((PeerZone.name == peer_zone) | (PeerZone.code == peer_zone))
+    )
     if peer is None:
         raise ZoneServiceError(f"外地对标高新区“{peer_zone}”不存在")
     allowed = set(fwmod.catalogue().indicators) | {
-        i.translate["base"] for i in fwmod.catalogue().indicators.values() if i.translate}
+        i.translate["base"] for i in fwmod.catalogue().indicators.values() if i.translate
+    }
     bad = [c for c in figures if c not in allowed]
     if bad:
         raise ZoneServiceError(f"“{peer.name}”{year}年：未知指标 {', '.join(bad)}")
-    existing = {f.indicator_code: f for f in session.scalars(select(PeerZoneFigure).where(
-        PeerZoneFigure.peer_zone_id == peer.id, PeerZoneFigure.year == year))}
+    existing = {
+        f.indicator_code: f
+        for f in session.scalars(
+            select(PeerZoneFigure).where(
+                PeerZoneFigure.peer_zone_id == peer.id, PeerZoneFigure.year == year
+            )
+        )
+    }
     changed = 0
     for code, value in figures.items():
         f = existing.get(code)
         if f is None:
-            session.add(PeerZoneFigure(peer_zone_id=peer.id, year=year, indicator_code=code,
-                                       value=value, source=source))
+            session.add(
+                PeerZoneFigure(
+                    peer_zone_id=peer.id, year=year, indicator_code=code, value=value, source=source
+                )
+            )
             changed += 1
         elif f.value != value:
             f.value, f.source = value, source or f.source
@@ -213,8 +291,10 @@ def save_peer_figures(session: Session, principal: Principal, peer_zone: str, ye
 
 # ------------------------------------------------------------------ evaluation
 
-def evaluation_data(session: Session, fw: ZoneFramework, units: list[Unit], year: int
-                    ) -> pl.DataFrame:
+
+def evaluation_data(
+    session: Session, fw: ZoneFramework, units: list[Unit], year: int
+) -> pl.DataFrame:
     """Indicator values of every unit for the year and the year before (unit, unit_name, year, …)."""
     codes = fw.indicators
     years = [year - 1, year]
@@ -222,27 +302,43 @@ def evaluation_data(session: Session, fw: ZoneFramework, units: list[Unit], year
     frames = []
     city = [u.zone_id for u in units if u.is_city]
     if city:
-        frames.append(city_indicator_values(session, city, years, codes)
-                      .with_columns(("z" + pl.col("zone_id").cast(pl.String)).alias("unit"))
-                      .drop("zone_id"))
+        frames.append(
+            city_indicator_values(session, city, years, codes)
+            .with_columns(("z" + pl.col("zone_id").cast(pl.String)).alias("unit"))
+            .drop("zone_id")
+        )
     peers = [u.peer_zone_id for u in units if not u.is_city]
     if peers:
-        frames.append(peer_indicator_values(session, peers, years, codes)
-                      .with_columns(("p" + pl.col("peer_zone_id").cast(pl.String)).alias("unit"))
-                      .drop("peer_zone_id"))
+        frames.append(
+            peer_indicator_values(session, peers, years, codes)
+            .with_columns(("p" + pl.col("peer_zone_id").cast(pl.String)).alias("unit"))
+            .drop("peer_zone_id")
+        )
     if not frames:
         raise ZoneServiceError("对标组没有成员")
     data = pl.concat(frames, how="diagonal_relaxed")
-    data = data.with_columns(pl.col("unit").replace_strict(names, return_dtype=pl.String)
-                             .alias("unit_name"))
+    data = data.with_columns(
+        pl.col("unit").replace_strict(names, return_dtype=pl.String).alias("unit_name")
+    )
     # a unit-year with no value at all is not a participant that year
     data = data.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in codes]))
-    return data.select("unit", "unit_name", "year", *codes,
-                       *sorted(c for c in data.columns if c.startswith("base:"))).sort("unit", "year")
+    return data.select(
+        "unit",
+        "unit_name",
+        "year",
+        *codes,
+        *sorted(c for c in data.columns if c.startswith("base:")),
+    ).sort("unit", "year")
 
 
-def evaluate(session: Session, principal: Principal, year: int, framework: str | None = None,
-             peer_set: str | None = None, options: dict[str, Any] | None = None) -> Evaluation:
+def evaluate(
+    session: Session,
+    principal: Principal,
+    year: int,
+    framework: str | None = None,
+    peer_set: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> Evaluation:
     """Evaluate a peer set under a framework for a year (not stored; see store_run)."""
     require_reader(principal)
     fw = get_framework(session, framework)
@@ -262,27 +358,46 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(canonical_json(obj))
 
 
-def store_run(session: Session, principal: Principal, ev: Evaluation, peer_set: str | None = None,
-              note: str = "", is_demo: bool = False) -> EvaluationRun:
+def store_run(
+    session: Session,
+    principal: Principal,
+    ev: Evaluation,
+    peer_set: str | None = None,
+    note: str = "",
+    is_demo: bool = False,
+) -> EvaluationRun:
     """Store an evaluation with its framework version and hash, peer set, options, input hash,
     inputs and results, so it can be shown later and rerun identically."""
     require_city_admin(principal)
     run = EvaluationRun(
-        username=principal.username, year=ev.year, framework_code=ev.framework.code,
-        framework_version=ev.framework.version, framework_hash=ev.framework.hash,
-        peer_set_code=peer_set or CITY_PEER_SET, peer_units=[u["unit"] for u in ev.units],
-        options=_jsonable(ev.options), input_hash=ev.input_hash, spec_hash=ev.result.spec_hash,
-        inputs=_jsonable({"units": ev.units, "rows": ev.data.to_dicts(), "columns": ev.data.columns}),
-        results=_jsonable({"table": ev.table(), "values": ev.values(),
-                           "uncertainty": ev.uncertainty_record}),
+        username=principal.username,
+        year=ev.year,
+        framework_code=ev.framework.code,
+        framework_version=ev.framework.version,
+        framework_hash=ev.framework.hash,
+        peer_set_code=peer_set or CITY_PEER_SET,
+        peer_units=[u["unit"] for u in ev.units],
+        options=_jsonable(ev.options),
+        input_hash=ev.input_hash,
+        spec_hash=ev.result.spec_hash,
+        inputs=_jsonable(
+            {"units": ev.units, "rows": ev.data.to_dicts(), "columns": ev.data.columns}
+        ),
+        results=_jsonable(
+            {"table": ev.table(), "values": ev.values(), "uncertainty": ev.uncertainty_record}
+        ),
         record=_jsonable({**ev.result.record(), "framework_definition": ev.framework.definition}),
-        note=note, is_demo=is_demo)
+        note=note,
+        is_demo=is_demo,
+    )
     session.add(run)
     session.flush()
     return run
 
 
-def list_runs(session: Session, principal: Principal, year: int | None = None) -> list[EvaluationRun]:
+def list_runs(
+    session: Session, principal: Principal, year: int | None = None
+) -> list[EvaluationRun]:
     """Stored runs, newest first (their recipes are visible to every evaluation reader)."""
     require_reader(principal)
     stmt = select(EvaluationRun).order_by(EvaluationRun.id.desc())
@@ -305,8 +420,9 @@ def replay_run(session: Session, principal: Principal, run_id: int) -> Evaluatio
     run = get_run(session, principal, run_id)
     fw = fwmod.parse_framework(run.record["framework_definition"])
     data = pl.DataFrame(run.inputs["rows"], infer_schema_length=None).select(run.inputs["columns"])
-    data = data.with_columns([pl.col(c).cast(pl.Float64) for c in data.columns
-                              if c not in ("unit", "unit_name", "year")])
+    data = data.with_columns(
+        [pl.col(c).cast(pl.Float64) for c in data.columns if c not in ("unit", "unit_name", "year")]
+    )
     return evaluate_frame(fw, run.options, data, run.inputs["units"], run.year)
 
 
@@ -314,8 +430,10 @@ def rerun(session: Session, principal: Principal, run_id: int) -> dict[str, Any]
     """Rerun a stored run on today's data: same recipe; says whether inputs and results changed."""
     run = get_run(session, principal, run_id)
     fw = fwmod.parse_framework(run.record["framework_definition"])
-    units = [Unit(u["unit"], u["name"], u["is_city"], u.get("zone_id"), u.get("peer_zone_id"))
-             for u in run.inputs["units"]]
+    units = [
+        Unit(u["unit"], u["name"], u["is_city"], u.get("zone_id"), u.get("peer_zone_id"))
+        for u in run.inputs["units"]
+    ]
     data = evaluation_data(session, fw, units, run.year)
     ev = evaluate_frame(fw, run.options, data, [u.as_dict() for u in units], run.year)
     same_inputs = ev.input_hash == run.input_hash
@@ -323,23 +441,32 @@ def rerun(session: Session, principal: Principal, run_id: int) -> dict[str, Any]
     return {"evaluation": ev, "same_inputs": same_inputs, "same_results": same_results}
 
 
-def latest_run(session: Session, principal: Principal, year: int, framework: str | None,
-               peer_set: str | None) -> EvaluationRun | None:
+def latest_run(
+    session: Session, principal: Principal, year: int, framework: str | None, peer_set: str | None
+) -> EvaluationRun | None:
     """The newest stored run for a year, framework and peer set."""
     require_reader(principal)
-    return session.scalar(select(EvaluationRun).where(
-        EvaluationRun.year == year, EvaluationRun.framework_code == (framework or fwmod.DEFAULT_FRAMEWORK),
-        EvaluationRun.peer_set_code == (peer_set or CITY_PEER_SET)).order_by(EvaluationRun.id.desc()))
+    return session.scalar(
+        select(EvaluationRun)
+        .where(
+            EvaluationRun.year == year,
+            EvaluationRun.framework_code == (framework or fwmod.DEFAULT_FRAMEWORK),
+            EvaluationRun.peer_set_code == (peer_set or CITY_PEER_SET),
+        )
+        .order_by(EvaluationRun.id.desc())
+    )
 
 
 # ------------------------------------------------------------------ scoped views
+
 
 def _own_unit(principal: Principal) -> str | None:
     return f"z{principal.zone_id}" if principal.scope == "zone" and principal.zone_id else None
 
 
-def visible_table(principal: Principal, fw: ZoneFramework, table: list[dict[str, Any]]
-                  ) -> list[dict[str, Any]]:
+def visible_table(
+    principal: Principal, fw: ZoneFramework, table: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The ranking as the principal may see it: a zone admin gets her row in full and, of the
     others, only the fields the framework publishes."""
     require_reader(principal)
@@ -352,26 +479,36 @@ def visible_table(principal: Principal, fw: ZoneFramework, table: list[dict[str,
         if r["unit"] == own:
             out.append(r)
             continue
-        out.append({
-            "unit": r["unit"], "name": r["name"], "is_city": r["is_city"], "zone_id": r["zone_id"],
-            "rank": r["rank"] if "rank" in pub else None,
-            "score": r["score"] if "score" in pub else None,
-            "relative": r["relative"] if "score" in pub else None,
-            "group": r["group"] if "performance_group" in pub else None,
-            "group_label": r["group_label"] if "performance_group" in pub else None,
-            "dimensions": {k: {"score": v["score"] if "dimension_scores" in pub else None,
-                               "rank": v["rank"] if "dimension_ranks" in pub else None}
-                           for k, v in r["dimensions"].items()},
-            "band": r["band"] if "rank" in pub else None,
-            "previous_rank": r["previous_rank"] if "rank" in pub else None,
-            "movement": r["movement"] if "rank" in pub else None,
-            "hidden": True,
-        })
+        out.append(
+            {
+                "unit": r["unit"],
+                "name": r["name"],
+                "is_city": r["is_city"],
+                "zone_id": r["zone_id"],
+                "rank": r["rank"] if "rank" in pub else None,
+                "score": r["score"] if "score" in pub else None,
+                "relative": r["relative"] if "score" in pub else None,
+                "group": r["group"] if "performance_group" in pub else None,
+                "group_label": r["group_label"] if "performance_group" in pub else None,
+                "dimensions": {
+                    k: {
+                        "score": v["score"] if "dimension_scores" in pub else None,
+                        "rank": v["rank"] if "dimension_ranks" in pub else None,
+                    }
+                    for k, v in r["dimensions"].items()
+                },
+                "band": r["band"] if "rank" in pub else None,
+                "previous_rank": r["previous_rank"] if "rank" in pub else None,
+                "movement": r["movement"] if "rank" in pub else None,
+                "hidden": True,
+            }
+        )
     return out
 
 
-def visible_values(principal: Principal, ev: Evaluation, values: list[dict[str, Any]]
-                   ) -> list[dict[str, Any]]:
+def visible_values(
+    principal: Principal, ev: Evaluation, values: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Indicator values: all for the bureau; for a zone admin her zone's and the peer zones'
     entered (published) figures, not other city zones'."""
     require_reader(principal)
@@ -382,9 +519,16 @@ def visible_values(principal: Principal, ev: Evaluation, values: list[dict[str, 
     return [v for v in values if v["unit"] == own or v["unit"] not in city]
 
 
-def benchmark(session: Session, principal: Principal, year: int, unit: str | None,
-              against: str | None, framework: str | None = None, peer_set: str | None = None,
-              options: dict[str, Any] | None = None) -> dict[str, Any]:
+def benchmark(
+    session: Session,
+    principal: Principal,
+    year: int,
+    unit: str | None,
+    against: str | None,
+    framework: str | None = None,
+    peer_set: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """对标找差: the zone's gap to a benchmark zone or the top quartile, strengths and weaknesses,
     the radar of dimension scores and the zone's ranking row (scoped)."""
     require_reader(principal)
@@ -409,21 +553,36 @@ def benchmark(session: Session, principal: Principal, year: int, unit: str | Non
     except EvaluationError as exc:
         raise ZoneServiceError(str(exc)) from exc
     table = {r["unit"]: r for r in ev.table()}
-    return {"year": year, "framework": ev.framework, "evaluation": ev, "gaps": gaps,
-            "strengths": strengths, "radar": ev.radar(unit, against), "row": table.get(unit),
-            "choices": [{"unit": u["unit"], "name": u["name"]} for u in ev.units
-                        if u["unit"] != unit and (principal.scope == "all" or u["unit"] not in city)]}
+    return {
+        "year": year,
+        "framework": ev.framework,
+        "evaluation": ev,
+        "gaps": gaps,
+        "strengths": strengths,
+        "radar": ev.radar(unit, against),
+        "row": table.get(unit),
+        "choices": [
+            {"unit": u["unit"], "name": u["name"]}
+            for u in ev.units
+            if u["unit"] != unit and (principal.scope == "all" or u["unit"] not in city)
+        ],
+    }
 
 
 # ------------------------------------------------------------------ targets
+
 
 def target_sets() -> dict[str, Any]:
     """The shipped plan targets (methodology/targets/*.yaml)."""
     return fwmod._read_yaml("targets", "yangzhou_2025.yaml")
 
 
-def track_targets(session: Session, principal: Principal, as_of: int | None = None,
-                  config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def track_targets(
+    session: Session,
+    principal: Principal,
+    as_of: int | None = None,
+    config: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Every plan target (shipped, or `config` in the same schema): actual series, required path,
     projection band, status and each zone's part of the remaining gap (a zone admin sees the city
     totals and her own zone's row)."""
@@ -447,23 +606,39 @@ def track_targets(session: Session, principal: Principal, as_of: int | None = No
         total = agg.group_by("year").agg(pl.col(col).sum()).sort("year")
         series = {y: v for y, v in total.iter_rows() if v}
         try:
-            tr = tgt.track(series, t["baseline_year"], t["target_year"], float(t["target_value"]),
-                           t.get("baseline_value"), float(t.get("confidence", 0.8)), parts=by_zone)
+            tr = tgt.track(
+                series,
+                t["baseline_year"],
+                t["target_year"],
+                float(t["target_value"]),
+                t.get("baseline_value"),
+                float(t.get("confidence", 0.8)),
+                parts=by_zone,
+            )
         except ValueError as exc:
             raise ZoneServiceError(f"目标“{t['name']}”：{exc}") from exc
         contributions = tgt.zone_contributions(by_zone, tr)
         if principal.scope == "zone":
             own = next((n for z, n in zones if z == principal.zone_id), None)
             contributions = [c for c in contributions if c["zone"] == own]
-        out.append({**t, "tracker": tr, "zones": contributions, "set": cfg["name"],
-                    "set_version": cfg["version"]})
+        out.append(
+            {
+                **t,
+                "tracker": tr,
+                "zones": contributions,
+                "set": cfg["name"],
+                "set_version": cfg["version"],
+            }
+        )
     return out
 
 
 # ------------------------------------------------------------------ specialisation
 
-def specialisation_view(session: Session, principal: Principal, year: int | None = None
-                        ) -> dict[str, Any]:
+
+def specialisation_view(
+    session: Session, principal: Principal, year: int | None = None
+) -> dict[str, Any]:
     """Specialisation results; a zone admin sees her zone's industries and her similarity row."""
     require_reader(principal)
     res = _specialisation(session, year)
@@ -480,30 +655,53 @@ def specialisation_view(session: Session, principal: Principal, year: int | None
 def available_years(session: Session) -> list[int]:
     """Years with enterprise statistics, newest first."""
     from kechuang.statistics.models import EnterpriseYear
-    years = session.scalars(select(EnterpriseYear.year).distinct().order_by(EnterpriseYear.year.desc()))
+
+    years = session.scalars(
+        select(EnterpriseYear.year).distinct().order_by(EnterpriseYear.year.desc())
+    )
     return list(years)
 
 
 def is_demo(session: Session) -> bool:
     """True when the database holds demo data (exports then carry the 演示数据 note)."""
     from kechuang.statistics.models import ImportBatch
-    return session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1)) is not None \
-        or session.scalar(select(PeerZone.id).where(PeerZone.is_demo.is_(True)).limit(1)) is not None
+
+    return (
+        session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
+        is not None
+        or session.scalar(select(PeerZone.id).where(PeerZone.is_demo.is_(True)).limit(1))
+        is not None
+    )
 
 
-def ranking(session: Session, principal: Principal, year: int, framework: str | None = None,
-            peer_set: str | None = None, options: dict[str, Any] | None = None,
-            use_stored: bool = True) -> dict[str, Any]:
+def ranking(
+    session: Session,
+    principal: Principal,
+    year: int,
+    framework: str | None = None,
+    peer_set: str | None = None,
+    options: dict[str, Any] | None = None,
+    use_stored: bool = True,
+) -> dict[str, Any]:
     """The ranking for a year: the newest stored run with default options when there is one (so
     pages show the recorded result), else a fresh evaluation; scoped."""
     require_reader(principal)
-    run = latest_run(session, principal, year, framework, peer_set) if use_stored and not options else None
+    run = (
+        latest_run(session, principal, year, framework, peer_set)
+        if use_stored and not options
+        else None
+    )
     if run is not None:
         fw = fwmod.parse_framework(run.record["framework_definition"])
         units = run.inputs["units"]
         table, values, opts = run.results["table"], run.results["values"], run.options
-        source = {"run_id": run.id, "created_at": run.created_at.isoformat(), "username": run.username,
-                  "input_hash": run.input_hash, "note": run.note}
+        source = {
+            "run_id": run.id,
+            "created_at": run.created_at.isoformat(),
+            "username": run.username,
+            "input_hash": run.input_hash,
+            "note": run.note,
+        }
     else:
         ev = evaluate(session, principal, year, framework, peer_set, options)
         fw, units, table, values, opts = ev.framework, ev.units, ev.table(), ev.values(), ev.options
@@ -512,6 +710,13 @@ def ranking(session: Session, principal: Principal, year: int, framework: str | 
     own = _own_unit(principal)
     if principal.scope != "all":
         values = [v for v in values if v["unit"] == own or v["unit"] not in city]
-    return {"year": year, "framework": fw, "options": opts, "units": units,
-            "table": visible_table(principal, fw, table), "values": values, "source": source,
-            "peer_set": peer_set or CITY_PEER_SET}
+    return {
+        "year": year,
+        "framework": fw,
+        "options": opts,
+        "units": units,
+        "table": visible_table(principal, fw, table),
+        "values": values,
+        "source": source,
+        "peer_set": peer_set or CITY_PEER_SET,
+    }

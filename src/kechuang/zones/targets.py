@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-STATUS_LABELS = {"achieved": "已达成", "on_track": "按期可达", "at_risk": "存在风险", "off_track": "难以达成"}
+STATUS_LABELS = {
+    "achieved": "已达成",
+    "on_track": "按期可达",
+    "at_risk": "存在风险",
+    "off_track": "难以达成",
+}
 # a value within this relative tolerance of the required path counts as on it (float rounding)
 ON_PATH_TOLERANCE = 1e-9
 
@@ -26,7 +31,9 @@ def cagr(first: float, last: float, years: float) -> float | None:
     return (last / first) ** (1.0 / years) - 1.0
 
 
-def project(obs: dict[int, float], until: int, confidence: float = 0.8) -> dict[int, dict[str, float]]:
+def project(
+    obs: dict[int, float], until: int, confidence: float = 0.8
+) -> dict[int, dict[str, float]]:
     """Central projection and interval from the latest observed year to `until` (module doc)."""
     years = sorted(obs)
     latest_year, latest = years[-1], obs[years[-1]]
@@ -41,14 +48,23 @@ def project(obs: dict[int, float], until: int, confidence: float = 0.8) -> dict[
         h = y - latest_year
         centre = math.log(latest) + drift * h
         half = q * sd * math.sqrt(h + h * h / n) if n else 0.0
-        out[y] = {"central": math.exp(centre), "low": math.exp(centre - half),
-                  "high": math.exp(centre + half)}
+        out[y] = {
+            "central": math.exp(centre),
+            "low": math.exp(centre - half),
+            "high": math.exp(centre + half),
+        }
     return out
 
 
-def track(series: dict[int, float], baseline_year: int, target_year: int, target_value: float,
-          baseline_value: float | None = None, confidence: float = 0.8,
-          parts: dict[str, dict[int, float]] | None = None) -> dict[str, Any]:
+def track(
+    series: dict[int, float],
+    baseline_year: int,
+    target_year: int,
+    target_value: float,
+    baseline_value: float | None = None,
+    confidence: float = 0.8,
+    parts: dict[str, dict[int, float]] | None = None,
+) -> dict[str, Any]:
     """Track one target on a yearly series: path, projection band and status (see module doc).
 
     With `parts` (the series of the zones that make up the total), the band is the wider of the
@@ -70,8 +86,10 @@ def track(series: dict[int, float], baseline_year: int, target_year: int, target
     latest = obs[latest_year]
     span = target_year - baseline_year
     required = cagr(baseline_value, target_value, span)
-    path = {y: baseline_value * (1 + required) ** (y - baseline_year)
-            for y in range(baseline_year, target_year + 1)}
+    path = {
+        y: baseline_value * (1 + required) ** (y - baseline_year)
+        for y in range(baseline_year, target_year + 1)
+    }
     actual = cagr(baseline_value, latest, latest_year - baseline_year)
     remaining_years = target_year - latest_year
     remaining = cagr(latest, target_value, remaining_years) if remaining_years > 0 else None
@@ -79,7 +97,9 @@ def track(series: dict[int, float], baseline_year: int, target_year: int, target
     if parts:
         sums = {y: [0.0, 0.0] for y in projection}
         for ps in parts.values():
-            pobs = {y: v for y, v in ps.items() if v and v > 0 and baseline_year <= y <= latest_year}
+            pobs = {
+                y: v for y, v in ps.items() if v and v > 0 and baseline_year <= y <= latest_year
+            }
             if latest_year not in pobs:
                 continue
             for y, p in project(pobs, max(target_year, latest_year), confidence).items():
@@ -101,19 +121,32 @@ def track(series: dict[int, float], baseline_year: int, target_year: int, target
     else:
         status = "off_track"
     return {
-        "baseline_year": baseline_year, "baseline_value": baseline_value,
-        "target_year": target_year, "target_value": target_value,
-        "latest_year": latest_year, "latest_value": latest, "actual": obs,
-        "required_cagr": required, "actual_cagr": actual, "required_remaining_cagr": remaining,
-        "required_path": path, "projection": projection, "confidence": confidence,
-        "projected_value": end["central"], "projected_low": end["low"], "projected_high": end["high"],
-        "gap": target_value - latest, "projected_gap": target_value - end["central"],
-        "status": status, "status_label": STATUS_LABELS[status],
+        "baseline_year": baseline_year,
+        "baseline_value": baseline_value,
+        "target_year": target_year,
+        "target_value": target_value,
+        "latest_year": latest_year,
+        "latest_value": latest,
+        "actual": obs,
+        "required_cagr": required,
+        "actual_cagr": actual,
+        "required_remaining_cagr": remaining,
+        "required_path": path,
+        "projection": projection,
+        "confidence": confidence,
+        "projected_value": end["central"],
+        "projected_low": end["low"],
+        "projected_high": end["high"],
+        "gap": target_value - latest,
+        "projected_gap": target_value - end["central"],
+        "status": status,
+        "status_label": STATUS_LABELS[status],
     }
 
 
-def zone_contributions(by_zone: dict[str, dict[int, float]], tracker: dict[str, Any]
-                       ) -> list[dict[str, Any]]:
+def zone_contributions(
+    by_zone: dict[str, dict[int, float]], tracker: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Each zone's part of the remaining gap: the increase it needs if every zone grows at the same
     rate to close the gap (pro rata to its latest value; the parts sum to the gap), its own
     projected increase and the shortfall between the two."""
@@ -128,15 +161,23 @@ def zone_contributions(by_zone: dict[str, dict[int, float]], tracker: dict[str, 
         need = gap * latest / total if total else None
         base_year = tracker["baseline_year"]
         obs = {y: v for y, v in series.items() if v and v > 0 and base_year <= y <= t}
-        proj = project(obs, target_year, tracker["confidence"])[max(target_year, t)]["central"] \
-            if obs else None
+        proj = (
+            project(obs, target_year, tracker["confidence"])[max(target_year, t)]["central"]
+            if obs
+            else None
+        )
         first = min(obs) if obs else None
-        rows.append({
-            "zone": name, "latest_value": latest, "share": latest / total if total else None,
-            "actual_cagr": cagr(obs[first], latest, t - first) if first is not None else None,
-            "required_increase": need, "share_of_gap": (need / gap) if gap and need is not None else None,
-            "projected_value": proj,
-            "projected_increase": None if proj is None else proj - latest,
-            "shortfall": None if proj is None or need is None else need - (proj - latest),
-        })
+        rows.append(
+            {
+                "zone": name,
+                "latest_value": latest,
+                "share": latest / total if total else None,
+                "actual_cagr": cagr(obs[first], latest, t - first) if first is not None else None,
+                "required_increase": need,
+                "share_of_gap": (need / gap) if gap and need is not None else None,
+                "projected_value": proj,
+                "projected_increase": None if proj is None else proj - latest,
+                "shortfall": None if proj is None or need is None else need - (proj - latest),
+            }
+        )
     return sorted(rows, key=lambda r: -(r["latest_value"] or 0))

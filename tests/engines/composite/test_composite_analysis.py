@@ -10,25 +10,45 @@ from kechuang.engines.composite import analysis as an
 from kechuang.engines.composite import load_spec, read_table, run, spec_from_dict
 from kechuang.engines.composite.errors import SpecError
 from kechuang.engines.composite.uncertainty import (
-    _choices, parse_factors, sensitivity, sobol_indices, uncertainty,
+    _choices,
+    parse_factors,
+    sensitivity,
+    sobol_indices,
+    uncertainty,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path("/work/shared/data/coinr-asem/ASEM_iData.csv")
 needs_asem = pytest.mark.skipif(not DATA.exists(), reason="ASEM data not available")
 
-FW = {"items": [
-    {"code": "Index"},
-    {"code": "P1", "parent": "Index"}, {"code": "P2", "parent": "Index", "weight": 3},
-    {"code": "a", "parent": "P1"}, {"code": "b", "parent": "P1"}, {"code": "c", "parent": "P2"},
-]}
-SMALL = pl.DataFrame({"u": ["A", "B", "C", "D"], "a": [10.0, 50.0, 30.0, 0.0],
-                      "b": [30.0, None, 60.0, 100.0], "c": [40.0, 8.0, 20.0, 100.0]})
+FW = {
+    "items": [
+        {"code": "Index"},
+        {"code": "P1", "parent": "Index"},
+        {"code": "P2", "parent": "Index", "weight": 3},
+        {"code": "a", "parent": "P1"},
+        {"code": "b", "parent": "P1"},
+        {"code": "c", "parent": "P2"},
+    ]
+}
+SMALL = pl.DataFrame(
+    {
+        "u": ["A", "B", "C", "D"],
+        "a": [10.0, 50.0, 30.0, 0.0],
+        "b": [30.0, None, 60.0, 100.0],
+        "c": [40.0, 8.0, 20.0, 100.0],
+    }
+)
 
 
 def _small(aggregate=None):
-    return spec_from_dict({"framework": FW, "data": {"unit": "u"},
-                           "steps": [{"normalise": {"method": "none"}}, {"aggregate": aggregate or {}}]})
+    return spec_from_dict(
+        {
+            "framework": FW,
+            "data": {"unit": "u"},
+            "steps": [{"normalise": {"method": "none"}}, {"aggregate": aggregate or {}}],
+        }
+    )
 
 
 def test_rank_min_desc_matches_polars_with_ties_and_missing():
@@ -36,8 +56,14 @@ def test_rank_min_desc_matches_polars_with_ties_and_missing():
     s = rng.integers(0, 6, size=(20, 30)).astype(float)
     s[rng.random(s.shape) < 0.1] = np.nan
     ours = an.rank_min_desc(s)
-    for row, r in zip(s, ours):
-        expected = pl.Series(row).fill_nan(None).rank("min", descending=True).cast(pl.Float64).fill_null(np.nan)
+    for row, r in zip(s, ours, strict=False):
+        expected = (
+            pl.Series(row)
+            .fill_nan(None)
+            .rank("min", descending=True)
+            .cast(pl.Float64)
+            .fill_null(np.nan)
+        )
         np.testing.assert_array_equal(r, expected.to_numpy())
     assert an.rank_min_desc(np.array([5.0, 7.0, 7.0, 3.0])).tolist() == [3, 1, 1, 4]
 
@@ -50,14 +76,22 @@ def test_contributions_hand_computed_and_sum_to_score():
     assert b["a"] == pytest.approx(12.5) and b["b"] is None and b["c"] == pytest.approx(6.0)
     a = dict(c.filter(pl.col("u") == "A").select("indicator", "contribution").iter_rows())
     assert a == pytest.approx({"a": 1.25, "b": 3.75, "c": 30.0})
-    sums = c.group_by("u").agg(pl.col("contribution").sum()).join(res.table.select("u", "Index"), on="u")
+    sums = (
+        c.group_by("u")
+        .agg(pl.col("contribution").sum())
+        .join(res.table.select("u", "Index"), on="u")
+    )
     np.testing.assert_allclose(sums.get_column("contribution"), sums.get_column("Index"))
 
 
 def test_contributions_sum_to_score_for_other_means():
     res = run(_small({"method": "geometric"}), SMALL.with_columns(pl.col("a") + 1))
     c = an.contributions(res)
-    sums = c.group_by("u").agg(pl.col("contribution").sum()).join(res.table.select("u", "Index"), on="u")
+    sums = (
+        c.group_by("u")
+        .agg(pl.col("contribution").sum())
+        .join(res.table.select("u", "Index"), on="u")
+    )
     np.testing.assert_allclose(sums.get_column("contribution"), sums.get_column("Index"))
 
 
@@ -72,22 +106,38 @@ def test_gap_to_benchmark_sums_to_score_difference():
 def test_strengths_weaknesses():
     res = run(_small(), SMALL)
     sw = an.strengths_weaknesses(res, "D", top=1, bottom=1)
-    assert sw.rows() == [("strength", "b", "b", "P1", 1, 100.0), ("weakness", "a", "a", "P1", 4, 0.0)]
+    assert sw.rows() == [
+        ("strength", "b", "b", "P1", 1, 100.0),
+        ("weakness", "a", "a", "P1", 4, 0.0),
+    ]
 
 
 def test_effective_weights_and_cronbach():
     res = run(_small(), SMALL)
     ew = dict(an.effective_weights(res).select("code", "effective_weight").iter_rows())
     assert ew["a"] == pytest.approx(1 / 8) and ew["c"] == pytest.approx(3 / 4)
-    twin = spec_from_dict({"framework": FW, "data": {"unit": "u"},
-                           "steps": [{"normalise": {"method": "none"}}, "aggregate"]})
+    twin = spec_from_dict(
+        {
+            "framework": FW,
+            "data": {"unit": "u"},
+            "steps": [{"normalise": {"method": "none"}}, "aggregate"],
+        }
+    )
     same = run(twin, SMALL.with_columns(b=pl.col("a") * 2))
-    assert an.cronbach_alpha(same, "P1") == pytest.approx(8 / 9)  # var(a+2a)=9v, Σvar = 5v: 2(1 − 5/9)
+    assert an.cronbach_alpha(same, "P1") == pytest.approx(
+        8 / 9
+    )  # var(a+2a)=9v, Σvar = 5v: 2(1 − 5/9)
 
 
 def test_correlation_flags():
-    df = pl.DataFrame({"u": list("ABCDE"), "a": [1.0, 2, 3, 4, 5], "b": [1.1, 2, 3.2, 4, 5.1],
-                       "c": [5.0, 3, 4, 1, 2]})
+    df = pl.DataFrame(
+        {
+            "u": list("ABCDE"),
+            "a": [1.0, 2, 3, 4, 5],
+            "b": [1.1, 2, 3.2, 4, 5.1],
+            "c": [5.0, 3, 4, 1, 2],
+        }
+    )
     res = run(_small(), df)
     flags = an.correlation_flags(res)
     assert flags.rows()[0][:3] == ("P1", "a", "b") and flags.rows()[0][4] == "collinear"
@@ -101,9 +151,16 @@ def test_leave_one_out_equals_rerun_without_the_component():
     nominal = res.table.sort("u").get_column("Index_rank").cast(pl.Float64).to_numpy()
     for code in ("a", "b", "c"):
         fw = res.framework.without([code])
-        spec = spec_from_dict({"framework": fw.to_dict(), "data": {"unit": "u"},
-                               "steps": [{"normalise": {"method": "none"}}, "aggregate"]})
-        again = run(spec, SMALL).table.sort("u").get_column("Index_rank").cast(pl.Float64).to_numpy()
+        spec = spec_from_dict(
+            {
+                "framework": fw.to_dict(),
+                "data": {"unit": "u"},
+                "steps": [{"normalise": {"method": "none"}}, "aggregate"],
+            }
+        )
+        again = (
+            run(spec, SMALL).table.sort("u").get_column("Index_rank").cast(pl.Float64).to_numpy()
+        )
         assert loo[code] == pytest.approx(np.mean(np.abs(again - nominal)))
 
 
@@ -112,7 +169,7 @@ def test_sobol_estimators_on_an_additive_model():
     rng = np.random.default_rng(1)
     n = 40000
     a, b = rng.random((n, 2)), rng.random((n, 2))
-    f = lambda x: x[:, 0] + 2 * x[:, 1]  # noqa: E731
+    f = lambda x: x[:, 0] + 2 * x[:, 1]
     ab = np.stack([f(np.column_stack([b[:, 0], a[:, 1]])), f(np.column_stack([a[:, 0], b[:, 1]]))])
     s1, st = sobol_indices(f(a), f(b), ab)
     np.testing.assert_allclose(s1, [0.2, 0.8], atol=0.03)
@@ -121,9 +178,22 @@ def test_sobol_estimators_on_an_additive_model():
 
 def test_binning_of_uniform_draws():
     spec = _small()
-    fs = parse_factors(spec, [{"name": "agg", "step": "aggregate",
-                               "values": [{"method": "arithmetic"}, {"method": "harmonic"}]}])
-    assert _choices(np.array([[0.0], [0.49], [0.5], [0.999999]]), fs).ravel().tolist() == [0, 0, 1, 1]
+    fs = parse_factors(
+        spec,
+        [
+            {
+                "name": "agg",
+                "step": "aggregate",
+                "values": [{"method": "arithmetic"}, {"method": "harmonic"}],
+            }
+        ],
+    )
+    assert _choices(np.array([[0.0], [0.49], [0.5], [0.999999]]), fs).ravel().tolist() == [
+        0,
+        0,
+        1,
+        1,
+    ]
     with pytest.raises(SpecError):
         parse_factors(spec, [{"name": "x", "step": "treat", "values": [1]}])  # no treat step
     with pytest.raises(SpecError):
@@ -146,8 +216,9 @@ def test_uncertainty_is_seeded_and_consistent(asem):
     t = u1.table
     assert (t["q05_rank"] <= t["median_rank"]).all() and (t["median_rank"] <= t["q95_rank"]).all()
     nominal = run(spec, df).table
-    assert dict(t.select("uCode", "nominal_rank").iter_rows()) == \
-        {k: float(v) for k, v in nominal.select("uCode", "Index_rank").iter_rows()}
+    assert dict(t.select("uCode", "nominal_rank").iter_rows()) == {
+        k: float(v) for k, v in nominal.select("uCode", "Index_rank").iter_rows()
+    }
 
 
 @needs_asem
@@ -159,7 +230,7 @@ def test_batched_runs_equal_full_pipeline_runs(asem):
     for i in range(0, 12, 3):
         overrides = {}
         weights = {}
-        for f, k in zip(ua.factors, choice[i]):
+        for f, k in zip(ua.factors, choice[i], strict=False):
             if f.kind == "weights":
                 weights = f.alternatives[k]
             else:
@@ -168,7 +239,9 @@ def test_batched_runs_equal_full_pipeline_runs(asem):
         full = run(spec, df, overrides=overrides)
         units = full.aggregated.get_column("uCode").to_list()
         assert units == run(spec, df).aggregated.get_column("uCode").to_list()
-        np.testing.assert_allclose(ua.scores[i], full.aggregated.get_column(fw.root).to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            ua.scores[i], full.aggregated.get_column(fw.root).to_numpy(), rtol=1e-12
+        )
 
 
 @needs_asem

@@ -12,7 +12,13 @@ from kechuang.engines.composite.io import hash_frame
 from kechuang.engines.composite.pipeline import rank_expr
 from kechuang.engines.composite.rank import group_codes, order_desc, rank_min_desc
 from kechuang.engines.composite.stats import check_skew_kurt
-from kechuang.engines.composite.treat import LONG, _Column, _RunningSums, _winsorise_all, treat_vector
+from kechuang.engines.composite.treat import (
+    LONG,
+    _Column,
+    _RunningSums,
+    _winsorise_all,
+    treat_vector,
+)
 
 
 def _values(rng, n, kind):
@@ -35,11 +41,21 @@ def test_ranks_equal_polars_rank_min_over_groups(kind):
     rng = np.random.default_rng(kind)
     for n in (1, 2, 17, 3000, 70_000):
         x = _values(rng, n, kind)
-        df = pl.DataFrame({"x": x, "g": rng.integers(0, 7, n).astype(np.int32),
-                           "h": rng.choice(["a", "b", None], n)}).with_columns(pl.col("x").fill_nan(None))
+        df = pl.DataFrame(
+            {
+                "x": x,
+                "g": rng.integers(0, 7, n).astype(np.int32),
+                "h": rng.choice(["a", "b", None], n),
+            }
+        ).with_columns(pl.col("x").fill_nan(None))
         order = order_desc(x)
-        expected_order = (df.with_row_index().filter(pl.col("x").is_not_null())
-                          .sort("x", descending=True, maintain_order=True).get_column("index").to_numpy())
+        expected_order = (
+            df.with_row_index()
+            .filter(pl.col("x").is_not_null())
+            .sort("x", descending=True, maintain_order=True)
+            .get_column("index")
+            .to_numpy()
+        )
         np.testing.assert_array_equal(order, expected_order)
         for keys in ([], ["g"], ["g", "h"]):
             want = df.select(rank_expr("x", keys)).to_series().fill_null(0).to_numpy()
@@ -90,16 +106,28 @@ def _bench_like(n=60_000, seed=3):
         x[rng.random(n) < 0.01] = np.nan
         cols[f"x{i}"] = x
     data = pl.DataFrame(cols).with_columns(pl.selectors.float().fill_nan(None))
-    spec = spec_from_dict({
-        "framework": {"items": [{"code": "Index"}, {"code": "P0", "parent": "Index"},
-                                {"code": "P1", "parent": "Index", "weight": 2},
-                                *[{"code": f"x{i}", "parent": f"P{i // 2}", "direction": -1 if i == 3 else 1}
-                                  for i in range(4)]]},
-        "data": {"unit": "unit", "groups": ["cohort"]},
-        "steps": [{"treat": {"winmax": 5}}, {"normalise": {"method": "minmax", "by": ["cohort"]}},
-                  "aggregate"],
-        "rank": {"within": ["cohort"]},
-    })
+    spec = spec_from_dict(
+        {
+            "framework": {
+                "items": [
+                    {"code": "Index"},
+                    {"code": "P0", "parent": "Index"},
+                    {"code": "P1", "parent": "Index", "weight": 2},
+                    *[
+                        {"code": f"x{i}", "parent": f"P{i // 2}", "direction": -1 if i == 3 else 1}
+                        for i in range(4)
+                    ],
+                ]
+            },
+            "data": {"unit": "unit", "groups": ["cohort"]},
+            "steps": [
+                {"treat": {"winmax": 5}},
+                {"normalise": {"method": "minmax", "by": ["cohort"]}},
+                "aggregate",
+            ],
+            "rank": {"within": ["cohort"]},
+        }
+    )
     return spec, data
 
 
@@ -107,11 +135,16 @@ def test_results_table_equals_polars_ranks_and_sort():
     spec, data = _bench_like()
     res = run(spec, data)
     agg = res.aggregated
-    exprs = [e for c in res.score_columns()
-             for e in (pl.col(c), rank_expr(c, []).alias(f"{c}_rank"),
-                       rank_expr(c, ["cohort"]).alias(f"{c}_rank_cohort"))]
-    want = (agg.select(*res.id_cols, *exprs)
-            .sort("Index_rank", nulls_last=True, maintain_order=True))
+    exprs = [
+        e
+        for c in res.score_columns()
+        for e in (
+            pl.col(c),
+            rank_expr(c, []).alias(f"{c}_rank"),
+            rank_expr(c, ["cohort"]).alias(f"{c}_rank_cohort"),
+        )
+    ]
+    want = agg.select(*res.id_cols, *exprs).sort("Index_rank", nulls_last=True, maintain_order=True)
     assert res.table.equals(want)
     assert res.table.schema == want.schema
 
@@ -122,21 +155,29 @@ def test_rerun_is_identical_and_hash_is_stable_across_processes():
     assert a.record() == b.record()
     for name, frame in a.datasets.items():
         assert frame.equals(b.datasets[name]), name
-    code = ("import numpy as np, polars as pl, sys; sys.path.insert(0, %r);"
-            "from test_composite_fast_paths import _bench_like; from kechuang.engines.composite.io import hash_frame;"
-            "print(hash_frame(_bench_like(20_000)[1]))" % str(__import__("pathlib").Path(__file__).parent))
+    code = (
+        "import numpy as np, polars as pl, sys; sys.path.insert(0, {!r});"
+        "from test_composite_fast_paths import _bench_like; from kechuang.engines.composite.io import hash_frame;"
+        "print(hash_frame(_bench_like(20_000)[1]))".format(
+            str(__import__("pathlib").Path(__file__).parent)
+        )
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == a.input_hash
 
 
 def test_hash_sees_every_cell_type_and_treats_nan_as_missing():
-    df = pl.DataFrame({"f": [1.0, None, 3.0], "i": [1, None, 3], "s": ["a", None, ""], "b": [True, None, False]})
+    df = pl.DataFrame(
+        {"f": [1.0, None, 3.0], "i": [1, None, 3], "s": ["a", None, ""], "b": [True, None, False]}
+    )
     base = hash_frame(df)
     assert hash_frame(df.with_columns(pl.Series("f", [1.0, float("nan"), 3.0]))) == base
-    for changed in (df.with_columns(pl.Series("f", [1.0, None, 3.5])),
-                    df.with_columns(pl.Series("i", [1, 0, 3])),
-                    df.with_columns(pl.Series("s", ["a", "", ""])),
-                    df.with_columns(pl.Series("s", ["", "a", ""])),
-                    df.with_columns(pl.Series("b", [True, False, False])),
-                    df.rename({"f": "g"})):
+    for changed in (
+        df.with_columns(pl.Series("f", [1.0, None, 3.5])),
+        df.with_columns(pl.Series("i", [1, 0, 3])),
+        df.with_columns(pl.Series("s", ["a", "", ""])),
+        df.with_columns(pl.Series("s", ["", "a", ""])),
+        df.with_columns(pl.Series("b", [True, False, False])),
+        df.rename({"f": "g"}),
+    ):
         assert hash_frame(changed) != base

@@ -14,8 +14,8 @@ from kechuang.engines.composite.normalise import normalise_expr
 from kechuang.engines.composite.stats import check_skew_kurt, kurt, skew
 from kechuang.engines.composite.treat import transform, treat_vector, winsorise
 
-
 # ---------------------------------------------------------------- skew and kurtosis
+
 
 def test_skew_kurt_hand_computed():
     # x = 1,2,3,4,10: d = -3,-2,-1,0,6; Σd² = 50, Σd³ = 180, Σd⁴ = 1394, n = 5
@@ -39,8 +39,8 @@ def test_skew_kurt_ignore_nan_and_need_enough_points():
 def test_check_fails_only_when_both_thresholds_exceeded():
     x = np.array([1, 2, 3, 4, 10.0])  # skew 1.697, kurt 3.152
     assert check_skew_kurt(x, 1.5, 3.0)[0] is False
-    assert check_skew_kurt(x, 1.8, 3.0)[0] is True   # skew below threshold
-    assert check_skew_kurt(x, 1.5, 3.2)[0] is True   # kurtosis below threshold
+    assert check_skew_kurt(x, 1.8, 3.0)[0] is True  # skew below threshold
+    assert check_skew_kurt(x, 1.5, 3.2)[0] is True  # kurtosis below threshold
     assert check_skew_kurt(np.array([1.0, 1.0, 1.0, 1.0]))[0] is None
 
 
@@ -100,7 +100,10 @@ def test_other_transforms_and_thresholds():
     # a tighter kurtosis threshold makes the passing column fail
     x2 = np.array([1, 2, 3, 4, 10.0])
     assert treat_vector(x2)[1]["status"] == "passed"
-    assert treat_vector(x2, {"skew_threshold": 1.5, "kurt_threshold": 3.0})[1]["passed_before"] is False
+    assert (
+        treat_vector(x2, {"skew_threshold": 1.5, "kurt_threshold": 3.0})[1]["passed_before"]
+        is False
+    )
 
 
 def test_winsorise_leaves_missing_values_alone():
@@ -111,35 +114,46 @@ def test_winsorise_leaves_missing_values_alone():
 
 # ---------------------------------------------------------------- normalisation
 
+
 def _norm(values, method, direction=1, units=None, keys=None, **params):
     units = units or [f"U{i}" for i in range(len(values))]
-    df = pl.DataFrame({"uCode": units, "x": values, "g": ["a"] * len(values)},
-                      schema_overrides={"x": pl.Float64})
-    node = Node(code="x", level=1, parent="I", direction=direction,
-                target=params.pop("node_target", None), goalposts=params.pop("node_goalposts", None))
+    df = pl.DataFrame(
+        {"uCode": units, "x": values, "g": ["a"] * len(values)}, schema_overrides={"x": pl.Float64}
+    )
+    node = Node(
+        code="x",
+        level=1,
+        parent="I",
+        direction=direction,
+        target=params.pop("node_target", None),
+        goalposts=params.pop("node_goalposts", None),
+    )
     return df.select(normalise_expr("x", method, params, node, keys)).to_series().to_list()
 
 
 X = [2.0, 4.0, 6.0, 10.0]
 
 
-@pytest.mark.parametrize("method, direction, params, expected", [
-    ("minmax", 1, {}, [0, 25, 50, 100]),
-    ("minmax", -1, {}, [100, 75, 50, 0]),
-    ("minmax", 1, {"range": [1, 100]}, [1, 25.75, 50.5, 100]),
-    ("scaled", 1, {"bounds": [0, 20], "scale": 100}, [10, 20, 30, 50]),
-    ("goalposts", 1, {"goalposts": [0, 8, 100]}, [25, 50, 75, 100]),
-    ("goalposts", 1, {"goalposts": [0, 8, 100], "truncate": False}, [25, 50, 75, 125]),
-    ("goalposts", -1, {"goalposts": [0, 8, 1]}, [0.75, 0.5, 0.25, 0]),
-    ("dist2max", 1, {}, [0, 0.25, 0.5, 1]),
-    ("dist2ref", 1, {"reference": "U2"}, [0, 0.5, 1, 2]),
-    ("dist2ref", 1, {"reference": "U2", "cap_max": True}, [0, 0.5, 1, 1]),
-    ("dist2targ", 1, {"target": 8}, [0, 1 / 3, 2 / 3, 4 / 3]),
-    ("dist2targ", 1, {"target": 8, "cap_max": True}, [0, 1 / 3, 2 / 3, 1]),
-    ("dist2targ", -1, {"target": 4}, [4 / 3, 1, 2 / 3, 0]),
-    ("fracmax", 1, {}, [0.2, 0.4, 0.6, 1.0]),
-    ("none", -1, {}, X),
-])
+@pytest.mark.parametrize(
+    "method, direction, params, expected",
+    [
+        ("minmax", 1, {}, [0, 25, 50, 100]),
+        ("minmax", -1, {}, [100, 75, 50, 0]),
+        ("minmax", 1, {"range": [1, 100]}, [1, 25.75, 50.5, 100]),
+        ("scaled", 1, {"bounds": [0, 20], "scale": 100}, [10, 20, 30, 50]),
+        ("goalposts", 1, {"goalposts": [0, 8, 100]}, [25, 50, 75, 100]),
+        ("goalposts", 1, {"goalposts": [0, 8, 100], "truncate": False}, [25, 50, 75, 125]),
+        ("goalposts", -1, {"goalposts": [0, 8, 1]}, [0.75, 0.5, 0.25, 0]),
+        ("dist2max", 1, {}, [0, 0.25, 0.5, 1]),
+        ("dist2ref", 1, {"reference": "U2"}, [0, 0.5, 1, 2]),
+        ("dist2ref", 1, {"reference": "U2", "cap_max": True}, [0, 0.5, 1, 1]),
+        ("dist2targ", 1, {"target": 8}, [0, 1 / 3, 2 / 3, 4 / 3]),
+        ("dist2targ", 1, {"target": 8, "cap_max": True}, [0, 1 / 3, 2 / 3, 1]),
+        ("dist2targ", -1, {"target": 4}, [4 / 3, 1, 2 / 3, 0]),
+        ("fracmax", 1, {}, [0.2, 0.4, 0.6, 1.0]),
+        ("none", -1, {}, X),
+    ],
+)
 def test_normalisers_hand_computed(method, direction, params, expected):
     assert _norm(X, method, direction, **params) == pytest.approx(expected, abs=1e-12)
 
@@ -163,7 +177,9 @@ def test_rank_based_normalisers_with_ties():
 
 def test_framework_target_and_goalposts_are_used():
     assert _norm(X, "dist2targ", node_target=8.0) == pytest.approx([0, 1 / 3, 2 / 3, 4 / 3])
-    assert _norm(X, "goalposts", node_goalposts=(0.0, 8.0, 100.0)) == pytest.approx([25, 50, 75, 100])
+    assert _norm(X, "goalposts", node_goalposts=(0.0, 8.0, 100.0)) == pytest.approx(
+        [25, 50, 75, 100]
+    )
 
 
 def test_normaliser_missing_values_and_zero_range():
@@ -178,6 +194,7 @@ def test_normaliser_missing_values_and_zero_range():
 
 # ---------------------------------------------------------------- aggregation
 
+
 def _wm(x, w, method="arithmetic", **kw):
     out, invalid = weighted_mean(np.array([x], dtype=float), np.array(w, dtype=float), method, **kw)
     return out[0], invalid[0]
@@ -185,10 +202,10 @@ def _wm(x, w, method="arithmetic", **kw):
 
 def test_aggregators_hand_computed():
     x, w = [1, 4, 16], [1, 1, 2]
-    assert _wm(x, w)[0] == pytest.approx((1 + 4 + 32) / 4)                 # 9.25
-    assert _wm(x, w, "geometric")[0] == pytest.approx(1024 ** 0.25)        # (1·4·16²)^(1/4)
+    assert _wm(x, w)[0] == pytest.approx((1 + 4 + 32) / 4)  # 9.25
+    assert _wm(x, w, "geometric")[0] == pytest.approx(1024**0.25)  # (1·4·16²)^(1/4)
     assert _wm(x, w, "harmonic")[0] == pytest.approx(4 / (1 + 0.25 + 2 / 16))
-    assert _wm(x, w, "generalised", p=2)[0] == pytest.approx(11.5)         # √(529/4)
+    assert _wm(x, w, "generalised", p=2)[0] == pytest.approx(11.5)  # √(529/4)
     assert _wm(x, w, "generalised", p=-1)[0] == pytest.approx(_wm(x, w, "harmonic")[0])
 
 
@@ -214,11 +231,18 @@ def test_geometric_and_harmonic_domain():
 
 
 def test_aggregate_tree_levels_and_batches():
-    fw = framework_from_dict({"items": [
-        {"code": "I"}, {"code": "P1", "parent": "I", "weight": 1},
-        {"code": "P2", "parent": "I", "weight": 3},
-        {"code": "a", "parent": "P1"}, {"code": "b", "parent": "P1"}, {"code": "c", "parent": "P2"},
-    ]})
+    fw = framework_from_dict(
+        {
+            "items": [
+                {"code": "I"},
+                {"code": "P1", "parent": "I", "weight": 1},
+                {"code": "P2", "parent": "I", "weight": 3},
+                {"code": "a", "parent": "P1"},
+                {"code": "b", "parent": "P1"},
+                {"code": "c", "parent": "P2"},
+            ]
+        }
+    )
     values = {"a": np.array([10.0, 0.0]), "b": np.array([30.0, np.nan]), "c": np.array([40.0, 8.0])}
     out, _ = aggregate_tree(values, fw)
     assert out["P1"] == pytest.approx([20.0, 0.0])
@@ -233,51 +257,95 @@ def test_aggregate_tree_levels_and_batches():
 
 # ---------------------------------------------------------------- pipeline steps
 
-FW = {"items": [
-    {"code": "Index", "name_zh": "指数"},
-    {"code": "P", "parent": "Index", "name_zh": "支柱"},
-    {"code": "x1", "parent": "P", "name_zh": "指标一"},
-    {"code": "x2", "parent": "P", "name_zh": "指标二", "direction": -1},
-    {"code": "x3", "parent": "P", "name_zh": "指标三"},
-    {"code": "x4", "parent": "P", "name_zh": "指标四"},
-]}
+FW = {
+    "items": [
+        {"code": "Index", "name_zh": "指数"},
+        {"code": "P", "parent": "Index", "name_zh": "支柱"},
+        {"code": "x1", "parent": "P", "name_zh": "指标一"},
+        {"code": "x2", "parent": "P", "name_zh": "指标二", "direction": -1},
+        {"code": "x3", "parent": "P", "name_zh": "指标三"},
+        {"code": "x4", "parent": "P", "name_zh": "指标四"},
+    ]
+}
 
 
 def _spec(*steps, **data):
-    return spec_from_dict({"framework": FW, "data": {"unit": "u", **data},
-                           "steps": list(steps) + [{"normalise": {"method": "none"}}, "aggregate"]})
+    return spec_from_dict(
+        {
+            "framework": FW,
+            "data": {"unit": "u", **data},
+            "steps": list(steps) + [{"normalise": {"method": "none"}}, "aggregate"],
+        }
+    )
 
 
 def test_ranks_ties_take_minimum():
-    df = pl.DataFrame({"u": list("ABCDE"), "x1": [5.0, 7.0, 7.0, 3.0, None],
-                       "x2": [0.0] * 5, "x3": [0.0] * 5, "x4": [0.0] * 5})
-    fw = dict(FW, items=[i | {"weight": 0} if i["code"] in ("x2", "x3", "x4") else i for i in FW["items"]])
-    spec = spec_from_dict({"framework": fw, "data": {"unit": "u"},
-                           "steps": [{"normalise": {"method": "none"}}, "aggregate"]})
+    df = pl.DataFrame(
+        {
+            "u": list("ABCDE"),
+            "x1": [5.0, 7.0, 7.0, 3.0, None],
+            "x2": [0.0] * 5,
+            "x3": [0.0] * 5,
+            "x4": [0.0] * 5,
+        }
+    )
+    fw = dict(
+        FW, items=[i | {"weight": 0} if i["code"] in ("x2", "x3", "x4") else i for i in FW["items"]]
+    )
+    spec = spec_from_dict(
+        {
+            "framework": fw,
+            "data": {"unit": "u"},
+            "steps": [{"normalise": {"method": "none"}}, "aggregate"],
+        }
+    )
     table = run(spec, df).table
     ranks = dict(table.select("u", "Index_rank").iter_rows())
     assert ranks == {"A": 3, "B": 1, "C": 1, "D": 4, "E": None}
 
 
 def test_screen_by_na_with_forced_inclusion_and_exclusion():
-    df = pl.DataFrame({"u": ["A", "B", "C", "D"],
-                       "x1": [1.0, 1.0, 1.0, 0.0], "x2": [1.0, None, 1.0, 0.0],
-                       "x3": [1.0, None, 1.0, 0.0], "x4": [1.0, 1.0, None, 1.0]})
+    df = pl.DataFrame(
+        {
+            "u": ["A", "B", "C", "D"],
+            "x1": [1.0, 1.0, 1.0, 0.0],
+            "x2": [1.0, None, 1.0, 0.0],
+            "x3": [1.0, None, 1.0, 0.0],
+            "x4": [1.0, 1.0, None, 1.0],
+        }
+    )
     # availability: A 1, B 0.5, C 0.75, D 1 ; non-zero share: D 0.25
-    kept = lambda s: run(s, df).datasets["Screened"].get_column("u").to_list()  # noqa: E731
+    kept = lambda s: run(s, df).datasets["Screened"].get_column("u").to_list()
     assert kept(_spec({"screen": {"threshold": 0.7}})) == ["A", "C", "D"]
-    assert kept(_spec({"screen": {"threshold": 0.7, "include": ["B"], "exclude": ["C"]}})) == ["A", "B", "D"]
+    assert kept(_spec({"screen": {"threshold": 0.7, "include": ["B"], "exclude": ["C"]}})) == [
+        "A",
+        "B",
+        "D",
+    ]
     assert kept(_spec({"screen": {"by": "zeros", "nonzero_threshold": 0.3}})) == ["A", "B", "C"]
-    assert kept(_spec({"screen": {"by": "na_and_zeros", "threshold": 0.7, "nonzero_threshold": 0.3}})) == ["A", "C"]
-    log = next(e for e in run(_spec({"screen": {"threshold": 0.7}}), df).log if e["step"] == "screen")
-    assert log["removed"] == [{"u": "B", "availability": 0.5, "nonzero": 0.5, "reason": "below_threshold"}]
+    assert kept(
+        _spec({"screen": {"by": "na_and_zeros", "threshold": 0.7, "nonzero_threshold": 0.3}})
+    ) == ["A", "C"]
+    log = next(
+        e for e in run(_spec({"screen": {"threshold": 0.7}}), df).log if e["step"] == "screen"
+    )
+    assert log["removed"] == [
+        {"u": "B", "availability": 0.5, "nonzero": 0.5, "reason": "below_threshold"}
+    ]
 
 
 def test_impute_column_and_group():
-    df = pl.DataFrame({"u": list("ABCDE"), "g": ["a", "a", "a", "b", "b"],
-                       "x1": [1.0, 2.0, None, 10.0, None], "x2": [1.0] * 5,
-                       "x3": [4.0, 5.0, 9.0, None, 20.0], "x4": [1.0] * 5})
-    imputed = lambda s: run(s, df).datasets["Imputed"]  # noqa: E731
+    df = pl.DataFrame(
+        {
+            "u": list("ABCDE"),
+            "g": ["a", "a", "a", "b", "b"],
+            "x1": [1.0, 2.0, None, 10.0, None],
+            "x2": [1.0] * 5,
+            "x3": [4.0, 5.0, 9.0, None, 20.0],
+            "x4": [1.0] * 5,
+        }
+    )
+    imputed = lambda s: run(s, df).datasets["Imputed"]
     mean = imputed(_spec({"impute": {"method": "mean"}}))
     assert mean.get_column("x1").to_list() == pytest.approx([1, 2, 13 / 3, 10, 13 / 3])
     median = imputed(_spec({"impute": {"method": "median"}}))
@@ -290,13 +358,21 @@ def test_impute_column_and_group():
 
 
 def test_impute_panel_previous_next_linear():
-    df = pl.DataFrame({
-        "u": ["A"] * 4 + ["B"] * 4, "t": [2021, 2020, 2022, 2023] * 2,
-        "x1": [None, 1.0, None, 7.0, 5.0, None, 6.0, None],
-        "x2": [1.0] * 8, "x3": [1.0] * 8, "x4": [1.0] * 8})
+    df = pl.DataFrame(
+        {
+            "u": ["A"] * 4 + ["B"] * 4,
+            "t": [2021, 2020, 2022, 2023] * 2,
+            "x1": [None, 1.0, None, 7.0, 5.0, None, 6.0, None],
+            "x2": [1.0] * 8,
+            "x3": [1.0] * 8,
+            "x4": [1.0] * 8,
+        }
+    )
+
     def x1(method):
         out = run(_spec({"impute": {"method": method}}, time="t"), df).datasets["Imputed"]
         return dict(((u, t), v) for u, t, v in out.select("u", "t", "x1").iter_rows())
+
     prev = x1("previous")
     assert prev[("A", 2021)] == 1.0 and prev[("A", 2022)] == 1.0 and prev[("B", 2020)] is None
     nxt = x1("next")
@@ -313,12 +389,30 @@ def test_impute_panel_previous_next_linear():
 
 
 def test_denominate_divides_and_missing_denominator_gives_missing():
-    fw = dict(FW, items=[i | {"denominator": "pop"} if i["code"] == "x1" else i for i in FW["items"]])
-    spec = spec_from_dict({"framework": fw, "data": {"unit": "u"},
-                           "steps": [{"denominate": {"scale": 1000}},
-                                     {"normalise": {"method": "none"}}, "aggregate"]})
-    df = pl.DataFrame({"u": ["A", "B", "C"], "pop": [200.0, 0.0, 50.0], "x1": [10.0, 5.0, 1.0],
-                       "x2": [1.0] * 3, "x3": [1.0] * 3, "x4": [1.0] * 3})
+    fw = dict(
+        FW, items=[i | {"denominator": "pop"} if i["code"] == "x1" else i for i in FW["items"]]
+    )
+    spec = spec_from_dict(
+        {
+            "framework": fw,
+            "data": {"unit": "u"},
+            "steps": [
+                {"denominate": {"scale": 1000}},
+                {"normalise": {"method": "none"}},
+                "aggregate",
+            ],
+        }
+    )
+    df = pl.DataFrame(
+        {
+            "u": ["A", "B", "C"],
+            "pop": [200.0, 0.0, 50.0],
+            "x1": [10.0, 5.0, 1.0],
+            "x2": [1.0] * 3,
+            "x3": [1.0] * 3,
+            "x4": [1.0] * 3,
+        }
+    )
     res = run(spec, df)
     assert res.datasets["Denominated"].get_column("x1").to_list() == [50.0, None, 20.0]
     assert res.log[0]["denominated"][0]["zero_or_missing_denominator"] == 1
@@ -326,8 +420,15 @@ def test_denominate_divides_and_missing_denominator_gives_missing():
 
 def test_treat_overrides_and_per_indicator_log():
     n = 23
-    df = pl.DataFrame({"u": [f"U{i}" for i in range(n)], "x1": TAIL, "x2": TAIL, "x3": TAIL,
-                       "x4": np.arange(n, dtype=float)})
+    df = pl.DataFrame(
+        {
+            "u": [f"U{i}" for i in range(n)],
+            "x1": TAIL,
+            "x2": TAIL,
+            "x3": TAIL,
+            "x4": np.arange(n, dtype=float),
+        }
+    )
     spec = _spec({"treat": {"winmax": 2, "overrides": {"x2": "none", "x3": {"winmax": 1}}}})
     res = run(spec, df)
     treated = res.datasets["Treated"]

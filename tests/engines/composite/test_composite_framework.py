@@ -5,7 +5,13 @@ import polars as pl
 import pytest
 
 from kechuang.engines.composite import (
-    DataError, FrameworkError, SpecError, framework_from_dict, load_framework, run, spec_from_dict,
+    DataError,
+    FrameworkError,
+    SpecError,
+    framework_from_dict,
+    load_framework,
+    run,
+    spec_from_dict,
 )
 
 GOOD = [
@@ -87,7 +93,9 @@ def test_with_weights_and_without():
 
 
 def _spec(steps, **extra):
-    return spec_from_dict({"framework": {"items": GOOD}, "data": {"unit": "u"}, "steps": steps, **extra})
+    return spec_from_dict(
+        {"framework": {"items": GOOD}, "data": {"unit": "u"}, "steps": steps, **extra}
+    )
 
 
 def test_spec_errors():
@@ -135,7 +143,12 @@ def test_data_errors():
 def test_zero_weight_indicator_is_excluded_but_allowed():
     items = [dict(i) for i in GOOD]
     items[4]["weight"] = 0  # b
-    spec = spec_from_dict({"framework": {"items": items}, "data": {"unit": "u"},
-                           "steps": [{"normalise": {"method": "none"}}, "aggregate"]})
+    spec = spec_from_dict(
+        {
+            "framework": {"items": items},
+            "data": {"unit": "u"},
+            "steps": [{"normalise": {"method": "none"}}, "aggregate"],
+        }
+    )
     df = pl.DataFrame({"u": ["A"], "a": [4.0], "b": [100.0], "c": [1.0]})
     assert run(spec, df).aggregated.get_column("P1").item() == 4.0

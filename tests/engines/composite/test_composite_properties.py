@@ -6,12 +6,17 @@ import pytest
 
 from kechuang.engines.composite import run, spec_from_dict
 
-FW = {"items": [
-    {"code": "Index"},
-    {"code": "P1", "parent": "Index"}, {"code": "P2", "parent": "Index", "weight": 2},
-    {"code": "x1", "parent": "P1"}, {"code": "x2", "parent": "P1", "direction": -1},
-    {"code": "x3", "parent": "P2"}, {"code": "x4", "parent": "P2", "weight": 3},
-]}
+FW = {
+    "items": [
+        {"code": "Index"},
+        {"code": "P1", "parent": "Index"},
+        {"code": "P2", "parent": "Index", "weight": 2},
+        {"code": "x1", "parent": "P1"},
+        {"code": "x2", "parent": "P1", "direction": -1},
+        {"code": "x3", "parent": "P2"},
+        {"code": "x4", "parent": "P2", "weight": 3},
+    ]
+}
 INDS = ["x1", "x2", "x3", "x4"]
 
 
@@ -27,8 +32,13 @@ def _data(rng, n=30, cohorts=None, years=None):
 
 def _spec(normalise, aggregate=None, by=None, **data):
     norm = dict(normalise, **({"by": by} if by else {}))
-    return spec_from_dict({"framework": FW, "data": {"unit": "u", **data},
-                           "steps": [{"normalise": norm}, {"aggregate": aggregate or {}}]})
+    return spec_from_dict(
+        {
+            "framework": FW,
+            "data": {"unit": "u", **data},
+            "steps": [{"normalise": norm}, {"aggregate": aggregate or {}}],
+        }
+    )
 
 
 MONOTONE = [
@@ -54,18 +64,30 @@ def test_raising_a_good_indicator_never_lowers_the_score(normalise, aggregate):
         # x1 is a "good" (raise it); x2 is a "bad", so lowering it is the improvement
         for col, factor in (("x1", 1 + rng.uniform(0.01, 2)), ("x2", rng.uniform(0.1, 0.99))):
             bumped = df.with_columns(
-                pl.when(pl.int_range(pl.len()) == i).then(pl.col(col) * factor)
-                .otherwise(pl.col(col)).alias(col))
+                pl.when(pl.int_range(pl.len()) == i)
+                .then(pl.col(col) * factor)
+                .otherwise(pl.col(col))
+                .alias(col)
+            )
             after = run(spec, bumped, hash_input=False).aggregated
             for code in ("P1", "Index"):
-                assert after.get_column(code)[i] >= base.get_column(code)[i] - 1e-9, (trial, col, code)
+                assert after.get_column(code)[i] >= base.get_column(code)[i] - 1e-9, (
+                    trial,
+                    col,
+                    code,
+                )
 
 
 def test_unit_order_does_not_matter():
     rng = np.random.default_rng(3)
     df = _data(rng)
-    spec = spec_from_dict({"framework": FW, "data": {"unit": "u"},
-                           "steps": [{"treat": {"winmax": 3}}, "normalise", "aggregate"]})
+    spec = spec_from_dict(
+        {
+            "framework": FW,
+            "data": {"unit": "u"},
+            "steps": [{"treat": {"winmax": 3}}, "normalise", "aggregate"],
+        }
+    )
     a = run(spec, df).table
     b = run(spec, df.sample(fraction=1.0, shuffle=True, seed=1)).table
     assert a.equals(b)
@@ -87,8 +109,9 @@ def test_cohort_normalisation_equals_separate_runs():
     for cohort, part in df.partition_by("cohort", as_dict=True).items():
         alone = run(_spec({"method": "minmax"}, groups=["cohort"]), part).aggregated
         got = together.filter(pl.col("cohort") == cohort[0]).sort("u")
-        np.testing.assert_allclose(got.get_column("Index").to_numpy(),
-                                   alone.sort("u").get_column("Index").to_numpy())
+        np.testing.assert_allclose(
+            got.get_column("Index").to_numpy(), alone.sort("u").get_column("Index").to_numpy()
+        )
         assert got.get_column("x1").min() == 0 and got.get_column("x1").max() == 100
 
 

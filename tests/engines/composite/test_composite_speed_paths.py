@@ -15,12 +15,20 @@ from kechuang.engines.composite.rank import group_codes, order_desc, rank_min_de
 
 
 def _spec(weights=(1.0, 2.0, 0.0, 1.5)):
-    items = [{"code": "Index"}, {"code": "P0", "parent": "Index", "weight": 2},
-             {"code": "P1", "parent": "Index"}]
+    items = [
+        {"code": "Index"},
+        {"code": "P0", "parent": "Index", "weight": 2},
+        {"code": "P1", "parent": "Index"},
+    ]
     for i, w in enumerate(weights):
         items.append({"code": f"x{i}", "parent": f"P{i // 2}", "weight": w})
-    return spec_from_dict({"framework": {"items": items}, "data": {"unit": "u"},
-                           "steps": ["normalise", {"aggregate": {"method": "arithmetic"}}]})
+    return spec_from_dict(
+        {
+            "framework": {"items": items},
+            "data": {"unit": "u"},
+            "steps": ["normalise", {"aggregate": {"method": "arithmetic"}}],
+        }
+    )
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e300])
@@ -38,10 +46,22 @@ def test_polars_arithmetic_means_equal_the_numpy_path_bit_for_bit(scale):
         cols["x2"] *= scale
         cols["x3"][-3:] = [np.inf, -np.inf, 5.0]
     df = pl.DataFrame({"u": np.arange(n), **cols}).with_columns(pl.col("x1").fill_nan(None))
-    out, _ = _aggregate(df, {"weights": None, "levels": {}, "method": "arithmetic", "p": None,
-                             "min_availability": None}, spec, df)
+    out, _ = _aggregate(
+        df,
+        {
+            "weights": None,
+            "levels": {},
+            "method": "arithmetic",
+            "p": None,
+            "min_availability": None,
+        },
+        spec,
+        df,
+    )
     values = {c: df.get_column(c).to_numpy().astype(np.float64) for c in cols}
-    want, _ = aggregate_tree(values, spec.framework, None, {2: {"method": "arithmetic"}, 3: {"method": "arithmetic"}})
+    want, _ = aggregate_tree(
+        values, spec.framework, None, {2: {"method": "arithmetic"}, 3: {"method": "arithmetic"}}
+    )
     for c in ("P0", "P1", "Index"):
         got = out.get_column(c).fill_null(np.nan).to_numpy()
         assert out.get_column(c).is_nan().sum() == 0
@@ -53,7 +73,9 @@ def test_polars_arithmetic_means_equal_the_numpy_path_bit_for_bit(scale):
 def test_ranks_without_missing_values_equal_polars(kind):
     rng = np.random.default_rng(10 + kind)
     for n in (1, 2, 5, 3000, 70_000):
-        x = [rng.random(n), np.round(rng.normal(size=n), 1), 1.0 + rng.integers(0, 5, n) * 1e-13][kind]
+        x = [rng.random(n), np.round(rng.normal(size=n), 1), 1.0 + rng.integers(0, 5, n) * 1e-13][
+            kind
+        ]
         df = pl.DataFrame({"x": x, "g": rng.integers(0, 9, n).astype(np.int32)})
         order = order_desc(x)
         for keys in ([], ["g"]):
@@ -89,14 +111,19 @@ def test_sliced_input_hash_equals_the_whole_column_hash(n):
     f = rng.normal(size=n)
     f[rng.random(n) < 0.1] = np.nan
     f[rng.random(n) < 0.05] = -np.float64("nan")  # a NaN with another bit pattern
-    df = pl.DataFrame({
-        "s": pl.Series([["甲", "bb", None, ""][i] for i in rng.integers(0, 4, n)], dtype=pl.String),
-        "f": f,
-        "g": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
-        "f32": f.astype(np.float32),
-        "i": pl.Series(rng.integers(0, 9, n)).set(pl.Series(rng.random(n) < 0.1), None),
-        "b": rng.random(n) < 0.5, "k": rng.integers(0, 9, n).astype(np.int16),
-    })
+    df = pl.DataFrame(
+        {
+            "s": pl.Series(
+                [["甲", "bb", None, ""][i] for i in rng.integers(0, 4, n)], dtype=pl.String
+            ),
+            "f": f,
+            "g": pl.Series(rng.normal(size=n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "f32": f.astype(np.float32),
+            "i": pl.Series(rng.integers(0, 9, n)).set(pl.Series(rng.random(n) < 0.1), None),
+            "b": rng.random(n) < 0.5,
+            "k": rng.integers(0, 9, n).astype(np.int16),
+        }
+    )
     assert hash_frame(df) == _hash_whole_columns(df)
 
 
@@ -104,8 +131,15 @@ def test_duplicate_units_are_still_found_on_large_data():
     n = _PARALLEL_ROWS + 10
     units = [f"U{i}" for i in range(n)]
     units[-1] = units[3]
-    df = pl.DataFrame({"u": units, "x0": np.arange(n, dtype=float), "x1": np.ones(n),
-                       "x2": np.ones(n), "x3": np.ones(n)})
+    df = pl.DataFrame(
+        {
+            "u": units,
+            "x0": np.arange(n, dtype=float),
+            "x1": np.ones(n),
+            "x2": np.ones(n),
+            "x3": np.ones(n),
+        }
+    )
     with pytest.raises(DataError, match="重复"):
         run(_spec(), df)
 
@@ -117,8 +151,12 @@ def test_treating_a_series_equals_treating_its_numpy_array(trial, combine):
 
     rng = np.random.default_rng(200 + trial)
     n = 20_000
-    x = [rng.lognormal(0, 1.5, n), rng.normal(size=n), -rng.lognormal(0, 0.8, n),
-         np.round(rng.lognormal(0, 2, n), 1)][trial]
+    x = [
+        rng.lognormal(0, 1.5, n),
+        rng.normal(size=n),
+        -rng.lognormal(0, 0.8, n),
+        np.round(rng.lognormal(0, 2, n), 1),
+    ][trial]
     if trial == 1:
         x[:3] = 60.0  # three outliers: winsorised
     x[rng.random(n) < 0.05] = np.nan

@@ -16,14 +16,36 @@ PACK_DIR = Path(__file__).resolve().parents[3] / "src/kechuang/tiers/methodology
 YEAR = 2024
 
 # A plain small tech firm that meets the tech-SME rules comfortably.
-BASE = dict(employees=100, tech_staff=30, rd_staff=20, operating_revenue=5000.0,
-            main_business_revenue=4800.0, sales_revenue=5000.0, total_revenue=5000.0,
-            high_tech_revenue=4000.0, rd_expense=250.0, rd_expense_domestic=250.0,
-            rd_expense_outsourced=0.0, total_cost=4500.0, total_assets=6000.0,
-            total_liabilities=3000.0, net_profit=300.0, ip_class1=1, ip_class2=5, standards_led=0,
-            tech_transfers=3, equity_financing=0.0, latest_valuation=0.0, is_listed=False,
-            major_accident=False, environmental_violation=False, dishonest_listed=False,
-            abnormal_operation=False, tech_field="电子信息", industry_code="C3911")
+BASE = dict(
+    employees=100,
+    tech_staff=30,
+    rd_staff=20,
+    operating_revenue=5000.0,
+    main_business_revenue=4800.0,
+    sales_revenue=5000.0,
+    total_revenue=5000.0,
+    high_tech_revenue=4000.0,
+    rd_expense=250.0,
+    rd_expense_domestic=250.0,
+    rd_expense_outsourced=0.0,
+    total_cost=4500.0,
+    total_assets=6000.0,
+    total_liabilities=3000.0,
+    net_profit=300.0,
+    ip_class1=1,
+    ip_class2=5,
+    standards_led=0,
+    tech_transfers=3,
+    equity_financing=0.0,
+    latest_valuation=0.0,
+    is_listed=False,
+    major_accident=False,
+    environmental_violation=False,
+    dishonest_listed=False,
+    abnormal_operation=False,
+    tech_field="电子信息",
+    industry_code="C3911",
+)
 
 
 @lru_cache
@@ -32,8 +54,9 @@ def packs() -> dict[str, Pack]:
     return {p.code: p for p in load_pack_dir(PACK_DIR)}
 
 
-def panel(years: dict[int, dict] | None = None, founded: dt.date | None = dt.date(2015, 1, 1),
-          **current) -> pl.DataFrame:
+def panel(
+    years: dict[int, dict] | None = None, founded: dt.date | None = dt.date(2015, 1, 1), **current
+) -> pl.DataFrame:
     """A one-enterprise panel: BASE for 2021–2024, overridden per year and for 2024 by kwargs."""
     years = {y: {} for y in (2021, 2022, 2023, 2024)} if years is None else years
     rows = []
@@ -53,14 +76,16 @@ def run(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> dict:
 
 def status(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> str:
     """The pack's verdict for the one enterprise."""
-    return ("met", "manual_review", "unknown", "unmet")[run(pack_code, df, year)[
-        f"{pack_code}|status"]]
+    return ("met", "manual_review", "unknown", "unmet")[
+        run(pack_code, df, year)[f"{pack_code}|status"]
+    ]
 
 
 def verdict(pack_code: str, cond: str, df: pl.DataFrame, year: int = YEAR) -> str:
     """One condition's verdict."""
-    return ("met", "manual_review", "unknown", "unmet")[run(pack_code, df, year)[
-        f"{pack_code}|{cond}|verdict"]]
+    return ("met", "manual_review", "unknown", "unmet")[
+        run(pack_code, df, year)[f"{pack_code}|{cond}|verdict"]
+    ]
 
 
 def explained(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> pl.DataFrame:

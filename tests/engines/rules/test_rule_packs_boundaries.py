@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rule_helpers import YEAR, packs, panel, run, status, verdict, explained
+from rule_helpers import YEAR, explained, packs, panel, run, status, verdict
 
 from kechuang.engines.rules.packs import RulePackError, parse_pack
 
@@ -15,20 +15,26 @@ H = "hnte_2016"
 
 # --- 科技型中小企业 -------------------------------------------------------------------------------
 
+
 def _tech_score(**kw) -> tuple[float, float, str]:
     r = run(T, panel(**kw))
-    return r[f"{T}|score_lo"], r[f"{T}|score_hi"], ("met", "manual_review", "unknown", "unmet")[
-        r[f"{T}|status"]]
+    return (
+        r[f"{T}|score_lo"],
+        r[f"{T}|score_hi"],
+        ("met", "manual_review", "unknown", "unmet")[r[f"{T}|status"]],
+    )
 
 
 def test_tech_sme_exactly_60_points_passes_and_59_fails():
     # staff 30% → 20; R&D/sales exactly 5% → 40; no IP → 0: exactly 60
-    lo, hi, st = _tech_score(tech_staff=30, rd_expense=250.0, ip_class1=0, ip_class2=0,
-                             total_cost=1e9)
+    lo, hi, st = _tech_score(
+        tech_staff=30, rd_expense=250.0, ip_class1=0, ip_class2=0, total_cost=1e9
+    )
     assert (lo, hi, st) == (60, 60, "met")
     # staff 29% → 16: 56 points
-    lo, _, st = _tech_score(tech_staff=29, rd_expense=250.0, ip_class1=0, ip_class2=0,
-                            total_cost=1e9)
+    lo, _, st = _tech_score(
+        tech_staff=29, rd_expense=250.0, ip_class1=0, ip_class2=0, total_cost=1e9
+    )
     assert (lo, st) == (56, "unmet")
 
 
@@ -41,8 +47,10 @@ def test_tech_sme_staff_exactly_10_percent_scores_4_and_below_is_fatal():
     assert r[f"{T}|score_pass|verdict"] == 3 and r[f"{T}|status"] == 3
 
 
-@pytest.mark.parametrize(("ratio_sales", "points"), [(0.06, 50), (0.05, 40), (0.04, 30),
-                                                     (0.03, 20), (0.02, 10), (0.0199, 0)])
+@pytest.mark.parametrize(
+    ("ratio_sales", "points"),
+    [(0.06, 50), (0.05, 40), (0.04, 30), (0.03, 20), (0.02, 10), (0.0199, 0)],
+)
 def test_tech_sme_rd_bands_inclusive(ratio_sales, points):
     r = run(T, panel(rd_expense=round(5000 * ratio_sales, 2), total_cost=1e9))
     assert r[f"{T}|item|rd|lo"] == points
@@ -54,16 +62,24 @@ def test_tech_sme_enterprise_chooses_the_better_rd_ratio():
     assert r[f"{T}|item|rd|lo"] == 40
 
 
-@pytest.mark.parametrize(("ip1", "ip2", "points"), [(1, 0, 30), (0, 4, 24), (0, 3, 18),
-                                                    (0, 2, 12), (0, 1, 6), (0, 0, 0)])
+@pytest.mark.parametrize(
+    ("ip1", "ip2", "points"), [(1, 0, 30), (0, 4, 24), (0, 3, 18), (0, 2, 12), (0, 1, 6), (0, 0, 0)]
+)
 def test_tech_sme_ip_bands(ip1, ip2, points):
     assert run(T, panel(ip_class1=ip1, ip_class2=ip2))[f"{T}|item|ip|lo"] == points
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("employees", 500, "met"), ("employees", 501, "unmet"),
-    ("sales_revenue", 20000.0, "met"), ("sales_revenue", 20000.01, "unmet"),
-    ("total_assets", 20000.0, "met"), ("total_assets", 20000.01, "unmet")])
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("employees", 500, "met"),
+        ("employees", 501, "unmet"),
+        ("sales_revenue", 20000.0, "met"),
+        ("sales_revenue", 20000.01, "unmet"),
+        ("total_assets", 20000.0, "met"),
+        ("total_assets", 20000.01, "unmet"),
+    ],
+)
 def test_tech_sme_size_caps_include_the_boundary(field, value, expected):
     kw = {field: value}
     if field == "employees":
@@ -71,8 +87,9 @@ def test_tech_sme_size_caps_include_the_boundary(field, value, expected):
     assert verdict(T, "basics", panel(**kw)) == expected
 
 
-@pytest.mark.parametrize("route", ["q_hnte_valid", "q_national_award_5y", "q_rd_institution",
-                                   "standards"])
+@pytest.mark.parametrize(
+    "route", ["q_hnte_valid", "q_national_award_5y", "q_rd_institution", "standards"]
+)
 def test_tech_sme_each_direct_confirmation_route(route):
     weak = dict(tech_staff=5, rd_expense=0.0, ip_class1=0, ip_class2=0)
     assert status(T, panel(**weak)) == "unmet"
@@ -105,13 +122,17 @@ def test_tech_sme_missing_data_is_unknown():
 
 # --- 高新技术企业 ---------------------------------------------------------------------------------
 
+
 def _hnte_years(sales: float, rd: float, **over) -> dict[int, dict]:
-    return {y: {"sales_revenue": sales, "rd_expense": rd, "rd_expense_domestic": rd, **over}
-            for y in (2022, 2023, 2024)}
+    return {
+        y: {"sales_revenue": sales, "rd_expense": rd, "rd_expense_domestic": rd, **over}
+        for y in (2022, 2023, 2024)
+    }
 
 
-@pytest.mark.parametrize(("sales", "threshold"), [(5000.0, 0.05), (5000.01, 0.04),
-                                                  (20000.0, 0.04), (20000.01, 0.03)])
+@pytest.mark.parametrize(
+    ("sales", "threshold"), [(5000.0, 0.05), (5000.01, 0.04), (20000.0, 0.04), (20000.01, 0.03)]
+)
 def test_hnte_rd_ratio_tier_boundaries(sales, threshold):
     rd = round(sales * threshold, 6)
     r = run(H, panel(_hnte_years(sales, rd)))
@@ -127,7 +148,10 @@ def test_hnte_rd_gap_in_the_enterprises_units():
     row = explained(H, df).filter(condition="rd_ratio").row(0, named=True)
     assert row["verdict"] == "unmet"
     assert row["gap"] == pytest.approx(480.0)
-    assert "销售收入5000万–2亿元档" in row["gap_text"] and "增加（境内）研发费用约 480.0万元" in row["gap_text"]
+    assert (
+        "销售收入5000万–2亿元档" in row["gap_text"]
+        and "增加（境内）研发费用约 480.0万元" in row["gap_text"]
+    )
 
 
 def test_hnte_outsourced_rd_counts_at_80_percent():
@@ -138,10 +162,14 @@ def test_hnte_outsourced_rd_counts_at_80_percent():
 
 
 def test_hnte_domestic_share_exactly_60_percent():
-    assert verdict(H, "rd_domestic", panel(_hnte_years(5000.0, 250.0,
-                                                       rd_expense_domestic=150.0))) == "met"
-    assert verdict(H, "rd_domestic", panel(_hnte_years(5000.0, 250.0,
-                                                       rd_expense_domestic=149.0))) == "unmet"
+    assert (
+        verdict(H, "rd_domestic", panel(_hnte_years(5000.0, 250.0, rd_expense_domestic=150.0)))
+        == "met"
+    )
+    assert (
+        verdict(H, "rd_domestic", panel(_hnte_years(5000.0, 250.0, rd_expense_domestic=149.0)))
+        == "unmet"
+    )
 
 
 def test_hnte_staff_exactly_10_percent():
@@ -159,9 +187,18 @@ def _growth(s1: float, s2: float, s3: float, founded=dt.date(2015, 1, 1)) -> dic
     return run(H, panel(years, founded=founded))
 
 
-@pytest.mark.parametrize(("rate", "points"), [(0.35, (9, 10)), (0.25, (7, 8)), (0.15, (5, 6)),
-                                              (0.05, (3, 4)), (0.0, (0, 0)), (0.01, (1, 2)),
-                                              (-0.2, (0, 0))])
+@pytest.mark.parametrize(
+    ("rate", "points"),
+    [
+        (0.35, (9, 10)),
+        (0.25, (7, 8)),
+        (0.15, (5, 6)),
+        (0.05, (3, 4)),
+        (0.0, (0, 0)),
+        (0.01, (1, 2)),
+        (-0.2, (0, 0)),
+    ],
+)
 def test_hnte_growth_bands_at_the_exact_rates(rate, points):
     s1 = 10000.0
     s2 = s1 * (1 + rate)
@@ -183,8 +220,13 @@ def test_hnte_growth_zero_second_year_is_zero():
 
 def test_hnte_growth_with_fewer_than_three_years_of_history():
     # founded 2023: two operating years → S3/S2 − 1 = 25%
-    two = run(H, panel({2023: {"sales_revenue": 1000.0}, 2024: {"sales_revenue": 1250.0}},
-                       founded=dt.date(2023, 3, 1)))
+    two = run(
+        H,
+        panel(
+            {2023: {"sales_revenue": 1000.0}, 2024: {"sales_revenue": 1250.0}},
+            founded=dt.date(2023, 3, 1),
+        ),
+    )
     assert two[f"{H}|item|sales_growth|lo"] == 7
     # founded 2024: one year → 0
     one = run(H, panel({2024: {"sales_revenue": 1250.0}}, founded=dt.date(2024, 1, 1)))
@@ -197,13 +239,20 @@ def test_hnte_growth_with_fewer_than_three_years_of_history():
 def test_hnte_innovation_score_range_and_strict_70():
     # IP 30 (class-1, bonus capped), transfers ≥5 (25–30), growth 35%+ on both (18–20),
     # management 0–20 → [73, 100]: met only because 73 > 70
-    years = {2022: {"sales_revenue": 10000.0, "total_assets": 2000.0, "total_liabilities": 1000.0},
-             2023: {"sales_revenue": 13500.0, "total_assets": 2350.0, "total_liabilities": 1000.0},
-             2024: {"sales_revenue": 18225.0, "total_assets": 2822.5, "total_liabilities": 1000.0}}
+    years = {
+        2022: {"sales_revenue": 10000.0, "total_assets": 2000.0, "total_liabilities": 1000.0},
+        2023: {"sales_revenue": 13500.0, "total_assets": 2350.0, "total_liabilities": 1000.0},
+        2024: {"sales_revenue": 18225.0, "total_assets": 2822.5, "total_liabilities": 1000.0},
+    }
     for y in years:
-        years[y].update(tech_transfers=5, ip_class1=2, rd_expense=1000.0,
-                        rd_expense_domestic=1000.0, total_revenue=18225.0,
-                        high_tech_revenue=15000.0)
+        years[y].update(
+            tech_transfers=5,
+            ip_class1=2,
+            rd_expense=1000.0,
+            rd_expense_domestic=1000.0,
+            total_revenue=18225.0,
+            high_tech_revenue=15000.0,
+        )
     r = run(H, panel(years))
     assert r[f"{H}|group|ip|hi"] == 30
     assert r[f"{H}|innovation|verdict"] in (0, 1)
@@ -232,25 +281,36 @@ I = "innovative_sme_2022"
 def test_innovative_sme_exactly_60_points_with_group_minima():
     # innovation: IP 0 + R&D 5% → 20; growth: 5% → 10 + debt 50% → 10 = 20;
     # specialisation: domain 5–10 + main share 60% → 15 → [20, 25]; total [60, 65]
-    df = panel({2023: {"main_business_revenue": 3000.0},
-                2024: {"main_business_revenue": 3150.0}},
-               ip_class1=0, ip_class2=0, operating_revenue=5250.0, rd_expense=262.5)
+    df = panel(
+        {2023: {"main_business_revenue": 3000.0}, 2024: {"main_business_revenue": 3150.0}},
+        ip_class1=0,
+        ip_class2=0,
+        operating_revenue=5250.0,
+        rd_expense=262.5,
+    )
     r = run(I, df)
     assert (r[f"{I}|score_lo"], r[f"{I}|score_hi"]) == (60, 65)
     assert r[f"{I}|score_pass|verdict"] == 0
     # growth 4.9% → 5 (+ debt 10 = 15, the group minimum): [55, 60] — only an expert marking the
     # 主导产品领域 item at 10 reaches 60, so it goes to manual review rather than pass or fail
-    df2 = panel({2023: {"main_business_revenue": 3000.0},
-                 2024: {"main_business_revenue": 3147.0}},
-                ip_class1=0, ip_class2=0, operating_revenue=5245.0, rd_expense=262.25)
+    df2 = panel(
+        {2023: {"main_business_revenue": 3000.0}, 2024: {"main_business_revenue": 3147.0}},
+        ip_class1=0,
+        ip_class2=0,
+        operating_revenue=5245.0,
+        rd_expense=262.25,
+    )
     assert run(I, df2)[f"{I}|score_pass|verdict"] == 1
     df3 = df2.with_columns(main_business_revenue=2000.0)  # share 38% → 0: [40, 45] fails outright
     assert run(I, df3)[f"{I}|score_pass|verdict"] == 3
 
 
 def test_innovative_sme_equity_direct_route_exactly_500():
-    years = {2022: {"equity_financing": 200.0}, 2023: {"equity_financing": 100.0},
-             2024: {"equity_financing": 200.0}}
+    years = {
+        2022: {"equity_financing": 200.0},
+        2023: {"equity_financing": 100.0},
+        2024: {"equity_financing": 200.0},
+    }
     weak = dict(ip_class1=0, ip_class2=0, rd_expense=0.0)
     assert verdict(I, "direct_equity", panel(years, **weak)) == "met"
     years[2024]["equity_financing"] = 199.99
@@ -268,18 +328,26 @@ def test_specialised_2022_without_market_years_is_unknown_and_with_them_decides(
 
 def test_little_giant_boundaries():
     L = "little_giant_2026"
-    years = {2022: {"operating_revenue": 5000.0 / 1.05 ** 2, "rd_expense": 600.0},
-             2023: {"operating_revenue": 5000.0 / 1.05, "rd_expense": 600.0},
-             2024: {"operating_revenue": 5000.0, "rd_expense": 600.0,
-                    "main_business_revenue": 4500.0, "total_liabilities": 4500.0,
-                    "total_assets": 6000.0, "ip_class1": 4}}
+    years = {
+        2022: {"operating_revenue": 5000.0 / 1.05**2, "rd_expense": 600.0},
+        2023: {"operating_revenue": 5000.0 / 1.05, "rd_expense": 600.0},
+        2024: {
+            "operating_revenue": 5000.0,
+            "rd_expense": 600.0,
+            "main_business_revenue": 4500.0,
+            "total_liabilities": 4500.0,
+            "total_assets": 6000.0,
+            "ip_class1": 4,
+        },
+    }
     df = panel(years)
     r = run(L, df)
     for cond in ("revenue", "main_share", "revenue_cagr", "debt", "rd_sum", "rd_ratio", "ip"):
         assert r[f"{L}|{cond}|verdict"] == 0, cond  # each exactly at its threshold
     assert r[f"{L}|chain|verdict"] == 1
-    full = df.with_columns(q_specialised_title=True, q_niche_years=3.0, q_market_top=True,
-                           q_zjtx_score=60.0)
+    full = df.with_columns(
+        q_specialised_title=True, q_niche_years=3.0, q_market_top=True, q_zjtx_score=60.0
+    )
     assert status(L, full) == "manual_review"  # only the 产业链 item is left to experts
 
 
@@ -289,9 +357,12 @@ G = "gazelle_js_2024"
 
 
 def _gazelle(growth: float, **over):
-    years = {2021: {"operating_revenue": 1000.0}, 2022: {"operating_revenue": 1100.0},
-             2023: {"operating_revenue": 1200.0},
-             2024: {"operating_revenue": 1000.0 * (1 + growth) ** 3}}
+    years = {
+        2021: {"operating_revenue": 1000.0},
+        2022: {"operating_revenue": 1100.0},
+        2023: {"operating_revenue": 1200.0},
+        2024: {"operating_revenue": 1000.0 * (1 + growth) ** 3},
+    }
     return panel(years, rd_expense=0.05 * 1000.0 * (1 + growth) ** 3, **over)
 
 
@@ -314,8 +385,11 @@ def test_gazelle_founding_year_rolls_with_the_assessment_year():
 
 def test_unicorn_valuation_exactly_1_billion_dollars():
     # 10亿美元 at 7.0 = 700000万元: GEI says 以上 (met), Jiangsu says 超过 (not met; 7亿+ → experts)
-    df = panel({2024: {"equity_financing": 40000.0}}, founded=dt.date(2018, 1, 1),
-               latest_valuation=700000.0)
+    df = panel(
+        {2024: {"equity_financing": 40000.0}},
+        founded=dt.date(2018, 1, 1),
+        latest_valuation=700000.0,
+    )
     assert verdict("unicorn_gei_2025", "valuation", df) == "met"
     assert status("unicorn_gei_2025", df) == "met"
     assert verdict("unicorn_js_2025", "valuation_10", df) == "unmet"
@@ -326,8 +400,9 @@ def test_unicorn_valuation_exactly_1_billion_dollars():
 
 def test_potential_unicorn_age_routes():
     P = "potential_unicorn_gei_2025"
-    df = panel({2024: {"equity_financing": 3500.0}}, founded=dt.date(2019, 5, 1),
-               latest_valuation=70000.0)  # age 5: the "5年内" route, exactly 1亿美元 and 500万美元
+    df = panel(
+        {2024: {"equity_financing": 3500.0}}, founded=dt.date(2019, 5, 1), latest_valuation=70000.0
+    )  # age 5: the "5年内" route, exactly 1亿美元 and 500万美元
     assert status(P, df) == "met"
     assert status(P, df.with_columns(latest_valuation=69999.0)) == "unmet"
 
@@ -337,6 +412,7 @@ def test_missing_valuation_is_unknown():
 
 
 # --- pack files ---------------------------------------------------------------------------------
+
 
 def test_every_condition_and_band_cites_a_document_and_article():
     for pack in packs().values():
@@ -358,9 +434,17 @@ def test_unconfirmed_rules_are_marked():
 
 
 def test_a_pack_without_citation_is_rejected():
-    raw = {"code": "x", "family": "x", "name": "x", "version": "1", "rung": 1,
-           "effective_from": "2020-01-01", "confirmation": "confirmed", "documents": {"d": "文件"},
-           "conditions": [{"code": "a", "label": "甲", "measure": "employees", "le": 5}]}
+    raw = {
+        "code": "x",
+        "family": "x",
+        "name": "x",
+        "version": "1",
+        "rung": 1,
+        "effective_from": "2020-01-01",
+        "confirmation": "confirmed",
+        "documents": {"d": "文件"},
+        "conditions": [{"code": "a", "label": "甲", "measure": "employees", "le": 5}],
+    }
     with pytest.raises(RulePackError, match="缺少出处"):
         parse_pack(raw)
     raw["conditions"][0]["cite"] = {"doc": "nope", "article": "第一条"}

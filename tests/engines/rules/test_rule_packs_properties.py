@@ -22,26 +22,45 @@ def _random_panel(rng: np.random.Generator) -> pl.DataFrame:
             rev = float(rng.uniform(100, 60000))
             rd = float(rev * rng.uniform(0, 0.12))
             assets = float(rev * rng.uniform(0.5, 2))
-            rows.append(dict(
-                key=f"E{i}", year=y, employees=emp, tech_staff=int(emp * rng.uniform(0, 0.5)),
-                rd_staff=int(emp * rng.uniform(0, 0.3)), operating_revenue=rev,
-                main_business_revenue=rev * rng.uniform(0.4, 1), sales_revenue=rev,
-                total_revenue=rev * 1.05, high_tech_revenue=rev * rng.uniform(0, 1),
-                rd_expense=rd, rd_expense_domestic=rd * rng.uniform(0.3, 1),
-                rd_expense_outsourced=rd * rng.uniform(0, 0.3), total_cost=rev * rng.uniform(0.5, 1),
-                total_assets=assets, total_liabilities=assets * rng.uniform(0.1, 0.9),
-                net_profit=rev * rng.uniform(-0.1, 0.2), ip_class1=int(rng.integers(0, 6)),
-                ip_class2=int(rng.integers(0, 8)), standards_led=int(rng.integers(0, 2)),
-                tech_transfers=int(rng.integers(0, 7)),
-                equity_financing=float(rng.choice([0, 300, 3000, 40000])),
-                latest_valuation=float(rng.choice([0, 30000, 80000, 720000])),
-                is_listed=False, major_accident=False, environmental_violation=False,
-                dishonest_listed=False, abnormal_operation=False,
-                tech_field="新材料",
-                industry_code="C3985", founded_year_=founded))
+            rows.append(
+                dict(
+                    key=f"E{i}",
+                    year=y,
+                    employees=emp,
+                    tech_staff=int(emp * rng.uniform(0, 0.5)),
+                    rd_staff=int(emp * rng.uniform(0, 0.3)),
+                    operating_revenue=rev,
+                    main_business_revenue=rev * rng.uniform(0.4, 1),
+                    sales_revenue=rev,
+                    total_revenue=rev * 1.05,
+                    high_tech_revenue=rev * rng.uniform(0, 1),
+                    rd_expense=rd,
+                    rd_expense_domestic=rd * rng.uniform(0.3, 1),
+                    rd_expense_outsourced=rd * rng.uniform(0, 0.3),
+                    total_cost=rev * rng.uniform(0.5, 1),
+                    total_assets=assets,
+                    total_liabilities=assets * rng.uniform(0.1, 0.9),
+                    net_profit=rev * rng.uniform(-0.1, 0.2),
+                    ip_class1=int(rng.integers(0, 6)),
+                    ip_class2=int(rng.integers(0, 8)),
+                    standards_led=int(rng.integers(0, 2)),
+                    tech_transfers=int(rng.integers(0, 7)),
+                    equity_financing=float(rng.choice([0, 300, 3000, 40000])),
+                    latest_valuation=float(rng.choice([0, 30000, 80000, 720000])),
+                    is_listed=False,
+                    major_accident=False,
+                    environmental_violation=False,
+                    dishonest_listed=False,
+                    abnormal_operation=False,
+                    tech_field="新材料",
+                    industry_code="C3985",
+                    founded_year_=founded,
+                )
+            )
     df = pl.DataFrame(rows, infer_schema_length=None)
     return df.with_columns(pl.date(pl.col("founded_year_"), 1, 1).alias("founded_on")).drop(
-        "founded_year_")
+        "founded_year_"
+    )
 
 
 def _scores(df: pl.DataFrame) -> pl.DataFrame:
@@ -70,7 +89,8 @@ def test_more_domestic_rd_never_hurts():
         # the added R&D is all domestic; cost grows with it (R&D is a cost), revenue does not
         bumped = df.with_columns(
             (pl.col("rd_expense") + extra).alias("rd_expense"),
-            (pl.col("rd_expense_domestic") + extra).alias("rd_expense_domestic"))
+            (pl.col("rd_expense_domestic") + extra).alias("rd_expense_domestic"),
+        )
         _check_not_worse(before, _scores(bumped))
 
 

@@ -15,9 +15,21 @@ from .pipeline import RunResult, run
 from .spec import Spec, load_spec, spec_from_dict
 
 __all__ = [
-    "CompositeError", "DataError", "FrameworkError", "SpecError",
-    "Framework", "Node", "framework_from_dict", "framework_from_imeta", "load_framework",
-    "hash_frame", "read_table", "write_table",
-    "RunResult", "run",
-    "Spec", "load_spec", "spec_from_dict",
+    "CompositeError",
+    "DataError",
+    "Framework",
+    "FrameworkError",
+    "Node",
+    "RunResult",
+    "Spec",
+    "SpecError",
+    "framework_from_dict",
+    "framework_from_imeta",
+    "hash_frame",
+    "load_framework",
+    "load_spec",
+    "read_table",
+    "run",
+    "spec_from_dict",
+    "write_table",
 ]

@@ -15,8 +15,12 @@ from .errors import SpecError
 from .framework import Framework
 
 METHODS = ("arithmetic", "geometric", "harmonic", "generalised")
-METHOD_NAMES_ZH = {"arithmetic": "算术平均", "geometric": "几何平均", "harmonic": "调和平均",
-                   "generalised": "广义平均"}
+METHOD_NAMES_ZH = {
+    "arithmetic": "算术平均",
+    "geometric": "几何平均",
+    "harmonic": "调和平均",
+    "generalised": "广义平均",
+}
 
 
 def check_method(method: str, p: float | None = None) -> None:
@@ -27,9 +31,13 @@ def check_method(method: str, p: float | None = None) -> None:
         raise SpecError("广义平均 generalised 需要非零参数 p（p = 0 请用几何平均 geometric）")
 
 
-def weighted_mean(values: np.ndarray, weights: np.ndarray, method: str = "arithmetic",
-                  p: float | None = None, min_availability: float | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def weighted_mean(
+    values: np.ndarray,
+    weights: np.ndarray,
+    method: str = "arithmetic",
+    p: float | None = None,
+    min_availability: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean along the last axis; returns (scores, invalid) where `invalid` marks units
     whose values are outside the method's domain (x ≤ 0 for geometric and harmonic)."""
     check_method(method, p)
@@ -83,17 +91,23 @@ def aggregate_tree(
     invalid_masks: dict[str, np.ndarray] = {}
     for level in range(2, framework.max_level + 1):
         spec = methods.get(level, {"method": "arithmetic"})
-        thr = min_availability.get(level) if isinstance(min_availability, dict) else min_availability
+        thr = (
+            min_availability.get(level) if isinstance(min_availability, dict) else min_availability
+        )
         for parent in framework.codes_at(level):
             kids = framework.children(parent)
             method = spec.get("method", "arithmetic")
             kid_w = [weights.get(k, framework.nodes[k].weight) for k in kids]
-            if method == "arithmetic" and thr is None and all(np.ndim(out[k]) == 1 for k in kids) \
-                    and all(np.ndim(w) == 0 for w in kid_w):
+            if (
+                method == "arithmetic"
+                and thr is None
+                and all(np.ndim(out[k]) == 1 for k in kids)
+                and all(np.ndim(w) == 0 for w in kid_w)
+            ):
                 # one run over many units: column by column avoids stacking a units×children copy
                 num = np.zeros(np.shape(out[kids[0]]))
                 den = np.zeros_like(num)
-                for k, w in zip(kids, kid_w):
+                for k, w in zip(kids, kid_w, strict=False):
                     xk = np.asarray(out[k], dtype=np.float64)
                     ok = ~np.isnan(xk)
                     num += np.where(ok, xk, 0.0) * float(w)
@@ -104,10 +118,18 @@ def aggregate_tree(
                 continue
             arrays = np.broadcast_arrays(*[np.asarray(out[k], dtype=np.float64) for k in kids])
             x = np.stack(arrays, axis=-1)
-            w = np.stack(np.broadcast_arrays(*[
-                np.asarray(weights.get(k, framework.nodes[k].weight), dtype=np.float64) for k in kids
-            ]), axis=-1)
-            score, invalid = weighted_mean(x, w, spec.get("method", "arithmetic"), spec.get("p"), thr)
+            w = np.stack(
+                np.broadcast_arrays(
+                    *[
+                        np.asarray(weights.get(k, framework.nodes[k].weight), dtype=np.float64)
+                        for k in kids
+                    ]
+                ),
+                axis=-1,
+            )
+            score, invalid = weighted_mean(
+                x, w, spec.get("method", "arithmetic"), spec.get("p"), thr
+            )
             if on_invalid == "raise" and invalid.any():
                 raise SpecError(
                     f"汇总项 '{parent}' 使用{METHOD_NAMES_ZH[spec.get('method')]}，但有 {int(invalid.sum())} 个单元的"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -41,7 +40,9 @@ def run_cmd(
     spec: Path = typer.Argument(..., help="规格文件 (YAML)"),
     data: Path = typer.Argument(..., help="数据文件：CSV / XLSX / Parquet，含单元代码列和指标列"),
     out: Path = typer.Option(..., "--out", "-o", help="结果文件：.csv / .xlsx / .parquet"),
-    record: Optional[Path] = typer.Option(None, "--record", help="另存运行记录 (JSON：完整规格、输入哈希、步骤日志)"),
+    record: Path | None = typer.Option(
+        None, "--record", help="另存运行记录 (JSON：完整规格、输入哈希、步骤日志)"
+    ),
 ) -> None:
     """计算每个单元的各级得分与排名。"""
     try:
@@ -49,12 +50,16 @@ def run_cmd(
         result = run(s, read_table(data))
         sheets = None
         if out.suffix.lower() == ".xlsx":
-            sheets = {"contributions": analysis.contributions(result),
-                      "weights": analysis.effective_weights(result)}
+            sheets = {
+                "contributions": analysis.contributions(result),
+                "weights": analysis.effective_weights(result),
+            }
         write_table(result.table, out, sheets)
         rec_path = record or out.with_suffix(out.suffix + ".run.json")
-        rec_path.write_text(json.dumps(json.loads(canonical_json(result.record())), ensure_ascii=False,
-                                       indent=1), encoding="utf-8")
+        rec_path.write_text(
+            json.dumps(json.loads(canonical_json(result.record())), ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
     except CompositeError as exc:
         _fail(exc)
     root = s.framework.root
@@ -69,8 +74,10 @@ def uncertainty_cmd(
     spec: Path = typer.Argument(..., help="规格文件 (YAML，含 uncertainty.factors)"),
     data: Path = typer.Argument(..., help="数据文件"),
     runs: int = typer.Option(500, "--runs", "-n", help="蒙特卡罗运行次数"),
-    out: Path = typer.Option(..., "--out", "-o", help="结果文件：每个单元的名义排名、中位排名及 5%–95% 区间"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="随机种子（默认取规格中的 seed）"),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="结果文件：每个单元的名义排名、中位排名及 5%–95% 区间"
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="随机种子（默认取规格中的 seed）"),
 ) -> None:
     """不确定性分析：在权重、归一化、汇总方法、winmax 等假设上做蒙特卡罗模拟。"""
     from .uncertainty import uncertainty
@@ -81,7 +88,12 @@ def uncertainty_cmd(
         write_table(ua.table, out)
     except CompositeError as exc:
         _fail(exc)
-    cols = [c for c in (s.unit, s.name_col) if c] + ["nominal_rank", "median_rank", "q05_rank", "q95_rank"]
+    cols = [c for c in (s.unit, s.name_col) if c] + [
+        "nominal_rank",
+        "median_rank",
+        "q05_rank",
+        "q95_rank",
+    ]
     _show(ua.table.select(cols), f"排名不确定性（{runs} 次运行，种子 {ua.seed}）")
     rec = ua.record()
     console.print(f"已写出 {out}；失败运行 {rec['failed_runs']} 次")
@@ -93,7 +105,7 @@ def sensitivity_cmd(
     data: Path = typer.Argument(..., help="数据文件"),
     n: int = typer.Option(128, "--n", help="Sobol 基础样本量 N（共 N·(d+2) 次运行）"),
     out: Path = typer.Option(..., "--out", "-o", help="结果文件：各因素的一阶与总效应 Sobol 指数"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="随机种子"),
+    seed: int | None = typer.Option(None, "--seed", help="随机种子"),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="自助法重抽样次数"),
 ) -> None:
     """敏感性分析：平均绝对排名变化的一阶与总效应 Sobol 指数（含自助法区间）。"""
@@ -112,7 +124,7 @@ def sensitivity_cmd(
 @app.command("validate")
 def validate_cmd(
     spec: Path = typer.Argument(..., help="规格文件 (YAML)"),
-    data: Optional[Path] = typer.Argument(None, help="可选：同时检查数据文件"),
+    data: Path | None = typer.Argument(None, help="可选：同时检查数据文件"),
 ) -> None:
     """检查规格、框架（循环、上级、权重）以及数据（缺失指标、重复单元）。"""
     from .pipeline import check_data
@@ -124,8 +136,10 @@ def validate_cmd(
     except CompositeError as exc:
         _fail(exc)
     fw = s.framework
-    console.print(f"规格有效：{len(fw.indicators)} 个指标，{len(fw.aggregates())} 个汇总项，"
-                  f"{fw.max_level} 层；步骤 {' → '.join(n for n, _ in s.steps)}")
+    console.print(
+        f"规格有效：{len(fw.indicators)} 个指标，{len(fw.aggregates())} 个汇总项，"
+        f"{fw.max_level} 层；步骤 {' → '.join(n for n, _ in s.steps)}"
+    )
 
 
 @app.command("explain")
@@ -133,7 +147,9 @@ def explain_cmd(
     spec: Path = typer.Argument(..., help="规格文件 (YAML)"),
     data: Path = typer.Argument(..., help="数据文件"),
     unit: str = typer.Option(..., "--unit", "-u", help="要解释的单元代码"),
-    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="对标单元代码（对标找差）"),
+    benchmark: str | None = typer.Option(
+        None, "--benchmark", "-b", help="对标单元代码（对标找差）"
+    ),
     top: int = typer.Option(5, "--top", help="优势/短板各列几项"),
 ) -> None:
     """解释一个单元：优势与短板指标；给出对标单元时按指标分解得分差距。"""
@@ -146,6 +162,9 @@ def explain_cmd(
         _fail(exc)
     _show(sw, f"{unit}：优势与短板（按全体单元中的排名）", limit=2 * top)
     if gap is not None:
-        _show(gap.select("indicator", "name", "unit_value", "benchmark_value", "gap"),
-              f"{unit} 对标 {benchmark}：得分差距按指标分解（前 {top} 项）", limit=top)
+        _show(
+            gap.select("indicator", "name", "unit_value", "benchmark_value", "gap"),
+            f"{unit} 对标 {benchmark}：得分差距按指标分解（前 {top} 项）",
+            limit=top,
+        )
         console.print(f"差距合计 {gap.get_column('gap').sum():.2f}")

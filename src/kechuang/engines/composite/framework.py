@@ -8,9 +8,10 @@ source and confidence, which the bureau's methodologies need.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -19,8 +20,20 @@ from .errors import FrameworkError
 CONFIDENCE_VALUES = ("confirmed", "secondary", "unconfirmed")
 
 _ITEM_KEYS = {
-    "code", "name_zh", "name_en", "level", "parent", "direction", "weight", "unit",
-    "denominator", "target", "goalposts", "source", "confidence", "note",
+    "code",
+    "name_zh",
+    "name_en",
+    "level",
+    "parent",
+    "direction",
+    "weight",
+    "unit",
+    "denominator",
+    "target",
+    "goalposts",
+    "source",
+    "confidence",
+    "note",
 }
 
 
@@ -78,8 +91,7 @@ class Framework:
     def aggregates(self, level: int | None = None) -> list[str]:
         """Codes of the aggregates (level ≥ 2), optionally of one level, in file order."""
         return [
-            c for c, n in self.nodes.items()
-            if n.level >= 2 and (level is None or n.level == level)
+            c for c, n in self.nodes.items() if n.level >= 2 and (level is None or n.level == level)
         ]
 
     def children(self, code: str) -> list[str]:
@@ -112,7 +124,7 @@ class Framework:
         """Nominal weight of every node."""
         return {c: n.weight for c, n in self.nodes.items()}
 
-    def with_weights(self, weights: dict[str, float]) -> "Framework":
+    def with_weights(self, weights: dict[str, float]) -> Framework:
         """A copy with some weights replaced; the result is validated again."""
         unknown = [c for c in weights if c not in self.nodes]
         if unknown:
@@ -125,7 +137,7 @@ class Framework:
         validate_framework(fw)
         return fw
 
-    def without(self, codes: Iterable[str]) -> "Framework":
+    def without(self, codes: Iterable[str]) -> Framework:
         """A copy with nodes (and their subtrees) removed; emptied parents are removed too."""
         drop: set[str] = set()
         for c in codes:
@@ -233,15 +245,22 @@ def framework_from_dict(data: dict[str, Any]) -> Framework:
         if level is not None:
             lv = _num(level, code, "层级 level", errors)
             if lv is None or lv != int(lv) or lv < 1:
-                errors.append(f"框架项 '{code}'：层级 level 必须是不小于 1 的整数，实际为 {level!r}")
+                errors.append(
+                    f"框架项 '{code}'：层级 level 必须是不小于 1 的整数，实际为 {level!r}"
+                )
                 level = None
             else:
                 level = int(lv)
         goalposts = item.get("goalposts")
         if goalposts is not None:
-            if (not isinstance(goalposts, (list, tuple)) or len(goalposts) not in (2, 3)
-                    or any(_num(g, code, "目标区间 goalposts", errors) is None for g in goalposts)):
-                errors.append(f"框架项 '{code}'：goalposts 必须是 [下限, 上限] 或 [下限, 上限, 满分]")
+            if (
+                not isinstance(goalposts, (list, tuple))
+                or len(goalposts) not in (2, 3)
+                or any(_num(g, code, "目标区间 goalposts", errors) is None for g in goalposts)
+            ):
+                errors.append(
+                    f"框架项 '{code}'：goalposts 必须是 [下限, 上限] 或 [下限, 上限, 满分]"
+                )
                 goalposts = None
             else:
                 goalposts = tuple(float(g) for g in goalposts)
@@ -253,7 +272,9 @@ def framework_from_dict(data: dict[str, Any]) -> Framework:
                 f"框架项 '{code}'：confidence 必须是 {'/'.join(CONFIDENCE_VALUES)} 之一，实际为 {confidence!r}"
             )
         denominator = item.get("denominator")
-        denominator = None if denominator is None or str(denominator).strip() == "" else str(denominator)
+        denominator = (
+            None if denominator is None or str(denominator).strip() == "" else str(denominator)
+        )
         nodes[code] = Node(
             code=code,
             level=level if isinstance(level, int) else 0,
@@ -316,7 +337,7 @@ def _find_cycle(nodes: dict[str, Node]) -> list[str] | None:
         c: str | None = start
         while c is not None and c in nodes:
             if c in seen:
-                return seen[seen.index(c):] + [c]
+                return seen[seen.index(c) :] + [c]
             seen.append(c)
             c = nodes[c].parent
     return None
@@ -335,7 +356,9 @@ def validate_framework(fw: Framework) -> None:
             errors.append(f"框架项 '{c}'：上级 '{n.parent}' 不存在")
     roots = [c for c, n in nodes.items() if n.parent is None]
     if len(roots) != 1:
-        errors.append(f"框架必须有且只有一个顶层指数（无上级的项），现有 {len(roots)} 个：{', '.join(roots)}")
+        errors.append(
+            f"框架必须有且只有一个顶层指数（无上级的项），现有 {len(roots)} 个：{', '.join(roots)}"
+        )
     if errors:
         raise FrameworkError(errors)
     kids: dict[str, list[str]] = {}
@@ -383,17 +406,21 @@ def framework_from_imeta(imeta: Any) -> Framework:
     for r in rows:
         kind = r.get("Type")
         if kind in ("Indicator", "Aggregate"):
-            items.append({
-                "code": r["iCode"],
-                "name_en": r.get("iName"),
-                "level": int(r["Level"]),
-                "parent": r.get("Parent"),
-                "direction": int(r.get("Direction") or 1),
-                "weight": r.get("Weight", 1.0),
-                "unit": r.get("Unit"),
-                "denominator": r.get("Denominator"),
-                "target": r.get("Target"),
-            })
+            items.append(
+                {
+                    "code": r["iCode"],
+                    "name_en": r.get("iName"),
+                    "level": int(r["Level"]),
+                    "parent": r.get("Parent"),
+                    "direction": int(r.get("Direction") or 1),
+                    "weight": r.get("Weight", 1.0),
+                    "unit": r.get("Unit"),
+                    "denominator": r.get("Denominator"),
+                    "target": r.get("Target"),
+                }
+            )
         elif kind == "Denominator":
-            denominators.append({"code": r["iCode"], "name_en": r.get("iName"), "unit": r.get("Unit")})
+            denominators.append(
+                {"code": r["iCode"], "name_en": r.get("iName"), "unit": r.get("Unit")}
+            )
     return framework_from_dict({"items": items, "denominators": denominators})

@@ -24,7 +24,9 @@ def read_table(path: str | Path) -> pl.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pl.read_csv(path, infer_schema_length=None, null_values=["", "NA", "NaN", "#N/A"])
+            return pl.read_csv(
+                path, infer_schema_length=None, null_values=["", "NA", "NaN", "#N/A"]
+            )
         if suffix in (".xlsx", ".xls"):
             return pl.read_excel(path)
         if suffix == ".parquet":
@@ -34,7 +36,9 @@ def read_table(path: str | Path) -> pl.DataFrame:
     raise DataError(f"不支持的数据文件类型 '{suffix}'，可用：{', '.join(SUFFIXES)}")
 
 
-def write_table(df: pl.DataFrame, path: str | Path, sheets: dict[str, pl.DataFrame] | None = None) -> Path:
+def write_table(
+    df: pl.DataFrame, path: str | Path, sheets: dict[str, pl.DataFrame] | None = None
+) -> Path:
     """Write a DataFrame as CSV, XLSX (with optional extra sheets) or Parquet, chosen by suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -112,7 +116,9 @@ def hash_json(obj: Any) -> str:
 
 def canonical_json(obj: Any) -> str:
     """Deterministic JSON text of plain data."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+    return json.dumps(
+        obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default
+    )
 
 
 def _default(o: Any) -> Any:

@@ -16,8 +16,18 @@ from .errors import SpecError
 from .framework import Node
 
 METHODS = (
-    "minmax", "zscore", "scaled", "goalposts", "dist2max", "dist2ref", "dist2targ",
-    "fracmax", "prank", "rank", "borda", "none",
+    "minmax",
+    "zscore",
+    "scaled",
+    "goalposts",
+    "dist2max",
+    "dist2ref",
+    "dist2targ",
+    "fracmax",
+    "prank",
+    "rank",
+    "borda",
+    "none",
 )
 
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
@@ -40,7 +50,10 @@ def method_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
     """Defaults of a method merged with the given parameters (unknown methods are refused)."""
     if method not in METHODS:
         raise SpecError(f"未知的归一化方法 '{method}'，可选：{', '.join(METHODS)}")
-    return {**DEFAULT_PARAMS[method], **{k: v for k, v in params.items() if k in DEFAULT_PARAMS[method]}}
+    return {
+        **DEFAULT_PARAMS[method],
+        **{k: v for k, v in params.items() if k in DEFAULT_PARAMS[method]},
+    }
 
 
 def normalise_expr(
@@ -91,7 +104,11 @@ def normalise_expr(
             raise SpecError(f"指标 '{node.code}'：goalposts 归一化需要框架或参数中的 goalposts")
         lo, hi = float(gp[0]), float(gp[1])
         scale = float(gp[2]) if len(gp) > 2 else 1.0
-        y = (raw - lo) / (hi - lo) * scale if node.direction == 1 else (raw - hi) / (lo - hi) * scale
+        y = (
+            (raw - lo) / (hi - lo) * scale
+            if node.direction == 1
+            else (raw - hi) / (lo - hi) * scale
+        )
         return y.clip(0.0, scale) if p["truncate"] else y
     if method == "dist2max":
         mn, mx = over(xs.min()), over(xs.max())

@@ -8,6 +8,7 @@ can be regenerated exactly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -134,8 +135,10 @@ def check_data(spec: Spec, data: pl.DataFrame) -> None:
     # counting distinct keys is much cheaper than flagging duplicates; flag only when needed.
     # Counting distinct hashes of the keys is cheaper still (integers, not strings), and
     # when every row's hash differs every key differs; equal hashes get the exact count
-    unique = (data.select(key.hash().n_unique()).item() == data.height
-              or data.select(key.n_unique()).item() == data.height)
+    unique = (
+        data.select(key.hash().n_unique()).item() == data.height
+        or data.select(key.n_unique()).item() == data.height
+    )
     dup = None if unique else data.select(keys).filter(key.is_duplicated())
     if dup is not None and dup.height:
         sample = ", ".join(str(v) for v in dup.get_column(spec.unit).head(5).to_list())
@@ -145,17 +148,27 @@ def check_data(spec: Spec, data: pl.DataFrame) -> None:
         s = data.get_column(c)
         if s.dtype.is_numeric() or s.dtype == pl.Null:
             continue
-        bad = data.filter(
-            pl.col(c).is_not_null() & pl.col(c).cast(pl.Float64, strict=False).is_null()
-        ).select(spec.unit, c).head(3)
+        bad = (
+            data.filter(
+                pl.col(c).is_not_null() & pl.col(c).cast(pl.Float64, strict=False).is_null()
+            )
+            .select(spec.unit, c)
+            .head(3)
+        )
         examples = "；".join(f"单元 {u} 的值 {v!r}" for u, v in bad.iter_rows())
         errors.append(f"指标列 '{c}' 含非数值：{examples}")
     if errors:
         raise DataError(errors)
 
 
-def run(spec: Spec, data: pl.DataFrame, *, until: str | None = None,
-        overrides: dict[str, dict[str, Any]] | None = None, hash_input: bool = True) -> RunResult:
+def run(
+    spec: Spec,
+    data: pl.DataFrame,
+    *,
+    until: str | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    hash_input: bool = True,
+) -> RunResult:
     """Run the specification on the data; `until` stops after a step, `overrides` replace step
     parameters (for what-if runs). Deterministic: the same input gives identical output."""
     if overrides:
@@ -167,10 +180,22 @@ def run(spec: Spec, data: pl.DataFrame, *, until: str | None = None,
     inds = fw.indicators
     num = [pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in inds]
     df = data.select(*[pl.col(c) for c in ids], *num)
-    denoms_needed = sorted({
-        d for d in ((spec.step("denominate") or {}).get("denominators", {}).get(i, fw.nodes[i].denominator)
-                    for i in inds) if d
-    }) if spec.step("denominate") is not None else []
+    denoms_needed = (
+        sorted(
+            {
+                d
+                for d in (
+                    (spec.step("denominate") or {})
+                    .get("denominators", {})
+                    .get(i, fw.nodes[i].denominator)
+                    for i in inds
+                )
+                if d
+            }
+        )
+        if spec.step("denominate") is not None
+        else []
+    )
     denominators = data.select(
         *[pl.col(c) for c in ids],
         *[pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in denoms_needed],
@@ -218,10 +243,8 @@ def _hash_in_background(data: pl.DataFrame) -> str:
     # (waits, single-threaded stretches) instead of slowing them down. Linux sets the
     # priority of one thread; the thread ends with the run, so nothing else is affected
     if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
-        try:
+        with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except OSError:
-            pass
     return hash_frame(data)
 
 
@@ -232,8 +255,12 @@ def _denominate(df: pl.DataFrame, p: dict[str, Any], spec: Spec, denoms: pl.Data
     pairs = [(i, d) for i, d in pairs if d]
     needed = sorted({d for _, d in pairs})
     # join rather than align by position: an earlier screen step may have dropped rows
-    work = df.join(denoms.select(*keys, *[pl.col(d).alias(f"__den_{d}") for d in needed]),
-                   on=keys, how="left", maintain_order="left")
+    work = df.join(
+        denoms.select(*keys, *[pl.col(d).alias(f"__den_{d}") for d in needed]),
+        on=keys,
+        how="left",
+        maintain_order="left",
+    )
     exprs, details = [], []
     for ind, d in pairs:
         den = pl.col(f"__den_{d}")
@@ -251,10 +278,12 @@ def _impute(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     period = [spec.time] if spec.time else []
     if method in ("mean", "median", "group_mean", "group_median"):
         keys = period + ([p["group"]] if method.startswith("group_") else [])
-        stat = (lambda c: pl.col(c).mean()) if method.endswith("mean") else (lambda c: pl.col(c).median())
-        fill = [
-            pl.col(c).fill_null(stat(c).over(keys) if keys else stat(c)).alias(c) for c in inds
-        ]
+        stat = (
+            (lambda c: pl.col(c).mean())
+            if method.endswith("mean")
+            else (lambda c: pl.col(c).median())
+        )
+        fill = [pl.col(c).fill_null(stat(c).over(keys) if keys else stat(c)).alias(c) for c in inds]
         out = df.with_columns(fill)
     else:
         if not spec.time:
@@ -277,7 +306,8 @@ def _impute(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     after = out.select(pl.col(inds).null_count()).row(0, named=True)
     details = [
         {"indicator": c, "imputed": before[c] - after[c], "still_missing": after[c]}
-        for c in inds if before[c]
+        for c in inds
+        if before[c]
     ]
     return out, {"imputed_total": sum(d["imputed"] for d in details), "indicators": details}
 
@@ -286,8 +316,12 @@ def _screen(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     inds = spec.framework.indicators
     k = len(inds)
     avail = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in inds]) / k
-    nonzero = pl.sum_horizontal([(pl.col(c).is_not_null() & (pl.col(c) != 0)).cast(pl.Int32)
-                                 for c in inds]) / k
+    nonzero = (
+        pl.sum_horizontal(
+            [(pl.col(c).is_not_null() & (pl.col(c) != 0)).cast(pl.Int32) for c in inds]
+        )
+        / k
+    )
     keep = pl.lit(True)
     if p["by"] in ("na", "na_and_zeros"):
         keep = keep & (avail >= p["threshold"] - 1e-12)
@@ -298,14 +332,19 @@ def _screen(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     exclude = [str(u) for u in p["exclude"]]
     keep = (keep | unit.is_in(include)) & ~unit.is_in(exclude)
     flagged = df.with_columns(
-        __avail=avail, __nonzero=nonzero, __keep=keep,
+        __avail=avail,
+        __nonzero=nonzero,
+        __keep=keep,
     )
     removed_rows = flagged.filter(~pl.col("__keep"))
     cols = [spec.unit] + ([spec.time] if spec.time else [])
     removed = [
-        {**{c: r[c] for c in cols}, "availability": round(r["__avail"], 6),
-         "nonzero": round(r["__nonzero"], 6),
-         "reason": "excluded" if str(r[spec.unit]) in exclude else "below_threshold"}
+        {
+            **{c: r[c] for c in cols},
+            "availability": round(r["__avail"], 6),
+            "nonzero": round(r["__nonzero"], 6),
+            "reason": "excluded" if str(r[spec.unit]) in exclude else "below_threshold",
+        }
         for r in removed_rows.select(*cols, "__avail", "__nonzero").iter_rows(named=True)
     ]
     forced = flagged.filter(pl.col("__keep") & unit.is_in(include)).get_column(spec.unit).to_list()
@@ -317,18 +356,27 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     inds = spec.framework.indicators
     by = p["by"] if p["by"] is not None else ([spec.time] if spec.time else [])
     by = [by] if isinstance(by, str) else list(by)
+
     # Polars gives each column's skew and kurtosis; only columns that may fail go through the
     # NumPy rule, which recomputes them exactly
     def stats_of(c: str) -> list[pl.Expr]:
-        return [pl.col(c).skew(bias=False).alias(f"{c}\x1fs"),
-                pl.col(c).kurtosis(bias=False).alias(f"{c}\x1fk"),
-                pl.col(c).count().alias(f"{c}\x1fn")]
+        return [
+            pl.col(c).skew(bias=False).alias(f"{c}\x1fs"),
+            pl.col(c).kurtosis(bias=False).alias(f"{c}\x1fk"),
+            pl.col(c).count().alias(f"{c}\x1fn"),
+        ]
 
     if by:
-        groups = (df.with_row_index("__row").group_by(by, maintain_order=True)
-                  .agg(pl.col("__row"), *[e for c in inds for e in stats_of(c)]).sort(by))
-        partitions = [({k: r[k] for k in by}, np.asarray(r["__row"], dtype=np.int64), r)
-                      for r in groups.iter_rows(named=True)]
+        groups = (
+            df.with_row_index("__row")
+            .group_by(by, maintain_order=True)
+            .agg(pl.col("__row"), *[e for c in inds for e in stats_of(c)])
+            .sort(by)
+        )
+        partitions = [
+            ({k: r[k] for k in by}, np.asarray(r["__row"], dtype=np.int64), r)
+            for r in groups.iter_rows(named=True)
+        ]
 
         def partitions_of(c: str) -> list[tuple[dict[str, Any], np.ndarray | None, dict[str, Any]]]:
             return partitions
@@ -344,6 +392,7 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
 
         def partitions_of(c: str) -> list[tuple[dict[str, Any], np.ndarray | None, dict[str, Any]]]:
             return [({}, None, everything)]
+
     units = df.get_column(spec.unit)
     base = {k: v for k, v in p.items() if k not in ("by", "overrides")}
 
@@ -354,9 +403,15 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
     def clear_pass(c: str, st: dict[str, Any], params: dict[str, Any]) -> bool:
         # passes with a margin on the Polars statistics, so the exact NumPy test would agree
         sk, ku, n = st[f"{c}\x1fs"], st[f"{c}\x1fk"], st[f"{c}\x1fn"]
-        return (n >= 4 and sk is not None and ku is not None and np.isfinite(sk)
-                and np.isfinite(ku) and not params["force_winsorise"]
-                and (abs(sk) < params["skew_threshold"] - 1e-9 or ku < params["kurt_threshold"] - 1e-9))
+        return (
+            n >= 4
+            and sk is not None
+            and ku is not None
+            and np.isfinite(sk)
+            and np.isfinite(ku)
+            and not params["force_winsorise"]
+            and (abs(sk) < params["skew_threshold"] - 1e-9 or ku < params["kurt_threshold"] - 1e-9)
+        )
 
     def treat_column(c: str) -> tuple[pl.Series | None, list[dict[str, Any]]]:
         # returns the treated column, or None when no value changed (the input column is kept)
@@ -369,9 +424,22 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
         for key, rows, st in partitions_of(c):
             sk, ku = st[f"{c}\x1fs"], st[f"{c}\x1fk"]
             if clear_pass(c, st, params):
-                recs.append({"indicator": c, **key, "skew_before": sk, "kurt_before": ku,
-                             "passed_before": True, "winsorised": 0, "points": [], "transform": None,
-                             "status": "passed", "passed": True, "skew_after": sk, "kurt_after": ku})
+                recs.append(
+                    {
+                        "indicator": c,
+                        **key,
+                        "skew_before": sk,
+                        "kurt_before": ku,
+                        "passed_before": True,
+                        "winsorised": 0,
+                        "points": [],
+                        "transform": None,
+                        "status": "passed",
+                        "passed": True,
+                        "skew_after": sk,
+                        "kurt_after": ku,
+                    }
+                )
                 continue
             if rows is None:
                 # the whole column: treat_vector splits the Series itself, cheaper than a copy
@@ -382,7 +450,12 @@ def _treat(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame):
                 part = x[rows]
             y, rec = treat_vector(part, params)
             rec["points"] = [
-                {"unit": units[int(i if rows is None else rows[i])], "from": old, "to": new, "side": side}
+                {
+                    "unit": units[int(i if rows is None else rows[i])],
+                    "from": old,
+                    "to": new,
+                    "side": side,
+                }
                 for i, old, new, side in rec["points"]
             ]
             if rec["status"] in ("winsorised", "transformed"):
@@ -438,15 +511,21 @@ def _normalise(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame
     after = out.select(pl.col(fw.indicators).null_count()).row(0, named=True)
     for d in details:
         d["became_missing"] = after[d["indicator"]] - before[d["indicator"]]
-    cohorts = df.select((pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])).n_unique()).item() if keys else 1
+    cohorts = (
+        df.select((pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])).n_unique()).item()
+        if keys
+        else 1
+    )
     return out, {"over": keys, "cohorts": cohorts, "indicators": details}
 
 
 def level_methods(p: dict[str, Any], fw: Framework) -> dict[int, dict[str, Any]]:
     """Aggregation method per level: the step's default overridden by its `levels` entries."""
     return {
-        lv: {"method": p["levels"].get(lv, {}).get("method", p["method"]),
-             "p": p["levels"].get(lv, {}).get("p", p["p"])}
+        lv: {
+            "method": p["levels"].get(lv, {}).get("method", p["method"]),
+            "p": p["levels"].get(lv, {}).get("p", p["p"]),
+        }
         for lv in range(2, fw.max_level + 1)
     }
 
@@ -456,12 +535,15 @@ def _aggregate(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame
     if p["weights"]:
         fw = fw.with_weights(p["weights"])
     methods = level_methods(p, fw)
-    min_av = {lv: p["levels"].get(lv, {}).get("min_availability", p["min_availability"])
-              for lv in methods}
+    min_av = {
+        lv: p["levels"].get(lv, {}).get("min_availability", p["min_availability"]) for lv in methods
+    }
     aggs = [c for lv in range(2, fw.max_level + 1) for c in fw.codes_at(lv)]
-    if df.height >= _PARALLEL_ROWS and all(
-            m["method"] == "arithmetic" and min_av[lv] is None for lv, m in methods.items()) \
-            and _bounded(df, fw):
+    if (
+        df.height >= _PARALLEL_ROWS
+        and all(m["method"] == "arithmetic" and min_av[lv] is None for lv, m in methods.items())
+        and _bounded(df, fw)
+    ):
         # large data, weighted arithmetic means only: one lazy plan, whose expressions Polars
         # runs in parallel, with no NumPy copy of the (chunked, nullable) columns
         lazy = df.lazy()
@@ -471,12 +553,16 @@ def _aggregate(df: pl.DataFrame, p: dict[str, Any], spec: Spec, _d: pl.DataFrame
     else:
         # to_numpy already copies a column with missing values; aggregate_tree does not write
         # to its inputs, so a second copy (astype) would only cost time
-        values = {c: np.asarray(df.get_column(c).to_numpy(), dtype=np.float64) for c in fw.indicators}
+        values = {
+            c: np.asarray(df.get_column(c).to_numpy(), dtype=np.float64) for c in fw.indicators
+        }
         scores, _ = aggregate_tree(values, fw, None, methods, min_av, on_invalid="raise")
         out = df.with_columns([pl.Series(c, scores[c]).fill_nan(None) for c in aggs])
     missing = out.select(pl.col(aggs).null_count()).row(0, named=True)
-    return out, {"methods": {str(k): v for k, v in methods.items()},
-                 "missing_scores": {c: n for c, n in missing.items() if n}}
+    return out, {
+        "methods": {str(k): v for k, v in methods.items()},
+        "missing_scores": {c: n for c, n in missing.items() if n},
+    }
 
 
 # values and weights up to this size keep every product and sum of the means finite
@@ -537,9 +623,17 @@ def results_table(result: RunResult) -> pl.DataFrame:
     key_sets = {"": period, **{f"_{g}": period + [g] for g in spec.rank_within}}
     # the streaming engine leaves the data in chunks; gathers from one chunk are several
     # times faster (a chunked string column: ~10×), and rechunking only these columns is cheap
-    agg = result.datasets["Aggregated"].select(
-        list(dict.fromkeys([*result.id_cols, *(k for keys in key_sets.values() for k in keys), *codes]))
-    ).rechunk()
+    agg = (
+        result.datasets["Aggregated"]
+        .select(
+            list(
+                dict.fromkeys(
+                    [*result.id_cols, *(k for keys in key_sets.values() for k in keys), *codes]
+                )
+            )
+        )
+        .rechunk()
+    )
     index_type = pl.get_index_type()
     # group codes are found once per key set and shared by every score
     groups = {suffix: group_codes(agg, keys) if keys else None for suffix, keys in key_sets.items()}
@@ -553,9 +647,13 @@ def results_table(result: RunResult) -> pl.DataFrame:
     if period:
         rank_root = rank_min_desc(x_root, root_desc, groups[""]).astype(np.int64)
         rank_root[np.isnan(x_root)] = np.iinfo(np.int64).max  # missing last
-        perm = (agg.select(period).with_columns(__r=pl.Series(rank_root))
-                .select(pl.arg_sort_by([*period, "__r"], nulls_last=True, maintain_order=True))
-                .to_series().to_numpy())
+        perm = (
+            agg.select(period)
+            .with_columns(__r=pl.Series(rank_root))
+            .select(pl.arg_sort_by([*period, "__r"], nulls_last=True, maintain_order=True))
+            .to_series()
+            .to_numpy()
+        )
     else:
         perm = np.concatenate([root_desc, np.flatnonzero(np.isnan(x_root))])
     ids = agg.select(result.id_cols)[perm]
@@ -565,13 +663,15 @@ def results_table(result: RunResult) -> pl.DataFrame:
         if c == root and not period:
             x = x_root[perm]
             # already in descending order, ties in input order: the order is the identity
-            order, values = np.arange(root_desc.size), x[:root_desc.size]
+            order, values = np.arange(root_desc.size), x[: root_desc.size]
         else:
             x = agg.get_column(c).to_numpy()[perm]
             order, values = order_desc(x, with_values=True)
         missing = np.flatnonzero(np.isnan(x))
-        ranks = [pl.Series(f"{c}_rank{suffix}", rank_min_desc(x, order, g, values), dtype=index_type)
-                 for suffix, g in groups_t.items()]
+        ranks = [
+            pl.Series(f"{c}_rank{suffix}", rank_min_desc(x, order, g, values), dtype=index_type)
+            for suffix, g in groups_t.items()
+        ]
         if missing.size:
             ranks = [r.scatter(missing, None) for r in ranks]
         return [pl.Series(c, x, nan_to_null=True), *ranks]

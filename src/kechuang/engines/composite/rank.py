@@ -14,7 +14,9 @@ import polars as pl
 _SIGN = np.uint64(1 << 63)
 
 
-def order_desc(x: np.ndarray, with_values: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def order_desc(
+    x: np.ndarray, with_values: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Positions of the non-missing values of x from the largest down, ties in input order
     (with `with_values`, also x at those positions, which `rank_min_desc` can reuse)."""
     x = np.asarray(x, dtype=np.float64)
@@ -67,17 +69,23 @@ def group_codes(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
         s = df.get_column(keys[0])
         if s.null_count() == 0:
             lo, hi = s.min(), s.max()
-            if -(2**62) < lo and hi < 2**62 and hi - lo < min(df.height, 2**15):
+            if lo > -(2**62) and hi < 2**62 and hi - lo < min(df.height, 2**15):
                 return (s.to_numpy().astype(np.int64) - lo).astype(np.int16)
     groups = df.select(keys).with_row_index("__row").group_by(keys).agg("__row")
     rows = groups.get_column("__row")
     codes = np.empty(df.height, dtype=np.int64)
-    codes[rows.explode().to_numpy()] = np.repeat(np.arange(groups.height), rows.list.len().to_numpy())
+    codes[rows.explode().to_numpy()] = np.repeat(
+        np.arange(groups.height), rows.list.len().to_numpy()
+    )
     return codes
 
 
-def rank_min_desc(x: np.ndarray, order: np.ndarray, codes: np.ndarray | None = None,
-                  values: np.ndarray | None = None) -> np.ndarray:
+def rank_min_desc(
+    x: np.ndarray,
+    order: np.ndarray,
+    codes: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+) -> np.ndarray:
     """Rank (1 = largest, ties take the minimum) within each code; 0 where x is missing.
 
     `order` is `order_desc(x)`; `codes` are group codes from `group_codes` (None: one group);

@@ -18,21 +18,44 @@ from .framework import Framework, framework_from_dict, load_framework
 
 STEP_ORDER_HINT = ("denominate", "impute", "screen", "treat", "normalise", "aggregate")
 
-IMPUTE_METHODS = ("mean", "median", "group_mean", "group_median",
-                  "previous", "next", "previous_next", "linear")
+IMPUTE_METHODS = (
+    "mean",
+    "median",
+    "group_mean",
+    "group_median",
+    "previous",
+    "next",
+    "previous_next",
+    "linear",
+)
 SCREEN_BY = ("na", "zeros", "na_and_zeros")
 
 STEP_DEFAULTS: dict[str, dict[str, Any]] = {
     "denominate": {"denominators": {}, "scale": 1.0},
     "impute": {"method": "mean", "group": None},
-    "screen": {"by": "na", "threshold": 2 / 3, "nonzero_threshold": 0.05,
-               "include": [], "exclude": []},
+    "screen": {
+        "by": "na",
+        "threshold": 2 / 3,
+        "nonzero_threshold": 0.05,
+        "include": [],
+        "exclude": [],
+    },
     "treat": {**treat_mod.DEFAULTS, "by": None, "overrides": {}},
-    "normalise": {"method": "minmax", "by": [], "window": "period", "window_years": None,
-                  "overrides": {},
-                  **{k: v for d in norm_mod.DEFAULT_PARAMS.values() for k, v in d.items()}},
-    "aggregate": {"method": "arithmetic", "p": None, "levels": {}, "min_availability": None,
-                  "weights": {}},
+    "normalise": {
+        "method": "minmax",
+        "by": [],
+        "window": "period",
+        "window_years": None,
+        "overrides": {},
+        **{k: v for d in norm_mod.DEFAULT_PARAMS.values() for k, v in d.items()},
+    },
+    "aggregate": {
+        "method": "arithmetic",
+        "p": None,
+        "levels": {},
+        "min_availability": None,
+        "weights": {},
+    },
 }
 
 
@@ -56,7 +79,7 @@ class Spec:
         """Parameters of a step, or None when the step is not in the pipeline."""
         return next((p for s, p in self.steps if s == name), None)
 
-    def with_step_params(self, overrides: dict[str, dict[str, Any]]) -> "Spec":
+    def with_step_params(self, overrides: dict[str, dict[str, Any]]) -> Spec:
         """A copy with some step parameters replaced (used by what-if and Monte Carlo runs)."""
         steps = []
         for s, p in self.steps:
@@ -71,8 +94,12 @@ class Spec:
             "name": self.name,
             "version": self.version,
             "source": self.source,
-            "data": {"unit": self.unit, "name": self.name_col, "time": self.time,
-                     "groups": list(self.groups)},
+            "data": {
+                "unit": self.unit,
+                "name": self.name_col,
+                "time": self.time,
+                "groups": list(self.groups),
+            },
             "steps": [{s: copy.deepcopy(p)} for s, p in self.steps],
             "rank": {"within": list(self.rank_within)},
             "uncertainty": copy.deepcopy(self.uncertainty),
@@ -93,7 +120,9 @@ def resolve_step(name: str, params: dict[str, Any] | None, framework: Framework)
     codes = set(framework.nodes)
     if name == "impute":
         if p["method"] not in IMPUTE_METHODS:
-            errors.append(f"步骤 impute：未知方法 '{p['method']}'，可选：{', '.join(IMPUTE_METHODS)}")
+            errors.append(
+                f"步骤 impute：未知方法 '{p['method']}'，可选：{', '.join(IMPUTE_METHODS)}"
+            )
         if p["method"].startswith("group_") and not p["group"]:
             errors.append(f"步骤 impute：方法 {p['method']} 需要分组列 group")
     elif name == "screen":
@@ -115,10 +144,14 @@ def resolve_step(name: str, params: dict[str, Any] | None, framework: Framework)
             elif isinstance(ov, dict):
                 bad = sorted(set(ov) - set(treat_mod.DEFAULTS))
                 if bad:
-                    errors.append(f"步骤 treat：指标 '{code}' 的 overrides 含未知参数 {', '.join(bad)}")
+                    errors.append(
+                        f"步骤 treat：指标 '{code}' 的 overrides 含未知参数 {', '.join(bad)}"
+                    )
     elif name == "normalise":
         if p["method"] not in norm_mod.METHODS:
-            errors.append(f"步骤 normalise：未知方法 '{p['method']}'，可选：{', '.join(norm_mod.METHODS)}")
+            errors.append(
+                f"步骤 normalise：未知方法 '{p['method']}'，可选：{', '.join(norm_mod.METHODS)}"
+            )
         if p["window"] not in ("period", "pooled"):
             errors.append("步骤 normalise：window 必须是 period（逐期）或 pooled（多期合并）")
         if isinstance(p["by"], str):
@@ -128,7 +161,9 @@ def resolve_step(name: str, params: dict[str, Any] | None, framework: Framework)
                 errors.append(f"步骤 normalise：overrides 中的 '{code}' 不是框架中的指标")
             elif not isinstance(ov, dict) or ov.get("method", p["method"]) not in norm_mod.METHODS:
                 errors.append(f"步骤 normalise：指标 '{code}' 的 overrides 方法无效")
-        if p["method"] == "minmax" and (not isinstance(p["range"], (list, tuple)) or len(p["range"]) != 2):
+        if p["method"] == "minmax" and (
+            not isinstance(p["range"], (list, tuple)) or len(p["range"]) != 2
+        ):
             errors.append("步骤 normalise：minmax 的 range 必须是 [下限, 上限]")
     elif name == "aggregate":
         try:

@@ -67,8 +67,9 @@ def kurt(x: np.ndarray) -> float:
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
-def check_skew_kurt(x: np.ndarray, skew_threshold: float = 2.0, kurt_threshold: float = 3.5
-                    ) -> tuple[bool | None, float, float]:
+def check_skew_kurt(
+    x: np.ndarray, skew_threshold: float = 2.0, kurt_threshold: float = 3.5
+) -> tuple[bool | None, float, float]:
     """COINr's outlier test: pass if |skew| < threshold OR kurtosis < threshold.
 
     Returns (passed, skew, kurt); passed is None when the statistics are undefined

@@ -37,9 +37,13 @@ DEFAULTS: dict[str, Any] = {
 LONG = 4096
 
 
-def winsorise(x: np.ndarray, winmax: int | None = 5, skew_threshold: float = 2.0,
-              kurt_threshold: float = 3.5, force: bool = False
-              ) -> tuple[np.ndarray, list[tuple[int, float, float, str]], bool | None, float, float]:
+def winsorise(
+    x: np.ndarray,
+    winmax: int | None = 5,
+    skew_threshold: float = 2.0,
+    kurt_threshold: float = 3.5,
+    force: bool = False,
+) -> tuple[np.ndarray, list[tuple[int, float, float, str]], bool | None, float, float]:
     """Winsorise one point (or tie) at a time; returns (x, changes, passed, skew, kurt).
 
     `changes` lists (position, original value, new value, "high"|"low") for every moved point.
@@ -81,15 +85,20 @@ class _Column:
             self._sums = _RunningSums(self.v)
         return self._sums
 
-    def check(self, skew_threshold: float, kurt_threshold: float) -> tuple[bool | None, float, float]:
+    def check(
+        self, skew_threshold: float, kurt_threshold: float
+    ) -> tuple[bool | None, float, float]:
         """COINr's test, as `check_skew_kurt` (the same sums, so the same numbers)."""
         if self.v.size < 3:
             return None, float("nan"), float("nan")
         _, s2, s3, s4 = self.sums().start
-        return _decide(*skew_kurt_from_sums(self.v.size, s2, s3, s4), skew_threshold, kurt_threshold)
+        return _decide(
+            *skew_kurt_from_sums(self.v.size, s2, s3, s4), skew_threshold, kurt_threshold
+        )
 
-    def winsorise(self, winmax: int | None, skew_threshold: float, kurt_threshold: float,
-                  force: bool) -> tuple[list[tuple[int, float, float, str]], bool | None, float, float]:
+    def winsorise(
+        self, winmax: int | None, skew_threshold: float, kurt_threshold: float, force: bool
+    ) -> tuple[list[tuple[int, float, float, str]], bool | None, float, float]:
         """Changes (position in x, from, to, side) and the final (passed, skew, kurt)."""
         v = self.v
         if v.size >= LONG:
@@ -122,9 +131,15 @@ class _Column:
 _Moves = tuple[dict[int, tuple[float, float, str]], tuple[bool | None, float, float]]
 
 
-def _winsorise_all(v: np.ndarray, sums: _RunningSums | None, state: tuple[bool | None, float, float],
-                   winmax: int | None, skew_threshold: float, kurt_threshold: float,
-                   force: bool) -> _Moves:
+def _winsorise_all(
+    v: np.ndarray,
+    sums: _RunningSums | None,
+    state: tuple[bool | None, float, float],
+    winmax: int | None,
+    skew_threshold: float,
+    kurt_threshold: float,
+    force: bool,
+) -> _Moves:
     """The reference loop over the whole column (short columns, or no `winmax`)."""
     v = v.copy()
     passed, s, k = state
@@ -155,9 +170,15 @@ def _winsorise_all(v: np.ndarray, sums: _RunningSums | None, state: tuple[bool |
     return {i: (original[i], float(v[i]), side_of[i]) for i in original}, (passed, s, k)
 
 
-def _winsorise_tails(v: np.ndarray, sums: _RunningSums, state: tuple[bool | None, float, float],
-                     winmax: int, skew_threshold: float, kurt_threshold: float,
-                     force: bool) -> _Moves | None:
+def _winsorise_tails(
+    v: np.ndarray,
+    sums: _RunningSums,
+    state: tuple[bool | None, float, float],
+    winmax: int,
+    skew_threshold: float,
+    kurt_threshold: float,
+    force: bool,
+) -> _Moves | None:
     """The same loop on the highest and lowest values only (at least winmax + 1 each, ties included).
 
     At most winmax points move, so every extreme and every next value in lies among those
@@ -169,7 +190,7 @@ def _winsorise_tails(v: np.ndarray, sums: _RunningSums, state: tuple[bool | None
         return None
     # thresholds from a regular sample: its m-th highest value has at least m values of the
     # column at or above it, which is all the loop needs (a full partition costs more)
-    sample = v[::max(1, n // (1024 * m))]
+    sample = v[:: max(1, n // (1024 * m))]
     if sample.size <= 2 * m:
         return None
     lo_t, hi_t = np.partition(sample, (m - 1, sample.size - m))[[m - 1, sample.size - m]]
@@ -203,12 +224,13 @@ def _winsorise_tails(v: np.ndarray, sums: _RunningSums, state: tuple[bool | None
         passed, s, k = _decide(*sums.skew_kurt(), skew_threshold, kurt_threshold)
         if passed is None:
             break
-    final = dict(zip(tail.tolist(), w.tolist()))
+    final = dict(zip(tail.tolist(), w.tolist(), strict=False))
     return {i: (original[i], final[i], side_of[i]) for i in original}, (passed, s, k)
 
 
-def _decide(s: float, k: float, skew_threshold: float, kurt_threshold: float
-            ) -> tuple[bool | None, float, float]:
+def _decide(
+    s: float, k: float, skew_threshold: float, kurt_threshold: float
+) -> tuple[bool | None, float, float]:
     if np.isnan(s) or np.isnan(k):
         return None, s, k
     return bool(abs(s) < skew_threshold or k < kurt_threshold), s, k
@@ -260,7 +282,9 @@ def transform(x: np.ndarray, method: str, boxcox_lambda: float = 0.5) -> np.ndar
     return _transform(x, method, boxcox_lambda, np.nanmin(x), np.nanmax(x))
 
 
-def _transform(x: np.ndarray, method: str, boxcox_lambda: float, mn: float, mx: float) -> np.ndarray:
+def _transform(
+    x: np.ndarray, method: str, boxcox_lambda: float, mn: float, mx: float
+) -> np.ndarray:
     # the formulas, given the column's minimum and maximum (a column without missing values
     # gets them from the plain min/max, which is a fraction of the cost of nanmin/nanmax)
     if method == "none":
@@ -282,8 +306,11 @@ def _transform(x: np.ndarray, method: str, boxcox_lambda: float, mn: float, mx: 
     raise SpecError(f"未知的变换方法 '{method}'，可选：{', '.join(TRANSFORMS)}")
 
 
-def treat_vector(x: np.ndarray | pl.Series, params: dict[str, Any] | None = None,
-                 initial: tuple[bool | None, float, float] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+def treat_vector(
+    x: np.ndarray | pl.Series,
+    params: dict[str, Any] | None = None,
+    initial: tuple[bool | None, float, float] | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the two-stage treatment on one column; returns the new column and a log record.
 
     `initial` may carry the column's (passed, skew, kurt) when already computed."""
@@ -291,8 +318,12 @@ def treat_vector(x: np.ndarray | pl.Series, params: dict[str, Any] | None = None
     col = _Column(x)
     passed0, s0, k0 = initial or col.check(p["skew_threshold"], p["kurt_threshold"])
     rec: dict[str, Any] = {
-        "skew_before": _f(s0), "kurt_before": _f(k0), "passed_before": passed0,
-        "winsorised": 0, "points": [], "transform": None,
+        "skew_before": _f(s0),
+        "kurt_before": _f(k0),
+        "passed_before": passed0,
+        "winsorised": 0,
+        "points": [],
+        "transform": None,
     }
     if passed0 is None:
         rec.update(status="not_assessable", passed=None, skew_after=_f(s0), kurt_after=_f(k0))
@@ -304,12 +335,19 @@ def treat_vector(x: np.ndarray | pl.Series, params: dict[str, Any] | None = None
         p["winmax"], p["skew_threshold"], p["kurt_threshold"], p["force_winsorise"]
     )
     rec.update(
-        winsorised=len(changes), points=changes,
-        skew_after_winsorise=_f(s1), kurt_after_winsorise=_f(k1), passed_after_winsorise=passed1,
+        winsorised=len(changes),
+        points=changes,
+        skew_after_winsorise=_f(s1),
+        kurt_after_winsorise=_f(k1),
+        passed_after_winsorise=passed1,
     )
     if passed1 is not False or p["fallback"] == "none":
-        rec.update(status="winsorised" if changes else "passed", passed=passed1,
-                   skew_after=_f(s1), kurt_after=_f(k1))
+        rec.update(
+            status="winsorised" if changes else "passed",
+            passed=passed1,
+            skew_after=_f(s1),
+            kurt_after=_f(k1),
+        )
         return col.with_changes(changes), rec
     # transform only the non-missing values, which are at hand without their NaNs (the same
     # numbers: missing values stay missing); the winsorised copy is built only when used
@@ -334,8 +372,13 @@ def treat_vector(x: np.ndarray | pl.Series, params: dict[str, Any] | None = None
         rec["winsorise_attempted"] = len(changes)
         rec["points"] = []
         rec["winsorised"] = 0
-    rec.update(transform=p["fallback"], status="transformed", passed=passed2,
-               skew_after=_f(s2), kurt_after=_f(k2))
+    rec.update(
+        transform=p["fallback"],
+        status="transformed",
+        passed=passed2,
+        skew_after=_f(s2),
+        kurt_after=_f(k2),
+    )
     return xt, rec
 
 

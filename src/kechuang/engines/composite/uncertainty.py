@@ -45,8 +45,9 @@ class Factor:
         return len(self.alternatives)
 
 
-def parse_factors(spec: Spec, factors: list[dict[str, Any]] | None = None,
-                  rng: np.random.Generator | None = None) -> list[Factor]:
+def parse_factors(
+    spec: Spec, factors: list[dict[str, Any]] | None = None, rng: np.random.Generator | None = None
+) -> list[Factor]:
     """Turn the `uncertainty.factors` section into Factors (weight sets are drawn here)."""
     raw = factors if factors is not None else (spec.uncertainty or {}).get("factors")
     if not raw:
@@ -76,7 +77,9 @@ def parse_factors(spec: Spec, factors: list[dict[str, Any]] | None = None,
         step = f.get("step")
         values = f.get("values")
         if step not in (*PRE_AGGREGATE, "aggregate"):
-            raise SpecError(f"不确定性因素 '{name}'：step 必须是 {', '.join((*PRE_AGGREGATE, 'aggregate'))} 之一")
+            raise SpecError(
+                f"不确定性因素 '{name}'：step 必须是 {', '.join((*PRE_AGGREGATE, 'aggregate'))} 之一"
+            )
         if spec.step(step) is None:
             raise SpecError(f"不确定性因素 '{name}'：规格中没有步骤 '{step}'")
         if not isinstance(values, list) or len(values) < 1:
@@ -99,8 +102,14 @@ def _choices(u: np.ndarray, factors: list[Factor]) -> np.ndarray:
     return np.minimum((u * sizes).astype(np.int64), sizes - 1)
 
 
-def evaluate(spec: Spec, data: pl.DataFrame, factors: list[Factor], u: np.ndarray,
-             nominal: RunResult, target: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate(
+    spec: Spec,
+    data: pl.DataFrame,
+    factors: list[Factor],
+    u: np.ndarray,
+    nominal: RunResult,
+    target: str | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores and ranks of `target` for every row of the design `u` (runs × factors).
 
     Returns (scores, ranks, failed): runs × units arrays aligned with the nominal units, and
@@ -121,20 +130,29 @@ def evaluate(spec: Spec, data: pl.DataFrame, factors: list[Factor], u: np.ndarra
     combos = {tuple(row) for row in choice[:, pre]} if pre else {()}
     for combo in sorted(combos):
         overrides: dict[str, dict[str, Any]] = {}
-        for j, k in zip(pre, combo):
+        for j, k in zip(pre, combo, strict=False):
             overrides.setdefault(factors[j].step, {}).update(factors[j].alternatives[k])
         part = run(spec, data, until="normalise", overrides=overrides, hash_input=False)
         norm = units.join(part.datasets["Normalised"], on=keys, how="left", maintain_order="left")
-        values = {c: norm.get_column(c).cast(pl.Float64).fill_null(np.nan).to_numpy() for c in fw.indicators}
-        in_combo = np.all(choice[:, pre] == np.array(combo, dtype=np.int64), axis=1) if pre else np.ones(runs, bool)
+        values = {
+            c: norm.get_column(c).cast(pl.Float64).fill_null(np.nan).to_numpy()
+            for c in fw.indicators
+        }
+        in_combo = (
+            np.all(choice[:, pre] == np.array(combo, dtype=np.int64), axis=1)
+            if pre
+            else np.ones(runs, bool)
+        )
         agg_keys = {tuple(r) for r in choice[in_combo][:, agg_f]} if agg_f else {()}
         for ak in sorted(agg_keys):
             p = dict(agg_base)
-            for j, k in zip(agg_f, ak):
+            for j, k in zip(agg_f, ak, strict=False):
                 p.update(factors[j].alternatives[k])
                 if "levels" not in factors[j].alternatives[k]:
                     p["levels"] = {}
-            sel = in_combo & (np.all(choice[:, agg_f] == np.array(ak, dtype=np.int64), axis=1) if agg_f else True)
+            sel = in_combo & (
+                np.all(choice[:, agg_f] == np.array(ak, dtype=np.int64), axis=1) if agg_f else True
+            )
             idx = np.flatnonzero(sel)
             weights: dict[str, Any] = {c: float(v) for c, v in (p.get("weights") or {}).items()}
             for j in w_f:
@@ -142,8 +160,13 @@ def evaluate(spec: Spec, data: pl.DataFrame, factors: list[Factor], u: np.ndarra
                 for c in sets[0]:
                     weights[c] = np.array([sets[k][c] for k in choice[idx, j]])
             methods = level_methods(p, fw)
-            min_av = {lv: p["levels"].get(lv, {}).get("min_availability", p["min_availability"]) for lv in methods}
-            out, invalid = aggregate_tree(values, fw, weights or None, methods, min_av, on_invalid="nan")
+            min_av = {
+                lv: p["levels"].get(lv, {}).get("min_availability", p["min_availability"])
+                for lv in methods
+            }
+            out, invalid = aggregate_tree(
+                values, fw, weights or None, methods, min_av, on_invalid="nan"
+            )
             res = np.broadcast_to(out[target], (idx.size, units.height))
             bad = np.zeros(idx.size, dtype=bool)
             for m in invalid.values():
@@ -166,8 +189,9 @@ def evaluate(spec: Spec, data: pl.DataFrame, factors: list[Factor], u: np.ndarra
 def _nominal_ranks(nominal: RunResult, target: str) -> np.ndarray:
     col = f"{target}_rank"
     keys = [nominal.spec.unit] + ([nominal.spec.time] if nominal.spec.time else [])
-    t = nominal.aggregated.select(keys).join(nominal.table.select(*keys, col), on=keys,
-                                              how="left", maintain_order="left")
+    t = nominal.aggregated.select(keys).join(
+        nominal.table.select(*keys, col), on=keys, how="left", maintain_order="left"
+    )
     return t.get_column(col).cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
@@ -186,13 +210,21 @@ class UncertaintyResult:
 
     def record(self) -> dict[str, Any]:
         """Settings and counts to store alongside the table."""
-        return {"runs": int(self.ranks.shape[0]), "failed_runs": int(self.failed.sum()),
-                "seed": self.seed, "target": self.target,
-                "factors": [{"name": f.name, "kind": f.kind, "step": f.step, "alternatives": f.size}
-                            for f in self.factors]}
+        return {
+            "runs": int(self.ranks.shape[0]),
+            "failed_runs": int(self.failed.sum()),
+            "seed": self.seed,
+            "target": self.target,
+            "factors": [
+                {"name": f.name, "kind": f.kind, "step": f.step, "alternatives": f.size}
+                for f in self.factors
+            ],
+        }
 
 
-def _rank_table(nominal: RunResult, scores: np.ndarray, ranks: np.ndarray, target: str) -> pl.DataFrame:
+def _rank_table(
+    nominal: RunResult, scores: np.ndarray, ranks: np.ndarray, target: str
+) -> pl.DataFrame:
     ok = ~np.all(np.isnan(ranks), axis=1)
     r, s = ranks[ok], scores[ok]
     ids = nominal.aggregated.select(nominal.id_cols)
@@ -207,7 +239,10 @@ def _rank_table(nominal: RunResult, scores: np.ndarray, ranks: np.ndarray, targe
                 "median_rank": np.nanmedian(r, axis=0),
                 "q05_rank": np.nanquantile(r, 0.05, axis=0),
                 "q95_rank": np.nanquantile(r, 0.95, axis=0),
-                "nominal_score": nominal.aggregated.get_column(target).cast(pl.Float64).fill_null(np.nan).to_numpy(),
+                "nominal_score": nominal.aggregated.get_column(target)
+                .cast(pl.Float64)
+                .fill_null(np.nan)
+                .to_numpy(),
                 "median_score": np.nanmedian(s, axis=0),
                 "q05_score": np.nanquantile(s, 0.05, axis=0),
                 "q95_score": np.nanquantile(s, 0.95, axis=0),
@@ -216,9 +251,15 @@ def _rank_table(nominal: RunResult, scores: np.ndarray, ranks: np.ndarray, targe
     return out.sort([c for c in [nominal.spec.time] if c] + ["nominal_rank"], nulls_last=True)
 
 
-def uncertainty(spec: Spec, data: pl.DataFrame, runs: int = 500, seed: int | None = None,
-                factors: list[dict[str, Any]] | None = None, target: str | None = None,
-                nominal: RunResult | None = None) -> UncertaintyResult:
+def uncertainty(
+    spec: Spec,
+    data: pl.DataFrame,
+    runs: int = 500,
+    seed: int | None = None,
+    factors: list[dict[str, Any]] | None = None,
+    target: str | None = None,
+    nominal: RunResult | None = None,
+) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis: per-unit nominal, mean and median rank and the
     5th–95th percentile band over `runs` random draws of the factors."""
     if runs < 1:
@@ -247,10 +288,17 @@ class SensitivityResult:
 
     def record(self) -> dict[str, Any]:
         """Settings and counts to store alongside the table."""
-        return {"n": self.n, "runs": int(self.y.size), "seed": self.seed, "failed_runs": self.failed_runs}
+        return {
+            "n": self.n,
+            "runs": int(self.y.size),
+            "seed": self.seed,
+            "failed_runs": self.failed_runs,
+        }
 
 
-def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sobol_indices(
+    y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """COINr's estimators: S_i = mean(yB·(yABi − yA))/V and ST_i = Σ(yA − yABi)²/(2N·V),
     V = var(yA ∪ yB) (sample variance); y_ab is (factors, N)."""
     n = y_a.size
@@ -260,9 +308,15 @@ def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray) -> tuple[n
     return s1, st
 
 
-def sensitivity(spec: Spec, data: pl.DataFrame, n: int = 100, seed: int | None = None,
-                factors: list[dict[str, Any]] | None = None, target: str | None = None,
-                bootstrap: int = 1000) -> SensitivityResult:
+def sensitivity(
+    spec: Spec,
+    data: pl.DataFrame,
+    n: int = 100,
+    seed: int | None = None,
+    factors: list[dict[str, Any]] | None = None,
+    target: str | None = None,
+    bootstrap: int = 1000,
+) -> SensitivityResult:
     """Variance-based sensitivity of the mean absolute rank change to each factor, with the
     Saltelli design rbind(A, B, A_B^(1..d)) of N(d+2) runs and bootstrap 5–95 % intervals."""
     if n < 2:
@@ -285,8 +339,8 @@ def sensitivity(spec: Spec, data: pl.DataFrame, n: int = 100, seed: int | None =
     with np.errstate(all="ignore"):
         y = np.nanmean(np.abs(ranks - nom), axis=1)
     y[failed] = np.nan
-    y_a, y_b = y[:n], y[n:2 * n]
-    y_ab = y[2 * n:].reshape(d, n)
+    y_a, y_b = y[:n], y[n : 2 * n]
+    y_ab = y[2 * n :].reshape(d, n)
     keep = ~(np.isnan(y_a) | np.isnan(y_b) | np.isnan(y_ab).any(axis=0))
     if keep.sum() < 2:
         raise SpecError("有效运行太少，无法估计敏感性指数（检查失败的运行，例如几何平均遇到 0）")
@@ -299,10 +353,16 @@ def sensitivity(spec: Spec, data: pl.DataFrame, n: int = 100, seed: int | None =
     for k in range(bootstrap):
         j = idx[k]
         bs1[k], bst[k] = sobol_indices(ya[j], yb[j], yab[:, j])
-    table = pl.DataFrame({
-        "factor": [f.name for f in fs],
-        "S1": s1, "S1_q05": np.quantile(bs1, 0.05, axis=0), "S1_q95": np.quantile(bs1, 0.95, axis=0),
-        "ST": st, "ST_q05": np.quantile(bst, 0.05, axis=0), "ST_q95": np.quantile(bst, 0.95, axis=0),
-    })
+    table = pl.DataFrame(
+        {
+            "factor": [f.name for f in fs],
+            "S1": s1,
+            "S1_q05": np.quantile(bs1, 0.05, axis=0),
+            "S1_q95": np.quantile(bs1, 0.95, axis=0),
+            "ST": st,
+            "ST_q05": np.quantile(bst, 0.05, axis=0),
+            "ST_q95": np.quantile(bst, 0.95, axis=0),
+        }
+    )
     ua = _rank_table(nominal, scores, ranks, target)
     return SensitivityResult(table, y, ua, n, seed, int(failed.sum()))

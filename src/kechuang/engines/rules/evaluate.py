@@ -25,7 +25,12 @@ from kechuang.engines.rules.packs import Condition, Pack, ScoreItem, Test
 
 MET, MANUAL, UNKNOWN, UNMET = 0, 1, 2, 3
 VERDICTS = ("met", "manual_review", "unknown", "unmet")
-VERDICT_LABELS = {"met": "符合", "manual_review": "需人工评审", "unknown": "数据缺失", "unmet": "不符合"}
+VERDICT_LABELS = {
+    "met": "符合",
+    "manual_review": "需人工评审",
+    "unknown": "数据缺失",
+    "unmet": "不符合",
+}
 EPS = 1e-9  # relative tolerance: 1.15 − 1 is 0.1499999… in binary floating point
 NOT_CLOSABLE = 10.0  # distance of a condition no effort can meet (size caps, founding year)
 OP_SYMBOLS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "=", "is": "="}
@@ -55,10 +60,16 @@ def _threshold(test: Test, ctx: Ctx) -> float | bool | None:
 def _compare(v: pl.Expr, op: str, t: pl.Expr | float | bool) -> pl.Expr:
     if op == "is":
         return v == t
-    tol = EPS * (pl.max_horizontal(pl.lit(1.0), t.abs()) if isinstance(t, pl.Expr)
-                 else max(1.0, abs(t)))
-    return {"ge": v >= t - tol, "gt": v > t + tol, "le": v <= t + tol, "lt": v < t - tol,
-            "eq": (v - t).abs() <= tol}[op]
+    tol = EPS * (
+        pl.max_horizontal(pl.lit(1.0), t.abs()) if isinstance(t, pl.Expr) else max(1.0, abs(t))
+    )
+    return {
+        "ge": v >= t - tol,
+        "gt": v > t + tol,
+        "le": v <= t + tol,
+        "lt": v < t - tol,
+        "eq": (v - t).abs() <= tol,
+    }[op]
 
 
 def _test_expr(pack: Pack, test: Test, ctx: Ctx) -> pl.Expr:
@@ -109,40 +120,52 @@ def _score_exprs(pack: Pack, ctx: Ctx) -> tuple[list[pl.Expr], list[pl.Expr]]:
     groups: dict[str, list[ScoreItem]] = {}
     for item in pack.scores:
         lo, hi = _item_exprs(pack, item, ctx)
-        stage_b += [lo.alias(col_name(pack.code, "item", item.code, "lo")),
-                    hi.alias(col_name(pack.code, "item", item.code, "hi"))]
+        stage_b += [
+            lo.alias(col_name(pack.code, "item", item.code, "lo")),
+            hi.alias(col_name(pack.code, "item", item.code, "hi")),
+        ]
         groups.setdefault(item.group, []).append(item)
     caps = dict(pack.group_caps)
     stage_c: list[pl.Expr] = []
     totals_lo, totals_hi = [], []
     for group, items in groups.items():
-        lo = pl.sum_horizontal([pl.col(col_name(pack.code, "item", i.code, "lo")).fill_null(0.0)
-                                for i in items])
-        hi = pl.sum_horizontal([pl.col(col_name(pack.code, "item", i.code, "hi"))
-                                .fill_null(_item_max(i)) for i in items])
+        lo = pl.sum_horizontal(
+            [pl.col(col_name(pack.code, "item", i.code, "lo")).fill_null(0.0) for i in items]
+        )
+        hi = pl.sum_horizontal(
+            [
+                pl.col(col_name(pack.code, "item", i.code, "hi")).fill_null(_item_max(i))
+                for i in items
+            ]
+        )
         if group in caps:
             lo, hi = lo.clip(upper_bound=caps[group]), hi.clip(upper_bound=caps[group])
-        stage_c += [lo.alias(col_name(pack.code, "group", group, "lo")),
-                    hi.alias(col_name(pack.code, "group", group, "hi"))]
+        stage_c += [
+            lo.alias(col_name(pack.code, "group", group, "lo")),
+            hi.alias(col_name(pack.code, "group", group, "hi")),
+        ]
         totals_lo.append(lo)
         totals_hi.append(hi)
     if pack.scores:
-        stage_c += [pl.sum_horizontal(totals_lo).alias(col_name(pack.code, "score_lo")),
-                    pl.sum_horizontal(totals_hi).alias(col_name(pack.code, "score_hi")),
-                    pl.any_horizontal([pl.col(col_name(pack.code, "item", i.code, "lo")).is_null()
-                                       for i in pack.scores])
-                    .alias(col_name(pack.code, "score_unknown"))]
+        stage_c += [
+            pl.sum_horizontal(totals_lo).alias(col_name(pack.code, "score_lo")),
+            pl.sum_horizontal(totals_hi).alias(col_name(pack.code, "score_hi")),
+            pl.any_horizontal(
+                [pl.col(col_name(pack.code, "item", i.code, "lo")).is_null() for i in pack.scores]
+            ).alias(col_name(pack.code, "score_unknown")),
+        ]
     return stage_b, stage_c
 
 
-def _leaf(pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
-          ) -> tuple[list[pl.Expr], pl.Expr, pl.Expr]:
+def _leaf(
+    pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
+) -> tuple[list[pl.Expr], pl.Expr, pl.Expr]:
     """Stage-B columns of a compare leaf, and its verdict and distance expressions (stage C)."""
     assert cond.test is not None
     m = measure(cond.test.measure)
     v = pl.col(_measure_col(pack, cond.test.measure))
     op = cond.test.op
-    name = lambda part: col_name(pack.code, cond.code, part)  # noqa: E731
+    name = lambda part: col_name(pack.code, cond.code, part)
     cols: list[pl.Expr] = []
     if cond.tiers:
         t_expr: pl.Expr | pl.When | pl.Then = pl
@@ -153,8 +176,12 @@ def _leaf(pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
             idx = idx.when(hit).then(i)
         tier_col = pl.col(_measure_col(pack, cond.tier_measure or cond.tiers[0].test.measure))
         t = pl.when(tier_col.is_null()).then(None).otherwise(t_expr.otherwise(cond.tiers[-1].value))
-        tier_idx = pl.when(tier_col.is_null()).then(None).otherwise(
-            idx.otherwise(len(cond.tiers) - 1)).cast(pl.Int8)
+        tier_idx = (
+            pl.when(tier_col.is_null())
+            .then(None)
+            .otherwise(idx.otherwise(len(cond.tiers) - 1))
+            .cast(pl.Int8)
+        )
         cols += [t.alias(name("t")), tier_idx.alias(name("tier"))]
         t_ref = t
     else:
@@ -164,8 +191,13 @@ def _leaf(pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
             cols.append(t_ref.cast(pl.Float64).alias(name("t")))
     fail = MANUAL if cond.fail_as == "manual_review" else UNMET
     ok = MANUAL if cond.pass_as == "manual_review" else MET
-    verdict = (pl.when(v.is_null() | t_ref.is_null()).then(UNKNOWN)
-               .when(_compare(v, op, t_ref)).then(ok).otherwise(fail)).cast(pl.UInt8)
+    verdict = (
+        pl.when(v.is_null() | t_ref.is_null())
+        .then(UNKNOWN)
+        .when(_compare(v, op, t_ref))
+        .then(ok)
+        .otherwise(fail)
+    ).cast(pl.UInt8)
     cols.append(verdict.alias(name("verdict")))
     cols.append(v.cast(pl.Float64).alias(name("v")))
     if not detail:
@@ -195,12 +227,19 @@ def _distance(cond: Condition, op: str, vd: pl.Expr, v: pl.Expr, t_ref: pl.Expr)
         short = pl.lit(1.0)
     else:
         short = pl.lit(NOT_CLOSABLE)
-    return (pl.when(vd == MET).then(0.0).when(vd == MANUAL).then(0.25)
-            .when(vd == UNKNOWN).then(1.0).otherwise(short.fill_null(1.0)))
+    return (
+        pl.when(vd == MET)
+        .then(0.0)
+        .when(vd == MANUAL)
+        .then(0.25)
+        .when(vd == UNKNOWN)
+        .then(1.0)
+        .otherwise(short.fill_null(1.0))
+    )
 
 
 def _score_cond(pack: Pack, cond: Condition) -> tuple[list[pl.Expr], pl.Expr, pl.Expr]:
-    name = lambda part: col_name(pack.code, cond.code, part)  # noqa: E731
+    name = lambda part: col_name(pack.code, cond.code, part)
     lo, hi = pl.col(col_name(pack.code, "score_lo")), pl.col(col_name(pack.code, "score_hi"))
     unknown = pl.col(col_name(pack.code, "score_unknown"))
     target = float(cond.min_total or 0)
@@ -216,30 +255,55 @@ def _score_cond(pack: Pack, cond: Condition) -> tuple[list[pl.Expr], pl.Expr, pl
             tests.append(_compare(pl.col(col_name(pack.code, "group", group, side)), "ge", value))
         return pl.all_horizontal(tests)
 
-    verdict = (pl.when(passes("lo")).then(MET).when(~passes("hi")).then(UNMET)
-               .when(unknown).then(UNKNOWN).otherwise(MANUAL)).cast(pl.UInt8)
+    verdict = (
+        pl.when(passes("lo"))
+        .then(MET)
+        .when(~passes("hi"))
+        .then(UNMET)
+        .when(unknown)
+        .then(UNKNOWN)
+        .otherwise(MANUAL)
+    ).cast(pl.UInt8)
     need = (target + (1.0 if cond.total_strict else 0.0) - hi).clip(lower_bound=0.0)
-    cols = [verdict.alias(name("verdict")), lo.alias(name("v")), hi.alias(name("v_hi")),
-            pl.lit(target).alias(name("t")),
-            pl.when(verdict == UNMET).then(need).otherwise(None).alias(name("gap"))]
+    cols = [
+        verdict.alias(name("verdict")),
+        lo.alias(name("v")),
+        hi.alias(name("v_hi")),
+        pl.lit(target).alias(name("t")),
+        pl.when(verdict == UNMET).then(need).otherwise(None).alias(name("gap")),
+    ]
     vd = pl.col(name("verdict"))
     mid = (lo + hi) / 2.0
     short = ((target - mid) / max(target, 1.0)).clip(0.0, 1.0)
-    distance = (pl.when(vd == MET).then(0.0).when(vd == MANUAL).then(0.25 + 0.5 * short)
-                .when(vd == UNKNOWN).then(1.0).otherwise(pl.max_horizontal(short, pl.lit(0.05))))
+    distance = (
+        pl.when(vd == MET)
+        .then(0.0)
+        .when(vd == MANUAL)
+        .then(0.25 + 0.5 * short)
+        .when(vd == UNKNOWN)
+        .then(1.0)
+        .otherwise(pl.max_horizontal(short, pl.lit(0.05)))
+    )
     return cols, vd, distance
 
 
-def _cond(pack: Pack, cond: Condition, ctx: Ctx, stage_b: list[pl.Expr], scored: list[pl.Expr],
-          detail: bool = True) -> tuple[pl.Expr, pl.Expr]:
+def _cond(
+    pack: Pack,
+    cond: Condition,
+    ctx: Ctx,
+    stage_b: list[pl.Expr],
+    scored: list[pl.Expr],
+    detail: bool = True,
+) -> tuple[pl.Expr, pl.Expr]:
     """Compile a condition tree; returns (verdict, distance) expressions usable in stage C."""
     if cond.kind == "compare":
         cols, verdict, distance = _leaf(pack, cond, ctx, detail)
         stage_b += cols
         return verdict, distance
     if cond.kind == "manual":
-        stage_b.append(pl.lit(MANUAL, dtype=pl.UInt8).alias(col_name(pack.code, cond.code,
-                                                                      "verdict")))
+        stage_b.append(
+            pl.lit(MANUAL, dtype=pl.UInt8).alias(col_name(pack.code, cond.code, "verdict"))
+        )
         return pl.col(col_name(pack.code, cond.code, "verdict")), pl.lit(0.25)
     if cond.kind == "score":
         cols, verdict, distance = _score_cond(pack, cond)
@@ -285,8 +349,11 @@ def _compile(pack: Pack, year: int, detail: bool = True) -> _Compiled:
     late.append(pl.max_horizontal(verdicts).cast(pl.UInt8).alias(col_name(pack.code, "status")))
     late.append(pl.sum_horizontal(distances).alias(col_name(pack.code, "distance")))
     held = pack.params.get("held_by")
-    late.append((pl.col(held).fill_null(False) if held else pl.lit(False))
-                .alias(col_name(pack.code, "held")))
+    late.append(
+        (pl.col(held).fill_null(False) if held else pl.lit(False)).alias(
+            col_name(pack.code, "held")
+        )
+    )
     return _Compiled(measures, stage_b, totals, scored, late)
 
 
@@ -299,8 +366,14 @@ def _cond_ref(pack: Pack, cond: Condition) -> tuple[pl.Expr, None]:
     return combined, None
 
 
-def evaluate(features: pl.DataFrame, packs: list[Pack], year: int, key: str = "key",
-             keep: tuple[str, ...] = (), detail: bool = True) -> pl.DataFrame:
+def evaluate(
+    features: pl.DataFrame,
+    packs: list[Pack],
+    year: int,
+    key: str = "key",
+    keep: tuple[str, ...] = (),
+    detail: bool = True,
+) -> pl.DataFrame:
     """Evaluate every pack for every row of a feature frame; one wide row per enterprise.
 
     The result holds the key, the `keep` columns, per pack its status, score range, distance and
@@ -320,16 +393,22 @@ def evaluate(features: pl.DataFrame, packs: list[Pack], year: int, key: str = "k
         exprs = [e for comp in compiled for e in getattr(comp, stage)]
         if exprs:
             df = df.with_columns(exprs)
-    rung_exprs = [pl.when(pl.col(col_name(p.code, "status")) == MET).then(p.rung).otherwise(0)
-                  for p in packs]
-    held_exprs = [pl.when(pl.col(col_name(p.code, "held"))).then(p.rung).otherwise(0)
-                  for p in packs]
-    df = df.with_columns(pl.max_horizontal(rung_exprs or [pl.lit(0)]).cast(pl.Int8)
-                         .alias("rung_eval"))
-    df = df.with_columns(pl.max_horizontal([pl.col("rung_eval")] + held_exprs).cast(pl.Int8)
-                         .alias("rung"))
-    next_d = [pl.when(pl.col("rung") + 1 == p.rung).then(pl.col(col_name(p.code, "distance")))
-              for p in packs]
+    rung_exprs = [
+        pl.when(pl.col(col_name(p.code, "status")) == MET).then(p.rung).otherwise(0) for p in packs
+    ]
+    held_exprs = [
+        pl.when(pl.col(col_name(p.code, "held"))).then(p.rung).otherwise(0) for p in packs
+    ]
+    df = df.with_columns(
+        pl.max_horizontal(rung_exprs or [pl.lit(0)]).cast(pl.Int8).alias("rung_eval")
+    )
+    df = df.with_columns(
+        pl.max_horizontal([pl.col("rung_eval")] + held_exprs).cast(pl.Int8).alias("rung")
+    )
+    next_d = [
+        pl.when(pl.col("rung") + 1 == p.rung).then(pl.col(col_name(p.code, "distance")))
+        for p in packs
+    ]
     df = df.with_columns(pl.min_horizontal(next_d or [pl.lit(None)]).alias("next_distance"))
     out_cols = [key, *[k for k in keep if k != key]]
     result_prefixes = tuple(f"{p.code}|" for p in packs)
@@ -345,6 +424,7 @@ def verdict_name(code: int | None) -> str:
 
 # --- explanations -------------------------------------------------------------------------------
 
+
 def _fmt(expr: pl.Expr, unit: str) -> pl.Expr:
     """A value in its unit as Chinese text (vectorised)."""
     if unit == "%":
@@ -355,8 +435,13 @@ def _fmt(expr: pl.Expr, unit: str) -> pl.Expr:
         text = pl.when(expr > 0.5).then(pl.lit("是")).otherwise(pl.lit("否"))
     else:
         text = expr.round(2).cast(pl.String) + pl.lit(unit)
-    return pl.when(expr.is_null()).then(pl.lit("—")).when(expr.is_infinite()).then(
-        pl.lit("∞")).otherwise(text)
+    return (
+        pl.when(expr.is_null())
+        .then(pl.lit("—"))
+        .when(expr.is_infinite())
+        .then(pl.lit("∞"))
+        .otherwise(text)
+    )
 
 
 def _threshold_text(pack: Pack, cond: Condition, t: pl.Expr) -> pl.Expr:
@@ -366,64 +451,100 @@ def _threshold_text(pack: Pack, cond: Condition, t: pl.Expr) -> pl.Expr:
     return _fmt(t, m.unit)
 
 
-def explain(result: pl.DataFrame, packs: list[Pack], key: str = "key",
-            keep: tuple[str, ...] = ()) -> pl.DataFrame:
+def explain(
+    result: pl.DataFrame, packs: list[Pack], key: str = "key", keep: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """One row per enterprise, pack and condition: value, threshold, verdict, gap and citation."""
     frames: list[pl.DataFrame] = []
     base_cols = [key, *[k for k in keep if k != key]]
     for pack in packs:
         status = pl.col(col_name(pack.code, "status"))
         for order, (cond, depth, parent) in enumerate(_walk(pack)):
-            n = lambda part, c=cond: col_name(pack.code, c.code, part)  # noqa: E731
+            n = lambda part, c=cond, p=pack: col_name(p.code, c.code, part)
             m = measure(cond.test.measure) if cond.test is not None else None
             unit = m.unit if m else ("分" if cond.kind == "score" else "")
-            value = pl.col(n("v")) if cond.kind in ("compare", "score") else pl.lit(None,
-                                                                                   pl.Float64)
+            value = (
+                pl.col(n("v")) if cond.kind in ("compare", "score") else pl.lit(None, pl.Float64)
+            )
             thr = pl.col(n("t")) if cond.kind in ("compare", "score") else pl.lit(None, pl.Float64)
             verdict = pl.col(n("verdict"))
-            gap = pl.col(n("gap")) if cond.kind in ("compare", "score") else pl.lit(None, pl.Float64)
+            gap = (
+                pl.col(n("gap")) if cond.kind in ("compare", "score") else pl.lit(None, pl.Float64)
+            )
             tier_label = pl.lit("")
             if cond.tiers:
                 labels = {i: t.label for i, t in enumerate(cond.tiers)}
-                tier_label = pl.col(n("tier")).replace_strict(labels, default="",
-                                                              return_dtype=pl.String)
+                tier_label = pl.col(n("tier")).replace_strict(
+                    labels, default="", return_dtype=pl.String
+                )
             text = _gap_text(pack, cond, m, value, thr, verdict, gap, tier_label)
-            value_text = _fmt(value, unit) if cond.kind == "compare" else (
-                _fmt(value, "分") + pl.lit("–") + _fmt(pl.col(n("v_hi")), "分")
-                if cond.kind == "score" else pl.lit(""))
-            frames.append(result.select(
-                *base_cols,
-                pl.lit(pack.code).alias("pack"), pl.lit(pack.name).alias("pack_name"),
-                pl.lit(pack.version).alias("pack_version"),
-                status.replace_strict(dict(enumerate(VERDICTS)), return_dtype=pl.String)
-                .alias("pack_status"),
-                *([pl.col(col_name(pack.code, "score_lo")).alias("score_lo"),
-                   pl.col(col_name(pack.code, "score_hi")).alias("score_hi")] if pack.scores
-                  else [pl.lit(None, pl.Float64).alias("score_lo"),
-                        pl.lit(None, pl.Float64).alias("score_hi")]),
-                pl.lit(order, dtype=pl.Int32).alias("order"),
-                pl.lit(depth, dtype=pl.Int32).alias("depth"),
-                pl.lit(parent).alias("parent"),
-                pl.lit(cond.code).alias("condition"), pl.lit(cond.label).alias("label"),
-                pl.lit(cond.kind).alias("kind"),
-                pl.lit(m.label if m else "").alias("measure"),
-                pl.lit(unit).alias("unit"),
-                value.alias("value"), value_text.alias("value_text"),
-                thr.alias("threshold"),
-                (pl.lit(OP_SYMBOLS.get(cond.test.op, "")) + pl.lit(" ")
-                 + _threshold_text(pack, cond, thr) if cond.kind == "compare" else
-                 (pl.lit(">" if cond.total_strict else "≥") + pl.lit(f" {cond.min_total:g}分")
-                  if cond.kind == "score" else pl.lit(""))).alias("threshold_text"),
-                tier_label.alias("tier"),
-                verdict.replace_strict(dict(enumerate(VERDICTS)), return_dtype=pl.String)
-                .alias("verdict"),
-                gap.alias("gap"),
-                pl.lit(m.lever_unit if m and m.lever else ("分" if cond.kind == "score" else ""))
-                .alias("gap_unit"),
-                text.alias("gap_text"),
-                pl.lit(pack.cite_text(cond.cite)).alias("source"),
-                pl.lit(cond.confirmed and pack.confirmation != "unconfirmed").alias("confirmed"),
-            ))
+            value_text = (
+                _fmt(value, unit)
+                if cond.kind == "compare"
+                else (
+                    _fmt(value, "分") + pl.lit("–") + _fmt(pl.col(n("v_hi")), "分")
+                    if cond.kind == "score"
+                    else pl.lit("")
+                )
+            )
+            frames.append(
+                result.select(
+                    *base_cols,
+                    pl.lit(pack.code).alias("pack"),
+                    pl.lit(pack.name).alias("pack_name"),
+                    pl.lit(pack.version).alias("pack_version"),
+                    status.replace_strict(dict(enumerate(VERDICTS)), return_dtype=pl.String).alias(
+                        "pack_status"
+                    ),
+                    *(
+                        [
+                            pl.col(col_name(pack.code, "score_lo")).alias("score_lo"),
+                            pl.col(col_name(pack.code, "score_hi")).alias("score_hi"),
+                        ]
+                        if pack.scores
+                        else [
+                            pl.lit(None, pl.Float64).alias("score_lo"),
+                            pl.lit(None, pl.Float64).alias("score_hi"),
+                        ]
+                    ),
+                    pl.lit(order, dtype=pl.Int32).alias("order"),
+                    pl.lit(depth, dtype=pl.Int32).alias("depth"),
+                    pl.lit(parent).alias("parent"),
+                    pl.lit(cond.code).alias("condition"),
+                    pl.lit(cond.label).alias("label"),
+                    pl.lit(cond.kind).alias("kind"),
+                    pl.lit(m.label if m else "").alias("measure"),
+                    pl.lit(unit).alias("unit"),
+                    value.alias("value"),
+                    value_text.alias("value_text"),
+                    thr.alias("threshold"),
+                    (
+                        pl.lit(OP_SYMBOLS.get(cond.test.op, ""))
+                        + pl.lit(" ")
+                        + _threshold_text(pack, cond, thr)
+                        if cond.kind == "compare"
+                        else (
+                            pl.lit(">" if cond.total_strict else "≥")
+                            + pl.lit(f" {cond.min_total:g}分")
+                            if cond.kind == "score"
+                            else pl.lit("")
+                        )
+                    ).alias("threshold_text"),
+                    tier_label.alias("tier"),
+                    verdict.replace_strict(dict(enumerate(VERDICTS)), return_dtype=pl.String).alias(
+                        "verdict"
+                    ),
+                    gap.alias("gap"),
+                    pl.lit(
+                        m.lever_unit if m and m.lever else ("分" if cond.kind == "score" else "")
+                    ).alias("gap_unit"),
+                    text.alias("gap_text"),
+                    pl.lit(pack.cite_text(cond.cite)).alias("source"),
+                    pl.lit(cond.confirmed and pack.confirmation != "unconfirmed").alias(
+                        "confirmed"
+                    ),
+                )
+            )
     if not frames:
         return pl.DataFrame()
     return pl.concat(frames, how="vertical_relaxed")
@@ -436,47 +557,88 @@ def _walk(pack: Pack) -> list[tuple[Condition, int, str]]:
         out.append((c, depth, parent))
         for ch in c.children:
             go(ch, depth + 1, c.code)
+
     for c in pack.conditions:
         go(c, 0, "")
     return out
 
 
-def _gap_text(pack: Pack, cond: Condition, m, value: pl.Expr, thr: pl.Expr, verdict: pl.Expr,
-              gap: pl.Expr, tier: pl.Expr) -> pl.Expr:
+def _gap_text(
+    pack: Pack,
+    cond: Condition,
+    m,
+    value: pl.Expr,
+    thr: pl.Expr,
+    verdict: pl.Expr,
+    gap: pl.Expr,
+    tier: pl.Expr,
+) -> pl.Expr:
     note = f"（{cond.note}）" if cond.note else ""
     if cond.kind == "manual":
         return pl.lit(f"{cond.label}：需专家或人工核实{note}")
     if cond.kind in ("all_of", "any_of"):
         word = "全部满足" if cond.kind == "all_of" else "满足其一"
-        return (pl.when(verdict == UNMET).then(pl.lit(f"{cond.label}：未{word}"))
-                .when(verdict == UNKNOWN).then(pl.lit(f"{cond.label}：部分数据缺失，无法判断"))
-                .when(verdict == MANUAL).then(pl.lit(f"{cond.label}：需人工评审")))
+        return (
+            pl.when(verdict == UNMET)
+            .then(pl.lit(f"{cond.label}：未{word}"))
+            .when(verdict == UNKNOWN)
+            .then(pl.lit(f"{cond.label}：部分数据缺失，无法判断"))
+            .when(verdict == MANUAL)
+            .then(pl.lit(f"{cond.label}：需人工评审"))
+        )
     if cond.kind == "score":
         sym = ">" if cond.total_strict else "≥"
-        return (pl.when(verdict == UNMET).then(
-            pl.lit(f"{cond.label}：得分 ") + value.round(0).cast(pl.Int64).cast(pl.String) + pl.lit("–")
-            + pl.col(col_name(pack.code, cond.code, "v_hi")).round(0).cast(pl.Int64)
-            .cast(pl.String) + pl.lit(f" 分，未达到 {sym}{cond.min_total:g} 分：至少还差 ")
-            + gap.round(0).cast(pl.Int64).cast(pl.String) + pl.lit(" 分"))
-            .when(verdict == MANUAL).then(pl.lit(f"{cond.label}：得分区间跨越及格线，需专家评审定分"))
-            .when(verdict == UNKNOWN).then(pl.lit(f"{cond.label}：部分评分项缺少数据")))
+        return (
+            pl.when(verdict == UNMET)
+            .then(
+                pl.lit(f"{cond.label}：得分 ")
+                + value.round(0).cast(pl.Int64).cast(pl.String)
+                + pl.lit("–")
+                + pl.col(col_name(pack.code, cond.code, "v_hi"))
+                .round(0)
+                .cast(pl.Int64)
+                .cast(pl.String)
+                + pl.lit(f" 分，未达到 {sym}{cond.min_total:g} 分：至少还差 ")
+                + gap.round(0).cast(pl.Int64).cast(pl.String)
+                + pl.lit(" 分")
+            )
+            .when(verdict == MANUAL)
+            .then(pl.lit(f"{cond.label}：得分区间跨越及格线，需专家评审定分"))
+            .when(verdict == UNKNOWN)
+            .then(pl.lit(f"{cond.label}：部分评分项缺少数据"))
+        )
     assert m is not None
     fail = FAIL_SYMBOLS[cond.test.op]
     tier_txt = pl.when(tier != "").then(pl.lit("（") + tier + pl.lit("档）")).otherwise(pl.lit(""))
-    head = (pl.lit(f"{m.label} ") + _fmt(value, m.unit) + pl.lit(f" {fail} ")
-            + _threshold_text(pack, cond, thr) + tier_txt)
+    head = (
+        pl.lit(f"{m.label} ")
+        + _fmt(value, m.unit)
+        + pl.lit(f" {fail} ")
+        + _threshold_text(pack, cond, thr)
+        + tier_txt
+    )
     if cond.test.op == "is":
-        head = pl.lit(f"{m.label}：") + _fmt(value, "") + pl.lit(
-            f"（要求：{'是' if cond.test.value else '否'}）")
+        head = (
+            pl.lit(f"{m.label}：")
+            + _fmt(value, "")
+            + pl.lit(f"（要求：{'是' if cond.test.value else '否'}）")
+        )
     if m.lever is not None and cond.closable and cond.test.op != "is":
-        amount = _fmt(gap, m.lever_unit) if m.lever_unit in ("人", "件", "项") else (
-            gap.round(2).cast(pl.String) + pl.lit(m.lever_unit))
+        amount = (
+            _fmt(gap, m.lever_unit)
+            if m.lever_unit in ("人", "件", "项")
+            else (gap.round(2).cast(pl.String) + pl.lit(m.lever_unit))
+        )
         unmet = head + pl.lit(f"：需{m.lever_text}约 ") + amount + pl.lit(note)
     elif not cond.closable:
         unmet = head + pl.lit(f"：{cond.note or '不符合，且无法通过短期投入弥补'}")
     else:
         unmet = head + pl.lit(f"：不符合{note}")
-    return (pl.when(verdict == UNMET).then(unmet)
-            .when(verdict == UNKNOWN).then(pl.lit(f"缺少数据：{m.label}"))
-            .when(verdict == MANUAL).then(head + pl.lit(f"：需人工评审{note}")))
-
+    return (
+        pl.when(verdict == UNMET)
+        .then(unmet)
+        .when(verdict == UNKNOWN)
+        .then(pl.lit(f"缺少数据：{m.label}"))
+        .when(verdict == MANUAL)
+        .then(head + pl.lit(f"：需人工评审{note}"))
+    )

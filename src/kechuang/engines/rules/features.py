@@ -15,19 +15,49 @@ import polars as pl
 
 # Fields whose earlier years some rule needs (growth, three-year sums, two-year tests).
 LAG_FIELDS: tuple[str, ...] = (
-    "operating_revenue", "main_business_revenue", "sales_revenue", "total_assets",
-    "total_liabilities", "rd_expense", "rd_expense_domestic", "rd_expense_outsourced",
-    "employees", "tech_transfers", "equity_financing", "standards_led",
+    "operating_revenue",
+    "main_business_revenue",
+    "sales_revenue",
+    "total_assets",
+    "total_liabilities",
+    "rd_expense",
+    "rd_expense_domestic",
+    "rd_expense_outsourced",
+    "employees",
+    "tech_transfers",
+    "equity_financing",
+    "standards_led",
 )
 NUMERIC_FIELDS: tuple[str, ...] = (
-    "employees", "tech_staff", "rd_staff", "operating_revenue", "main_business_revenue",
-    "sales_revenue", "total_revenue", "high_tech_revenue", "rd_expense", "rd_expense_domestic",
-    "rd_expense_outsourced", "total_cost", "total_assets", "total_liabilities", "net_profit",
-    "ip_class1", "ip_class2", "standards_led", "tech_transfers", "equity_financing",
+    "employees",
+    "tech_staff",
+    "rd_staff",
+    "operating_revenue",
+    "main_business_revenue",
+    "sales_revenue",
+    "total_revenue",
+    "high_tech_revenue",
+    "rd_expense",
+    "rd_expense_domestic",
+    "rd_expense_outsourced",
+    "total_cost",
+    "total_assets",
+    "total_liabilities",
+    "net_profit",
+    "ip_class1",
+    "ip_class2",
+    "standards_led",
+    "tech_transfers",
+    "equity_financing",
     "latest_valuation",
 )
-FLAG_FIELDS: tuple[str, ...] = ("is_listed", "major_accident", "environmental_violation",
-                                "dishonest_listed", "abnormal_operation")
+FLAG_FIELDS: tuple[str, ...] = (
+    "is_listed",
+    "major_accident",
+    "environmental_violation",
+    "dishonest_listed",
+    "abnormal_operation",
+)
 TEXT_FIELDS: tuple[str, ...] = ("tech_field", "industry_code")
 
 # Qualification facts the statistics do not hold. "Held" facts (titles, certificates, awards,
@@ -35,12 +65,22 @@ TEXT_FIELDS: tuple[str, ...] = ("tech_field", "industry_code")
 # not on them does not hold the title. "Fact" columns (market years, share, platform score) stay
 # null when absent, so rules that need them report `unknown`.
 QUAL_HELD: tuple[str, ...] = (
-    "q_hnte_valid", "q_national_award_5y", "q_national_award_3y", "q_award_3y",
-    "q_prov_award_3y", "q_rd_institution", "q_honour", "q_innovative_title",
-    "q_specialised_title", "q_little_giant_title",
+    "q_hnte_valid",
+    "q_national_award_5y",
+    "q_national_award_3y",
+    "q_award_3y",
+    "q_prov_award_3y",
+    "q_rd_institution",
+    "q_honour",
+    "q_innovative_title",
+    "q_specialised_title",
+    "q_little_giant_title",
 )
-QUAL_FACTS: dict[str, pl.DataType] = {"q_niche_years": pl.Float64(), "q_market_top": pl.Boolean(),
-                                      "q_zjtx_score": pl.Float64()}
+QUAL_FACTS: dict[str, pl.DataType] = {
+    "q_niche_years": pl.Float64(),
+    "q_market_top": pl.Boolean(),
+    "q_zjtx_score": pl.Float64(),
+}
 
 
 def reference_date(year: int) -> date:
@@ -73,8 +113,11 @@ def ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
     casts += [pl.col(n).cast(pl.Boolean) for n in FLAG_FIELDS + QUAL_HELD]
     casts += [pl.col(n).cast(t) for n, t in QUAL_FACTS.items()]
     casts += [pl.col(n).cast(pl.String) for n in TEXT_FIELDS]
-    founded = (pl.col("founded_on").str.to_date(strict=False)
-               if out.schema["founded_on"] == pl.String else pl.col("founded_on").cast(pl.Date))
+    founded = (
+        pl.col("founded_on").str.to_date(strict=False)
+        if out.schema["founded_on"] == pl.String
+        else pl.col("founded_on").cast(pl.Date)
+    )
     casts += [pl.col("year").cast(pl.Int64), founded]
     return out.with_columns(casts)
 
@@ -92,16 +135,18 @@ def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataF
     """
     panel = ensure_columns(panel.filter(pl.col("year") <= year))
     panel = panel.with_columns(pl.col(key).hash(seed=7).alias("__kid"))
-    same = lambda j: pl.col(key).shift(j) == pl.col(key)  # noqa: E731
+    same = lambda j: pl.col(key).shift(j) == pl.col(key)
     # Files are usually grouped by enterprise with ascending years already; sort only if not.
-    ordered = panel.select(((~same(1).fill_null(False)).sum() == pl.col("__kid").n_unique())
-                           & (same(1).not_() | (pl.col("year") > pl.col("year").shift(1)))
-                           .fill_null(True).all()).item()
+    ordered = panel.select(
+        ((~same(1).fill_null(False)).sum() == pl.col("__kid").n_unique())
+        & (same(1).not_() | (pl.col("year") > pl.col("year").shift(1))).fill_null(True).all()
+    ).item()
     lf = panel.lazy() if ordered else panel.lazy().sort(["__kid", "year"])
     # per shift j: is the row j back the same enterprise, and which year back is it?
-    lf = lf.with_columns([same(j).fill_null(False).alias(f"__same{j}") for j in range(1, 5)]
-                         + [(pl.col("year") - pl.col("year").shift(j)).alias(f"__back{j}")
-                            for j in range(1, 5)])
+    lf = lf.with_columns(
+        [same(j).fill_null(False).alias(f"__same{j}") for j in range(1, 5)]
+        + [(pl.col("year") - pl.col("year").shift(j)).alias(f"__back{j}") for j in range(1, 5)]
+    )
     lags: list[pl.Expr] = []
     for k in (1, 2, 3):
         hit = [pl.col(f"__same{j}") & (pl.col(f"__back{j}") == k) for j in range(1, k + 1)]
@@ -116,23 +161,37 @@ def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataF
     cs = eq.cum_sum()
     start_cs = pl.when(~pl.col("__same1")).then(cs - eq).otherwise(None).forward_fill()
     std = pl.col("standards_led").fill_null(0.0)
-    std5 = std + pl.sum_horizontal([
-        pl.when(pl.col(f"__same{j}") & (pl.col("year").shift(j) >= year - 4))
-        .then(std.shift(j)).otherwise(0.0) for j in range(1, 5)])
-    lf = lf.with_columns(lags + [(cs - start_cs).alias("__equity_cum"),
-                                 std5.alias("__standards_5y")])
+    std5 = std + pl.sum_horizontal(
+        [
+            pl.when(pl.col(f"__same{j}") & (pl.col("year").shift(j) >= year - 4))
+            .then(std.shift(j))
+            .otherwise(0.0)
+            for j in range(1, 5)
+        ]
+    )
+    lf = lf.with_columns(
+        lags + [(cs - start_cs).alias("__equity_cum"), std5.alias("__standards_5y")]
+    )
     lf = lf.filter(pl.col("year") == year).drop(
-        ["__kid"] + [f"__{w}{j}" for w in ("same", "back") for j in range(1, 5)])
+        ["__kid"] + [f"__{w}{j}" for w in ("same", "back") for j in range(1, 5)]
+    )
     has = [pl.col(f"__has_p{k}") for k in (1, 2, 3)]
     founded_year = pl.col("founded_on").dt.year().cast(pl.Int64)
     # Operating fiscal years that count for three-year rules: by founding year when known (the
     # founding year itself counts), else by how many consecutive earlier years the data holds.
     by_data = 1 + has[0].cast(pl.Int64) + (has[0] & has[1]).cast(pl.Int64)
-    op_years = pl.when(founded_year.is_not_null()).then(
-        pl.min_horizontal(pl.lit(3, dtype=pl.Int64), pl.lit(year) - founded_year + 1)
-    ).otherwise(by_data).clip(1, 3)
+    op_years = (
+        pl.when(founded_year.is_not_null())
+        .then(pl.min_horizontal(pl.lit(3, dtype=pl.Int64), pl.lit(year) - founded_year + 1))
+        .otherwise(by_data)
+        .clip(1, 3)
+    )
     lf = lf.with_columns(
-        [founded_year.alias("founded_year"), op_years.alias("op_years"),
-         pl.lit(year, dtype=pl.Int64).alias("assessment_year")]
-        + [pl.col(n).fill_null(False) for n in QUAL_HELD])
+        [
+            founded_year.alias("founded_year"),
+            op_years.alias("op_years"),
+            pl.lit(year, dtype=pl.Int64).alias("assessment_year"),
+        ]
+        + [pl.col(n).fill_null(False) for n in QUAL_HELD]
+    )
     return lf.collect()

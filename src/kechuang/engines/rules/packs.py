@@ -15,9 +15,11 @@ from typing import Any
 import yaml
 
 OPS = ("ge", "gt", "le", "lt", "eq", "is")
-CONFIRMATION_LABELS = {"confirmed": "已确认（多份独立文本一致）",
-                       "single_source": "单一来源（仅见一份转载）",
-                       "unconfirmed": "未确认（官方原文未获取，待核实）"}
+CONFIRMATION_LABELS = {
+    "confirmed": "已确认（多份独立文本一致）",
+    "single_source": "单一来源（仅见一份转载）",
+    "unconfirmed": "未确认（官方原文未获取，待核实）",
+}
 
 
 class RulePackError(ValueError):
@@ -151,6 +153,7 @@ class Pack:
             out.append(c)
             for child in c.children:
                 walk(child)
+
         for c in self.conditions:
             walk(c)
         return out
@@ -160,8 +163,9 @@ def _where(pack: str, item: str) -> str:
     return f"规则包“{pack}”的“{item}”"
 
 
-def _cite(raw: Any, pack: str, item: str, docs: dict[str, str], required: bool = True
-          ) -> Citation | None:
+def _cite(
+    raw: Any, pack: str, item: str, docs: dict[str, str], required: bool = True
+) -> Citation | None:
     if raw is None:
         if required:
             raise RulePackError(f"{_where(pack, item)}缺少出处（cite: 文件与条款）")
@@ -177,16 +181,22 @@ def _test(raw: dict[str, Any], pack: str, item: str, default_measure: str | None
     measure = raw.get("measure", default_measure)
     ops = [op for op in OPS if op in raw]
     if measure is None or len(ops) != 1:
-        raise RulePackError(f"{_where(pack, item)}的比较应有一个指标（measure）和一个运算符"
-                            f"（{'/'.join(OPS)} 之一）")
+        raise RulePackError(
+            f"{_where(pack, item)}的比较应有一个指标（measure）和一个运算符（{'/'.join(OPS)} 之一）"
+        )
     op = ops[0]
     value = raw[op]
     if op != "is" and not isinstance(value, (int, float)):
         raise RulePackError(f"{_where(pack, item)}的阈值“{value}”不是数字")
     if op == "is" and not isinstance(value, bool):
         raise RulePackError(f"{_where(pack, item)}的“is”应为 true 或 false")
-    return Test(str(measure), op, value if op == "is" else float(value),
-                bool(raw.get("relative_to_year", False)), bool(raw.get("usd", False)))
+    return Test(
+        str(measure),
+        op,
+        value if op == "is" else float(value),
+        bool(raw.get("relative_to_year", False)),
+        bool(raw.get("usd", False)),
+    )
 
 
 def _points(raw: Any, pack: str, item: str) -> tuple[int, int]:
@@ -197,8 +207,9 @@ def _points(raw: Any, pack: str, item: str) -> tuple[int, int]:
     raise RulePackError(f"{_where(pack, item)}的分值“{raw}”应为整数或 [最低, 最高]")
 
 
-def _score_item(raw: dict[str, Any], pack: str, docs: dict[str, str], group: str = "",
-                nested: bool = False) -> ScoreItem:
+def _score_item(
+    raw: dict[str, Any], pack: str, docs: dict[str, str], group: str = "", nested: bool = False
+) -> ScoreItem:
     code = str(raw.get("code", "?"))
     label = str(raw.get("label", code))
     where = f"{label}（{code}）"
@@ -210,29 +221,43 @@ def _score_item(raw: dict[str, Any], pack: str, docs: dict[str, str], group: str
         else:
             tests = (_test(b, pack, f"{where}第{i + 1}档", measure),)
         bands.append(Band(tests, _points(b.get("points"), pack, where), str(b.get("label", ""))))
-    choose = tuple(_score_item(c, pack, docs, group, nested=True) for c in raw.get("choose_max", []))
+    choose = tuple(
+        _score_item(c, pack, docs, group, nested=True) for c in raw.get("choose_max", [])
+    )
     expert = _points(raw["expert"], pack, where) if "expert" in raw else None
     if not bands and not choose and expert is None:
         raise RulePackError(f"{_where(pack, where)}既没有分档（bands）也没有专家评分区间（expert）")
-    return ScoreItem(code=code, label=label, group=str(raw.get("group", group)),
-                     max_points=int(raw.get("max", 0)), bands=tuple(bands),
-                     otherwise=_points(raw.get("otherwise", 0), pack, where), expert=expert,
-                     choose_max=choose,
-                     cite=_cite(raw.get("cite"), pack, where, docs, required=not nested),
-                     confirmed=bool(raw.get("confirmed", True)), note=str(raw.get("note", "")))
+    return ScoreItem(
+        code=code,
+        label=label,
+        group=str(raw.get("group", group)),
+        max_points=int(raw.get("max", 0)),
+        bands=tuple(bands),
+        otherwise=_points(raw.get("otherwise", 0), pack, where),
+        expert=expert,
+        choose_max=choose,
+        cite=_cite(raw.get("cite"), pack, where, docs, required=not nested),
+        confirmed=bool(raw.get("confirmed", True)),
+        note=str(raw.get("note", "")),
+    )
 
 
-def _condition(raw: dict[str, Any], pack: str, docs: dict[str, str], nested: bool = False
-               ) -> Condition:
+def _condition(
+    raw: dict[str, Any], pack: str, docs: dict[str, str], nested: bool = False
+) -> Condition:
     code = str(raw.get("code", "?"))
     label = str(raw.get("label", code))
     where = f"{label}（{code}）"
-    common = {"code": code, "label": label, "confirmed": bool(raw.get("confirmed", True)),
-              "closable": bool(raw.get("closable", True)), "note": str(raw.get("note", "")),
-              "fail_as": str(raw.get("fail_as", "unmet")),
-              "pass_as": str(raw.get("pass_as", "met")),
-              "cite": _cite(raw.get("cite"), pack, where, docs, required=not nested
-                            or "cite" in raw)}
+    common = {
+        "code": code,
+        "label": label,
+        "confirmed": bool(raw.get("confirmed", True)),
+        "closable": bool(raw.get("closable", True)),
+        "note": str(raw.get("note", "")),
+        "fail_as": str(raw.get("fail_as", "unmet")),
+        "pass_as": str(raw.get("pass_as", "met")),
+        "cite": _cite(raw.get("cite"), pack, where, docs, required=not nested or "cite" in raw),
+    }
     if "all_of" in raw or "any_of" in raw:
         kind = "all_of" if "all_of" in raw else "any_of"
         children = tuple(_condition(c, pack, docs, nested=True) for c in raw[kind])
@@ -240,12 +265,19 @@ def _condition(raw: dict[str, Any], pack: str, docs: dict[str, str], nested: boo
             raise RulePackError(f"{_where(pack, where)}的 {kind} 为空")
         return Condition(kind=kind, children=children, **common)
     if "min_total" in raw:
-        item_min = tuple((str(k), str(v.get("op", "ge")), float(v["value"]))
-                         for k, v in raw.get("item_min", {}).items())
+        item_min = tuple(
+            (str(k), str(v.get("op", "ge")), float(v["value"]))
+            for k, v in raw.get("item_min", {}).items()
+        )
         group_min = tuple((str(k), float(v)) for k, v in raw.get("group_min", {}).items())
-        return Condition(kind="score", min_total=float(raw["min_total"]),
-                         total_strict=bool(raw.get("strict", False)), item_min=item_min,
-                         group_min=group_min, **common)
+        return Condition(
+            kind="score",
+            min_total=float(raw["min_total"]),
+            total_strict=bool(raw.get("strict", False)),
+            item_min=item_min,
+            group_min=group_min,
+            **common,
+        )
     if raw.get("manual"):
         return Condition(kind="manual", **common)
     if "tiers" in raw:
@@ -259,38 +291,63 @@ def _condition(raw: dict[str, Any], pack: str, docs: dict[str, str], nested: boo
         if tiers[-1].test is not None:
             raise RulePackError(f"{_where(pack, where)}的分档阈值最后一档应不带条件（兜底档）")
         op = raw.get("op", "ge")
-        return Condition(kind="compare", test=Test(str(raw["measure"]), op, None),
-                         tiers=tuple(tiers), tier_measure=tier_measure, **common)
+        return Condition(
+            kind="compare",
+            test=Test(str(raw["measure"]), op, None),
+            tiers=tuple(tiers),
+            tier_measure=tier_measure,
+            **common,
+        )
     return Condition(kind="compare", test=_test(raw, pack, where), **common)
 
 
 def parse_pack(raw: dict[str, Any]) -> Pack:
     """Turn a pack dict (from YAML) into a Pack, checking citations and structure."""
     code = str(raw.get("code", "?"))
-    for key in ("code", "family", "name", "version", "rung", "effective_from", "documents",
-                "conditions", "confirmation"):
+    for key in (
+        "code",
+        "family",
+        "name",
+        "version",
+        "rung",
+        "effective_from",
+        "documents",
+        "conditions",
+        "confirmation",
+    ):
         if key not in raw:
             raise RulePackError(f"规则包“{code}”缺少字段“{key}”")
     if raw["confirmation"] not in CONFIRMATION_LABELS:
-        raise RulePackError(f"规则包“{code}”的 confirmation 应为 "
-                            f"{'/'.join(CONFIRMATION_LABELS)} 之一")
+        raise RulePackError(
+            f"规则包“{code}”的 confirmation 应为 {'/'.join(CONFIRMATION_LABELS)} 之一"
+        )
     docs = {str(k): str(v) for k, v in raw["documents"].items()}
     scores = tuple(_score_item(s, code, docs) for s in raw.get("scores", []))
     conditions = tuple(_condition(c, code, docs) for c in raw["conditions"])
-    not_eval = tuple((str(n["label"]), _cite(n.get("cite"), code, str(n["label"]), docs))
-                     for n in raw.get("not_evaluated", []))
+    not_eval = tuple(
+        (str(n["label"]), _cite(n.get("cite"), code, str(n["label"]), docs))
+        for n in raw.get("not_evaluated", [])
+    )
     eff_to = raw.get("effective_to")
-    return Pack(code=code, family=str(raw["family"]), name=str(raw["name"]),
-                version=str(raw["version"]), rung=int(raw["rung"]),
-                effective_from=_date(raw["effective_from"], code),
-                effective_to=_date(eff_to, code) if eff_to else None,
-                confirmation=str(raw["confirmation"]), documents=docs, conditions=conditions,
-                scores=scores, group_caps=tuple((str(k), int(v))
-                                                for k, v in raw.get("group_caps", {}).items()),
-                group_labels={str(k): str(v) for k, v in raw.get("groups", {}).items()},
-                params=dict(raw.get("params", {})), not_evaluated=not_eval,
-                notes=tuple(str(n) for n in raw.get("notes", [])),
-                readings=tuple(str(n) for n in raw.get("readings", [])))
+    return Pack(
+        code=code,
+        family=str(raw["family"]),
+        name=str(raw["name"]),
+        version=str(raw["version"]),
+        rung=int(raw["rung"]),
+        effective_from=_date(raw["effective_from"], code),
+        effective_to=_date(eff_to, code) if eff_to else None,
+        confirmation=str(raw["confirmation"]),
+        documents=docs,
+        conditions=conditions,
+        scores=scores,
+        group_caps=tuple((str(k), int(v)) for k, v in raw.get("group_caps", {}).items()),
+        group_labels={str(k): str(v) for k, v in raw.get("groups", {}).items()},
+        params=dict(raw.get("params", {})),
+        not_evaluated=not_eval,
+        notes=tuple(str(n) for n in raw.get("notes", [])),
+        readings=tuple(str(n) for n in raw.get("readings", [])),
+    )
 
 
 def _date(value: Any, code: str) -> date:
@@ -311,8 +368,9 @@ def load_pack_file(path: str | Path) -> Pack:
 
 def load_pack_dir(path: str | Path) -> list[Pack]:
     """Read every *.yaml pack in a folder, sorted by rung then code."""
-    packs = [load_pack_file(p) for p in sorted(Path(path).glob("*.yaml"))
-             if not p.name.startswith("_")]
+    packs = [
+        load_pack_file(p) for p in sorted(Path(path).glob("*.yaml")) if not p.name.startswith("_")
+    ]
     codes = [p.code for p in packs]
     dupes = {c for c in codes if codes.count(c) > 1}
     if dupes:
