@@ -81,7 +81,8 @@ def world(session, city):
     from factories import make_enterprise
     from sheets import xlsx
 
-    from kechuang.core.security import SYSTEM, create_user
+    from kechuang.accounts.service import create_user
+    from kechuang.core.security import SYSTEM
     from kechuang.statistics.service import import_file
 
     a = make_enterprise(session, city["yzhtz"], name="甲高新科技有限公司")

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc as stdnum_uscc
 
-from kechuang.core.security import create_user, principal_of
+from kechuang.accounts.service import create_user, principal_of
 from kechuang.registry.models import Enterprise
 
 _counter = itertools.count(1)

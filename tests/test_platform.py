@@ -10,20 +10,13 @@ from sheets import xlsx
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
+from kechuang.accounts.models import ApiToken, User
+from kechuang.accounts.service import authenticate, create_user, issue_token, user_for_token
 from kechuang.cli import app as cli
 from kechuang.core import db
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.formatting import fmt_money, fmt_pct
-from kechuang.core.security import (
-    ApiToken,
-    Principal,
-    SecurityError,
-    User,
-    authenticate,
-    create_user,
-    issue_token,
-    user_for_token,
-)
+from kechuang.core.security import Principal, SecurityError
 from kechuang.registry.models import Enterprise
 
 EXPECTED_TABLES = {

@@ -152,7 +152,7 @@ async def test_audit_export(user: User, world) -> None:
 async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(
     user: User, world, session
 ) -> None:
-    from kechuang.core.security import create_user
+    from kechuang.accounts.service import create_user
 
     create_user(session, username="bank_x", password="password123", role="bank_viewer")
     await user.open("/login")

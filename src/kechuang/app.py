@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
 
 from kechuang import __version__
-from kechuang.core import api as core_api
-from kechuang.core.web import install_error_handlers
-from kechuang.domains import domain_modules
+from kechuang.core.web import DbSession, install_error_handlers
+from kechuang.domains import install, routers
+
+platform_router = APIRouter(prefix="/api/v1")
+
+
+@platform_router.get("/health", tags=["平台"], summary="健康检查")
+def health(session: DbSession) -> dict[str, Any]:
+    """Liveness and database reachability."""
+    session.execute(text("SELECT 1"))
+    return {"status": "ok", "version": __version__, "database": session.bind.dialect.name}
 
 
 def create_api() -> FastAPI:
-    """The REST API under /api/v1 with OpenAPI docs at /api/docs."""
+    """The REST API under /api/v1 with OpenAPI docs at /api/docs, assembled from the domains."""
+    install()
     app = FastAPI(
         title="科创 kechuang API",
         version=__version__,
@@ -21,7 +33,7 @@ def create_api() -> FastAPI:
         description="城市科技创新规划管理平台接口。先用 POST /api/v1/auth/token 登录取得令牌。",
     )
     install_error_handlers(app)
-    app.include_router(core_api.router)
-    for _domain, module in domain_modules("api"):
-        app.include_router(module.router)
+    app.include_router(platform_router)
+    for router in routers():
+        app.include_router(router)
     return app

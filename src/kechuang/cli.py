@@ -2,75 +2,40 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from kechuang.core.security import ROLES, Principal
+from kechuang.core.cli import cli_principal, console, fail
+from kechuang.core.security import ROLES
+from kechuang.domains import cli_groups, import_kinds, install
 
+install()
 app = typer.Typer(
     help="科创 kechuang：城市科技创新规划管理平台",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
-user_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-console = Console()
-KINDS_HELP = (
-    "enterprises（企业名录）、enterprise_years（企业年度统计）、zone_years（高新区年度统计）"
-)
 
 
-def _index_app() -> typer.Typer | None:
-    try:
-        from kechuang.engines.composite.cli import app as index_app
-    except ImportError:
-        return None
-    return index_app
+def _kinds_help() -> str:
+    return "、".join(f"{k.code}（{k.label}）" for k in import_kinds())
 
 
-_idx = _index_app()
-if _idx is not None:
-    app.add_typer(_idx, name="index")
+def _add_groups() -> None:
+    from kechuang.engines.composite.cli import app as index_app
+
+    app.add_typer(index_app, name="index")
+    for name, group in cli_groups():
+        app.add_typer(group, name=name)
 
 
-def _domain_commands() -> None:
-    from kechuang.domains import domain_modules
-
-    for domain, module in domain_modules("cli"):
-        app.add_typer(module.app, name=domain)
-
-
-_domain_commands()
-
-
-def _cli_principal(username: str | None) -> Principal:
-    """Act as a named user (scoped to that user's role) or as the command-line operator."""
-    if username is None:
-        return Principal(None, f"cli:{getpass.getuser()}", "city_admin", display_name="命令行")
-    from sqlalchemy import select
-
-    from kechuang.core.db import session_scope
-    from kechuang.core.security import User, principal_of
-
-    with session_scope() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            console.print(f"[red]用户不存在：{username}[/red]")
-            raise typer.Exit(2)
-        return principal_of(user)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
+_add_groups()
 
 
 @db_app.command("upgrade")
@@ -99,23 +64,26 @@ def db_downgrade(revision: str = typer.Argument(..., help="目标版本，base �
 
 @app.command("template")
 def template_cmd(
-    kind: str = typer.Argument(..., help=KINDS_HELP),
+    kind: str = typer.Argument(..., help=_kinds_help()),
     file: Path = typer.Argument(..., help="输出的 .xlsx 文件"),
 ) -> None:
     """下载导入模板（中文表头，含填写说明）。"""
-    from kechuang.core.excel import ImportFileError
-    from kechuang.statistics.service import template
-
-    try:
-        file.write_bytes(template(kind))
-    except ImportFileError as exc:
-        _fail(str(exc), 2)
+    file.write_bytes(_import_kind(kind).template_bytes())
     console.print(f"模板已写入 {file}")
+
+
+def _import_kind(code: str, exit_code: int = 2):  # noqa: ANN202 - an ImportKind
+    from kechuang.core.domain import import_kind
+
+    kind = import_kind(code)
+    if kind is None:
+        fail(f"未知的数据类型“{code}”，可选：{_kinds_help()}", exit_code)
+    return kind
 
 
 @app.command("import")
 def import_cmd(
-    kind: str = typer.Argument(..., help=KINDS_HELP),
+    kind: str = typer.Argument(..., help=_kinds_help()),
     file: Path = typer.Argument(..., help=".xlsx 或 .csv 文件"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只校验，不保存"),
     user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
@@ -125,14 +93,16 @@ def import_cmd(
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
     from kechuang.core.excel import error_report
-    from kechuang.statistics.service import import_file
 
+    spec = _import_kind(kind, exit_code=1)  # an unknown kind is a bad file, as it always was
     if not file.is_file():
-        _fail(f"文件不存在：{file}", 2)
-    principal = _cli_principal(user)
+        fail(f"文件不存在：{file}", 2)
+    principal = cli_principal(user)
+    if not spec.allowed(principal):
+        fail(f"当前角色（{principal.role_label}）无权导入{spec.label}", 2)
     with session_scope() as session:
         bind_principal(session, principal)
-        result = import_file(session, principal, kind, file.read_bytes(), file.name, dry_run)
+        result = spec.run_import(session, principal, file.read_bytes(), file.name, dry_run)
         if not result.ok:
             session.rollback()
     if result.ok:
@@ -152,7 +122,7 @@ def import_cmd(
 
 @app.command("export")
 def export_cmd(
-    kind: str = typer.Argument(..., help=KINDS_HELP),
+    kind: str = typer.Argument(..., help=_kinds_help()),
     file: Path = typer.Argument(..., help="输出的 .xlsx 文件"),
     zone: str | None = typer.Option(None, help="只导出该高新区（名称或代码）"),
     year: int | None = typer.Option(None, help="只导出该年度"),
@@ -168,7 +138,7 @@ def export_cmd(
     from kechuang.registry.service import EnterpriseFilter
     from kechuang.statistics.service import export_file
 
-    principal = _cli_principal(user)
+    principal = cli_principal(user)
     with session_scope() as session:
         bind_principal(session, principal)
         zone_id = None
@@ -177,84 +147,13 @@ def export_cmd(
                 select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone))
             )
             if zone_id is None:
-                _fail(f"未知的高新区：{zone}", 2)
+                fail(f"未知的高新区：{zone}", 2)
         try:
             content = export_file(session, principal, kind, EnterpriseFilter(zone_id=zone_id), year)
         except ImportFileError as exc:
-            _fail(str(exc), 2)
+            fail(str(exc), 2)
     file.write_bytes(content)
     console.print(f"已导出到 {file}")
-
-
-@user_app.command("add")
-def user_add(
-    username: str = typer.Argument(...),
-    role: str = typer.Option(..., help="角色：" + "、".join(ROLES)),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="至少 8 位"
-    ),
-    zone: str | None = typer.Option(None, help="高新区管理员所属高新区（名称或代码）"),
-    enterprise: str | None = typer.Option(None, help="企业用户所属企业的信用代码"),
-    display_name: str = typer.Option("", help="显示名"),
-) -> None:
-    """新增用户（密码以 argon2 存储；操作记入审计日志）。"""
-    from sqlalchemy import or_, select
-
-    from kechuang.core.audit import bind_principal
-    from kechuang.core.db import session_scope
-    from kechuang.core.security import SecurityError, create_user
-    from kechuang.registry.models import Enterprise, Zone
-
-    with session_scope() as session:
-        bind_principal(session, _cli_principal(None))
-        zone_id = enterprise_id = None
-        if zone:
-            zone_id = session.scalar(
-                select(Zone.id).where(or_(Zone.name == zone, Zone.code == zone))
-            )
-            if zone_id is None:
-                _fail(f"未知的高新区：{zone}", 2)
-        if enterprise:
-            enterprise_id = session.scalar(
-                select(Enterprise.id).where(Enterprise.uscc == enterprise.strip().upper())
-            )
-            if enterprise_id is None:
-                _fail(f"未登记的企业：{enterprise}", 2)
-        try:
-            create_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                display_name=display_name,
-                zone_id=zone_id,
-                enterprise_id=enterprise_id,
-            )
-        except SecurityError as exc:
-            _fail(str(exc), 2)
-    console.print(f"[green]已创建用户 {username}（{ROLES[role].label}）[/green]")
-
-
-@user_app.command("list")
-def user_list() -> None:
-    """列出用户。"""
-    from sqlalchemy import select
-
-    from kechuang.core.db import session_scope
-    from kechuang.core.security import User
-
-    table = Table("用户名", "显示名", "角色", "高新区", "企业", "启用")
-    with session_scope() as session:
-        for u in session.scalars(select(User).order_by(User.id)):
-            table.add_row(
-                u.username,
-                u.display_name,
-                ROLES[u.role].label if u.role in ROLES else u.role,
-                str(u.zone_id or ""),
-                str(u.enterprise_id or ""),
-                "是" if u.active else "否",
-            )
-    console.print(table)
 
 
 @app.command("serve")

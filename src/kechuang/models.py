@@ -2,9 +2,8 @@
 
 from kechuang.core.audit import AuditLog  # noqa: F401
 from kechuang.core.db import Base
-from kechuang.core.security import ApiToken, User  # noqa: F401
-from kechuang.domains import domain_modules
+from kechuang.domains import load_models
 
-domain_modules("models")  # every domain's tables join Base.metadata
+load_models()  # every domain's tables join Base.metadata
 
 metadata = Base.metadata

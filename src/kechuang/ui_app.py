@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from fastapi import FastAPI
 from nicegui import ui
 
@@ -9,11 +11,11 @@ from kechuang.core.config import get_settings
 
 
 def register_pages() -> None:
-    """Import the page modules; importing registers their routes and navigation entries."""
-    import kechuang.core.pages  # noqa: F401
-    from kechuang.domains import domain_modules
+    """Import every domain's page modules; importing registers their routes."""
+    from kechuang.domains import page_modules
 
-    domain_modules("pages")
+    for name in page_modules():
+        import_module(name)
 
 
 def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:

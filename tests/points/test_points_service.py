@@ -10,9 +10,11 @@ from factories import make_principal
 from sheets import xlsx
 from sqlalchemy import select
 
+from kechuang.accounts.models import User
+from kechuang.accounts.service import principal_of
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import SYSTEM, User, principal_of
+from kechuang.core.security import SYSTEM
 from kechuang.points import methodology as meth
 from kechuang.points import service as svc
 from kechuang.points.models import BANK_ROLE, PointsScore

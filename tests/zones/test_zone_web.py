@@ -10,7 +10,7 @@ from nicegui.testing import User
 from web import PASSWORD, log_in, login
 from zone_helpers import build_case
 
-from kechuang.core.security import create_user
+from kechuang.accounts.service import create_user
 
 
 @pytest.fixture

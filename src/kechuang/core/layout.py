@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from nicegui import app, ui
-from sqlalchemy import select
 
 from kechuang.core.db import session_scope
-from kechuang.core.security import Principal, User, principal_of
+from kechuang.core.domain import (
+    DATA_ROLES,
+    NAV,
+    START_PAGES,
+    NavItem,
+    add_nav,
+    section_functions,
+)
+from kechuang.core.security import Principal, principal_source
 
 APP_TITLE = "科创 · 科技创新规划管理平台"
 FONT_CSS = """
@@ -27,27 +33,12 @@ body, .q-table, .q-field, .q-btn { font-family: "Microsoft YaHei", "PingFang SC"
 """
 
 
-@dataclass(frozen=True)
-class NavItem:
-    """A navigation entry; roles=None means every logged-in role."""
-
-    path: str
-    label: str
-    icon: str
-    roles: tuple[str, ...] | None = None
-    order: int = 100
-
-
-NAV: list[NavItem] = []
-# Roles that read enterprise and zone data; roles scoped to nothing (e.g. banks) get their own pages.
-DATA_ROLES = ("city_admin", "zone_admin", "enterprise_user")
+__all__ = ["DATA_ROLES", "NAV", "NavItem", "add_nav", "frame", "register_nav", "start_page"]
 
 
 def register_nav(item: NavItem) -> None:
-    """Add a navigation entry (domains call this when their pages are registered)."""
-    if all(existing.path != item.path for existing in NAV):
-        NAV.append(item)
-        NAV.sort(key=lambda n: n.order)
+    """Add a navigation entry (domains declare theirs in their manifests)."""
+    add_nav(item)
 
 
 def session_principal() -> Principal | None:
@@ -56,21 +47,16 @@ def session_principal() -> Principal | None:
     if user_id is None:
         return None
     with session_scope() as session:
-        user = session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
-        return principal_of(user) if user is not None else None
+        return principal_source().by_user_id(session, user_id)
 
 
 def demo_label() -> bool:
     """True when the database holds demo data; cached per process after the first look."""
     global _DEMO
     if _DEMO is None:
-        from kechuang.statistics.models import ImportBatch
-
+        # domains that hold demo rows register a probe (session) -> bool at "demo_probe"
         with session_scope() as session:
-            _DEMO = (
-                session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
-                is not None
-            )
+            _DEMO = any(probe(session) for probe in section_functions("demo_probe"))
     return _DEMO
 
 
@@ -121,14 +107,6 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
     with ui.column().classes("w-full q-pa-md gap-4"):
         ui.label(title).classes("text-h5").mark("page-title")
         yield principal
-
-
-START_PAGES: dict[str, str] = {}
-
-
-def set_start_page(role: str, path: str) -> None:
-    """Send a role to a page of its own after login (e.g. banks to their list)."""
-    START_PAGES[role] = path
 
 
 def start_page(role: str) -> str:

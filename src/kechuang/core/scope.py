@@ -1,65 +1,44 @@
-"""Row-level scoping: the one place that decides which rows a principal may read.
+"""The scope mechanism: how a principal's reach is expressed and enforced.
 
-Every service that returns enterprise or zone data filters with these expressions, so a zone admin
-never sees another zone's enterprises and an enterprise user sees only his own, whatever the route
-(list, detail, export, search, aggregate).
+Core knows only the principal and this protocol; each domain declares the read and write rules of
+its own objects next to its models (`<domain>/scope.py`) and its services apply them inside their
+queries, so no caller ever filters finished results. Out-of-scope rows raise `ScopeError` (answered
+as 404, the row "does not exist" for the caller); a role that may not use a feature at all raises
+`RoleError` (403).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from collections.abc import Iterable
+from typing import Protocol
+
+from sqlalchemy import ColumnElement
 
 from kechuang.core.security import Principal
-from kechuang.registry.models import Enterprise, Zone
 
 
 class ScopeError(PermissionError):
-    """The principal may not see or change this object (message in Chinese)."""
+    """The principal may not see or change this object (message in Chinese); answered as 404."""
 
 
-def enterprise_scope(principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause selecting the enterprises the principal may see.
-
-    A zone admin sees enterprises registered in her zone and those counted in it (飞地/异地孵化).
-    """
-    if principal.scope == "all":
-        return true()
-    if principal.scope == "zone" and principal.zone_id is not None:
-        return or_(
-            Enterprise.zone_id == principal.zone_id, Enterprise.counted_zone_id == principal.zone_id
-        )
-    if principal.scope == "enterprise" and principal.enterprise_id is not None:
-        return Enterprise.id == principal.enterprise_id
-    return false()
+class RoleError(PermissionError):
+    """The principal's role may not use this feature at all (message in Chinese); answered as 403."""
 
 
-def zone_data_scope(principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause selecting the zones whose statistics the principal may see."""
-    if principal.scope == "all":
-        return true()
-    if principal.scope == "zone" and principal.zone_id is not None:
-        return Zone.id == principal.zone_id
-    return false()
+class ReadRule(Protocol):
+    """A domain's read rule: a WHERE clause selecting the rows the principal may see."""
+
+    def __call__(self, principal: Principal) -> ColumnElement[bool]:
+        """The clause for this principal."""
 
 
-def can_see_zone_data(principal: Principal, zone_id: int | None) -> bool:
-    """True when the principal may read this zone's statistics."""
-    if principal.scope == "all":
-        return True
-    return principal.scope == "zone" and zone_id is not None and principal.zone_id == zone_id
+def require_role(principal: Principal, roles: Iterable[str], what: str) -> None:
+    """Raise RoleError unless the principal's role is one of `roles`."""
+    if principal.role not in tuple(roles):
+        raise RoleError(f"当前角色（{principal.role_label}）无权{what}")
 
 
-def can_write_enterprise(
-    principal: Principal,
-    zone_id: int | None,
-    enterprise_id: int | None,
-    counted_zone_id: int | None = None,
-) -> bool:
-    """True when the principal may create or change this enterprise's records."""
-    if principal.scope == "all":
-        return True
-    if principal.scope == "zone":
-        return principal.zone_id is not None and principal.zone_id in (zone_id, counted_zone_id)
-    if principal.scope == "enterprise":
-        return enterprise_id is not None and enterprise_id == principal.enterprise_id
-    return False
+def require_scope(allowed: bool, message: str = "对象不存在或无权查看") -> None:
+    """Raise ScopeError unless `allowed` (a domain's write/read rule said yes)."""
+    if not allowed:
+        raise ScopeError(message)

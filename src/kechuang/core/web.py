@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal, SecurityError, principal_of, user_for_token
+from kechuang.core.security import Principal, SecurityError, principal_source
 
 log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的令牌")
@@ -41,12 +41,11 @@ def current_principal(
             "未登录：请先通过 /api/v1/auth/token 获取令牌",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = user_for_token(session, creds.credentials)
-    if user is None:
+    principal = principal_source().by_token(session, creds.credentials)
+    if principal is None:
         raise HTTPException(
             401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = principal_of(user)
     bind_principal(session, principal)
     return principal
 

@@ -9,18 +9,19 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import select
 
+from kechuang.accounts.models import User
+from kechuang.accounts.service import create_user
 from kechuang.core.audit import bind_principal
 from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope, upgrade
 from kechuang.core.excel import write_sheets
-from kechuang.core.security import Principal, User, create_user
-from kechuang.points.service import create_run, set_consent
+from kechuang.core.security import Principal
+from kechuang.domains import demo_seeders
 from kechuang.registry.models import Carrier, Enterprise, Zone
 from kechuang.registry.service import load_city_config
 from kechuang.statistics.models import ImportBatch
 from kechuang.statistics.service import COLUMNS_BY_KIND, import_file
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
-from kechuang.zones.demo import seed_demo
 
 DEMO_PASSWORD = "kechuang2026"
 DEMO_LOGINS = (
@@ -50,7 +51,6 @@ DEMO_LOGINS = (
         "note": "合作银行：只看授权共享积分的企业名单",
     },
 )
-DEMO_CONSENTS = 40  # enterprises of 扬州高新区 that share their points with banks in the demo
 DEMO_OPERATOR = Principal(None, "demo-loader", "city_admin", display_name="演示数据生成器")
 
 
@@ -151,25 +151,11 @@ def build_demo(
         )
         say(_import(session, "zone_years", zone_wide, "演示_高新区年度统计.xlsx"))
         _demo_users(session, zone_ids)
-        say(seed_demo(session))
-        say(_demo_points(session, zone_ids))
+        for _domain, seed in demo_seeders():
+            say(seed(session))
     return (
         f"演示数据库已生成：{n_enterprises} 家企业，{data.enterprise_years.height} 条企业年度统计"
     )
-
-
-def _demo_points(session, zone_ids: dict[str, int]) -> str:
-    """One points run with the default methodology, and consents for the demo bank list."""
-    run = create_run(session, DEMO_OPERATOR)
-    ids = session.scalars(
-        select(Enterprise.id)
-        .where(Enterprise.zone_id == zone_ids["yzhtz"])
-        .order_by(Enterprise.id)
-        .limit(DEMO_CONSENTS)
-    ).all()
-    for enterprise_id in ids:
-        set_consent(session, DEMO_OPERATOR, enterprise_id, True, "演示：企业书面授权（虚构）")
-    return f"创新积分已计算（运行 #{run.id}），{len(ids)} 家企业授权向银行共享积分"
 
 
 def _demo_users(session, zone_ids: dict[str, int]) -> None:

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
-import kechuang.points.models  # noqa: F401 - registers the bank_viewer role for `kechuang user add`
+from kechuang.core.cli import console
+from kechuang.core.cli import fail as _fail
 
 app = typer.Typer(help="企业创新积分：计算、方法说明", no_args_is_help=True)
-console = Console()
-
-
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
 
 
 def file_columns(m):

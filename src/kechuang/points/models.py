@@ -13,20 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kechuang.core import audit
 from kechuang.core.db import Base, utcnow
-from kechuang.core.security import register_role
-
-BANK_ROLE = "bank_viewer"
-register_role(BANK_ROLE, "合作银行（积分贷）", "none")
-audit.ENTITY_LABELS.update(
-    {
-        "points_runs": "创新积分计算",
-        "points_scores": "创新积分结果",
-        "points_consents": "积分共享授权",
-        "points_flags": "积分加分标记",
-    }
-)
+from kechuang.points import BANK_ROLE  # noqa: F401 - re-exported for the domain's modules
 
 
 class PointsRun(Base):

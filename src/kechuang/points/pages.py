@@ -10,11 +10,8 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.layout import (
-    NavItem,
     download_bytes,
     frame,
-    register_nav,
-    set_start_page,
     stat_card,
 )
 from kechuang.core.scope import ScopeError
@@ -23,7 +20,6 @@ from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
 from kechuang.points import service
 from kechuang.points.models import BANK_ROLE
-from kechuang.registry.pages import register_enterprise_section
 from kechuang.registry.service import list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
@@ -295,9 +291,6 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
 async def points_section(principal: Principal, enterprise_id: int) -> None:
     """The points card at the bottom of the enterprise page."""
     await render_card(principal, enterprise_id)
-
-
-register_enterprise_section(points_section)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -593,11 +586,3 @@ async def methodology_page() -> None:
                     ui.label(f"待补充：{p['name']} {p.get('source', '')}——{p['reason']}").classes(
                         "kc-muted"
                     )
-
-
-register_nav(NavItem("/points", "创新积分", "military_tech", LIST_ROLES, 45))
-register_nav(
-    NavItem("/points/bank", "积分贷名单", "account_balance", ("city_admin", BANK_ROLE), 46)
-)
-register_nav(NavItem("/points/methodology", "积分方法", "rule", None, 47))
-set_start_page(BANK_ROLE, "/points/bank")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert
 from kechuang.core.excel import Column, write_sheets
-from kechuang.core.scope import ScopeError, can_write_enterprise, enterprise_scope
+from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import methodology as meth
 from kechuang.points.models import BANK_ROLE, PointsConsent, PointsFlag, PointsRun, PointsScore
@@ -31,6 +31,7 @@ from kechuang.points.scoring import (
     what_if,
 )
 from kechuang.registry.models import Enterprise, Zone
+from kechuang.registry.scope import can_write_enterprise, enterprise_scope
 from kechuang.registry.service import get_enterprise
 from kechuang.statistics.fields import FIELDS_BY_CODE
 from kechuang.statistics.service import current_figures

@@ -1,0 +1,21 @@
+"""The registry: regions, zones and parks, strategic industries, carriers and enterprises."""
+
+from kechuang.core.domain import DATA_ROLES, Domain, NavItem
+
+DOMAIN = Domain(
+    name="registry",
+    label="登记",
+    models="kechuang.registry.models",
+    router="kechuang.registry.api:router",
+    pages=("kechuang.registry.pages",),
+    nav=(NavItem("/zones", "高新区", "domain", DATA_ROLES, 20),),
+    audit_labels={
+        "enterprises": "企业",
+        "zones": "高新区",
+        "parks": "园区",
+        "regions": "区县",
+        "industries": "战略产业",
+        "zone_industries": "高新区战略产业",
+        "carriers": "创新载体",
+    },
+)

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query
 
-from kechuang.core.scope import can_see_zone_data
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.registry import service
 from kechuang.registry.models import CARRIER_KINDS, INDUSTRY_ROLES, Zone
+from kechuang.registry.scope import can_see_zone_data
 from kechuang.statistics import service as stats
 
 router = APIRouter(prefix="/api/v1", tags=["登记"])
@@ -107,7 +107,7 @@ def enterprises(
 ) -> dict[str, Any]:
     """The enterprises the principal may see, one page at a time."""
     flt = service.EnterpriseFilter(zone_id, park_id, industry, tech_field, q)
-    rows, total = service.list_enterprises(
+    rows, total = stats.list_enterprises(
         session, principal, flt, page, page_size, sort, descending, year
     )
     return {"total": total, "page": page, "page_size": page_size, "items": rows}

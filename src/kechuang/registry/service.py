@@ -7,13 +7,13 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from kechuang.core.scope import ScopeError, enterprise_scope
+from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
-from kechuang.statistics.models import EnterpriseYear
+from kechuang.registry.scope import enterprise_scope
 
 
 def city_config(name: str = "yangzhou") -> dict[str, Any]:
@@ -185,59 +185,6 @@ def enterprise_query(principal: Principal, flt: EnterpriseFilter) -> Select:
     return stmt
 
 
-SORTS = {
-    "name": Enterprise.name,
-    "uscc": Enterprise.uscc,
-    "founded_on": Enterprise.founded_on,
-    "id": Enterprise.id,
-}
-
-
-def list_enterprises(
-    session: Session,
-    principal: Principal,
-    flt: EnterpriseFilter,
-    page: int = 1,
-    page_size: int = 20,
-    sort: str = "id",
-    descending: bool = False,
-    year: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the enterprises the principal may see, with the year's revenue; and the total."""
-    page_size = max(1, min(page_size, 500))
-    page = max(1, page)
-    base = enterprise_query(principal, flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    year = year or latest_year(session)
-    order = SORTS.get(sort, Enterprise.id)
-    stats = (
-        select(
-            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
-        )
-        .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
-        .subquery()
-    )
-    stmt = (
-        base.add_columns(stats.c.operating_revenue, stats.c.employees)
-        .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
-        .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
-        .order_by(order.desc() if descending else order, Enterprise.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    rows = []
-    for ent, revenue, employees in session.execute(stmt).all():
-        rows.append(
-            {
-                **enterprise_summary(ent),
-                "operating_revenue": revenue,
-                "employees": employees,
-                "year": year,
-            }
-        )
-    return rows, total
-
-
 def enterprise_summary(ent: Enterprise) -> dict[str, Any]:
     """The registry facts of an enterprise as a plain dict."""
     return {
@@ -272,10 +219,3 @@ def get_enterprise(session: Session, principal: Principal, enterprise_id: int) -
     if ent is None:
         raise ScopeError("企业不存在或无权查看")
     return ent
-
-
-def latest_year(session: Session) -> int | None:
-    """The newest fiscal year with current figures."""
-    return session.scalar(
-        select(func.max(EnterpriseYear.year)).where(EnterpriseYear.is_current.is_(True))
-    )

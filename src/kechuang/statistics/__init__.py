@@ -1,0 +1,53 @@
+"""Statistics: enterprise-year and zone-year figures with revisions, imports and exports."""
+
+from kechuang.core.domain import BUREAU_ROLES, DATA_ROLES, Domain, ImportKind, NavItem, Section
+
+_SERVICE = "kechuang.statistics.service"
+
+DOMAIN = Domain(
+    name="statistics",
+    label="统计数据",
+    requires=("registry",),
+    models="kechuang.statistics.models",
+    router="kechuang.statistics.api:router",
+    pages=("kechuang.statistics.pages", "kechuang.statistics.overview"),
+    nav=(
+        NavItem("/", "首页", "dashboard", DATA_ROLES, 10),
+        NavItem("/enterprises", "企业", "business", DATA_ROLES, 30),
+        NavItem("/imports", "数据导入", "upload_file", DATA_ROLES, 80),
+    ),
+    import_kinds=(
+        ImportKind(
+            "enterprises",
+            "企业名录",
+            f"{_SERVICE}:enterprises_template",
+            f"{_SERVICE}:import_enterprises",
+            BUREAU_ROLES,
+        ),
+        ImportKind(
+            "enterprise_years",
+            "企业年度统计",
+            f"{_SERVICE}:enterprise_years_template",
+            f"{_SERVICE}:import_enterprise_years",
+            DATA_ROLES,
+        ),
+        ImportKind(
+            "zone_years",
+            "高新区年度统计",
+            f"{_SERVICE}:zone_years_template",
+            f"{_SERVICE}:import_zone_years",
+            BUREAU_ROLES,
+        ),
+    ),
+    sections=(
+        Section("enterprise_page", "kechuang.statistics.overview:enterprise_figures_section", 10),
+        Section("zone_page", "kechuang.statistics.overview:zone_figures_section", 10),
+        Section("zones_page", "kechuang.statistics.overview:zones_export_section", 10),
+        Section("demo_probe", f"{_SERVICE}:has_demo_data"),
+    ),
+    audit_labels={
+        "import_batches": "导入批次",
+        "enterprise_years": "企业年度统计",
+        "zone_years": "高新区年度统计",
+    },
+)

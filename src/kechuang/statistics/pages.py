@@ -6,18 +6,17 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
+from kechuang.core.domain import import_kind, import_kinds_for
 from kechuang.core.excel import error_report
 from kechuang.core.layout import (
     DATA_ROLES,
-    NavItem,
     download_bytes,
     frame,
-    register_nav,
     reset_demo_label,
 )
+from kechuang.core.scope import RoleError
 from kechuang.core.security import Principal
 from kechuang.statistics import service
-from kechuang.statistics.models import IMPORT_KINDS
 
 
 def _run_import(
@@ -25,19 +24,19 @@ def _run_import(
 ) -> service.ImportReport:  # or a domain's report of the same shape
     with session_scope() as session:
         bind_principal(session, principal)
-        extra = service.EXTRA_IMPORT_KINDS.get(kind)
-        if extra is not None:
-            report = extra.run(session, principal, content, filename, dry_run)
-        else:
-            report = service.import_file(session, principal, kind, content, filename, dry_run)
+        spec = import_kind(kind)
+        if spec is None or not spec.allowed(principal):
+            raise RoleError("无权导入该类数据")
+        report = spec.run_import(session, principal, content, filename, dry_run)
         if not report.ok:
             session.rollback()
         return report
 
 
 def _template(kind: str) -> bytes:
-    extra = service.EXTRA_IMPORT_KINDS.get(kind)
-    return extra.template() if extra else service.template(kind)
+    spec = import_kind(kind)
+    assert spec is not None, kind
+    return spec.template_bytes()
 
 
 def _recent(principal: Principal) -> list[dict]:
@@ -64,14 +63,7 @@ async def imports_page() -> None:
     with frame("数据导入", roles=DATA_ROLES) as principal:
         if principal is None:
             return
-        kinds = dict(IMPORT_KINDS)
-        if principal.scope == "enterprise":
-            kinds = {"enterprise_years": kinds["enterprise_years"]}
-        kinds |= {
-            code: k.label
-            for code, k in service.EXTRA_IMPORT_KINDS.items()
-            if k.roles is None or principal.role in k.roles
-        }
+        kinds = {k.code: k.label for k in import_kinds_for(principal)}
         with ui.row().classes("items-end gap-4"):
             kind = ui.select(kinds, label="数据类型", value=next(iter(kinds))).classes("w-56")
             dry_run = ui.checkbox("仅校验（试导入，不保存）")
@@ -155,6 +147,3 @@ async def imports_page() -> None:
             rows=await run.io_bound(_recent, principal),
             row_key="id",
         ).classes("w-full")
-
-
-register_nav(NavItem("/imports", "数据导入", "upload_file", DATA_ROLES, 80))

@@ -8,16 +8,16 @@ overwrite; a blank cell in a correction keeps the previous value (reported as ca
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert, utcnow
+from kechuang.core.domain import import_kind
 from kechuang.core.excel import (
     CellError,
     Column,
@@ -28,15 +28,15 @@ from kechuang.core.excel import (
     rule_errors,
     write_sheets,
 )
-from kechuang.core.scope import (
+from kechuang.core.security import Principal
+from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
+from kechuang.registry.scope import (
     can_see_zone_data,
     can_write_enterprise,
     enterprise_scope,
     zone_data_scope,
 )
-from kechuang.core.security import Principal
-from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
-from kechuang.registry.service import EnterpriseFilter, enterprise_query
+from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELDS_BY_CODE
 from kechuang.statistics.models import IMPORT_KINDS, EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
@@ -103,33 +103,10 @@ NOTES = {
 }
 
 
-@dataclass(frozen=True)
-class ImportKind:
-    """An import another domain offers on the import page (e.g. 企业资质 from tiers).
-
-    `run(session, principal, content, filename, dry_run)` returns a report with `ok`,
-    `message()` and `errors` (CellErrors), all-or-nothing like the imports here.
-    """
-
-    label: str
-    template: Callable[[], bytes]
-    run: Callable[..., Any]
-    roles: tuple[str, ...] | None = None
-
-
-EXTRA_IMPORT_KINDS: dict[str, ImportKind] = {}
-
-
-def register_import_kind(code: str, kind: ImportKind) -> None:
-    """Offer a domain's import on the import page."""
-    EXTRA_IMPORT_KINDS[code] = kind
-
-
 def kind_label(kind: str) -> str:
-    """The Chinese name of an import kind."""
-    if kind in EXTRA_IMPORT_KINDS:
-        return EXTRA_IMPORT_KINDS[kind].label
-    return IMPORT_KINDS.get(kind, kind)
+    """The Chinese name of an import kind (any domain's)."""
+    registered = import_kind(kind)
+    return registered.label if registered is not None else IMPORT_KINDS.get(kind, kind)
 
 
 def check_kind(kind: str) -> None:
@@ -931,3 +908,112 @@ def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> l
             }
         )
     return out
+
+
+# --- enterprise lists with the year's figures -------------------------------------------
+
+SORTS = {
+    "name": Enterprise.name,
+    "uscc": Enterprise.uscc,
+    "founded_on": Enterprise.founded_on,
+    "id": Enterprise.id,
+}
+
+
+def list_enterprises(
+    session: Session,
+    principal: Principal,
+    flt: EnterpriseFilter,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "id",
+    descending: bool = False,
+    year: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the enterprises the principal may see, with the year's revenue; and the total."""
+    page_size = max(1, min(page_size, 500))
+    page = max(1, page)
+    base = enterprise_query(principal, flt)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    year = year or latest_year(session)
+    order = SORTS.get(sort, Enterprise.id)
+    stats = (
+        select(
+            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
+        )
+        .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
+        .subquery()
+    )
+    stmt = (
+        base.add_columns(stats.c.operating_revenue, stats.c.employees)
+        .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
+        .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
+        .order_by(order.desc() if descending else order, Enterprise.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    rows = []
+    for ent, revenue, employees in session.execute(stmt).all():
+        rows.append(
+            {
+                **enterprise_summary(ent),
+                "operating_revenue": revenue,
+                "employees": employees,
+                "year": year,
+            }
+        )
+    return rows, total
+
+
+def latest_year(session: Session) -> int | None:
+    """The newest fiscal year with current figures."""
+    return session.scalar(
+        select(func.max(EnterpriseYear.year)).where(EnterpriseYear.is_current.is_(True))
+    )
+
+
+# --- import kinds (declared in the domain manifest) -------------------------------------------
+
+
+def enterprises_template() -> bytes:
+    """The 企业名录 template."""
+    return template("enterprises")
+
+
+def enterprise_years_template() -> bytes:
+    """The 企业年度统计 template."""
+    return template("enterprise_years")
+
+
+def zone_years_template() -> bytes:
+    """The 高新区年度统计 template."""
+    return template("zone_years")
+
+
+def import_enterprises(
+    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+) -> ImportReport:
+    """Import a 企业名录 file (all or nothing)."""
+    return import_file(session, principal, "enterprises", content, filename, dry_run)
+
+
+def import_enterprise_years(
+    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+) -> ImportReport:
+    """Import a 企业年度统计 file (all or nothing)."""
+    return import_file(session, principal, "enterprise_years", content, filename, dry_run)
+
+
+def import_zone_years(
+    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+) -> ImportReport:
+    """Import a 高新区年度统计 file (all or nothing)."""
+    return import_file(session, principal, "zone_years", content, filename, dry_run)
+
+
+def has_demo_data(session: Session) -> bool:
+    """True when an import was made by the demo loader (pages show the 演示数据 badge)."""
+    return (
+        session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
+        is not None
+    )

@@ -1,0 +1,29 @@
+"""梯度培育: rule packs, verdicts and gaps, candidate lists, the pipeline and the qualifications register."""
+
+from kechuang.core.domain import BUREAU_ROLES, Domain, ImportKind, NavItem, Section
+
+DOMAIN = Domain(
+    name="tiers",
+    label="梯度培育",
+    requires=("registry", "statistics"),
+    models="kechuang.tiers.models",
+    router="kechuang.tiers.api:router",
+    pages=("kechuang.tiers.pages",),
+    nav=(
+        NavItem("/tiers", "梯度培育", "stairs", BUREAU_ROLES, 40),
+        NavItem("/tiers/candidates", "培育后备库", "format_list_numbered", BUREAU_ROLES, 41),
+        NavItem("/tiers/self-assessment", "梯度自评", "calculate", None, 42),
+    ),
+    cli="kechuang.tiers.cli:app",
+    import_kinds=(
+        ImportKind(
+            "enterprise_qualifications",
+            "企业资质（高企证书、奖励、研发机构、称号）",
+            "kechuang.tiers.service:qualification_template",
+            "kechuang.tiers.service:import_qualifications",
+            BUREAU_ROLES,
+        ),
+    ),
+    sections=(Section("enterprise_page", "kechuang.tiers.pages:enterprise_section", 60),),
+    audit_labels={"enterprise_qualifications": "企业资质"},
+)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from kechuang.core.web import CurrentPrincipal, DbSession
-from kechuang.registry.service import latest_year
+from kechuang.statistics.service import latest_year
 from kechuang.tiers import service
 
 router = APIRouter(prefix="/api/v1/tiers", tags=["梯度培育"])

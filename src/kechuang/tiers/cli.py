@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 import typer
-from rich.console import Console
+
+from kechuang.core.cli import cli_principal, console
 
 app = typer.Typer(help="梯度培育：规则包评估、后备库、资质登记", no_args_is_help=True)
-console = Console()
 
 FOUNDED_HEADERS = ("founded_on", "成立日期")
 
@@ -140,12 +140,11 @@ def import_cmd(
     as_user: str | None = typer.Option(None, "--as", help="以该用户身份（受其范围限制）"),
 ) -> None:
     """Import the qualifications register (all or nothing; audited)."""
-    from kechuang.cli import _cli_principal
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
     from kechuang.tiers.service import import_qualifications
 
-    principal = _cli_principal(as_user)
+    principal = cli_principal(as_user)
     with session_scope() as session:
         bind_principal(session, principal)
         report = import_qualifications(session, principal, path.read_bytes(), path.name, dry_run)

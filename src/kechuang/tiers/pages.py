@@ -13,18 +13,16 @@ from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_int
 from kechuang.core.layout import (
-    NavItem,
     download_bytes,
     frame,
-    register_nav,
     session_principal,
     stat_card,
 )
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
-from kechuang.registry.pages import register_enterprise_section
-from kechuang.registry.service import latest_year, list_zones
+from kechuang.registry.service import list_zones
+from kechuang.statistics.service import latest_year
 from kechuang.tiers import service
 
 BUREAU = ("city_admin", "zone_admin")
@@ -34,10 +32,6 @@ VERDICT_COLORS = {
     "unknown": "grey",
     "unmet": "negative",
 }
-
-register_nav(NavItem("/tiers", "梯度培育", "stairs", BUREAU, order=40))
-register_nav(NavItem("/tiers/candidates", "培育后备库", "format_list_numbered", BUREAU, order=41))
-register_nav(NavItem("/tiers/self-assessment", "梯度自评", "calculate", None, order=42))
 
 
 def public_self_assessment() -> bool:
@@ -366,9 +360,6 @@ async def enterprise_section(principal: Principal, enterprise_id: int) -> None:
         return
     ui.label(f"按 {data['year']} 年数据评估（每个规则包的结论、差距与出处）").classes("kc-muted")
     _render_assessment(data)
-
-
-register_enterprise_section(enterprise_section)
 
 
 @ui.page("/tiers/self-assessment")

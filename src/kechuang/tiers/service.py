@@ -28,14 +28,15 @@ from kechuang.core.excel import (
     rule_errors,
     write_sheets,
 )
-from kechuang.core.scope import ScopeError, enterprise_scope
+from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.engines.rules.evaluate import VERDICT_LABELS, VERDICTS, evaluate, explain
 from kechuang.engines.rules.features import build_features, reference_date
 from kechuang.engines.rules.packs import Pack, load_pack_dir, packs_in_force
 from kechuang.registry.models import Enterprise, Zone
+from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.service import ImportKind, current_figures, register_import_kind
+from kechuang.statistics.service import current_figures
 from kechuang.tiers.models import EnterpriseQualification
 
 METHODOLOGY = Path(str(resources.files("kechuang.tiers").joinpath("methodology")))
@@ -924,14 +925,3 @@ def self_assess(
         "packs": _explain_rows(result, packs, year),
         "stored": False,
     }
-
-
-register_import_kind(
-    "enterprise_qualifications",
-    ImportKind(
-        "企业资质（高企证书、奖励、研发机构、称号）",
-        qualification_template,
-        import_qualifications,
-        roles=("city_admin", "zone_admin"),
-    ),
-)

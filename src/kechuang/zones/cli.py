@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from kechuang.core.cli import cli_principal as _principal
+from kechuang.core.cli import console
+from kechuang.core.cli import fail as _fail
+
 app = typer.Typer(help="高新区评价：对标找差、争先进位、目标跟踪、一区一战略", no_args_is_help=True)
-console = Console()
-
-
-def _principal(user: str | None):
-    from kechuang.cli import _cli_principal
-
-    return _cli_principal(user)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
 
 
 def _unit_key(session, name: str | None) -> str | None:

@@ -12,7 +12,7 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, stat_card
+from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
@@ -902,10 +902,3 @@ def _status_badge(status: str) -> None:
         ui.badge("已确认", color="positive").tooltip("读自官方文件")
     else:
         ui.badge("重构", color="orange").tooltip("来自第三方重构，措辞与赋权未经核实")
-
-
-register_nav(NavItem("/evaluation/ranking", "高新区排名", "leaderboard", READERS, 50))
-register_nav(NavItem("/evaluation/benchmark", "对标找差", "compare_arrows", READERS, 51))
-register_nav(NavItem("/evaluation/targets", "目标跟踪", "flag", READERS, 52))
-register_nav(NavItem("/evaluation/specialisation", "一区一战略", "hub", READERS, 53))
-register_nav(NavItem("/evaluation/frameworks", "评价框架", "rule", READERS, 54))

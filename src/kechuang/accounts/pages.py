@@ -1,4 +1,4 @@
-"""Platform pages: login, users and the audit log (the last two for city admins)."""
+"""Account pages: login, users and the audit log (the last two for city admins)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ import json
 from nicegui import app, run, ui
 from sqlalchemy import func, select
 
+from kechuang.accounts.models import User
+from kechuang.accounts.service import authenticate, create_user, principal_of
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import Column, write_sheets
-from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, start_page
-from kechuang.core.security import (
-    ROLES,
-    SecurityError,
-    User,
-    authenticate,
-    create_user,
-    principal_of,
-)
+from kechuang.core.layout import download_bytes, frame, start_page
+from kechuang.core.security import ROLES, SecurityError
 
 
 def _login(username: str, password: str) -> tuple[int, str] | None:
@@ -193,14 +188,7 @@ def audit_page() -> None:
         if principal is None:
             return
         entity = ui.select(
-            {
-                "": "全部",
-                "enterprises": "企业",
-                "users": "用户",
-                "import_batches": "导入",
-                "zones": "高新区",
-                "enterprise_years": "企业年度统计",
-            },
+            {"": "全部", **dict(sorted(audit.ENTITY_LABELS.items(), key=lambda kv: kv[1]))},
             label="对象",
             value="",
         ).classes("w-48")
@@ -260,7 +248,3 @@ def _audit_export(entity: str | None) -> bytes:
     rows, _ = _audit_page(entity, 1, 100_000)
     frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
     return write_sheets([("审计日志", AUDIT_COLUMNS, frame)])
-
-
-register_nav(NavItem("/users", "用户管理", "manage_accounts", ("city_admin",), 90))
-register_nav(NavItem("/audit", "审计日志", "history", ("city_admin",), 95))

@@ -1,4 +1,4 @@
-"""API routes for the platform itself: health, login tokens, the current user, users and audit."""
+"""API routes for accounts: login tokens, the current user, users and the audit log."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from kechuang import __version__
+from kechuang.accounts.models import User
+from kechuang.accounts.service import authenticate, create_user, issue_token, principal_of
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
-from kechuang.core.security import ROLES, User, authenticate, create_user, issue_token, principal_of
+from kechuang.core.security import ROLES
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/api/v1")
@@ -25,13 +26,6 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
-
-
-@router.get("/health", tags=["平台"], summary="健康检查")
-def health(session: DbSession) -> dict[str, Any]:
-    """Liveness and database reachability."""
-    session.execute(text("SELECT 1"))
-    return {"status": "ok", "version": __version__, "database": session.bind.dialect.name}
 
 
 @router.post("/auth/token", tags=["平台"], summary="登录并获取令牌", response_model=TokenOut)

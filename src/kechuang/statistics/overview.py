@@ -1,0 +1,462 @@
+"""Figures pages and sections: the home dashboard, the enterprise list, and the figures blocks that
+statistics adds to the registry's zone and enterprise pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from nicegui import run, ui
+
+from kechuang.core.audit import bind_principal
+from kechuang.core.db import session_scope
+from kechuang.core.formatting import fmt_int, fmt_money, fmt_pct
+from kechuang.core.layout import DATA_ROLES, download_bytes, frame, stat_card
+from kechuang.core.scope import ScopeError
+from kechuang.core.security import Principal
+from kechuang.registry.models import TECH_FIELDS
+from kechuang.registry.scope import can_see_zone_data
+from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
+from kechuang.statistics import service as stats
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+
+CITY_REVENUE_TARGET_WAN = 30_000_000  # 3000亿元 (plan (五)2), shown as a line on the home chart
+
+
+def _home_data(principal: Principal) -> dict[str, Any]:
+    with session_scope() as session:
+        totals = stats.zone_totals(session, principal)
+        zones = [(z.id, z.name) for z in list_zones(session)]
+    return {"totals": totals, "zones": zones}
+
+
+@ui.page("/")
+async def home_page() -> None:
+    """Enterprises and revenue by zone, with the 3000亿元 target for city admins."""
+    with frame("首页", roles=DATA_ROLES) as principal:
+        if principal is None:
+            return
+        data = await run.io_bound(_home_data, principal)
+        totals: pl.DataFrame = data["totals"]
+        if totals.is_empty():
+            ui.label("暂无统计数据：请先在“数据导入”页导入企业名录和企业年度统计。").classes(
+                "text-grey-7"
+            )
+            return
+        year = int(totals.get_column("year").max())
+        latest = totals.filter(pl.col("year") == year)
+        with ui.row().classes("gap-4"):
+            stat_card(f"{year}年 企业数", fmt_int(latest.get_column("enterprises").sum(), " 家"))
+            stat_card(
+                f"{year}年 营业收入合计", fmt_money(latest.get_column("operating_revenue").sum())
+            )
+            stat_card(f"{year}年 研发费用合计", fmt_money(latest.get_column("rd_expense").sum()))
+            revenue = latest.get_column("operating_revenue").sum()
+            rd = latest.get_column("rd_expense").sum()
+            stat_card(
+                "研发投入强度", fmt_pct(rd / revenue if revenue else None), "研发费用 / 营业收入"
+            )
+        years = sorted(totals.get_column("year").unique().to_list())
+        series = []
+        for zone_id, name in data["zones"]:
+            z = totals.filter(pl.col("zone_id") == zone_id)
+            if z.is_empty():
+                continue
+            by_year = dict(
+                zip(
+                    z.get_column("year").to_list(),
+                    z.get_column("operating_revenue").to_list(),
+                    strict=True,
+                )
+            )
+            series.append(
+                {
+                    "name": name,
+                    "type": "bar",
+                    "stack": "revenue",
+                    "data": [round((by_year.get(y) or 0) / 10000, 2) for y in years],
+                }
+            )
+        if principal.is_city_admin and series:
+            series.append(
+                {
+                    "name": "3000亿元目标",
+                    "type": "line",
+                    "symbol": "none",
+                    "lineStyle": {"type": "dashed", "color": "#c62828"},
+                    "data": [CITY_REVENUE_TARGET_WAN / 10000] * len(years),
+                }
+            )
+        ui.label("各高新区营业收入（亿元，按企业统计归属汇总）").classes("text-subtitle1")
+        ui.echart(
+            {
+                "tooltip": {"trigger": "axis"},
+                "legend": {"top": 0},
+                "grid": {"top": 60, "left": 60, "right": 20, "bottom": 30},
+                "xAxis": {"type": "category", "data": [str(y) for y in years]},
+                "yAxis": {"type": "value", "name": "亿元"},
+                "series": series,
+            }
+        ).classes("w-full h-96")
+        rows = [
+            {
+                "zone": r["zone"],
+                "enterprises": fmt_int(r["enterprises"]),
+                "revenue": fmt_money(r["operating_revenue"]),
+                "rd": fmt_money(r["rd_expense"]),
+                "intensity": fmt_pct(
+                    r["rd_expense"] / r["operating_revenue"] if r["operating_revenue"] else None
+                ),
+            }
+            for r in latest.sort("operating_revenue", descending=True).iter_rows(named=True)
+        ]
+        ui.label(f"{year}年 分高新区").classes("text-subtitle1")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("zone", "高新区"),
+                    ("enterprises", "企业数"),
+                    ("revenue", "营业收入"),
+                    ("rd", "研发费用"),
+                    ("intensity", "研发强度"),
+                )
+            ],
+            rows=rows,
+        ).classes("w-full")
+
+
+LIST_COLUMNS = [
+    {"name": k, "label": v, "field": k, "align": "left", "sortable": s}
+    for k, v, s in (
+        ("uscc", "统一社会信用代码", True),
+        ("name", "企业名称", True),
+        ("zone", "高新区", False),
+        ("park", "园区", False),
+        ("industry_code", "行业代码", False),
+        ("tech_field", "技术领域", False),
+        ("founded_on", "成立日期", True),
+        ("revenue", "营业收入", False),
+    )
+]
+
+
+def _list_rows(
+    principal: Principal,
+    flt: EnterpriseFilter,
+    page: int,
+    size: int,
+    sort: str,
+    descending: bool,
+) -> tuple[list[dict[str, Any]], int]:
+    with session_scope() as session:
+        rows, total = stats.list_enterprises(
+            session, principal, flt, page, size, sort or "id", descending
+        )
+    for r in rows:
+        r["revenue"] = fmt_money(r["operating_revenue"]) + (f"（{r['year']}）" if r["year"] else "")
+    return rows, total
+
+
+def _export(principal: Principal, flt: EnterpriseFilter, kind: str) -> bytes:
+    with session_scope() as session:
+        bind_principal(session, principal)
+        return stats.export_file(session, principal, kind, flt)
+
+
+@ui.page("/enterprises")
+async def enterprises_page() -> None:
+    """Enterprise list with server-side paging, filters, search and Excel export."""
+    with frame("企业", roles=DATA_ROLES) as principal:
+        if principal is None:
+            return
+
+        def zone_options() -> dict[int, str]:
+            with session_scope() as session:
+                return {z.id: z.name for z in list_zones(session)}
+
+        zones = await run.io_bound(zone_options)
+        with ui.row().classes("items-end gap-3"):
+            zone = ui.select({0: "全部", **zones}, label="高新区", value=0).classes("w-48")
+            field = ui.select(
+                {"": "全部", **{f: f for f in TECH_FIELDS}}, label="技术领域", value=""
+            ).classes("w-40")
+            industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
+            q = ui.input("搜索名称或信用代码").classes("w-64")
+            search = ui.button("查询", icon="search")
+        rows, total = await run.io_bound(
+            _list_rows, principal, EnterpriseFilter(), 1, 20, "id", False
+        )
+        table = ui.table(
+            columns=LIST_COLUMNS,
+            rows=rows,
+            row_key="id",
+            pagination={
+                "rowsPerPage": 20,
+                "page": 1,
+                "rowsNumber": total,
+                "sortBy": None,
+                "descending": False,
+            },
+        ).classes("w-full")
+        table.add_slot(
+            "body-cell-name",
+            """
+            <q-td :props="props"><a :href="'/enterprises/' + props.row.id">{{ props.value }}</a></q-td>
+        """,
+        )
+        count = ui.label(f"共 {total:,} 家").classes("kc-muted")
+
+        def current_filter() -> EnterpriseFilter:
+            return EnterpriseFilter(
+                zone_id=zone.value or None,
+                industry=industry.value or None,
+                tech_field=field.value or None,
+                q=q.value or None,
+            )
+
+        async def reload(e=None) -> None:
+            pag = e.args["pagination"] if e is not None else {**table.pagination, "page": 1}
+            new_rows, new_total = await run.io_bound(
+                _list_rows,
+                principal,
+                current_filter(),
+                pag["page"],
+                pag["rowsPerPage"],
+                pag.get("sortBy") or "id",
+                bool(pag.get("descending")),
+            )
+            table.rows = new_rows
+            table.pagination = {**pag, "rowsNumber": new_total}
+            table.update()
+            count.set_text(f"共 {new_total:,} 家")
+
+        table.on("request", reload)
+        search.on_click(lambda: reload())
+        q.on("keydown.enter", lambda: reload())
+
+        async def export(kind: str) -> None:
+            content = await run.io_bound(_export, principal, current_filter(), kind)
+            download_bytes(content, f"{stats.kind_label(kind)}.xlsx")
+
+        with ui.row():
+            ui.button("导出企业名录", icon="download", on_click=lambda: export("enterprises"))
+            ui.button("导出年度统计", icon="download", on_click=lambda: export("enterprise_years"))
+
+
+def _enterprise_figures(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:
+    with session_scope() as session:
+        try:
+            get_enterprise(session, principal, enterprise_id)
+        except ScopeError:
+            return None
+        return {
+            "years": stats.enterprise_years(session, principal, enterprise_id),
+            "revisions": stats.enterprise_revisions(session, principal, enterprise_id),
+        }
+
+
+async def enterprise_figures_section(principal: Principal, enterprise_id: int) -> None:
+    """Charts, the current figures and the revision history on the enterprise page."""
+    data = await run.io_bound(_enterprise_figures, principal, enterprise_id)
+    if data is None:
+        return
+    years = data["years"]
+    if not years:
+        ui.label("暂无年度统计数据").classes("text-grey-7")
+        return
+    labels = [str(y["year"]) for y in years]
+    with ui.row().classes("w-full gap-4 no-wrap"):
+        ui.echart(
+            {
+                "title": {
+                    "text": "收入与研发（万元）",
+                    "left": 0,
+                    "textStyle": {"fontSize": 14},
+                },
+                "tooltip": {"trigger": "axis"},
+                "legend": {"top": 28, "left": 0},
+                "grid": {"top": 70},
+                "xAxis": {"type": "category", "data": labels},
+                "yAxis": {"type": "value"},
+                "series": [
+                    {
+                        "name": "营业收入",
+                        "type": "bar",
+                        "data": [y["operating_revenue"] for y in years],
+                    },
+                    {
+                        "name": "研发费用",
+                        "type": "line",
+                        "data": [y["rd_expense"] for y in years],
+                    },
+                ],
+            }
+        ).classes("w-1/2 h-80")
+        ui.echart(
+            {
+                "title": {"text": "人员（人）", "left": 0, "textStyle": {"fontSize": 14}},
+                "tooltip": {"trigger": "axis"},
+                "legend": {"top": 28, "left": 0},
+                "grid": {"top": 70},
+                "xAxis": {"type": "category", "data": labels},
+                "yAxis": {"type": "value"},
+                "series": [
+                    {"name": k, "type": "line", "data": [y[c] for y in years]}
+                    for c, k in (
+                        ("employees", "职工总数"),
+                        ("tech_staff", "科技人员"),
+                        ("rd_staff", "研发人员"),
+                    )
+                ],
+            }
+        ).classes("w-1/2 h-80")
+    ui.label("年度统计（当前版本）").classes("text-subtitle1")
+    columns = [{"name": "field", "label": "指标", "field": "field", "align": "left"}] + [
+        {
+            "name": str(y["year"]),
+            "label": f"{y['year']}年",
+            "field": str(y["year"]),
+            "align": "right",
+        }
+        for y in years
+    ]
+    rows = []
+    for f in ENTERPRISE_YEAR_FIELDS:
+        row = {"field": f.template_header}
+        for y in years:
+            row[str(y["year"])] = _display(f, y.get(f.code))
+        rows.append(row)
+    ui.table(columns=columns, rows=rows, row_key="field").classes("w-full").props("dense")
+    revised = [r for r in data["revisions"] if r["revision"] > 1 or not r["is_current"]]
+    ui.label("数据来源与更正记录").classes("text-subtitle1")
+    ui.table(
+        columns=[
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("year", "年度"),
+                ("revision", "版本"),
+                ("current", "当前"),
+                ("filename", "导入文件"),
+                ("username", "导入人"),
+                ("imported_at", "导入时间"),
+                ("revenue", "营业收入"),
+            )
+        ],
+        rows=[
+            {
+                **r,
+                "current": "是" if r["is_current"] else "否（已更正）",
+                "revenue": fmt_money(r["operating_revenue"]),
+                "imported_at": (r["imported_at"] or "")[:19],
+            }
+            for r in data["revisions"]
+        ],
+        pagination=10,
+    ).classes("w-full").props("dense")
+    if revised:
+        ui.label(f"共有 {len(revised)} 条历史版本；旧版本保留可查，不会被覆盖。").classes(
+            "kc-muted"
+        )
+
+
+def _zone_figures(principal: Principal, zone_id: int) -> dict[str, Any] | None:
+    if not can_see_zone_data(principal, zone_id):
+        return None
+    with session_scope() as session:
+        totals = stats.zone_totals(session, principal)
+        return {
+            "yearly": totals.filter(pl.col("zone_id") == zone_id).sort("year").to_dicts(),
+            "figures": stats.zone_year_figures(session, principal, zone_id),
+        }
+
+
+async def zone_figures_section(principal: Principal, zone_id: int) -> None:
+    """Revenue trend and zone-level statistics on the zone page (for those who may see them)."""
+    data = await run.io_bound(_zone_figures, principal, zone_id)
+    if data is None:
+        return
+    yearly = data["yearly"]
+    if yearly:
+        ui.label("营业收入与研发费用（亿元）").classes("text-subtitle1")
+        ui.echart(
+            {
+                "tooltip": {"trigger": "axis"},
+                "legend": {},
+                "xAxis": {"type": "category", "data": [str(r["year"]) for r in yearly]},
+                "yAxis": {"type": "value", "name": "亿元"},
+                "series": [
+                    {
+                        "name": "营业收入",
+                        "type": "line",
+                        "data": [round((r["operating_revenue"] or 0) / 10000, 2) for r in yearly],
+                    },
+                    {
+                        "name": "研发费用",
+                        "type": "line",
+                        "data": [round((r["rd_expense"] or 0) / 10000, 2) for r in yearly],
+                    },
+                ],
+            }
+        ).classes("w-full h-80")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("year", "年度"),
+                    ("enterprises", "企业数"),
+                    ("revenue", "营业收入"),
+                    ("rd", "研发费用"),
+                    ("employees", "从业人员"),
+                )
+            ],
+            rows=[
+                {
+                    "year": r["year"],
+                    "enterprises": fmt_int(r["enterprises"]),
+                    "revenue": fmt_money(r["operating_revenue"]),
+                    "rd": fmt_money(r["rd_expense"]),
+                    "employees": fmt_int(r["employees"], " 人"),
+                }
+                for r in yearly
+            ],
+        ).classes("w-full")
+    if data["figures"]:
+        ui.label("高新区层面统计（非企业来源）").classes("text-subtitle1")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("year", "年度"),
+                    ("name", "指标"),
+                    ("value", "数值"),
+                    ("unit", "单位"),
+                )
+            ],
+            rows=[{**f, "value": f"{f['value']:,.2f}"} for f in data["figures"]],
+            pagination=12,
+        ).classes("w-full")
+
+
+async def zones_export_section(principal: Principal) -> None:
+    """The zone-year export button on the zones page, for the bureau and zone admins."""
+    if principal.scope not in ("all", "zone"):
+        return
+
+    async def export_zone_years() -> None:
+        content = await run.io_bound(_export, principal, EnterpriseFilter(), "zone_years")
+        download_bytes(content, "高新区年度统计.xlsx")
+
+    ui.button("导出高新区年度统计", icon="download", on_click=export_zone_years)
+
+
+def _display(f: Any, value: Any) -> str:
+    if value is None:
+        return "—"
+    if f.kind == "bool":
+        return "是" if value else "否"
+    if f.unit == "万元":
+        return f"{value:,.2f}"
+    if f.kind == "int":
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
