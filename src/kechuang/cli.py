@@ -27,15 +27,17 @@ def _kinds_help() -> str:
     return "、".join(f"{k.code}（{k.label}）" for k in import_kinds())
 
 
-def _add_groups() -> None:
+def add_groups(target: typer.Typer) -> typer.Typer:
+    """Add the composite engine's and every domain's command groups to a typer app."""
     from kechuang.engines.composite.cli import app as index_app
 
-    app.add_typer(index_app, name="index")
+    target.add_typer(index_app, name="index")
     for name, group in cli_groups():
-        app.add_typer(group, name=name)
+        target.add_typer(group, name=name)
+    return target
 
 
-_add_groups()
+add_groups(app)
 
 
 @db_app.command("upgrade")

@@ -7,10 +7,11 @@ import pytest
 from factories import make_principal
 from zone_helpers import OPTIONS, build_case
 
-from kechuang.core.scope import ScopeError
+from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import SYSTEM
 from kechuang.zones import service
 from kechuang.zones.evaluation import TOP_QUARTILE
+from kechuang.zones.scope import visible_values
 
 
 @pytest.fixture
@@ -146,8 +147,12 @@ def test_zone_admin_sees_own_results_and_published_peer_fields(session, case, ci
     # the framework publishes rank and dimension ranks only
     assert other["rank"] == 1 and other["score"] is None and other["group"] is None
     assert other["dimensions"]["T2"] == {"score": None, "rank": 2}
-    values = service.visible_values(zone_admin, ev, ev.values())
+    values = visible_values(zone_admin, ev.units, ev.values())
     assert {v["unit"] for v in values} == {case["C"]}
+    # the service returns results already scoped: no caller filters anything
+    view = service.evaluation_view(session, zone_admin, 2024, "test_t", "trio", OPTIONS)
+    assert view["table"] == table and view["values"] == values
+    assert {v["unit"] for v in ev.values()} > {case["C"]}  # the unscoped values hold other zones
     city_admin = make_principal(session, "city_admin")
     assert service.visible_table(city_admin, ev.framework, ev.table()) == ev.table()
     with pytest.raises(ScopeError):
@@ -161,7 +166,7 @@ def test_zone_admin_sees_own_results_and_published_peer_fields(session, case, ci
     )
     assert mine["gaps"]["score_gap"] == pytest.approx(57)
     assert mine["choices"] == []  # no other city zone's figures can be chosen
-    with pytest.raises(ScopeError):
+    with pytest.raises(RoleError):
         service.store_run(session, zone_admin, ev, "trio")
 
 
@@ -170,9 +175,9 @@ def test_enterprise_user_sees_nothing(session, case, city):
 
     ent = make_enterprise(session, city["yzhtz"])
     user = make_principal(session, "enterprise_user", enterprise=ent)
-    with pytest.raises(ScopeError):
+    with pytest.raises(RoleError):
         _ev(session, case, user)
-    with pytest.raises(ScopeError):
+    with pytest.raises(RoleError):
         service.track_targets(session, user)
 
 

@@ -70,7 +70,7 @@ def test_api_ranking_runs_and_scoping(client, people):
     r = client.get(f"/api/v1/evaluation/benchmark?{q}&against={people['A']}", headers=z)
     assert r.status_code == 404 and "无权" in r.json()["detail"]
     e = login(client, "zc_ent")
-    assert client.get(f"/api/v1/evaluation/ranking?{q}", headers=e).status_code == 404
+    assert client.get(f"/api/v1/evaluation/ranking?{q}", headers=e).status_code == 403
     r = client.get("/api/v1/evaluation/ranking?year=2024&framework=nope", headers=h)
     assert r.status_code == 400 and "未知的评价框架" in r.json()["detail"]
 

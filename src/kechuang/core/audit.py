@@ -17,20 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kechuang.core.db import Base, utcnow
 from kechuang.core.security import SYSTEM, Principal
 
-ENTITY_LABELS = {
-    "users": "用户",
-    "api_tokens": "令牌",
-    "enterprises": "企业",
-    "zones": "高新区",
-    "parks": "园区",
-    "regions": "区县",
-    "industries": "战略产业",
-    "zone_industries": "高新区战略产业",
-    "carriers": "创新载体",
-    "import_batches": "导入批次",
-    "enterprise_years": "企业年度统计",
-    "zone_years": "高新区年度统计",
-}
+# Chinese names of audited tables; each domain declares its own in its manifest.
+ENTITY_LABELS: dict[str, str] = {"audit_log": "审计日志"}
 ACTION_LABELS = {
     "create": "新增",
     "update": "修改",

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.scope import ScopeError
+from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import Principal, SecurityError, principal_source
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScopeError)
     async def scope_error(_request: Request, exc: ScopeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(RoleError)
+    async def role_error(_request: Request, exc: RoleError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(SecurityError)
     async def security_error(_request: Request, exc: SecurityError) -> JSONResponse:

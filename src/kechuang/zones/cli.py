@@ -51,28 +51,23 @@ def evaluate_cmd(
     """评价对标组中的高新区：总分、名次、维度名次、名次区间、进位，写入 Excel。"""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.core.scope import ScopeError
     from kechuang.zones import report, service
 
     principal = _principal(user)
     with session_scope() as session:
         bind_principal(session, principal)
         try:
-            ev = service.evaluate(
-                session, principal, year, framework, peers, {"uncertainty_runs": runs}
+            view_data = service.evaluation_view(
+                session, principal, year, framework, peers, {"uncertainty_runs": runs}, save
             )
-            run = service.store_run(session, principal, ev, peers) if save else None
-            table = service.visible_table(principal, ev.framework, ev.table())
-            values = service.visible_values(principal, ev, ev.values())
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             _fail(str(exc), 2)
+        fw, table, run = view_data["framework"], view_data["table"], view_data["run"]
         content = report.ranking_xlsx(
-            ev.framework, ev.options, year, table, values, service.is_demo(session)
+            fw, view_data["options"], year, table, view_data["values"], service.is_demo(session)
         )
     out.write_bytes(content)
-    view = Table(
-        "名次", "高新区", "总分", "分组", "名次区间", "进位", title=f"{year}年 {ev.framework.name}"
-    )
+    view = Table("名次", "高新区", "总分", "分组", "名次区间", "进位", title=f"{year}年 {fw.name}")
     for r in table:
         band = r["band"]
         view.add_row(
@@ -102,7 +97,6 @@ def benchmark_cmd(
     """对标找差：差距分解（得分与原始单位）、优势与短板，写入 Excel 或 Word。"""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.core.scope import ScopeError
     from kechuang.zones import report, service
 
     if out.suffix.lower() not in (".xlsx", ".docx"):
@@ -120,7 +114,7 @@ def benchmark_cmd(
                 framework,
                 peers,
             )
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             _fail(str(exc), 2)
         demo = service.is_demo(session)
     g = bm["gaps"]
@@ -144,7 +138,6 @@ def targets_cmd(
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
     from kechuang.core.formatting import fmt_money
-    from kechuang.core.scope import ScopeError
     from kechuang.zones import report, service
 
     principal = _principal(user)
@@ -152,7 +145,7 @@ def targets_cmd(
         bind_principal(session, principal)
         try:
             tracks = service.track_targets(session, principal, as_of)
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             _fail(str(exc), 2)
         out.write_bytes(report.targets_xlsx(tracks, service.is_demo(session)))
     for t in tracks:
@@ -174,7 +167,6 @@ def specialisation_cmd(
     """一区一战略：战略产业占比、区位商、集中度、相似度与同质化提示。"""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.core.scope import ScopeError
     from kechuang.zones import report, service
 
     principal = _principal(user)
@@ -182,7 +174,7 @@ def specialisation_cmd(
         bind_principal(session, principal)
         try:
             res = service.specialisation_view(session, principal, year)
-        except ScopeError as exc:
+        except PermissionError as exc:
             _fail(str(exc), 2)
         out.write_bytes(report.specialisation_xlsx(res, service.is_demo(session)))
     console.print(
@@ -222,7 +214,6 @@ def framework_add_cmd(
 
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.core.scope import ScopeError
     from kechuang.zones import service
 
     if not file.is_file():
@@ -236,7 +227,7 @@ def framework_add_cmd(
         bind_principal(session, principal)
         try:
             fw = service.save_framework(session, principal, data)
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             _fail(str(exc), 2)
     console.print(
         f"[green]已保存框架 {fw.code}（版本 {fw.version}，{len(fw.indicators)} 个计分指标）[/green]"

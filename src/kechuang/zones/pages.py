@@ -13,7 +13,6 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
 from kechuang.core.layout import download_bytes, frame, stat_card
-from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
@@ -96,7 +95,7 @@ def _save_run(principal: Principal, year: int, fw: str, peers: str) -> str:
             ev = service.evaluate(session, principal, year, fw, peers)
             r = service.store_run(session, principal, ev, peers, note="页面保存")
             return f"已保存评价记录 #{r.id}（输入哈希 {r.input_hash[:12]}…）"
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             return str(exc)
 
 
@@ -279,7 +278,7 @@ def _benchmark(
     with session_scope() as session:
         try:
             bm = service.benchmark(session, principal, year, unit, against, fw, peers)
-        except (service.ZoneServiceError, ScopeError) as exc:
+        except (service.ZoneServiceError, PermissionError) as exc:
             return {"error": str(exc)}
         units = [u for u in bm["evaluation"].units if u["is_city"]]
         return {**bm, "city_units": units}

@@ -35,6 +35,15 @@ from kechuang.zones.models import (
     PeerZone,
     PeerZoneFigure,
 )
+from kechuang.zones.scope import (
+    own_unit,
+    require_city_admin,
+    require_reader,
+    visible_contributions,
+    visible_specialisation,
+    visible_table,
+    visible_values,
+)
 from kechuang.zones.specialisation import specialisation as _specialisation
 
 CITY_PEER_SET = "city"
@@ -42,18 +51,6 @@ CITY_PEER_SET = "city"
 
 class ZoneServiceError(ValueError):
     """Bad input to a zone service (Chinese message naming what and where)."""
-
-
-def require_reader(principal: Principal) -> None:
-    """Only the bureau and zone administrators use the evaluation."""
-    if principal.scope not in ("all", "zone"):
-        raise ScopeError("无权查看高新区评价（仅市科技局与高新区管理员可用）")
-
-
-def require_city_admin(principal: Principal) -> None:
-    """Writes (runs, frameworks, peer sets, figures) are the bureau's."""
-    if not principal.is_city_admin:
-        raise ScopeError("仅市科技局管理员可以执行此操作")
 
 
 # ------------------------------------------------------------------ frameworks
@@ -460,63 +457,33 @@ def latest_run(
 # ------------------------------------------------------------------ scoped views
 
 
-def _own_unit(principal: Principal) -> str | None:
-    return f"z{principal.zone_id}" if principal.scope == "zone" and principal.zone_id else None
+def evaluation_view(
+    session: Session,
+    principal: Principal,
+    year: int,
+    framework: str | None = None,
+    peer_set: str | None = None,
+    options: dict[str, Any] | None = None,
+    save: bool = False,
+) -> dict[str, Any]:
+    """A fresh evaluation (optionally stored) as the principal may see it: framework, options,
+    the scoped ranking table and indicator values, and the stored run if any."""
+    ev = evaluate(session, principal, year, framework, peer_set, options)
+    run = store_run(session, principal, ev, peer_set or CITY_PEER_SET) if save else None
+    return {
+        "framework": ev.framework,
+        "options": ev.options,
+        "table": visible_table(principal, ev.framework, ev.table()),
+        "values": visible_values(principal, ev.units, ev.values()),
+        "run": run,
+    }
 
 
-def visible_table(
-    principal: Principal, fw: ZoneFramework, table: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The ranking as the principal may see it: a zone admin gets her row in full and, of the
-    others, only the fields the framework publishes."""
-    require_reader(principal)
-    if principal.is_city_admin or principal.scope == "all":
-        return table
-    own = _own_unit(principal)
-    pub = set(fw.publish)
-    out = []
-    for r in table:
-        if r["unit"] == own:
-            out.append(r)
-            continue
-        out.append(
-            {
-                "unit": r["unit"],
-                "name": r["name"],
-                "is_city": r["is_city"],
-                "zone_id": r["zone_id"],
-                "rank": r["rank"] if "rank" in pub else None,
-                "score": r["score"] if "score" in pub else None,
-                "relative": r["relative"] if "score" in pub else None,
-                "group": r["group"] if "performance_group" in pub else None,
-                "group_label": r["group_label"] if "performance_group" in pub else None,
-                "dimensions": {
-                    k: {
-                        "score": v["score"] if "dimension_scores" in pub else None,
-                        "rank": v["rank"] if "dimension_ranks" in pub else None,
-                    }
-                    for k, v in r["dimensions"].items()
-                },
-                "band": r["band"] if "rank" in pub else None,
-                "previous_rank": r["previous_rank"] if "rank" in pub else None,
-                "movement": r["movement"] if "rank" in pub else None,
-                "hidden": True,
-            }
-        )
-    return out
-
-
-def visible_values(
-    principal: Principal, ev: Evaluation, values: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Indicator values: all for the bureau; for a zone admin her zone's and the peer zones'
-    entered (published) figures, not other city zones'."""
-    require_reader(principal)
-    if principal.scope == "all":
-        return values
-    own = _own_unit(principal)
-    city = {u["unit"] for u in ev.units if u["is_city"]}
-    return [v for v in values if v["unit"] == own or v["unit"] not in city]
+def run_view(session: Session, principal: Principal, run_id: int) -> dict[str, Any]:
+    """A stored run's record with its ranking table as the principal may see it."""
+    run = get_run(session, principal, run_id)
+    fw = fwmod.parse_framework(run.record["framework_definition"])
+    return {"run": run, "table": visible_table(principal, fw, run.results["table"])}
 
 
 def benchmark(
@@ -532,7 +499,7 @@ def benchmark(
     """对标找差: the zone's gap to a benchmark zone or the top quartile, strengths and weaknesses,
     the radar of dimension scores and the zone's ranking row (scoped)."""
     require_reader(principal)
-    own = _own_unit(principal)
+    own = own_unit(principal)
     unit = unit or own
     if unit is None:
         raise ZoneServiceError("请选择要对标的高新区")
@@ -617,10 +584,9 @@ def track_targets(
             )
         except ValueError as exc:
             raise ZoneServiceError(f"目标“{t['name']}”：{exc}") from exc
-        contributions = tgt.zone_contributions(by_zone, tr)
-        if principal.scope == "zone":
-            own = next((n for z, n in zones if z == principal.zone_id), None)
-            contributions = [c for c in contributions if c["zone"] == own]
+        contributions = visible_contributions(
+            principal, tgt.zone_contributions(by_zone, tr), dict(zones)
+        )
         out.append(
             {
                 **t,
@@ -641,15 +607,7 @@ def specialisation_view(
 ) -> dict[str, Any]:
     """Specialisation results; a zone admin sees her zone's industries and her similarity row."""
     require_reader(principal)
-    res = _specialisation(session, year)
-    if principal.scope == "all":
-        return res
-    zid = principal.zone_id
-    res["zones"] = [z for z in res["zones"] if z["zone_id"] == zid]
-    res["cells"] = [c for c in res["cells"] if c["zone_id"] == zid]
-    res["similarity"] = [s for s in res["similarity"] if zid in (s["zone_a_id"], s["zone_b_id"])]
-    res["flags"] = [f for f in res["flags"] if zid in (f["zone_a_id"], f["zone_b_id"])]
-    return res
+    return visible_specialisation(principal, _specialisation(session, year))
 
 
 def available_years(session: Session) -> list[int]:
@@ -706,10 +664,7 @@ def ranking(
         ev = evaluate(session, principal, year, framework, peer_set, options)
         fw, units, table, values, opts = ev.framework, ev.units, ev.table(), ev.values(), ev.options
         source = {"run_id": None, "input_hash": ev.input_hash}
-    city = {u["unit"] for u in units if u["is_city"]}
-    own = _own_unit(principal)
-    if principal.scope != "all":
-        values = [v for v in values if v["unit"] == own or v["unit"] not in city]
+    values = visible_values(principal, units, values)
     return {
         "year": year,
         "framework": fw,

@@ -1,0 +1,213 @@
+"""Every API route, called with another zone's and another enterprise's ids, reveals nothing.
+
+The routes are read from the OpenAPI document, so a new route is called here without anyone
+remembering to add it; a route that takes a body must have one in BODIES (the test fails
+otherwise). Each call is made as a zone admin (扬州高新区), an enterprise user (乙) and a bank:
+the answer is 403 (the role may not use the route) or 404 (the object does not exist for the
+caller), or a success whose content - JSON, or the text of an .xlsx/.docx - holds none of the
+other side's sentinel values (USCC, name, distinctive figures).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from sheets import xlsx
+from web import login
+
+from kechuang.accounts.service import create_user
+from kechuang.core.security import SYSTEM
+from kechuang.statistics.service import import_file
+
+# Figures nobody else has: if one appears in a response, the response leaked it.
+A_REVENUE, B_REVENUE = 6543.21, 7654.32
+JIANGDU_GREEN = 12.3456
+
+BODIES = {
+    ("post", "/api/v1/points/enterprises/{enterprise_id}/what-if"): {
+        "changes": {"rd_expense": 100}
+    },
+    ("put", "/api/v1/points/enterprises/{enterprise_id}/consent"): {
+        "consented": True,
+        "basis": "测试",
+    },
+    ("put", "/api/v1/points/enterprises/{enterprise_id}/flags"): {
+        "year": 2024,
+        "code": "hnte",
+        "value": True,
+    },
+    ("post", "/api/v1/users"): {"username": "x1", "password": "password123", "role": "city_admin"},
+    ("post", "/api/v1/points/runs"): {},
+    ("post", "/api/v1/evaluation/runs"): {"year": 2024},
+    ("post", "/api/v1/evaluation/frameworks"): {"code": "x", "yaml": "a: 1"},
+    ("post", "/api/v1/tiers/self-assessment"): None,  # stores nothing, reads no one's data
+}
+SKIP = {
+    ("post", "/api/v1/auth/token"),  # login itself
+    ("post", "/api/v1/imports"),  # file uploads: covered by the import scope tests
+    ("post", "/api/v1/tiers/qualifications/import"),
+}
+KINDS = {
+    "/api/v1/templates/{kind}": ["enterprises"],
+    "/api/v1/exports/{kind}": ["enterprises", "enterprise_years", "zone_years"],
+    "/api/v1/points/exports/{kind}": ["top", "bank", "movers"],
+    "/api/v1/evaluation/exports/{kind}": ["ranking", "benchmark", "targets", "specialisation"],
+}
+
+
+@pytest.fixture
+def scoped_world(world, session, client):
+    """The test world with sentinel figures, a stored points run and a bank login."""
+    a, b = world["a"], world["b"]
+    header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)", "研发费用总额(万元)"]
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(header, [[a.uscc, 2024, 100, A_REVENUE, 300], [b.uscc, 2024, 50, B_REVENUE, 100]]),
+        "sentinel.xlsx",
+    )
+    assert rep.ok, rep.errors
+    rep = import_file(
+        session,
+        SYSTEM,
+        "zone_years",
+        xlsx(["高新区", "年度", "总绿地率(%)"], [["江都高新区", 2024, JIANGDU_GREEN]]),
+        "z.xlsx",
+    )
+    assert rep.ok, rep.errors
+    create_user(session, username="bank_x", password="password123", role="bank_viewer")
+    session.flush()
+    admin = login(client, "city")
+    assert client.post("/api/v1/points/runs", headers=admin, json={}).status_code in (200, 201)
+    return world
+
+
+def _sentinels(ent) -> list[str]:
+    return [ent.uscc, ent.name]
+
+
+def _numbers(value: float) -> list[str]:
+    return [f"{value:.2f}", f"{value:,.2f}", repr(value)]
+
+
+def _text(response) -> str:
+    """The content of a response as text: JSON as is, .xlsx cells, .docx paragraphs and tables."""
+    kind = response.headers.get("content-type", "")
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            "\t".join("" if v is None else str(v) for v in row)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    if "wordprocessingml" in kind:
+        from docx import Document
+
+        doc = Document(io.BytesIO(response.content))
+        parts = [p.text for p in doc.paragraphs]
+        parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join(parts)
+    return response.text
+
+
+def _operations(client):
+    spec = client.get("/api/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, op in ops.items():
+            yield method, path, op
+
+
+def _calls(client, world):
+    """(method, url, body) for every operation, with other-side ids filled in per role."""
+    city = world["city"]
+    for method, path, op in _operations(client):
+        if (method, path) in SKIP:
+            continue
+        if method != "get" and (method, path) not in BODIES:
+            raise AssertionError(f"{method.upper()} {path}: add a body to BODIES (or to SKIP)")
+        body = BODIES.get((method, path))
+        if method != "get" and body is None:
+            continue
+        names = {p["name"] for p in op.get("parameters", [])}
+        for kind in KINDS.get(path, [None]):
+            yield method, path, names, kind, body, city
+
+
+def _fill(path: str, names: set[str], kind, ids: dict[str, int]) -> str:
+    url = path.replace("{kind}", kind or "")
+    url = url.replace("{enterprise_id}", str(ids["enterprise"]))
+    url = url.replace("{zone_id}", str(ids["zone"]))
+    url = url.replace("{run_id}", str(ids["run"]))
+    query = {"year": 2024} if "year" in names else {}
+    if "zone_id" in names and "{zone_id}" not in path:
+        query["zone_id"] = ids["zone"]
+    if "unit" in names:
+        query["unit"] = f"z{ids['zone']}"
+    if "against" in names:
+        query["against"] = f"z{ids['zone']}"
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+CASES = {
+    # role login → (the other side's enterprise, the other zone, sentinels that must not appear)
+    "zone_yz": ("b", "jiangdu"),
+    "ent_b": ("a", "yzhtz"),
+    "bank_x": ("a", "yzhtz"),
+}
+
+
+@pytest.mark.parametrize("username", sorted(CASES))
+def test_every_route_with_other_ids_reveals_nothing(scoped_world, client, session, username):
+    world = scoped_world
+    other_ent_key, other_zone_code = CASES[username]
+    other_ent = world[other_ent_key]
+    other_zone = world["city"][other_zone_code]
+    from kechuang.zones.models import EvaluationRun
+
+    run_id = session.query(EvaluationRun.id).order_by(EvaluationRun.id.desc()).limit(1).scalar()
+    ids = {"enterprise": other_ent.id, "zone": other_zone.id, "run": run_id or 999_999}
+    forbidden = _sentinels(other_ent) + _numbers(A_REVENUE if other_ent_key == "a" else B_REVENUE)
+    if username == "zone_yz":
+        forbidden += _numbers(JIANGDU_GREEN)
+    if username == "bank_x":  # a bank sees no enterprise that has not consented
+        forbidden += _sentinels(world["b"]) + _numbers(B_REVENUE)
+    headers = login(client, username)
+    called = 0
+    leaks = []
+    for method, path, names, kind, body, _city in _calls(client, world):
+        url = _fill(path, names, kind, ids)
+        response = client.request(method.upper(), url, headers=headers, json=body)
+        called += 1
+        assert response.status_code != 500, (url, response.text)
+        if response.status_code in (401, 403, 404, 400, 422):
+            if response.status_code in (400, 422):
+                text = response.text
+                assert not any(s in text for s in forbidden), (url, text)
+            continue
+        text = _text(response)
+        found = [s for s in forbidden if re.search(re.escape(s), text)]
+        if found:
+            leaks.append(f"{method.upper()} {url}: {found}")
+    assert called >= 40  # every route was called, not an empty loop
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_sentinels_are_visible_to_the_bureau(scoped_world, client):
+    """The check above can fail: the same calls as the city admin do show the sentinels."""
+    headers = login(client, "city")
+    b = scoped_world["b"]
+    text = client.get(f"/api/v1/enterprises/{b.id}", headers=headers).text
+    assert b.uscc in text and any(s in text for s in _numbers(B_REVENUE))
+    zone = scoped_world["city"]["jiangdu"]
+    text = json.dumps(client.get(f"/api/v1/zones/{zone.id}", headers=headers).json())
+    assert any(s in text for s in _numbers(JIANGDU_GREEN))
