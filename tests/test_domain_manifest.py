@@ -4,17 +4,13 @@ labels through its manifest alone."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import textwrap
 
 import pytest
 import typer
 from typer.testing import CliRunner
-
-import kechuang
-from kechuang import domains
-from kechuang.core import audit, domain
-from kechuang.core import security as core_security
 
 TOY = {
     "__init__.py": '''
@@ -102,14 +98,39 @@ TOY = {
 }
 
 
+class _Modules:
+    """The platform's modules as they are now in sys.modules (the UI test harness may reload them)."""
+
+    def __getattr__(self, name: str):
+        target = {
+            "kechuang": "kechuang",
+            "domains": "kechuang.domains",
+            "audit": "kechuang.core.audit",
+            "domain": "kechuang.core.domain",
+            "core_security": "kechuang.core.security",
+        }[name]
+        return importlib.import_module(target)
+
+
+m = _Modules()
+
+
 @pytest.fixture
 def toy_domain(tmp_path, monkeypatch):
     """The toy domain on the package path; every registry restored afterwards."""
+    kechuang, domains, audit, domain, core_security = (
+        m.kechuang,
+        m.domains,
+        m.audit,
+        m.domain,
+        m.core_security,
+    )
     folder = tmp_path / "toydomain"
     folder.mkdir()
     for name, text in TOY.items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
     monkeypatch.setattr(kechuang, "__path__", [*kechuang.__path__, str(tmp_path)])
+    importlib.invalidate_caches()  # the finders must see the folder just written
     snapshot = (
         list(domain.NAV),
         dict(domain.START_PAGES),
@@ -145,18 +166,18 @@ def toy_domain(tmp_path, monkeypatch):
 
 
 def test_toy_domain_is_discovered_in_dependency_order(toy_domain):
-    names = [d.name for d in domains.domains()]
+    names = [d.name for d in m.domains.domains()]
     assert "toydomain" in names
     assert names.index("registry") < names.index("toydomain")
 
 
 def test_toy_domain_registers_role_labels_nav_start_page_and_section(toy_domain):
-    assert core_security.ROLES["toy_role"].label == "玩具角色"
-    assert core_security.ROLES["toy_role"].scope == "none"
-    assert audit.ENTITY_LABELS["toys"] == "玩具"
-    assert [n.label for n in domain.NAV if n.path == "/toy"] == ["玩具页"]
-    assert domain.START_PAGES["toy_role"] == "/toy"
-    assert [s.ref for s in domain.SECTIONS["enterprise_page"]][-1] == (
+    assert m.core_security.ROLES["toy_role"].label == "玩具角色"
+    assert m.core_security.ROLES["toy_role"].scope == "none"
+    assert m.audit.ENTITY_LABELS["toys"] == "玩具"
+    assert [n.label for n in m.domain.NAV if n.path == "/toy"] == ["玩具页"]
+    assert m.domain.START_PAGES["toy_role"] == "/toy"
+    assert [s.ref for s in m.domain.SECTIONS["enterprise_page"]][-1] == (
         "kechuang.toydomain.pages:section"
     )
 
@@ -164,10 +185,10 @@ def test_toy_domain_registers_role_labels_nav_start_page_and_section(toy_domain)
 def test_toy_domain_import_kind_reaches_cli_and_import_page(toy_domain, session, tmp_path):
     from kechuang.core.security import SYSTEM, Principal
 
-    assert "toys" in [k.code for k in domains.import_kinds()]
-    assert "toys" in [k.code for k in domain.import_kinds_for(SYSTEM)]
+    assert "toys" in [k.code for k in m.domains.import_kinds()]
+    assert "toys" in [k.code for k in m.domain.import_kinds_for(SYSTEM)]
     zone_admin = Principal(1, "z", "zone_admin", zone_id=1)
-    assert "toys" not in [k.code for k in domain.import_kinds_for(zone_admin)]
+    assert "toys" not in [k.code for k in m.domain.import_kinds_for(zone_admin)]
     file = tmp_path / "toys.xlsx"
     file.write_bytes(b"anything")
     from kechuang.cli import app
@@ -208,5 +229,5 @@ def test_toy_domain_router_and_pages(toy_domain, world):
 def test_every_table_has_an_audit_label():
     from kechuang.models import metadata
 
-    domains.install()
-    assert set(metadata.tables) - set(audit.ENTITY_LABELS) == set()
+    m.domains.install()
+    assert set(metadata.tables) - set(m.audit.ENTITY_LABELS) == set()

@@ -12,7 +12,6 @@ import pkgutil
 from importlib import import_module
 from typing import Any
 
-import kechuang
 from kechuang.core import audit
 from kechuang.core.domain import IMPORT_KINDS as _IMPORT_KINDS
 from kechuang.core.domain import START_PAGES as _START_PAGES
@@ -33,7 +32,8 @@ _installed: set[str] = set()
 def discover() -> list[Domain]:
     """Every domain manifest under the kechuang package, each after the domains it requires."""
     found: dict[str, Domain] = {}
-    for info in pkgutil.iter_modules(kechuang.__path__):
+    # the package as it is in sys.modules now (a test harness may have re-imported it)
+    for info in pkgutil.iter_modules(import_module("kechuang").__path__):
         if not info.ispkg:
             continue
         module = import_module(f"kechuang.{info.name}")
