@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from importlib.util import find_spec
+from pathlib import Path
 from types import ModuleType
 
 DOMAINS = (
@@ -32,3 +33,12 @@ def domain_modules(kind: str) -> list[tuple[str, ModuleType]]:
             continue
         out.append((domain, import_module(name)))
     return out
+
+
+def migration_locations() -> list[Path]:
+    """Every `kechuang/<package>/migrations` folder: the Alembic version locations, sorted.
+
+    Found through the installed package's own path, so a wheel install finds them as a checkout does.
+    """
+    package = Path(__file__).resolve().parent
+    return sorted(p for p in package.glob("*/migrations") if p.is_dir())
