@@ -35,8 +35,8 @@ case "$command_name" in
     install
     pg_url="${KECHUANG_TEST_DATABASE_URL:-}"
     echo "== 代码检查：ruff =="
-    .venv/bin/ruff check src tests bench migrations
-    .venv/bin/ruff format --check src tests bench migrations
+    .venv/bin/ruff check src tests bench
+    .venv/bin/ruff format --check src tests bench
     echo "== 测试：SQLite =="
     env -u KECHUANG_TEST_DATABASE_URL -u KECHUANG_DATABASE_URL .venv/bin/pytest "$@"
     if [ -n "$pg_url" ]; then

@@ -216,13 +216,16 @@ def test_toy_domain_router_and_pages(toy_domain, world):
     from web import login
 
     from kechuang.app import create_api
-    from kechuang.ui_app import register_pages
 
     client = TestClient(create_api())
     response = client.get("/api/v1/toys", headers=login(client, "city"))
     assert response.status_code == 200 and response.json() == {"hello": "city"}
     assert client.get("/api/v1/toys").status_code == 401
-    register_pages()
+    # the UI entry imports every module page_modules() names; importing the toy's registers /toy
+    # (only that module is imported here: importing all page modules outside the UI harness would
+    # keep them from registering again in the UI tests)
+    assert "kechuang.toydomain.pages" in m.domains.page_modules()
+    importlib.import_module("kechuang.toydomain.pages")
     assert "/toy" in {getattr(r, "path", None) for r in nicegui_app.routes}
 
 

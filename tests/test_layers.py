@@ -16,7 +16,17 @@ import kechuang
 from kechuang.domains import discover
 
 PACKAGE = Path(kechuang.__file__).parent
-ENTRY_POINTS = {"app", "cli", "main", "ui_app", "models", "domains", "demo", "__init__"}
+ENTRY_POINTS = {
+    "app",
+    "cli",
+    "main",
+    "ui_app",
+    "models",
+    "domains",
+    "demo",
+    "migration_env",
+    "__init__",
+}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:

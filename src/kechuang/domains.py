@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pkgutil
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from kechuang.core import audit
+from kechuang.core.db import add_migration_location
 from kechuang.core.domain import IMPORT_KINDS as _IMPORT_KINDS
 from kechuang.core.domain import START_PAGES as _START_PAGES
 from kechuang.core.domain import (
@@ -90,6 +92,10 @@ def install() -> list[Domain]:
         _START_PAGES.update(d.start_pages)
         for section in d.sections:
             add_section(section)
+        if d.migrations:
+            folder = Path(import_module(d.module).__file__).parent / d.migrations
+            if folder.is_dir():
+                add_migration_location(folder)
         if d.setup:
             resolve(d.setup)()
         _installed.add(d.name)

@@ -7,7 +7,8 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,26 +114,112 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
+# Migrations: the Alembic environment (env.py, script.py.mako) lives in migration_env/ and each
+# domain keeps its revisions in its own package, kechuang/<domain>/migrations/, one Alembic branch
+# per domain labelled with its name. Revision ids are dated and domain-named
+# (20261127_registry_initial); a revision whose tables refer to another domain's tables names the
+# revision that creates them in depends_on. New revision (file named by its id):
+#   from alembic import command
+#   command.revision(alembic_config(url), "what changed", autogenerate=True,
+#                    rev_id="20261205_points_add_x", head="points@head",
+#                    version_path="src/kechuang/points/migrations")
+MIGRATION_ENV = Path(__file__).resolve().parents[1] / "migration_env"
+
+# Revision ids used before migrations moved into the domain packages: one initial revision 0001
+# (core, registry, statistics and account tables) with a branch from it per domain. Each maps to the
+# new revisions that create exactly the same tables, written as Alembic records them after such an
+# upgrade: without 20261127_registry_initial, which the others depend on and so imply. A database
+# stamped with old ids is restamped before it is migrated.
+LEGACY_REVISIONS: dict[str, tuple[str, ...]] = {
+    "0001": (
+        "20261127_core_initial",
+        "20261127_statistics_initial",
+        "20261127_accounts_initial",
+    ),
+    "0002": ("20261127_zones_initial",),
+    "0003": ("20261127_points_initial",),
+    "0004": ("20261128_tiers_initial",),
+}
 
 
-def alembic_config(url: str | None = None):
-    """An Alembic configuration pointing at migrations/ and the given (or configured) database."""
+_EXTRA_LOCATIONS: set[Path] = set()
+
+
+def add_migration_location(folder: Path) -> None:
+    """Add a domain's revisions folder (the assembler does, from each manifest)."""
+    _EXTRA_LOCATIONS.add(Path(folder).resolve())
+
+
+def migration_locations() -> list[Path]:
+    """Every revisions folder: each `kechuang/<package>/migrations` found beside core in the
+    installed package (so a wheel finds them as a checkout does), plus any a manifest added."""
+    package = Path(__file__).resolve().parents[1]
+    found = {p.resolve() for p in package.glob("*/migrations") if p.is_dir()}
+    return sorted(found | _EXTRA_LOCATIONS)
+
+
+def alembic_config(url: str | None = None, locations: Iterable[str | Path] | None = None):
+    """An Alembic configuration for the given (or configured) database.
+
+    The environment is migration_env/ and the version locations are the given folders, or else
+    every kechuang/<package>/migrations folder of the installed package: no path outside it.
+    """
     from alembic.config import Config
 
+    if locations is None:
+        locations = migration_locations()
+    # configparser treats % as interpolation (URL-encoded passwords, paths): escape it
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # configparser treats % as interpolation; URL-encoded passwords contain it
+    cfg.set_main_option("script_location", str(MIGRATION_ENV).replace("%", "%%"))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_path_separator", "os")  # the same, for Alembic before 1.16
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join(str(p) for p in locations).replace("%", "%%")
+    )
+    cfg.set_main_option("file_template", "%%(rev)s")
     cfg.set_main_option(
         "sqlalchemy.url", (url or get_settings().resolved_database_url()).replace("%", "%%")
     )
     return cfg
 
 
+def restamp_legacy(url: str | None = None) -> set[str] | None:
+    """Rewrite old revision ids (0001…0004) in alembic_version to the equivalent new revisions.
+
+    Returns the new revisions stamped, or None when there was nothing to rewrite. Only the version
+    table changes: the tables the old revisions made are exactly those the new ones make.
+    """
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    cfg = alembic_config(url)
+    engine = make_engine(cfg.get_main_option("sqlalchemy.url"))
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            stamped = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    finally:
+        engine.dispose()
+    legacy = stamped & LEGACY_REVISIONS.keys()
+    if not legacy:
+        return None
+    # every later old revision branched from 0001, so any of them implies 0001
+    targets = set(LEGACY_REVISIONS["0001"]) | (stamped - legacy)
+    for old in legacy:
+        targets.update(LEGACY_REVISIONS[old])
+    command.stamp(cfg, sorted(targets), purge=True)
+    return targets
+
+
 def upgrade(url: str | None = None, revision: str = "heads") -> None:
-    """Migrate the database up to a revision (default: every branch head; domains add branches)."""
+    """Migrate the database up to a revision (default: every domain branch's head).
+
+    A database stamped with the old revision ids is restamped first (see LEGACY_REVISIONS).
+    """
     from alembic import command
 
+    restamp_legacy(url)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -140,6 +227,7 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
     """Migrate the database down to a revision (default: empty)."""
     from alembic import command
 
+    restamp_legacy(url)
     command.downgrade(alembic_config(url), revision)
 
 

@@ -1,17 +1,20 @@
 """zones: peer zones, peer sets, bureau frameworks, evaluation runs
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 20261127_zones_initial
+Revises:
 Create Date: 2026-11-27
+
+Formerly revision 0002 (branching from 0001); a database stamped 0002 is restamped to this
+revision by kechuang.core.db. Its tables reference registry tables, hence depends_on.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "20261127_zones_initial"
+down_revision = None
 branch_labels = ("zones",)
-depends_on = None
+depends_on = "20261127_registry_initial"
 
 
 def upgrade() -> None:

@@ -1,17 +1,20 @@
 """tiers: the enterprise qualifications register
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 20261128_tiers_initial
+Revises:
 Create Date: 2026-11-28
+
+Formerly revision 0004 (branching from 0001); a database stamped 0004 is restamped to this
+revision by kechuang.core.db. Its tables reference registry tables, hence depends_on.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0001"
+revision = "20261128_tiers_initial"
+down_revision = None
 branch_labels = ("tiers",)
-depends_on = None
+depends_on = "20261127_registry_initial"
 
 
 def upgrade() -> None:

@@ -1,17 +1,20 @@
 """innovation points (企业创新积分): runs, scores, bank-sharing consent, flag inputs
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 20261127_points_initial
+Revises:
 Create Date: 2026-11-27
+
+Formerly revision 0003 (branching from 0001); a database stamped 0003 is restamped to this
+revision by kechuang.core.db. Its tables reference registry tables, hence depends_on.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0001"
+revision = "20261127_points_initial"
+down_revision = None
 branch_labels = ("points",)
-depends_on = None
+depends_on = "20261127_registry_initial"
 
 
 def upgrade() -> None:
