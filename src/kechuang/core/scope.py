@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, true
 
+from kechuang.core.errors import NotFound
 from kechuang.core.security import Principal
 from kechuang.registry.models import Enterprise, Zone
 
 
-class ScopeError(PermissionError):
+class ScopeError(NotFound, PermissionError):
     """The principal may not see or change this object (message in Chinese)."""
 
 
