@@ -72,3 +72,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "不存在，或不在当前用户的可见范围内"},
     422: {"model": ErrorBody, "description": "参数或提交的内容未通过校验（逐项说明）"},
 }
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "文件超过上传上限"},
+}

@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
+from kechuang.core.errors import NotFound
+from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.scope import can_see_zone_data
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.registry import service
 from kechuang.registry.models import CARRIER_KINDS, INDUSTRY_ROLES, Zone
+from kechuang.registry.schemas import (
+    CarrierOut,
+    EnterpriseDetail,
+    EnterprisePage,
+    ZoneDetail,
+    ZoneOut,
+)
 from kechuang.statistics import service as stats
 
-router = APIRouter(prefix="/api/v1", tags=["登记"])
+router = APIRouter(prefix="/api/v1", tags=["登记"], responses=ERROR_RESPONSES)
 
 
 def zone_dict(zone: Zone) -> dict[str, Any]:
@@ -50,18 +59,18 @@ def zone_dict(zone: Zone) -> dict[str, Any]:
     }
 
 
-@router.get("/zones", summary="高新区列表（含园区与战略产业）")
+@router.get("/zones", summary="高新区列表（含园区与战略产业）", response_model=list[ZoneOut])
 def zones(session: DbSession, _principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every zone with parks and strategic industries (registry facts, visible to all users)."""
     return [zone_dict(z) for z in service.list_zones(session)]
 
 
-@router.get("/zones/{zone_id}", summary="高新区详情")
+@router.get("/zones/{zone_id}", summary="高新区详情", response_model=ZoneDetail)
 def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[str, Any]:
     """One zone; its statistics only when the principal may see them."""
     z = service.get_zone(session, zone_id)
     if z is None:
-        raise HTTPException(404, "高新区不存在")
+        raise NotFound("高新区不存在")
     out = zone_dict(z)
     out["yearly"], out["zone_statistics"] = [], []
     if can_see_zone_data(principal, zone_id):
@@ -71,7 +80,7 @@ def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[
     return out
 
 
-@router.get("/carriers", summary="创新载体")
+@router.get("/carriers", summary="创新载体", response_model=list[CarrierOut])
 def carriers(
     session: DbSession, _principal: CurrentPrincipal, zone_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -90,7 +99,7 @@ def carriers(
     ]
 
 
-@router.get("/enterprises", summary="企业列表（分页、筛选、搜索）")
+@router.get("/enterprises", summary="企业列表（分页、筛选、搜索）", response_model=EnterprisePage)
 def enterprises(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -113,7 +122,11 @@ def enterprises(
     return {"total": total, "page": page, "page_size": page_size, "items": rows}
 
 
-@router.get("/enterprises/{enterprise_id}", summary="企业详情（含年度统计）")
+@router.get(
+    "/enterprises/{enterprise_id}",
+    summary="企业详情（含年度统计）",
+    response_model=EnterpriseDetail,
+)
 def enterprise(
     session: DbSession, principal: CurrentPrincipal, enterprise_id: int
 ) -> dict[str, Any]:

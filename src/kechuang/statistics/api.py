@@ -3,41 +3,44 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from kechuang.core.config import get_settings
+from kechuang.core.errors import NotFound, TooLarge, rejected_import
 from kechuang.core.excel import ImportFileError
+from kechuang.core.responses import (
+    ERROR_RESPONSES,
+    UPLOAD_RESPONSES,
+    XLSX,
+    download,
+    file_response,
+)
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics import service
+from kechuang.statistics.schemas import ImportOut, ImportReportOut
 
-router = APIRouter(prefix="/api/v1", tags=["统计数据"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(content: bytes, filename: str) -> Response:
-    """An .xlsx download with a UTF-8 Chinese filename."""
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESPONSES)
 
 
-@router.get("/templates/{kind}", summary="下载导入模板")
+def _kind(kind: str) -> None:
+    """404 for a data kind that does not exist (it is part of the path)."""
+    try:
+        service.check_kind(kind)
+    except ImportFileError as exc:
+        raise NotFound(str(exc)) from exc
+
+
+@router.get("/templates/{kind}", summary="下载导入模板", **download(XLSX))
 def template(kind: str, _principal: CurrentPrincipal) -> Response:
     """An empty template (enterprises, enterprise_years, zone_years)."""
-    try:
-        return xlsx_response(service.template(kind), f"{service.kind_label(kind)}模板.xlsx")
-    except ImportFileError as exc:
-        raise HTTPException(404, str(exc)) from exc
+    _kind(kind)
+    return file_response(service.template(kind), f"{service.kind_label(kind)}模板.xlsx")
 
 
-@router.get("/exports/{kind}", summary="导出数据（与模板同列，可再导入）")
+@router.get("/exports/{kind}", summary="导出数据（与模板同列，可再导入）", **download(XLSX))
 def export(
     kind: str,
     session: DbSession,
@@ -49,39 +52,40 @@ def export(
     year: int | None = None,
 ) -> Response:
     """The principal's data in the template's columns."""
-    try:
-        service.check_kind(kind)
-    except ImportFileError as exc:
-        raise HTTPException(404, str(exc)) from exc
+    _kind(kind)
     flt = EnterpriseFilter(zone_id, None, industry, tech_field, q)
     content = service.export_file(session, principal, kind, flt, year)
-    return xlsx_response(content, f"{service.kind_label(kind)}导出.xlsx")
+    return file_response(content, f"{service.kind_label(kind)}导出.xlsx")
 
 
-@router.post("/imports", summary="导入文件（全部通过才保存）")
+@router.post(
+    "/imports",
+    summary="导入文件（全部通过才保存）",
+    response_model=ImportReportOut,
+    responses=UPLOAD_RESPONSES,
+)
 async def upload(
     session: DbSession,
     principal: CurrentPrincipal,
     kind: Annotated[str, Form(description="enterprises / enterprise_years / zone_years")],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-) -> Any:
-    """Validate and store a file; a bad file returns 422 with every bad cell and stores nothing."""
+) -> dict[str, Any]:
+    """Validate and store a file. A bad file stores nothing and answers with every bad cell:
+    422 when cells fail validation, 400 when the file as a whole cannot be used."""
     limit = get_settings().max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise HTTPException(413, f"文件超过 {get_settings().max_upload_mb}MB 上限")
+        raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
     report = await run_in_threadpool(
         service.import_file, session, principal, kind, content, file.filename or "upload", dry_run
     )
     if not report.ok:
-        body = report.as_dict()
-        body["detail"] = report.message()
-        return JSONResponse(body, status_code=422)
+        raise rejected_import(report.message(), report.errors)
     return report.as_dict()
 
 
-@router.get("/imports", summary="导入记录")
+@router.get("/imports", summary="导入记录", response_model=list[ImportOut])
 def imports(
     session: DbSession, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
