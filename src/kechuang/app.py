@@ -8,13 +8,15 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 
 from kechuang import __version__
+from kechuang.accounts.schemas import HealthOut
+from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.web import DbSession, install_error_handlers
 from kechuang.domains import install, routers
 
-platform_router = APIRouter(prefix="/api/v1")
+platform_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
-@platform_router.get("/health", tags=["平台"], summary="健康检查")
+@platform_router.get("/health", tags=["平台"], summary="健康检查", response_model=HealthOut)
 def health(session: DbSession) -> dict[str, Any]:
     """Liveness and database reachability."""
     session.execute(text("SELECT 1"))

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from kechuang.accounts.models import User
+from kechuang.accounts.schemas import AuditPage, MeOut, TokenOut, UserIn, UserOut
 from kechuang.accounts.service import authenticate, create_user, issue_token, principal_of
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
+from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.security import ROLES
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 
-router = APIRouter(prefix="/api/v1")
-
-
-class TokenOut(BaseModel):
-    """A bearer token."""
-
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 @router.post("/auth/token", tags=["平台"], summary="登录并获取令牌", response_model=TokenOut)
@@ -40,7 +32,7 @@ def token(session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends
     return TokenOut(access_token=value, expires_at=expires)
 
 
-@router.get("/me", tags=["平台"], summary="当前用户")
+@router.get("/me", tags=["平台"], summary="当前用户", response_model=MeOut)
 def me(principal: CurrentPrincipal) -> dict[str, Any]:
     """Who the token belongs to and what the role may see."""
     return {
@@ -51,17 +43,6 @@ def me(principal: CurrentPrincipal) -> dict[str, Any]:
         "zone_id": principal.zone_id,
         "enterprise_id": principal.enterprise_id,
     }
-
-
-class UserIn(BaseModel):
-    """A new user."""
-
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8)
-    role: str
-    display_name: str = ""
-    zone_id: int | None = None
-    enterprise_id: int | None = None
 
 
 def user_dict(user: User) -> dict[str, Any]:
@@ -78,19 +59,25 @@ def user_dict(user: User) -> dict[str, Any]:
     }
 
 
-@router.get("/users", tags=["平台"], summary="用户列表（市科技局）")
+@router.get("/users", tags=["平台"], summary="用户列表（市科技局）", response_model=list[UserOut])
 def list_users(session: DbSession, _admin: CityAdmin) -> list[dict[str, Any]]:
     """All users."""
     return [user_dict(u) for u in session.scalars(select(User).order_by(User.id))]
 
 
-@router.post("/users", tags=["平台"], summary="新增用户（市科技局）", status_code=201)
+@router.post(
+    "/users",
+    tags=["平台"],
+    summary="新增用户（市科技局）",
+    status_code=201,
+    response_model=UserOut,
+)
 def add_user(session: DbSession, _admin: CityAdmin, body: UserIn) -> dict[str, Any]:
     """Create a user; audited."""
     return user_dict(create_user(session, **body.model_dump()))
 
 
-@router.get("/audit", tags=["平台"], summary="审计日志（市科技局）")
+@router.get("/audit", tags=["平台"], summary="审计日志（市科技局）", response_model=AuditPage)
 def audit_log(
     session: DbSession,
     _admin: CityAdmin,

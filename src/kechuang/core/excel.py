@@ -20,6 +20,8 @@ from typing import Literal
 import polars as pl
 from stdnum.cn import uscc as stdnum_uscc
 
+from kechuang.core.errors import BadInput
+
 ColumnKind = Literal["text", "uscc", "int", "decimal", "bool", "date", "year"]
 
 FULL_WIDTH = "０１２３４５６７８９．，－＋　（）％ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ"
@@ -57,7 +59,7 @@ class CellError:
     reason: str
 
 
-class ImportFileError(ValueError):
+class ImportFileError(BadInput):
     """The file as a whole cannot be read (message in Chinese)."""
 
 

@@ -14,14 +14,15 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement
 
+from kechuang.core.errors import Forbidden, NotFound
 from kechuang.core.security import Principal
 
 
-class ScopeError(PermissionError):
+class ScopeError(NotFound, PermissionError):
     """The principal may not see or change this object (message in Chinese); answered as 404."""
 
 
-class RoleError(PermissionError):
+class RoleError(Forbidden, PermissionError):
     """The principal's role may not use this feature at all (message in Chinese); answered as 403."""
 
 

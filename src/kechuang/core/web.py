@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Annotated
+from weakref import WeakSet
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,9 +14,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kechuang.core import errors
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import Principal, SecurityError, principal_source
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,34 @@ STATUS_MESSAGES = {
     413: "文件过大",
     422: "参数有误",
 }
+_APPS: WeakSet[FastAPI] = WeakSet()
+
+
+async def _user_error(_request: Request, exc: Exception) -> JSONResponse:
+    """The one handler for UserError and the registered plain exceptions (engines, security)."""
+    return JSONResponse(errors.error_body(exc), status_code=errors.status_of(exc))
+
+
+def _install_registered(cls: type[BaseException]) -> None:
+    for app in list(_APPS):
+        app.add_exception_handler(cls, _user_error)
+
+
+errors.on_register(_install_registered)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error becomes JSON {"detail": Chinese message}; never a stack trace."""
+    """Every error becomes the one JSON body {"detail": 中文, "errors": [...]}; never a stack trace.
+
+    UserError and the classes registered with `errors.register_error` (also those registered after
+    this call, e.g. when a domain's router is imported) share one handler; HTTP errors and request
+    validation errors get the same body.
+    """
+    errors.register_error(SecurityError, 400)  # core.security keeps its own ValueError subclass
+    _APPS.add(app)
+    app.add_exception_handler(errors.UserError, _user_error)
+    for cls in errors.registered_errors():
+        app.add_exception_handler(cls, _user_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -82,35 +107,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if not isinstance(detail, str) or not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
             detail = STATUS_MESSAGES.get(exc.status_code, "请求失败")
         return JSONResponse(
-            {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+            errors.body(detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(
-                str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")
-            )
-            problems.append({"field": where, "message": f"参数“{where}”无效：{err.get('msg', '')}"})
-        text = "；".join(p["message"] for p in problems) or "参数有误"
-        return JSONResponse({"detail": text, "errors": problems}, status_code=422)
-
-    @app.exception_handler(ScopeError)
-    async def scope_error(_request: Request, exc: ScopeError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(RoleError)
-    async def role_error(_request: Request, exc: RoleError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
-
-    @app.exception_handler(SecurityError)
-    async def security_error(_request: Request, exc: SecurityError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        items = errors.validation_items(exc.errors())
+        text = "；".join(i.message for i in items) or "参数有误"
+        return JSONResponse(errors.body(text, items), status_code=422)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(
-            {"detail": "服务器内部错误，请联系管理员（详情已记录在服务器日志）"}, status_code=500
+            errors.body("服务器内部错误，请联系管理员（详情已记录在服务器日志）"), status_code=500
         )

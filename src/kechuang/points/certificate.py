@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kechuang.core.errors import BadInput
 from kechuang.core.formatting import fmt_money
 
 
-class CertificateError(ValueError):
+class CertificateError(BadInput):
     """The certificate cannot be produced (message in Chinese)."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kechuang.core.errors import Unprocessable
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
 MODES = {"reference": "满分参考值计分", "relative": "同类百分位计分"}
@@ -26,7 +27,7 @@ DERIVED_INPUTS = {"age_years": "成立年限（年）"}
 COHORT_KEYS = {"stage": "生命周期阶段", "industry_division": "行业大类", "zone": "高新区"}
 
 
-class MethodologyError(ValueError):
+class MethodologyError(Unprocessable):
     """A methodology file is invalid (message in Chinese, naming the file and item)."""
 
 

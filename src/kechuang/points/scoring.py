@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from kechuang.core.errors import Unprocessable
 from kechuang.engines.composite.framework import Node
 from kechuang.engines.composite.io import hash_frame
 from kechuang.engines.composite.normalise import normalise_expr
@@ -32,7 +33,7 @@ from kechuang.statistics.fields import FIELDS_BY_CODE, NUMERIC_FIELDS
 UNKNOWN_INDUSTRY = "未知"
 
 
-class ScoringError(ValueError):
+class ScoringError(Unprocessable):
     """Bad scoring input (message in Chinese, naming the column or row)."""
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert
+from kechuang.core.errors import BadInput, Forbidden
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
@@ -37,11 +38,11 @@ from kechuang.statistics.fields import FIELDS_BY_CODE
 from kechuang.statistics.service import current_figures
 
 
-class PointsError(ValueError):
+class PointsError(BadInput):
     """Bad input to a points service (message in Chinese; nothing was changed)."""
 
 
-class PointsForbidden(PermissionError):
+class PointsForbidden(Forbidden):
     """The principal's role may not use this points function (message in Chinese)."""
 
 

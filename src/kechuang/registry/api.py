@@ -1,19 +1,21 @@
-"""API routes for zones and enterprises (every query scoped to the principal)."""
+"""API routes for the registry's public facts: zones with parks and industries, and carriers.
+
+A zone's or an enterprise's page with figures is served by statistics (same paths).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import polars as pl
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter
 
+from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.registry import service
 from kechuang.registry.models import CARRIER_KINDS, INDUSTRY_ROLES, Zone
-from kechuang.registry.scope import can_see_zone_data
-from kechuang.statistics import service as stats
+from kechuang.registry.schemas import CarrierOut, ZoneOut
 
-router = APIRouter(prefix="/api/v1", tags=["登记"])
+router = APIRouter(prefix="/api/v1", tags=["登记"], responses=ERROR_RESPONSES)
 
 
 def zone_dict(zone: Zone) -> dict[str, Any]:
@@ -50,28 +52,13 @@ def zone_dict(zone: Zone) -> dict[str, Any]:
     }
 
 
-@router.get("/zones", summary="高新区列表（含园区与战略产业）")
+@router.get("/zones", summary="高新区列表（含园区与战略产业）", response_model=list[ZoneOut])
 def zones(session: DbSession, _principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every zone with parks and strategic industries (registry facts, visible to all users)."""
     return [zone_dict(z) for z in service.list_zones(session)]
 
 
-@router.get("/zones/{zone_id}", summary="高新区详情")
-def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[str, Any]:
-    """One zone; its statistics only when the principal may see them."""
-    z = service.get_zone(session, zone_id)
-    if z is None:
-        raise HTTPException(404, "高新区不存在")
-    out = zone_dict(z)
-    out["yearly"], out["zone_statistics"] = [], []
-    if can_see_zone_data(principal, zone_id):
-        totals = stats.zone_totals(session, principal)
-        out["yearly"] = totals.filter(pl.col("zone_id") == zone_id).drop("zone_id").to_dicts()
-        out["zone_statistics"] = stats.zone_year_figures(session, principal, zone_id)
-    return out
-
-
-@router.get("/carriers", summary="创新载体")
+@router.get("/carriers", summary="创新载体", response_model=list[CarrierOut])
 def carriers(
     session: DbSession, _principal: CurrentPrincipal, zone_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -88,41 +75,3 @@ def carriers(
         }
         for c in service.list_carriers(session, zone_id)
     ]
-
-
-@router.get("/enterprises", summary="企业列表（分页、筛选、搜索）")
-def enterprises(
-    session: DbSession,
-    principal: CurrentPrincipal,
-    zone_id: int | None = None,
-    park_id: int | None = None,
-    industry: Annotated[str | None, Query(description="GB/T 4754 代码前缀")] = None,
-    tech_field: str | None = None,
-    q: Annotated[str | None, Query(description="名称关键字或信用代码")] = None,
-    year: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 20,
-    sort: str = "id",
-    descending: bool = False,
-) -> dict[str, Any]:
-    """The enterprises the principal may see, one page at a time."""
-    flt = service.EnterpriseFilter(zone_id, park_id, industry, tech_field, q)
-    rows, total = stats.list_enterprises(
-        session, principal, flt, page, page_size, sort, descending, year
-    )
-    return {"total": total, "page": page, "page_size": page_size, "items": rows}
-
-
-@router.get("/enterprises/{enterprise_id}", summary="企业详情（含年度统计）")
-def enterprise(
-    session: DbSession, principal: CurrentPrincipal, enterprise_id: int
-) -> dict[str, Any]:
-    """One enterprise with its current yearly figures and the revision history."""
-    ent = service.get_enterprise(session, principal, enterprise_id)
-    return {
-        **service.enterprise_summary(ent),
-        "counted_zone": ent.counted_zone.name if ent.counted_zone else None,
-        "incubator": ent.incubator.name if ent.incubator else None,
-        "years": stats.enterprise_years(session, principal, enterprise_id),
-        "revisions": stats.enterprise_revisions(session, principal, enterprise_id),
-    }

@@ -3,41 +3,59 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
+import polars as pl
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from kechuang.core.config import get_settings
+from kechuang.core.domain import import_kind
+from kechuang.core.errors import NotFound, TooLarge, rejected_import
 from kechuang.core.excel import ImportFileError
+from kechuang.core.responses import (
+    ERROR_RESPONSES,
+    UPLOAD_RESPONSES,
+    XLSX,
+    download,
+    file_response,
+)
+from kechuang.core.scope import RoleError
 from kechuang.core.web import CurrentPrincipal, DbSession
+from kechuang.registry import service as registry_service
+from kechuang.registry.api import zone_dict
+from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics import service
+from kechuang.statistics.schemas import (
+    EnterpriseDetail,
+    EnterprisePage,
+    ImportOut,
+    ImportReportOut,
+    OtherImportReportOut,
+    ZoneDetail,
+)
 
-router = APIRouter(prefix="/api/v1", tags=["统计数据"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(content: bytes, filename: str) -> Response:
-    """An .xlsx download with a UTF-8 Chinese filename."""
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESPONSES)
 
 
-@router.get("/templates/{kind}", summary="下载导入模板")
-def template(kind: str, _principal: CurrentPrincipal) -> Response:
-    """An empty template (enterprises, enterprise_years, zone_years)."""
+def _kind(kind: str) -> None:
+    """404 for a data kind that does not exist (it is part of the path)."""
     try:
-        return xlsx_response(service.template(kind), f"{service.kind_label(kind)}模板.xlsx")
+        service.check_kind(kind)
     except ImportFileError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise NotFound(str(exc)) from exc
 
 
-@router.get("/exports/{kind}", summary="导出数据（与模板同列，可再导入）")
+@router.get("/templates/{kind}", summary="下载导入模板", **download(XLSX))
+def template(kind: str, _principal: CurrentPrincipal) -> Response:
+    """An empty template of any import kind (enterprises, enterprise_years, zone_years, …)."""
+    spec = import_kind(kind)
+    if spec is None:
+        _kind(kind)  # the unknown-kind message lists the kinds
+    return file_response(spec.template_bytes(), f"{spec.label}模板.xlsx")
+
+
+@router.get("/exports/{kind}", summary="导出数据（与模板同列，可再导入）", **download(XLSX))
 def export(
     kind: str,
     session: DbSession,
@@ -49,39 +67,48 @@ def export(
     year: int | None = None,
 ) -> Response:
     """The principal's data in the template's columns."""
-    try:
-        service.check_kind(kind)
-    except ImportFileError as exc:
-        raise HTTPException(404, str(exc)) from exc
+    _kind(kind)
     flt = EnterpriseFilter(zone_id, None, industry, tech_field, q)
     content = service.export_file(session, principal, kind, flt, year)
-    return xlsx_response(content, f"{service.kind_label(kind)}导出.xlsx")
+    return file_response(content, f"{service.kind_label(kind)}导出.xlsx")
 
 
-@router.post("/imports", summary="导入文件（全部通过才保存）")
+@router.post(
+    "/imports",
+    summary="导入文件（全部通过才保存）",
+    response_model=ImportReportOut | OtherImportReportOut,
+    responses=UPLOAD_RESPONSES,
+)
 async def upload(
     session: DbSession,
     principal: CurrentPrincipal,
-    kind: Annotated[str, Form(description="enterprises / enterprise_years / zone_years")],
+    kind: Annotated[
+        str, Form(description="enterprises / enterprise_years / zone_years / 其他领域的导入类型")
+    ],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-) -> Any:
-    """Validate and store a file; a bad file returns 422 with every bad cell and stores nothing."""
+) -> dict[str, Any]:
+    """Validate and store a file. A bad file stores nothing and answers with every bad cell:
+    422 when cells fail validation, 400 when the file as a whole cannot be used."""
     limit = get_settings().max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise HTTPException(413, f"文件超过 {get_settings().max_upload_mb}MB 上限")
+        raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
+    spec = import_kind(kind)
+    if spec is None:
+        report = service.import_file(session, principal, kind, content, "upload", dry_run)
+        raise rejected_import(report.message(), report.errors)  # names the kinds there are
+    if not spec.allowed(principal):
+        raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
     report = await run_in_threadpool(
-        service.import_file, session, principal, kind, content, file.filename or "upload", dry_run
+        spec.run_import, session, principal, content, file.filename or "upload", dry_run
     )
     if not report.ok:
-        body = report.as_dict()
-        body["detail"] = report.message()
-        return JSONResponse(body, status_code=422)
+        raise rejected_import(report.message(), report.errors)
     return report.as_dict()
 
 
-@router.get("/imports", summary="导入记录")
+@router.get("/imports", summary="导入记录", response_model=list[ImportOut])
 def imports(
     session: DbSession, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
@@ -102,3 +129,69 @@ def imports(
         }
         for b in service.list_imports(session, principal, limit)
     ]
+
+
+# --- zones and enterprises with their figures (the registry's objects, shown by statistics) ----
+
+
+@router.get("/zones/{zone_id}", summary="高新区详情", response_model=ZoneDetail, tags=["登记"])
+def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[str, Any]:
+    """One zone; its statistics only when the principal may see them."""
+    z = registry_service.get_zone(session, zone_id)
+    if z is None:
+        raise NotFound("高新区不存在")
+    out = zone_dict(z)
+    out["yearly"], out["zone_statistics"] = [], []
+    if can_see_zone_data(principal, zone_id):
+        totals = service.zone_totals(session, principal)
+        out["yearly"] = totals.filter(pl.col("zone_id") == zone_id).drop("zone_id").to_dicts()
+        out["zone_statistics"] = service.zone_year_figures(session, principal, zone_id)
+    return out
+
+
+@router.get(
+    "/enterprises",
+    summary="企业列表（分页、筛选、搜索）",
+    response_model=EnterprisePage,
+    tags=["登记"],
+)
+def enterprises(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    zone_id: int | None = None,
+    park_id: int | None = None,
+    industry: Annotated[str | None, Query(description="GB/T 4754 代码前缀")] = None,
+    tech_field: str | None = None,
+    q: Annotated[str | None, Query(description="名称关键字或信用代码")] = None,
+    year: int | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 20,
+    sort: str = "id",
+    descending: bool = False,
+) -> dict[str, Any]:
+    """The enterprises the principal may see, one page at a time."""
+    flt = registry_service.EnterpriseFilter(zone_id, park_id, industry, tech_field, q)
+    rows, total = service.list_enterprises(
+        session, principal, flt, page, page_size, sort, descending, year
+    )
+    return {"total": total, "page": page, "page_size": page_size, "items": rows}
+
+
+@router.get(
+    "/enterprises/{enterprise_id}",
+    summary="企业详情（含年度统计）",
+    response_model=EnterpriseDetail,
+    tags=["登记"],
+)
+def enterprise(
+    session: DbSession, principal: CurrentPrincipal, enterprise_id: int
+) -> dict[str, Any]:
+    """One enterprise with its current yearly figures and the revision history."""
+    ent = registry_service.get_enterprise(session, principal, enterprise_id)
+    return {
+        **registry_service.enterprise_summary(ent),
+        "counted_zone": ent.counted_zone.name if ent.counted_zone else None,
+        "incubator": ent.incubator.name if ent.incubator else None,
+        "years": service.enterprise_years(session, principal, enterprise_id),
+        "revisions": service.enterprise_revisions(session, principal, enterprise_id),
+    }

@@ -3,39 +3,54 @@ self-assessment (stores nothing) and the qualifications register."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
+from kechuang.core.config import get_settings
+from kechuang.core.errors import (
+    BadInput,
+    NotFound,
+    TooLarge,
+    Unprocessable,
+    register_error,
+    rejected_import,
+)
+from kechuang.core.responses import (
+    ERROR_RESPONSES,
+    UPLOAD_RESPONSES,
+    XLSX,
+    download,
+    file_response,
+)
 from kechuang.core.web import CurrentPrincipal, DbSession
+from kechuang.engines.rules.packs import RulePackError
 from kechuang.statistics.service import latest_year
 from kechuang.tiers import service
+from kechuang.tiers.schemas import (
+    CandidateList,
+    EnterpriseAssessment,
+    PackOut,
+    Pipeline,
+    QualificationOut,
+    QualImportReportOut,
+    SelfAssessment,
+    SelfAssessmentResult,
+)
 
-router = APIRouter(prefix="/api/v1/tiers", tags=["梯度培育"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+router = APIRouter(prefix="/api/v1/tiers", tags=["梯度培育"], responses=ERROR_RESPONSES)
+register_error(RulePackError, Unprocessable.status)  # the rules engine stays free of kechuang
 
 
 def _year(session, year: int | None) -> int:
     year = year or latest_year(session)
     if year is None:
-        raise HTTPException(404, "暂无企业年度统计数据，无法评估")
+        raise NotFound("暂无企业年度统计数据，无法评估")
     return year
 
 
-@router.get("/packs", summary="规则包（条件、分档、出处、确认状态）")
+@router.get("/packs", summary="规则包（条件、分档、出处、确认状态）", response_model=list[PackOut])
 def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every shipped rule pack with its conditions and citations."""
     out = []
@@ -65,7 +80,12 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/enterprises/{enterprise_id}", summary="企业梯度评估（每个规则包的结论与差距）")
+@router.get(
+    "/enterprises/{enterprise_id}",
+    summary="企业梯度评估（每个规则包的结论与差距）",
+    response_model=EnterpriseAssessment,
+    response_model_exclude_unset=True,
+)
 def enterprise(
     enterprise_id: int, session: DbSession, principal: CurrentPrincipal, year: int | None = None
 ) -> dict[str, Any]:
@@ -73,7 +93,7 @@ def enterprise(
     return service.enterprise_assessment(session, principal, enterprise_id, year)
 
 
-@router.get("/candidates", summary="后备库：未达标企业按差距排序")
+@router.get("/candidates", summary="后备库：未达标企业按差距排序", response_model=CandidateList)
 def candidates(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -83,13 +103,10 @@ def candidates(
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
 ) -> dict[str, Any]:
     """The closest candidates for a rung within the principal's scope."""
-    try:
-        return service.candidates(session, principal, family, _year(session, year), zone_id, limit)
-    except service.TierError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return service.candidates(session, principal, family, _year(session, year), zone_id, limit)
 
 
-@router.get("/candidates.xlsx", summary="导出后备库（Excel）")
+@router.get("/candidates.xlsx", summary="导出后备库（Excel）", **download(XLSX))
 def candidates_xlsx(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -99,14 +116,17 @@ def candidates_xlsx(
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Response:
     """The candidate list as .xlsx."""
-    try:
-        data = service.candidates(session, principal, family, _year(session, year), zone_id, limit)
-    except service.TierError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    return _xlsx(service.candidates_xlsx(data), f"{data['pack']['name']}后备库{data['year']}.xlsx")
+    data = service.candidates(session, principal, family, _year(session, year), zone_id, limit)
+    return file_response(
+        service.candidates_xlsx(data), f"{data['pack']['name']}后备库{data['year']}.xlsx"
+    )
 
 
-@router.get("/pipeline", summary="梯度培育看板：各梯度各高新区数量、流转、目标与高企复审")
+@router.get(
+    "/pipeline",
+    summary="梯度培育看板：各梯度各高新区数量、流转、目标与高企复审",
+    response_model=Pipeline,
+)
 def pipeline(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -116,28 +136,14 @@ def pipeline(
     if not years:
         last = _year(session, None)
         years = [last - 2, last - 1, last]
-    try:
-        return service.pipeline(session, principal, years)
-    except service.TierError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return service.pipeline(session, principal, years)
 
 
-class SelfAssessment(BaseModel):
-    """Figures typed in for a self-assessment (several years where growth needs them)."""
-
-    year: int = Field(description="评价年度（最近一个会计年度）")
-    figures: dict[int, dict[str, float | bool | None]] = Field(
-        description="按年度的统计数据，字段同企业年度统计模板（如 operating_revenue）"
-    )
-    founded_on: date | None = None
-    tech_field: str | None = None
-    industry_code: str | None = None
-    facts: dict[str, bool | float | None] = Field(
-        default_factory=dict, description="资质事实，如 q_hnte_valid"
-    )
-
-
-@router.post("/self-assessment", summary="自评：输入数据，得到结论与差距（不保存任何数据）")
+@router.post(
+    "/self-assessment",
+    summary="自评：输入数据，得到结论与差距（不保存任何数据）",
+    response_model=SelfAssessmentResult,
+)
 def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[str, Any]:
     """Evaluate typed-in figures; nothing is written anywhere."""
     unknown = (
@@ -153,27 +159,23 @@ def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[
         }
     )
     if unknown:
-        raise HTTPException(400, f"未知的资质事实：{'、'.join(sorted(unknown))}")
-    try:
-        return service.self_assess(
-            body.year,
-            body.figures,
-            body.founded_on,
-            body.tech_field,
-            body.industry_code,
-            body.facts,
-        )
-    except service.TierError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise BadInput(f"未知的资质事实：{'、'.join(sorted(unknown))}")
+    return service.self_assess(
+        body.year, body.figures, body.founded_on, body.tech_field, body.industry_code, body.facts
+    )
 
 
-@router.get("/qualifications/template", summary="企业资质导入模板")
+@router.get("/qualifications/template", summary="企业资质导入模板", **download(XLSX))
 def qualifications_template(_principal: CurrentPrincipal) -> Response:
     """An empty qualifications template."""
-    return _xlsx(service.qualification_template(), "企业资质模板.xlsx")
+    return file_response(service.qualification_template(), "企业资质模板.xlsx")
 
 
-@router.get("/qualifications/{enterprise_id}", summary="企业资质（证书、称号、奖励等）")
+@router.get(
+    "/qualifications/{enterprise_id}",
+    summary="企业资质（证书、称号、奖励等）",
+    response_model=list[QualificationOut],
+)
 def qualifications(
     enterprise_id: int, session: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
@@ -181,15 +183,24 @@ def qualifications(
     return service.list_qualifications(session, principal, enterprise_id)
 
 
-@router.post("/qualifications/import", summary="导入企业资质（全有或全无）")
+@router.post(
+    "/qualifications/import",
+    summary="导入企业资质（全有或全无）",
+    response_model=QualImportReportOut,
+    responses=UPLOAD_RESPONSES,
+)
 async def import_qualifications(
     session: DbSession,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-) -> JSONResponse:
-    """Validate and store a qualifications file; 400 with every bad cell otherwise."""
-    content = await file.read()
+) -> dict[str, Any]:
+    """Validate and store a qualifications file. A bad file stores nothing and answers with every
+    bad cell: 422 when cells fail validation, 400 when the file as a whole cannot be used."""
+    limit = get_settings().max_upload_mb * 1024 * 1024
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
     report = await run_in_threadpool(
         service.import_qualifications,
         session,
@@ -198,4 +209,6 @@ async def import_qualifications(
         file.filename or "upload.xlsx",
         dry_run,
     )
-    return JSONResponse(report.as_dict(), status_code=200 if report.ok else 400)
+    if not report.ok:
+        raise rejected_import(report.message(), report.errors or [])
+    return report.as_dict()

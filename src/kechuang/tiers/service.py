@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.core.errors import BadInput
 from kechuang.core.excel import (
     CellError,
     Column,
@@ -86,7 +87,7 @@ QUAL_COLUMNS: tuple[Column, ...] = (
 )
 
 
-class TierError(ValueError):
+class TierError(BadInput):
     """Bad input to a tier service (message in Chinese)."""
 
 

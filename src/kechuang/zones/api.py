@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Response
 
 from kechuang.core import audit
+from kechuang.core.errors import BadInput, NotFound, Unprocessable, register_error
+from kechuang.core.responses import DOCX, ERROR_RESPONSES, XLSX, download, file_response
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
+from kechuang.engines.composite.errors import CompositeError
 from kechuang.zones import report, service
 from kechuang.zones.evaluation import TOP_QUARTILE
 from kechuang.zones.frameworks import ZoneFramework
+from kechuang.zones.schemas import (
+    Benchmark,
+    EvaluationRunOut,
+    FrameworkOut,
+    PeerSetOut,
+    Ranking,
+    RunDetail,
+    RunIn,
+    Specialisation,
+    TargetTrack,
+)
+from kechuang.zones.scope import require_reader
 
-router = APIRouter(prefix="/api/v1", tags=["高新区评价"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _file(content: bytes, filename: str, media: str) -> Response:
-    return Response(
-        content,
-        media_type=media,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
-
-
-def _bad(exc: Exception) -> HTTPException:
-    return HTTPException(400, str(exc))
+router = APIRouter(prefix="/api/v1", tags=["高新区评价"], responses=ERROR_RESPONSES)
+register_error(CompositeError, Unprocessable.status)  # the evaluation runs the composite engine
+EXPORT_KINDS = ("ranking", "benchmark", "targets", "specialisation")
 
 
 def framework_dict(fw: ZoneFramework, rows: bool = True) -> dict[str, Any]:
@@ -57,42 +58,50 @@ def _against(against: str | None) -> str:
     return TOP_QUARTILE if against in (None, "", "top_quartile") else against
 
 
-class RunIn(BaseModel):
-    """Parameters of an evaluation run."""
-
-    year: int = Field(description="评价年度")
-    framework: str | None = Field(None, description="框架代码，默认 national_2021")
-    peer_set: str | None = Field(None, description="对标组代码，默认 city（本市高新区）")
-    options: dict[str, Any] | None = Field(
-        None, description="normalise / window / treat / uncertainty_runs …"
-    )
-    note: str = ""
-
-
-@router.get("/evaluation/frameworks", summary="评价框架（每行标注已确认/重构）")
+@router.get(
+    "/evaluation/frameworks",
+    summary="评价框架（每行标注已确认/重构）",
+    response_model=list[FrameworkOut],
+)
 def frameworks(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Shipped and bureau-defined frameworks with their rows."""
-    service.require_reader(principal)
+    require_reader(principal)
     return [framework_dict(f) for f in service.list_frameworks(session)]
 
 
-@router.post("/evaluation/frameworks", summary="新增自定义评价框架（市科技局）", status_code=201)
-def add_framework(session: DbSession, principal: CityAdmin, body: dict[str, Any]) -> dict[str, Any]:
+@router.post(
+    "/evaluation/frameworks",
+    summary="新增自定义评价框架（市科技局）",
+    status_code=201,
+    response_model=FrameworkOut,
+)
+def add_framework(
+    session: DbSession,
+    principal: CityAdmin,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            description="框架定义，结构同内置 YAML：code、name、version、publish、dimensions[].rows[]"
+        ),
+    ],
+) -> dict[str, Any]:
     """Store a bureau-defined framework (same schema as the shipped YAML)."""
-    try:
-        return framework_dict(service.save_framework(session, principal, body))
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
+    return framework_dict(service.save_framework(session, principal, body))
 
 
-@router.get("/evaluation/peer-sets", summary="对标组")
+@router.get("/evaluation/peer-sets", summary="对标组", response_model=list[PeerSetOut])
 def peer_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """The built-in city peer set and the stored ones."""
-    service.require_reader(principal)
+    require_reader(principal)
     return service.list_peer_sets(session)
 
 
-@router.get("/evaluation/ranking", summary="高新区排名（总分、维度名次、名次区间、进位）")
+@router.get(
+    "/evaluation/ranking",
+    summary="高新区排名（总分、维度名次、名次区间、进位）",
+    response_model=Ranking,
+    response_model_exclude_unset=True,
+)
 def ranking(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -101,23 +110,23 @@ def ranking(
     peer_set: str | None = None,
 ) -> dict[str, Any]:
     """The ranking as the principal may see it (a stored run when there is one)."""
-    try:
-        r = service.ranking(session, principal, year, framework, peer_set)
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
+    r = service.ranking(session, principal, year, framework, peer_set)
     return {**r, "framework": framework_dict(r["framework"], rows=False)}
 
 
-@router.post("/evaluation/runs", summary="执行并保存一次评价（市科技局）", status_code=201)
+@router.post(
+    "/evaluation/runs",
+    summary="执行并保存一次评价（市科技局）",
+    status_code=201,
+    response_model=EvaluationRunOut,
+    response_model_exclude_unset=True,
+)
 def create_run(session: DbSession, principal: CityAdmin, body: RunIn) -> dict[str, Any]:
     """Evaluate and store the run with its framework version, peer set, options and input hash."""
-    try:
-        ev = service.evaluate(
-            session, principal, body.year, body.framework, body.peer_set, body.options
-        )
-        run = service.store_run(session, principal, ev, body.peer_set, body.note)
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
+    ev = service.evaluate(
+        session, principal, body.year, body.framework, body.peer_set, body.options
+    )
+    run = service.store_run(session, principal, ev, body.peer_set, body.note)
     return run_dict(run)
 
 
@@ -140,7 +149,12 @@ def run_dict(run: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/evaluation/runs", summary="评价记录")
+@router.get(
+    "/evaluation/runs",
+    summary="评价记录",
+    response_model=list[EvaluationRunOut],
+    response_model_exclude_unset=True,
+)
 def runs(
     session: DbSession, principal: CurrentPrincipal, year: int | None = None
 ) -> list[dict[str, Any]]:
@@ -148,20 +162,27 @@ def runs(
     return [run_dict(r) for r in service.list_runs(session, principal, year)]
 
 
-@router.get("/evaluation/runs/{run_id}", summary="一次评价的结果")
+@router.get(
+    "/evaluation/runs/{run_id}",
+    summary="一次评价的结果",
+    response_model=RunDetail,
+    response_model_exclude_unset=True,
+)
 def run_detail(session: DbSession, principal: CurrentPrincipal, run_id: int) -> dict[str, Any]:
     """A stored run with its results, scoped like the ranking."""
     try:
-        run = service.get_run(session, principal, run_id)
-    except service.ZoneServiceError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    from kechuang.zones.frameworks import parse_framework
-
-    fw = parse_framework(run.record["framework_definition"])
-    return {**run_dict(run), "table": service.visible_table(principal, fw, run.results["table"])}
+        view = service.run_view(session, principal, run_id)
+    except service.ZoneServiceError as exc:  # the run id is part of the path
+        raise NotFound(str(exc)) from exc
+    return {**run_dict(view["run"]), "table": view["table"]}
 
 
-@router.get("/evaluation/benchmark", summary="对标找差：差距分解、优势短板、雷达图")
+@router.get(
+    "/evaluation/benchmark",
+    summary="对标找差：差距分解、优势短板、雷达图",
+    response_model=Benchmark,
+    response_model_exclude_unset=True,
+)
 def benchmark(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -173,12 +194,7 @@ def benchmark(
 ) -> dict[str, Any]:
     """Gap of a zone (unit key z<id>; a zone admin's own by default) to a benchmark unit or
     `top_quartile`."""
-    try:
-        bm = service.benchmark(
-            session, principal, year, unit, _against(against), framework, peer_set
-        )
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
+    bm = service.benchmark(session, principal, year, unit, _against(against), framework, peer_set)
     return {
         "year": year,
         "framework": framework_dict(bm["framework"], rows=False),
@@ -190,18 +206,25 @@ def benchmark(
     }
 
 
-@router.get("/evaluation/targets", summary="目标跟踪（3000亿元等）")
+@router.get(
+    "/evaluation/targets",
+    summary="目标跟踪（3000亿元等）",
+    response_model=list[TargetTrack],
+    response_model_exclude_unset=True,
+)
 def targets(
     session: DbSession, principal: CurrentPrincipal, as_of: int | None = None
 ) -> list[dict[str, Any]]:
     """Each plan target with actual, required path, projection band, status and zone parts."""
-    try:
-        return service.track_targets(session, principal, as_of)
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
+    return service.track_targets(session, principal, as_of)
 
 
-@router.get("/evaluation/specialisation", summary="一区一战略：产业占比、区位商、集中度、相似度")
+@router.get(
+    "/evaluation/specialisation",
+    summary="一区一战略：产业占比、区位商、集中度、相似度",
+    response_model=Specialisation,
+    response_model_exclude_unset=True,
+)
 def specialisation(
     session: DbSession, principal: CurrentPrincipal, year: int | None = None
 ) -> dict[str, Any]:
@@ -210,7 +233,9 @@ def specialisation(
 
 
 @router.get(
-    "/evaluation/exports/{kind}", summary="导出（ranking / benchmark / targets / specialisation）"
+    "/evaluation/exports/{kind}",
+    summary="导出（ranking / benchmark / targets / specialisation）",
+    **download(XLSX, DOCX),
 )
 def export(
     kind: str,
@@ -224,43 +249,30 @@ def export(
     format: str = "xlsx",
 ) -> Response:
     """An .xlsx of any result; the benchmark also as a Word report (format=docx)."""
+    if kind not in EXPORT_KINDS:
+        raise NotFound(f"未知的导出类型“{kind}”，可选：{'、'.join(EXPORT_KINDS)}")
     demo = service.is_demo(session)
     audit.record(session, "export", "zone_evaluation", "", f"导出高新区评价结果（{kind}）")
-    try:
-        if kind == "ranking":
-            if year is None:
-                raise service.ZoneServiceError("导出排名需要参数 year")
-            r = service.ranking(session, principal, year, framework, peer_set)
-            content = report.ranking_xlsx(
-                r["framework"], r["options"], year, r["table"], r["values"], demo
-            )
-            return _file(content, f"高新区排名_{year}.xlsx", XLSX)
-        if kind == "benchmark":
-            if year is None:
-                raise service.ZoneServiceError("导出对标分析需要参数 year")
-            bm = service.benchmark(
-                session, principal, year, unit, _against(against), framework, peer_set
-            )
-            name = f"对标找差_{bm['gaps']['unit_name']}_{year}"
-            if format == "docx":
-                return _file(report.benchmark_docx(bm, demo), f"{name}.docx", DOCX)
-            return _file(report.benchmark_xlsx(bm, demo), f"{name}.xlsx", XLSX)
-        if kind == "targets":
-            return _file(
-                report.targets_xlsx(service.track_targets(session, principal), demo),
-                "目标跟踪.xlsx",
-                XLSX,
-            )
-        if kind == "specialisation":
-            return _file(
-                report.specialisation_xlsx(
-                    service.specialisation_view(session, principal, year), demo
-                ),
-                "一区一战略.xlsx",
-                XLSX,
-            )
-    except service.ZoneServiceError as exc:
-        raise _bad(exc) from exc
-    raise HTTPException(
-        404, f"未知的导出类型“{kind}”，可选：ranking、benchmark、targets、specialisation"
-    )
+    if kind == "ranking":
+        if year is None:
+            raise BadInput("导出排名需要参数 year")
+        r = service.ranking(session, principal, year, framework, peer_set)
+        content = report.ranking_xlsx(
+            r["framework"], r["options"], year, r["table"], r["values"], demo
+        )
+        return file_response(content, f"高新区排名_{year}.xlsx")
+    if kind == "benchmark":
+        if year is None:
+            raise BadInput("导出对标分析需要参数 year")
+        bm = service.benchmark(
+            session, principal, year, unit, _against(against), framework, peer_set
+        )
+        name = f"对标找差_{bm['gaps']['unit_name']}_{year}"
+        if format == "docx":
+            return file_response(report.benchmark_docx(bm, demo), f"{name}.docx")
+        return file_response(report.benchmark_xlsx(bm, demo), f"{name}.xlsx")
+    if kind == "targets":
+        tracks = service.track_targets(session, principal)
+        return file_response(report.targets_xlsx(tracks, demo), "目标跟踪.xlsx")
+    view = service.specialisation_view(session, principal, year)
+    return file_response(report.specialisation_xlsx(view, demo), "一区一战略.xlsx")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from kechuang.core.errors import BadInput
 from kechuang.engines.composite import RunResult, hash_frame, run, spec_from_dict
 from kechuang.engines.composite.analysis import gap_to_benchmark, strengths_weaknesses
 from kechuang.engines.composite.uncertainty import uncertainty
@@ -32,7 +33,7 @@ TOP_QUARTILE = "__top_quartile__"
 TOP_QUARTILE_NAME = "对标组前25%分位"
 
 
-class EvaluationError(ValueError):
+class EvaluationError(BadInput):
     """The evaluation cannot be computed (Chinese message saying what is missing)."""
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from kechuang.core.errors import Unprocessable
+
 ROW_STATUS = {"confirmed": "已确认", "reconstructed": "重构"}
 WEIGHT_STATUS = {"confirmed": "已确认", "assumed": "未公布（取1.0或类推）"}
 SOURCE_LABELS = {
@@ -34,7 +36,7 @@ NORMALISATIONS = {
 WINDOWS = {"period": "逐年归一化", "pooled": "多年合并归一化（EIS式，可跨年比较）"}
 
 
-class FrameworkDataError(ValueError):
+class FrameworkDataError(Unprocessable):
     """A framework or catalogue file is invalid (Chinese message naming the item)."""
 
 

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.core.errors import BadInput
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.engines.composite.io import canonical_json
@@ -49,7 +50,7 @@ from kechuang.zones.specialisation import specialisation as _specialisation
 CITY_PEER_SET = "city"
 
 
-class ZoneServiceError(ValueError):
+class ZoneServiceError(BadInput):
     """Bad input to a zone service (Chinese message naming what and where)."""
 
 

@@ -1,0 +1,152 @@
+"""Response models of the statistics API (imports) and the enterprise-year figures other domains show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from kechuang.registry.schemas import EnterpriseSummary, ZoneOut
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+
+_FIELD_TYPES = {"int": int, "decimal": float, "bool": bool}
+
+
+def _figures(name: str, doc: str, **first: Any) -> type[BaseModel]:
+    """A model with the given leading fields and then every enterprise-year figure, typed."""
+    fields: dict[str, Any] = dict(first)
+    for f in ENTERPRISE_YEAR_FIELDS:
+        fields[f.code] = (_FIELD_TYPES[f.kind] | None, Field(description=f.template_header))
+    return create_model(name, __doc__=doc, **fields)
+
+
+EnterpriseYearOut = _figures(
+    "EnterpriseYearOut",
+    "企业年度统计（当前版本；字段同导入模板，金额单位万元）",
+    enterprise_id=(int, ...),
+    year=(int, ...),
+    revision=(int, Field(description="版本号（更正一次加 1）")),
+)
+EnterpriseRevisionOut = _figures(
+    "EnterpriseRevisionOut",
+    "企业年度统计的一个版本及其来源导入",
+    year=(int, ...),
+    revision=(int, ...),
+    is_current=(bool, ...),
+    import_id=(int | None, ...),
+    filename=(str | None, Field(description="来源文件名")),
+    username=(str | None, Field(description="导入人")),
+    imported_at=(str | None, Field(description="导入时间（ISO 8601）")),
+)
+
+
+class CellErrorOut(BaseModel):
+    """A bad cell of an imported file."""
+
+    row: int = Field(description="行号（表头为第 1 行；0 表示整个文件）")
+    column: str
+    value: str
+    reason: str
+
+
+class ImportReportOut(BaseModel):
+    """The outcome of an accepted import or dry run (a rejected file is an error response)."""
+
+    kind: str
+    filename: str
+    dry_run: bool
+    ok: bool
+    rows_total: int
+    created: int
+    revised: int
+    unchanged: int
+    carried_forward: int = Field(description="沿用上一版本数值的空白单元格数")
+    import_id: int | None = Field(description="导入批次编号（试导入时为空）")
+    message: str
+    errors: list[CellErrorOut]
+
+
+class ImportOut(BaseModel):
+    """An import batch in the list of imports."""
+
+    id: int
+    kind: str
+    kind_label: str
+    filename: str
+    sha256: str
+    rows_total: int
+    created: int
+    revised: int
+    unchanged: int
+    username: str
+    created_at: str
+
+
+class OtherImportReportOut(BaseModel):
+    """The outcome of an accepted import of another domain's kind (e.g. 企业资质): the common fields
+    and that domain's own counts."""
+
+    model_config = ConfigDict(extra="allow")
+
+    filename: str
+    dry_run: bool
+    ok: bool
+    rows_total: int
+    message: str
+
+
+class ZoneYearTotal(BaseModel):
+    """Enterprise counts and sums of a zone in a year (over the enterprises the caller sees)."""
+
+    year: int
+    enterprises: int
+    operating_revenue: float | None = Field(description="营业收入合计（万元）")
+    rd_expense: float | None = Field(description="研发费用合计（万元）")
+    employees: int | None
+    zone: str | None
+    zone_code: str | None
+
+
+class ZoneFigure(BaseModel):
+    """A current zone-level figure (高新区年度统计)."""
+
+    year: int
+    indicator_code: str
+    name: str
+    unit: str
+    value: float | None
+    revision: int
+    import_id: int | None
+
+
+class ZoneDetail(ZoneOut):
+    """A zone; its statistics only when the caller may see them (empty lists otherwise)."""
+
+    yearly: list[ZoneYearTotal]
+    zone_statistics: list[ZoneFigure]
+
+
+class EnterpriseListItem(EnterpriseSummary):
+    """An enterprise in the list with the figures of the listed year."""
+
+    operating_revenue: float | None = Field(description="营业收入（万元）")
+    employees: int | None
+    year: int | None
+
+
+class EnterprisePage(BaseModel):
+    """One page of enterprises."""
+
+    total: int
+    page: int
+    page_size: int
+    items: list[EnterpriseListItem]
+
+
+class EnterpriseDetail(EnterpriseSummary):
+    """One enterprise with its current yearly figures and every revision."""
+
+    counted_zone: str | None
+    incubator: str | None
+    years: list[EnterpriseYearOut]
+    revisions: list[EnterpriseRevisionOut]

@@ -1,0 +1,287 @@
+"""Request and response models of the 梯度培育 API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from kechuang.statistics.schemas import CellErrorOut
+
+Number = int | float  # values read from the rule packs and target files keep their YAML type
+
+
+class SelfAssessment(BaseModel):
+    """Figures typed in for a self-assessment (several years where growth needs them)."""
+
+    year: int = Field(description="评价年度（最近一个会计年度）")
+    figures: dict[int, dict[str, float | bool | None]] = Field(
+        description="按年度的统计数据，字段同企业年度统计模板（如 operating_revenue）"
+    )
+    founded_on: date | None = None
+    tech_field: str | None = None
+    industry_code: str | None = None
+    facts: dict[str, bool | float | None] = Field(
+        default_factory=dict, description="资质事实，如 q_hnte_valid"
+    )
+
+
+class NotEvaluated(BaseModel):
+    """A condition of a pack the platform cannot evaluate from data (checked by people)."""
+
+    label: str
+    source: str
+
+
+class PackSummary(BaseModel):
+    """A rule pack's identity, confirmation status and citations."""
+
+    code: str
+    family: str = Field(description="梯度类型，如 hnte、tech_sme")
+    name: str
+    version: str
+    rung: int
+    rung_label: str
+    effective_from: str
+    effective_to: str | None
+    confirmation: str
+    confirmation_label: str
+    documents: dict[str, str] = Field(description="文件代码 → 文件名称")
+    readings: list[str] = Field(description="对原文的解读说明")
+    not_evaluated: list[NotEvaluated]
+    retrospective: bool = Field(description="该规则包在评价年度尚未施行（追溯评估）")
+
+
+class PackCondition(BaseModel):
+    """A leaf condition of a pack, with its citation."""
+
+    code: str
+    label: str
+    kind: str
+    source: str
+    confirmed: bool
+
+
+class PackScore(BaseModel):
+    """A scored item of a pack (评分项) with its maximum."""
+
+    code: str
+    label: str
+    max: Number
+    source: str
+    confirmed: bool
+
+
+class PackOut(PackSummary):
+    """A shipped rule pack with its conditions and scored items."""
+
+    conditions: list[PackCondition]
+    scores: list[PackScore]
+
+
+class ScoreItem(BaseModel):
+    """A scored item's points range for an enterprise (lo–hi while facts are unknown)."""
+
+    code: str
+    label: str
+    group: str
+    max: Number
+    lo: float | None
+    hi: float | None
+    confirmed: bool
+    source: str
+
+
+class ConditionResult(BaseModel):
+    """One condition evaluated: value, threshold, verdict and the gap to meet it."""
+
+    condition: str
+    label: str
+    kind: str
+    depth: int
+    parent: str | None
+    measure: str | None
+    unit: str | None
+    value: float | None
+    value_text: str | None
+    threshold: float | None
+    threshold_text: str | None
+    tier: str | None
+    verdict: str
+    gap: float | None
+    gap_unit: str | None
+    gap_text: str | None
+    source: str | None
+    confirmed: bool | None
+    verdict_label: str
+
+
+class PackResult(PackSummary):
+    """A pack's verdict for an enterprise: status, score range, items and conditions."""
+
+    status: str
+    status_label: str
+    score_lo: float | None
+    score_hi: float | None
+    items: list[ScoreItem]
+    conditions: list[ConditionResult]
+
+
+class EnterpriseAssessment(BaseModel):
+    """One enterprise's verdicts; without figures only `message` says why there are none."""
+
+    enterprise_id: int
+    name: str
+    uscc: str | None = None
+    year: int | None
+    years: list[int] | None = None
+    rung: int | None = None
+    rung_label: str | None = None
+    rung_eval: int | None = Field(None, description="按数据评估的梯度（不计资质）")
+    next_distance: float | None = Field(None, description="距下一梯度的差距指数")
+    packs: list[PackResult]
+    message: str | None = Field(None, description="无法评估时的说明")
+
+
+class Candidate(BaseModel):
+    """An enterprise not yet meeting a rung, with its gaps."""
+
+    enterprise_id: int
+    uscc: str
+    name: str
+    zone: str
+    rung: int
+    status: str
+    status_label: str
+    distance: float = Field(description="差距指数：越小越接近")
+    gaps: list[str]
+
+
+class CandidateList(BaseModel):
+    """The 后备库 of a rung."""
+
+    pack: PackSummary
+    year: int
+    total_not_met: int
+    rows: list[Candidate]
+
+
+class PipelineCount(BaseModel, extra="allow"):
+    """Enterprises per rung family in a zone and year: `<family>` met, `<family>__review` to check."""
+
+    __pydantic_extra__: dict[str, int]
+
+    year: int
+    zone_id: int | None
+    zone: str
+
+
+class RungCount(BaseModel):
+    """Enterprises on a rung in a year."""
+
+    year: int
+    rung: int
+    len: int
+
+
+class Flow(BaseModel):
+    """Enterprises moving between rungs from one year to the next (-1: not in the panel)."""
+
+    from_year: int
+    to_year: int
+    from_: int = Field(alias="from")
+    to: int
+    count: int
+    kind: str = Field(description="entry / exit / stay")
+
+
+class TargetProgress(BaseModel):
+    """A ladder target with the current count."""
+
+    code: str
+    label: str
+    target: Number
+    current: int
+    review: int
+    ratio: float | None
+
+
+class TargetNotTracked(BaseModel):
+    """A target the platform does not track, and why."""
+
+    label: str
+    value: Number
+    reason: str
+
+
+class LadderTargets(BaseModel):
+    """The city's ladder targets (draft status shown as data)."""
+
+    name: str
+    status: str
+    status_label: str
+    year: int
+    source: str
+    progress: list[TargetProgress]
+    not_tracked: list[TargetNotTracked]
+
+
+class CertificateYear(BaseModel):
+    """高新技术企业 certificates in a year: valid, expiring, renewed, lapsed."""
+
+    year: int
+    valid: int
+    expiring: int
+    renewed: int
+    lapsed: int
+
+
+class Pipeline(BaseModel):
+    """The cultivation board: counts per rung, zone and year; flows; targets; renewals."""
+
+    years: list[int]
+    counts: list[PipelineCount]
+    rung_counts: list[RungCount]
+    rung_labels: dict[int, str]
+    flows: list[Flow]
+    targets: LadderTargets
+    families: dict[str, str]
+    certificates: list[CertificateYear]
+    scope_note: str
+
+
+class SelfAssessmentResult(BaseModel):
+    """Verdicts for typed-in figures; nothing was stored."""
+
+    year: int
+    rung: int
+    rung_label: str
+    packs: list[PackResult]
+    stored: bool
+
+
+class QualificationOut(BaseModel):
+    """A qualification of an enterprise (certificate, title, award …)."""
+
+    id: int
+    kind: str
+    kind_label: str
+    level: str | None
+    obtained_on: str | None
+    expires_on: str | None
+    value: float | None
+    reference: str | None
+    note: str | None
+
+
+class QualImportReportOut(BaseModel):
+    """The outcome of an accepted qualifications import or dry run."""
+
+    filename: str
+    dry_run: bool
+    ok: bool
+    rows_total: int
+    created: int
+    updated: int
+    message: str
+    errors: list[CellErrorOut]
