@@ -36,7 +36,7 @@ async def test_city_admin_runs_and_sees_the_leaderboard(user: User, world) -> No
     }
     await user.open("/points/methodology")
     await user.should_see(
-        "初创期：成立年限（年） < 5 且 营业收入(万元) < 2000（暂定（未确认））", retries=100
+        "初创期：成立年限（年） < 5 且 营业收入(万元) < 2000（暂行）", retries=100
     )
     tables = user.find(ui.table).elements
     assert sorted(len(t.rows) for t in tables) == [14, 18]

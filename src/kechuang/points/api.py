@@ -113,7 +113,10 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                         "reference": i.reference,
                         "weights": i.weights,
                         "source": i.source,
+                        "source_code": i.cite.code if i.cite else None,
                         "confidence": i.confidence,
+                        "confidence_label": meth.CONFIDENCE.get(i.confidence, i.confidence),
+                        "note": i.note,
                     }
                     for i in m.indicators
                 ],
