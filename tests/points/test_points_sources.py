@@ -22,6 +22,15 @@ def test_api_gives_title_article_code_and_level(client, world):
     assert "6%" in rd["note"]
     assert torch["source"].startswith("《“创新积分制”工作指引（全国试行版）》")
     assert {s["confidence"] for s in torch["stages"]} == {"provisional"}
+    facts = {s["code"]: s for s in torch["sources"]}
+    assert set(facts) == {
+        "MOST-2024-POINTS",
+        "THIRD-POINTS-UI",
+        "KC-POINTS-2025",
+        "STDAILY-2023-POINTS",
+    }
+    assert facts["MOST-2024-POINTS"]["issuer"] == "科技部办公厅"
+    assert facts["MOST-2024-POINTS"]["number"] is None  # 文号 unknown: not invented
     assert "[P" not in str(body) and "§" not in str(body)
 
 
@@ -34,3 +43,8 @@ async def test_methodology_page_shows_the_source_title(user: User, world) -> Non
     rd = next(r for r in rows if r["name"] == "研发投入强度")
     assert rd["source"].startswith(f"{STDAILY} 核心指标“企业研发投入强度”")
     assert rd["confidence"] == "单一来源"
+    registry = user.find(marker="sources").elements
+    assert len(registry) == 2  # one per methodology
+    cited = {r["code"]: r for t in user.find(ui.table).elements for r in t.rows if "code" in r}
+    assert cited["MOST-2024-POINTS"]["issuer"] == "科技部办公厅"
+    assert cited["STDAILY-2023-POINTS"]["caveat"].startswith("标题未经来源确认")

@@ -23,6 +23,11 @@ def test_api_gives_title_article_code_and_level(client, tier_world):
         hnte["documents"]["MOST-2016-195"]
         == "《高新技术企业认定管理工作指引》（国科发火〔2016〕195号）"
     )
+    facts = {s["code"]: s for s in hnte["sources"]}
+    assert facts["MOST-2016-32"]["number"] == "国科发火〔2016〕32号"
+    assert facts["MOST-2016-32"]["issuer"] == "科技部、财政部、国家税务总局"
+    assert facts["MOST-2016-195"]["unconfirmed"] == ["issuer"]
+    assert any("most.gov.cn" in p for p in facts["MOST-2016-32"]["published"])
     spec22 = next(p for p in body if p["code"] == "specialised_sme_2022")
     rd_staff = next(s for s in spec22["scores"] if s["code"] == "rd_staff")
     assert rd_staff["confirmation_label"] == "未确认" and not rd_staff["confirmed"]

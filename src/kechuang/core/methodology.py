@@ -167,6 +167,10 @@ class Registry:
         """code → citation text, for the pure rule engines that cannot import this module."""
         return {c: d.citation for c, d in self.documents.items()}
 
+    def entries(self, codes: Iterable[str]) -> list[dict[str, Any]]:
+        """The registry facts of the given codes (first-seen order, unknown codes skipped)."""
+        return [self.documents[c].as_dict() for c in dict.fromkeys(codes) if c in self.documents]
+
 
 _DOC_FIELDS = {
     "title",

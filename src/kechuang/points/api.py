@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
+from kechuang.core.methodology import registry
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
@@ -146,6 +147,7 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 ],
                 "flags": m.flags,
                 "pending": list(m.pending),
+                "sources": registry().entries(m.source_codes()),
             }
         )
     return out

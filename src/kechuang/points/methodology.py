@@ -153,6 +153,7 @@ class Methodology:
     sha256: str = ""  # hash of the methodology file's bytes (empty for a mapping parsed in code)
     source_detail: Source | None = None
     origin: str = "shipped"
+    cites: tuple[Source, ...] = ()  # every source the file names, in file order
 
     @property
     def provisional(self) -> bool:
@@ -171,6 +172,10 @@ class Methodology:
     def label(self) -> str:
         """Name and version for display."""
         return f"{self.name} v{self.version}"
+
+    def source_codes(self) -> list[str]:
+        """The registry codes the methodology cites, in file order."""
+        return list(dict.fromkeys(c.code for c in self.cites))
 
     def stage_names(self) -> dict[str, str]:
         """Stage code → Chinese name."""
@@ -260,6 +265,7 @@ class _Sources:
     def __init__(self, reg: Registry | None) -> None:
         self.reg = reg
         self.problems: list[str] = []
+        self.seen: list[Source] = []  # every source read, in file order
 
     def read(self, d: Any, where: str) -> tuple[str, str, Source | None]:
         """(text, confirmation level, Source) of an item."""
@@ -274,6 +280,7 @@ class _Sources:
         src = read_source(raw, where, self.problems, self.reg)
         if src is None:
             return "", "unconfirmed", None
+        self.seen.append(src)
         return src.text, src.confirmation, src
 
 
@@ -461,4 +468,5 @@ def parse(
         sha256=sha256,
         source_detail=top_src,
         origin=origin,
+        cites=tuple(srcs.seen),
     )

@@ -17,6 +17,7 @@ from kechuang.core.layout import (
     set_start_page,
     stat_card,
 )
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import certificate as cert
@@ -597,6 +598,7 @@ async def methodology_page() -> None:
                     ui.label(f"待补充：{p['name']}（{p['source']}）——{p['reason']}").classes(
                         "kc-muted"
                     )
+                sources_section(m.source_codes())
 
 
 register_nav(NavItem("/points", "创新积分", "military_tech", LIST_ROLES, 45))

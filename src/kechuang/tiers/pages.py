@@ -21,6 +21,7 @@ from kechuang.core.layout import (
     stat_card,
 )
 from kechuang.core.methodology import CONFIRMATION_COLORS
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
@@ -347,6 +348,7 @@ def _render_assessment(data: dict[str, Any]) -> None:
                 ui.label(f"未自动判断：{note['label']}（{note['source']}）").classes("kc-muted")
             for reading in pack["readings"]:
                 ui.label(f"口径：{reading}").classes("kc-muted")
+            sources_section(pack["documents"])
 
 
 def _level(item: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from kechuang.core.methodology import (
     confirmation_label,
     confirmation_text,
     read_source,
+    registry,
 )
 from kechuang.core.scope import ScopeError, enterprise_scope
 from kechuang.core.security import Principal
@@ -546,6 +547,7 @@ def pack_summary(pack: Pack, year: int | None = None) -> dict[str, Any]:
         "confirmation_label": pack.confirmation_label,
         "confirmation_note": confirmation_text(pack.confirmation),
         "documents": pack.documents,
+        "sources": registry().entries(pack.documents),
         "readings": list(pack.readings),
         "not_evaluated": [
             {"label": label, "source": pack.cite_text(c), **source_fields(c)}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from kechuang.core import audit
+from kechuang.core.methodology import registry
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 from kechuang.zones import report, service
 from kechuang.zones.evaluation import TOP_QUARTILE
@@ -43,6 +44,7 @@ def framework_dict(fw: ZoneFramework, rows: bool = True) -> dict[str, Any]:
         "publish": fw.publish,
         "origin": fw.origin,
         "hash": fw.hash,
+        "sources": registry().entries(fw.source_codes()),
         "dimensions": [
             {"code": d.code, "name": d.name, "weight": d.weight, "status": d.status}
             for d in fw.dimensions

@@ -194,6 +194,12 @@ class ZoneFramework:
         text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def source_codes(self) -> list[str]:
+        """The registry codes the framework cites, in file order."""
+        cites = [self.cite, *(d.cite for d in self.dimensions)]
+        cites += [r.cite for d in self.dimensions for r in d.rows]
+        return list(dict.fromkeys(c.code for c in cites if c is not None))
+
     @property
     def scored_rows(self) -> list[tuple[Dimension, Row]]:
         """Rows that have a computing indicator, with their dimension."""

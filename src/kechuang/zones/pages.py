@@ -15,6 +15,7 @@ from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
 from kechuang.core.layout import NavItem, download_bytes, frame, register_nav, stat_card
 from kechuang.core.methodology import CONFIRMATION, CONFIRMATION_COLORS, CONFIRMATION_NOTES
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
@@ -903,6 +904,7 @@ async def frameworks_page() -> None:
                                         f"数据来源：{r['data_source']}"
                                         + (f"；{r['note']}" if r["note"] else "")
                                     ).props("caption")
+                sources_section(fw.source_codes())
 
 
 def _status_badge(status: str) -> None:
