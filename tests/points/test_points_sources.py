@@ -40,7 +40,7 @@ async def test_methodology_page_shows_the_source_title(user: User, world) -> Non
     await user.should_see("依据：《“创新积分制”工作指引（全国试行版）》", retries=100)
     await user.should_see("（暂行）", retries=100)
     rows = [r for t in user.find(ui.table).elements for r in t.rows]
-    rd = next(r for r in rows if r["name"] == "研发投入强度")
+    rd = next(r for r in rows if r.get("name") == "研发投入强度")
     assert rd["source"].startswith(f"{STDAILY} 核心指标“企业研发投入强度”")
     assert rd["confidence"] == "单一来源"
     registry = user.find(marker="sources").elements
