@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     demo: bool = False
     # 梯度自评 open to visitors who are not logged in (the bureau decides)
     tiers_public_self_assessment: bool = False
+    # The bureau's own methodology files (rule packs, points methodologies, frameworks, targets)
+    # and sources: <dir>/sources.yaml, <dir>/tiers/packs/*.yaml, <dir>/points/*.yaml,
+    # <dir>/zones/frameworks/*.yaml …; read with the shipped ones and validated the same way.
+    methodology_dir: Path | None = None
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var/."""

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Response
+from pydantic import BaseModel, Field
 
 from kechuang.core.errors import ErrorBody
 
@@ -75,3 +76,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "文件超过上传上限"},
 }
+
+
+class SourceEntryOut(BaseModel):
+    """A document of the sources registry as the API shows it beside a methodology."""
+
+    code: str
+    title: str
+    citation: str = Field(description="标题与文号，如《…》（国科发火〔2016〕32号）")
+    kind: str
+    kind_label: str
+    issuer: str | None
+    number: str | None = Field(description="文号")
+    date: str | None
+    published: list[str] = Field(description="发布处（站点与页面名称）")
+    supports: str | None
+    unconfirmed: list[str] = Field(description="未经确认的事实（字段名）")
+    note: str | None
+    origin: str = Field(description="project（项目登记）或 bureau（市科技局增补）")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from kechuang.core.errors import NotFound, Unprocessable, register_error
+from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, PDF, XLSX, download, file_response
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 from kechuang.engines.composite.errors import CompositeError
@@ -74,7 +75,10 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                         "reference": i.reference,
                         "weights": i.weights,
                         "source": i.source,
+                        "source_code": i.cite.code if i.cite else None,
                         "confidence": i.confidence,
+                        "confidence_label": meth.CONFIDENCE.get(i.confidence, i.confidence),
+                        "note": i.note,
                     }
                     for i in m.indicators
                 ],
@@ -104,6 +108,7 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 ],
                 "flags": m.flags,
                 "pending": list(m.pending),
+                "sources": registry().entries(m.source_codes()),
             }
         )
     return out

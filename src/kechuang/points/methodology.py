@@ -1,8 +1,11 @@
 """Innovation-points methodologies as versioned data: loading and validation (Chinese errors).
 
-A methodology file (methodology/*.yaml) names its categories, indicators (definition from
-enterprise-year figures, unit, direction, 满分参考值, per-stage weights, source, confidence), the
-lifecycle-stage rule, bonus and negative items and the scoring mode. Nothing here touches a database.
+A methodology file (methodology/*.yaml, or one the bureau puts in its methodology directory) names
+its categories, indicators (definition from enterprise-year figures, unit, direction, 满分参考值,
+per-stage weights), the lifecycle-stage rule, bonus and negative items and the scoring mode. Every
+item names its source (a code of the project's sources registry, the article, one confirmation
+level). Files are read through the methodology layer's catalogue (kechuang.core.methodology);
+nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -10,17 +13,24 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kechuang.core.errors import Unprocessable
+from kechuang.core.methodology import (
+    CONFIRMATION,
+    Catalogue,
+    MethodologyFile,
+    Registry,
+    Source,
+    Versioning,
+    read_source,
+)
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
 MODES = {"reference": "满分参考值计分", "relative": "同类百分位计分"}
-CONFIDENCE = {"confirmed": "已确认", "secondary": "单一来源", "unconfirmed": "暂定（未确认）"}
+# The confirmation vocabulary of every item (the methodology layer's one vocabulary).
+CONFIDENCE = CONFIRMATION
 OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠"}
 # Inputs a stage rule or item may test besides the statistics fields.
 DERIVED_INPUTS = {"age_years": "成立年限（年）"}
@@ -58,8 +68,9 @@ class Stage:
     conditions: tuple[Condition, ...]
     match: str = "all"
     note: str = ""
-    source: str = ""
-    confidence: str = "unconfirmed"
+    source: str = ""  # the source as text: registry title and article
+    confidence: str = "unconfirmed"  # its confirmation level
+    cite: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class Category:
     name: str
     source: str = ""
     confidence: str = "unconfirmed"
+    cite: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,8 @@ class Indicator:
     direction: int = 1
     source: str = ""
     confidence: str = "unconfirmed"
+    cite: Source | None = None
+    note: str = ""
 
     @property
     def definition(self) -> str:
@@ -110,6 +124,7 @@ class Item:
     veto: bool = False
     source: str = ""
     confidence: str = "unconfirmed"
+    cite: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,10 @@ class Methodology:
     negative: tuple[Item, ...]
     pending: tuple[dict[str, str], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    sha256: str = ""  # hash of the methodology file's bytes (empty for a mapping parsed in code)
+    source_detail: Source | None = None
+    origin: str = "shipped"
+    cites: tuple[Source, ...] = ()  # every source the file names, in file order
 
     @property
     def provisional(self) -> bool:
@@ -144,7 +163,9 @@ class Methodology:
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the methodology's content (a run records it)."""
+        """SHA-256 of the methodology file (a run records it); of the mapping when not a file."""
+        if self.sha256:
+            return self.sha256
         text = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -152,6 +173,10 @@ class Methodology:
     def label(self) -> str:
         """Name and version for display."""
         return f"{self.name} v{self.version}"
+
+    def source_codes(self) -> list[str]:
+        """The registry codes the methodology cites, in file order."""
+        return list(dict.fromkeys(c.code for c in self.cites))
 
     def stage_names(self) -> dict[str, str]:
         """Stage code → Chinese name."""
@@ -176,31 +201,37 @@ class Methodology:
         )
 
 
-METHODOLOGY_DIR = "methodology"
-
-
-def _files() -> dict[str, Any]:
-    root = resources.files("kechuang.points").joinpath(METHODOLOGY_DIR)
-    return {p.name: p for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))}
-
-
-def available() -> list[Methodology]:
-    """Every shipped methodology, default first."""
-    out = [
-        parse(yaml.safe_load(p.read_text(encoding="utf-8")), name)
-        for name, p in sorted(_files().items())
-    ]
-    return sorted(out, key=lambda m: (m.code != DEFAULT_CODE, m.code, m.version))
-
-
 DEFAULT_CODE = "torch_core"
 
 
+def _parse_file(file: MethodologyFile, reg: Registry) -> Methodology:
+    return parse(file.data, file.name, reg, file.sha256, file.origin)
+
+
+# methodology/*.yaml and the bureau's <KECHUANG_METHODOLOGY_DIR>/points/*.yaml
+CATALOGUE: Catalogue[Methodology] = Catalogue(
+    label="积分方法",
+    package="kechuang.points",
+    folder="",
+    parse=_parse_file,
+    error=MethodologyError,
+    versioning=Versioning(
+        code=lambda m: f"{m.code}@{m.version}", family=lambda m: m.code, version=lambda m: m.version
+    ),
+)
+
+
+def available() -> list[Methodology]:
+    """Every methodology (shipped and the bureau's), default first."""
+    return sorted(CATALOGUE.load(), key=lambda m: (m.code != DEFAULT_CODE, m.code, m.version))
+
+
 def load(code: str | None = None) -> Methodology:
-    """A shipped methodology by code (or code@version, or a path to a YAML file)."""
+    """A methodology by code (the newest version), code@version, or a path to a YAML file (read
+    and validated as the catalogue's files are)."""
     code = code or DEFAULT_CODE
     if code.endswith((".yaml", ".yml")) and Path(code).is_file():
-        return parse(yaml.safe_load(Path(code).read_text(encoding="utf-8")), Path(code).name)
+        return CATALOGUE.load_path(code)
     name, _, version = code.partition("@")
     matches = [m for m in available() if m.code == name and (not version or m.version == version)]
     if not matches:
@@ -228,16 +259,55 @@ def _condition(d: Any, where: str, inputs: set[str]) -> Condition:
     return cond
 
 
-def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
-    """Validate a methodology mapping (as read from YAML) and build the Methodology."""
+class _Sources:
+    """Reads items' sources: with a registry every item must name one (problems collected and
+    raised together); without (a mapping built in code) a source is optional."""
+
+    def __init__(self, reg: Registry | None) -> None:
+        self.reg = reg
+        self.problems: list[str] = []
+        self.seen: list[Source] = []  # every source read, in file order
+
+    def read(self, d: Any, where: str) -> tuple[str, str, Source | None]:
+        """(text, confirmation level, Source) of an item."""
+        raw = d.get("source") if isinstance(d, dict) else None
+        if "confidence" in (d if isinstance(d, dict) else {}) and self.reg is not None:
+            self.problems.append(
+                f"{where}：“confidence”已停用，确认程度写在 source.confirmation 中"
+            )
+        if self.reg is None and not isinstance(raw, dict):
+            level = str((d or {}).get("confidence", "unconfirmed"))
+            return str(raw or ""), level, None
+        src = read_source(raw, where, self.problems, self.reg)
+        if src is None:
+            return "", "unconfirmed", None
+        self.seen.append(src)
+        return src.text, src.confirmation, src
+
+
+def parse(
+    raw: dict[str, Any],
+    filename: str = "",
+    reg: Registry | None = None,
+    sha256: str = "",
+    origin: str = "shipped",
+) -> Methodology:
+    """Validate a methodology mapping (as read from YAML) and build the Methodology.
+
+    With the sources registry `reg` (files read through the catalogue) every item must name its
+    source; every source problem is reported at once. Without it (a mapping built in code) sources
+    are optional."""
     if not isinstance(raw, dict):
         raise MethodologyError(f"积分方法文件“{filename}”格式错误：应为 YAML 映射")
     where = f"积分方法文件“{filename or raw.get('code', '')}”"
+    srcs = _Sources(reg)
     code, version = str(_need(raw, "code", where)), str(_need(raw, "version", where))
+    top_text, _, top_src = srcs.read(raw, f"{where} 方法依据")
     scoring = raw.get("scoring") or {}
     mode = scoring.get("mode", "reference")
     if mode not in MODES:
         raise MethodologyError(f"{where}：scoring.mode 应为 {'、'.join(MODES)}，而不是“{mode}”")
+    scoring_text, scoring_level, _ = srcs.read(scoring, f"{where} 计分方式")
     cohort = tuple(scoring.get("cohort") or (("stage",) if mode == "relative" else ()))
     bad = [c for c in cohort if c not in COHORT_KEYS]
     if bad:
@@ -248,10 +318,11 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
     inputs = set(FIELDS_BY_CODE) | set(DERIVED_INPUTS) | set(flags)
     stages = []
     for i, s in enumerate(_need(raw, "stages", where)):
-        w = f"{where} 第{i + 1}个阶段"
+        w = f"{where} 第{i + 1}个阶段“{s.get('name', s.get('code', ''))}”"
         conds = tuple(_condition(c, w, inputs) for c in s.get("when") or [])
         if s.get("match", "all") not in ("all", "any"):
             raise MethodologyError(f"{w}：match 应为 all 或 any")
+        text, level, cite = srcs.read(s, w)
         stages.append(
             Stage(
                 str(_need(s, "code", w)),
@@ -259,19 +330,21 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
                 conds,
                 s.get("match", "all"),
                 s.get("note", ""),
-                s.get("source", ""),
-                s.get("confidence", "unconfirmed"),
+                text,
+                level,
+                cite,
             )
         )
     if stages[-1].conditions:
         raise MethodologyError(f"{where}：最后一个阶段“{stages[-1].name}”应不带条件（其余企业）")
     stage_codes = [s.code for s in stages]
-    categories = tuple(
-        Category(
-            str(c["code"]), str(c["name"]), c.get("source", ""), c.get("confidence", "unconfirmed")
+    categories = []
+    for i, c in enumerate(_need(raw, "categories", where)):
+        w = f"{where} 第{i + 1}个一级指标“{c.get('name', c.get('code', ''))}”"
+        text, level, cite = srcs.read(c, w)
+        categories.append(
+            Category(str(_need(c, "code", w)), str(_need(c, "name", w)), text, level, cite)
         )
-        for c in _need(raw, "categories", where)
-    )
     cat_codes = {c.code for c in categories}
     scale = float(raw.get("scale", 100))
     indicators = []
@@ -306,6 +379,7 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
         direction = int(d.get("direction", 1))
         if direction not in (1, -1):
             raise MethodologyError(f"{w}：direction 应为 1 或 -1")
+        text, level, cite = srcs.read(d, w)
         indicators.append(
             Indicator(
                 icode,
@@ -317,8 +391,10 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
                 weights,
                 float(ref) if ref is not None else None,
                 direction,
-                d.get("source", ""),
-                d.get("confidence", "unconfirmed"),
+                text,
+                level,
+                cite,
+                str(d.get("note", "")),
             )
         )
     for s in stage_codes:
@@ -330,8 +406,11 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
 
     def items(block: dict[str, Any] | None, kind: str) -> tuple[Item, ...]:
         out = []
+        if block and (block.get("items") or block.get("source")):
+            srcs.read(block, f"{where} {kind}项")
         for i, d in enumerate((block or {}).get("items") or []):
             w = f"{where} {kind}第{i + 1}项“{d.get('code', '')}”"
+            text, level, cite = srcs.read(d, w)
             out.append(
                 Item(
                     str(_need(d, "code", w)),
@@ -339,8 +418,9 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
                     _condition(_need(d, "when", w), w, inputs),
                     float(d.get("points", 0)),
                     bool(d.get("veto", False)),
-                    d.get("source", ""),
-                    d.get("confidence", "unconfirmed"),
+                    text,
+                    level,
+                    cite,
                 )
             )
             if out[-1].points < 0:
@@ -348,25 +428,46 @@ def parse(raw: dict[str, Any], filename: str = "") -> Methodology:
         return tuple(out)
 
     bonus_block = raw.get("bonus") or {}
+    bonus, negative = items(bonus_block, "加分"), items(raw.get("negative"), "负面")
+    pending = []
+    for i, p in enumerate(raw.get("pending") or []):
+        w = f"{where} 待补充第{i + 1}项“{p.get('name', '')}”"
+        text, level, _ = srcs.read(p, w)
+        pending.append(
+            {
+                "name": str(p.get("name", "")),
+                "reason": str(p.get("reason", "")),
+                "source": text,
+                "confidence": level,
+            }
+        )
+    if srcs.problems:
+        err = MethodologyError("；".join(srcs.problems))
+        err.problems = srcs.problems  # type: ignore[attr-defined]
+        raise err
     return Methodology(
         code=code,
         version=version,
         name=str(raw.get("name", code)),
         status=str(raw.get("status", "provisional")),
         status_label=str(raw.get("status_label", "")),
-        source=str(raw.get("source", "")),
+        source=top_text,
         scale=scale,
         mode=mode,
         cohort=cohort,
-        scoring_source=str(scoring.get("source", "")),
-        scoring_confidence=str(scoring.get("confidence", "unconfirmed")),
+        scoring_source=scoring_text,
+        scoring_confidence=scoring_level,
         stages=tuple(stages),
-        categories=categories,
+        categories=tuple(categories),
         indicators=tuple(indicators),
         flags=flags,
-        bonus=items(bonus_block, "加分"),
+        bonus=bonus,
         bonus_cap=float(bonus_block["cap"]) if bonus_block.get("cap") is not None else None,
-        negative=items(raw.get("negative"), "负面"),
-        pending=tuple(raw.get("pending") or ()),
+        negative=negative,
+        pending=tuple(pending),
         raw=raw,
+        sha256=sha256,
+        source_detail=top_src,
+        origin=origin,
+        cites=tuple(srcs.seen),
     )

@@ -14,6 +14,7 @@ from kechuang.core.layout import (
     frame,
     stat_card,
 )
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import certificate as cert
@@ -526,6 +527,10 @@ async def methodology_page() -> None:
                 ui.label(m.label).classes("text-h6")
                 provisional_banner(service.methodology_brief(m))
                 ui.label(f"依据：{m.source}").classes("kc-muted")
+                if m.scoring_source:
+                    ui.label(
+                        f"计分方式出处：{m.scoring_source}（{meth.CONFIDENCE[m.scoring_confidence]}）"
+                    ).classes("kc-muted")
                 ui.label(
                     f"计分方式：{meth.MODES[m.mode]}"
                     + (
@@ -564,7 +569,7 @@ async def methodology_page() -> None:
                             "reference": f"{i.reference:g}" if i.reference is not None else "—",
                             **{s.code: f"{i.weights[s.code]:g}" for s in m.stages},
                             "confidence": meth.CONFIDENCE[i.confidence],
-                            "source": i.source,
+                            "source": i.source + (f"（{i.note}）" if i.note else ""),
                         }
                         for i in m.indicators
                     ],
@@ -583,6 +588,7 @@ async def methodology_page() -> None:
                             f"——{meth.CONFIDENCE[b.confidence]}"
                         )
                 for p in m.pending:
-                    ui.label(f"待补充：{p['name']} {p.get('source', '')}——{p['reason']}").classes(
+                    ui.label(f"待补充：{p['name']}（{p['source']}）——{p['reason']}").classes(
                         "kc-muted"
                     )
+                sources_section(m.source_codes())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from kechuang.core.responses import SourceEntryOut
+
 # ------------------------------------------------------------------ requests
 
 
@@ -90,7 +92,10 @@ class IndicatorOut(BaseModel):
     reference: float | None = Field(description="满分参考值（同类百分位计分时为空）")
     weights: dict[str, float] = Field(description="阶段代码 → 分值")
     source: str
+    source_code: str | None = Field(description="出处在来源登记中的代码")
     confidence: str
+    confidence_label: str
+    note: str
 
 
 class BonusOut(BaseModel):
@@ -122,6 +127,7 @@ class MethodologyOut(MethodologyBrief):
     negative: list[NegativeOut]
     flags: dict[str, str] = Field(description="积分标记代码 → 名称")
     pending: list[dict[str, str]] = Field(description="尚未纳入的指标及原因")
+    sources: list[SourceEntryOut]
 
 
 class PointsRunOut(BaseModel):

@@ -63,6 +63,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 "kind": c.kind,
                 "source": pack.cite_text(c.cite),
                 "confirmed": c.confirmed,
+                **service.source_fields(c.cite),
             }
             for c in pack.leaf_conditions()
         ]
@@ -73,6 +74,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 "max": s.max_points,
                 "source": pack.cite_text(s.cite),
                 "confirmed": s.confirmed,
+                **service.source_fields(s.cite),
             }
             for s in pack.scores
         ]

@@ -18,6 +18,8 @@ from kechuang.core.layout import (
     session_principal,
     stat_card,
 )
+from kechuang.core.methodology import CONFIRMATION_COLORS
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
@@ -279,8 +281,8 @@ def _render_assessment(data: dict[str, Any]) -> None:
                 ui.badge(pack["status_label"], color=VERDICT_COLORS[pack["status"]])
                 ui.badge(
                     pack["confirmation_label"],
-                    color="grey" if pack["confirmation"] == "confirmed" else "orange",
-                )
+                    color=CONFIRMATION_COLORS.get(pack["confirmation"], "orange"),
+                ).tooltip(pack["confirmation_note"])
                 if pack["retrospective"]:
                     ui.badge("回溯评估（该版本规则当年尚未施行）", color="orange")
             rows = [
@@ -290,7 +292,7 @@ def _render_assessment(data: dict[str, Any]) -> None:
                     "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
                     "verdict": c["verdict_label"],
                     "gap": c["gap_text"] or "",
-                    "source": c["source"] + ("" if c["confirmed"] else "（未确认）"),
+                    "source": c["source"] + _level(c),
                 }
                 for c in pack["conditions"]
             ]
@@ -318,12 +320,14 @@ def _render_assessment(data: dict[str, Any]) -> None:
                             ("label", "指标"),
                             ("points", "得分"),
                             ("max", "满分"),
+                            ("source", "出处"),
                         )
                     ],
                     rows=[
                         {
                             "group": i["group"],
-                            "label": i["label"] + ("" if i["confirmed"] else "（未确认）"),
+                            "label": i["label"],
+                            "source": i["source"] + _level(i),
                             "max": i["max"],
                             "points": "—"
                             if i["lo"] is None
@@ -335,9 +339,15 @@ def _render_assessment(data: dict[str, Any]) -> None:
                     ],
                 ).classes("w-full").props("dense")
             for note in pack["not_evaluated"]:
-                ui.label(f"未自动判断：{note['label']}").classes("kc-muted")
+                ui.label(f"未自动判断：{note['label']}（{note['source']}）").classes("kc-muted")
             for reading in pack["readings"]:
                 ui.label(f"口径：{reading}").classes("kc-muted")
+            sources_section(pack["documents"])
+
+
+def _level(item: dict[str, Any]) -> str:
+    """“（单一来源）” etc. after a source that is not confirmed; nothing when it is."""
+    return "" if item["confirmation"] == "confirmed" else f"（{item['confirmation_label']}）"
 
 
 def _assessment(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:

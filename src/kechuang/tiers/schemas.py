@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from kechuang.core.responses import SourceEntryOut
 from kechuang.statistics.schemas import CellErrorOut
 
 Number = int | float  # values read from the rule packs and target files keep their YAML type
@@ -31,6 +32,11 @@ class NotEvaluated(BaseModel):
 
     label: str
     source: str
+    source_code: str | None = Field(description="出处在来源登记中的代码")
+    confirmation: str = Field(
+        description="confirmed / single_source / unconfirmed / reconstructed / provisional"
+    )
+    confirmation_label: str
 
 
 class PackSummary(BaseModel):
@@ -60,6 +66,11 @@ class PackCondition(BaseModel):
     kind: str
     source: str
     confirmed: bool
+    source_code: str | None = Field(description="出处在来源登记中的代码")
+    confirmation: str = Field(
+        description="confirmed / single_source / unconfirmed / reconstructed / provisional"
+    )
+    confirmation_label: str
 
 
 class PackScore(BaseModel):
@@ -70,13 +81,20 @@ class PackScore(BaseModel):
     max: Number
     source: str
     confirmed: bool
+    source_code: str | None = Field(description="出处在来源登记中的代码")
+    confirmation: str = Field(
+        description="confirmed / single_source / unconfirmed / reconstructed / provisional"
+    )
+    confirmation_label: str
 
 
 class PackOut(PackSummary):
-    """A shipped rule pack with its conditions and scored items."""
+    """A shipped rule pack with its conditions, scored items and the registry facts it cites."""
 
     conditions: list[PackCondition]
     scores: list[PackScore]
+    confirmation_note: str = Field(description="整个规则包的确认程度说明")
+    sources: list[SourceEntryOut]
 
 
 class ScoreItem(BaseModel):

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,18 +25,27 @@ from kechuang.core.excel import (
     rule_errors,
     write_sheets,
 )
+from kechuang.core.methodology import (
+    Catalogue,
+    MethodologyFile,
+    Registry,
+    Versioning,
+    confirmation_label,
+    confirmation_text,
+    read_source,
+    registry,
+)
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.engines.rules.evaluate import VERDICT_LABELS, VERDICTS, evaluate, explain
 from kechuang.engines.rules.features import build_features, reference_date
-from kechuang.engines.rules.packs import Pack, load_pack_dir, packs_in_force
+from kechuang.engines.rules.packs import Citation, Pack, RulePackError, parse_pack
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.service import current_figures
 from kechuang.tiers.models import EnterpriseQualification
 
-METHODOLOGY = Path(str(resources.files("kechuang.tiers").joinpath("methodology")))
 RUNG_LABELS = {
     0: "未入梯度",
     1: "科技型中小企业",
@@ -91,15 +96,39 @@ class TierError(BadInput):
     """Bad input to a tier service (message in Chinese)."""
 
 
-@lru_cache
+def _parse_pack(file: MethodologyFile, reg: Registry) -> Pack:
+    return parse_pack(file.data, reg.titles(), file.sha256)
+
+
+# The rule packs: methodology/packs/*.yaml and the bureau's <KECHUANG_METHODOLOGY_DIR>/tiers/packs.
+PACKS: Catalogue[Pack] = Catalogue(
+    label="规则包",
+    package="kechuang.tiers",
+    folder="packs",
+    parse=_parse_pack,
+    error=RulePackError,
+    versioning=Versioning(
+        code=lambda p: p.code,
+        family=lambda p: p.family,
+        version=lambda p: p.version,
+        effective_from=lambda p: p.effective_from,
+        effective_to=lambda p: p.effective_to,
+    ),
+)
+
+
+def _ladder_order(packs: list[Pack]) -> list[Pack]:
+    return sorted(packs, key=lambda p: (p.rung, p.code))
+
+
 def all_packs() -> tuple[Pack, ...]:
-    """Every shipped rule pack (all versions)."""
-    return tuple(load_pack_dir(METHODOLOGY / "packs"))
+    """Every rule pack, shipped and the bureau's (all versions), by rung then code."""
+    return tuple(_ladder_order(PACKS.load()))
 
 
 def packs_for_year(year: int) -> list[Pack]:
     """The packs that apply to an assessment year (applications are made in the following year)."""
-    return packs_in_force(list(all_packs()), date(year + 1, 7, 1))
+    return _ladder_order(PACKS.in_force(date(year + 1, 7, 1)))
 
 
 def retrospective(pack: Pack, year: int) -> bool:
@@ -107,11 +136,60 @@ def retrospective(pack: Pack, year: int) -> bool:
     return pack.effective_from > date(year + 1, 7, 1)
 
 
-@lru_cache
+def _parse_targets(file: MethodologyFile, reg: Registry) -> dict[str, Any]:
+    """A ladder-targets file: every target and untracked item names its source (Chinese errors)."""
+    data = file.data
+    if not isinstance(data, dict):
+        raise TierError("目标文件的顶层应为映射")
+    problems: list[str] = []
+    for key in ("code", "name", "year", "targets"):
+        if key not in data:
+            problems.append(f"目标文件缺少字段“{key}”")
+    where = f"目标“{data.get('name', data.get('code', '?'))}”"
+    top = read_source(data.get("source"), where, problems, reg)
+    out = {**data, "sha256": file.sha256, "origin": file.origin}
+    if top is not None:
+        out |= {"source": top.text, "source_detail": top.as_dict()}
+    for group in ("targets", "not_tracked"):
+        items = []
+        for i, t in enumerate(data.get(group) or [], start=1):
+            if not isinstance(t, dict) or not t.get("label"):
+                problems.append(f"{where} {group} 第{i}项：需要 label")
+                continue
+            src = read_source(t.get("source"), f"{where}的“{t['label']}”", problems, reg)
+            items.append(
+                {
+                    **t,
+                    "source": src.text if src else "",
+                    "source_detail": src.as_dict() if src else None,
+                }
+            )
+        out[group] = items
+    if problems:
+        raise TierError("；".join(problems)) from None
+    return out
+
+
+# The ladder targets: methodology/targets_*.yaml (and the bureau's tiers/targets_*.yaml).
+TARGETS: Catalogue[dict[str, Any]] = Catalogue(
+    label="梯度培育目标",
+    package="kechuang.tiers",
+    folder="",
+    pattern="targets_*.yaml",
+    parse=_parse_targets,
+    error=TierError,
+    versioning=Versioning(
+        code=lambda t: str(t["code"]), family=lambda t: "targets", version=lambda t: str(t["year"])
+    ),
+)
+
+
 def targets() -> dict[str, Any]:
-    """The city's ladder targets (Yangzhou's draft 2028 targets), as data."""
-    text = (METHODOLOGY / "targets_yangzhou_2028.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """The city's ladder targets (Yangzhou's draft 2028 targets), as data; the latest year wins."""
+    latest = TARGETS.latest("targets")
+    if latest is None:
+        raise TierError("没有梯度培育目标文件")
+    return latest
 
 
 # --- qualifications ---------------------------------------------------------------------------
@@ -469,12 +547,25 @@ def pack_summary(pack: Pack, year: int | None = None) -> dict[str, Any]:
         "effective_to": pack.effective_to.isoformat() if pack.effective_to else None,
         "confirmation": pack.confirmation,
         "confirmation_label": pack.confirmation_label,
+        "confirmation_note": confirmation_text(pack.confirmation),
         "documents": pack.documents,
+        "sources": registry().entries(pack.documents),
         "readings": list(pack.readings),
         "not_evaluated": [
-            {"label": label, "source": pack.cite_text(c)} for label, c in pack.not_evaluated
+            {"label": label, "source": pack.cite_text(c), **source_fields(c)}
+            for label, c in pack.not_evaluated
         ],
         "retrospective": bool(year is not None and retrospective(pack, year)),
+    }
+
+
+def source_fields(cite: Citation | None) -> dict[str, Any]:
+    """The item's source code and confirmation level (with its Chinese label)."""
+    level = cite.confirmation if cite else "unconfirmed"
+    return {
+        "source_code": cite.source if cite else None,
+        "confirmation": level,
+        "confirmation_label": confirmation_label(level),
     }
 
 
@@ -485,6 +576,7 @@ def _explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[di
         sub = rows.filter(pl.col("pack") == pack.code)
         if sub.is_empty():
             continue
+        cites = {c.code: c.cite for c in pack.leaf_conditions()}
         first = sub.row(0, named=True)
         out.append(
             {
@@ -519,6 +611,7 @@ def _explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[di
                         )
                     }
                     | {"verdict_label": VERDICT_LABELS[r["verdict"]]}
+                    | source_fields(cites.get(r["condition"]))
                     for r in sub.iter_rows(named=True)
                 ],
             }
@@ -538,6 +631,7 @@ def _items(result: pl.DataFrame, pack: Pack) -> list[dict[str, Any]]:
             "hi": row.get(f"{pack.code}|item|{i.code}|hi"),
             "confirmed": i.confirmed,
             "source": pack.cite_text(i.cite),
+            **source_fields(i.cite),
         }
         for i in pack.scores
     ]

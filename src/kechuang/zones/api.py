@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Response
 
 from kechuang.core import audit
 from kechuang.core.errors import BadInput, NotFound, Unprocessable, register_error
+from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, XLSX, download, file_response
 from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
 from kechuang.engines.composite.errors import CompositeError
@@ -44,6 +45,7 @@ def framework_dict(fw: ZoneFramework, rows: bool = True) -> dict[str, Any]:
         "publish": fw.publish,
         "origin": fw.origin,
         "hash": fw.hash,
+        "sources": registry().entries(fw.source_codes()),
         "dimensions": [
             {"code": d.code, "name": d.name, "weight": d.weight, "status": d.status}
             for d in fw.dimensions

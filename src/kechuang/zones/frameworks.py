@@ -1,8 +1,12 @@
 """Evaluation frameworks and the indicator catalogue as versioned data.
 
-A framework (methodology/frameworks/*.yaml, or one a bureau stores) lists dimensions with weights and
-rows with 赋权, each row marked confirmed or reconstructed and naming the zone indicator that computes
-it (methodology/indicators.yaml). `engine_spec` turns it into the composite engine's specification.
+A framework (methodology/frameworks/*.yaml, a file in the bureau's methodology directory, or one a
+bureau stores through the API) lists dimensions with weights and rows with 赋权; each dimension and
+row names its source (a code of the project's sources registry, the article, one confirmation level:
+confirmed for the rows read in the official text, reconstructed for the rest) and the zone indicator
+that computes it (methodology/indicators.yaml). Framework files are read through the methodology
+layer's catalogue and must name every source; a definition stored in the database may omit them.
+`engine_spec` turns a framework into the composite engine's specification.
 """
 
 from __future__ import annotations
@@ -18,9 +22,22 @@ from typing import Any
 import yaml
 
 from kechuang.core.errors import Unprocessable
+from kechuang.core.methodology import (
+    CONFIRMATION,
+    MethodologyFile,
+    Registry,
+    Source,
+    Versioning,
+    read_source,
+)
+from kechuang.core.methodology import Catalogue as FileCatalogue
 
-ROW_STATUS = {"confirmed": "已确认", "reconstructed": "重构"}
-WEIGHT_STATUS = {"confirmed": "已确认", "assumed": "未公布（取1.0或类推）"}
+# The confirmation of a row or dimension (the methodology layer's one vocabulary).
+ROW_STATUS = CONFIRMATION
+# The confirmation of a weight (赋权): the same words; a provisional weight is not published.
+WEIGHT_STATUS = {**CONFIRMATION, "provisional": "暂行（未公布，取1.0或类推）"}
+# Stored definitions from before the one vocabulary
+LEGACY_WEIGHT_STATUS = {"assumed": "provisional"}
 SOURCE_LABELS = {
     "enterprise": "企业统计",
     "zone_year": "高新区统计",
@@ -132,10 +149,11 @@ class Row:
     name: str
     weight: float
     weight_status: str
-    status: str
-    source: str
+    status: str  # confirmation level
+    source: str  # registry title and article
     indicator: str | None
     missing: str = ""
+    cite: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -146,9 +164,10 @@ class Dimension:
     name: str
     weight: float
     weight_status: str
-    status: str
-    source: str
+    status: str  # confirmation level
+    source: str  # registry title and article
     rows: list[Row]
+    cite: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -165,12 +184,22 @@ class ZoneFramework:
     dimensions: list[Dimension]
     definition: dict[str, Any] = field(repr=False, default_factory=dict)
     origin: str = "shipped"
+    sha256: str = ""  # of the framework file (empty for a stored definition)
+    cite: Source | None = None
 
     @property
     def hash(self) -> str:
-        """SHA-256 of the definition, recorded with every run."""
+        """SHA-256 of the framework file, or of the stored definition; recorded with every run."""
+        if self.sha256:
+            return self.sha256
         text = json.dumps(self.definition, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def source_codes(self) -> list[str]:
+        """The registry codes the framework cites, in file order."""
+        cites = [self.cite, *(d.cite for d in self.dimensions)]
+        cites += [r.cite for d in self.dimensions for r in d.rows]
+        return list(dict.fromkeys(c.code for c in cites if c is not None))
 
     @property
     def scored_rows(self) -> list[tuple[Dimension, Row]]:
@@ -203,6 +232,7 @@ class ZoneFramework:
                         "dimension_name": d.name,
                         "dimension_weight": d.weight,
                         "dimension_status": ROW_STATUS[d.status],
+                        "dimension_source": d.source,
                         "row": r.row,
                         "name": r.name,
                         "weight": r.weight,
@@ -210,6 +240,7 @@ class ZoneFramework:
                         "status": r.status,
                         "status_label": ROW_STATUS[r.status],
                         "source": r.source,
+                        "source_code": r.cite.code if r.cite else None,
                         "indicator": r.indicator or "",
                         "indicator_name": ind.name if ind else "",
                         "data_source": SOURCE_LABELS[ind.source] if ind else "无数据来源（不计分）",
@@ -221,8 +252,56 @@ class ZoneFramework:
         return out
 
 
-def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramework:
-    """Validate a framework definition; errors name the dimension and row, in Chinese."""
+def _status(
+    item: dict[str, Any],
+    where: str,
+    errors: list[str],
+    reg: Registry | None,
+    strict: bool,
+    inherited: tuple[str, Source | None] = ("", None),
+) -> tuple[str, str, Source | None]:
+    """(confirmation level, source text, Source) of a framework, dimension or row.
+
+    A file must give ``source: {code, article, confirmation}``. A stored definition may instead
+    carry a ``status`` word (reconstructed when absent) and a free-text source, or none (the
+    dimension's)."""
+    raw = item.get("source")
+    if strict or isinstance(raw, dict):
+        if strict and "status" in item:
+            errors.append(f"{where}：“status”已停用，确认程度写在 source.confirmation 中")
+        src = read_source(raw, where, errors, reg)
+        return (src.confirmation, src.text, src) if src else ("unconfirmed", "", None)
+    status = item.get("status", "reconstructed")
+    if status not in CONFIRMATION:
+        errors.append(f"{where}：status 必须是 {'/'.join(CONFIRMATION)} 之一")
+        status = "unconfirmed"
+    return (status, str(raw), None) if raw else (status, *inherited)
+
+
+def _weight_status(
+    item: dict[str, Any], default: str, where: str, errors: list[str], strict: bool
+) -> str:
+    ws = item.get("weight_status", default)
+    if not strict:
+        ws = LEGACY_WEIGHT_STATUS.get(ws, ws)
+    if ws not in CONFIRMATION:
+        errors.append(f"{where}：weight_status 必须是 {'/'.join(CONFIRMATION)} 之一，实际为 {ws!r}")
+        ws = "provisional"
+    return ws
+
+
+def parse_framework(
+    data: dict[str, Any],
+    origin: str = "shipped",
+    reg: Registry | None = None,
+    sha256: str = "",
+    strict: bool = False,
+) -> ZoneFramework:
+    """Validate a framework definition; every error names the dimension and row, in Chinese.
+
+    `strict` (files): the framework, every dimension and every row name their source, resolved in
+    the sources registry `reg`. Otherwise (a definition stored in the database) sources are
+    optional; a given ``{code, …}`` source is still checked against `reg` when one is passed."""
     if not isinstance(data, dict):
         raise FrameworkDataError("框架定义的顶层必须是映射")
     errors: list[str] = []
@@ -233,6 +312,7 @@ def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramew
         raise FrameworkDataError("；".join(errors))
     code = str(data["code"])
     cat = catalogue().indicators
+    top_level, top_text, top = _status(data, f"框架 {code}", errors, reg, strict)
     dims: list[Dimension] = []
     seen_ind: dict[str, str] = {}
     seen_dim: set[str] = set()
@@ -250,32 +330,28 @@ def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramew
         if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
             errors.append(f"{where}：权重 weight 必须是正数，实际为 {w!r}")
             w = 0
+        dstatus, dsource, dcite = _status(d, where, errors, reg, strict)
         rows: list[Row] = []
         for j, r in enumerate(d.get("rows") or [], start=1):
             rwhere = f"{where} 第 {j} 行"
             if not isinstance(r, dict) or not r.get("name"):
                 errors.append(f"{rwhere}：需要 name")
                 continue
+            rwhere = f"{rwhere}（{r['name']}）"
             ind = r.get("indicator")
             if ind is not None and ind not in cat:
-                errors.append(f"{rwhere}（{r['name']}）：未知指标 '{ind}'，可选：{', '.join(cat)}")
+                errors.append(f"{rwhere}：未知指标 '{ind}'，可选：{', '.join(cat)}")
                 ind = None
             if ind is not None and ind in seen_ind:
-                errors.append(f"{rwhere}（{r['name']}）：指标 '{ind}' 已在 {seen_ind[ind]} 使用")
+                errors.append(f"{rwhere}：指标 '{ind}' 已在 {seen_ind[ind]} 使用")
             if ind:
                 seen_ind[ind] = rwhere
             rw = r.get("weight", 1.0)
             if not isinstance(rw, (int, float)) or isinstance(rw, bool) or rw <= 0:
-                errors.append(f"{rwhere}（{r['name']}）：赋权 weight 必须是正数，实际为 {rw!r}")
+                errors.append(f"{rwhere}：赋权 weight 必须是正数，实际为 {rw!r}")
                 rw = 1.0
-            status = r.get("status", "reconstructed")
-            if status not in ROW_STATUS:
-                errors.append(f"{rwhere}（{r['name']}）：status 必须是 confirmed 或 reconstructed")
-                status = "reconstructed"
-            ws = r.get("weight_status", "assumed")
-            if ws not in WEIGHT_STATUS:
-                errors.append(f"{rwhere}（{r['name']}）：weight_status 必须是 confirmed 或 assumed")
-                ws = "assumed"
+            status, text, rcite = _status(r, rwhere, errors, reg, strict, (dsource, dcite))
+            ws = _weight_status(r, "provisional", rwhere, errors, strict)
             rows.append(
                 Row(
                     str(r.get("row", f"{i}.{j}")),
@@ -283,26 +359,30 @@ def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramew
                     float(rw),
                     ws,
                     status,
-                    str(r.get("source", d.get("source", ""))),
+                    text,
                     ind,
                     str(r.get("missing", "")),
+                    rcite,
                 )
             )
         if not any(r.indicator for r in rows):
             errors.append(f"{where}：没有任何可计算的指标（每个维度至少需要一行指定 indicator）")
-        dstatus = d.get("status", "reconstructed")
-        if dstatus not in ROW_STATUS:
-            errors.append(f"{where}：status 必须是 confirmed 或 reconstructed")
-            dstatus = "reconstructed"
         dims.append(
             Dimension(
                 dcode,
                 str(d["name"]),
                 float(w),
-                d.get("weight_status", "confirmed" if dstatus == "confirmed" else "assumed"),
+                _weight_status(
+                    d,
+                    "confirmed" if dstatus == "confirmed" else "provisional",
+                    where,
+                    errors,
+                    strict,
+                ),
                 dstatus,
-                str(d.get("source", "")),
+                dsource,
                 rows,
+                dcite,
             )
         )
     publish = list(data.get("publish") or ["rank"])
@@ -312,31 +392,70 @@ def parse_framework(data: dict[str, Any], origin: str = "shipped") -> ZoneFramew
             f"框架 {code}：publish 含未知项 {', '.join(bad)}，可选：{', '.join(PUBLISHABLE)}"
         )
     if errors:
-        raise FrameworkDataError("；".join(errors))
+        err = FrameworkDataError("；".join(errors))
+        err.problems = errors  # type: ignore[attr-defined]
+        raise err
     return ZoneFramework(
         code,
         str(data["name"]),
         str(data["version"]),
-        str(data.get("document", "")),
-        str(data.get("source", "")),
+        str(data.get("document") or (top.title if top else "")),
+        top_text,
         str(data.get("method_note", "")),
         publish,
         dims,
         copy.deepcopy(data),
         origin,
+        sha256,
+        top,
     )
 
 
+def _parse_file(file: MethodologyFile, reg: Registry) -> ZoneFramework:
+    return parse_framework(
+        file.data,
+        "shipped" if file.origin == "shipped" else "bureau",
+        reg,
+        file.sha256,
+        strict=True,
+    )
+
+
+# methodology/frameworks/*.yaml and the bureau's <KECHUANG_METHODOLOGY_DIR>/zones/frameworks
+FRAMEWORKS: FileCatalogue[ZoneFramework] = FileCatalogue(
+    label="评价框架",
+    package="kechuang.zones",
+    folder="frameworks",
+    parse=_parse_file,
+    error=FrameworkDataError,
+    versioning=Versioning(
+        code=lambda f: f.code, family=lambda f: f.code, version=lambda f: f.version
+    ),
+)
 SHIPPED = ("national_2021", "jiangsu_2016")
 DEFAULT_FRAMEWORK = "national_2021"
 
 
-@lru_cache(maxsize=8)
+def file_frameworks() -> list[ZoneFramework]:
+    """Every framework file: the shipped ones first (the default first), then the bureau's."""
+    order = {c: i for i, c in enumerate(SHIPPED)}
+    return sorted(FRAMEWORKS.load(), key=lambda f: (order.get(f.code, len(order)), f.code))
+
+
 def shipped_framework(code: str) -> ZoneFramework:
-    """A framework shipped with the platform."""
-    if code not in SHIPPED:
-        raise FrameworkDataError(f"未知的评价框架 '{code}'，可选：{', '.join(SHIPPED)}")
-    return parse_framework(_read_yaml("frameworks", f"{code}.yaml"))
+    """A framework read from a file (shipped, or in the bureau's methodology directory)."""
+    fw = FRAMEWORKS.get(code)
+    if fw is None:
+        known = ", ".join(f.code for f in FRAMEWORKS.load())
+        raise FrameworkDataError(f"未知的评价框架 '{code}'，可选：{known}")
+    return fw
+
+
+def _engine_source(cite: Source | None, text: str) -> dict[str, Any]:
+    """An item's source for the composite engine: registry code and article (else the text)."""
+    if cite is not None:
+        return {"source": cite.code, "article": cite.article}
+    return {"source": text or None}
 
 
 def engine_spec(fw: ZoneFramework, options: dict[str, Any]) -> dict[str, Any]:
@@ -356,7 +475,8 @@ def engine_spec(fw: ZoneFramework, options: dict[str, Any]) -> dict[str, Any]:
                 "level": 2,
                 "parent": "index",
                 "weight": d.weight,
-                "confidence": "confirmed" if d.status == "confirmed" else "secondary",
+                **_engine_source(d.cite, d.source),
+                "confidence": d.status,
             }
         )
         for r in rows:
@@ -370,8 +490,8 @@ def engine_spec(fw: ZoneFramework, options: dict[str, Any]) -> dict[str, Any]:
                     "weight": r.weight,
                     "direction": ind.direction,
                     "unit": ind.unit,
-                    "source": r.source or None,
-                    "confidence": "confirmed" if r.status == "confirmed" else "secondary",
+                    **_engine_source(r.cite, r.source),
+                    "confidence": r.status,
                 }
             )
     steps: list[dict[str, Any]] = []

@@ -5,6 +5,7 @@ They live under /evaluation/… because the registry serves /zones/{zone_id}.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from nicegui import run, ui
@@ -13,6 +14,8 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
 from kechuang.core.layout import download_bytes, frame, stat_card
+from kechuang.core.methodology import CONFIRMATION, CONFIRMATION_COLORS, CONFIRMATION_NOTES
+from kechuang.core.methodology_ui import sources_section
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
@@ -865,15 +868,18 @@ async def frameworks_page() -> None:
         fws = await run.io_bound(_frameworks)
         for fw in fws:
             rows = fw.rows_table()
-            confirmed = sum(r["status"] == "confirmed" for r in rows)
+            counts = Counter(r["status"] for r in rows)
             with ui.expansion(
                 f"{fw.name}（版本 {fw.version}）", value=fw.code == DEFAULT_FRAMEWORK
             ).classes("w-full"):
                 ui.label(f"依据：{fw.document}").classes("kc-muted")
                 ui.label(f"出处：{fw.source}").classes("kc-muted")
                 ui.label(
-                    f"共 {len(rows)} 行：已确认 {confirmed} 行，重构 {len(rows) - confirmed} 行；"
-                    f"可计算并计分 {len(fw.indicators)} 行。{fw.method_note}"
+                    f"共 {len(rows)} 行："
+                    + "，".join(
+                        f"{CONFIRMATION[k]} {counts[k]} 行" for k in CONFIRMATION if counts[k]
+                    )
+                    + f"；可计算并计分 {len(fw.indicators)} 行。{fw.method_note}"
                 ).classes("kc-muted")
                 for d in fw.dimensions:
                     with ui.row().classes("items-center gap-2 q-mt-sm"):
@@ -891,13 +897,17 @@ async def frameworks_page() -> None:
                                         f"{r['row']} {r['name']}（赋权 {r['weight']:g}，{r['weight_status']}）"
                                     )
                                     ui.item_label(
+                                        f"出处：{r['source']}" if r["source"] else "出处：未注明"
+                                    ).props("caption")
+                                    ui.item_label(
                                         f"数据来源：{r['data_source']}"
                                         + (f"；{r['note']}" if r["note"] else "")
                                     ).props("caption")
+                sources_section(fw.source_codes())
 
 
 def _status_badge(status: str) -> None:
-    if status == "confirmed":
-        ui.badge("已确认", color="positive").tooltip("读自官方文件")
-    else:
-        ui.badge("重构", color="orange").tooltip("来自第三方重构，措辞与赋权未经核实")
+    badge = ui.badge(
+        CONFIRMATION.get(status, status), color=CONFIRMATION_COLORS.get(status, "orange")
+    )
+    badge.tooltip(CONFIRMATION_NOTES.get(status, ""))

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kechuang.core.responses import SourceEntryOut
+
 Number = int | float  # figures typed in framework and target files keep their YAML type
 
 
@@ -51,6 +53,8 @@ class FrameworkRow(BaseModel):
     status: str = Field(description="confirmed（已确认）/ reconstructed（重构）")
     status_label: str
     source: str
+    source_code: str | None = Field(description="出处在来源登记中的代码")
+    dimension_source: str | None = Field(description="所属维度的出处")
     indicator: str
     indicator_name: str
     data_source: str
@@ -78,6 +82,7 @@ class FrameworkOut(FrameworkBrief):
     """A framework with every row."""
 
     rows: list[FrameworkRow]
+    sources: list[SourceEntryOut]
 
 
 class PeerSetOut(BaseModel):

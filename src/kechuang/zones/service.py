@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.core import methodology
 from kechuang.core.errors import BadInput
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
@@ -59,11 +60,12 @@ class ZoneServiceError(BadInput):
 
 def list_frameworks(session: Session) -> list[ZoneFramework]:
     """Shipped frameworks and the latest version of each bureau-defined one."""
-    out = [fwmod.shipped_framework(c) for c in fwmod.SHIPPED]
+    out = fwmod.file_frameworks()
     latest: dict[str, BureauFramework] = {}
     for bf in session.scalars(select(BureauFramework).order_by(BureauFramework.id)):
         latest[bf.code] = bf
-    out += [fwmod.parse_framework(bf.definition, origin="bureau") for bf in latest.values()]
+    reg = methodology.registry()
+    out += [fwmod.parse_framework(bf.definition, "bureau", reg) for bf in latest.values()]
     return out
 
 
@@ -84,10 +86,10 @@ def save_framework(
     """Store a bureau-defined framework (validated; a code + version is stored once)."""
     require_city_admin(principal)
     try:
-        fw = fwmod.parse_framework(definition, origin="bureau")
+        fw = fwmod.parse_framework(definition, "bureau", methodology.registry())
     except FrameworkDataError as exc:
         raise ZoneServiceError(str(exc)) from exc
-    if fw.code in fwmod.SHIPPED:
+    if fw.code in {f.code for f in fwmod.file_frameworks()}:
         raise ZoneServiceError(f"框架代码“{fw.code}”是平台内置框架，请换一个代码")
     exists = session.scalar(
         select(BureauFramework.id).where(
@@ -540,9 +542,68 @@ def benchmark(
 # ------------------------------------------------------------------ targets
 
 
+def _parse_targets(file: methodology.MethodologyFile, reg: methodology.Registry) -> dict[str, Any]:
+    """A plan-targets file: the set and every target name their source (Chinese errors)."""
+    data = file.data
+    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+        raise ZoneServiceError("目标文件应为映射，并含 targets 列表")
+    problems: list[str] = []
+    for key in ("code", "name", "version"):
+        if key not in data:
+            problems.append(f"目标文件缺少字段“{key}”")
+    where = f"目标集“{data.get('name', data.get('code', '?'))}”"
+    top = methodology.read_source(data.get("source"), where, problems, reg)
+    targets = []
+    for i, t in enumerate(data["targets"], start=1):
+        name = t.get("name", t.get("code", i)) if isinstance(t, dict) else i
+        w = f"{where}的目标“{name}”"
+        if not isinstance(t, dict):
+            problems.append(f"{w}：应为映射")
+            continue
+        for key in ("code", "name", "indicator", "baseline_year", "target_year", "target_value"):
+            if key not in t:
+                problems.append(f"{w}：缺少字段“{key}”")
+        src = methodology.read_source(t.get("source"), w, problems, reg)
+        targets.append(
+            {
+                **t,
+                "source": src.text if src else "",
+                "source_detail": src.as_dict() if src else None,
+            }
+        )
+    if problems:
+        raise ZoneServiceError("；".join(problems))
+    return {
+        **data,
+        "source": top.text if top else "",
+        "source_detail": top.as_dict() if top else None,
+        "targets": targets,
+        "sha256": file.sha256,
+        "origin": file.origin,
+    }
+
+
+# methodology/targets/*.yaml and the bureau's <KECHUANG_METHODOLOGY_DIR>/zones/targets
+TARGETS: methodology.Catalogue[dict[str, Any]] = methodology.Catalogue(
+    label="目标",
+    package="kechuang.zones",
+    folder="targets",
+    parse=_parse_targets,
+    error=ZoneServiceError,
+    versioning=methodology.Versioning(
+        code=lambda t: str(t["code"]),
+        family=lambda t: "targets",
+        version=lambda t: str(t["version"]),
+    ),
+)
+
+
 def target_sets() -> dict[str, Any]:
-    """The shipped plan targets (methodology/targets/*.yaml)."""
-    return fwmod._read_yaml("targets", "yangzhou_2025.yaml")
+    """The plan targets (methodology/targets/*.yaml; the newest version when there are several)."""
+    latest = TARGETS.latest("targets")
+    if latest is None:
+        raise ZoneServiceError("没有目标文件")
+    return latest
 
 
 def track_targets(

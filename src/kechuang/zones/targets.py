@@ -1,6 +1,6 @@
 """The plan-target tracker: required versus actual growth, a projection with an interval, status.
 
-Formulas (zone-evaluation.md §6): required CAGR = (target / base)^(1/(T − t0)) − 1; actual CAGR =
+Formulas: required CAGR = (target / base)^(1/(T − t0)) − 1; actual CAGR =
 (R_t / base)^(1/(t − t0)) − 1 (COINr's CAGR). The projection treats log revenue as a random walk
 with drift: the drift is the mean yearly log growth since the baseline, and the interval widens
 with the horizon h and with the uncertainty of the drift: ± q·s·√(h + h²/n), q from Student's t.

@@ -442,14 +442,63 @@ def test_a_pack_without_citation_is_rejected():
         "rung": 1,
         "effective_from": "2020-01-01",
         "confirmation": "confirmed",
-        "documents": {"d": "文件"},
+        "documents": ["DOC-1"],
         "conditions": [{"code": "a", "label": "甲", "measure": "employees", "le": 5}],
     }
     with pytest.raises(RulePackError, match="缺少出处"):
         parse_pack(raw)
-    raw["conditions"][0]["cite"] = {"doc": "nope", "article": "第一条"}
-    with pytest.raises(RulePackError, match="未登记的文件"):
+    raw["conditions"][0]["source"] = {
+        "code": "nope",
+        "article": "第一条",
+        "confirmation": "confirmed",
+    }
+    with pytest.raises(RulePackError, match="未列入本规则包的 documents"):
         parse_pack(raw)
+    with pytest.raises(RulePackError, match="“nope”不在来源登记表中"):
+        parse_pack(raw, {"DOC-1": "《文件》"})
+    # every problem at once: an unknown code, a missing article and an unknown level
+    raw["conditions"] = [
+        {
+            "code": "a",
+            "label": "甲",
+            "measure": "employees",
+            "le": 5,
+            "source": {"code": "nope", "article": "第一条", "confirmation": "confirmed"},
+        },
+        {
+            "code": "b",
+            "label": "乙",
+            "measure": "employees",
+            "le": 5,
+            "source": {"code": "DOC-1", "confirmation": "confirmed"},
+        },
+        {
+            "code": "c",
+            "label": "丙",
+            "measure": "employees",
+            "le": 5,
+            "source": {"code": "DOC-1", "article": "第三条", "confirmation": "maybe"},
+        },
+    ]
+    with pytest.raises(RulePackError) as err:
+        parse_pack(raw, {"DOC-1": "《文件》"})
+    assert len(err.value.problems) == 3
+    text = str(err.value)
+    assert "甲（a）" in text and "“nope”不在来源登记表中" in text
+    assert "乙（b）" in text and "缺少条款 article" in text
+    assert "丙（c）" in text and "'maybe'" in text
+    # the old form is refused with a hint
+    raw["conditions"] = [
+        {
+            "code": "a",
+            "label": "甲",
+            "measure": "employees",
+            "le": 5,
+            "cite": {"doc": "d", "article": "一"},
+        }
+    ]
+    with pytest.raises(RulePackError, match="“cite”已停用"):
+        parse_pack(raw, {"DOC-1": "《文件》"})
 
 
 def test_year_is_the_assessment_year():

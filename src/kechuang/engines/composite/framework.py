@@ -1,8 +1,9 @@
 """The index framework as data: a tree of indicators and aggregates, loaded and validated.
 
 Item fields follow COINr's iMeta (Level, iCode, Parent, Direction, Weight, Unit, Target,
-Denominator; bluefoxr/COINr `vignettes/coins.Rmd`) plus Chinese/English names, goalposts,
-source and confidence, which the bureau's methodologies need.
+Denominator; bluefoxr/COINr `vignettes/coins.Rmd`) plus Chinese/English names, goalposts, and
+what the bureau's methodologies need: source (a code of kechuang's sources registry), article and
+confidence (the methodology layer's five-word confirmation vocabulary).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import yaml
 
 from .errors import FrameworkError
 
-CONFIDENCE_VALUES = ("confirmed", "secondary", "unconfirmed")
+# How well an item's source is confirmed: the one vocabulary of kechuang.core.methodology (已确认 /
+# 单一来源 / 未确认 / 重构 / 暂行); this library imports nothing from kechuang, a test keeps them equal.
+CONFIDENCE_VALUES = ("confirmed", "single_source", "unconfirmed", "reconstructed", "provisional")
 
 _ITEM_KEYS = {
     "code",
@@ -32,6 +35,7 @@ _ITEM_KEYS = {
     "target",
     "goalposts",
     "source",
+    "article",
     "confidence",
     "note",
 }
@@ -52,7 +56,8 @@ class Node:
     denominator: str | None = None
     target: float | None = None
     goalposts: tuple[float, ...] | None = None
-    source: str | None = None
+    source: str | None = None  # a sources-registry code (or a citation) …
+    article: str | None = None  # … and the article within it
     confidence: str | None = None
     note: str | None = None
 
@@ -288,6 +293,7 @@ def framework_from_dict(data: dict[str, Any]) -> Framework:
             target=_num(item.get("target"), code, "目标值 target", errors),
             goalposts=goalposts,
             source=item.get("source"),
+            article=None if item.get("article") is None else str(item.get("article")),
             confidence=confidence,
             note=item.get("note"),
         )

@@ -1,12 +1,18 @@
 """Rule packs as data: conditions, point tables, citations and effective dates.
 
 A pack is a plain dict (read from YAML by the caller) turned into frozen dataclasses here, with every
-problem reported in Chinese naming the pack and the item. Every condition and every scored item must
-cite a document and an article; a pack that does not is rejected, so an unsourced rule cannot ship.
+problem reported in Chinese naming the pack and the item. Every condition and every scored item names
+its source as ``source: {code, article, confirmation}``: a code of the project's sources registry
+(listed in the pack's ``documents``), the article, and one confirmation level. A nested condition or
+alternative without its own source inherits its parent's. A pack without sources is rejected, so an
+unsourced rule cannot ship. This module imports nothing from kechuang: the caller passes the
+registry's codes and titles (``sources``) and the file's hash (``digest``).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,24 +21,43 @@ from typing import Any
 import yaml
 
 OPS = ("ge", "gt", "le", "lt", "eq", "is")
+# The one confirmation vocabulary (kechuang.core.methodology.CONFIRMATION; a test keeps them equal).
 CONFIRMATION_LABELS = {
-    "confirmed": "已确认（多份独立文本一致）",
-    "single_source": "单一来源（仅见一份转载）",
-    "unconfirmed": "未确认（官方原文未获取，待核实）",
+    "confirmed": "已确认",
+    "single_source": "单一来源",
+    "unconfirmed": "未确认",
+    "reconstructed": "重构",
+    "provisional": "暂行",
 }
+READ_IN_SOURCE = ("confirmed", "single_source")
 
 
 class RulePackError(ValueError):
     """A rule pack is malformed (message in Chinese, naming the pack and item)."""
 
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a rule comes from: a document key of the pack and the article within it."""
+    """Where a rule comes from: a registry code, the article within it, one confirmation level."""
 
-    doc: str
+    source: str
     article: str
-    sources: tuple[str, ...] = ()
+    confirmation: str
+    title: str = ""  # the registry's citation text for the code (the code when not resolved)
+
+    @property
+    def read_in_source(self) -> bool:
+        """True when the rule was read in at least one copy of its source."""
+        return self.confirmation in READ_IN_SOURCE
+
+    @property
+    def confirmation_label(self) -> str:
+        """The confirmation level in Chinese."""
+        return CONFIRMATION_LABELS[self.confirmation]
 
 
 @dataclass(frozen=True)
@@ -68,7 +93,7 @@ class ScoreItem:
     expert: tuple[int, int] | None = None
     choose_max: tuple[ScoreItem, ...] = ()
     cite: Citation | None = None
-    confirmed: bool = True
+    confirmed: bool = True  # read in a source (confirmed or single_source)
     note: str = ""
 
 
@@ -97,7 +122,7 @@ class Condition:
     item_min: tuple[tuple[str, str, float], ...] = ()
     group_min: tuple[tuple[str, float], ...] = ()
     cite: Citation | None = None
-    confirmed: bool = True
+    confirmed: bool = True  # read in a source (confirmed or single_source)
     closable: bool = True
     fail_as: str = "unmet"  # or "manual_review": failing the test only sends it to an expert
     pass_as: str = "met"  # or "manual_review": passing opens a route an expert must confirm
@@ -116,7 +141,7 @@ class Pack:
     effective_from: date
     effective_to: date | None
     confirmation: str
-    documents: dict[str, str]
+    documents: dict[str, str]  # registry code → citation text
     conditions: tuple[Condition, ...]
     scores: tuple[ScoreItem, ...] = ()
     group_caps: tuple[tuple[str, int], ...] = ()
@@ -125,6 +150,7 @@ class Pack:
     not_evaluated: tuple[tuple[str, Citation], ...] = ()
     notes: tuple[str, ...] = ()
     readings: tuple[str, ...] = ()
+    digest: str = ""  # SHA-256 of the pack file (given by the loader)
 
     @property
     def confirmation_label(self) -> str:
@@ -139,11 +165,8 @@ class Pack:
         """The citation as Chinese text: document title and article."""
         if cite is None:
             return ""
-        title = self.documents.get(cite.doc, cite.doc)
-        text = f"{title} {cite.article}".strip()
-        if cite.sources:
-            text += f"（来源：{'、'.join(cite.sources)}）"
-        return text
+        title = cite.title or self.documents.get(cite.source, cite.source)
+        return f"{title} {cite.article}".strip()
 
     def leaf_conditions(self) -> list[Condition]:
         """Every condition, depth first (compound ones before their children)."""
@@ -163,18 +186,62 @@ def _where(pack: str, item: str) -> str:
     return f"规则包“{pack}”的“{item}”"
 
 
-def _cite(
-    raw: Any, pack: str, item: str, docs: dict[str, str], required: bool = True
-) -> Citation | None:
-    if raw is None:
-        if required:
-            raise RulePackError(f"{_where(pack, item)}缺少出处（cite: 文件与条款）")
-        return None
-    if not isinstance(raw, dict) or "doc" not in raw or "article" not in raw:
-        raise RulePackError(f"{_where(pack, item)}的出处应写成 {{doc: 文件键, article: 条款}}")
-    if raw["doc"] not in docs:
-        raise RulePackError(f"{_where(pack, item)}引用了未登记的文件“{raw['doc']}”")
-    return Citation(str(raw["doc"]), str(raw["article"]), tuple(raw.get("sources", ())))
+class _Sources:
+    """Reads the items' sources, collecting every problem (raised together at the end)."""
+
+    def __init__(self, pack: str, docs: dict[str, str], known: Mapping[str, str] | None) -> None:
+        self.pack, self.docs, self.known = pack, docs, known
+        self.problems: list[str] = []
+
+    def read(
+        self, raw: dict[str, Any], item: str, inherited: Citation | None = None
+    ) -> Citation | None:
+        where = _where(self.pack, item)
+        for legacy in ("cite", "confirmed"):
+            if legacy in raw:
+                self.problems.append(
+                    f"{where}：“{legacy}”已停用，出处写成 source: {{code: 来源代码, article: 条款, "
+                    "confirmation: 确认程度}"
+                )
+        src = raw.get("source")
+        if src is None:
+            if inherited is None:
+                self.problems.append(
+                    f"{where}缺少出处（source: {{code: 来源代码, article: 条款, confirmation: 确认程度}}）"
+                )
+            return inherited
+        if not isinstance(src, dict):
+            self.problems.append(
+                f"{where}的出处应写成 {{code: 来源代码, article: 条款, confirmation: 确认程度}}"
+            )
+            return inherited
+        code, article, level = src.get("code"), src.get("article"), src.get("confirmation")
+        ok = True
+        unknown = sorted(set(src) - {"code", "article", "confirmation"})
+        if unknown:
+            self.problems.append(f"{where}的出处含未知字段 {'、'.join(map(str, unknown))}")
+        if not code:
+            self.problems.append(f"{where}的出处缺少来源代码 code")
+            ok = False
+        elif self.known is not None and str(code) not in self.known:
+            self.problems.append(f"{where}的出处代码“{code}”不在来源登记表中")
+            ok = False
+        elif str(code) not in self.docs:
+            self.problems.append(f"{where}的出处“{code}”未列入本规则包的 documents")
+            ok = False
+        if article is None or str(article).strip() == "":
+            self.problems.append(f"{where}的出处“{code or '?'}”缺少条款 article")
+            ok = False
+        if level not in CONFIRMATION_LABELS:
+            self.problems.append(
+                f"{where}的确认程度 confirmation 应为 "
+                + "、".join(f"{k}（{v}）" for k, v in CONFIRMATION_LABELS.items())
+                + f" 之一，实际为 {level!r}"
+            )
+            ok = False
+        if not ok:
+            return inherited
+        return Citation(str(code), str(article).strip(), str(level), self.docs[str(code)])
 
 
 def _test(raw: dict[str, Any], pack: str, item: str, default_measure: str | None = None) -> Test:
@@ -208,7 +275,11 @@ def _points(raw: Any, pack: str, item: str) -> tuple[int, int]:
 
 
 def _score_item(
-    raw: dict[str, Any], pack: str, docs: dict[str, str], group: str = "", nested: bool = False
+    raw: dict[str, Any],
+    pack: str,
+    srcs: _Sources,
+    group: str = "",
+    inherited: Citation | None = None,
 ) -> ScoreItem:
     code = str(raw.get("code", "?"))
     label = str(raw.get("label", code))
@@ -221,8 +292,9 @@ def _score_item(
         else:
             tests = (_test(b, pack, f"{where}第{i + 1}档", measure),)
         bands.append(Band(tests, _points(b.get("points"), pack, where), str(b.get("label", ""))))
+    cite = srcs.read(raw, where, inherited)
     choose = tuple(
-        _score_item(c, pack, docs, group, nested=True) for c in raw.get("choose_max", [])
+        _score_item(c, pack, srcs, group, inherited=cite) for c in raw.get("choose_max", [])
     )
     expert = _points(raw["expert"], pack, where) if "expert" in raw else None
     if not bands and not choose and expert is None:
@@ -236,31 +308,32 @@ def _score_item(
         otherwise=_points(raw.get("otherwise", 0), pack, where),
         expert=expert,
         choose_max=choose,
-        cite=_cite(raw.get("cite"), pack, where, docs, required=not nested),
-        confirmed=bool(raw.get("confirmed", True)),
+        cite=cite,
+        confirmed=cite is None or cite.read_in_source,
         note=str(raw.get("note", "")),
     )
 
 
 def _condition(
-    raw: dict[str, Any], pack: str, docs: dict[str, str], nested: bool = False
+    raw: dict[str, Any], pack: str, srcs: _Sources, inherited: Citation | None = None
 ) -> Condition:
     code = str(raw.get("code", "?"))
     label = str(raw.get("label", code))
     where = f"{label}（{code}）"
+    cite = srcs.read(raw, where, inherited)
     common = {
         "code": code,
         "label": label,
-        "confirmed": bool(raw.get("confirmed", True)),
+        "confirmed": cite is None or cite.read_in_source,
         "closable": bool(raw.get("closable", True)),
         "note": str(raw.get("note", "")),
         "fail_as": str(raw.get("fail_as", "unmet")),
         "pass_as": str(raw.get("pass_as", "met")),
-        "cite": _cite(raw.get("cite"), pack, where, docs, required=not nested or "cite" in raw),
+        "cite": cite,
     }
     if "all_of" in raw or "any_of" in raw:
         kind = "all_of" if "all_of" in raw else "any_of"
-        children = tuple(_condition(c, pack, docs, nested=True) for c in raw[kind])
+        children = tuple(_condition(c, pack, srcs, inherited=cite) for c in raw[kind])
         if not children:
             raise RulePackError(f"{_where(pack, where)}的 {kind} 为空")
         return Condition(kind=kind, children=children, **common)
@@ -301,8 +374,16 @@ def _condition(
     return Condition(kind="compare", test=_test(raw, pack, where), **common)
 
 
-def parse_pack(raw: dict[str, Any]) -> Pack:
-    """Turn a pack dict (from YAML) into a Pack, checking citations and structure."""
+def parse_pack(
+    raw: dict[str, Any], sources: Mapping[str, str] | None = None, digest: str = ""
+) -> Pack:
+    """Turn a pack dict (from YAML) into a Pack, checking sources and structure.
+
+    `sources` maps the registry's codes to their citation texts; every code the pack cites must be
+    in it (None: codes are not looked up, titles are the codes). Every problem with the sources is
+    reported at once; a structural error stops at the first."""
+    if not isinstance(raw, dict):
+        raise RulePackError("规则包文件的顶层应为映射")
     code = str(raw.get("code", "?"))
     for key in (
         "code",
@@ -317,17 +398,32 @@ def parse_pack(raw: dict[str, Any]) -> Pack:
     ):
         if key not in raw:
             raise RulePackError(f"规则包“{code}”缺少字段“{key}”")
+    problems: list[str] = []
     if raw["confirmation"] not in CONFIRMATION_LABELS:
-        raise RulePackError(
-            f"规则包“{code}”的 confirmation 应为 {'/'.join(CONFIRMATION_LABELS)} 之一"
+        problems.append(
+            f"规则包“{code}”的 confirmation 应为 "
+            + "、".join(f"{k}（{v}）" for k, v in CONFIRMATION_LABELS.items())
+            + f" 之一，实际为 {raw['confirmation']!r}"
         )
-    docs = {str(k): str(v) for k, v in raw["documents"].items()}
-    scores = tuple(_score_item(s, code, docs) for s in raw.get("scores", []))
-    conditions = tuple(_condition(c, code, docs) for c in raw["conditions"])
-    not_eval = tuple(
-        (str(n["label"]), _cite(n.get("cite"), code, str(n["label"]), docs))
-        for n in raw.get("not_evaluated", [])
-    )
+    listed = raw["documents"]
+    if not isinstance(listed, list) or not listed:
+        raise RulePackError(f"规则包“{code}”的 documents 应为来源代码的列表")
+    docs: dict[str, str] = {}
+    for d in map(str, listed):
+        if sources is not None and d not in sources:
+            problems.append(f"规则包“{code}”的 documents 中的来源代码“{d}”不在来源登记表中")
+        docs[d] = str(sources[d]) if sources is not None and d in sources else d
+    srcs = _Sources(code, docs, sources)
+    scores = tuple(_score_item(s, code, srcs) for s in raw.get("scores", []))
+    conditions = tuple(_condition(c, code, srcs) for c in raw["conditions"])
+    not_eval = []
+    for n in raw.get("not_evaluated", []):
+        cite = srcs.read(n, str(n.get("label", "?")))
+        if cite is not None:
+            not_eval.append((str(n["label"]), cite))
+    problems += srcs.problems
+    if problems:
+        raise RulePackError("；".join(problems), problems)
     eff_to = raw.get("effective_to")
     return Pack(
         code=code,
@@ -344,9 +440,10 @@ def parse_pack(raw: dict[str, Any]) -> Pack:
         group_caps=tuple((str(k), int(v)) for k, v in raw.get("group_caps", {}).items()),
         group_labels={str(k): str(v) for k, v in raw.get("groups", {}).items()},
         params=dict(raw.get("params", {})),
-        not_evaluated=not_eval,
+        not_evaluated=tuple(not_eval),
         notes=tuple(str(n) for n in raw.get("notes", [])),
         readings=tuple(str(n) for n in raw.get("readings", [])),
+        digest=digest,
     )
 
 
@@ -359,17 +456,20 @@ def _date(value: Any, code: str) -> date:
         raise RulePackError(f"规则包“{code}”的日期“{value}”无效（应为 2022-06-01 形式）") from exc
 
 
-def load_pack_file(path: str | Path) -> Pack:
-    """Read one YAML pack file."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    return parse_pack(raw)
+def load_pack_file(path: str | Path, sources: Mapping[str, str] | None = None) -> Pack:
+    """Read one YAML pack file (the product reads packs through its methodology catalogue)."""
+    data = Path(path).read_bytes()
+    return parse_pack(
+        yaml.safe_load(data.decode("utf-8")), sources, hashlib.sha256(data).hexdigest()
+    )
 
 
-def load_pack_dir(path: str | Path) -> list[Pack]:
+def load_pack_dir(path: str | Path, sources: Mapping[str, str] | None = None) -> list[Pack]:
     """Read every *.yaml pack in a folder, sorted by rung then code."""
     packs = [
-        load_pack_file(p) for p in sorted(Path(path).glob("*.yaml")) if not p.name.startswith("_")
+        load_pack_file(p, sources)
+        for p in sorted(Path(path).glob("*.yaml"))
+        if not p.name.startswith("_")
     ]
     codes = [p.code for p in packs]
     dupes = {c for c in codes if codes.count(c) > 1}
