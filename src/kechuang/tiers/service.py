@@ -37,7 +37,7 @@ from kechuang.engines.rules.packs import Pack, load_pack_dir, packs_in_force
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.queries import current_figures
 from kechuang.tiers.models import EnterpriseQualification
 
 METHODOLOGY = Path(str(resources.files("kechuang.tiers").joinpath("methodology")))
