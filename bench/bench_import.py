@@ -35,7 +35,8 @@ def _prepare(url: str, rows: int, workdir: Path) -> Path:
     from kechuang.core.security import SYSTEM
     from kechuang.demo.generator import generate
     from kechuang.registry.service import load_city_config
-    from kechuang.statistics.service import COLUMNS_BY_KIND, import_file
+    from kechuang.statistics.imports import import_file
+    from kechuang.statistics.templates import COLUMNS_BY_KIND
 
     upgrade(url)
     n_enterprises = int(rows / 5.2) + 500  # the generator yields about 5.2 reporting years each
@@ -70,7 +71,7 @@ def _kechuang(url: str, path: str, queue: mp.Queue) -> None:
     os.environ["KECHUANG_DATABASE_URL"] = url
     from kechuang.core.db import session_scope
     from kechuang.core.security import SYSTEM
-    from kechuang.statistics.service import import_file
+    from kechuang.statistics.imports import import_file
 
     content = Path(path).read_bytes()
     start = time.perf_counter()

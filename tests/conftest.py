@@ -83,7 +83,7 @@ def world(session, city):
 
     from kechuang.accounts.service import create_user
     from kechuang.core.security import SYSTEM
-    from kechuang.statistics.service import import_file
+    from kechuang.statistics.imports import import_file
 
     a = make_enterprise(session, city["yzhtz"], name="甲高新科技有限公司")
     b = make_enterprise(session, city["jiangdu"], name="乙江都智能有限公司")

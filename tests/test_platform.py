@@ -67,7 +67,7 @@ def test_orm_writes_are_audited_with_before_and_after(session, city):
 
 def test_registry_reimport_records_the_change(session, city):
     from kechuang.core.security import SYSTEM
-    from kechuang.statistics.service import import_file
+    from kechuang.statistics.imports import import_file
 
     uscc = make_uscc()
     header = ["统一社会信用代码", "企业名称", "所属高新区"]

@@ -20,7 +20,7 @@ from web import login
 
 from kechuang.accounts.service import create_user
 from kechuang.core.security import SYSTEM
-from kechuang.statistics.service import import_file
+from kechuang.statistics.imports import import_file
 
 # Figures nobody else has: if one appears in a response, the response leaked it.
 A_REVENUE, B_REVENUE = 6543.21, 7654.32

@@ -138,7 +138,7 @@ def export_cmd(
     from kechuang.core.excel import ImportFileError
     from kechuang.registry.models import Zone
     from kechuang.registry.service import EnterpriseFilter
-    from kechuang.statistics.service import export_file
+    from kechuang.statistics.exports import export_file
 
     principal = cli_principal(user)
     with session_scope() as session:

@@ -12,7 +12,7 @@ from web import login
 
 from kechuang.core.security import SYSTEM
 from kechuang.points.models import BANK_ROLE
-from kechuang.statistics.service import import_file
+from kechuang.statistics.imports import import_file
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from kechuang.points import service as svc
 from kechuang.points.models import BANK_ROLE, PointsScore
 from kechuang.points.scoring import score
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.service import import_file
+from kechuang.statistics.imports import import_file
 
 HEADER = [
     "统一社会信用代码",

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from kechuang.core.audit import AuditLog
 from kechuang.core.security import SYSTEM
 from kechuang.registry.models import Enterprise
+from kechuang.statistics.exports import export_file
+from kechuang.statistics.imports import import_file
 from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
-from kechuang.statistics.service import export_file, import_file
 
 EY_HEADER = [
     "统一社会信用代码",

@@ -7,7 +7,7 @@ from sheets import xlsx
 
 from kechuang.core.security import SYSTEM
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
-from kechuang.statistics.service import import_file
+from kechuang.statistics.imports import import_file
 
 BASE = dict(
     employees=100,

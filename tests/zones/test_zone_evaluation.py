@@ -123,7 +123,7 @@ def test_stored_run_records_recipe_and_reruns_identically(session, case):
 def test_rerun_notices_changed_data(session, case, city):
     from sheets import xlsx
 
-    from kechuang.statistics.service import import_file
+    from kechuang.statistics.imports import import_file
 
     run = service.store_run(session, SYSTEM, _ev(session, case), case["peer_set"])
     import_file(

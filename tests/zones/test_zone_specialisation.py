@@ -8,7 +8,7 @@ from factories import make_enterprise, make_principal
 from sheets import xlsx
 
 from kechuang.core.security import SYSTEM
-from kechuang.statistics.service import import_file
+from kechuang.statistics.imports import import_file
 from kechuang.zones import service
 from kechuang.zones.specialisation import classify
 

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELD_CODES, FIELD_DTYPES
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
 DEFAULT_SEED = 20251
@@ -247,8 +247,6 @@ _CHAR_VALUE[_ALPHABET_BYTES] = np.arange(31)
 _NO_GAP_FIELDS = frozenset({"operating_revenue", "employees"})
 GAP_RATE = 0.015
 
-_KIND_DTYPE = {"int": pl.Int64, "decimal": pl.Float64, "bool": pl.Boolean}
-FIELD_CODES: tuple[str, ...] = tuple(f.code for f in ENTERPRISE_YEAR_FIELDS)
 PANEL_EXTRA_COLUMNS: tuple[str, ...] = (
     "name",
     "zone_code",
@@ -420,20 +418,56 @@ def _r2(x: np.ndarray) -> np.ndarray:
     return np.round(x, 2)
 
 
-def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[str, Any]:
-    """Draw the enterprise attributes and the (n × T) figure matrices; everything vectorised."""
-    if n < 1:
-        raise ValueError("n_enterprises must be at least 1")
-    years = tuple(sorted(years))
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    r_attr, r_rev, r_staff, r_money, r_ip, r_fin, r_flag, r_code = streams
-    T = len(years)
-    yrs = np.asarray(years, dtype=np.int64)
-    y0, y_last = int(yrs[0]), int(yrs[-1])
-    zones = cfg.zones
-    Z = len(zones)
+# The simulation runs in steps, each drawing from one of eight independent streams. Within a stream
+# the order of the draws is part of the demo's output (same seed → same frames): steps that share a
+# stream (r_attr, r_money, r_fin) must run in the order _simulate calls them, and no draw may move
+# within or between them, or every later number changes.
 
-    # --- zone, industry, park -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Shape:
+    """The panel's shape: n enterprises × the simulated years (sorted)."""
+
+    n: int
+    years: tuple[int, ...]
+    yrs: np.ndarray  # (T,) int64, to broadcast against (n, T) matrices
+    T: int
+    y0: int
+    y_last: int
+
+
+@dataclass(frozen=True)
+class _Population:
+    """Each enterprise's zone, industry, GB/T 4754 class, park and technology field."""
+
+    zone_idx: np.ndarray
+    ind_keys: list[str]
+    ind_idx: np.ndarray  # into ind_keys; 0 is OTHER_INDUSTRY
+    class_codes: list[str]
+    class_idx: np.ndarray
+    park_code: np.ndarray
+    field_idx: np.ndarray  # into TECH_FIELDS; len(TECH_FIELDS) means no field
+    has_field: np.ndarray
+    ind_rd: np.ndarray  # the industry profile's R&D intensity, growth, revenue per employee
+    ind_growth: np.ndarray
+    ind_rpe: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Lifecycle:
+    """When each enterprise was founded and stopped reporting, and its active (n × T) cells."""
+
+    founded_on: np.ndarray
+    founded_year: np.ndarray
+    age: np.ndarray  # (n, T); negative before founding
+    exits: np.ndarray
+    last_year: np.ndarray
+    active: np.ndarray
+
+
+def _draw_zones(rng: np.random.Generator, n: int, zones: tuple[_Zone, ...]) -> np.ndarray:
+    """Each enterprise's zone index, zone sizes fixed by the zone profiles' shares."""
+    Z = len(zones)
     default = 1.0 / Z
     zone_p = np.array([ZONE_PROFILES.get(z.code, (default, 0, 0))[0] for z in zones])
     zone_p = zone_p / zone_p.sum()
@@ -441,13 +475,19 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
     counts = np.floor(zone_p * n).astype(np.int64)
     rest = n - counts.sum()
     counts[np.argsort(-(zone_p * n - counts), kind="stable")[:rest]] += 1
-    zone_idx = r_attr.permutation(np.repeat(np.arange(Z), counts))
+    return rng.permutation(np.repeat(np.arange(Z), counts))
 
+
+def _draw_industries(
+    rng: np.random.Generator, zone_idx: np.ndarray, cfg: _Config
+) -> tuple[list[str], np.ndarray]:
+    """Each enterprise's industry: mostly its zone's strategic industries, main ones weighted up."""
+    n = zone_idx.size
     ind_keys: list[str] = [OTHER_INDUSTRY, *cfg.industries.keys()]
     ind_pos = {k: i for i, k in enumerate(ind_keys)}
     ind_idx = np.zeros(n, dtype=np.int64)
     role_weight = {"main": 2.0, "upgrading": 1.5}
-    for zi, zone in enumerate(zones):
+    for zi, zone in enumerate(cfg.zones):
         members = np.flatnonzero(zone_idx == zi)
         options = [OTHER_INDUSTRY] + [code for code, _ in zone.industries if code in cfg.industries]
         weights = np.array(
@@ -463,9 +503,16 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
         else:
             weights[1:] = 0.78 * weights[1:] / weights[1:].sum()
             weights[0] = 0.22
-        pick = r_attr.choice(len(options), size=members.size, p=weights)
+        pick = rng.choice(len(options), size=members.size, p=weights)
         ind_idx[members] = np.array([ind_pos[o] for o in options])[pick]
+    return ind_keys, ind_idx
 
+
+def _draw_classes(
+    rng: np.random.Generator, ind_keys: list[str], ind_idx: np.ndarray, cfg: _Config
+) -> tuple[list[str], np.ndarray]:
+    """Each enterprise's GB/T 4754 class, uniform among its industry's classes."""
+    n = ind_idx.size
     class_lists = [OTHER_CLASSES] + [_classes_for(cfg.industries[k][1]) for k in ind_keys[1:]]
     class_codes = sorted({c for classes in class_lists for c in classes})
     class_pos = {c: i for i, c in enumerate(class_codes)}
@@ -474,11 +521,22 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
         members = np.flatnonzero(ind_idx == ki)
         if members.size:
             lookup = np.array([class_pos[c] for c in classes])
-            class_idx[members] = lookup[r_attr.integers(0, len(classes), members.size)]
+            class_idx[members] = lookup[rng.integers(0, len(classes), members.size)]
+    return class_codes, class_idx
 
+
+def _draw_parks(
+    rng: np.random.Generator,
+    zone_idx: np.ndarray,
+    ind_keys: list[str],
+    ind_idx: np.ndarray,
+    cfg: _Config,
+) -> np.ndarray:
+    """Each enterprise's park code: nine in ten sit in a park named for their industry, if any."""
+    n = zone_idx.size
     park_code = np.full(n, None, dtype=object)
-    u_park = r_attr.random(n)
-    for zi, zone in enumerate(zones):
+    u_park = rng.random(n)
+    for zi, zone in enumerate(cfg.zones):
         if not zone.parks:
             continue
         all_parks = np.array([p[0] for p in zone.parks], dtype=object)
@@ -495,37 +553,66 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
                 if matches.size
                 else np.zeros(members.size, int)
             )
-            choice_all = all_parks[r_attr.integers(0, all_parks.size, members.size)]
+            choice_all = all_parks[rng.integers(0, all_parks.size, members.size)]
             if matches.size:
-                choice_match = matches[r_attr.integers(0, matches.size, members.size)]
+                choice_match = matches[rng.integers(0, matches.size, members.size)]
                 park_code[members] = np.where(pool == 1, choice_match, choice_all)
             else:
                 park_code[members] = choice_all
+    return park_code
 
-    profiles = [INDUSTRY_PROFILES.get(k, _FALLBACK_PROFILE) for k in ind_keys]
-    ind_rd = np.array([p[0] for p in profiles])[ind_idx]
-    ind_growth = np.array([p[1] for p in profiles])[ind_idx]
-    ind_rpe = np.array([p[2] for p in profiles])[ind_idx]
 
+def _draw_tech_fields(
+    rng: np.random.Generator, ind_idx: np.ndarray, profiles: list[tuple[Any, ...]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each enterprise's technology field index and whether it has one at all."""
+    n = ind_idx.size
     # Technology field: one of the industry's candidates; missing mostly for non-strategic firms.
     field_pos = {f: i for i, f in enumerate(TECH_FIELDS)}
     field_idx = np.zeros(n, dtype=np.int64)
-    u_tf = r_attr.random(n)
+    u_tf = rng.random(n)
     for ki, prof in enumerate(profiles):
         members = np.flatnonzero(ind_idx == ki)
         cands = np.array([field_pos[f] for f in prof[3]])
-        field_idx[members] = cands[r_attr.integers(0, cands.size, members.size)]
+        field_idx[members] = cands[rng.integers(0, cands.size, members.size)]
     has_field = ~np.where(ind_idx == 0, u_tf < 0.40, u_tf < 0.08)
     field_idx[~has_field] = len(TECH_FIELDS)  # the index of "no field" (null)
+    return field_idx, has_field
 
-    # --- founding, entry and exit ----------------------------------------------------------
+
+def _draw_population(rng: np.random.Generator, n: int, cfg: _Config) -> _Population:
+    """Draw who the enterprises are: zone, industry, class, park and technology field."""
+    zone_idx = _draw_zones(rng, n, cfg.zones)
+    ind_keys, ind_idx = _draw_industries(rng, zone_idx, cfg)
+    class_codes, class_idx = _draw_classes(rng, ind_keys, ind_idx, cfg)
+    park_code = _draw_parks(rng, zone_idx, ind_keys, ind_idx, cfg)
+    profiles = [INDUSTRY_PROFILES.get(k, _FALLBACK_PROFILE) for k in ind_keys]
+    field_idx, has_field = _draw_tech_fields(rng, ind_idx, profiles)
+    return _Population(
+        zone_idx=zone_idx,
+        ind_keys=ind_keys,
+        ind_idx=ind_idx,
+        class_codes=class_codes,
+        class_idx=class_idx,
+        park_code=park_code,
+        field_idx=field_idx,
+        has_field=has_field,
+        ind_rd=np.array([p[0] for p in profiles])[ind_idx],
+        ind_growth=np.array([p[1] for p in profiles])[ind_idx],
+        ind_rpe=np.array([p[2] for p in profiles])[ind_idx],
+    )
+
+
+def _draw_lifecycle(rng: np.random.Generator, s: _Shape) -> tuple[_Lifecycle, np.ndarray]:
+    """Draw founding dates, entries and exits; also the latent innovativeness z (see below)."""
+    n, yrs, y0, y_last = s.n, s.yrs, s.y0, s.y_last
     # A quarter are young (founded within the window); the rest spread over ~30 years.
-    young = r_attr.random(n) < 0.25
+    young = rng.random(n) < 0.25
     window_days = (dt.date(y_last, 12, 31) - dt.date(y0, 1, 1)).days
     age_days = np.where(
         young,
-        r_attr.random(n) * window_days,
-        window_days + 1 + r_attr.beta(1.3, 2.2, n) * (30 * 365.25 - window_days),
+        rng.random(n) * window_days,
+        window_days + 1 + rng.beta(1.3, 2.2, n) * (30 * 365.25 - window_days),
     ).astype(np.int64)
     founded_on = np.datetime64(f"{y_last}-12-31") - age_days.astype("timedelta64[D]")
     founded_year = founded_on.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -533,26 +620,42 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
     age = yrs[None, :] - founded_year[:, None]  # (n, T); negative before founding
     first_year = np.maximum(founded_year, y0)
     # Some firms stop reporting (closed, moved away): small and young ones more often.
-    z = r_attr.standard_normal(n)  # latent innovativeness, shared by R&D, staff and IP
+    # z is drawn here, between founding and exit, because that is its place in this stream.
+    z = rng.standard_normal(n)  # latent innovativeness, shared by R&D, staff and IP
     p_exit = np.where(founded_year >= y_last - 8, 0.12, 0.05)
-    exits = (r_attr.random(n) < p_exit) & (first_year < y_last)
+    exits = (rng.random(n) < p_exit) & (first_year < y_last)
     span = np.maximum(y_last - first_year, 1)
     last_year = np.where(
-        exits, first_year + np.floor(r_attr.random(n) * span).astype(np.int64), y_last
+        exits, first_year + np.floor(rng.random(n) * span).astype(np.int64), y_last
     )
     active = (age >= 0) & (yrs[None, :] <= last_year[:, None])
+    life = _Lifecycle(
+        founded_on=founded_on,
+        founded_year=founded_year,
+        age=age,
+        exits=exits,
+        last_year=last_year,
+        active=active,
+    )
+    return life, z
 
-    # --- revenue ---------------------------------------------------------------------------
+
+def _revenue_paths(
+    rng: np.random.Generator, s: _Shape, pop: _Population, life: _Lifecycle, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each enterprise's revenue growth path (before zone totals are met), and its drift."""
+    n, T, yrs, y0 = s.n, s.T, s.yrs, s.y0
+    age, exits, last_year = life.age, life.exits, life.last_year
     # Log potential, heavy-tailed: log-normal body with a Pareto-like tail for anchor firms.
-    log_pot = np.log(3000.0) + 1.55 * r_rev.standard_normal(n) + np.log(ind_rpe / 70.0)
-    anchors = r_rev.random(n) < 0.02
-    log_pot += np.where(anchors, 1.5 + r_rev.pareto(2.5, n), 0.0)
+    log_pot = np.log(3000.0) + 1.55 * rng.standard_normal(n) + np.log(pop.ind_rpe / 70.0)
+    anchors = rng.random(n) < 0.02
+    log_pot += np.where(anchors, 1.5 + rng.pareto(2.5, n), 0.0)
     # Ramp-up curve: firms reach their potential over a few years, so young firms grow fast.
-    a0 = r_rev.uniform(1.5, 6.0, n)
-    w = r_rev.uniform(0.8, 2.0, n)
+    a0 = rng.uniform(1.5, 6.0, n)
+    w = rng.uniform(0.8, 2.0, n)
     ramp = np.log(_sigmoid((np.maximum(age, 0) + 0.5 - a0[:, None]) / w[:, None]))
-    drift = ind_growth + 0.06 * r_rev.standard_normal(n) + 0.02 * z
-    steps = 0.07 * r_rev.standard_normal((n, T))
+    drift = pop.ind_growth + 0.06 * rng.standard_normal(n) + 0.02 * z
+    steps = 0.07 * rng.standard_normal((n, T))
     steps[:, 0] = 0.0
     log_rev = (
         log_pot[:, None] + ramp + drift[:, None] * (yrs - y0)[None, :] + np.cumsum(steps, axis=1)
@@ -561,83 +664,135 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
     to_exit = (yrs[None, :] > last_year[:, None] - 2) & exits[:, None]
     log_rev -= np.where(to_exit, 0.25 * (yrs[None, :] - (last_year[:, None] - 2)), 0.0)
     revenue = np.exp(log_rev)
-    del log_rev, ramp, steps, to_exit  # large panels: free temporaries as soon as they are used
+    return revenue, drift
 
-    # Rescale each zone-year to its target: the zone totals are met by construction.
-    targets = _revenue_targets(zones, years, n / DEFAULT_ENTERPRISES)
-    sums = np.zeros((Z, T))
+
+def _meet_zone_targets(
+    revenue: np.ndarray,
+    s: _Shape,
+    zones: tuple[_Zone, ...],
+    zone_idx: np.ndarray,
+    active: np.ndarray,
+) -> np.ndarray:
+    """Rescale each zone-year's revenues to its target: the zone totals are met by construction."""
+    targets = _revenue_targets(zones, s.years, s.n / DEFAULT_ENTERPRISES)
+    sums = np.zeros((len(zones), s.T))
     np.add.at(sums, zone_idx, np.where(active, revenue, 0.0))
     factor = np.divide(targets, sums, out=np.ones_like(sums), where=sums > 0)
     revenue *= factor[zone_idx]
-    revenue = np.maximum(revenue, 2.0)
-    operating = _r2(revenue)
+    return np.maximum(revenue, 2.0)
 
-    # --- revenue lines ---------------------------------------------------------------------
+
+def _revenue_lines(
+    rng: np.random.Generator, s: _Shape, operating: np.ndarray, has_field: np.ndarray, z: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Main-business, total, sales and high-tech revenue, each bounded by the line it is part of."""
+    n, T = s.n, s.T
     main_share = np.clip(
-        r_money.beta(12, 1.2, n)[:, None] + 0.01 * r_money.standard_normal((n, T)), 0.5, 1.0
+        rng.beta(12, 1.2, n)[:, None] + 0.01 * rng.standard_normal((n, T)), 0.5, 1.0
     )
     main_rev = np.minimum(_r2(operating * main_share), operating)
-    other_income = np.exp(np.log(0.01) + 0.9 * r_money.standard_normal((n, T)))
+    other_income = np.exp(np.log(0.01) + 0.9 * rng.standard_normal((n, T)))
     total_rev = np.maximum(_r2(operating * (1.0 + np.minimum(other_income, 0.3))), operating)
-    sales_share = np.where(r_money.random(n)[:, None] < 0.8, 1.0, r_money.uniform(0.9, 1.0, (n, T)))
+    sales_share = np.where(rng.random(n)[:, None] < 0.8, 1.0, rng.uniform(0.9, 1.0, (n, T)))
     sales_rev = np.minimum(_r2(operating * sales_share), total_rev)
 
-    ht_logit = np.where(has_field, 0.9, -2.0) + 0.9 * z + 1.0 * r_money.standard_normal(n)
-    ht_share = _sigmoid(ht_logit[:, None] + 0.2 * r_money.standard_normal((n, T)))
+    ht_logit = np.where(has_field, 0.9, -2.0) + 0.9 * z + 1.0 * rng.standard_normal(n)
+    ht_share = _sigmoid(ht_logit[:, None] + 0.2 * rng.standard_normal((n, T)))
     high_tech = np.minimum(_r2(total_rev * ht_share), total_rev)
+    return {
+        "main_business_revenue": main_rev,
+        "sales_revenue": sales_rev,
+        "total_revenue": total_rev,
+        "high_tech_revenue": high_tech,
+    }
 
+
+def _rd_expense(
+    rng: np.random.Generator,
+    s: _Shape,
+    operating: np.ndarray,
+    ind_rd: np.ndarray,
+    age: np.ndarray,
+    z: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """R&D expense and its domestic and outsourced parts, each bounded by the whole."""
+    n, T = s.n, s.T
     # R&D intensity by industry, innovativeness and age (young firms spend a larger share).
     young_boost = np.where(age < 5, 0.35, 0.0) + np.where(age < 2, 0.35, 0.0)
     log_ri = (
-        np.log(1.2 * ind_rd)[:, None]
-        + 0.45 * z[:, None]
-        + 0.45 * r_money.standard_normal(n)[:, None]
+        np.log(1.2 * ind_rd)[:, None] + 0.45 * z[:, None] + 0.45 * rng.standard_normal(n)[:, None]
     )
-    log_ri = log_ri + young_boost + 0.15 * r_money.standard_normal((n, T))
-    no_rd = r_money.random(n) < 0.05
+    log_ri = log_ri + young_boost + 0.15 * rng.standard_normal((n, T))
+    no_rd = rng.random(n) < 0.05
     ri = np.where(no_rd[:, None], 0.0, np.minimum(np.exp(log_ri), 0.9))
     rd = np.minimum(_r2(operating * ri), operating)
-    dom_share = np.where(r_money.random(n) < 0.85, 1.0, r_money.uniform(0.45, 0.98, n))[:, None]
+    dom_share = np.where(rng.random(n) < 0.85, 1.0, rng.uniform(0.45, 0.98, n))[:, None]
     rd_dom = np.minimum(_r2(rd * dom_share), rd)
-    out_share = np.where(r_money.random(n) < 0.4, r_money.uniform(0.0, 0.25, n), 0.0)[:, None]
+    out_share = np.where(rng.random(n) < 0.4, rng.uniform(0.0, 0.25, n), 0.0)[:, None]
     rd_out = np.minimum(_r2(rd * out_share), rd)
-    del main_share, other_income, sales_share, ht_share, log_ri, ri
+    return {"rd_expense": rd, "rd_expense_domestic": rd_dom, "rd_expense_outsourced": rd_out}
 
+
+def _profit_and_costs(
+    rng: np.random.Generator,
+    s: _Shape,
+    operating: np.ndarray,
+    total_rev: np.ndarray,
+    rd: np.ndarray,
+    age: np.ndarray,
+    z: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Net profit, taxes and total cost (never below R&D expense, never negative)."""
+    n, T = s.n, s.T
     # Profit: start-ups often lose money; mature firms earn single-digit margins.
     margin = (
         (0.07 + 0.02 * z)[:, None] - np.where(age < 2, 0.15, 0.0) - np.where(age < 4, 0.08, 0.0)
     )
     spread = np.where(age < 4, 0.2, 0.07)
-    margin = np.maximum(margin + spread * r_money.standard_normal((n, T)), -1.5)
+    margin = np.maximum(margin + spread * rng.standard_normal((n, T)), -1.5)
     net_profit = _r2(operating * margin)
-    tax_rate = r_money.uniform(0.02, 0.07, n)[:, None] * np.where(margin < 0, 0.3, 1.0)
+    tax_rate = rng.uniform(0.02, 0.07, n)[:, None] * np.where(margin < 0, 0.3, 1.0)
     taxes = _r2(operating * tax_rate)
     total_cost = np.maximum(_r2(total_rev - net_profit - taxes), rd)
     total_cost = np.maximum(total_cost, 0.0)
+    return {"net_profit": net_profit, "taxes_paid": taxes, "total_cost": total_cost}
 
-    # --- financing and valuation (young fast growers) --------------------------------------
+
+def _financing(
+    rng: np.random.Generator,
+    s: _Shape,
+    revenue: np.ndarray,
+    drift: np.ndarray,
+    z: np.ndarray,
+    has_field: np.ndarray,
+    life: _Lifecycle,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Equity rounds of young fast growers, a few unicorns: (equity, valuation, cumulative, backed)."""
+    n, T, yrs, y_last = s.n, s.T, s.yrs, s.y_last
+    founded_year, active = life.founded_year, life.active
     growthy = (drift > np.quantile(drift, 0.5)) | (z > 0.5)
     eligible = (founded_year >= y_last - 10) & growthy & has_field
-    investor_backed = eligible & (r_fin.random(n) < 0.35)
-    round_mask = investor_backed[:, None] & active & (r_fin.random((n, T)) < 0.35)
-    round_size = np.maximum(revenue, 300.0) * np.exp(0.3 + 0.8 * r_fin.standard_normal((n, T)))
+    investor_backed = eligible & (rng.random(n) < 0.35)
+    round_mask = investor_backed[:, None] & active & (rng.random((n, T)) < 0.35)
+    round_size = np.maximum(revenue, 300.0) * np.exp(0.3 + 0.8 * rng.standard_normal((n, T)))
     round_size = np.clip(round_size, 100.0, 50_000.0)
     # Ordinary rounds stay below the unicorn line; only the chosen few cross it.
-    post_money = np.minimum(round_size * r_fin.uniform(4.0, 12.0, (n, T)), 0.6 * UNICORN_VALUATION)
+    post_money = np.minimum(round_size * rng.uniform(4.0, 12.0, (n, T)), 0.6 * UNICORN_VALUATION)
 
     # Unicorn-like firms: young, surviving, investor-backed; a couple per 3,000 enterprises.
     n_unicorns = max(1, round(2 * n / DEFAULT_ENTERPRISES)) if n >= 200 else 0
-    cand = np.flatnonzero(eligible & (last_year == y_last) & (founded_year <= y_last - 3))
+    cand = np.flatnonzero(eligible & (life.last_year == y_last) & (founded_year <= y_last - 3))
     if n_unicorns and cand.size:
-        chosen = r_fin.choice(cand, size=min(n_unicorns, cand.size), replace=False)
+        chosen = rng.choice(cand, size=min(n_unicorns, cand.size), replace=False)
         investor_backed[chosen] = True
         round_mask[chosen] = False
         late = active[chosen] & (yrs[None, :] >= y_last - 2)
-        round_mask[chosen] = late & (r_fin.random((chosen.size, T)) < 0.7)
+        round_mask[chosen] = late & (rng.random((chosen.size, T)) < 0.7)
         round_mask[chosen, -1] = True
-        round_size[chosen] = r_fin.uniform(60_000.0, 150_000.0, (chosen.size, T))
+        round_size[chosen] = rng.uniform(60_000.0, 150_000.0, (chosen.size, T))
         step = np.cumsum(round_mask[chosen], axis=1)
-        post_money[chosen] = r_fin.uniform(720_000.0, 1_000_000.0, (chosen.size, 1)) * 1.25 ** (
+        post_money[chosen] = rng.uniform(720_000.0, 1_000_000.0, (chosen.size, 1)) * 1.25 ** (
             step - 1
         )
     equity = np.where(round_mask, _r2(round_size), 0.0)
@@ -647,134 +802,209 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
         last_round >= 0, _r2(np.take_along_axis(post_money, np.maximum(last_round, 0), axis=1)), 0.0
     )
     cum_equity = np.cumsum(equity, axis=1)
-    del round_size, post_money, last_round, margin, spread, tax_rate
+    return equity, valuation, cum_equity, investor_backed
 
+
+def _assets_debt_exports(
+    rng: np.random.Generator, s: _Shape, operating: np.ndarray, cum_equity: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Total assets (grown by equity raised), liabilities below assets, exports below revenue."""
+    n, T = s.n, s.T
     assets = _r2(
         operating
-        * np.exp(np.log(1.1) + 0.5 * r_money.standard_normal(n))[:, None]
-        * np.exp(0.05 * r_money.standard_normal((n, T)))
+        * np.exp(np.log(1.1) + 0.5 * rng.standard_normal(n))[:, None]
+        * np.exp(0.05 * rng.standard_normal((n, T)))
         + 0.8 * cum_equity
     )
     assets = np.maximum(assets, 1.0)
     debt_ratio = np.clip(
-        r_money.beta(4, 5, n)[:, None] + 0.03 * r_money.standard_normal((n, T)), 0.02, 0.97
+        rng.beta(4, 5, n)[:, None] + 0.03 * rng.standard_normal((n, T)), 0.02, 0.97
     )
     liabilities = np.minimum(_r2(assets * debt_ratio), assets)
-    exporter = r_money.random(n) < 0.45
-    export_share = np.where(exporter, r_money.beta(1.2, 4.0, n), 0.0)[:, None]
+    exporter = rng.random(n) < 0.45
+    export_share = np.where(exporter, rng.beta(1.2, 4.0, n), 0.0)[:, None]
     export = np.minimum(_r2(operating * export_share), operating)
+    return {"total_assets": assets, "total_liabilities": liabilities, "export_value": export}
 
+
+def _listing(
+    rng: np.random.Generator,
+    s: _Shape,
+    revenue: np.ndarray,
+    life: _Lifecycle,
+    investor_backed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which firms are listed, and from which year: (listed firm, listed (n × T))."""
+    n, yrs, y0, y_last = s.n, s.yrs, s.y0, s.y_last
     # Listed firms: mostly the large and mature; listing is sticky from the IPO year.
-    mean_rev = np.where(active, revenue, np.nan)
+    mean_rev = np.where(life.active, revenue, np.nan)
     with np.errstate(invalid="ignore"):
         size_rank = np.nan_to_num(np.nanmean(mean_rev, axis=1), nan=0.0)
     big = size_rank >= np.quantile(size_rank, 0.94)
-    listed_firm = big & (founded_year <= y_last - 5) & (r_fin.random(n) < 0.35) & ~investor_backed
-    ipo_year = np.where(r_fin.random(n) < 0.7, y0 - 1, r_fin.integers(y0, y_last + 1, n))
+    listed_firm = (
+        big & (life.founded_year <= y_last - 5) & (rng.random(n) < 0.35) & ~investor_backed
+    )
+    ipo_year = np.where(rng.random(n) < 0.7, y0 - 1, rng.integers(y0, y_last + 1, n))
     is_listed = listed_firm[:, None] & (yrs[None, :] >= ipo_year[:, None])
-    del mean_rev, revenue, cum_equity, debt_ratio
+    return listed_firm, is_listed
 
-    # --- people ----------------------------------------------------------------------------
-    rpe = ind_rpe * np.exp(0.45 * r_staff.standard_normal(n))
-    founders = r_staff.integers(2, 9, n)
+
+def _people(
+    rng: np.random.Generator,
+    s: _Shape,
+    operating: np.ndarray,
+    pop: _Population,
+    z: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Employees from revenue per employee; technical, R&D staff and R&D FTE nested within."""
+    n, T = s.n, s.T
+    rpe = pop.ind_rpe * np.exp(0.45 * rng.standard_normal(n))
+    founders = rng.integers(2, 9, n)
     employees = np.maximum(
         np.round(
             founders[:, None]
-            + operating / rpe[:, None] * np.exp(0.05 * r_staff.standard_normal((n, T)))
+            + operating / rpe[:, None] * np.exp(0.05 * rng.standard_normal((n, T)))
         ),
         1,
     ).astype(np.int64)
-    ts_logit = np.log(0.2 / 0.8) + 0.6 * z + 0.6 * r_staff.standard_normal(n) - 0.6 * (ind_idx == 0)
+    ts_logit = np.log(0.2 / 0.8) + 0.6 * z + 0.6 * rng.standard_normal(n) - 0.6 * (pop.ind_idx == 0)
     # Large workforces are mostly production staff, so the technical share falls with size.
     size_damp = 0.35 * np.log10(np.maximum(employees, 100) / 100.0)
-    ts_share = _sigmoid(ts_logit[:, None] - size_damp + 0.1 * r_staff.standard_normal((n, T)))
+    ts_share = _sigmoid(ts_logit[:, None] - size_damp + 0.1 * rng.standard_normal((n, T)))
     tech_staff = np.minimum(np.round(employees * ts_share).astype(np.int64), employees)
     rd_staff = np.minimum(
-        np.round(tech_staff * r_staff.uniform(0.5, 0.9, n)[:, None]).astype(np.int64), tech_staff
+        np.round(tech_staff * rng.uniform(0.5, 0.9, n)[:, None]).astype(np.int64), tech_staff
     )
-    rd_fte = np.minimum(_r2(rd_staff * r_staff.uniform(0.65, 0.95, (n, T))), rd_staff)
-
-    # --- IP, standards, technology transfer ------------------------------------------------
-    rd_scale = np.maximum(rd, 0.0) / 100.0
-    lam1 = 0.12 * rd_scale**0.55 * np.exp(0.3 * z)[:, None]
-    grants = np.where(active, r_ip.poisson(np.minimum(lam1, 50.0)), 0)
-    age_start = np.clip(y0 - founded_year, 0, 10)
-    base1 = r_ip.poisson(np.minimum(lam1[:, 0], 50.0) * age_start * 0.6)
-    ip1 = base1[:, None] + np.cumsum(grants, axis=1)
-    lam2 = 0.5 * rd_scale**0.5 + 0.3
-    new2 = np.where(active, r_ip.poisson(np.minimum(lam2, 200.0)), 0)
-    base2 = r_ip.poisson(np.minimum(lam2[:, 0], 200.0) * age_start * 0.5)
-    ip2 = base2[:, None] + np.cumsum(new2, axis=1)
-    standards = r_ip.poisson(np.minimum(0.03 + 0.5 * np.sqrt(operating / 50_000.0), 3.0))
-    contracting = r_ip.random(n) < _sigmoid(-0.6 + 0.8 * z)
-    contract_value = np.where(
-        contracting[:, None] & (r_ip.random((n, T)) < 0.7),
-        _r2(operating * np.exp(np.log(0.015) + 0.8 * r_ip.standard_normal((n, T)))),
-        0.0,
-    )
-    contract_value = np.minimum(contract_value, operating)
-    transfers = r_ip.poisson(np.minimum(0.2 + 0.4 * grants + 0.3 * np.maximum(z, 0)[:, None], 30.0))
-    del rd_scale, lam1, lam2, new2
-
-    # --- compliance flags (rare) -----------------------------------------------------------
-    major_accident = r_flag.random((n, T)) < 0.003
-    env_violation = r_flag.random((n, T)) < 0.002
-    dishonest = r_flag.random((n, T)) < 0.002
-    leaving_now = exits[:, None] & (yrs[None, :] == last_year[:, None])
-    abnormal = r_flag.random((n, T)) < np.where(leaving_now, 0.15, 0.005)
-
-    figures: dict[str, np.ndarray] = {
+    rd_fte = np.minimum(_r2(rd_staff * rng.uniform(0.65, 0.95, (n, T))), rd_staff)
+    return {
         "employees": employees,
         "tech_staff": tech_staff,
         "rd_staff": rd_staff,
         "rd_staff_fte": rd_fte,
-        "operating_revenue": operating,
-        "main_business_revenue": main_rev,
-        "sales_revenue": sales_rev,
-        "total_revenue": total_rev,
-        "high_tech_revenue": high_tech,
-        "rd_expense": rd,
-        "rd_expense_domestic": rd_dom,
-        "rd_expense_outsourced": rd_out,
-        "total_cost": total_cost,
-        "total_assets": assets,
-        "total_liabilities": liabilities,
-        "net_profit": net_profit,
-        "taxes_paid": taxes,
-        "export_value": export,
+    }
+
+
+def _ip_and_transfers(
+    rng: np.random.Generator,
+    s: _Shape,
+    operating: np.ndarray,
+    rd: np.ndarray,
+    life: _Lifecycle,
+    z: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """IP stocks and grants driven by R&D spend; standards, technology contracts and transfers."""
+    n, T, y0 = s.n, s.T, s.y0
+    active = life.active
+    rd_scale = np.maximum(rd, 0.0) / 100.0
+    lam1 = 0.12 * rd_scale**0.55 * np.exp(0.3 * z)[:, None]
+    grants = np.where(active, rng.poisson(np.minimum(lam1, 50.0)), 0)
+    age_start = np.clip(y0 - life.founded_year, 0, 10)
+    base1 = rng.poisson(np.minimum(lam1[:, 0], 50.0) * age_start * 0.6)
+    ip1 = base1[:, None] + np.cumsum(grants, axis=1)
+    lam2 = 0.5 * rd_scale**0.5 + 0.3
+    new2 = np.where(active, rng.poisson(np.minimum(lam2, 200.0)), 0)
+    base2 = rng.poisson(np.minimum(lam2[:, 0], 200.0) * age_start * 0.5)
+    ip2 = base2[:, None] + np.cumsum(new2, axis=1)
+    standards = rng.poisson(np.minimum(0.03 + 0.5 * np.sqrt(operating / 50_000.0), 3.0))
+    contracting = rng.random(n) < _sigmoid(-0.6 + 0.8 * z)
+    contract_value = np.where(
+        contracting[:, None] & (rng.random((n, T)) < 0.7),
+        _r2(operating * np.exp(np.log(0.015) + 0.8 * rng.standard_normal((n, T)))),
+        0.0,
+    )
+    contract_value = np.minimum(contract_value, operating)
+    transfers = rng.poisson(np.minimum(0.2 + 0.4 * grants + 0.3 * np.maximum(z, 0)[:, None], 30.0))
+    return {
         "ip_class1": ip1,
         "ip_class2": ip2,
         "invention_patents_granted": grants,
         "standards_led": standards,
         "tech_contract_value": contract_value,
         "tech_transfers": transfers,
-        "equity_financing": equity,
-        "latest_valuation": valuation,
-        "is_listed": is_listed,
+    }
+
+
+def _compliance_flags(
+    rng: np.random.Generator, s: _Shape, life: _Lifecycle
+) -> dict[str, np.ndarray]:
+    """Rare accidents, violations and blacklistings; a firm in its exit year is often abnormal."""
+    n, T, yrs = s.n, s.T, s.yrs
+    major_accident = rng.random((n, T)) < 0.003
+    env_violation = rng.random((n, T)) < 0.002
+    dishonest = rng.random((n, T)) < 0.002
+    leaving_now = life.exits[:, None] & (yrs[None, :] == life.last_year[:, None])
+    abnormal = rng.random((n, T)) < np.where(leaving_now, 0.15, 0.005)
+    return {
         "major_accident": major_accident,
         "environmental_violation": env_violation,
         "dishonest_listed": dishonest,
         "abnormal_operation": abnormal,
     }
+
+
+def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[str, Any]:
+    """Draw the enterprise attributes and the (n × T) figure matrices; everything vectorised."""
+    if n < 1:
+        raise ValueError("n_enterprises must be at least 1")
+    years = tuple(sorted(years))
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    r_attr, r_rev, r_staff, r_money, r_ip, r_fin, r_flag, r_code = streams
+    yrs = np.asarray(years, dtype=np.int64)
+    s = _Shape(n, years, yrs, len(years), int(yrs[0]), int(yrs[-1]))
+
+    pop = _draw_population(r_attr, n, cfg)
+    life, z = _draw_lifecycle(r_attr, s)
+
+    revenue, drift = _revenue_paths(r_rev, s, pop, life, z)
+    revenue = _meet_zone_targets(revenue, s, cfg.zones, pop.zone_idx, life.active)
+    operating = _r2(revenue)
+    lines = _revenue_lines(r_money, s, operating, pop.has_field, z)
+    rd = _rd_expense(r_money, s, operating, pop.ind_rd, life.age, z)
+    profit = _profit_and_costs(
+        r_money, s, operating, lines["total_revenue"], rd["rd_expense"], life.age, z
+    )
+    equity, valuation, cum_equity, investor_backed = _financing(
+        r_fin, s, revenue, drift, z, pop.has_field, life
+    )
+    balance = _assets_debt_exports(r_money, s, operating, cum_equity)
+    listed_firm, is_listed = _listing(r_fin, s, revenue, life, investor_backed)
+    del revenue, cum_equity  # large panels: free the unrounded revenue before the next matrices
+    people = _people(r_staff, s, operating, pop, z)
+    ip = _ip_and_transfers(r_ip, s, operating, rd["rd_expense"], life, z)
+    flags = _compliance_flags(r_flag, s, life)
+
+    figures: dict[str, np.ndarray] = {
+        "operating_revenue": operating,
+        **people,
+        **lines,
+        **rd,
+        **profit,
+        **balance,
+        **ip,
+        "equity_financing": equity,
+        "latest_valuation": valuation,
+        "is_listed": is_listed,
+        **flags,
+    }
     missing = set(FIELD_CODES) - figures.keys()
     if missing:  # a field added to the contract must be simulated here too
         raise RuntimeError(f"demo generator does not simulate: {sorted(missing)}")
 
-    region_of_zone = np.array([z_.region for z_ in zones])
+    region_of_zone = np.array([z_.region for z_ in cfg.zones])
     return {
         "years": yrs,
-        "zone_idx": zone_idx,
-        "ind_idx": ind_idx,
-        "ind_keys": ind_keys,
-        "class_codes": class_codes,
-        "class_idx": class_idx,
-        "park_code": park_code,
-        "field_idx": field_idx,
-        "founded_on": founded_on,
-        "founded_year": founded_year,
-        "last_year": last_year,
-        "region_code": region_of_zone[zone_idx],
-        "active": active,
+        "zone_idx": pop.zone_idx,
+        "ind_idx": pop.ind_idx,
+        "ind_keys": pop.ind_keys,
+        "class_codes": pop.class_codes,
+        "class_idx": pop.class_idx,
+        "park_code": pop.park_code,
+        "field_idx": pop.field_idx,
+        "founded_on": life.founded_on,
+        "founded_year": life.founded_year,
+        "last_year": life.last_year,
+        "region_code": region_of_zone[pop.zone_idx],
+        "active": life.active,
         "figures": figures,
         "listed_firm": listed_firm,
         "r_code": r_code,
@@ -796,7 +1026,7 @@ def _long_frame(
     figures = sim["figures"]
     for field in ENTERPRISE_YEAR_FIELDS:
         values = figures.pop(field.code)[active]  # pop: free each matrix as soon as it is stacked
-        dtype = _KIND_DTYPE[field.kind]
+        dtype = FIELD_DTYPES[field.code]
         if field.code in _NO_GAP_FIELDS or field.kind == "bool":
             mask = None
         else:

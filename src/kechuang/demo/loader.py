@@ -19,8 +19,9 @@ from kechuang.core.security import Principal
 from kechuang.domains import demo_seeders
 from kechuang.registry.models import Carrier, Enterprise, Zone
 from kechuang.registry.service import load_city_config
+from kechuang.statistics.imports import import_file
 from kechuang.statistics.models import ImportBatch
-from kechuang.statistics.service import COLUMNS_BY_KIND, import_file
+from kechuang.statistics.templates import COLUMNS_BY_KIND
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
 DEMO_PASSWORD = "kechuang2026"

@@ -18,7 +18,7 @@ app = typer.Typer(help="企业创新积分：计算、方法说明", no_args_is_
 def file_columns(m):
     """The columns a scored file may carry: the statistics template, registry facts and flags."""
     from kechuang.core.excel import Column
-    from kechuang.statistics.service import ENTERPRISE_YEAR_COLUMNS
+    from kechuang.statistics.templates import ENTERPRISE_YEAR_COLUMNS
 
     return (
         ENTERPRISE_YEAR_COLUMNS

@@ -35,7 +35,7 @@ from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import can_write_enterprise, enterprise_scope
 from kechuang.registry.service import get_enterprise
 from kechuang.statistics.fields import FIELDS_BY_CODE
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.queries import current_figures
 
 
 class PointsError(BadInput):

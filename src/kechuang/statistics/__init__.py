@@ -2,7 +2,8 @@
 
 from kechuang.core.domain import BUREAU_ROLES, DATA_ROLES, Domain, ImportKind, NavItem, Section
 
-_SERVICE = "kechuang.statistics.service"
+_IMPORTS = "kechuang.statistics.imports"
+_TEMPLATES = "kechuang.statistics.templates"
 
 DOMAIN = Domain(
     name="statistics",
@@ -20,22 +21,22 @@ DOMAIN = Domain(
         ImportKind(
             "enterprises",
             "企业名录",
-            f"{_SERVICE}:enterprises_template",
-            f"{_SERVICE}:import_enterprises",
+            f"{_TEMPLATES}:enterprises_template",
+            f"{_IMPORTS}:import_enterprises",
             BUREAU_ROLES,
         ),
         ImportKind(
             "enterprise_years",
             "企业年度统计",
-            f"{_SERVICE}:enterprise_years_template",
-            f"{_SERVICE}:import_enterprise_years",
+            f"{_TEMPLATES}:enterprise_years_template",
+            f"{_IMPORTS}:import_enterprise_years",
             DATA_ROLES,
         ),
         ImportKind(
             "zone_years",
             "高新区年度统计",
-            f"{_SERVICE}:zone_years_template",
-            f"{_SERVICE}:import_zone_years",
+            f"{_TEMPLATES}:zone_years_template",
+            f"{_IMPORTS}:import_zone_years",
             BUREAU_ROLES,
         ),
     ),
@@ -43,7 +44,7 @@ DOMAIN = Domain(
         Section("enterprise_page", "kechuang.statistics.overview:enterprise_figures_section", 10),
         Section("zone_page", "kechuang.statistics.overview:zone_figures_section", 10),
         Section("zones_page", "kechuang.statistics.overview:zones_export_section", 10),
-        Section("demo_probe", f"{_SERVICE}:has_demo_data"),
+        Section("demo_probe", "kechuang.statistics.queries:has_demo_data"),
     ),
     audit_labels={
         "import_batches": "导入批次",

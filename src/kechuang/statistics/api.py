@@ -25,7 +25,16 @@ from kechuang.registry import service as registry_service
 from kechuang.registry.api import zone_dict
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter
-from kechuang.statistics import service
+from kechuang.statistics.exports import export_file
+from kechuang.statistics.imports import import_file
+from kechuang.statistics.queries import (
+    enterprise_revisions,
+    enterprise_years,
+    list_enterprises,
+    list_imports,
+    zone_totals,
+    zone_year_figures,
+)
 from kechuang.statistics.schemas import (
     EnterpriseDetail,
     EnterprisePage,
@@ -34,6 +43,7 @@ from kechuang.statistics.schemas import (
     OtherImportReportOut,
     ZoneDetail,
 )
+from kechuang.statistics.templates import check_kind, kind_label
 
 router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESPONSES)
 
@@ -41,7 +51,7 @@ router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESP
 def _kind(kind: str) -> None:
     """404 for a data kind that does not exist (it is part of the path)."""
     try:
-        service.check_kind(kind)
+        check_kind(kind)
     except ImportFileError as exc:
         raise NotFound(str(exc)) from exc
 
@@ -69,8 +79,8 @@ def export(
     """The principal's data in the template's columns."""
     _kind(kind)
     flt = EnterpriseFilter(zone_id, None, industry, tech_field, q)
-    content = service.export_file(session, principal, kind, flt, year)
-    return file_response(content, f"{service.kind_label(kind)}导出.xlsx")
+    content = export_file(session, principal, kind, flt, year)
+    return file_response(content, f"{kind_label(kind)}导出.xlsx")
 
 
 @router.post(
@@ -96,7 +106,7 @@ async def upload(
         raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
     spec = import_kind(kind)
     if spec is None:
-        report = service.import_file(session, principal, kind, content, "upload", dry_run)
+        report = import_file(session, principal, kind, content, "upload", dry_run)
         raise rejected_import(report.message(), report.errors)  # names the kinds there are
     if not spec.allowed(principal):
         raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
@@ -117,7 +127,7 @@ def imports(
         {
             "id": b.id,
             "kind": b.kind,
-            "kind_label": service.kind_label(b.kind),
+            "kind_label": kind_label(b.kind),
             "filename": b.filename,
             "sha256": b.sha256,
             "rows_total": b.rows_total,
@@ -127,7 +137,7 @@ def imports(
             "username": b.username,
             "created_at": b.created_at.isoformat(),
         }
-        for b in service.list_imports(session, principal, limit)
+        for b in list_imports(session, principal, limit)
     ]
 
 
@@ -143,9 +153,9 @@ def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[
     out = zone_dict(z)
     out["yearly"], out["zone_statistics"] = [], []
     if can_see_zone_data(principal, zone_id):
-        totals = service.zone_totals(session, principal)
+        totals = zone_totals(session, principal)
         out["yearly"] = totals.filter(pl.col("zone_id") == zone_id).drop("zone_id").to_dicts()
-        out["zone_statistics"] = service.zone_year_figures(session, principal, zone_id)
+        out["zone_statistics"] = zone_year_figures(session, principal, zone_id)
     return out
 
 
@@ -171,9 +181,7 @@ def enterprises(
 ) -> dict[str, Any]:
     """The enterprises the principal may see, one page at a time."""
     flt = registry_service.EnterpriseFilter(zone_id, park_id, industry, tech_field, q)
-    rows, total = service.list_enterprises(
-        session, principal, flt, page, page_size, sort, descending, year
-    )
+    rows, total = list_enterprises(session, principal, flt, page, page_size, sort, descending, year)
     return {"total": total, "page": page, "page_size": page_size, "items": rows}
 
 
@@ -192,6 +200,6 @@ def enterprise(
         **registry_service.enterprise_summary(ent),
         "counted_zone": ent.counted_zone.name if ent.counted_zone else None,
         "incubator": ent.incubator.name if ent.incubator else None,
-        "years": service.enterprise_years(session, principal, enterprise_id),
-        "revisions": service.enterprise_revisions(session, principal, enterprise_id),
+        "years": enterprise_years(session, principal, enterprise_id),
+        "revisions": enterprise_revisions(session, principal, enterprise_id),
     }

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
+
 FieldKind = Literal["int", "decimal", "bool"]
 
 
@@ -67,8 +69,11 @@ ENTERPRISE_YEAR_FIELDS: tuple[StatField, ...] = (
 )
 
 FIELDS_BY_CODE: dict[str, StatField] = {f.code: f for f in ENTERPRISE_YEAR_FIELDS}
+FIELD_CODES: tuple[str, ...] = tuple(f.code for f in ENTERPRISE_YEAR_FIELDS)
 NUMERIC_FIELDS: tuple[str, ...] = tuple(f.code for f in ENTERPRISE_YEAR_FIELDS if f.kind != "bool")
 FLAG_FIELDS: tuple[str, ...] = tuple(f.code for f in ENTERPRISE_YEAR_FIELDS if f.kind == "bool")
-
-# Columns that identify the row in a statistics file (before the figures).
-ENTERPRISE_YEAR_KEY_HEADERS = {"uscc": "统一社会信用代码", "name": "企业名称", "year": "年度"}
+# The Polars type of each figure, for frames read from the database or simulated by the demo.
+FIELD_DTYPES: dict[str, type[pl.DataType]] = {
+    f.code: {"int": pl.Int64, "decimal": pl.Float64, "bool": pl.Boolean}[f.kind]
+    for f in ENTERPRISE_YEAR_FIELDS
+}

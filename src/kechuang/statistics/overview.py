@@ -17,15 +17,23 @@ from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
-from kechuang.statistics import service as stats
+from kechuang.statistics.exports import export_file
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+from kechuang.statistics.queries import (
+    enterprise_revisions,
+    enterprise_years,
+    list_enterprises,
+    zone_totals,
+    zone_year_figures,
+)
+from kechuang.statistics.templates import kind_label
 
 CITY_REVENUE_TARGET_WAN = 30_000_000  # 3000亿元 (plan (五)2), shown as a line on the home chart
 
 
 def _home_data(principal: Principal) -> dict[str, Any]:
     with session_scope() as session:
-        totals = stats.zone_totals(session, principal)
+        totals = zone_totals(session, principal)
         zones = [(z.id, z.name) for z in list_zones(session)]
     return {"totals": totals, "zones": zones}
 
@@ -150,7 +158,7 @@ def _list_rows(
     descending: bool,
 ) -> tuple[list[dict[str, Any]], int]:
     with session_scope() as session:
-        rows, total = stats.list_enterprises(
+        rows, total = list_enterprises(
             session, principal, flt, page, size, sort or "id", descending
         )
     for r in rows:
@@ -161,7 +169,7 @@ def _list_rows(
 def _export(principal: Principal, flt: EnterpriseFilter, kind: str) -> bytes:
     with session_scope() as session:
         bind_principal(session, principal)
-        return stats.export_file(session, principal, kind, flt)
+        return export_file(session, principal, kind, flt)
 
 
 @ui.page("/enterprises")
@@ -237,7 +245,7 @@ async def enterprises_page() -> None:
 
         async def export(kind: str) -> None:
             content = await run.io_bound(_export, principal, current_filter(), kind)
-            download_bytes(content, f"{stats.kind_label(kind)}.xlsx")
+            download_bytes(content, f"{kind_label(kind)}.xlsx")
 
         with ui.row():
             ui.button("导出企业名录", icon="download", on_click=lambda: export("enterprises"))
@@ -251,8 +259,8 @@ def _enterprise_figures(principal: Principal, enterprise_id: int) -> dict[str, A
         except ScopeError:
             return None
         return {
-            "years": stats.enterprise_years(session, principal, enterprise_id),
-            "revisions": stats.enterprise_revisions(session, principal, enterprise_id),
+            "years": enterprise_years(session, principal, enterprise_id),
+            "revisions": enterprise_revisions(session, principal, enterprise_id),
         }
 
 
@@ -364,10 +372,10 @@ def _zone_figures(principal: Principal, zone_id: int) -> dict[str, Any] | None:
     if not can_see_zone_data(principal, zone_id):
         return None
     with session_scope() as session:
-        totals = stats.zone_totals(session, principal)
+        totals = zone_totals(session, principal)
         return {
             "yearly": totals.filter(pl.col("zone_id") == zone_id).sort("year").to_dicts(),
-            "figures": stats.zone_year_figures(session, principal, zone_id),
+            "figures": zone_year_figures(session, principal, zone_id),
         }
 
 

@@ -16,12 +16,14 @@ from kechuang.core.layout import (
 )
 from kechuang.core.scope import RoleError
 from kechuang.core.security import Principal
-from kechuang.statistics import service
+from kechuang.statistics.imports import ImportReport
+from kechuang.statistics.queries import list_imports
+from kechuang.statistics.templates import kind_label
 
 
 def _run_import(
     principal: Principal, kind: str, content: bytes, filename: str, dry_run: bool
-) -> service.ImportReport:  # or a domain's report of the same shape
+) -> ImportReport:  # or a domain's report of the same shape
     with session_scope() as session:
         bind_principal(session, principal)
         spec = import_kind(kind)
@@ -44,7 +46,7 @@ def _recent(principal: Principal) -> list[dict]:
         return [
             {
                 "id": b.id,
-                "kind": service.kind_label(b.kind),
+                "kind": kind_label(b.kind),
                 "filename": b.filename,
                 "rows": b.rows_total,
                 "created": b.rows_created,
@@ -53,7 +55,7 @@ def _recent(principal: Principal) -> list[dict]:
                 "username": b.username,
                 "at": b.created_at.strftime("%Y-%m-%d %H:%M"),
             }
-            for b in service.list_imports(session, principal, 20)
+            for b in list_imports(session, principal, 20)
         ]
 
 
@@ -71,7 +73,7 @@ async def imports_page() -> None:
                 "下载模板",
                 icon="download",
                 on_click=lambda: download_bytes(
-                    _template(kind.value), f"{service.kind_label(kind.value)}模板.xlsx"
+                    _template(kind.value), f"{kind_label(kind.value)}模板.xlsx"
                 ),
             )
         ui.label(
@@ -94,7 +96,7 @@ async def imports_page() -> None:
                 recent.rows = await run.io_bound(_recent, principal)
                 recent.update()
 
-        def show(report: service.ImportReport) -> None:
+        def show(report: ImportReport) -> None:
             result.clear()
             with result:
                 if report.ok:

@@ -26,7 +26,7 @@ from kechuang.core.responses import (
 )
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.engines.rules.packs import RulePackError
-from kechuang.statistics.service import latest_year
+from kechuang.statistics.queries import latest_year
 from kechuang.tiers import service
 from kechuang.tiers.schemas import (
     CandidateList,

@@ -24,7 +24,7 @@ def read_panel(path: Path) -> pl.DataFrame:
     """
     from kechuang.core.excel import Column, ImportFileError, map_headers, parse_columns, read_table
     from kechuang.engines.rules.features import QUAL_FACTS, QUAL_HELD
-    from kechuang.statistics.service import ENTERPRISE_YEAR_COLUMNS
+    from kechuang.statistics.templates import ENTERPRISE_YEAR_COLUMNS
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":

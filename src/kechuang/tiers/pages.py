@@ -24,7 +24,7 @@ from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.service import list_zones
-from kechuang.statistics.service import latest_year
+from kechuang.statistics.queries import latest_year
 from kechuang.tiers import service
 
 BUREAU = ("city_admin", "zone_admin")

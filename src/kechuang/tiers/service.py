@@ -43,7 +43,7 @@ from kechuang.engines.rules.packs import Citation, Pack, RulePackError, parse_pa
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.queries import current_figures
 from kechuang.tiers.models import EnterpriseQualification
 
 RUNG_LABELS = {

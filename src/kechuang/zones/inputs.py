@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kechuang.registry.models import Enterprise
 from kechuang.statistics.fields import NUMERIC_FIELDS
 from kechuang.statistics.models import ZoneYear
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.queries import current_figures
 from kechuang.zones.frameworks import Catalogue, Indicator, catalogue
 from kechuang.zones.models import PeerZoneFigure
 

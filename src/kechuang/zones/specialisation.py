@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.registry.models import Enterprise, Industry, Zone, ZoneIndustry
-from kechuang.statistics.service import current_figures
+from kechuang.statistics.queries import current_figures
 
 OTHER = "other"
 SIMILARITY_THRESHOLD = 0.5

@@ -1,4 +1,4 @@
-"""Imports, exports and templates for enterprises, enterprise-year and zone-year statistics.
+"""Imports of enterprises, enterprise-year and zone-year statistics.
 
 Imports are all-or-nothing: the whole file is parsed and checked first; if any cell is bad the
 report lists every bad cell and nothing is written. A correction creates a new revision, never an
@@ -8,16 +8,16 @@ overwrite; a blank cell in a correction keeps the previous value (reported as ca
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert, utcnow
-from kechuang.core.domain import import_kind
 from kechuang.core.excel import (
     CellError,
     Column,
@@ -26,99 +26,22 @@ from kechuang.core.excel import (
     parse_columns,
     read_table,
     rule_errors,
-    write_sheets,
 )
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
-from kechuang.registry.scope import (
-    can_see_zone_data,
-    can_write_enterprise,
-    enterprise_scope,
-    zone_data_scope,
+from kechuang.registry.scope import can_see_zone_data, can_write_enterprise
+from kechuang.statistics.fields import FIELD_CODES, FIELDS_BY_CODE
+from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.queries import current_figures
+from kechuang.statistics.templates import (
+    COLUMNS_BY_KIND,
+    ENTERPRISE_COLUMNS,
+    ENTERPRISE_YEAR_COLUMNS,
+    ZONE_YEAR_COLUMNS,
+    check_kind,
+    kind_label,
 )
-from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
-from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELDS_BY_CODE
-from kechuang.statistics.models import IMPORT_KINDS, EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
-
-ENTERPRISE_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True, note="18位，含校验位"),
-    Column("name", "企业名称", required=True),
-    Column("founded_on", "成立日期", "date", note="如 2019-03-15"),
-    Column("region", "所在区县", note="区县名称或 GB/T 2260 代码"),
-    Column("zone", "所属高新区", note="高新区名称或代码"),
-    Column("park", "所在园区", note="须属于所填高新区"),
-    Column("industry_code", "行业代码", unit="GB/T 4754", note="如 C3511"),
-    Column("tech_field", "技术领域", note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS)),
-    Column("incubator", "孵化载体", note="在孵企业填写孵化器/众创空间名称或代码"),
-    Column("counted_zone", "统计归属高新区", note="飞地/异地孵化：登记在一区、统计在另一区时填写"),
-)
-
-ENTERPRISE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True),
-    Column("name", "企业名称", note="仅供核对，以信用代码为准"),
-    Column("year", "年度", "year", required=True),
-) + tuple(
-    Column(f.code, f.header, f.kind, f.unit, allow_negative=f.allow_negative, note=f.note)
-    for f in ENTERPRISE_YEAR_FIELDS
-)
-
-ZONE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("zone", "高新区", required=True, note="高新区名称或代码"),
-    Column("year", "年度", "year", required=True),
-) + tuple(
-    Column(z.code, z.name, "decimal", z.unit, allow_negative=z.allow_negative)
-    for z in ZONE_YEAR_INDICATORS
-)
-
-COLUMNS_BY_KIND = {
-    "enterprises": ENTERPRISE_COLUMNS,
-    "enterprise_years": ENTERPRISE_YEAR_COLUMNS,
-    "zone_years": ZONE_YEAR_COLUMNS,
-}
-SHEET_NAMES = {
-    "enterprises": "企业名录",
-    "enterprise_years": "企业年度统计",
-    "zone_years": "高新区年度统计",
-}
-NOTES = {
-    "enterprises": [
-        "企业名录导入模板。带底色为必填列。",
-        "统一社会信用代码须为18位并通过校验位检查。",
-        "已存在的信用代码将更新企业信息（修改前后的值记入审计日志）。",
-    ],
-    "enterprise_years": [
-        "企业年度统计导入模板。金额单位：万元；人数单位：人。",
-        "每家企业每个年度一行；同一文件中不得重复。",
-        "更正已有年度数据时将生成新版本，旧版本保留可查；空白单元格沿用上一版本的数值。",
-        "可填“是/否”的列：是否上市、重大安全/质量事故、严重环境违法、失信名单、经营异常名录。",
-        "校验规则：金额不得为负（净利润除外）；科技人员、研发人员不得多于职工总数；"
-        "研发费用不得大于营业收入；境内研发费用不得大于研发费用总额；"
-        "高新技术产品(服务)收入不得大于总收入。",
-    ],
-    "zone_years": [
-        "高新区年度统计导入模板（不来自企业的高新区层面数据）。每个高新区每年一行。",
-        "更正时生成新版本；空白单元格表示未报送，不会清除已有数值。",
-    ],
-}
-
-
-def kind_label(kind: str) -> str:
-    """The Chinese name of an import kind (any domain's)."""
-    registered = import_kind(kind)
-    return registered.label if registered is not None else IMPORT_KINDS.get(kind, kind)
-
-
-def check_kind(kind: str) -> None:
-    """Raise ImportFileError for an unknown kind."""
-    if kind not in COLUMNS_BY_KIND:
-        raise ImportFileError(f"未知的数据类型“{kind}”，可选：{'、'.join(COLUMNS_BY_KIND)}")
-
-
-def template(kind: str) -> bytes:
-    """An empty .xlsx template with Chinese headers and a 填写说明 sheet."""
-    check_kind(kind)
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], NOTES[kind])
 
 
 @dataclass
@@ -413,38 +336,7 @@ def _differs(ent: Enterprise, values: dict[str, Any]) -> bool:
 
 
 def _valid_industry_code(code: str) -> bool:
-    import re
-
     return re.fullmatch(r"[A-T](\d{2}|\d{3}|\d{4})?", code) is not None
-
-
-def current_figures(
-    session: Session, enterprise_ids: list[int] | None = None, years: list[int] | None = None
-) -> pl.DataFrame:
-    """Current revisions of enterprise-year figures as a Polars frame (unscoped: callers scope)."""
-    cols = [
-        EnterpriseYear.id,
-        EnterpriseYear.enterprise_id,
-        EnterpriseYear.year,
-        EnterpriseYear.revision,
-    ] + [getattr(EnterpriseYear, f.code) for f in ENTERPRISE_YEAR_FIELDS]
-    stmt = select(*cols).where(EnterpriseYear.is_current.is_(True))
-    if years:
-        stmt = stmt.where(EnterpriseYear.year.in_(years))
-    if enterprise_ids is not None and len(enterprise_ids) < 5000:
-        stmt = stmt.where(EnterpriseYear.enterprise_id.in_(enterprise_ids))
-    schema = {"id": pl.Int64, "enterprise_id": pl.Int64, "year": pl.Int64, "revision": pl.Int64}
-    schema |= {
-        f.code: {"int": pl.Int64, "decimal": pl.Float64, "bool": pl.Boolean}[f.kind]
-        for f in ENTERPRISE_YEAR_FIELDS
-    }
-    df = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
-    if enterprise_ids is not None and len(enterprise_ids) >= 5000:
-        df = df.filter(pl.col("enterprise_id").is_in(enterprise_ids))
-    return df
-
-
-FIELD_CODES = [f.code for f in ENTERPRISE_YEAR_FIELDS]
 
 
 def _import_enterprise_years(
@@ -679,315 +571,7 @@ def _import_zone_years(
     _finish_batch(session, batch, report)
 
 
-# ---------------------------------------------------------------- exports
-
-
-def export_frame(
-    session: Session,
-    principal: Principal,
-    kind: str,
-    flt: EnterpriseFilter | None = None,
-    year: int | None = None,
-) -> pl.DataFrame:
-    """The rows an export writes, scoped to the principal, in template column codes."""
-    check_kind(kind)
-    flt = flt or EnterpriseFilter()
-    if kind == "enterprises":
-        ents = list(session.scalars(enterprise_query(principal, flt).order_by(Enterprise.id)))
-        zones = {z.id: z.name for z in session.scalars(select(Zone))}
-        parks = {p.id: p.name for p in session.scalars(select(Park))}
-        carriers = {c.id: c.name for c in session.scalars(select(Carrier))}
-        return pl.DataFrame(
-            {
-                "uscc": [e.uscc for e in ents],
-                "name": [e.name for e in ents],
-                "founded_on": [e.founded_on for e in ents],
-                "region": [e.region_code for e in ents],
-                "zone": [zones.get(e.zone_id) for e in ents],
-                "park": [parks.get(e.park_id) for e in ents],
-                "industry_code": [e.industry_code for e in ents],
-                "tech_field": [e.tech_field for e in ents],
-                "incubator": [carriers.get(e.incubator_id) for e in ents],
-                "counted_zone": [zones.get(e.counted_zone_id) for e in ents],
-            },
-            schema={
-                "uscc": pl.String,
-                "name": pl.String,
-                "founded_on": pl.Date,
-                "region": pl.String,
-                "zone": pl.String,
-                "park": pl.String,
-                "industry_code": pl.String,
-                "tech_field": pl.String,
-                "incubator": pl.String,
-                "counted_zone": pl.String,
-            },
-        )
-    if kind == "enterprise_years":
-        ent_stmt = enterprise_query(principal, flt).with_only_columns(
-            Enterprise.id, Enterprise.uscc, Enterprise.name
-        )
-        ents = pl.DataFrame(
-            session.execute(ent_stmt).all(),
-            orient="row",
-            schema={"enterprise_id": pl.Int64, "uscc": pl.String, "name": pl.String},
-        )
-        figures = current_figures(
-            session, ents.get_column("enterprise_id").to_list(), [year] if year else None
-        )
-        return (
-            figures.join(ents, on="enterprise_id", how="inner")
-            .sort(["uscc", "year"])
-            .select(["uscc", "name", "year", *FIELD_CODES])
-        )
-    stmt = (
-        select(Zone.name, ZoneYear.year, ZoneYear.indicator_code, ZoneYear.value)
-        .join(Zone, Zone.id == ZoneYear.zone_id)
-        .where(ZoneYear.is_current.is_(True), zone_data_scope(principal))
-    )
-    if year:
-        stmt = stmt.where(ZoneYear.year == year)
-    long = pl.DataFrame(
-        session.execute(stmt).all(),
-        orient="row",
-        schema={
-            "zone": pl.String,
-            "year": pl.Int64,
-            "indicator_code": pl.String,
-            "value": pl.Float64,
-        },
-    )
-    codes = [z.code for z in ZONE_YEAR_INDICATORS]
-    if long.is_empty():
-        return pl.DataFrame(
-            schema={"zone": pl.String, "year": pl.Int64} | {c: pl.Float64 for c in codes}
-        )
-    wide = long.pivot(on="indicator_code", index=["zone", "year"], values="value")
-    wide = wide.with_columns(
-        [pl.lit(None, dtype=pl.Float64).alias(c) for c in codes if c not in wide.columns]
-    )
-    return wide.select(["zone", "year", *codes]).sort(["zone", "year"])
-
-
-def export_file(
-    session: Session,
-    principal: Principal,
-    kind: str,
-    flt: EnterpriseFilter | None = None,
-    year: int | None = None,
-) -> bytes:
-    """An .xlsx in the template's columns (so that it imports back unchanged); audited."""
-    frame = export_frame(session, principal, kind, flt, year)
-    audit.record(session, "export", kind, "", f"导出{kind_label(kind)}（{frame.height} 行）")
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)], NOTES[kind])
-
-
-# ---------------------------------------------------------------- reads for pages and API
-
-
-def enterprise_years(
-    session: Session, principal: Principal, enterprise_id: int
-) -> list[dict[str, Any]]:
-    """An enterprise's current figures per year (scoped: empty if the principal may not see it)."""
-    visible = session.scalar(
-        select(Enterprise.id).where(Enterprise.id == enterprise_id, enterprise_scope(principal))
-    )
-    if visible is None:
-        return []
-    df = current_figures(session, [enterprise_id]).sort("year")
-    return df.drop("id").to_dicts()
-
-
-def enterprise_revisions(
-    session: Session, principal: Principal, enterprise_id: int
-) -> list[dict[str, Any]]:
-    """Every revision of an enterprise's figures with the import it came from (scoped)."""
-    visible = session.scalar(
-        select(Enterprise.id).where(Enterprise.id == enterprise_id, enterprise_scope(principal))
-    )
-    if visible is None:
-        return []
-    stmt = (
-        select(EnterpriseYear, ImportBatch.filename, ImportBatch.username, ImportBatch.created_at)
-        .outerjoin(ImportBatch, ImportBatch.id == EnterpriseYear.import_id)
-        .where(EnterpriseYear.enterprise_id == enterprise_id)
-        .order_by(EnterpriseYear.year, EnterpriseYear.revision)
-    )
-    out = []
-    for row, filename, username, at in session.execute(stmt).all():
-        out.append(
-            {
-                "year": row.year,
-                "revision": row.revision,
-                "is_current": row.is_current,
-                "import_id": row.import_id,
-                "filename": filename,
-                "username": username,
-                "imported_at": at.isoformat() if at else None,
-                **{c: getattr(row, c) for c in FIELD_CODES},
-            }
-        )
-    return out
-
-
-def list_imports(session: Session, principal: Principal, limit: int = 50) -> list[ImportBatch]:
-    """Recent import batches: all for city admins, one's own otherwise."""
-    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
-    if not principal.is_city_admin:
-        stmt = stmt.where(ImportBatch.user_id == principal.user_id)
-    return list(session.scalars(stmt))
-
-
-def zone_totals(
-    session: Session, principal: Principal, years: list[int] | None = None
-) -> pl.DataFrame:
-    """Enterprise counts and revenue per zone and year over the enterprises the principal sees.
-
-    An enterprise counts in its counted zone when it has one (飞地), otherwise where registered.
-    """
-    ent = pl.DataFrame(
-        session.execute(
-            select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id).where(
-                enterprise_scope(principal)
-            )
-        ).all(),
-        orient="row",
-        schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64, "counted_zone_id": pl.Int64},
-    )
-    figures = current_figures(session, None, years).select(
-        "enterprise_id", "year", "operating_revenue", "rd_expense", "employees"
-    )
-    zones = pl.DataFrame(
-        session.execute(select(Zone.id, Zone.name, Zone.code)).all(),
-        orient="row",
-        schema={"zone_id": pl.Int64, "zone": pl.String, "zone_code": pl.String},
-    )
-    joined = (
-        figures.join(ent, on="enterprise_id", how="inner")
-        .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
-        .filter(pl.col("zone_id").is_not_null())
-    )
-    out = joined.group_by("zone_id", "year").agg(
-        pl.len().alias("enterprises"),
-        pl.col("operating_revenue").sum().alias("operating_revenue"),
-        pl.col("rd_expense").sum().alias("rd_expense"),
-        pl.col("employees").sum().alias("employees"),
-    )
-    return out.join(zones, on="zone_id", how="left").sort(["year", "zone_id"])
-
-
-def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> list[dict[str, Any]]:
-    """A zone's current zone-level figures (empty when the principal may not see them)."""
-    if not can_see_zone_data(principal, zone_id):
-        return []
-    from kechuang.statistics.zone_fields import ZONE_INDICATORS_BY_CODE
-
-    stmt = (
-        select(
-            ZoneYear.year,
-            ZoneYear.indicator_code,
-            ZoneYear.value,
-            ZoneYear.revision,
-            ZoneYear.import_id,
-        )
-        .where(ZoneYear.zone_id == zone_id, ZoneYear.is_current.is_(True))
-        .order_by(ZoneYear.year, ZoneYear.indicator_code)
-    )
-    out = []
-    for year, code, value, revision, import_id in session.execute(stmt).all():
-        ind = ZONE_INDICATORS_BY_CODE.get(code)
-        out.append(
-            {
-                "year": year,
-                "indicator_code": code,
-                "name": ind.name if ind else code,
-                "unit": ind.unit if ind else "",
-                "value": value,
-                "revision": revision,
-                "import_id": import_id,
-            }
-        )
-    return out
-
-
-# --- enterprise lists with the year's figures -------------------------------------------
-
-SORTS = {
-    "name": Enterprise.name,
-    "uscc": Enterprise.uscc,
-    "founded_on": Enterprise.founded_on,
-    "id": Enterprise.id,
-}
-
-
-def list_enterprises(
-    session: Session,
-    principal: Principal,
-    flt: EnterpriseFilter,
-    page: int = 1,
-    page_size: int = 20,
-    sort: str = "id",
-    descending: bool = False,
-    year: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the enterprises the principal may see, with the year's revenue; and the total."""
-    page_size = max(1, min(page_size, 500))
-    page = max(1, page)
-    base = enterprise_query(principal, flt)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    year = year or latest_year(session)
-    order = SORTS.get(sort, Enterprise.id)
-    stats = (
-        select(
-            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
-        )
-        .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
-        .subquery()
-    )
-    stmt = (
-        base.add_columns(stats.c.operating_revenue, stats.c.employees)
-        .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
-        .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
-        .order_by(order.desc() if descending else order, Enterprise.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    rows = []
-    for ent, revenue, employees in session.execute(stmt).all():
-        rows.append(
-            {
-                **enterprise_summary(ent),
-                "operating_revenue": revenue,
-                "employees": employees,
-                "year": year,
-            }
-        )
-    return rows, total
-
-
-def latest_year(session: Session) -> int | None:
-    """The newest fiscal year with current figures."""
-    return session.scalar(
-        select(func.max(EnterpriseYear.year)).where(EnterpriseYear.is_current.is_(True))
-    )
-
-
-# --- import kinds (declared in the domain manifest) -------------------------------------------
-
-
-def enterprises_template() -> bytes:
-    """The 企业名录 template."""
-    return template("enterprises")
-
-
-def enterprise_years_template() -> bytes:
-    """The 企业年度统计 template."""
-    return template("enterprise_years")
-
-
-def zone_years_template() -> bytes:
-    """The 高新区年度统计 template."""
-    return template("zone_years")
+# --- import kinds (declared in the domain manifest) --------------------------------------------
 
 
 def import_enterprises(
@@ -1009,11 +593,3 @@ def import_zone_years(
 ) -> ImportReport:
     """Import a 高新区年度统计 file (all or nothing)."""
     return import_file(session, principal, "zone_years", content, filename, dry_run)
-
-
-def has_demo_data(session: Session) -> bool:
-    """True when an import was made by the demo loader (pages show the 演示数据 badge)."""
-    return (
-        session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
-        is not None
-    )

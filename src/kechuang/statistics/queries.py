@@ -1,0 +1,234 @@
+"""Reads of the statistics for pages, the API and other domains: current figures, revisions,
+zone totals, enterprise lists with the year's figures, import history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from kechuang.core.security import Principal
+from kechuang.registry.models import Enterprise, Zone
+from kechuang.registry.scope import can_see_zone_data, enterprise_scope
+from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELD_CODES, FIELD_DTYPES
+from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.zone_fields import ZONE_INDICATORS_BY_CODE
+
+
+def current_figures(
+    session: Session, enterprise_ids: list[int] | None = None, years: list[int] | None = None
+) -> pl.DataFrame:
+    """Current revisions of enterprise-year figures as a Polars frame (unscoped: callers scope)."""
+    cols = [
+        EnterpriseYear.id,
+        EnterpriseYear.enterprise_id,
+        EnterpriseYear.year,
+        EnterpriseYear.revision,
+    ] + [getattr(EnterpriseYear, f.code) for f in ENTERPRISE_YEAR_FIELDS]
+    stmt = select(*cols).where(EnterpriseYear.is_current.is_(True))
+    if years:
+        stmt = stmt.where(EnterpriseYear.year.in_(years))
+    if enterprise_ids is not None and len(enterprise_ids) < 5000:
+        stmt = stmt.where(EnterpriseYear.enterprise_id.in_(enterprise_ids))
+    schema = {"id": pl.Int64, "enterprise_id": pl.Int64, "year": pl.Int64, "revision": pl.Int64}
+    schema |= FIELD_DTYPES
+    df = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    if enterprise_ids is not None and len(enterprise_ids) >= 5000:
+        df = df.filter(pl.col("enterprise_id").is_in(enterprise_ids))
+    return df
+
+
+def enterprise_years(
+    session: Session, principal: Principal, enterprise_id: int
+) -> list[dict[str, Any]]:
+    """An enterprise's current figures per year (scoped: empty if the principal may not see it)."""
+    visible = session.scalar(
+        select(Enterprise.id).where(Enterprise.id == enterprise_id, enterprise_scope(principal))
+    )
+    if visible is None:
+        return []
+    df = current_figures(session, [enterprise_id]).sort("year")
+    return df.drop("id").to_dicts()
+
+
+def enterprise_revisions(
+    session: Session, principal: Principal, enterprise_id: int
+) -> list[dict[str, Any]]:
+    """Every revision of an enterprise's figures with the import it came from (scoped)."""
+    visible = session.scalar(
+        select(Enterprise.id).where(Enterprise.id == enterprise_id, enterprise_scope(principal))
+    )
+    if visible is None:
+        return []
+    stmt = (
+        select(EnterpriseYear, ImportBatch.filename, ImportBatch.username, ImportBatch.created_at)
+        .outerjoin(ImportBatch, ImportBatch.id == EnterpriseYear.import_id)
+        .where(EnterpriseYear.enterprise_id == enterprise_id)
+        .order_by(EnterpriseYear.year, EnterpriseYear.revision)
+    )
+    out = []
+    for row, filename, username, at in session.execute(stmt).all():
+        out.append(
+            {
+                "year": row.year,
+                "revision": row.revision,
+                "is_current": row.is_current,
+                "import_id": row.import_id,
+                "filename": filename,
+                "username": username,
+                "imported_at": at.isoformat() if at else None,
+                **{c: getattr(row, c) for c in FIELD_CODES},
+            }
+        )
+    return out
+
+
+def list_imports(session: Session, principal: Principal, limit: int = 50) -> list[ImportBatch]:
+    """Recent import batches: all for city admins, one's own otherwise."""
+    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if not principal.is_city_admin:
+        stmt = stmt.where(ImportBatch.user_id == principal.user_id)
+    return list(session.scalars(stmt))
+
+
+def zone_totals(
+    session: Session, principal: Principal, years: list[int] | None = None
+) -> pl.DataFrame:
+    """Enterprise counts and revenue per zone and year over the enterprises the principal sees.
+
+    An enterprise counts in its counted zone when it has one (飞地), otherwise where registered.
+    """
+    ent = pl.DataFrame(
+        session.execute(
+            select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id).where(
+                enterprise_scope(principal)
+            )
+        ).all(),
+        orient="row",
+        schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64, "counted_zone_id": pl.Int64},
+    )
+    figures = current_figures(session, None, years).select(
+        "enterprise_id", "year", "operating_revenue", "rd_expense", "employees"
+    )
+    zones = pl.DataFrame(
+        session.execute(select(Zone.id, Zone.name, Zone.code)).all(),
+        orient="row",
+        schema={"zone_id": pl.Int64, "zone": pl.String, "zone_code": pl.String},
+    )
+    joined = (
+        figures.join(ent, on="enterprise_id", how="inner")
+        .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
+        .filter(pl.col("zone_id").is_not_null())
+    )
+    out = joined.group_by("zone_id", "year").agg(
+        pl.len().alias("enterprises"),
+        pl.col("operating_revenue").sum().alias("operating_revenue"),
+        pl.col("rd_expense").sum().alias("rd_expense"),
+        pl.col("employees").sum().alias("employees"),
+    )
+    return out.join(zones, on="zone_id", how="left").sort(["year", "zone_id"])
+
+
+def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> list[dict[str, Any]]:
+    """A zone's current zone-level figures (empty when the principal may not see them)."""
+    if not can_see_zone_data(principal, zone_id):
+        return []
+    stmt = (
+        select(
+            ZoneYear.year,
+            ZoneYear.indicator_code,
+            ZoneYear.value,
+            ZoneYear.revision,
+            ZoneYear.import_id,
+        )
+        .where(ZoneYear.zone_id == zone_id, ZoneYear.is_current.is_(True))
+        .order_by(ZoneYear.year, ZoneYear.indicator_code)
+    )
+    out = []
+    for year, code, value, revision, import_id in session.execute(stmt).all():
+        ind = ZONE_INDICATORS_BY_CODE.get(code)
+        out.append(
+            {
+                "year": year,
+                "indicator_code": code,
+                "name": ind.name if ind else code,
+                "unit": ind.unit if ind else "",
+                "value": value,
+                "revision": revision,
+                "import_id": import_id,
+            }
+        )
+    return out
+
+
+# --- enterprise lists with the year's figures -------------------------------------------
+
+SORTS = {
+    "name": Enterprise.name,
+    "uscc": Enterprise.uscc,
+    "founded_on": Enterprise.founded_on,
+    "id": Enterprise.id,
+}
+
+
+def list_enterprises(
+    session: Session,
+    principal: Principal,
+    flt: EnterpriseFilter,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "id",
+    descending: bool = False,
+    year: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the enterprises the principal may see, with the year's revenue; and the total."""
+    page_size = max(1, min(page_size, 500))
+    page = max(1, page)
+    base = enterprise_query(principal, flt)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    year = year or latest_year(session)
+    order = SORTS.get(sort, Enterprise.id)
+    stats = (
+        select(
+            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
+        )
+        .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
+        .subquery()
+    )
+    stmt = (
+        base.add_columns(stats.c.operating_revenue, stats.c.employees)
+        .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
+        .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
+        .order_by(order.desc() if descending else order, Enterprise.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    rows = []
+    for ent, revenue, employees in session.execute(stmt).all():
+        rows.append(
+            {
+                **enterprise_summary(ent),
+                "operating_revenue": revenue,
+                "employees": employees,
+                "year": year,
+            }
+        )
+    return rows, total
+
+
+def latest_year(session: Session) -> int | None:
+    """The newest fiscal year with current figures."""
+    return session.scalar(
+        select(func.max(EnterpriseYear.year)).where(EnterpriseYear.is_current.is_(True))
+    )
+
+
+def has_demo_data(session: Session) -> bool:
+    """True when an import was made by the demo loader (pages show the 演示数据 badge)."""
+    return (
+        session.scalar(select(ImportBatch.id).where(ImportBatch.is_demo.is_(True)).limit(1))
+        is not None
+    )

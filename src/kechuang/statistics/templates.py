@@ -1,0 +1,110 @@
+"""The statistics import kinds' spreadsheet format: columns, sheet names, notes and templates.
+
+Imports read this format and exports write it, so an export imports back unchanged.
+"""
+
+from __future__ import annotations
+
+from kechuang.core.domain import import_kind
+from kechuang.core.excel import Column, ImportFileError, write_sheets
+from kechuang.registry.models import TECH_FIELDS
+from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+from kechuang.statistics.models import IMPORT_KINDS
+from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
+
+ENTERPRISE_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", "uscc", required=True, note="18位，含校验位"),
+    Column("name", "企业名称", required=True),
+    Column("founded_on", "成立日期", "date", note="如 2019-03-15"),
+    Column("region", "所在区县", note="区县名称或 GB/T 2260 代码"),
+    Column("zone", "所属高新区", note="高新区名称或代码"),
+    Column("park", "所在园区", note="须属于所填高新区"),
+    Column("industry_code", "行业代码", unit="GB/T 4754", note="如 C3511"),
+    Column("tech_field", "技术领域", note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS)),
+    Column("incubator", "孵化载体", note="在孵企业填写孵化器/众创空间名称或代码"),
+    Column("counted_zone", "统计归属高新区", note="飞地/异地孵化：登记在一区、统计在另一区时填写"),
+)
+
+ENTERPRISE_YEAR_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", "uscc", required=True),
+    Column("name", "企业名称", note="仅供核对，以信用代码为准"),
+    Column("year", "年度", "year", required=True),
+) + tuple(
+    Column(f.code, f.header, f.kind, f.unit, allow_negative=f.allow_negative, note=f.note)
+    for f in ENTERPRISE_YEAR_FIELDS
+)
+
+ZONE_YEAR_COLUMNS: tuple[Column, ...] = (
+    Column("zone", "高新区", required=True, note="高新区名称或代码"),
+    Column("year", "年度", "year", required=True),
+) + tuple(
+    Column(z.code, z.name, "decimal", z.unit, allow_negative=z.allow_negative)
+    for z in ZONE_YEAR_INDICATORS
+)
+
+COLUMNS_BY_KIND = {
+    "enterprises": ENTERPRISE_COLUMNS,
+    "enterprise_years": ENTERPRISE_YEAR_COLUMNS,
+    "zone_years": ZONE_YEAR_COLUMNS,
+}
+SHEET_NAMES = {
+    "enterprises": "企业名录",
+    "enterprise_years": "企业年度统计",
+    "zone_years": "高新区年度统计",
+}
+NOTES = {
+    "enterprises": [
+        "企业名录导入模板。带底色为必填列。",
+        "统一社会信用代码须为18位并通过校验位检查。",
+        "已存在的信用代码将更新企业信息（修改前后的值记入审计日志）。",
+    ],
+    "enterprise_years": [
+        "企业年度统计导入模板。金额单位：万元；人数单位：人。",
+        "每家企业每个年度一行；同一文件中不得重复。",
+        "更正已有年度数据时将生成新版本，旧版本保留可查；空白单元格沿用上一版本的数值。",
+        "可填“是/否”的列：是否上市、重大安全/质量事故、严重环境违法、失信名单、经营异常名录。",
+        "校验规则：金额不得为负（净利润除外）；科技人员、研发人员不得多于职工总数；"
+        "研发费用不得大于营业收入；境内研发费用不得大于研发费用总额；"
+        "高新技术产品(服务)收入不得大于总收入。",
+    ],
+    "zone_years": [
+        "高新区年度统计导入模板（不来自企业的高新区层面数据）。每个高新区每年一行。",
+        "更正时生成新版本；空白单元格表示未报送，不会清除已有数值。",
+    ],
+}
+
+
+def kind_label(kind: str) -> str:
+    """The Chinese name of an import kind (any domain's)."""
+    registered = import_kind(kind)
+    return registered.label if registered is not None else IMPORT_KINDS.get(kind, kind)
+
+
+def check_kind(kind: str) -> None:
+    """Raise ImportFileError for an unknown kind."""
+    if kind not in COLUMNS_BY_KIND:
+        raise ImportFileError(f"未知的数据类型“{kind}”，可选：{'、'.join(COLUMNS_BY_KIND)}")
+
+
+def template(kind: str) -> bytes:
+    """An empty .xlsx template with Chinese headers and a 填写说明 sheet."""
+    check_kind(kind)
+    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], NOTES[kind])
+
+
+# --- templates of the import kinds (declared in the domain manifest) ------------------------
+
+
+def enterprises_template() -> bytes:
+    """The 企业名录 template."""
+    return template("enterprises")
+
+
+def enterprise_years_template() -> bytes:
+    """The 企业年度统计 template."""
+    return template("enterprise_years")
+
+
+def zone_years_template() -> bytes:
+    """The 高新区年度统计 template."""
+    return template("zone_years")
