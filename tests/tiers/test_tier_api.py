@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from books import records, sheets
 from sqlalchemy import func, select
 from web import login
 
@@ -11,7 +12,8 @@ from kechuang.core.audit import AuditLog
 def test_packs_list_cites_sources(client, tier_world):
     body = client.get("/api/v1/tiers/packs", headers=login(client, "city")).json()
     hnte = next(p for p in body if p["code"] == "hnte_2016")
-    assert all(c["source"] for c in hnte["conditions"] if c["kind"] != "all_of")
+    cited = [c for c in hnte["conditions"] if c["kind"] != "all_of"]
+    assert len(cited) >= 5 and all(c["source"] for c in cited)
     assert (
         next(p for p in body if p["code"] == "specialised_sme_2026")["confirmation"]
         == "unconfirmed"
@@ -33,13 +35,18 @@ def test_zone_admin_candidates_and_export_are_scoped(client, tier_world):
     h = login(client, "zone_yz")
     body = client.get("/api/v1/tiers/candidates?family=hnte&year=2024", headers=h).json()
     names = {r["name"] for r in body["rows"]}
-    assert "乙江都智能有限公司" not in names
+    assert names == {"甲高新科技有限公司", "丙飞地企业有限公司"}  # not 乙 of 江都, a candidate too
     r = client.get("/api/v1/tiers/candidates.xlsx?family=hnte&year=2024", headers=h)
-    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert r.status_code == 200
+    assert list(sheets(r.content)) == ["高新技术企业后备库", "填写说明"]
+    header, rows = records(r.content, "高新技术企业后备库")
+    assert header[:3] == ["序号", "企业名称", "统一社会信用代码"]
+    assert [row["企业名称"] for row in rows] == [row["name"] for row in body["rows"]]
+    assert {row["统计归属高新区"] for row in rows} == {"扬州高新区"}
     r = client.get("/api/v1/tiers/candidates?family=bogus", headers=h)
     assert r.status_code == 400 and "未知的梯度类型" in r.json()["detail"]
     pipe = client.get("/api/v1/tiers/pipeline?years=2023&years=2024", headers=h).json()
-    assert {c["zone"] for c in pipe["counts"]} <= {"扬州高新区", "全部（可见范围）"}
+    assert {c["zone"] for c in pipe["counts"]} == {"扬州高新区", "全部（可见范围）"}
 
 
 def test_self_assessment_api_stores_nothing(client, tier_world, session):
