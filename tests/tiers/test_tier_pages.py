@@ -3,11 +3,9 @@ self-assessment (stores nothing), and scoping."""
 
 from __future__ import annotations
 
+from factories import row_counts
 from nicegui.testing import User
-from sqlalchemy import func, select
 from web import log_in
-
-from kechuang.core.audit import AuditLog
 
 
 async def test_dashboard_counts_targets_and_charts(user: User, tier_world) -> None:
@@ -51,7 +49,7 @@ async def test_self_assessment_gives_verdicts_and_stores_nothing(
     user: User, tier_world, session
 ) -> None:
     await log_in(user, "ent_b")
-    before = session.scalar(select(func.count()).select_from(AuditLog))
+    before = row_counts(session)
     await user.open("/tiers/self-assessment")
     await user.should_see(marker="no-store-note", retries=100)
     user.find(marker="self-founded").type("2015-01-01")
@@ -72,4 +70,4 @@ async def test_self_assessment_gives_verdicts_and_stores_nothing(
     await user.should_see(marker="pack-tech_sme", retries=100)
     tech = user.find(marker="pack-tech_sme").elements.pop()
     assert tech.text == "科技型中小企业（2017）：符合 · 得分 60 分"
-    assert session.scalar(select(func.count()).select_from(AuditLog)) == before
+    assert row_counts(session) == before  # no table gained a row, audited or not

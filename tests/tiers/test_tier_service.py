@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from books import records, sheets
-from factories import make_principal
+from factories import make_principal, row_counts
 from sheets import xlsx
 from sqlalchemy import func, select
 
@@ -158,13 +158,7 @@ def test_zone_admin_cannot_import_other_zones_qualifications(session, tier_world
 
 
 def test_self_assessment_stores_nothing(session, tier_world):
-    def counts():
-        return [
-            session.scalar(select(func.count()).select_from(t))
-            for t in (AuditLog, EnterpriseQualification)
-        ]
-
-    before = counts()
+    before = row_counts(session)
     figures = {
         y: {
             "employees": 100,
@@ -187,7 +181,7 @@ def test_self_assessment_stores_nothing(session, tier_world):
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "met" and tech["score_lo"] == 60 and data["stored"] is False
     session.flush()
-    assert counts() == before
+    assert row_counts(session) == before
     with pytest.raises(service.TierError, match="研发费用总额"):
         service.self_assess(2024, {2024: {"rd_expense": -1}}, None)
     with pytest.raises(service.TierError, match="评价年度"):

@@ -117,6 +117,31 @@ def test_api_exports_xlsx_and_word(client, people):
     assert r.status_code == 400 and "基期 2020 年没有数据" in r.json()["detail"]
 
 
+def test_zone_admin_never_receives_other_city_zones_raw_values(client, people):
+    """The ranking carries indicator values; a zone admin gets her zone's only (peer zones
+    outside the city would be kept: their figures are published), fresh or from a stored run,
+    in JSON and in the Excel export."""
+    q = "year=2024&framework=test_t&peer_set=trio"
+    c, z = login(client, "zc_city"), login(client, "zc_gaoyou")
+    everyone = client.get(f"/api/v1/evaluation/ranking?{q}", headers=c).json()["values"]
+    assert {v["unit"] for v in everyone} == {people["A"], people["B"], people["C"]}
+    mine = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()
+    assert mine["source"]["run_id"] is None  # a fresh evaluation
+    assert len(mine["values"]) == 4 and {v["unit"] for v in mine["values"]} == {people["C"]}
+    r = client.post(
+        "/api/v1/evaluation/runs",
+        headers=c,
+        json={"year": 2024, "framework": "test_t", "peer_set": "trio"},
+    )
+    assert r.status_code == 201, r.text
+    stored = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()
+    assert stored["source"]["run_id"] == r.json()["id"]  # the stored run holds every zone's values
+    assert len(stored["values"]) == 4 and {v["unit"] for v in stored["values"]} == {people["C"]}
+    r = client.get(f"/api/v1/evaluation/exports/ranking?{q}", headers=z)
+    _, rows = records(r.content, "指标值")
+    assert len(rows) == 4 and {x["高新区"] for x in rows} == {"高邮高新区"}
+
+
 async def test_pages_show_real_results_for_the_bureau(user: User, people) -> None:
     await log_in(user, "zc_city")
     await user.open("/evaluation/ranking")
