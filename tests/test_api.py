@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import polars as pl
+from books import records, sheets
 from sheets import xlsx
 from web import login
 
@@ -56,11 +57,30 @@ def test_zone_admin_sees_only_her_zone_everywhere(client, world):
     assert jd["name"] == "江都高新区" and jd["yearly"] == [] and jd["zone_statistics"] == []
     own = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
     assert own["zone_statistics"][0]["value"] == 30.0
-    for kind in ("enterprises", "enterprise_years", "zone_years"):
+    exported = {}
+    for kind, sheet in (
+        ("enterprises", "企业名录"),
+        ("enterprise_years", "企业年度统计"),
+        ("zone_years", "高新区年度统计"),
+    ):
         r = client.get(f"/api/v1/exports/{kind}", headers=h)
         assert r.status_code == 200
+        assert list(sheets(r.content)) == [sheet, "填写说明"]
+        exported[kind] = records(r.content, sheet)
         text = pl.read_excel(io.BytesIO(r.content)).write_csv()
         assert b.uscc not in text and "乙江都" not in text and "江都高新区" not in text
+    header, rows = exported["enterprises"]
+    assert header[:2] == ["统一社会信用代码", "企业名称"]
+    assert sorted((r["统一社会信用代码"], r["企业名称"]) for r in rows) == sorted(
+        [(a.uscc, a.name), (enclave.uscc, enclave.name)]
+    )
+    header, rows = exported["enterprise_years"]
+    assert header[:3] == ["统一社会信用代码", "企业名称", "年度"]
+    assert sorted((r["统一社会信用代码"], r["年度"], r["营业收入(万元)"]) for r in rows) == sorted(
+        [(a.uscc, 2024, 5000), (enclave.uscc, 2024, 800)]
+    )
+    header, rows = exported["zone_years"]
+    assert [(r["高新区"], r["年度"], r["总绿地率(%)"]) for r in rows] == [("扬州高新区", 2024, 30)]
     assert client.get("/api/v1/audit", headers=h).status_code == 403
     assert client.get("/api/v1/users", headers=h).status_code == 403
 
@@ -74,16 +94,16 @@ def test_enterprise_user_sees_only_his_enterprise(client, world):
     assert client.get(f"/api/v1/enterprises/{b.id}", headers=h).status_code == 200
     yz = client.get(f"/api/v1/zones/{world['city']['yzhtz'].id}", headers=h).json()
     assert yz["yearly"] == [] and yz["zone_statistics"] == []
-    text = pl.read_excel(
-        io.BytesIO(client.get("/api/v1/exports/enterprise_years", headers=h).content)
-    ).write_csv()
-    assert b.uscc in text and a.uscc not in text
-    assert (
-        pl.read_excel(
-            io.BytesIO(client.get("/api/v1/exports/zone_years", headers=h).content)
-        ).height
-        == 0
+    content = client.get("/api/v1/exports/enterprise_years", headers=h).content
+    _, rows = records(content, "企业年度统计")
+    assert [(r["统一社会信用代码"], r["年度"], r["营业收入(万元)"]) for r in rows] == [
+        (b.uscc, 2024, 2000)
+    ]
+    # no zone statistics for him: the sheet has its header and nothing else
+    header, rows = records(
+        client.get("/api/v1/exports/zone_years", headers=h).content, "高新区年度统计"
     )
+    assert header[:2] == ["高新区", "年度"] and rows == []
 
 
 def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, world, session):

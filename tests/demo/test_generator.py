@@ -58,6 +58,7 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
 
 def assert_consistent(ey: pl.DataFrame) -> None:
     """Every hard rule of the enterprise-year importer holds (null cells are not checked)."""
+    assert ey.height > 0
     assert ey["uscc"].null_count() == 0 and ey["year"].null_count() == 0
     assert ey.select(pl.struct("uscc", "year").is_duplicated().any()).item() is False
     for field in ENTERPRISE_YEAR_FIELDS:
@@ -144,7 +145,7 @@ def test_every_row_belongs_to_a_known_enterprise(demo: DemoData) -> None:
 
 def test_usccs_are_valid_and_region_consistent(demo: DemoData) -> None:
     ent = demo.enterprises
-    assert all(stdnum_uscc.is_valid(u) for u in ent["uscc"])
+    assert ent.height > 0 and all(stdnum_uscc.is_valid(u) for u in ent["uscc"])
     assert ent.filter(pl.col("uscc").str.slice(0, 2) != "91").height == 0
     assert ent.filter(pl.col("uscc").str.slice(2, 6) != pl.col("region_code")).height == 0
 
@@ -392,6 +393,7 @@ def test_panel_columns_and_dtypes(panel: pl.DataFrame, demo: DemoData) -> None:
 
 def test_panel_usccs_and_rules(panel: pl.DataFrame) -> None:
     usccs = panel["uscc"].unique()
+    assert usccs.len() == 2_000
     assert all(stdnum_uscc.is_valid(u) for u in usccs)
     assert panel.select("uscc", "name").unique().height == usccs.len()
     assert panel["name"].str.contains(r"^企业\d{7}$").all()

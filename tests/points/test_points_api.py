@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from docx import Document
+from books import docx_text, records, sheets
 from factories import make_principal
 from sheets import xlsx
 from web import login
@@ -48,10 +46,19 @@ def test_run_lists_card_and_files(client, api_world):
     assert card["latest"]["year"] == 2024 and len(card["latest"]["items"]) == 18
     r = client.get(f"/api/v1/points/enterprises/{b.id}/certificate", headers=h)
     assert r.status_code == 200
-    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    text = docx_text(r.content)
     assert "企业创新积分证明" in text and "暂行方法" in text
+    assert b.name in text and b.uscc in text
     r = client.get("/api/v1/points/exports/top", headers=h)
-    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert r.status_code == 200
+    assert list(sheets(r.content)) == ["创新积分排行", "填写说明"]
+    header, rows = records(r.content, "创新积分排行")
+    assert header[:3] == ["名次", "企业名称", "统一社会信用代码"]
+    everyone = client.get("/api/v1/points/top?n=10", headers=h).json()["items"]
+    assert [(row["名次"], row["企业名称"]) for row in rows] == [
+        (i["rank"], i["name"]) for i in everyone
+    ]
+    assert len(rows) == 3
     assert (
         client.get("/api/v1/points/exports/nope", headers=h)
         .json()["detail"]
@@ -127,6 +134,9 @@ def test_roles_enterprise_user_zone_admin_and_bank(client, api_world):
     )
     r = client.get("/api/v1/points/exports/bank", headers=bank)
     assert r.status_code == 200
+    header, rows = records(r.content, "银行名单")
+    assert header[:2] == ["企业名称", "统一社会信用代码"]
+    assert [(row["企业名称"], row["统一社会信用代码"]) for row in rows] == [(b.name, b.uscc)]
     zone = login(client, "zone_yz")
     assert (
         client.put(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
-import polars as pl
 import pytest
+from books import records, sheets
 from factories import make_principal
 from sheets import xlsx
 from sqlalchemy import select
@@ -70,6 +68,7 @@ def test_run_is_stored_with_version_hash_and_the_engine_figures(session, pw):
         for s in session.scalars(select(PointsScore).where(PointsScore.run_id == run.id))
     }
     expected = score(svc.load_inputs(session, m), m, "enterprise_id")
+    assert expected.height == len(stored) == 5
     for r in expected.iter_rows(named=True):
         s = stored[(r["enterprise_id"], r["year"])]
         assert s.total == pytest.approx(r["total"]) and s.rank_city == r["rank_city"]
@@ -115,7 +114,11 @@ def test_zone_admin_lists_are_scoped(session, pw):
     data = svc.top_list(session, SYSTEM, svc.ListFilter(zone_id=pw["city"]["yzhtz"].id))
     assert data["rank_label"] == "所在高新区" and [r["rank"] for r in data["items"]] == [1, 2]
     movers = svc.movers(session, zone_yz)
-    assert {r["name"] for r in movers["risers"] + movers["fallers"]} <= names
+    # city-wide 乙 (江都) fell; her list has only 甲 (the enclave has no 2023 figures)
+    assert [r["name"] for r in movers["risers"]] == ["甲高新科技有限公司"]
+    assert movers["fallers"] == []
+    everyone = svc.movers(session, SYSTEM)
+    assert [r["name"] for r in everyone["fallers"]] == ["乙江都智能有限公司"]
 
 
 def test_consent_filters_the_bank_list_and_is_audited(session, pw):
@@ -143,13 +146,21 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
     with pytest.raises(svc.PointsForbidden):
         svc.set_consent(session, bank, pw["a"].id, False)
     # the bank export holds the consented enterprise only
-    text = pl.read_excel(io.BytesIO(svc.export_xlsx(session, bank, "bank"))).write_csv()
-    assert "甲高新科技" in text and "乙江都" not in text and "丙飞地" not in text
+    content = svc.export_xlsx(session, bank, "bank")
+    assert list(sheets(content)) == ["银行名单", "填写说明"]
+    header, rows = records(content, "银行名单")
+    assert header[:3] == ["企业名称", "统一社会信用代码", "高新区"] and "创新积分(分)" in header
+    assert [(r["企业名称"], r["统一社会信用代码"]) for r in rows] == [
+        ("甲高新科技有限公司", pw["a"].uscc)
+    ]
+    card = svc.enterprise_card(session, SYSTEM, pw["a"].id)["latest"]
+    assert rows[0]["创新积分(分)"] == pytest.approx(card["total"], abs=1e-4)
 
 
 def test_bank_viewer_sees_nothing_but_the_bank_list(session, pw):
     bank = pw["bank"]
     assert session.scalars(enterprise_query(bank, EnterpriseFilter())).all() == []
+    assert len(session.scalars(enterprise_query(SYSTEM, EnterpriseFilter())).all()) == 3
     for call in (
         lambda: svc.top_list(session, bank),
         lambda: svc.movers(session, bank),
@@ -229,18 +240,34 @@ def test_run_needs_city_admin_and_data(session, pw):
 
 def test_exports_and_unknown_list(session, pw):
     content = svc.export_xlsx(session, SYSTEM, "top")
-    df = pl.read_excel(io.BytesIO(content))
-    assert "创新积分(分)" in df.columns and df.height == 3
-    movers = pl.read_excel(
-        io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")), sheet_name="积分上升"
-    )
-    assert (
-        movers.height
-        + pl.read_excel(
-            io.BytesIO(svc.export_xlsx(session, SYSTEM, "movers")), sheet_name="积分下降"
-        ).height
-        == 2
-    )
+    assert list(sheets(content)) == ["创新积分排行", "填写说明"]
+    header, rows = records(content, "创新积分排行")
+    assert header == [
+        "名次",
+        "企业名称",
+        "统一社会信用代码",
+        "高新区",
+        "行业大类",
+        "生命周期阶段",
+        "创新积分(分)",
+        "全市名次",
+        "全市参评数",
+    ]
+    top = svc.top_list(session, SYSTEM)["items"]
+    assert len(rows) == len(top) == 3
+    assert [(r["名次"], r["企业名称"], r["统一社会信用代码"], r["高新区"]) for r in rows] == [
+        (t["rank"], t["name"], t["uscc"], t["zone"]) for t in top
+    ]
+    assert [r["创新积分(分)"] for r in rows] == pytest.approx([t["total"] for t in top], abs=1e-4)
+    assert {r["全市参评数"] for r in rows} == {3}
+    assert "暂行方法" in sheets(content)["填写说明"][1][0]
+    movers = svc.export_xlsx(session, SYSTEM, "movers")
+    assert list(sheets(movers)) == ["积分上升", "积分下降", "填写说明"]
+    up = records(movers, "积分上升")[1]
+    down = records(movers, "积分下降")[1]
+    assert [r["企业名称"] for r in up] == ["甲高新科技有限公司"]
+    assert [r["企业名称"] for r in down] == ["乙江都智能有限公司"]
+    assert up[0]["积分变化(分)"] > 0 > down[0]["积分变化(分)"]
     with pytest.raises(svc.PointsError, match="未知的名单类型"):
         svc.export_xlsx(session, SYSTEM, "everything")
     with pytest.raises(svc.PointsError, match="没有 2019 年的积分"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from books import records, sheets
 from sheets import csv_bytes, xlsx
 from typer.testing import CliRunner
 
@@ -77,7 +78,27 @@ def test_evaluate_csv_and_xlsx_and_parquet(tmp_path):
     ).write_parquet(parquet)
     out = tmp_path / "o.xlsx"
     r = runner.invoke(app, ["tiers", "evaluate", str(parquet), "--year", "2024", "--out", str(out)])
-    assert r.exit_code == 0, r.output and out.read_bytes()[:2] == b"PK"
+    assert r.exit_code == 0, r.output
+    # the workbook holds the same rows as the parquet output of the same file
+    same = tmp_path / "o.parquet"
+    r = runner.invoke(
+        app, ["tiers", "evaluate", str(parquet), "--year", "2024", "--out", str(same)]
+    )
+    assert r.exit_code == 0, r.output
+    expected = pl.read_parquet(same)
+    assert expected.height >= 10  # one row per condition of every pack in force
+    book = sheets(out)
+    assert list(book) == ["梯度评估"]
+    header, rows = records(out, "梯度评估")
+    assert header == expected.columns
+    assert len(rows) == expected.height
+    assert {r["uscc"] for r in rows} == {uscc} and {r["year"] for r in rows} == {2024}
+    got = [(r["pack"], r["condition"], r["verdict"]) for r in rows]
+    assert got == list(expected.select("pack", "condition", "verdict").iter_rows())
+    staff = next(
+        r for r in rows if (r["pack"], r["condition"]) == ("tech_sme_2017", "employees_cap")
+    )
+    assert (staff["value"], staff["threshold"], staff["verdict"]) == (10, 500, "met")
 
 
 def test_evaluate_reports_bad_cells_in_chinese(tmp_path):

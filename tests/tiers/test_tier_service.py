@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from factories import make_principal
+from books import records, sheets
+from factories import make_principal, row_counts
 from sheets import xlsx
 from sqlalchemy import func, select
 
@@ -42,13 +43,18 @@ def test_scope_zone_admin_and_enterprise_user(session, tier_world):
     assert service.enterprise_assessment(session, ent_user, tier_world["b"].id)["packs"]
     result, _ = service.evaluate_year(session, zone_admin, 2024)
     assert set(result.get_column("key").to_list()) == {tier_world["a"].id, tier_world["enclave"].id}
-    cands = service.candidates(session, zone_admin, "tech_sme", 2024)
-    assert tier_world["b"].id not in {r["enterprise_id"] for r in cands["rows"]}
+    # b is the city's only tech-SME candidate: none is left in her zone
+    assert service.candidates(session, zone_admin, "tech_sme", 2024)["rows"] == []
+    cands = service.candidates(session, zone_admin, "hnte", 2024)
+    assert {r["enterprise_id"] for r in cands["rows"]} == {
+        tier_world["a"].id,
+        tier_world["enclave"].id,
+    }
     cands = service.candidates(session, ent_user, "hnte", 2024)
-    assert {r["enterprise_id"] for r in cands["rows"]} <= {tier_world["b"].id}
+    assert [r["enterprise_id"] for r in cands["rows"]] == [tier_world["b"].id]
     pipe = service.pipeline(session, zone_admin, [2023, 2024])
     zones = {c["zone_id"] for c in pipe["counts"]}
-    assert tier_world["city"]["jiangdu"].id not in zones
+    assert zones == {tier_world["city"]["yzhtz"].id, None}  # her zone and the visible total
 
 
 def test_candidates_ranked_by_distance_with_gaps(session, tier_world):
@@ -57,8 +63,27 @@ def test_candidates_ranked_by_distance_with_gaps(session, tier_world):
     # a meets it; the enclave exceeds the size caps (not closable): only b is a candidate
     assert ids == [tier_world["b"].id]
     assert any("研发" in g for g in data["rows"][0]["gaps"])
-    content = service.candidates_xlsx(data)
-    assert content[:2] == b"PK"
+    book = sheets(service.candidates_xlsx(data))
+    assert list(book) == ["科技型中小企业后备库", "填写说明"]
+    header, rows = records(service.candidates_xlsx(data), "科技型中小企业后备库")
+    assert header == [
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "统计归属高新区",
+        "评估结论",
+        "差距指数",
+        "差距（需弥补的条件）",
+    ]
+    b = tier_world["b"]
+    assert [(r["序号"], r["企业名称"], r["统一社会信用代码"]) for r in rows] == [
+        (1, b.name, b.uscc)
+    ]
+    assert rows[0]["统计归属高新区"] == "江都高新区"
+    assert rows[0]["差距指数"] == pytest.approx(data["rows"][0]["distance"])
+    assert rows[0]["差距（需弥补的条件）"] == "；".join(data["rows"][0]["gaps"])
+    assert "研发" in rows[0]["差距（需弥补的条件）"]
+    assert any("2024年数据" in line[0] for line in book["填写说明"])
     with pytest.raises(service.TierError, match="未知的梯度类型"):
         service.candidates(session, SYSTEM, "nope", 2024)
 
@@ -133,13 +158,7 @@ def test_zone_admin_cannot_import_other_zones_qualifications(session, tier_world
 
 
 def test_self_assessment_stores_nothing(session, tier_world):
-    def counts():
-        return [
-            session.scalar(select(func.count()).select_from(t))
-            for t in (AuditLog, EnterpriseQualification)
-        ]
-
-    before = counts()
+    before = row_counts(session)
     figures = {
         y: {
             "employees": 100,
@@ -162,7 +181,7 @@ def test_self_assessment_stores_nothing(session, tier_world):
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "met" and tech["score_lo"] == 60 and data["stored"] is False
     session.flush()
-    assert counts() == before
+    assert row_counts(session) == before
     with pytest.raises(service.TierError, match="研发费用总额"):
         service.self_assess(2024, {2024: {"rd_expense": -1}}, None)
     with pytest.raises(service.TierError, match="评价年度"):

@@ -87,14 +87,17 @@ def test_gap_to_top_quartile_sums_to_score_gap(session, case):
 def test_gap_contributions_sum_to_score_gap_for_every_pair(session, case, pair):
     ev = _ev(session, case, treat=True)
     g = ev.gaps(case[pair[0]], case[pair[1]])
+    assert len(g["rows"]) == 4 and g["score_gap"] != 0
     assert sum(r["points"] for r in g["rows"]) == pytest.approx(g["score_gap"], abs=1e-9)
 
 
 def test_rank_bands_are_consistent(session, case):
     exact = _ev(session, case, uncertainty_runs=50, weight_noise=0.0, vary_normalisation=False)
+    assert len(exact.table()) == 3
     for r in exact.table():
         assert r["band"] == {"q05": r["rank"], "median": r["rank"], "q95": r["rank"]}
     noisy = _ev(session, case, uncertainty_runs=200, weight_noise=0.25)
+    assert len(noisy.table()) == 3
     for r in noisy.table():
         band = r["band"]
         assert 1 <= band["q05"] <= band["median"] <= band["q95"] <= 3

@@ -89,4 +89,5 @@ def test_shares_lq_hhi_and_flags(session, portfolio):
     assert {z["zone"] for z in mine["zones"]} == {"扬州高新区"}
     assert {c["zone"] for c in mine["cells"]} == {"扬州高新区"}
     assert mine["flags"] == []
+    assert mine["similarity"]
     assert all(city["yzhtz"].id in (s["zone_a_id"], s["zone_b_id"]) for s in mine["similarity"])

@@ -69,8 +69,9 @@ def test_below_the_path_with_volatile_growth_is_at_risk():
     assert tr["projected_value"] < TARGET <= tr["projected_high"]
     assert tr["status"] == "at_risk"
     # the band widens with the horizon and contains the central projection
+    assert sorted(tr["projection"]) == [2023, 2024, 2025]
     widths = [p["high"] - p["low"] for _, p in sorted(tr["projection"].items())]
-    assert widths == sorted(widths)
+    assert widths == sorted(widths) and widths[0] < widths[-1]
     for p in tr["projection"].values():
         assert p["low"] <= p["central"] <= p["high"]
 

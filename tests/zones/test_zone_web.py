@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
+from books import docx_text, records, sheets
 from factories import make_enterprise
 from nicegui.testing import User
 from web import PASSWORD, log_in, login
@@ -76,25 +75,71 @@ def test_api_ranking_runs_and_scoping(client, people):
 
 
 def test_api_exports_xlsx_and_word(client, people):
-    import openpyxl
-    from docx import Document
-
     h = login(client, "zc_city")
     q = f"year=2024&framework=test_t&peer_set=trio&unit={people['C']}&against={people['A']}"
     r = client.get(f"/api/v1/evaluation/exports/benchmark?{q}&format=docx", headers=h)
     assert r.status_code == 200
-    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    text = docx_text(r.content)
     assert "对标找差报告" in text and "差距 50.00 分" in text
     r = client.get(f"/api/v1/evaluation/exports/ranking?{q}", headers=h)
-    book = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert {"2024年排名", "指标值", "评价框架", "填写说明"} <= set(book.sheetnames)
-    for kind in ("benchmark", "specialisation"):
-        assert client.get(f"/api/v1/evaluation/exports/{kind}?{q}", headers=h).status_code == 200, (
-            kind
-        )
+    assert list(sheets(r.content)) == ["2024年排名", "指标值", "评价框架", "填写说明"]
+    header, rows = records(r.content, "2024年排名")
+    assert header[:3] == ["名次", "高新区", "总分"]
+    assert [(x["名次"], x["高新区"], x["总分"]) for x in rows] == [
+        (1, "扬州高新区", pytest.approx(68)),
+        (2, "江都高新区", pytest.approx(64)),
+        (3, "高邮高新区", pytest.approx(18)),
+    ]
+    header, rows = records(r.content, "指标值")
+    assert header[:5] == ["高新区", "指标代码", "指标", "单位", "原始值"]
+    raw = {(x["高新区"], x["指标代码"]): x["原始值"] for x in rows}
+    assert len(raw) == 12  # three zones × four indicators
+    assert raw[("高邮高新区", "rd_intensity")] == pytest.approx(4.0)
+    assert raw[("扬州高新区", "tech_contract_per_capita")] == pytest.approx(2.5)
+    assert [x["序号"] for x in records(r.content, "评价框架")[1]] == ["1.1", "1.2", "2.1", "2.2"]
+    r = client.get(f"/api/v1/evaluation/exports/benchmark?{q}", headers=h)
+    assert r.status_code == 200
+    header, rows = records(r.content, "差距分解")
+    assert header[:2] == ["维度", "指标"] and "得分差距(分)" in header
+    gaps = {x["指标"]: x["得分差距(分)"] for x in rows}
+    assert gaps == pytest.approx({"研发强度": 18, "人均技术合同": 12, "绿地率": 10, "能耗": 10})
+    r = client.get(f"/api/v1/evaluation/exports/specialisation?{q}", headers=h)
+    assert r.status_code == 200
+    header, rows = records(r.content, "高新区")
+    assert header[:2] == ["高新区", "营业收入(万元)"]
+    assert {x["高新区"]: x["营业收入(万元)"] for x in rows} == {
+        "扬州高新区": 10000,
+        "江都高新区": 20000,
+        "高邮高新区": 5000,
+    }
     # the shipped 3000亿 target has its baseline in 2020, which this small case has no data for
     r = client.get("/api/v1/evaluation/exports/targets", headers=h)
     assert r.status_code == 400 and "基期 2020 年没有数据" in r.json()["detail"]
+
+
+def test_zone_admin_never_receives_other_city_zones_raw_values(client, people):
+    """The ranking carries indicator values; a zone admin gets her zone's only (peer zones
+    outside the city would be kept: their figures are published), fresh or from a stored run,
+    in JSON and in the Excel export."""
+    q = "year=2024&framework=test_t&peer_set=trio"
+    c, z = login(client, "zc_city"), login(client, "zc_gaoyou")
+    everyone = client.get(f"/api/v1/evaluation/ranking?{q}", headers=c).json()["values"]
+    assert {v["unit"] for v in everyone} == {people["A"], people["B"], people["C"]}
+    mine = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()
+    assert mine["source"]["run_id"] is None  # a fresh evaluation
+    assert len(mine["values"]) == 4 and {v["unit"] for v in mine["values"]} == {people["C"]}
+    r = client.post(
+        "/api/v1/evaluation/runs",
+        headers=c,
+        json={"year": 2024, "framework": "test_t", "peer_set": "trio"},
+    )
+    assert r.status_code == 201, r.text
+    stored = client.get(f"/api/v1/evaluation/ranking?{q}", headers=z).json()
+    assert stored["source"]["run_id"] == r.json()["id"]  # the stored run holds every zone's values
+    assert len(stored["values"]) == 4 and {v["unit"] for v in stored["values"]} == {people["C"]}
+    r = client.get(f"/api/v1/evaluation/exports/ranking?{q}", headers=z)
+    _, rows = records(r.content, "指标值")
+    assert len(rows) == 4 and {x["高新区"] for x in rows} == {"高邮高新区"}
 
 
 async def test_pages_show_real_results_for_the_bureau(user: User, people) -> None:

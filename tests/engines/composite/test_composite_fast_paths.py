@@ -153,6 +153,7 @@ def test_rerun_is_identical_and_hash_is_stable_across_processes():
     spec, data = _bench_like(20_000)
     a, b = run(spec, data), run(spec, data)
     assert a.record() == b.record()
+    assert len(a.datasets) >= 3 and a.table.height == 20_000
     for name, frame in a.datasets.items():
         assert frame.equals(b.datasets[name]), name
     code = (

@@ -106,7 +106,9 @@ def test_cohort_normalisation_equals_separate_runs():
     rng = np.random.default_rng(5)
     df = _data(rng, n=40, cohorts=4)
     together = run(_spec({"method": "minmax"}, by=["cohort"], groups=["cohort"]), df).aggregated
-    for cohort, part in df.partition_by("cohort", as_dict=True).items():
+    parts = df.partition_by("cohort", as_dict=True)
+    assert len(parts) == 4
+    for cohort, part in parts.items():
         alone = run(_spec({"method": "minmax"}, groups=["cohort"]), part).aggregated
         got = together.filter(pl.col("cohort") == cohort[0]).sort("u")
         np.testing.assert_allclose(

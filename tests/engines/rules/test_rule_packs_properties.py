@@ -69,6 +69,8 @@ def _scores(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_not_worse(before: pl.DataFrame, after: pl.DataFrame) -> None:
+    assert len(packs()) >= 10
+    met = 0
     for pack in packs().values():
         if pack.scores:
             for side in ("score_lo", "score_hi"):
@@ -79,6 +81,8 @@ def _check_not_worse(before: pl.DataFrame, after: pl.DataFrame) -> None:
         s1 = after.get_column(f"{pack.code}|status").to_numpy()
         assert not np.any((s0 == MET) & (s1 == UNMET)), pack.code
         assert np.all(s1[s0 == MET] == MET), pack.code
+        met += int((s0 == MET).sum())
+    assert met > 0, "no enterprise met any pack before the change: the check would be empty"
 
 
 def test_more_domestic_rd_never_hurts():
