@@ -26,7 +26,8 @@ from kechuang.core.responses import XLSX, content_disposition, media_type_for
 from kechuang.core.scope import ScopeError
 from kechuang.core.web import install_error_handlers
 from kechuang.points.models import BANK_ROLE
-from kechuang.points.service import PointsError, PointsForbidden
+from kechuang.points.scope import PointsForbidden
+from kechuang.points.service import PointsError
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"Field required|Input should|String should|value is not|Traceback")

@@ -16,6 +16,7 @@ from kechuang.core.security import SYSTEM
 from kechuang.points import methodology as meth
 from kechuang.points import service as svc
 from kechuang.points.models import BANK_ROLE, PointsScore
+from kechuang.points.scope import PointsForbidden
 from kechuang.points.scoring import score
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.imports import import_file
@@ -143,7 +144,7 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
         svc.set_consent(session, SYSTEM, pw["b"].id, True, " ")
     with pytest.raises(ScopeError):
         svc.set_consent(session, zone_yz, pw["b"].id, True, "书面授权")
-    with pytest.raises(svc.PointsForbidden):
+    with pytest.raises(PointsForbidden):
         svc.set_consent(session, bank, pw["a"].id, False)
     # the bank export holds the consented enterprise only
     content = svc.export_xlsx(session, bank, "bank")
@@ -170,7 +171,7 @@ def test_bank_viewer_sees_nothing_but_the_bank_list(session, pw):
     ):
         with pytest.raises(PermissionError):
             call()
-    with pytest.raises(svc.PointsForbidden):
+    with pytest.raises(PointsForbidden):
         svc.bank_list(session, pw["users"]["zone_yz"])
 
 
@@ -214,7 +215,7 @@ def test_what_if_equals_a_real_rerun_with_the_changed_figures(session, pw):
 
 def test_flags_feed_bonus_items(session, pw):
     a = pw["a"]
-    with pytest.raises(svc.PointsForbidden):
+    with pytest.raises(PointsForbidden):
         svc.set_flag(session, pw["users"]["ent_b"], pw["b"].id, 2024, "hnte", True)
     with pytest.raises(svc.PointsError, match="未知的积分标记"):
         svc.set_flag(session, SYSTEM, a.id, 2024, "nobel", True)
@@ -228,7 +229,7 @@ def test_flags_feed_bonus_items(session, pw):
 
 
 def test_run_needs_city_admin_and_data(session, pw):
-    with pytest.raises(svc.PointsForbidden):
+    with pytest.raises(PointsForbidden):
         svc.create_run(session, pw["users"]["zone_yz"])
     with pytest.raises(svc.PointsError, match="未知的积分方法"):
         svc.create_run(session, SYSTEM, "nope")

@@ -22,7 +22,7 @@ class ScopeError(NotFound, PermissionError):
     """The principal may not see or change this object (message in Chinese); answered as 404."""
 
 
-class RoleError(Forbidden, PermissionError):
+class RoleError(Forbidden):
     """The principal's role may not use this feature at all (message in Chinese); answered as 403."""
 
 

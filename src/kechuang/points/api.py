@@ -29,6 +29,7 @@ from kechuang.points.schemas import (
     WhatIf,
     WhatIfRequest,
 )
+from kechuang.points.scope import forbid_bank
 
 router = APIRouter(prefix="/api/v1", tags=["企业创新积分"], responses=ERROR_RESPONSES)
 register_error(CompositeError, Unprocessable.status)  # scoring uses the composite engine
@@ -117,7 +118,7 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
 @router.get("/points/runs", summary="积分计算记录", response_model=list[PointsRunOut])
 def runs(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every stored run (methodology version and input hash; no scores)."""
-    service.forbid_bank(principal)
+    forbid_bank(principal)
     return service.list_runs(session)
 
 

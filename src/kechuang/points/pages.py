@@ -21,6 +21,7 @@ from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
 from kechuang.points import service
 from kechuang.points.models import BANK_ROLE
+from kechuang.points.scope import PointsForbidden
 from kechuang.registry.service import list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
@@ -33,7 +34,7 @@ def _call(principal: Principal, fn: Any, *args: Any, **kw: Any) -> Any:
         with session_scope() as session:
             bind_principal(session, principal)
             return fn(session, principal, *args, **kw)
-    except (service.PointsError, service.PointsForbidden, ScopeError, cert.CertificateError) as exc:
+    except (service.PointsError, PointsForbidden, ScopeError, cert.CertificateError) as exc:
         return {"error": str(exc)}
 
 

@@ -17,12 +17,21 @@ from sqlalchemy.orm import Session, aliased
 
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert
-from kechuang.core.errors import BadInput, Forbidden
+from kechuang.core.errors import BadInput
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import methodology as meth
-from kechuang.points.models import BANK_ROLE, PointsConsent, PointsFlag, PointsRun, PointsScore
+from kechuang.points.models import PointsConsent, PointsFlag, PointsRun, PointsScore
+from kechuang.points.scope import (
+    bank_consent_join,
+    forbid_bank,
+    may_write_flags_of,
+    require_bank_list_reader,
+    require_consent_writer,
+    require_flag_writer,
+    require_run_writer,
+)
 from kechuang.points.scoring import (
     RANK_LABELS,
     ScoringError,
@@ -32,7 +41,7 @@ from kechuang.points.scoring import (
     what_if,
 )
 from kechuang.registry.models import Enterprise, Zone
-from kechuang.registry.scope import can_write_enterprise, enterprise_scope
+from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import get_enterprise
 from kechuang.statistics.fields import FIELDS_BY_CODE
 from kechuang.statistics.queries import current_figures
@@ -40,19 +49,6 @@ from kechuang.statistics.queries import current_figures
 
 class PointsError(BadInput):
     """Bad input to a points service (message in Chinese; nothing was changed)."""
-
-
-class PointsForbidden(Forbidden):
-    """The principal's role may not use this points function (message in Chinese)."""
-
-
-ADMIN_ROLES = ("city_admin", "zone_admin")
-
-
-def forbid_bank(principal: Principal) -> None:
-    """Refuse a bank account everything but the bank list."""
-    if principal.role == BANK_ROLE:
-        raise PointsForbidden("合作银行账号只能查看企业授权共享的银行名单")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -131,8 +127,7 @@ def methodology_of(run: PointsRun) -> meth.Methodology:
 
 def create_run(session: Session, principal: Principal, code: str | None = None) -> PointsRun:
     """Score every enterprise-year with a methodology and store the run (city admin only)."""
-    if not principal.is_city_admin:
-        raise PointsForbidden("仅市科技局管理员可以计算全市创新积分")
+    require_run_writer(principal)
     try:
         m = meth.load(code)
     except meth.MethodologyError as exc:
@@ -427,21 +422,14 @@ def bank_list(
     session: Session, principal: Principal, run_id: int | None = None, year: int | None = None
 ) -> dict[str, Any]:
     """Enterprises that consented to share their points with banks (bank_viewer, city admin)."""
-    if principal.role not in (BANK_ROLE, "city_admin"):
-        raise PointsForbidden("银行名单仅向合作银行和市科技局开放")
+    require_bank_list_reader(principal)
     run, year = _run_and_year(session, run_id, year)
     m = methodology_of(run)
     # Not enterprise_scope: a bank's scope is "none"; consent is what admits a row here.
     stmt = (
         select(PointsScore, Enterprise.name, Enterprise.uscc, Zone.name)
         .join(Enterprise, Enterprise.id == PointsScore.enterprise_id)
-        .join(
-            PointsConsent,
-            and_(
-                PointsConsent.enterprise_id == PointsScore.enterprise_id,
-                PointsConsent.consented.is_(True),
-            ),
-        )
+        .join(PointsConsent, bank_consent_join())
         .outerjoin(Zone, Zone.id == PointsScore.zone_id)
         .where(PointsScore.run_id == run.id, PointsScore.year == year)
         .order_by(PointsScore.total.desc(), PointsScore.enterprise_id)
@@ -700,8 +688,7 @@ def set_consent(
     """Record whether an enterprise shares its points with banks (audited, before and after)."""
     forbid_bank(principal)
     ent = get_enterprise(session, principal, enterprise_id)
-    if not can_write_enterprise(principal, ent.zone_id, ent.id, ent.counted_zone_id):
-        raise PointsForbidden("无权修改该企业的积分共享授权")
+    require_consent_writer(principal, ent)
     basis = (basis or "").strip()
     if principal.scope == "enterprise" and not basis:
         basis = "企业用户在线授权" if consented else "企业用户在线撤回授权"
@@ -736,8 +723,7 @@ def set_flag(
     note: str = "",
 ) -> PointsFlag:
     """Record a yes/no input such as 高新技术企业（有效期内） for an enterprise-year (admins only)."""
-    if principal.role not in ADMIN_ROLES:
-        raise PointsForbidden("仅市科技局或高新区管理员可以登记积分加分标记")
+    require_flag_writer(principal)
     flags = all_flags()
     if code not in flags:
         raise PointsError(
@@ -746,7 +732,7 @@ def set_flag(
     if not 1949 <= int(year) <= 2100:
         raise PointsError(f"年度“{year}”无效")
     ent = get_enterprise(session, principal, enterprise_id)
-    if not can_write_enterprise(principal, ent.zone_id, ent.id, ent.counted_zone_id):
+    if not may_write_flags_of(principal, ent):
         raise ScopeError("企业不存在或无权查看")
     row = session.scalar(
         select(PointsFlag).where(

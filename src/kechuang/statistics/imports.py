@@ -29,10 +29,11 @@ from kechuang.core.excel import (
 )
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
-from kechuang.registry.scope import can_see_zone_data, can_write_enterprise
+from kechuang.registry.scope import can_write_enterprise
 from kechuang.statistics.fields import FIELD_CODES, FIELDS_BY_CODE
 from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.queries import current_figures
+from kechuang.statistics.scope import can_write_zone_year
 from kechuang.statistics.templates import (
     COLUMNS_BY_KIND,
     ENTERPRISE_COLUMNS,
@@ -493,7 +494,7 @@ def _import_zone_years(
     denied = [
         zid
         for zid in df.get_column("zone_id").drop_nulls().unique().to_list()
-        if not can_see_zone_data(principal, zid) or principal.scope not in ("all", "zone")
+        if not can_write_zone_year(principal, zid)
     ]
     errors += rule_errors(
         df, pl.col("zone_id").is_in(denied), cols["zone"], pl.col("zone"), "无权导入该高新区的数据"

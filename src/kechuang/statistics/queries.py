@@ -15,6 +15,7 @@ from kechuang.registry.scope import can_see_zone_data, enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELD_CODES, FIELD_DTYPES
 from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.scope import import_batch_scope
 from kechuang.statistics.zone_fields import ZONE_INDICATORS_BY_CODE
 
 
@@ -88,9 +89,12 @@ def enterprise_revisions(
 
 def list_imports(session: Session, principal: Principal, limit: int = 50) -> list[ImportBatch]:
     """Recent import batches: all for city admins, one's own otherwise."""
-    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
-    if not principal.is_city_admin:
-        stmt = stmt.where(ImportBatch.user_id == principal.user_id)
+    stmt = (
+        select(ImportBatch)
+        .where(import_batch_scope(principal))
+        .order_by(ImportBatch.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
