@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from kechuang.core.config import get_settings
-from kechuang.core.domain import import_kind
+from kechuang.core.domain import IMPORT_KINDS, import_kind
 from kechuang.core.errors import NotFound, TooLarge, rejected_import
-from kechuang.core.excel import ImportFileError
+from kechuang.core.excel import CellError, ImportFileError
 from kechuang.core.responses import (
     ERROR_RESPONSES,
     UPLOAD_RESPONSES,
@@ -26,7 +26,6 @@ from kechuang.registry.api import zone_dict
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics.exports import export_file
-from kechuang.statistics.imports import import_file
 from kechuang.statistics.queries import (
     enterprise_revisions,
     enterprise_years,
@@ -48,6 +47,11 @@ from kechuang.statistics.templates import check_kind, kind_label
 router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESPONSES)
 
 
+def _unknown_kind(kind: str) -> str:
+    """The message for a data kind no domain imports, naming every kind there is."""
+    return f"未知的数据类型“{kind}”，可选：{'、'.join(IMPORT_KINDS)}"
+
+
 def _kind(kind: str) -> None:
     """404 for a data kind that does not exist (it is part of the path)."""
     try:
@@ -61,7 +65,7 @@ def template(kind: str, _principal: CurrentPrincipal) -> Response:
     """An empty template of any import kind (enterprises, enterprise_years, zone_years, …)."""
     spec = import_kind(kind)
     if spec is None:
-        _kind(kind)  # the unknown-kind message lists the kinds
+        raise NotFound(_unknown_kind(kind))
     return file_response(spec.template_bytes(), f"{spec.label}模板.xlsx")
 
 
@@ -106,8 +110,8 @@ async def upload(
         raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
     spec = import_kind(kind)
     if spec is None:
-        report = import_file(session, principal, kind, content, "upload", dry_run)
-        raise rejected_import(report.message(), report.errors)  # names the kinds there are
+        where = file.filename or "upload"
+        raise rejected_import("", [CellError(0, "（文件）", where, _unknown_kind(kind))])
     if not spec.allowed(principal):
         raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
     report = await run_in_threadpool(
