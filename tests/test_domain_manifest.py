@@ -5,6 +5,7 @@ labels through its manifest alone."""
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import textwrap
 
@@ -234,3 +235,25 @@ def test_every_table_has_an_audit_label():
 
     m.domains.install()
     assert set(metadata.tables) - set(m.audit.ENTITY_LABELS) == set()
+
+
+@pytest.mark.parametrize("module", ["kechuang.app", "kechuang.cli", "kechuang.models"])
+def test_every_entry_point_installs_every_domain(module):
+    """Whatever entry imports the platform, every role and import kind is registered (not only
+    those of the modules that happen to have been imported)."""
+    import subprocess
+
+    code = (
+        f"import json, {module}; from kechuang.core.security import ROLES; "
+        "from kechuang.core.domain import IMPORT_KINDS; from kechuang.core import audit; "
+        "print(json.dumps([sorted(ROLES), sorted(IMPORT_KINDS), sorted(audit.ENTITY_LABELS)]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    roles, kinds, labels = json.loads(out.stdout)
+    assert {"city_admin", "zone_admin", "enterprise_user", "bank_viewer"} <= set(roles)
+    assert {"enterprises", "enterprise_years", "zone_years", "enterprise_qualifications"} <= set(
+        kinds
+    )
+    assert {"points_runs", "enterprise_qualifications", "zone_evaluation_runs", "users"} <= set(
+        labels
+    )

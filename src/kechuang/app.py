@@ -13,6 +13,7 @@ from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.web import DbSession, install_error_handlers
 from kechuang.domains import install, routers
 
+install()  # roles, labels and import kinds are there as soon as the app module is imported
 platform_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 

@@ -13,11 +13,8 @@ from nicegui import app, ui
 
 from kechuang.core.db import session_scope
 from kechuang.core.domain import (
-    DATA_ROLES,
     NAV,
     START_PAGES,
-    NavItem,
-    add_nav,
     section_functions,
 )
 from kechuang.core.security import Principal, principal_source
@@ -31,14 +28,6 @@ body, .q-table, .q-field, .q-btn { font-family: "Microsoft YaHei", "PingFang SC"
 .kc-muted { color: #6b7280; font-size: 0.85rem; }
 </style>
 """
-
-
-__all__ = ["DATA_ROLES", "NAV", "NavItem", "add_nav", "frame", "register_nav", "start_page"]
-
-
-def register_nav(item: NavItem) -> None:
-    """Add a navigation entry (domains declare theirs in their manifests)."""
-    add_nav(item)
 
 
 def session_principal() -> Principal | None:

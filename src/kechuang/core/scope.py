@@ -9,7 +9,6 @@ as 404, the row "does not exist" for the caller); a role that may not use a feat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 from sqlalchemy import ColumnElement
@@ -31,15 +30,3 @@ class ReadRule(Protocol):
 
     def __call__(self, principal: Principal) -> ColumnElement[bool]:
         """The clause for this principal."""
-
-
-def require_role(principal: Principal, roles: Iterable[str], what: str) -> None:
-    """Raise RoleError unless the principal's role is one of `roles`."""
-    if principal.role not in tuple(roles):
-        raise RoleError(f"当前角色（{principal.role_label}）无权{what}")
-
-
-def require_scope(allowed: bool, message: str = "对象不存在或无权查看") -> None:
-    """Raise ScopeError unless `allowed` (a domain's write/read rule said yes)."""
-    if not allowed:
-        raise ScopeError(message)

@@ -11,8 +11,8 @@ from typing import Any
 from nicegui import run, ui
 
 from kechuang.core.db import session_scope
-from kechuang.core.domain import section_functions
-from kechuang.core.layout import DATA_ROLES, frame
+from kechuang.core.domain import DATA_ROLES, section_functions
+from kechuang.core.layout import frame
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry import service

@@ -10,8 +10,9 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
+from kechuang.core.domain import DATA_ROLES
 from kechuang.core.formatting import fmt_int, fmt_money, fmt_pct
-from kechuang.core.layout import DATA_ROLES, download_bytes, frame, stat_card
+from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS

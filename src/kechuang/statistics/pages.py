@@ -6,14 +6,9 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.domain import import_kind, import_kinds_for
+from kechuang.core.domain import DATA_ROLES, import_kind, import_kinds_for
 from kechuang.core.excel import error_report
-from kechuang.core.layout import (
-    DATA_ROLES,
-    download_bytes,
-    frame,
-    reset_demo_label,
-)
+from kechuang.core.layout import download_bytes, frame, reset_demo_label
 from kechuang.core.scope import RoleError
 from kechuang.core.security import Principal
 from kechuang.statistics.imports import ImportReport
