@@ -23,8 +23,8 @@ def read_panel(path: Path) -> pl.DataFrame:
     columns (是/否 or numbers). Several years per enterprise let growth rules work.
     """
     from kechuang.core.excel import Column, ImportFileError, map_headers, parse_columns, read_table
-    from kechuang.engines.rules.features import QUAL_FACTS, QUAL_HELD
     from kechuang.statistics.templates import ENTERPRISE_YEAR_COLUMNS
+    from kechuang.tiers.features import QUAL_FACTS, QUAL_HELD
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -77,7 +77,8 @@ def evaluate_cmd(
     """Run every applicable pack on a file, one output row per enterprise, pack and condition."""
     from kechuang.core.excel import ImportFileError
     from kechuang.engines.rules.evaluate import evaluate, explain
-    from kechuang.engines.rules.features import build_features
+    from kechuang.tiers.features import build_features
+    from kechuang.tiers.measures import MEASURES
     from kechuang.tiers.service import packs_for_year
 
     if not data.exists():
@@ -95,8 +96,8 @@ def evaluate_cmd(
         console.print(f"[red]文件中没有 {year} 年的数据[/red]")
         raise typer.Exit(1)
     packs = packs_for_year(year)
-    result = evaluate(build_features(panel, year), packs, year, detail=True)
-    rows = explain(result, packs).rename({"key": "uscc"}).drop("order", "parent")
+    result = evaluate(build_features(panel, year), packs, year, MEASURES, detail=True)
+    rows = explain(result, packs, MEASURES).rename({"key": "uscc"}).drop("order", "parent")
     rows = rows.with_columns(pl.lit(year).alias("year"))
     if out.suffix.lower() == ".parquet":
         rows.write_parquet(out)

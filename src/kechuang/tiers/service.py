@@ -38,12 +38,13 @@ from kechuang.core.methodology import (
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.engines.rules.evaluate import VERDICT_LABELS, VERDICTS, evaluate, explain
-from kechuang.engines.rules.features import build_features, reference_date
 from kechuang.engines.rules.packs import Citation, Pack, RulePackError, parse_pack
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import enterprise_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.queries import current_figures
+from kechuang.tiers.features import build_features, reference_date
+from kechuang.tiers.measures import MEASURES
 from kechuang.tiers.models import EnterpriseQualification
 
 RUNG_LABELS = {
@@ -523,7 +524,7 @@ def evaluate_year(
     if facts.width > 1:
         panel = panel.join(facts, on="key", how="left")
     features = build_features(panel, year)
-    result = evaluate(features, packs, year, detail=detail)
+    result = evaluate(features, packs, year, MEASURES, detail=detail)
     result = result.join(
         reg.select("key", "uscc", "name", "zone_id", "stat_zone_id"), on="key", how="left"
     )
@@ -570,7 +571,7 @@ def source_fields(cite: Citation | None) -> dict[str, Any]:
 
 
 def _explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[dict[str, Any]]:
-    rows = explain(result, packs).sort("order")
+    rows = explain(result, packs, MEASURES).sort("order")
     out = []
     for pack in packs:
         sub = rows.filter(pl.col("pack") == pack.code)
@@ -714,7 +715,7 @@ def candidates(
             session, principal, year, EnterpriseFilter(zone_id=zone_id), detail=True, packs=[pack]
         )
         detailed = detailed.filter(pl.col("key").is_in(ids))
-        ex = explain(detailed, [pack]).filter(
+        ex = explain(detailed, [pack], MEASURES).filter(
             pl.col("verdict").is_in(["unmet", "unknown", "manual_review"])
             & pl.col("kind").is_in(["compare", "score", "manual"])
         )
@@ -1011,7 +1012,7 @@ def self_assess(
         )
     panel = pl.DataFrame(rows, infer_schema_length=None)
     packs = packs_for_year(year)
-    result = evaluate(build_features(panel, year), packs, year, detail=True)
+    result = evaluate(build_features(panel, year), packs, year, MEASURES, detail=True)
     row = result.row(0, named=True)
     return {
         "year": year,
