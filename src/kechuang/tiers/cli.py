@@ -79,7 +79,7 @@ def evaluate_cmd(
     from kechuang.engines.rules.evaluate import evaluate, explain
     from kechuang.tiers.features import build_features
     from kechuang.tiers.measures import MEASURES
-    from kechuang.tiers.service import packs_for_year
+    from kechuang.tiers.methodology import packs_for_year
 
     if not data.exists():
         console.print(f"[red]文件不存在：{data}[/red]")
@@ -116,7 +116,7 @@ def evaluate_cmd(
 @app.command("packs")
 def packs_cmd() -> None:
     """List the shipped rule packs with version, effective dates and confirmation status."""
-    from kechuang.tiers.service import all_packs
+    from kechuang.tiers.methodology import all_packs
 
     for p in all_packs():
         to = p.effective_to.isoformat() if p.effective_to else "至今"
@@ -128,7 +128,7 @@ def packs_cmd() -> None:
 @app.command("template")
 def template_cmd(out: Path = typer.Argument(..., help="输出 .xlsx")) -> None:
     """Write the qualifications import template."""
-    from kechuang.tiers.service import qualification_template
+    from kechuang.tiers.qualifications import qualification_template
 
     out.write_bytes(qualification_template())
     console.print(f"已写出企业资质模板：{out}")
@@ -143,7 +143,7 @@ def import_cmd(
     """Import the qualifications register (all or nothing; audited)."""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.tiers.service import import_qualifications
+    from kechuang.tiers.qualifications import import_qualifications
 
     principal = cli_principal(as_user)
     with session_scope() as session:
