@@ -21,8 +21,9 @@ import polars as pl
 
 from kechuang.demo.generator import write_panel_parquet
 from kechuang.engines.rules.evaluate import evaluate
-from kechuang.engines.rules.features import build_features, reference_date
 from kechuang.engines.rules.packs import load_pack_dir, packs_in_force
+from kechuang.tiers.features import build_features, reference_date
+from kechuang.tiers.measures import MEASURES
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "src/kechuang/tiers/methodology/packs"
 
@@ -63,10 +64,10 @@ def main() -> None:
     t_read = time.perf_counter() - t1
     features = build_features(panel, args.year)
     t_feat = time.perf_counter() - t1 - t_read
-    result = evaluate(features, packs, args.year, detail=False)
+    result = evaluate(features, packs, args.year, MEASURES, detail=False)
     total = time.perf_counter() - t1
     t2 = time.perf_counter()
-    detailed = evaluate(features, packs, args.year, detail=True)
+    detailed = evaluate(features, packs, args.year, MEASURES, detail=True)
     t_detail = time.perf_counter() - t2
     del detailed
     met = {p.code: int((result[f"{p.code}|status"] == 0).sum()) for p in packs}

@@ -18,7 +18,7 @@ from kechuang.core.config import get_settings
 from kechuang.engines.composite import framework as composite_framework
 from kechuang.engines.rules import packs as rule_packs
 from kechuang.points import methodology as points_meth
-from kechuang.tiers import service as tiers
+from kechuang.tiers import methodology as tiers
 from kechuang.zones import frameworks as zone_frameworks
 from kechuang.zones import service as zones
 

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from kechuang.core.audit import AuditLog
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import SYSTEM
-from kechuang.tiers import service
+from kechuang.tiers import assessment, dashboard, qualifications, self_assessment
+from kechuang.tiers.methodology import TierError
 from kechuang.tiers.models import EnterpriseQualification
 
 
 def test_enterprise_assessment_has_every_pack_with_conditions_and_gaps(session, tier_world):
-    data = service.enterprise_assessment(session, SYSTEM, tier_world["b"].id)
+    data = assessment.enterprise_assessment(session, SYSTEM, tier_world["b"].id)
     assert data["year"] == 2024
     packs = {p["family"]: p for p in data["packs"]}
     assert {"tech_sme", "hnte", "innovative_sme", "gazelle", "little_giant"} <= set(packs)
@@ -37,35 +38,35 @@ def test_scope_zone_admin_and_enterprise_user(session, tier_world):
     zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["yzhtz"])
     ent_user = make_principal(session, "enterprise_user", enterprise=tier_world["b"])
     with pytest.raises(ScopeError):
-        service.enterprise_assessment(session, zone_admin, tier_world["b"].id)
+        assessment.enterprise_assessment(session, zone_admin, tier_world["b"].id)
     with pytest.raises(ScopeError):
-        service.enterprise_assessment(session, ent_user, tier_world["a"].id)
-    assert service.enterprise_assessment(session, ent_user, tier_world["b"].id)["packs"]
-    result, _ = service.evaluate_year(session, zone_admin, 2024)
+        assessment.enterprise_assessment(session, ent_user, tier_world["a"].id)
+    assert assessment.enterprise_assessment(session, ent_user, tier_world["b"].id)["packs"]
+    result, _ = assessment.evaluate_year(session, zone_admin, 2024)
     assert set(result.get_column("key").to_list()) == {tier_world["a"].id, tier_world["enclave"].id}
     # b is the city's only tech-SME candidate: none is left in her zone
-    assert service.candidates(session, zone_admin, "tech_sme", 2024)["rows"] == []
-    cands = service.candidates(session, zone_admin, "hnte", 2024)
+    assert assessment.candidates(session, zone_admin, "tech_sme", 2024)["rows"] == []
+    cands = assessment.candidates(session, zone_admin, "hnte", 2024)
     assert {r["enterprise_id"] for r in cands["rows"]} == {
         tier_world["a"].id,
         tier_world["enclave"].id,
     }
-    cands = service.candidates(session, ent_user, "hnte", 2024)
+    cands = assessment.candidates(session, ent_user, "hnte", 2024)
     assert [r["enterprise_id"] for r in cands["rows"]] == [tier_world["b"].id]
-    pipe = service.pipeline(session, zone_admin, [2023, 2024])
+    pipe = dashboard.pipeline(session, zone_admin, [2023, 2024])
     zones = {c["zone_id"] for c in pipe["counts"]}
     assert zones == {tier_world["city"]["yzhtz"].id, None}  # her zone and the visible total
 
 
 def test_candidates_ranked_by_distance_with_gaps(session, tier_world):
-    data = service.candidates(session, SYSTEM, "tech_sme", 2024)
+    data = assessment.candidates(session, SYSTEM, "tech_sme", 2024)
     ids = [r["enterprise_id"] for r in data["rows"]]
     # a meets it; the enclave exceeds the size caps (not closable): only b is a candidate
     assert ids == [tier_world["b"].id]
     assert any("研发" in g for g in data["rows"][0]["gaps"])
-    book = sheets(service.candidates_xlsx(data))
+    book = sheets(assessment.candidates_xlsx(data))
     assert list(book) == ["科技型中小企业后备库", "填写说明"]
-    header, rows = records(service.candidates_xlsx(data), "科技型中小企业后备库")
+    header, rows = records(assessment.candidates_xlsx(data), "科技型中小企业后备库")
     assert header == [
         "序号",
         "企业名称",
@@ -84,12 +85,12 @@ def test_candidates_ranked_by_distance_with_gaps(session, tier_world):
     assert rows[0]["差距（需弥补的条件）"] == "；".join(data["rows"][0]["gaps"])
     assert "研发" in rows[0]["差距（需弥补的条件）"]
     assert any("2024年数据" in line[0] for line in book["填写说明"])
-    with pytest.raises(service.TierError, match="未知的梯度类型"):
-        service.candidates(session, SYSTEM, "nope", 2024)
+    with pytest.raises(TierError, match="未知的梯度类型"):
+        assessment.candidates(session, SYSTEM, "nope", 2024)
 
 
 def test_pipeline_counts_targets_flows(session, tier_world):
-    data = service.pipeline(session, SYSTEM, [2022, 2023, 2024])
+    data = dashboard.pipeline(session, SYSTEM, [2022, 2023, 2024])
     total_2024 = next(c for c in data["counts"] if c["year"] == 2024 and c["zone_id"] is None)
     assert total_2024["tech_sme"] == 1  # a
     assert data["targets"]["status"] == "draft" and "征求意见稿" in data["targets"]["status_label"]
@@ -108,7 +109,7 @@ def _quals(rows):
 
 def test_qualifications_import_is_all_or_nothing_and_audited(session, tier_world):
     b = tier_world["b"]
-    bad = service.import_qualifications(
+    bad = qualifications.import_qualifications(
         session,
         SYSTEM,
         _quals(
@@ -121,7 +122,7 @@ def test_qualifications_import_is_all_or_nothing_and_audited(session, tier_world
     )
     assert not bad.ok and "未知的资质类型" in bad.errors[0].reason
     assert session.scalar(select(func.count()).select_from(EnterpriseQualification)) == 0
-    good = service.import_qualifications(
+    good = qualifications.import_qualifications(
         session,
         SYSTEM,
         _quals([[b.uscc, "高新技术企业证书", "国家级", "2023-11-01", None, None, "GR2023"]]),
@@ -137,16 +138,16 @@ def test_qualifications_import_is_all_or_nothing_and_audited(session, tier_world
         == 1
     )
     # the certificate makes b a tech SME by direct confirmation (第八条（一）) and holds rung 3
-    data = service.enterprise_assessment(session, SYSTEM, b.id, 2024)
+    data = assessment.enterprise_assessment(session, SYSTEM, b.id, 2024)
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "met" and data["rung"] == 3
-    certs = service.hnte_certificates(session, SYSTEM, [2024, 2026])
+    certs = dashboard.hnte_certificates(session, SYSTEM, [2024, 2026])
     assert certs[0]["valid"] == 1 and certs[1]["expiring"] == 1 and certs[1]["lapsed"] == 1
 
 
 def test_zone_admin_cannot_import_other_zones_qualifications(session, tier_world):
     zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["yzhtz"])
-    rep = service.import_qualifications(
+    rep = qualifications.import_qualifications(
         session,
         zone_admin,
         _quals(
@@ -177,12 +178,12 @@ def test_self_assessment_stores_nothing(session, tier_world):
         }
         for y in (2022, 2023, 2024)
     }
-    data = service.self_assess(2024, figures, date(2015, 1, 1), "电子信息")
+    data = self_assessment.self_assess(2024, figures, date(2015, 1, 1), "电子信息")
     tech = next(p for p in data["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "met" and tech["score_lo"] == 60 and data["stored"] is False
     session.flush()
     assert row_counts(session) == before
-    with pytest.raises(service.TierError, match="研发费用总额"):
-        service.self_assess(2024, {2024: {"rd_expense": -1}}, None)
-    with pytest.raises(service.TierError, match="评价年度"):
-        service.self_assess(2024, {2023: {}}, None)
+    with pytest.raises(TierError, match="研发费用总额"):
+        self_assessment.self_assess(2024, {2024: {"rd_expense": -1}}, None)
+    with pytest.raises(TierError, match="评价年度"):
+        self_assessment.self_assess(2024, {2023: {}}, None)

@@ -19,8 +19,8 @@ DOMAIN = Domain(
         ImportKind(
             "enterprise_qualifications",
             "企业资质（高企证书、奖励、研发机构、称号）",
-            "kechuang.tiers.service:qualification_template",
-            "kechuang.tiers.service:import_qualifications",
+            "kechuang.tiers.qualifications:qualification_template",
+            "kechuang.tiers.qualifications:import_qualifications",
             BUREAU_ROLES,
         ),
     ),

@@ -27,7 +27,8 @@ from kechuang.core.responses import (
 from kechuang.core.web import CurrentPrincipal, DbSession
 from kechuang.engines.rules.packs import RulePackError
 from kechuang.statistics.queries import latest_year
-from kechuang.tiers import service
+from kechuang.tiers import assessment, dashboard, methodology
+from kechuang.tiers import qualifications as register
 from kechuang.tiers.schemas import (
     CandidateList,
     EnterpriseAssessment,
@@ -38,6 +39,7 @@ from kechuang.tiers.schemas import (
     SelfAssessment,
     SelfAssessmentResult,
 )
+from kechuang.tiers.self_assessment import SELF_QUALS, self_assess
 
 router = APIRouter(prefix="/api/v1/tiers", tags=["梯度培育"], responses=ERROR_RESPONSES)
 register_error(RulePackError, Unprocessable.status)  # the rules engine stays free of kechuang
@@ -54,8 +56,8 @@ def _year(session, year: int | None) -> int:
 def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Every shipped rule pack with its conditions and citations."""
     out = []
-    for pack in service.all_packs():
-        item = service.pack_summary(pack)
+    for pack in methodology.all_packs():
+        item = methodology.pack_summary(pack)
         item["conditions"] = [
             {
                 "code": c.code,
@@ -63,7 +65,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 "kind": c.kind,
                 "source": pack.cite_text(c.cite),
                 "confirmed": c.confirmed,
-                **service.source_fields(c.cite),
+                **methodology.source_fields(c.cite),
             }
             for c in pack.leaf_conditions()
         ]
@@ -74,7 +76,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 "max": s.max_points,
                 "source": pack.cite_text(s.cite),
                 "confirmed": s.confirmed,
-                **service.source_fields(s.cite),
+                **methodology.source_fields(s.cite),
             }
             for s in pack.scores
         ]
@@ -92,7 +94,7 @@ def enterprise(
     enterprise_id: int, session: DbSession, principal: CurrentPrincipal, year: int | None = None
 ) -> dict[str, Any]:
     """One enterprise's verdicts; 404 when outside the principal's scope."""
-    return service.enterprise_assessment(session, principal, enterprise_id, year)
+    return assessment.enterprise_assessment(session, principal, enterprise_id, year)
 
 
 @router.get("/candidates", summary="后备库：未达标企业按差距排序", response_model=CandidateList)
@@ -105,7 +107,7 @@ def candidates(
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
 ) -> dict[str, Any]:
     """The closest candidates for a rung within the principal's scope."""
-    return service.candidates(session, principal, family, _year(session, year), zone_id, limit)
+    return assessment.candidates(session, principal, family, _year(session, year), zone_id, limit)
 
 
 @router.get("/candidates.xlsx", summary="导出后备库（Excel）", **download(XLSX))
@@ -118,9 +120,9 @@ def candidates_xlsx(
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Response:
     """The candidate list as .xlsx."""
-    data = service.candidates(session, principal, family, _year(session, year), zone_id, limit)
+    data = assessment.candidates(session, principal, family, _year(session, year), zone_id, limit)
     return file_response(
-        service.candidates_xlsx(data), f"{data['pack']['name']}后备库{data['year']}.xlsx"
+        assessment.candidates_xlsx(data), f"{data['pack']['name']}后备库{data['year']}.xlsx"
     )
 
 
@@ -138,7 +140,7 @@ def pipeline(
     if not years:
         last = _year(session, None)
         years = [last - 2, last - 1, last]
-    return service.pipeline(session, principal, years)
+    return dashboard.pipeline(session, principal, years)
 
 
 @router.post(
@@ -150,7 +152,7 @@ def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[
     """Evaluate typed-in figures; nothing is written anywhere."""
     unknown = (
         set(body.facts)
-        - {code for code, _ in service.SELF_QUALS}
+        - {code for code, _ in SELF_QUALS}
         - {
             "q_national_award_3y",
             "q_prov_award_3y",
@@ -162,7 +164,7 @@ def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[
     )
     if unknown:
         raise BadInput(f"未知的资质事实：{'、'.join(sorted(unknown))}")
-    return service.self_assess(
+    return self_assess(
         body.year, body.figures, body.founded_on, body.tech_field, body.industry_code, body.facts
     )
 
@@ -170,7 +172,7 @@ def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[
 @router.get("/qualifications/template", summary="企业资质导入模板", **download(XLSX))
 def qualifications_template(_principal: CurrentPrincipal) -> Response:
     """An empty qualifications template."""
-    return file_response(service.qualification_template(), "企业资质模板.xlsx")
+    return file_response(register.qualification_template(), "企业资质模板.xlsx")
 
 
 @router.get(
@@ -182,7 +184,7 @@ def qualifications(
     enterprise_id: int, session: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
     """One visible enterprise's qualifications."""
-    return service.list_qualifications(session, principal, enterprise_id)
+    return register.list_qualifications(session, principal, enterprise_id)
 
 
 @router.post(
@@ -204,7 +206,7 @@ async def import_qualifications(
     if len(content) > limit:
         raise TooLarge(f"文件超过 {get_settings().max_upload_mb}MB 上限")
     report = await run_in_threadpool(
-        service.import_qualifications,
+        register.import_qualifications,
         session,
         principal,
         content,

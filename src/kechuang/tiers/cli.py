@@ -23,8 +23,8 @@ def read_panel(path: Path) -> pl.DataFrame:
     columns (是/否 or numbers). Several years per enterprise let growth rules work.
     """
     from kechuang.core.excel import Column, ImportFileError, map_headers, parse_columns, read_table
-    from kechuang.engines.rules.features import QUAL_FACTS, QUAL_HELD
     from kechuang.statistics.templates import ENTERPRISE_YEAR_COLUMNS
+    from kechuang.tiers.features import QUAL_FACTS, QUAL_HELD
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -77,8 +77,9 @@ def evaluate_cmd(
     """Run every applicable pack on a file, one output row per enterprise, pack and condition."""
     from kechuang.core.excel import ImportFileError
     from kechuang.engines.rules.evaluate import evaluate, explain
-    from kechuang.engines.rules.features import build_features
-    from kechuang.tiers.service import packs_for_year
+    from kechuang.tiers.features import build_features
+    from kechuang.tiers.measures import MEASURES
+    from kechuang.tiers.methodology import packs_for_year
 
     if not data.exists():
         console.print(f"[red]文件不存在：{data}[/red]")
@@ -95,8 +96,8 @@ def evaluate_cmd(
         console.print(f"[red]文件中没有 {year} 年的数据[/red]")
         raise typer.Exit(1)
     packs = packs_for_year(year)
-    result = evaluate(build_features(panel, year), packs, year, detail=True)
-    rows = explain(result, packs).rename({"key": "uscc"}).drop("order", "parent")
+    result = evaluate(build_features(panel, year), packs, year, MEASURES, detail=True)
+    rows = explain(result, packs, MEASURES).rename({"key": "uscc"}).drop("order", "parent")
     rows = rows.with_columns(pl.lit(year).alias("year"))
     if out.suffix.lower() == ".parquet":
         rows.write_parquet(out)
@@ -115,7 +116,7 @@ def evaluate_cmd(
 @app.command("packs")
 def packs_cmd() -> None:
     """List the shipped rule packs with version, effective dates and confirmation status."""
-    from kechuang.tiers.service import all_packs
+    from kechuang.tiers.methodology import all_packs
 
     for p in all_packs():
         to = p.effective_to.isoformat() if p.effective_to else "至今"
@@ -127,7 +128,7 @@ def packs_cmd() -> None:
 @app.command("template")
 def template_cmd(out: Path = typer.Argument(..., help="输出 .xlsx")) -> None:
     """Write the qualifications import template."""
-    from kechuang.tiers.service import qualification_template
+    from kechuang.tiers.qualifications import qualification_template
 
     out.write_bytes(qualification_template())
     console.print(f"已写出企业资质模板：{out}")
@@ -142,7 +143,7 @@ def import_cmd(
     """Import the qualifications register (all or nothing; audited)."""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.tiers.service import import_qualifications
+    from kechuang.tiers.qualifications import import_qualifications
 
     principal = cli_principal(as_user)
     with session_scope() as session:

@@ -25,9 +25,9 @@ from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.service import list_zones
 from kechuang.statistics.queries import latest_year
-from kechuang.tiers import service
+from kechuang.tiers import assessment, dashboard, methodology, self_assessment
+from kechuang.tiers.scope import PAGE_ROLES, zone_choices
 
-BUREAU = ("city_admin", "zone_admin")
 VERDICT_COLORS = {
     "met": "positive",
     "manual_review": "warning",
@@ -49,13 +49,13 @@ def _latest() -> int | None:
 def _pipeline(principal: Principal, years: list[int]) -> dict[str, Any]:
     with session_scope() as session:
         bind_principal(session, principal)
-        return service.pipeline(session, principal, years)
+        return dashboard.pipeline(session, principal, years)
 
 
 @ui.page("/tiers")
 async def pipeline_page() -> None:
     """Counts per rung per zone and year against the (draft) targets, funnel and Sankey charts."""
-    with frame("梯度培育看板", BUREAU) as principal:
+    with frame("梯度培育看板", PAGE_ROLES) as principal:
         if principal is None:
             return
         last = await run.io_bound(_latest)
@@ -180,23 +180,22 @@ def _candidates(
 ) -> dict[str, Any]:
     with session_scope() as session:
         bind_principal(session, principal)
-        return service.candidates(session, principal, family, year, zone_id, limit=200)
+        return assessment.candidates(session, principal, family, year, zone_id, limit=200)
 
 
 @ui.page("/tiers/candidates")
 async def candidates_page() -> None:
     """The closest not-yet-qualifying enterprises for a rung, with their gaps; Excel export."""
-    with frame("培育后备库", BUREAU) as principal:
+    with frame("培育后备库", PAGE_ROLES) as principal:
         if principal is None:
             return
         last = await run.io_bound(_latest)
         if last is None:
             ui.label("暂无企业年度统计数据").classes("text-grey-7")
             return
-        fams = service.families()
+        fams = methodology.families()
         zones = {z.id: z.name for z in await run.io_bound(_zones)}
-        if principal.scope == "zone":
-            zones = {k: v for k, v in zones.items() if k == principal.zone_id}
+        zones = zone_choices(principal, zones)
         with ui.row().classes("items-end gap-4"):
             family = ui.select(fams, value="hnte", label="梯度").classes("w-64")
             year = ui.number("评价年度", value=last, min=2000, max=2100, step=1, format="%d")
@@ -255,7 +254,7 @@ async def candidates_page() -> None:
         async def do_export() -> None:
             if "data" not in state:
                 await load()
-            content = await run.io_bound(service.candidates_xlsx, state["data"])
+            content = await run.io_bound(assessment.candidates_xlsx, state["data"])
             download_bytes(content, f"{state['data']['pack']['name']}后备库.xlsx")
 
         go.on_click(load)
@@ -354,7 +353,7 @@ def _assessment(principal: Principal, enterprise_id: int) -> dict[str, Any] | No
     with session_scope() as session:
         bind_principal(session, principal)
         try:
-            return service.enterprise_assessment(session, principal, enterprise_id)
+            return assessment.enterprise_assessment(session, principal, enterprise_id)
         except ScopeError:
             return None
 
@@ -406,7 +405,7 @@ def _self_form() -> None:
         ui.label("指标")
         for k in (2, 1, 0):
             ui.label(f"评价年度{'' if k == 0 else f'前{k}年'}")
-        for code, label, unit in service.SELF_FIELDS:
+        for code, label, unit in self_assessment.SELF_FIELDS:
             ui.label(f"{label}（{unit}）")
             for k in (2, 1, 0):
                 inputs[(k, code)] = (
@@ -414,8 +413,8 @@ def _self_form() -> None:
                     .props("dense outlined")
                     .mark(f"self-{code}-{k}")
                 )
-    flags = {code: ui.checkbox(label) for code, label in service.SELF_FLAGS}
-    quals = {code: ui.checkbox(label) for code, label in service.SELF_QUALS}
+    flags = {code: ui.checkbox(label) for code, label in self_assessment.SELF_FLAGS}
+    quals = {code: ui.checkbox(label) for code, label in self_assessment.SELF_QUALS}
     message = ui.label("").classes("text-negative")
     result = ui.column().classes("w-full")
 
@@ -435,8 +434,10 @@ def _self_form() -> None:
         figures.setdefault(y, {}).update({c: bool(cb.value) for c, cb in flags.items()})
         facts = {c: bool(cb.value) for c, cb in quals.items()}
         try:
-            data = service.self_assess(y, figures, founded_on, field.value or None, None, facts)
-        except service.TierError as exc:
+            data = self_assessment.self_assess(
+                y, figures, founded_on, field.value or None, None, facts
+            )
+        except methodology.TierError as exc:
             message.set_text(str(exc))
             return
         with result:

@@ -8,7 +8,12 @@ DOMAIN = Domain(
     requires=("registry", "statistics"),
     models="kechuang.zones.models",
     router="kechuang.zones.api:router",
-    pages=("kechuang.zones.pages",),
+    pages=(
+        "kechuang.zones.pages",
+        "kechuang.zones.pages_targets",
+        "kechuang.zones.pages_specialisation",
+        "kechuang.zones.pages_frameworks",
+    ),
     nav=(
         NavItem("/evaluation/ranking", "高新区排名", "leaderboard", BUREAU_ROLES, 50),
         NavItem("/evaluation/benchmark", "对标找差", "compare_arrows", BUREAU_ROLES, 51),

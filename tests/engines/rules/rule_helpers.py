@@ -9,8 +9,9 @@ from pathlib import Path
 import polars as pl
 
 from kechuang.engines.rules.evaluate import evaluate, explain
-from kechuang.engines.rules.features import build_features
 from kechuang.engines.rules.packs import Pack, load_pack_dir
+from kechuang.tiers.features import build_features
+from kechuang.tiers.measures import MEASURES
 
 PACK_DIR = Path(__file__).resolve().parents[3] / "src/kechuang/tiers/methodology/packs"
 YEAR = 2024
@@ -71,7 +72,7 @@ def panel(
 def run(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> dict:
     """Evaluate one pack; returns the single wide result row as a dict."""
     pack = packs()[pack_code]
-    return evaluate(build_features(df, year), [pack], year).row(0, named=True)
+    return evaluate(build_features(df, year), [pack], year, MEASURES).row(0, named=True)
 
 
 def status(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> str:
@@ -91,4 +92,4 @@ def verdict(pack_code: str, cond: str, df: pl.DataFrame, year: int = YEAR) -> st
 def explained(pack_code: str, df: pl.DataFrame, year: int = YEAR) -> pl.DataFrame:
     """The long explanation rows of one pack."""
     pack = packs()[pack_code]
-    return explain(evaluate(build_features(df, year), [pack], year), [pack])
+    return explain(evaluate(build_features(df, year), [pack], year, MEASURES), [pack], MEASURES)

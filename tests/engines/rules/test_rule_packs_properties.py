@@ -8,7 +8,8 @@ from polars.testing import assert_frame_equal
 from rule_helpers import YEAR, packs
 
 from kechuang.engines.rules.evaluate import MET, UNMET, evaluate
-from kechuang.engines.rules.features import build_features
+from kechuang.tiers.features import build_features
+from kechuang.tiers.measures import MEASURES
 
 N = 400
 
@@ -65,7 +66,7 @@ def _random_panel(rng: np.random.Generator) -> pl.DataFrame:
 
 def _scores(df: pl.DataFrame) -> pl.DataFrame:
     all_packs = list(packs().values())
-    return evaluate(build_features(df, YEAR), all_packs, YEAR).sort("key")
+    return evaluate(build_features(df, YEAR), all_packs, YEAR, MEASURES).sort("key")
 
 
 def _check_not_worse(before: pl.DataFrame, after: pl.DataFrame) -> None:

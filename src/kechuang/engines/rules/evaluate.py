@@ -12,15 +12,19 @@ that fails on hi is unmet, anything between goes to an expert (or is unknown whe
 
 Wide results use column names `<pack>|<condition>|<part>`; `explain` turns them into one row per
 enterprise, pack and condition, with the gap in the enterprise's own units.
+
+The engine knows no measure: the caller passes its measures (code → `Measure`) to `evaluate` and
+`explain`, so the same engine runs the tier packs and any other domain's eligibility rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
-from kechuang.engines.rules.measures import Ctx, measure, usd_to_wan
+from kechuang.engines.rules.measures import Ctx, Measure, measure, usd_to_wan
 from kechuang.engines.rules.packs import Condition, Pack, ScoreItem, Test
 
 MET, MANUAL, UNKNOWN, UNMET = 0, 1, 2, 3
@@ -42,8 +46,8 @@ def col_name(pack: str, *parts: str) -> str:
     return "|".join((pack, *parts))
 
 
-def _measure_col(pack: Pack, code: str) -> str:
-    return f"m:{code}@{pack.code}" if measure(code).uses_params else f"m:{code}"
+def _measure_col(measures: Mapping[str, Measure], pack: Pack, code: str) -> str:
+    return f"m:{code}@{pack.code}" if measure(measures, code).uses_params else f"m:{code}"
 
 
 def _threshold(test: Test, ctx: Ctx) -> float | bool | None:
@@ -72,33 +76,38 @@ def _compare(v: pl.Expr, op: str, t: pl.Expr | float | bool) -> pl.Expr:
     }[op]
 
 
-def _test_expr(pack: Pack, test: Test, ctx: Ctx) -> pl.Expr:
-    return _compare(pl.col(_measure_col(pack, test.measure)), test.op, _threshold(test, ctx))
+def _test_expr(measures: Mapping[str, Measure], pack: Pack, test: Test, ctx: Ctx) -> pl.Expr:
+    col = pl.col(_measure_col(measures, pack, test.measure))
+    return _compare(col, test.op, _threshold(test, ctx))
 
 
 @dataclass
 class _Compiled:
-    measures: dict[str, pl.Expr]
+    measures: dict[str, pl.Expr]  # measure column → its expression
     stage_b: list[pl.Expr]  # score items and compare leaves (read measures)
     totals: list[pl.Expr]  # group and total scores (read items)
     scored: list[pl.Expr]  # score conditions (read totals)
     late: list[pl.Expr]  # compound verdicts, status, distance (read verdicts)
 
 
-def _item_exprs(pack: Pack, item: ScoreItem, ctx: Ctx) -> tuple[pl.Expr, pl.Expr]:
+def _item_exprs(
+    measures: Mapping[str, Measure], pack: Pack, item: ScoreItem, ctx: Ctx
+) -> tuple[pl.Expr, pl.Expr]:
     if item.expert is not None:
         return pl.lit(float(item.expert[0])), pl.lit(float(item.expert[1]))
     if item.choose_max:
-        subs = [_item_exprs(pack, s, ctx) for s in item.choose_max]
+        subs = [_item_exprs(measures, pack, s, ctx) for s in item.choose_max]
         return (pl.max_horizontal([s[0] for s in subs]), pl.max_horizontal([s[1] for s in subs]))
-    measures = {t.measure for b in item.bands for t in b.tests}
+    codes = {t.measure for b in item.bands for t in b.tests}
     lo: pl.Expr | pl.When | pl.Then = pl
     hi: pl.Expr | pl.When | pl.Then = pl
     for band in item.bands:
-        hit = pl.any_horizontal([_test_expr(pack, t, ctx).fill_null(False) for t in band.tests])
+        hit = pl.any_horizontal(
+            [_test_expr(measures, pack, t, ctx).fill_null(False) for t in band.tests]
+        )
         lo = lo.when(hit).then(float(band.points[0]))
         hi = hi.when(hit).then(float(band.points[1]))
-    missing = pl.any_horizontal([pl.col(_measure_col(pack, m)).is_null() for m in measures])
+    missing = pl.any_horizontal([pl.col(_measure_col(measures, pack, m)).is_null() for m in codes])
     lo_e = pl.when(missing).then(None).otherwise(lo.otherwise(float(item.otherwise[0])))
     hi_e = pl.when(missing).then(None).otherwise(hi.otherwise(float(item.otherwise[1])))
     return lo_e, hi_e
@@ -114,12 +123,14 @@ def _item_max(item: ScoreItem) -> float:
     return float(max([b.points[1] for b in item.bands] + [item.otherwise[1]]))
 
 
-def _score_exprs(pack: Pack, ctx: Ctx) -> tuple[list[pl.Expr], list[pl.Expr]]:
+def _score_exprs(
+    measures: Mapping[str, Measure], pack: Pack, ctx: Ctx
+) -> tuple[list[pl.Expr], list[pl.Expr]]:
     """Stage B: item lo/hi columns; stage C: group and total lo/hi and the unknown flag."""
     stage_b: list[pl.Expr] = []
     groups: dict[str, list[ScoreItem]] = {}
     for item in pack.scores:
-        lo, hi = _item_exprs(pack, item, ctx)
+        lo, hi = _item_exprs(measures, pack, item, ctx)
         stage_b += [
             lo.alias(col_name(pack.code, "item", item.code, "lo")),
             hi.alias(col_name(pack.code, "item", item.code, "hi")),
@@ -158,12 +169,12 @@ def _score_exprs(pack: Pack, ctx: Ctx) -> tuple[list[pl.Expr], list[pl.Expr]]:
 
 
 def _leaf(
-    pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
+    measures: Mapping[str, Measure], pack: Pack, cond: Condition, ctx: Ctx, detail: bool = True
 ) -> tuple[list[pl.Expr], pl.Expr, pl.Expr]:
     """Stage-B columns of a compare leaf, and its verdict and distance expressions (stage C)."""
     assert cond.test is not None
-    m = measure(cond.test.measure)
-    v = pl.col(_measure_col(pack, cond.test.measure))
+    m = measure(measures, cond.test.measure)
+    v = pl.col(_measure_col(measures, pack, cond.test.measure))
     op = cond.test.op
     name = lambda part: col_name(pack.code, cond.code, part)
     cols: list[pl.Expr] = []
@@ -171,10 +182,11 @@ def _leaf(
         t_expr: pl.Expr | pl.When | pl.Then = pl
         idx: pl.Expr | pl.When | pl.Then = pl
         for i, tier in enumerate(cond.tiers[:-1]):
-            hit = _test_expr(pack, tier.test, ctx)
+            hit = _test_expr(measures, pack, tier.test, ctx)
             t_expr = t_expr.when(hit).then(tier.value)
             idx = idx.when(hit).then(i)
-        tier_col = pl.col(_measure_col(pack, cond.tier_measure or cond.tiers[0].test.measure))
+        tier_code = cond.tier_measure or cond.tiers[0].test.measure
+        tier_col = pl.col(_measure_col(measures, pack, tier_code))
         t = pl.when(tier_col.is_null()).then(None).otherwise(t_expr.otherwise(cond.tiers[-1].value))
         tier_idx = (
             pl.when(tier_col.is_null())
@@ -288,6 +300,7 @@ def _score_cond(pack: Pack, cond: Condition) -> tuple[list[pl.Expr], pl.Expr, pl
 
 
 def _cond(
+    measures: Mapping[str, Measure],
     pack: Pack,
     cond: Condition,
     ctx: Ctx,
@@ -297,7 +310,7 @@ def _cond(
 ) -> tuple[pl.Expr, pl.Expr]:
     """Compile a condition tree; returns (verdict, distance) expressions usable in stage C."""
     if cond.kind == "compare":
-        cols, verdict, distance = _leaf(pack, cond, ctx, detail)
+        cols, verdict, distance = _leaf(measures, pack, cond, ctx, detail)
         stage_b += cols
         return verdict, distance
     if cond.kind == "manual":
@@ -309,7 +322,7 @@ def _cond(
         cols, verdict, distance = _score_cond(pack, cond)
         scored += cols  # reads the score totals: computed in a later stage
         return verdict, distance
-    parts = [_cond(pack, ch, ctx, stage_b, scored, detail) for ch in cond.children]
+    parts = [_cond(measures, pack, ch, ctx, stage_b, scored, detail) for ch in cond.children]
     if cond.kind == "all_of":
         verdict = pl.max_horizontal([v for v, _ in parts])
         distance = pl.sum_horizontal([d for _, d in parts])
@@ -319,7 +332,9 @@ def _cond(
     return verdict, distance
 
 
-def _compile(pack: Pack, year: int, detail: bool = True) -> _Compiled:
+def _compile(
+    measures: Mapping[str, Measure], pack: Pack, year: int, detail: bool = True
+) -> _Compiled:
     ctx = Ctx(year, pack.params)
     codes: set[str] = set()
     for cond in pack.leaf_conditions():
@@ -332,13 +347,16 @@ def _compile(pack: Pack, year: int, detail: bool = True) -> _Compiled:
         for sub in (item, *item.choose_max):
             for band in sub.bands:
                 codes.update(t.measure for t in band.tests)
-    measures = {_measure_col(pack, code): measure(code).build(ctx) for code in sorted(codes)}
-    stage_b, totals = _score_exprs(pack, ctx)
+    exprs = {
+        _measure_col(measures, pack, code): measure(measures, code).build(ctx)
+        for code in sorted(codes)
+    }
+    stage_b, totals = _score_exprs(measures, pack, ctx)
     scored: list[pl.Expr] = []
     late: list[pl.Expr] = []
     verdicts, distances = [], []
     for cond in pack.conditions:
-        v, d = _cond(pack, cond, ctx, stage_b, scored, detail)
+        v, d = _cond(measures, pack, cond, ctx, stage_b, scored, detail)
         verdicts.append(v)
         distances.append(d)
     # compound verdicts refer to stage-B/C columns, so they come last
@@ -354,7 +372,7 @@ def _compile(pack: Pack, year: int, detail: bool = True) -> _Compiled:
             col_name(pack.code, "held")
         )
     )
-    return _Compiled(measures, stage_b, totals, scored, late)
+    return _Compiled(exprs, stage_b, totals, scored, late)
 
 
 def _cond_ref(pack: Pack, cond: Condition) -> tuple[pl.Expr, None]:
@@ -370,25 +388,27 @@ def evaluate(
     features: pl.DataFrame,
     packs: list[Pack],
     year: int,
+    measures: Mapping[str, Measure],
     key: str = "key",
     keep: tuple[str, ...] = (),
     detail: bool = True,
 ) -> pl.DataFrame:
     """Evaluate every pack for every row of a feature frame; one wide row per enterprise.
 
-    The result holds the key, the `keep` columns, per pack its status, score range, distance and
+    `measures` are the formulas the packs name (code → Measure), built over the feature frame's
+    columns; a pack naming a measure not among them raises KeyError. The result holds the key, the `keep` columns, per pack its status, score range, distance and
     per condition its value, threshold, verdict and gap, and the ladder columns `rung_eval` (the
     highest rung whose pack is met), `rung` (also counting titles held) and `next_distance`.
     With detail=False, constant thresholds (they are in the pack) and gap amounts are left out:
     that is what lists, counts and rankings need; `explain` wants detail=True.
     """
-    compiled = [_compile(pack, year, detail) for pack in packs]
-    measures: dict[str, pl.Expr] = {}
+    compiled = [_compile(measures, pack, year, detail) for pack in packs]
+    measure_exprs: dict[str, pl.Expr] = {}
     for comp in compiled:
-        measures.update(comp.measures)
+        measure_exprs.update(comp.measures)
     # Stage by stage, each collected: one lazy plan over hundreds of nested expressions costs the
     # optimiser more than the evaluation itself.
-    df = features.with_columns([e.alias(n) for n, e in measures.items()])
+    df = features.with_columns([e.alias(n) for n, e in measure_exprs.items()])
     for stage in ("stage_b", "totals", "scored", "late"):
         exprs = [e for comp in compiled for e in getattr(comp, stage)]
         if exprs:
@@ -444,24 +464,30 @@ def _fmt(expr: pl.Expr, unit: str) -> pl.Expr:
     )
 
 
-def _threshold_text(pack: Pack, cond: Condition, t: pl.Expr) -> pl.Expr:
-    m = measure(cond.test.measure)
+def _threshold_text(cond: Condition, m: Measure, t: pl.Expr) -> pl.Expr:
     if cond.test.op == "is":
         return pl.lit("是" if cond.test.value else "否")
     return _fmt(t, m.unit)
 
 
 def explain(
-    result: pl.DataFrame, packs: list[Pack], key: str = "key", keep: tuple[str, ...] = ()
+    result: pl.DataFrame,
+    packs: list[Pack],
+    measures: Mapping[str, Measure],
+    key: str = "key",
+    keep: tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """One row per enterprise, pack and condition: value, threshold, verdict, gap and citation."""
+    """One row per enterprise, pack and condition: value, threshold, verdict, gap and citation.
+
+    `measures` are the ones `result` was evaluated with (their labels, units and levers).
+    """
     frames: list[pl.DataFrame] = []
     base_cols = [key, *[k for k in keep if k != key]]
     for pack in packs:
         status = pl.col(col_name(pack.code, "status"))
         for order, (cond, depth, parent) in enumerate(_walk(pack)):
             n = lambda part, c=cond, p=pack: col_name(p.code, c.code, part)
-            m = measure(cond.test.measure) if cond.test is not None else None
+            m = measure(measures, cond.test.measure) if cond.test is not None else None
             unit = m.unit if m else ("分" if cond.kind == "score" else "")
             value = (
                 pl.col(n("v")) if cond.kind in ("compare", "score") else pl.lit(None, pl.Float64)
@@ -521,7 +547,7 @@ def explain(
                     (
                         pl.lit(OP_SYMBOLS.get(cond.test.op, ""))
                         + pl.lit(" ")
-                        + _threshold_text(pack, cond, thr)
+                        + _threshold_text(cond, m, thr)
                         if cond.kind == "compare"
                         else (
                             pl.lit(">" if cond.total_strict else "≥")
@@ -566,7 +592,7 @@ def _walk(pack: Pack) -> list[tuple[Condition, int, str]]:
 def _gap_text(
     pack: Pack,
     cond: Condition,
-    m,
+    m: Measure | None,
     value: pl.Expr,
     thr: pl.Expr,
     verdict: pl.Expr,
@@ -614,7 +640,7 @@ def _gap_text(
         pl.lit(f"{m.label} ")
         + _fmt(value, m.unit)
         + pl.lit(f" {fail} ")
-        + _threshold_text(pack, cond, thr)
+        + _threshold_text(cond, m, thr)
         + tier_txt
     )
     if cond.test.op == "is":

@@ -1,10 +1,11 @@
-"""From an enterprise-year panel to one row per enterprise for an assessment year.
+"""From an enterprise-year panel to the tier feature frame: one row per enterprise for a year.
 
 The panel is long (one row per enterprise and fiscal year, in the statistics template's columns);
 the features are wide: the assessment year's figures under their own names and up to three earlier
 years as `<field>__p1`, `__p2`, `__p3`, plus the founding year, the number of operating years that
 count for three-year rules, cumulative and windowed sums, and the qualification facts (`q_*`).
 Everything is joins and column expressions, so a million enterprises take a fraction of a second.
+The tier measures (`kechuang.tiers.measures`) read these columns; the rules engine reads the measures.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def reference_date(year: int) -> date:
 
 
 def ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
-    """Add every column the engine reads that the panel lacks (as nulls), with the right types."""
+    """Add every column the tier measures read that the panel lacks (as nulls), with the right types."""
     missing: list[pl.Expr] = []
     for name in NUMERIC_FIELDS:
         if name not in panel.columns:

@@ -1,0 +1,315 @@
+"""The qualifications register: titles, certificates, awards, R&D institutions and market facts
+the enterprise-year statistics do not hold, their import (all or nothing, audited) and the `q_*`
+facts they give the tier features for an assessment year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kechuang.core.excel import (
+    CellError,
+    Column,
+    ImportFileError,
+    map_headers,
+    parse_columns,
+    read_table,
+    rule_errors,
+    write_sheets,
+)
+from kechuang.core.security import Principal
+from kechuang.tiers.features import reference_date
+from kechuang.tiers.models import EnterpriseQualification
+from kechuang.tiers.scope import may_import_qualifications, visible_enterprise, visible_ids_by_uscc
+
+# The qualifications register: what each kind means (qualification_facts: which `q_*` fact it feeds).
+QUAL_KINDS: dict[str, str] = {
+    "hnte_certificate": "高新技术企业证书",
+    "national_sci_award": "国家级科技奖励（获奖单位排名前三）",
+    "provincial_sci_award": "省部级科技奖励（获奖单位排名前三）",
+    "rd_institution": "省部级以上研发机构",
+    "innovation_honour": "国家级技术创新示范企业/知识产权优势（示范）企业",
+    "innovative_sme_title": "创新型（科技和创新型）中小企业称号",
+    "specialised_sme_title": "专精特新中小企业称号",
+    "little_giant_title": "专精特新“小巨人”称号",
+    "niche_market": "从事特定细分市场（填开始日期）",
+    "market_top": "主导产品细分市场占有率≥10%或前三",
+    "zjtx_score": "专精特新发展评价得分（填分值与年度日期）",
+}
+QUAL_BY_LABEL = {v: k for k, v in QUAL_KINDS.items()}
+CERTIFICATE_YEARS = 3
+TITLE_YEARS = 3  # MIIT titles are valid three years (reviewed at expiry)
+
+
+QUAL_COLUMNS: tuple[Column, ...] = (
+    Column("uscc", "统一社会信用代码", "uscc", required=True),
+    Column("kind", "资质类型", required=True, note="可填：" + "、".join(QUAL_KINDS.values())),
+    Column("level", "级别", note="如 国家级、省级"),
+    Column(
+        "obtained_on",
+        "取得日期",
+        "date",
+        required=True,
+        note="证书发证日期、获奖日期或开始从事日期",
+    ),
+    Column("expires_on", "有效期至", "date", note="空白时：高企证书按3年计，称号按3年计，其余长期"),
+    Column("value", "数值", "decimal", note="评价得分、市场占有率(%)等"),
+    Column("reference", "证书编号/文号"),
+    Column("note", "备注"),
+)
+
+
+def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.DataFrame:
+    """From qualification rows (key, kind, level, obtained_on, expires_on, value) to the tier
+    features' `q_*` facts for an assessment year, one row per key."""
+    ref = reference_date(year)
+    if quals.is_empty():
+        return pl.DataFrame(schema={key: quals.schema.get(key, pl.Int64)})
+    q = quals.with_columns(
+        pl.col("obtained_on").cast(pl.Date),
+        pl.coalesce(
+            pl.col("expires_on").cast(pl.Date),
+            pl.when(pl.col("kind") == "hnte_certificate")
+            .then(
+                pl.col("obtained_on")
+                .cast(pl.Date)
+                .dt.offset_by(f"{CERTIFICATE_YEARS}y")
+                .dt.offset_by("-1d")
+            )
+            .when(pl.col("kind").str.ends_with("_title"))
+            .then(
+                pl.col("obtained_on")
+                .cast(pl.Date)
+                .dt.offset_by(f"{TITLE_YEARS}y")
+                .dt.offset_by("-1d")
+            ),
+        ).alias("expires_on"),
+    )
+    valid = (pl.col("obtained_on") <= ref) & (
+        pl.col("expires_on").is_null() | (pl.col("expires_on") >= ref)
+    )
+    since = lambda n: pl.col("obtained_on") >= date(year - n + 1, 1, 1)
+    kind = pl.col("kind")
+    return q.group_by(key).agg(
+        (valid & (kind == "hnte_certificate")).any().alias("q_hnte_valid"),
+        (valid & (kind == "national_sci_award") & since(5)).any().alias("q_national_award_5y"),
+        (valid & (kind == "national_sci_award") & since(3)).any().alias("q_national_award_3y"),
+        (valid & kind.is_in(["national_sci_award", "provincial_sci_award"]) & since(3))
+        .any()
+        .alias("q_award_3y"),
+        (valid & kind.is_in(["national_sci_award", "provincial_sci_award"]) & since(3))
+        .any()
+        .alias("q_prov_award_3y"),
+        (valid & (kind == "rd_institution")).any().alias("q_rd_institution"),
+        (valid & (kind == "innovation_honour")).any().alias("q_honour"),
+        (valid & (kind == "innovative_sme_title")).any().alias("q_innovative_title"),
+        (valid & (kind == "specialised_sme_title")).any().alias("q_specialised_title"),
+        (valid & (kind == "little_giant_title")).any().alias("q_little_giant_title"),
+        # 从事细分市场年限 at the end of the assessment year; null when never declared
+        pl.when(kind == "niche_market")
+        .then((pl.lit(ref) - pl.col("obtained_on")).dt.total_days() / 365.25)
+        .max()
+        .alias("q_niche_years"),
+        pl.when(valid & (kind == "market_top")).then(pl.lit(True)).max().alias("q_market_top"),
+        pl.when((kind == "zjtx_score") & (pl.col("obtained_on").dt.year() == year))
+        .then(pl.col("value"))
+        .max()
+        .alias("q_zjtx_score"),
+    )
+
+
+def qualification_frame(session: Session, enterprise_ids: list[int] | None) -> pl.DataFrame:
+    """The register's rows (key = enterprise id) of these enterprises (None: all); ids come scoped."""
+    stmt = select(
+        EnterpriseQualification.enterprise_id,
+        EnterpriseQualification.kind,
+        EnterpriseQualification.level,
+        EnterpriseQualification.obtained_on,
+        EnterpriseQualification.expires_on,
+        EnterpriseQualification.value,
+    )
+    if enterprise_ids is not None and len(enterprise_ids) < 5000:
+        stmt = stmt.where(EnterpriseQualification.enterprise_id.in_(enterprise_ids))
+    schema = {
+        "key": pl.Int64,
+        "kind": pl.String,
+        "level": pl.String,
+        "obtained_on": pl.Date,
+        "expires_on": pl.Date,
+        "value": pl.Float64,
+    }
+    df = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    if enterprise_ids is not None and len(enterprise_ids) >= 5000:
+        df = df.filter(pl.col("key").is_in(enterprise_ids))
+    return df
+
+
+def list_qualifications(
+    session: Session, principal: Principal, enterprise_id: int
+) -> list[dict[str, Any]]:
+    """The qualifications of one enterprise the principal may see."""
+    visible_enterprise(session, principal, enterprise_id)
+    rows = session.scalars(
+        select(EnterpriseQualification)
+        .where(EnterpriseQualification.enterprise_id == enterprise_id)
+        .order_by(EnterpriseQualification.obtained_on)
+    )
+    return [
+        {
+            "id": q.id,
+            "kind": q.kind,
+            "kind_label": QUAL_KINDS.get(q.kind, q.kind),
+            "level": q.level,
+            "obtained_on": q.obtained_on.isoformat() if q.obtained_on else None,
+            "expires_on": q.expires_on.isoformat() if q.expires_on else None,
+            "value": q.value,
+            "reference": q.reference,
+            "note": q.note,
+        }
+        for q in rows
+    ]
+
+
+def qualification_template() -> bytes:
+    """An empty qualifications template with notes."""
+    return write_sheets(
+        [("企业资质", QUAL_COLUMNS, None)],
+        [
+            "企业资质导入模板：高企证书、科技奖励、研发机构、称号、细分市场、市场占有率、专精特新评价得分。",
+            "资质类型可填：" + "、".join(QUAL_KINDS.values()),
+            "导入为全有或全无：任何单元格有误，整个文件不导入，并列出每个错误。",
+            "同一企业、同一类型、同一取得日期的记录再次导入时更新，不重复新增（修改前后值记入审计日志）。",
+        ],
+    )
+
+
+@dataclass
+class QualImportReport:
+    """The outcome of a qualifications import."""
+
+    filename: str
+    dry_run: bool
+    rows_total: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[CellError] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file had no bad cell."""
+        return not self.errors
+
+    def message(self) -> str:
+        """A one-line Chinese summary."""
+        if self.errors:
+            return f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
+        verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
+        return f"企业资质{verb}：共 {self.rows_total} 行，新增 {self.created}，更新 {self.updated}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "filename": self.filename,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "rows_total": self.rows_total,
+            "created": self.created,
+            "updated": self.updated,
+            "message": self.message(),
+            "errors": [e.__dict__ for e in self.errors or []],
+        }
+
+
+def import_qualifications(
+    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+) -> QualImportReport:
+    """Validate and store a qualifications file, all or nothing; each stored row is audited."""
+    report = QualImportReport(filename, dry_run, errors=[])
+    try:
+        raw = read_table(content, filename)
+    except ImportFileError as exc:
+        report.errors = [CellError(0, "（文件）", filename, str(exc))]
+        return report
+    mapped, header_errors = map_headers(raw, QUAL_COLUMNS)
+    if header_errors:
+        report.errors = header_errors
+        return report
+    parsed = parse_columns(mapped, QUAL_COLUMNS)
+    df, errors = parsed.data, list(parsed.errors)
+    report.rows_total = df.height
+    cols = {c.code: c for c in QUAL_COLUMNS}
+    df = df.with_columns(
+        pl.coalesce(
+            pl.col("kind").replace_strict(QUAL_BY_LABEL, default=None),
+            pl.when(pl.col("kind").is_in(list(QUAL_KINDS))).then(pl.col("kind")),
+        ).alias("kind_code")
+    )
+    errors += rule_errors(
+        df,
+        pl.col("kind").is_not_null() & pl.col("kind_code").is_null(),
+        cols["kind"],
+        pl.col("kind"),
+        "未知的资质类型（请按模板说明填写）",
+    )
+    errors += rule_errors(
+        df,
+        pl.col("expires_on") < pl.col("obtained_on"),
+        cols["expires_on"],
+        pl.col("expires_on"),
+        "有效期至早于取得日期",
+    )
+    usccs = df.get_column("uscc").drop_nulls().unique().to_list()
+    visible = visible_ids_by_uscc(session, principal, usccs)
+    errors += rule_errors(
+        df,
+        pl.col("uscc").is_not_null() & ~pl.col("uscc").is_in(list(visible)),
+        cols["uscc"],
+        pl.col("uscc"),
+        "企业未登记或不在您的管辖范围内",
+    )
+    if not may_import_qualifications(principal):
+        errors.append(
+            CellError(0, "（文件）", filename, "企业用户不能导入资质，请由高新区或科技局导入")
+        )
+    if report.rows_total == 0:
+        errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
+    report.errors = sorted(errors, key=lambda e: (e.row, e.column))
+    if report.errors or dry_run:
+        return report
+    for row in df.iter_rows(named=True):
+        ent_id = visible[row["uscc"]]
+        existing = session.scalar(
+            select(EnterpriseQualification).where(
+                EnterpriseQualification.enterprise_id == ent_id,
+                EnterpriseQualification.kind == row["kind_code"],
+                EnterpriseQualification.obtained_on == row["obtained_on"],
+            )
+        )
+        values = {
+            "level": row["level"] or "",
+            "expires_on": row["expires_on"],
+            "value": row["value"],
+            "reference": row["reference"] or "",
+            "note": row["note"] or "",
+        }
+        if existing is None:
+            session.add(
+                EnterpriseQualification(
+                    enterprise_id=ent_id,
+                    kind=row["kind_code"],
+                    obtained_on=row["obtained_on"],
+                    **values,
+                )
+            )
+            report.created += 1
+        else:
+            for k, v in values.items():
+                setattr(existing, k, v)
+            report.updated += 1
+    session.flush()
+    return report
