@@ -1,6 +1,6 @@
 """Where COINr's ASEM data set lives for the oracle tests, and what happens when it is missing.
 
-The data sits next to the repository, in ../shared/data/coinr-asem. A developer without it gets
+The data ships with the tests, in tests/data/coinr-asem (MIT, from COINr). A developer without it gets
 a skip that says so; under CI (the CI environment variable, which .ci/run exports) or with
 KECHUANG_TEST_REQUIRE_ASEM=1 a missing data set fails the run instead of passing it silently.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ASEM_DIR = ROOT.parent / "shared" / "data" / "coinr-asem"
+ASEM_DIR = ROOT / "tests" / "data" / "coinr-asem"
 ASEM_DATA = ASEM_DIR / "ASEM_iData.csv"
 REQUIRE_VAR = "KECHUANG_TEST_REQUIRE_ASEM"
 
