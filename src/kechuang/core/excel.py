@@ -29,6 +29,7 @@ HALF_WIDTH = "0123456789.,-+ ()%ABCDEFGHJKLMNPQRTUWXY"
 TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "✓", "t"}
 FALSE_WORDS = {"否", "无", "n", "no", "false", "0", "×", "✗", "f"}
 MAX_ERRORS = 5000
+CLEAR_MARKERS = ("〔清空〕", "[清空]", "【清空】")  # [history] a cell that clears the old value
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ParsedTable:
 
     data: pl.DataFrame
     errors: list[CellError] = field(default_factory=list)
+    cleared: frozenset[str] = frozenset()  # [history] stand-in for the strict-headers branch
 
 
 def _canon_header(text: str) -> str:
@@ -275,6 +277,22 @@ def parse_columns(
     codes = [c.code for c in columns]
     stripped = df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in codes])
     stripped = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in codes]))
+    # [history] BEGIN minimal clear-marker stand-in (the strict-headers branch owns the real one)
+    is_marker = {c: pl.col(c).str.replace_all(r"\s+", "").is_in(list(CLEAR_MARKERS)) for c in codes}
+    any_marker = stripped.select([is_marker[c].fill_null(False).any().alias(c) for c in codes])
+    cleared = frozenset(c for c in codes if any_marker.get_column(c).item())
+    stripped = stripped.with_columns(
+        [is_marker[c].fill_null(False).alias(f"__clear_{c}") for c in sorted(cleared)]
+    ).with_columns(
+        [pl.when(pl.col(f"__clear_{c}")).then(None).otherwise(pl.col(c)).alias(c) for c in cleared]
+    )
+    marker_errors = [
+        CellError(int(r), col.template_header, "〔清空〕", "必填列不能填写清空标记")
+        for col in columns
+        if col.required and col.code in cleared
+        for r in stripped.filter(pl.col(f"__clear_{col.code}")).get_column("__row")
+    ]
+    # [history] END
     staged = stripped.with_columns([e for c in columns for e in _stage_text(c)])
     staged = staged.with_columns([e for c in columns for e in _stage_parts(c)])
     exprs: list[pl.Expr] = [pl.col("__row")]
@@ -334,14 +352,21 @@ def parse_columns(
         reasons.append(reason.alias(f"__err_{col.code}"))
     # typed values first, then reasons that read them back as plain columns
     typed_df = staged.select(
-        exprs + [pl.col(c).alias(f"__raw_{c}") for c in codes] + [r for r in reasons]
+        exprs
+        + [pl.col(c).alias(f"__raw_{c}") for c in codes]
+        + [r for r in reasons]
+        + [pl.col(f"__clear_{c}") for c in sorted(cleared)]  # [history]
     )
     for col in columns:
         if col.kind == "uscc":
             typed_df = _check_uscc(typed_df, col.code)
     errors = collect_errors(typed_df, columns)
-    data = typed_df.select(["__row"] + codes)
-    return ParsedTable(data=data, errors=errors)
+    if marker_errors:  # [history] a required cell holding the marker is reported once, as such
+        marked = {(e.row, e.column) for e in marker_errors}
+        errors = [e for e in errors if (e.row, e.column) not in marked] + marker_errors
+        errors.sort(key=lambda e: e.row)
+    data = typed_df.select(["__row"] + codes + [f"__clear_{c}" for c in sorted(cleared)])
+    return ParsedTable(data=data, errors=errors, cleared=cleared)
 
 
 def _today():

@@ -50,5 +50,6 @@ DOMAIN = Domain(
         "import_batches": "导入批次",
         "enterprise_years": "企业年度统计",
         "zone_years": "高新区年度统计",
+        "enterprise_revisions": "企业登记变更记录",
     },
 )

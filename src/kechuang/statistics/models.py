@@ -1,14 +1,18 @@
-"""Statistics tables: import batches, enterprise-year and zone-year figures with revisions.
+"""Statistics tables: import batches, enterprise-year and zone-year figures with revisions, and the
+revisions of the enterprise registry that imports make.
 
 A correction never overwrites: it adds a revision and moves the `is_current` flag, so the current
 view is one indexed filter and every earlier value stays readable with the import it came from.
+An enterprise-registry import changes the enterprise row in place (it is the registry's current
+view) and records what it changed, before and after, in `enterprise_revisions`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.core.db import Base, utcnow
@@ -84,4 +88,29 @@ class ZoneYear(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+REVISION_ACTIONS = {"create": "新增", "update": "修改"}
+
+
+class EnterpriseRevision(Base):
+    """One change of an enterprise's registry facts: who, when, which import, fields before → after.
+
+    `before` and `after` hold only the changed fields (model attribute → JSON value: ids, ISO dates);
+    a created enterprise has action "create" and an empty `before`. An undo restores `before`.
+    """
+
+    __tablename__ = "enterprise_revisions"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id"), nullable=True, index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    username: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
