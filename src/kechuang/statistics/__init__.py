@@ -42,6 +42,7 @@ DOMAIN = Domain(
     ),
     sections=(
         Section("enterprise_page", "kechuang.statistics.overview:enterprise_figures_section", 10),
+        Section("enterprise_page", "kechuang.statistics.overview:registry_history_section", 20),
         Section("zone_page", "kechuang.statistics.overview:zone_figures_section", 10),
         Section("zones_page", "kechuang.statistics.overview:zones_export_section", 10),
         Section("demo_probe", "kechuang.statistics.queries:has_demo_data"),

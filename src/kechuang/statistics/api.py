@@ -26,6 +26,7 @@ from kechuang.registry.api import zone_dict
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics.exports import export_file
+from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.queries import (
     enterprise_revisions,
     enterprise_years,
@@ -40,6 +41,7 @@ from kechuang.statistics.schemas import (
     ImportOut,
     ImportReportOut,
     OtherImportReportOut,
+    RegistryRevisionOut,
     ZoneDetail,
 )
 from kechuang.statistics.templates import check_kind, kind_label
@@ -207,3 +209,17 @@ def enterprise(
         "years": enterprise_years(session, principal, enterprise_id),
         "revisions": enterprise_revisions(session, principal, enterprise_id),
     }
+
+
+@router.get(
+    "/enterprises/{enterprise_id}/revisions",
+    summary="企业登记信息变更记录",
+    response_model=list[RegistryRevisionOut],
+    tags=["登记"],
+)
+def enterprise_registry_revisions(
+    session: DbSession, principal: CurrentPrincipal, enterprise_id: int
+) -> list[dict[str, Any]]:
+    """Who changed the enterprise's registry facts, when, by which import, before → after
+    (newest first); 404 for an enterprise the caller may not see, as GET /enterprises/{id}."""
+    return enterprise_registry_history(session, principal, enterprise_id)

@@ -31,7 +31,8 @@ from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.registry.scope import can_write_enterprise
 from kechuang.statistics.fields import FIELD_CODES, FIELDS_BY_CODE
-from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.history import json_values
+from kechuang.statistics.models import EnterpriseRevision, EnterpriseYear, ImportBatch, ZoneYear
 from kechuang.statistics.queries import current_figures
 from kechuang.statistics.scope import can_write_zone_year
 from kechuang.statistics.templates import (
@@ -57,7 +58,9 @@ class ImportReport:
     revised: int = 0
     unchanged: int = 0
     carried_forward: int = 0
+    cleared: int = 0  # values cleared by a 〔清空〕 cell
     errors: list[CellError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     import_id: int | None = None
     counted: str = "行"  # zone-year files count figures (one row holds many indicators)
 
@@ -80,6 +83,8 @@ class ImportReport:
         text += f"；新增 {self.created}，更正 {self.revised}，未变化 {self.unchanged}"
         if self.carried_forward:
             text += f"；{self.carried_forward} 个空白单元格沿用了上一版本的数值"
+        if self.cleared:
+            text += f"；{self.cleared} 个原有数值按〔清空〕标记清除"
         return text
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,9 +99,11 @@ class ImportReport:
             "revised": self.revised,
             "unchanged": self.unchanged,
             "carried_forward": self.carried_forward,
+            "cleared": self.cleared,
             "import_id": self.import_id,
             "message": self.message(),
             "errors": [e.__dict__ for e in self.errors],
+            "notes": list(self.notes),
         }
 
 
@@ -132,9 +139,17 @@ def import_file(
         "enterprise_years": _import_enterprise_years,
         "zone_years": _import_zone_years,
     }[kind]
-    handler(session, principal, parsed.data, parsed.errors, report, content, is_demo)
+    present = _present_codes(raw, columns)
+    handler(session, principal, parsed.data, parsed.errors, report, content, is_demo, present)
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
+
+
+def _present_codes(raw: pl.DataFrame, columns: tuple[Column, ...]) -> frozenset[str]:
+    """The codes of the columns the file has: map_headers fills absent ones with nulls, so map a
+    one-row probe of the file's headers and see which columns it filled."""
+    probe, _ = map_headers(pl.DataFrame({name: ["x"] for name in raw.columns}), columns)
+    return frozenset(c for c in probe.columns if probe.get_column(c)[0] is not None)
 
 
 def _duplicate_errors(
@@ -213,6 +228,20 @@ def _lookup(session: Session, model: type, fields: tuple[str, ...]) -> dict[str,
     return out
 
 
+# The enterprise attributes an enterprises file sets, in template order.
+REGISTRY_ATTRS = (
+    "name",
+    "founded_on",
+    "region_code",
+    "zone_id",
+    "park_id",
+    "industry_code",
+    "tech_field",
+    "incubator_id",
+    "counted_zone_id",
+)
+
+
 def _import_enterprises(
     session: Session,
     principal: Principal,
@@ -221,13 +250,19 @@ def _import_enterprises(
     report: ImportReport,
     content: bytes,
     is_demo: bool,
+    present: frozenset[str],
 ) -> None:
+    """Create or update enterprises from the columns present; a blank cell keeps the old value,
+    〔清空〕 clears it; every change is stored as a revision with the batch."""
     cols = {c.code: c for c in ENTERPRISE_COLUMNS}
     errors += _duplicate_errors(df, ["uscc"], cols["uscc"], "统一社会信用代码")
     zones = _lookup(session, Zone, ("name", "code", "full_name"))
+    zones_by_id = {z.id: z for z in zones.values()}
     regions = _lookup(session, Region, ("name", "code"))
-    parks = _lookup(session, Park, ("code",))
-    parks_by_zone_name = {(p.zone_id, p.name): p for p in session.scalars(select(Park))}
+    all_parks = list(session.scalars(select(Park)))
+    parks = {p.code: p for p in all_parks}
+    parks_by_id = {p.id: p for p in all_parks}
+    parks_by_zone_name = {(p.zone_id, p.name): p for p in all_parks}
     carriers = _lookup(session, Carrier, ("name", "code"))
     existing = {
         e.uscc: e
@@ -237,10 +272,15 @@ def _import_enterprises(
             )
         )
     }
-    planned: list[tuple[dict[str, Any], Enterprise | None]] = []
+
+    def zone_name(zone_id: int | None) -> str:
+        return zones_by_id[zone_id].name if zone_id in zones_by_id else "（空）"
+
+    planned: list[tuple[dict[str, Any], Enterprise | None, dict[str, Any]]] = []
     for row in df.iter_rows(named=True):
         r = row["__row"]
         bad_before = len(errors)
+        current = existing.get(row["uscc"]) if row["uscc"] else None
 
         def err(code: str, value: Any, reason: str, r: int = r) -> None:
             errors.append(
@@ -249,46 +289,87 @@ def _import_enterprises(
                 )
             )
 
-        zone = zones.get(row["zone"]) if row["zone"] else None
-        if row["zone"] and zone is None:
-            err("zone", row["zone"], "未知的高新区（请填写系统中已登记的高新区名称或代码）")
-        counted = zones.get(row["counted_zone"]) if row["counted_zone"] else None
-        if row["counted_zone"] and counted is None:
-            err("counted_zone", row["counted_zone"], "未知的高新区")
-        if counted is not None and zone is not None and counted.id == zone.id:
-            counted = None  # counted where registered: not an enclave
-        region = regions.get(row["region"]) if row["region"] else None
-        if row["region"] and region is None:
-            err("region", row["region"], "未知的区县（请填写区县名称或6位行政区划代码）")
-        park = None
-        if row["park"]:
-            park = parks.get(row["park"]) or (
-                parks_by_zone_name.get((zone.id, row["park"])) if zone else None
+        def pick(code: str, attr: str, resolve: Any, unknown: str, row=row, current=current):
+            """Cleared → None; given → resolved (an error when unknown); blank or absent → kept."""
+            if row.get(f"__clear_{code}"):
+                return None
+            kept = getattr(current, attr) if current is not None else None
+            if row[code] is None:
+                return kept
+            value = resolve(row[code])
+            if value is None:
+                err(code, row[code], unknown)
+                return kept
+            return value
+
+        zone_id = pick(
+            "zone",
+            "zone_id",
+            lambda v: zones[v].id if v in zones else None,
+            "未知的高新区（请填写系统中已登记的高新区名称或代码）",
+        )
+        counted_id = pick(
+            "counted_zone",
+            "counted_zone_id",
+            lambda v: zones[v].id if v in zones else None,
+            "未知的高新区",
+        )
+        if counted_id is not None and counted_id == zone_id:
+            counted_id = None  # counted where registered: not an enclave
+        zone_moved = row["zone"] is not None and zone_id != (current.zone_id if current else None)
+        if row.get("__clear_region") or row["region"] is not None:
+            region_code = pick(
+                "region",
+                "region_code",
+                lambda v: regions[v].code if v in regions else None,
+                "未知的区县（请填写区县名称或6位行政区划代码）",
             )
-            if park is None or (zone is not None and park.zone_id != zone.id):
+        elif zone_id is not None and (current is None or ("region" not in present and zone_moved)):
+            # the zone's district, for a new enterprise or one moved by a file without 区县
+            region_code = zones_by_id[zone_id].region_code or (
+                current.region_code if current else None
+            )
+        else:
+            region_code = current.region_code if current else None
+        park_id = pick(
+            "park",
+            "park_id",
+            lambda v, z=zone_id: (parks.get(v) or parks_by_zone_name.get((z, v)) or _NO_PARK).id,
+            "园区不存在或不属于所填高新区",
+        )
+        park = parks_by_id.get(park_id) if park_id is not None else None
+        if park is not None and zone_id is not None and park.zone_id != zone_id:
+            if row["park"] is not None:
                 err("park", row["park"], "园区不存在或不属于所填高新区")
-                park = None
-        incubator = carriers.get(row["incubator"]) if row["incubator"] else None
-        if row["incubator"] and incubator is None:
-            err("incubator", row["incubator"], "未知的孵化载体")
-        if row["tech_field"] and row["tech_field"] not in TECH_FIELDS:
-            err(
-                "tech_field",
-                row["tech_field"],
-                "技术领域应为八大领域之一：" + "、".join(TECH_FIELDS),
-            )
-        code = (row["industry_code"] or "").upper()
-        if code and not _valid_industry_code(code):
-            err(
-                "industry_code",
-                row["industry_code"],
-                "行业代码应为 GB/T 4754 门类字母加2-4位数字，如 C3511",
-            )
-        current = existing.get(row["uscc"]) if row["uscc"] else None
-        target_zone = zone.id if zone else None
-        target_counted = counted.id if counted else None
+            else:
+                err(
+                    "park",
+                    None,
+                    f"原登记园区“{park.name}”不属于{zone_name(zone_id)}："
+                    "请同时填写新的所在园区，或填写〔清空〕",
+                )
+        incubator_id = pick(
+            "incubator",
+            "incubator_id",
+            lambda v: carriers[v].id if v in carriers else None,
+            "未知的孵化载体",
+        )
+        tech_field = pick(
+            "tech_field",
+            "tech_field",
+            lambda v: v if v in TECH_FIELDS else None,
+            "技术领域应为八大领域之一：" + "、".join(TECH_FIELDS),
+        )
+        industry_code = pick(
+            "industry_code",
+            "industry_code",
+            lambda v: v.upper() if _valid_industry_code(v.upper()) else None,
+            "行业代码应为 GB/T 4754 门类字母加2-4位数字，如 C3511",
+        )
+        founded_on = pick("founded_on", "founded_on", lambda v: v, "")
+        name = row["name"] if row["name"] is not None else (current.name if current else None)
         if not can_write_enterprise(
-            principal, target_zone, current.id if current else None, target_counted
+            principal, zone_id, current.id if current else None, counted_id
         ) or (
             current is not None
             and not can_write_enterprise(
@@ -299,41 +380,79 @@ def _import_enterprises(
         if len(errors) > bad_before:
             continue
         values = {
-            "name": row["name"],
-            "founded_on": row["founded_on"],
-            "region_code": region.code if region else (zone.region_code if zone else None),
-            "zone_id": target_zone,
-            "park_id": park.id if park else None,
-            "industry_code": code or None,
-            "tech_field": row["tech_field"],
-            "incubator_id": incubator.id if incubator else None,
-            "counted_zone_id": target_counted,
+            "name": name,
+            "founded_on": founded_on,
+            "region_code": region_code,
+            "zone_id": zone_id,
+            "park_id": park_id,
+            "industry_code": industry_code,
+            "tech_field": tech_field,
+            "incubator_id": incubator_id,
+            "counted_zone_id": counted_id,
         }
-        planned.append(({"uscc": row["uscc"], **values}, current))
+        if current is None:
+            planned.append(({"uscc": row["uscc"], **values}, None, {}))
+            continue
+        before = {k: getattr(current, k) for k, v in values.items() if getattr(current, k) != v}
+        report.cleared += sum(1 for k in before if values[k] is None)
+        for attr, label in (("zone_id", "所属高新区"), ("counted_zone_id", "统计归属高新区")):
+            if attr in before:
+                report.notes.append(
+                    f"第{r}行 {name}：{label}由 {zone_name(before[attr])} "
+                    f"改为 {zone_name(values[attr])}"
+                )
+        planned.append((values, current, before))
     report.errors = errors
+    report.created = sum(1 for _, cur, _ in planned if cur is None)
+    report.revised = sum(1 for _, cur, before in planned if cur is not None and before)
+    report.unchanged = len(planned) - report.created - report.revised
     if errors or report.dry_run:
-        report.created = sum(1 for _, cur in planned if cur is None)
-        report.revised = sum(1 for v, cur in planned if cur is not None and _differs(cur, v))
-        report.unchanged = len(planned) - report.created - report.revised
         return
     batch = _new_batch(session, principal, "enterprises", report.filename, content, report, is_demo)
-    for values, current in planned:
+    created: list[tuple[Enterprise, dict[str, Any]]] = []
+    for values, current, before in planned:
         if current is None:
-            session.add(Enterprise(**values, import_id=batch.id, is_demo=is_demo))
-            report.created += 1
-        elif _differs(current, values):
-            for key, value in values.items():
+            ent = Enterprise(**values, import_id=batch.id, is_demo=is_demo)
+            session.add(ent)
+            created.append((ent, values))
+        elif before:
+            after = {k: values[k] for k in before}
+            for key, value in after.items():
                 setattr(current, key, value)
             current.import_id = batch.id
-            report.revised += 1
-        else:
-            report.unchanged += 1
+            session.add(
+                EnterpriseRevision(
+                    enterprise_id=current.id,
+                    import_id=batch.id,
+                    action="update",
+                    before=json_values(before),
+                    after=json_values(after),
+                    username=principal.username,
+                )
+            )
+    session.flush()
+    for ent, values in created:
+        session.add(
+            EnterpriseRevision(
+                enterprise_id=ent.id,
+                import_id=batch.id,
+                action="create",
+                before={},
+                after=json_values({k: v for k, v in values.items() if v is not None}),
+                username=principal.username,
+            )
+        )
     session.flush()
     _finish_batch(session, batch, report)
 
 
-def _differs(ent: Enterprise, values: dict[str, Any]) -> bool:
-    return any(getattr(ent, k) != v for k, v in values.items())
+class _NoPark:
+    """Stands for an unknown park in a lookup (its id is None, which `pick` reports)."""
+
+    id = None
+
+
+_NO_PARK = _NoPark()
 
 
 def _valid_industry_code(code: str) -> bool:
@@ -348,14 +467,22 @@ def _import_enterprise_years(
     report: ImportReport,
     content: bytes,
     is_demo: bool,
+    present: frozenset[str],
 ) -> None:
     cols = {c.code: c for c in ENTERPRISE_YEAR_COLUMNS}
     errors += _duplicate_errors(df, ["uscc", "year"], cols["year"], "同一企业同一年度的数据")
     usccs = df.get_column("uscc").drop_nulls().unique().to_list()
     ent_rows = session.execute(
-        select(Enterprise.uscc, Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id)
+        select(
+            Enterprise.uscc,
+            Enterprise.id,
+            Enterprise.zone_id,
+            Enterprise.counted_zone_id,
+            Enterprise.name,
+        )
     ).all()
-    allowed = {u: (i, can_write_enterprise(principal, z, i, c)) for u, i, z, c in ent_rows}
+    allowed = {u: (i, can_write_enterprise(principal, z, i, c)) for u, i, z, c, _ in ent_rows}
+    names = {u: n for u, i, z, c, n in ent_rows if allowed[u][1]}  # never shown to others
     unknown = [u for u in usccs if u not in allowed]
     denied = [u for u in usccs if u in allowed and not allowed[u][1]]
     errors += rule_errors(
@@ -377,6 +504,7 @@ def _import_enterprise_years(
         schema={"uscc": pl.String, "enterprise_id": pl.Int64},
     )
     frame = df.join(ids, on="uscc", how="left")
+    errors += _name_errors(frame, names, cols["name"])
     years = frame.get_column("year").drop_nulls().unique().to_list()
     existing = current_figures(
         session, frame.get_column("enterprise_id").drop_nulls().unique().to_list(), years
@@ -385,20 +513,15 @@ def _import_enterprise_years(
         {c: f"__old_{c}" for c in FIELD_CODES} | {"id": "__old_id", "revision": "__old_rev"}
     )
     merged = frame.join(old, on=["enterprise_id", "year"], how="left")
-    carried = (
-        merged.select(
-            pl.sum_horizontal(
-                [
-                    (pl.col(c).is_null() & pl.col(f"__old_{c}").is_not_null()).cast(pl.Int64)
-                    for c in FIELD_CODES
-                ]
-            )
-        )
-        .to_series()
-        .sum()
-    )
+    marked = {c: _marked(merged, c) for c in FIELD_CODES}
+    had_old = {c: pl.col(f"__old_{c}").is_not_null() for c in FIELD_CODES}
+    carried = _count(merged, [pl.col(c).is_null() & had_old[c] & ~marked[c] for c in FIELD_CODES])
+    report.cleared = _count(merged, [marked[c] & had_old[c] for c in FIELD_CODES])
     merged = merged.with_columns(
-        [pl.coalesce(pl.col(c), pl.col(f"__old_{c}")).alias(c) for c in FIELD_CODES]
+        [  # a marked cell retires the value: the new revision has none
+            pl.when(~marked[c]).then(pl.coalesce(pl.col(c), pl.col(f"__old_{c}"))).alias(c)
+            for c in FIELD_CODES
+        ]
     )
     errors += _figure_rule_errors(merged, cols)
     report.errors = errors
@@ -443,6 +566,47 @@ def _import_enterprise_years(
     _finish_batch(session, batch, report)
 
 
+def _marked(df: pl.DataFrame, code: str) -> pl.Expr:
+    """True on rows whose cell in the column holds the clear marker 〔清空〕."""
+    name = f"__clear_{code}"
+    return pl.col(name).fill_null(False) if name in df.columns else pl.lit(False)
+
+
+def _count(df: pl.DataFrame, conditions: list[pl.Expr]) -> int:
+    """How many (row, condition) pairs hold."""
+    if not conditions or df.is_empty():
+        return 0
+    total = df.select(pl.sum_horizontal([c.cast(pl.Int64) for c in conditions]).sum()).item()
+    return int(total or 0)
+
+
+def fold_name(expr: pl.Expr) -> pl.Expr:
+    """An enterprise name for comparison: full-width folded to half-width (（） → ()), no spaces."""
+    return expr.str.normalize("NFKC").str.replace_all(r"\s+", "")
+
+
+def _name_errors(frame: pl.DataFrame, names: dict[str, str], column: Column) -> list[CellError]:
+    """The 企业名称 cells (仅供核对) that do not match the registered name; a blank cell is not checked."""
+    registered = pl.DataFrame(
+        {"uscc": list(names), "__reg_name": list(names.values())},
+        schema={"uscc": pl.String, "__reg_name": pl.String},
+    )
+    checked = frame.join(registered, on="uscc", how="left")
+    return rule_errors(
+        checked,
+        pl.col("name").is_not_null()
+        & pl.col("__reg_name").is_not_null()
+        & (fold_name(pl.col("name")) != fold_name(pl.col("__reg_name"))),
+        column,
+        pl.col("name"),
+        pl.lit("企业名称与登记不符：文件为“")
+        + pl.col("name")
+        + pl.lit("”，登记为“")
+        + pl.col("__reg_name")
+        + pl.lit("”"),
+    )
+
+
 def _figure_rule_errors(df: pl.DataFrame, cols: dict[str, Column]) -> list[CellError]:
     """Cross-field checks on the merged (file + carried-forward) figures."""
     out: list[CellError] = []
@@ -474,6 +638,7 @@ def _import_zone_years(
     report: ImportReport,
     content: bytes,
     is_demo: bool,
+    present: frozenset[str],
 ) -> None:
     cols = {c.code: c for c in ZONE_YEAR_COLUMNS}
     report.counted = "个数值"
@@ -502,15 +667,24 @@ def _import_zone_years(
     errors += _duplicate_errors(df, ["zone_id", "year"], cols["year"], "同一高新区同一年度的数据")
     report.errors = errors
     indicator_codes = [z.code for z in ZONE_YEAR_INDICATORS]
-    long = (
-        df.filter(pl.col("zone_id").is_not_null())
-        .unpivot(
-            index=["zone_id", "year"],
-            on=indicator_codes,
-            variable_name="indicator_code",
-            value_name="value",
-        )
-        .filter(pl.col("value").is_not_null())
+    known = df.filter(pl.col("zone_id").is_not_null())
+    long = known.unpivot(
+        index=["zone_id", "year"],
+        on=indicator_codes,
+        variable_name="indicator_code",
+        value_name="value",
+    )
+    # a cell marked 〔清空〕 stays (with no value), so that it retires the current value
+    clear = known.select(
+        "zone_id", "year", *[_marked(known, c).alias(c) for c in indicator_codes]
+    ).unpivot(
+        index=["zone_id", "year"],
+        on=indicator_codes,
+        variable_name="indicator_code",
+        value_name="__clear",
+    )
+    long = long.with_columns(clear.get_column("__clear")).filter(
+        pl.col("value").is_not_null() | pl.col("__clear")
     )
     stmt = select(
         ZoneYear.id,
@@ -532,7 +706,11 @@ def _import_zone_years(
             "__old_rev": pl.Int64,
         },
     )
-    merged = long.join(old, on=["zone_id", "year", "indicator_code"], how="left").with_columns(
+    merged = long.join(old, on=["zone_id", "year", "indicator_code"], how="left")
+    # a marker where there is nothing to clear (no value, or one already cleared) changes nothing
+    merged = merged.filter(~pl.col("__clear") | pl.col("__old_value").is_not_null())
+    report.cleared = merged.height - merged.filter(~pl.col("__clear")).height
+    merged = merged.with_columns(
         pl.when(pl.col("__old_id").is_null())
         .then(pl.lit("new"))
         .when(pl.col("value").ne_missing(pl.col("__old_value")))

@@ -20,6 +20,7 @@ from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
 from kechuang.statistics.exports import export_file
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
+from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.queries import (
     enterprise_revisions,
     enterprise_years,
@@ -367,6 +368,63 @@ async def enterprise_figures_section(principal: Principal, enterprise_id: int) -
         ui.label(f"共有 {len(revised)} 条历史版本；旧版本保留可查，不会被覆盖。").classes(
             "kc-muted"
         )
+
+
+def _registry_history(principal: Principal, enterprise_id: int) -> list[dict[str, Any]] | None:
+    with session_scope() as session:
+        try:
+            return enterprise_registry_history(session, principal, enterprise_id)
+        except ScopeError:
+            return None
+
+
+HISTORY_COLUMNS = [
+    {"name": k, "label": v, "field": k, "align": "left"}
+    for k, v in (
+        ("at", "时间"),
+        ("source", "导入批次/文件"),
+        ("username", "操作人"),
+        ("field", "字段"),
+        ("change", "原值 → 新值"),
+    )
+]
+
+
+def registry_history_rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One table row per changed field of each registry revision, newest revision first."""
+    rows = []
+    for rev in history:
+        source = (
+            f"第 {rev['import_id']} 号导入“{rev['filename']}”" if rev["import_id"] else "手工修改"
+        )
+        if rev["action"] == "create":
+            source += "（新增企业）"
+        for change in rev["changes"]:
+            rows.append(
+                {
+                    "id": f"{rev['id']}-{change['field']}",
+                    "at": rev["created_at"][:19].replace("T", " "),
+                    "source": source,
+                    "username": rev["username"],
+                    "field": change["label"],
+                    "change": f"{change['before_text']} → {change['after_text']}",
+                }
+            )
+    return rows
+
+
+async def registry_history_section(principal: Principal, enterprise_id: int) -> None:
+    """The enterprise's registry changes (登记信息变更记录): who, when, which import, before → after."""
+    history = await run.io_bound(_registry_history, principal, enterprise_id)
+    if history is None:
+        return
+    ui.label("登记信息变更记录").classes("text-subtitle1")
+    if not history:
+        ui.label("暂无登记信息变更记录").classes("text-grey-7")
+        return
+    ui.table(
+        columns=HISTORY_COLUMNS, rows=registry_history_rows(history), row_key="id", pagination=10
+    ).classes("w-full").props("dense").mark("registry-history")
 
 
 def _zone_figures(principal: Principal, zone_id: int) -> dict[str, Any] | None:

@@ -96,6 +96,8 @@ async def imports_page() -> None:
             with result:
                 if report.ok:
                     ui.label(report.message()).classes("text-positive text-subtitle1")
+                    for note in getattr(report, "notes", ()):  # other domains' reports may lack it
+                        ui.label(note).classes("text-orange-9")
                     return
                 ui.label(report.message()).classes("text-negative text-subtitle1")
                 ui.button(

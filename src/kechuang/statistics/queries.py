@@ -148,7 +148,11 @@ def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> l
             ZoneYear.revision,
             ZoneYear.import_id,
         )
-        .where(ZoneYear.zone_id == zone_id, ZoneYear.is_current.is_(True))
+        .where(
+            ZoneYear.zone_id == zone_id,
+            ZoneYear.is_current.is_(True),
+            ZoneYear.value.is_not(None),  # a value retired by 〔清空〕 is no current figure
+        )
         .order_by(ZoneYear.year, ZoneYear.indicator_code)
     )
     out = []

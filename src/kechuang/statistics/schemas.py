@@ -61,9 +61,11 @@ class ImportReportOut(BaseModel):
     revised: int
     unchanged: int
     carried_forward: int = Field(description="沿用上一版本数值的空白单元格数")
+    cleared: int = Field(0, description="按〔清空〕标记清除的原有数值个数")
     import_id: int | None = Field(description="导入批次编号（试导入时为空）")
     message: str
     errors: list[CellErrorOut]
+    notes: list[str] = Field(default_factory=list, description="需要留意的变更（如所属高新区变更）")
 
 
 class ImportOut(BaseModel):
@@ -150,3 +152,26 @@ class EnterpriseDetail(EnterpriseSummary):
     incubator: str | None
     years: list[EnterpriseYearOut]
     revisions: list[EnterpriseRevisionOut]
+
+
+class RegistryFieldChange(BaseModel):
+    """One changed field of an enterprise's registry facts."""
+
+    field: str = Field(description="字段代码（如 zone_id）")
+    label: str = Field(description="字段中文名")
+    before: Any = Field(description="原值（编号、代码或 ISO 日期；新增企业时为空）")
+    after: Any = Field(description="新值")
+    before_text: str = Field(description="原值的显示文字（高新区等显示名称）")
+    after_text: str = Field(description="新值的显示文字")
+
+
+class RegistryRevisionOut(BaseModel):
+    """A change of an enterprise's registry facts, with the import it came from."""
+
+    id: int
+    import_id: int | None = Field(description="来源导入批次（手工修改时为空）")
+    filename: str | None = Field(description="来源文件名")
+    action: str = Field(description="create 新增企业 / update 修改")
+    username: str = Field(description="操作人")
+    created_at: str = Field(description="时间（ISO 8601）")
+    changes: list[RegistryFieldChange]
