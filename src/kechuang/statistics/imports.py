@@ -2,7 +2,9 @@
 
 Imports are all-or-nothing: the whole file is parsed and checked first; if any cell is bad the
 report lists every bad cell and nothing is written. A correction creates a new revision, never an
-overwrite; a blank cell in a correction keeps the previous value (reported as carried forward).
+overwrite; a blank cell in a correction keeps the previous value (reported as carried forward)
+and a cell holding 〔清空〕 clears it (reported as cleared). An enterprises file changes only the
+columns it has and stores each enterprise's changes as an `EnterpriseRevision` with the batch.
 """
 
 from __future__ import annotations
@@ -228,18 +230,14 @@ def _lookup(session: Session, model: type, fields: tuple[str, ...]) -> dict[str,
     return out
 
 
-# The enterprise attributes an enterprises file sets, in template order.
-REGISTRY_ATTRS = (
-    "name",
-    "founded_on",
-    "region_code",
-    "zone_id",
-    "park_id",
-    "industry_code",
-    "tech_field",
-    "incubator_id",
-    "counted_zone_id",
-)
+# The file column of each enterprise attribute whose name differs from it.
+_CODE_OF_ATTR = {
+    "region_code": "region",
+    "zone_id": "zone",
+    "park_id": "park",
+    "incubator_id": "incubator",
+    "counted_zone_id": "counted_zone",
+}
 
 
 def _import_enterprises(
@@ -394,7 +392,7 @@ def _import_enterprises(
             planned.append(({"uscc": row["uscc"], **values}, None, {}))
             continue
         before = {k: getattr(current, k) for k, v in values.items() if getattr(current, k) != v}
-        report.cleared += sum(1 for k in before if values[k] is None)
+        report.cleared += sum(1 for k in before if row.get(f"__clear_{_CODE_OF_ATTR.get(k, k)}"))
         for attr, label in (("zone_id", "所属高新区"), ("counted_zone_id", "统计归属高新区")):
             if attr in before:
                 report.notes.append(
