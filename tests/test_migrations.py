@@ -123,7 +123,7 @@ def test_given_locations_are_used():
     cfg = db.alembic_config("sqlite://", locations=only)
     assert [Path(p) for p in cfg.get_version_locations_list()] == only
     revisions = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
-    assert revisions == {"20261127_core_initial"}
+    assert revisions == {"20261127_core_initial", "20261206_core_jobs"}
 
 
 def test_package_data_ships_every_migration_file():
@@ -379,8 +379,15 @@ def test_a_database_at_old_0001_is_restamped_and_upgraded(engine, scratch_url):
     _seeded_rows_kept(scratch_url)
 
 
-def test_a_database_at_every_old_head_is_restamped_with_nothing_to_run(engine, scratch_url):
-    db.upgrade(scratch_url)
+def _upgrade_to_old_heads(url: str) -> None:
+    """The schema the old revisions 0001-0004 made (later revisions not yet applied)."""
+    for revs in db.LEGACY_REVISIONS.values():
+        for rev in revs:
+            db.upgrade(url, rev)
+
+
+def test_a_database_at_every_old_head_is_restamped_and_upgraded(engine, scratch_url):
+    _upgrade_to_old_heads(scratch_url)
     _seed(scratch_url)
     _stamp_raw(scratch_url, ["0002", "0003", "0004"])
 
@@ -404,7 +411,7 @@ def test_one_old_branch_is_restamped_and_the_others_are_added(scratch_url):
 
 
 def test_downgrade_restamps_old_ids_too(scratch_url):
-    db.upgrade(scratch_url)
+    _upgrade_to_old_heads(scratch_url)
     _stamp_raw(scratch_url, ["0002", "0003", "0004"])
     db.downgrade(scratch_url, "base")
     assert _tables(scratch_url) <= {"alembic_version"}
