@@ -287,7 +287,6 @@ def execute(
     with _LIVE_LOCK:
         progress = LIVE.setdefault(job_id, Progress(job_id))
     progress.listeners.extend(listeners)
-    progress.start("queue")
     token = _current.set(progress)
     last_poll = [0.0]
 
@@ -299,6 +298,7 @@ def execute(
         progress.check_cancel()
 
     try:
+        progress.start("queue")
         lock = writer_lock(waiting=waiting) if writes else contextlib.nullcontext()
         with lock:
             if _cancel_requested(job_id):
@@ -485,6 +485,9 @@ def wait_for(job_id: int, timeout: float = 600.0) -> None:
 def pause_for_tests(stage: str) -> None:
     """Sleep at a stage when KECHUANG_TEST_JOB_PAUSE names it (kill -9 tests only)."""
     if os.environ.get("KECHUANG_TEST_JOB_PAUSE") == stage:
+        mark = os.environ.get("KECHUANG_TEST_JOB_PAUSE_MARK")
+        if mark:
+            Path(mark).write_text(str(os.getpid()))
         time.sleep(float(os.environ.get("KECHUANG_TEST_JOB_PAUSE_SECONDS", "30")))
 
 

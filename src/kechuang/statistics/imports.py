@@ -128,6 +128,7 @@ def import_file(
     parsed = parse_columns(mapped, columns)
     report.rows_total = parsed.data.height
     progress.start("check", report.rows_total)
+    pause_for_tests("check")
     if report.rows_total == 0:
         report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
         return report
