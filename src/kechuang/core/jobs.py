@@ -276,11 +276,14 @@ def execute(
     *,
     writes: bool = True,
     listeners: tuple[Callable[[Progress], None], ...] = (),
+    reraise: bool = False,
 ) -> dict[str, Any]:
     """Run a queued job to its end and return its final state (as `job_dict`).
 
     `work(session)` runs in one transaction bound to the principal and returns a report with `ok`
     and `as_dict()` (a report that is not ok is rolled back: state "rejected") or a plain dict.
+    With `reraise`, an error is recorded on the job and then raised again (for callers such as an
+    API route that answer it themselves).
     """
     from kechuang.core.audit import bind_principal
 
@@ -327,9 +330,13 @@ def execute(
         _update(job_id, state="cancelled", finished_at=utcnow(), error="已取消，未保存任何数据")
     except UserError as exc:
         _update(job_id, state="failed", finished_at=utcnow(), error=str(exc)[:2000])
+        if reraise:
+            raise
     except Exception as exc:  # noqa: BLE001 - a job must end in a state, whatever went wrong
         message = f"任务出错，未保存任何数据：{type(exc).__name__}: {exc}"
         _update(job_id, state="failed", finished_at=utcnow(), error=message[:2000])
+        if reraise:
+            raise
     finally:
         _current.reset(token)
         with _LIVE_LOCK:
@@ -361,11 +368,28 @@ def run(
     work: Callable[[Session], Any],
     *,
     writes: bool = True,
+    reraise: bool = False,
     **details: Any,
 ) -> dict[str, Any]:
     """Create a job and run it here and now (CLI, or a request that waits for its result)."""
     job_id = create(principal, kind, label, **details)
-    return execute(job_id, principal, work, writes=writes)
+    return execute(job_id, principal, work, writes=writes, reraise=reraise)
+
+
+def run_value(principal: Principal, kind: str, label: str, work: Callable[[Session], Any]) -> Any:
+    """Run `work` as a job here and now and return what it returned; errors are raised again.
+
+    For runs whose callers want their value (an API route, a page): the job row records who ran
+    what, when and how it ended, and the run waits for the writer lock like an import.
+    """
+    holder: dict[str, Any] = {}
+
+    def recorded(session: Session) -> dict[str, Any]:
+        holder["value"] = work(session)
+        return {"ok": True, "message": f"{label}完成"}
+
+    run(principal, kind, label, recorded, reraise=True)
+    return holder["value"]
 
 
 def is_stale(job: Job) -> bool:
