@@ -118,9 +118,14 @@ def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, worl
         data={"kind": "enterprise_years"},
         files={"file": ("bad.xlsx", bad)},
     )
-    assert r.status_code == 422
-    reasons = {(e["row"], e["reason"][:4]) for e in r.json()["errors"]}
+    assert r.status_code == 202
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}", headers=h).json()
+    assert job["state"] == "rejected" and job["result"]["ok"] is False
+    reasons = {(e["row"], e["reason"][:4]) for e in job["result"]["errors"]}
     assert reasons == {(2, "不能为负"), (3, "无权导入")}
+    report = client.get(f"/api/v1/jobs/{job['id']}/report", headers=h)
+    header, rows = records(report.content, "错误报告")
+    assert header == ["行号", "列", "值", "原因"] and [r["行号"] for r in rows] == [2, 3]
     good = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[a.uscc, 2025, 6000]])
     r = client.post(
         "/api/v1/imports",
@@ -128,7 +133,9 @@ def test_upload_rejects_bad_file_with_every_cell_and_stores_nothing(client, worl
         data={"kind": "enterprise_years"},
         files={"file": ("good.xlsx", good)},
     )
-    assert r.status_code == 200 and r.json()["created"] == 1
+    assert r.status_code == 202
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}", headers=h).json()
+    assert job["state"] == "done" and job["result"]["created"] == 1, job
     listed = client.get("/api/v1/imports", headers=h).json()
     assert [i["filename"] for i in listed] == ["good.xlsx"]  # her own imports only
 

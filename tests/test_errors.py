@@ -78,24 +78,34 @@ def test_representative_errors_share_one_shape(client, world, session):
         422,
     )
     assert {e["field"] for e in body["errors"]} == {"year", "figures.2024.employees"}
-    # 400: a file that cannot be used at all; 422: a file read with bad cells
-    for url, data in (
-        ("/api/v1/imports", {"kind": "enterprise_years"}),
-        ("/api/v1/tiers/qualifications/import", {}),
-    ):
-        r = client.post(url, headers=zone, data=data, files={"file": ("x.xlsx", b"not excel")})
-        body = assert_error_body(r, 400)
-        assert "不是有效的 Excel 文件" in body["detail"] and body["errors"][0]["row"] == 0
-    bad = xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[world["a"].uscc, 2025, -1]])
+    # 400: a file that cannot be used at all (the tiers import answers at once)
     r = client.post(
-        "/api/v1/imports",
+        "/api/v1/tiers/qualifications/import",
         headers=zone,
-        data={"kind": "enterprise_years"},
-        files={"file": ("bad.xlsx", bad)},
+        files={"file": ("x.xlsx", b"not excel")},
     )
-    body = assert_error_body(r, 422)
-    cell = next(e for e in body["errors"] if e["column"] == "营业收入(万元)")
-    assert cell["row"] == 2 and cell["message"] == "第2行“营业收入(万元)”：不能为负数"
+    body = assert_error_body(r, 400)
+    assert "不是有效的 Excel 文件" in body["detail"] and body["errors"][0]["row"] == 0
+    # imports are jobs: 202, and the job ends rejected with every bad cell in its result
+    for content, row, reason in (
+        (b"not excel", 0, "不是有效的 Excel 文件"),
+        (
+            xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[world["a"].uscc, 2025, -1]]),
+            2,
+            "不能为负数",
+        ),
+    ):
+        r = client.post(
+            "/api/v1/imports",
+            headers=zone,
+            data={"kind": "enterprise_years"},
+            files={"file": ("x.xlsx", content)},
+        )
+        assert r.status_code == 202 and r.headers["location"] == f"/api/v1/jobs/{r.json()['id']}"
+        job = client.get(r.headers["location"], headers=zone).json()
+        assert job["state"] == "rejected", job
+        cell = job["result"]["errors"][-1]
+        assert cell["row"] == row and reason in cell["reason"]
     # 400: bad input to a service; 401: no token; 404: no route
     assert_error_body(client.get("/api/v1/points/top?stage=nope", headers=zone), 400)
     assert_error_body(client.get("/api/v1/enterprises"), 401)

@@ -123,7 +123,7 @@ def test_given_locations_are_used():
     cfg = db.alembic_config("sqlite://", locations=only)
     assert [Path(p) for p in cfg.get_version_locations_list()] == only
     revisions = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
-    assert revisions == {"20261127_core_initial"}
+    assert revisions == {"20261127_core_initial", "20261206_core_jobs"}
 
 
 def test_package_data_ships_every_migration_file():

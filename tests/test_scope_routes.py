@@ -44,6 +44,8 @@ BODIES = {
     ("post", "/api/v1/evaluation/runs"): {"year": 2024},
     ("post", "/api/v1/evaluation/frameworks"): {"code": "x", "yaml": "a: 1"},
     ("post", "/api/v1/tiers/self-assessment"): None,  # stores nothing, reads no one's data
+    ("post", "/api/v1/imports/{import_id}/undo"): {},
+    ("post", "/api/v1/jobs/{job_id}/cancel"): {},
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself
@@ -71,6 +73,7 @@ def scoped_world(world, session, client):
         "sentinel.xlsx",
     )
     assert rep.ok, rep.errors
+    world["batch"] = rep.import_id
     rep = import_file(
         session,
         SYSTEM,
@@ -83,6 +86,21 @@ def scoped_world(world, session, client):
     session.flush()
     admin = login(client, "city")
     assert client.post("/api/v1/points/runs", headers=admin, json={}).status_code in (200, 201)
+    # the bureau's rejected import job: its report quotes both enterprises' bad cells
+    bad = xlsx(
+        header,
+        [[a.uscc, 2024, 1, f"{A_REVENUE}亿美元", 1], [b.uscc, 2024, 1, f"{B_REVENUE}亿美元", 1]],
+    )
+    r = client.post(
+        "/api/v1/imports",
+        headers=admin,
+        data={"kind": "enterprise_years"},
+        files={"file": ("s.xlsx", bad)},
+    )
+    assert r.status_code == 202, r.text
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}", headers=admin).json()
+    assert job["state"] == "rejected" and str(A_REVENUE) in str(job["result"]["errors"])
+    world["job"] = job["id"]
     return world
 
 
@@ -146,6 +164,7 @@ def _fill(path: str, names: set[str], kind, ids: dict[str, int]) -> str:
     url = url.replace("{enterprise_id}", str(ids["enterprise"]))
     url = url.replace("{zone_id}", str(ids["zone"]))
     url = url.replace("{run_id}", str(ids["run"]))
+    url = url.replace("{import_id}", str(ids["import"])).replace("{job_id}", str(ids["job"]))
     query = {"year": 2024} if "year" in names else {}
     if "zone_id" in names and "{zone_id}" not in path:
         query["zone_id"] = ids["zone"]
@@ -175,7 +194,13 @@ def test_every_route_with_other_ids_reveals_nothing(scoped_world, client, sessio
     from kechuang.zones.models import EvaluationRun
 
     run_id = session.query(EvaluationRun.id).order_by(EvaluationRun.id.desc()).limit(1).scalar()
-    ids = {"enterprise": other_ent.id, "zone": other_zone.id, "run": run_id or 999_999}
+    ids = {
+        "enterprise": other_ent.id,
+        "zone": other_zone.id,
+        "run": run_id or 999_999,
+        "import": world["batch"],
+        "job": world["job"],
+    }
     forbidden = _sentinels(other_ent) + _numbers(A_REVENUE if other_ent_key == "a" else B_REVENUE)
     if username == "zone_yz":
         forbidden += _numbers(JIANGDU_GREEN)

@@ -90,11 +90,17 @@ def import_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="只校验，不保存"),
     user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
     report: Path | None = typer.Option(None, help="错误报告 .xlsx 的输出位置"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="文件已导入过时不再询问，直接再次导入"),
 ) -> None:
-    """导入文件：全部单元格通过校验才保存；否则列出每个错误单元格并以非零状态退出。"""
-    from kechuang.core.audit import bind_principal
+    """导入文件：作为任务排队执行（同一时间只有一个导入写入），显示进度；全部单元格通过校验才保存，
+    否则列出每个错误单元格并以非零状态退出。"""
     from kechuang.core.db import session_scope
-    from kechuang.core.excel import error_report
+    from kechuang.statistics.import_jobs import (
+        duplicate_of,
+        run_import_job,
+        sha256_of,
+        submit_import,
+    )
 
     spec = _import_kind(kind, exit_code=1)  # an unknown kind is a bad file, as it always was
     if not file.is_file():
@@ -102,24 +108,197 @@ def import_cmd(
     principal = cli_principal(user)
     if not spec.allowed(principal):
         fail(f"当前角色（{principal.role_label}）无权导入{spec.label}", 2)
+    content = file.read_bytes()
     with session_scope() as session:
-        bind_principal(session, principal)
-        result = spec.run_import(session, principal, file.read_bytes(), file.name, dry_run)
-        if not result.ok:
-            session.rollback()
-    if result.ok:
-        console.print(f"[green]{result.message()}[/green]")
+        notice = (
+            None if dry_run else duplicate_of(session, principal, spec.code, sha256_of(content))
+        )
+        if notice and not yes:
+            _confirm(f"{notice}。仍要再次导入吗？", "如确需再次导入，请加 --yes")
+        job_id = submit_import(session, principal, spec, content, file.name, dry_run, True)
+    state = _run_with_progress(
+        job_id,
+        lambda listener: run_import_job(
+            job_id, principal, spec, content, file.name, dry_run, listeners=(listener,)
+        ),
+    )
+    _print_import_outcome(state, file, report)
+
+
+def _confirm(question: str, hint: str) -> None:
+    """Ask before something the user may not mean; without a terminal, refuse with the hint."""
+    if not sys.stdin.isatty():
+        fail(f"{question.rstrip('？?')}：未确认（非交互运行）。{hint}", 2)
+    if not typer.confirm(question, default=False):
+        fail("已取消", 1)
+
+
+def _run_with_progress(job_id: int, start):  # noqa: ANN001, ANN202 - start(listener) -> job dict
+    """Run a job with a rich progress bar: its stage (queued, read, check, store) and rows."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kechuang.core.jobs import STAGES
+
+    columns = (
+        TextColumn(f"任务 #{job_id}"),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(STAGES["queue"], total=None)
+
+        def listener(progress) -> None:  # noqa: ANN001 - core.jobs.Progress
+            bar.update(
+                task,
+                description=STAGES.get(progress.stage, progress.stage),
+                total=progress.total or None,
+                completed=progress.done,
+            )
+
+        return start(listener)
+
+
+def _print_import_outcome(state: dict, file: Path, report: Path | None) -> None:
+    """Print a finished import job: its message and notes, or every bad cell and the report."""
+    from kechuang.core.excel import CellError, error_report
+
+    result = state.get("result") or {}
+    if state["state"] in ("failed", "cancelled"):
+        fail(f"导入任务 #{state['id']}{state['state_label']}：{state['error']}", 1)
+    for note in result.get("notes") or ():
+        console.print(f"[cyan]说明：{note}[/cyan]")
+    if state["state"] == "done":
+        console.print(f"[green]{result.get('message', '')}[/green]（任务 #{state['id']}）")
         return
-    table = Table("行号", "列", "值", "原因", title=result.message())
-    for err in result.errors[:200]:
+    errors = [CellError(e["row"], e["column"], e["value"], e["reason"]) for e in result["errors"]]
+    table = Table("行号", "列", "值", "原因", title=result.get("message", ""))
+    for err in errors[:200]:
         table.add_row(str(err.row), err.column, err.value, err.reason)
     console.print(table)
-    if len(result.errors) > 200:
-        console.print(f"……另有 {len(result.errors) - 200} 处错误，见错误报告")
+    if len(errors) > 200:
+        console.print(f"……另有 {len(errors) - 200} 处错误，见错误报告")
     out = report or file.with_name(file.stem + "_错误报告.xlsx")
-    out.write_bytes(error_report(result.errors))
+    out.write_bytes(error_report(errors))
     console.print(f"错误报告已写入 {out}")
     raise typer.Exit(1)
+
+
+imports_app = typer.Typer(help="导入记录：查看与撤销", no_args_is_help=True)
+app.add_typer(imports_app, name="imports")
+
+
+@imports_app.command("list")
+def imports_list(
+    user: str | None = typer.Option(None, help="以该用户的身份查看"),
+    limit: int = typer.Option(20, help="条数"),
+) -> None:
+    """最近的导入批次（市科技局看全部，其他人看自己的）。"""
+    from kechuang.core.db import session_scope
+    from kechuang.statistics.queries import list_imports
+    from kechuang.statistics.templates import kind_label
+
+    principal = cli_principal(user)
+    table = Table("批次", "时间", "类型", "文件", "行数", "新增", "更正", "导入人", "状态")
+    with session_scope() as session:
+        for b in list_imports(session, principal, limit):
+            table.add_row(
+                str(b.id),
+                b.created_at.strftime("%Y-%m-%d %H:%M"),
+                kind_label(b.kind),
+                b.filename,
+                str(b.rows_total),
+                str(b.rows_created),
+                str(b.rows_revised),
+                b.username,
+                f"已撤销（{b.undone_by}）" if b.undone_at else "有效",
+            )
+    console.print(table)
+
+
+@imports_app.command("undo")
+def imports_undo(
+    batch: int = typer.Argument(..., help="导入批次编号（见 kechuang imports list）"),
+    user: str | None = typer.Option(None, help="以该用户的身份和权限撤销"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="不再询问"),
+) -> None:
+    """撤销一次导入：撤回它写入的版本，恢复导入前的版本（之后的导入改过同样的数据时拒绝）。"""
+    from kechuang.core import jobs
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+    from kechuang.core.errors import UserError
+    from kechuang.statistics.undo import get_batch, undo_import
+
+    principal = cli_principal(user)
+    with session_scope() as session:
+        try:
+            found = get_batch(session, principal, batch)
+        except UserError as exc:
+            fail(str(exc), 2)
+        label = f"导入批次 #{found.id}“{found.filename}”"
+    if not yes:
+        _confirm(f"将撤销{label}，恢复导入前的数据。确定吗？", "如确需撤销，请加 --yes")
+
+    def work(session):  # noqa: ANN001, ANN202
+        bind_principal(session, principal)
+        return undo_import(session, principal, batch)
+
+    state = jobs.run(principal, "undo_import", f"撤销{label}", work)
+    if state["state"] != "done":
+        fail(state["error"] or "撤销失败", 1)
+    console.print(f"[green]{state['result']['message']}[/green]")
+
+
+jobs_app = typer.Typer(help="任务：导入等较长的运行", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    user: str | None = typer.Option(None, help="以该用户的身份查看"),
+    limit: int = typer.Option(20, help="条数"),
+) -> None:
+    """最近的任务及其状态（进程已中止的排队/运行中任务显示为失败）。"""
+    from kechuang.core.db import session_scope
+    from kechuang.core.jobs import job_dict, list_jobs
+
+    principal = cli_principal(user)
+    table = Table("任务", "创建时间", "内容", "用户", "状态", "阶段", "进度", "说明")
+    with session_scope() as session:
+        for j in list_jobs(session, principal, limit):
+            d = job_dict(j)
+            done, total = d["progress_done"], d["progress_total"]
+            table.add_row(
+                str(d["id"]),
+                j.created_at.strftime("%Y-%m-%d %H:%M"),
+                d["label"],
+                d["username"],
+                d["state_label"],
+                d["stage_label"],
+                f"{done}/{total}" if total else "",
+                d["error"] or (d["result"] or {}).get("message", ""),
+            )
+    console.print(table)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(
+    job_id: int = typer.Argument(..., help="任务编号"),
+    user: str | None = typer.Option(None, help="以该用户的身份取消"),
+) -> None:
+    """取消排队中或尚未开始保存的任务。"""
+    from kechuang.core.db import session_scope
+    from kechuang.core.errors import UserError
+    from kechuang.core.jobs import request_cancel
+
+    principal = cli_principal(user)
+    try:
+        with session_scope() as session:
+            request_cancel(session, principal, job_id)
+    except UserError as exc:
+        fail(str(exc), 2)
+    console.print(f"已请求取消任务 #{job_id}")
 
 
 @app.command("export")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
+from kechuang.core import jobs
 from kechuang.core.errors import NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, PDF, XLSX, download, file_response
@@ -128,10 +130,14 @@ def runs(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]
     status_code=201,
     response_model=PointsRunOut,
 )
-def create_run(body: RunRequest, session: DbSession, principal: CityAdmin) -> dict[str, Any]:
-    """Score every enterprise-year and store the run."""
-    run = service.create_run(session, principal, body.methodology)
-    return service.run_summary(run)
+def create_run(body: RunRequest, principal: CityAdmin) -> dict[str, Any]:
+    """Score every enterprise-year and store the run (as a job: it waits for the writer lock and
+    is listed at GET /jobs)."""
+
+    def work(session: Session) -> dict[str, Any]:
+        return service.run_summary(service.create_run(session, principal, body.methodology))
+
+    return jobs.run_value(principal, "points_run", "计算全市创新积分", work)
 
 
 @router.get("/points/top", summary="创新积分排行（全市/高新区/行业/阶段）", response_model=TopList)

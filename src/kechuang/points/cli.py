@@ -118,20 +118,22 @@ def run_cmd(
     """用数据库中的当前统计数据计算全市创新积分，并保存为一次计算记录。"""
     import getpass
 
+    from kechuang.core import jobs
     from kechuang.core.audit import bind_principal
-    from kechuang.core.db import session_scope
     from kechuang.core.security import Principal
     from kechuang.points import service
 
     principal = Principal(None, f"cli:{getpass.getuser()}", "city_admin", display_name="命令行")
     start = time.perf_counter()
-    with session_scope() as session:
+
+    def work(session) -> dict:  # noqa: ANN001 - a Session
         bind_principal(session, principal)
-        try:
-            run = service.create_run(session, principal, methodology)
-        except service.PointsError as exc:
-            _fail(str(exc), 2)
-        summary = service.run_summary(run)
+        return service.run_summary(service.create_run(session, principal, methodology))
+
+    try:  # a job: it waits for the writer lock (an import running elsewhere finishes first)
+        summary = jobs.run_value(principal, "points_run", "计算全市创新积分", work)
+    except service.PointsError as exc:
+        _fail(str(exc), 2)
     console.print(
         f"[green]积分计算 #{summary['id']} 完成：{summary['scored']:,} 个企业年度，"
         f"{summary['methodology_name']} v{summary['methodology_version']}，"

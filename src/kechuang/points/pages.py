@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import run, ui
 
+from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.layout import (
@@ -35,6 +36,19 @@ def _call(principal: Principal, fn: Any, *args: Any, **kw: Any) -> Any:
             bind_principal(session, principal)
             return fn(session, principal, *args, **kw)
     except (service.PointsError, PointsForbidden, ScopeError, cert.CertificateError) as exc:
+        return {"error": str(exc)}
+
+
+def _score_all(principal: Principal, methodology: str) -> int | dict[str, str]:
+    """Score every enterprise-year as a job; the run id, or the error as a message."""
+
+    def work(session: Any) -> int:
+        bind_principal(session, principal)
+        return service.create_run(session, principal, methodology).id
+
+    try:
+        return jobs.run_value(principal, "points_run", "计算全市创新积分", work)
+    except (service.PointsError, PointsForbidden, ScopeError) as exc:
         return {"error": str(exc)}
 
 
@@ -331,7 +345,7 @@ async def points_page() -> None:
 
                 async def score_all() -> None:
                     ui.notify("正在计算全市创新积分……")
-                    res = await run.io_bound(_call, principal, service.create_run, choice.value)
+                    res = await run.io_bound(_score_all, principal, choice.value)
                     if isinstance(res, dict):
                         ui.notify(res["error"], type="negative")
                         return

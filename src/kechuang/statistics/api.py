@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from kechuang.core.config import get_settings
+from kechuang.core.db import session_scope
 from kechuang.core.domain import IMPORT_KINDS, import_kind
 from kechuang.core.errors import NotFound, TooLarge, rejected_import
-from kechuang.core.excel import CellError, ImportFileError
+from kechuang.core.excel import CellError, ImportFileError, error_report
+from kechuang.core.jobs import get_job, job_dict, list_jobs, request_cancel
 from kechuang.core.responses import (
     ERROR_RESPONSES,
     UPLOAD_RESPONSES,
@@ -27,6 +29,7 @@ from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics.exports import export_file
 from kechuang.statistics.history import enterprise_registry_history
+from kechuang.statistics.import_jobs import run_import_job, submit_import
 from kechuang.statistics.queries import (
     enterprise_revisions,
     enterprise_years,
@@ -39,12 +42,13 @@ from kechuang.statistics.schemas import (
     EnterpriseDetail,
     EnterprisePage,
     ImportOut,
-    ImportReportOut,
-    OtherImportReportOut,
+    JobOut,
     RegistryRevisionOut,
+    UndoOut,
     ZoneDetail,
 )
 from kechuang.statistics.templates import check_kind, kind_label
+from kechuang.statistics.undo import undo_import
 
 router = APIRouter(prefix="/api/v1", tags=["统计数据"], responses=ERROR_RESPONSES)
 
@@ -91,11 +95,13 @@ def export(
 
 @router.post(
     "/imports",
-    summary="导入文件（全部通过才保存）",
-    response_model=ImportReportOut | OtherImportReportOut,
+    summary="提交导入任务（全部通过才保存）",
+    status_code=202,
+    response_model=JobOut,
     responses=UPLOAD_RESPONSES,
 )
 async def upload(
+    background: BackgroundTasks,
     session: DbSession,
     principal: CurrentPrincipal,
     kind: Annotated[
@@ -103,9 +109,15 @@ async def upload(
     ],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-) -> dict[str, Any]:
-    """Validate and store a file. A bad file stores nothing and answers with every bad cell:
-    422 when cells fail validation, 400 when the file as a whole cannot be used."""
+    confirm_duplicate: Annotated[
+        bool, Form(description="该文件已导入过时，确认仍要再次导入")
+    ] = False,
+) -> JSONResponse:
+    """Queue an import job and answer 202 with it; follow it at GET /jobs/{id}.
+
+    The job checks every cell and stores the file only when all pass (state done), or stores
+    nothing and lists every bad cell in its result (state rejected). 409 when the same file was
+    already imported and `confirm_duplicate` is not set."""
     limit = get_settings().max_upload_mb * 1024 * 1024
     content = await file.read(limit + 1)
     if len(content) > limit:
@@ -116,12 +128,24 @@ async def upload(
         raise rejected_import("", [CellError(0, "（文件）", where, _unknown_kind(kind))])
     if not spec.allowed(principal):
         raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
-    report = await run_in_threadpool(
-        spec.run_import, session, principal, content, file.filename or "upload", dry_run
-    )
-    if not report.ok:
-        raise rejected_import(report.message(), report.errors)
-    return report.as_dict()
+    filename = file.filename or "upload"
+    job_id = submit_import(session, principal, spec, content, filename, dry_run, confirm_duplicate)
+    background.add_task(run_import_job, job_id, principal, spec, content, filename, dry_run)
+    with session_scope() as own:
+        job = get_job(own, principal, job_id)
+        body = job_dict(job)
+    return JSONResponse(body, status_code=202, headers={"Location": f"/api/v1/jobs/{job_id}"})
+
+
+@router.post(
+    "/imports/{import_id}/undo",
+    summary="撤销一次导入（恢复导入前的版本）",
+    response_model=UndoOut,
+)
+def undo(session: DbSession, principal: CurrentPrincipal, import_id: int) -> dict[str, Any]:
+    """Retire the batch's revisions and make the previous ones current, as one audited step;
+    409 when a later import changed the same rows or the batch was already undone."""
+    return undo_import(session, principal, import_id)
 
 
 @router.get("/imports", summary="导入记录", response_model=list[ImportOut])
@@ -142,6 +166,8 @@ def imports(
             "unchanged": b.rows_unchanged,
             "username": b.username,
             "created_at": b.created_at.isoformat(),
+            "undone_at": b.undone_at.isoformat() if b.undone_at else None,
+            "undone_by": b.undone_by or None,
         }
         for b in list_imports(session, principal, limit)
     ]
@@ -223,3 +249,39 @@ def enterprise_registry_revisions(
     """Who changed the enterprise's registry facts, when, by which import, before → after
     (newest first); 404 for an enterprise the caller may not see, as GET /enterprises/{id}."""
     return enterprise_registry_history(session, principal, enterprise_id)
+
+
+# --- jobs (imports and other long runs) ----------------------------------------------------------
+
+
+@router.get("/jobs", summary="任务列表", response_model=list[JobOut], tags=["任务"])
+def job_list(
+    session: DbSession, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """Recent jobs: all for the city admin, one's own otherwise; dead processes' jobs show failed."""
+    return [job_dict(j) for j in list_jobs(session, principal, limit)]
+
+
+@router.get("/jobs/{job_id}", summary="任务状态、进度与结果", response_model=JobOut, tags=["任务"])
+def job(session: DbSession, principal: CurrentPrincipal, job_id: int) -> dict[str, Any]:
+    """One job: its state, stage and rows done, and once finished its result or error."""
+    return job_dict(get_job(session, principal, job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/cancel", summary="取消任务（保存前）", response_model=JobOut, tags=["任务"]
+)
+def job_cancel(session: DbSession, principal: CurrentPrincipal, job_id: int) -> dict[str, Any]:
+    """Ask a queued or running job to stop before its store step (409 once it stores or ended)."""
+    return job_dict(request_cancel(session, principal, job_id))
+
+
+@router.get("/jobs/{job_id}/report", summary="下载任务的错误报告", tags=["任务"], **download(XLSX))
+def job_report(session: DbSession, principal: CurrentPrincipal, job_id: int) -> Response:
+    """The bad cells of a rejected import as an .xlsx (行号, 列, 值, 原因)."""
+    found = get_job(session, principal, job_id)
+    errors = (found.result or {}).get("errors") or []
+    if not errors:
+        raise NotFound(f"任务 #{job_id} 没有错误报告")
+    cells = [CellError(e["row"], e["column"], e["value"], e["reason"]) for e in errors]
+    return file_response(error_report(cells), f"{found.filename or '任务'}_错误报告.xlsx")

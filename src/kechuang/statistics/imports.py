@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
@@ -29,6 +29,7 @@ from kechuang.core.excel import (
     read_table,
     rule_errors,
 )
+from kechuang.core.jobs import current_progress, iter_chunks, pause_for_tests
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.registry.scope import can_write_enterprise
@@ -120,6 +121,8 @@ def import_file(
 ) -> ImportReport:
     """Validate a file and, when every cell is good and it is not a dry run, store it."""
     report = ImportReport(kind=kind, filename=filename, dry_run=dry_run)
+    progress = current_progress()
+    progress.start("parse")
     try:
         check_kind(kind)
         raw = read_table(content, filename)
@@ -133,6 +136,8 @@ def import_file(
         return report
     parsed = parse_columns(mapped, columns)
     report.rows_total = parsed.data.height
+    progress.start("check", report.rows_total)
+    pause_for_tests("check")
     if report.rows_total == 0:
         report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
         return report
@@ -181,7 +186,9 @@ def _new_batch(
     report: ImportReport,
     is_demo: bool,
 ) -> ImportBatch:
+    progress = current_progress()
     batch = ImportBatch(
+        job_id=progress.job_id,
         kind=kind,
         filename=filename[:255],
         sha256=hashlib.sha256(content).hexdigest(),
@@ -406,9 +413,12 @@ def _import_enterprises(
     report.unchanged = len(planned) - report.created - report.revised
     if errors or report.dry_run:
         return
+    progress = current_progress()
+    progress.start("store", len(planned))
     batch = _new_batch(session, principal, "enterprises", report.filename, content, report, is_demo)
     created: list[tuple[Enterprise, dict[str, Any]]] = []
     for values, current, before in planned:
+        progress.advance()
         if current is None:
             ent = Enterprise(**values, import_id=batch.id, is_demo=is_demo)
             session.add(ent)
@@ -541,6 +551,9 @@ def _import_enterprise_years(
     report.carried_forward = int(carried or 0)
     if errors or report.dry_run:
         return
+    to_store = merged.filter(pl.col("__status") != "same")
+    progress = current_progress()
+    progress.start("store", to_store.height)
     batch = _new_batch(
         session, principal, "enterprise_years", report.filename, content, report, is_demo
     )
@@ -551,16 +564,22 @@ def _import_enterprise_years(
             .where(EnterpriseYear.id.in_(revised_ids[start : start + 1000]))
             .values(is_current=False)
         )
-    to_store = merged.filter(pl.col("__status") != "same").select(
+    next_revision = _next_revisions(
+        session, "enterprise_years", EnterpriseYear, ["enterprise_id", "year"], to_store
+    )
+    to_store = to_store.select(
         "enterprise_id",
         "year",
-        (pl.col("__old_rev").fill_null(0) + 1).alias("revision"),
+        next_revision.alias("revision"),
         pl.lit(True).alias("is_current"),
         pl.lit(batch.id).alias("import_id"),
         pl.lit(utcnow()).alias("created_at"),
         *FIELD_CODES,
     )
-    bulk_insert(session, EnterpriseYear.__table__, to_store.columns, to_store.rows())
+    for chunk in iter_chunks(to_store.rows()):
+        bulk_insert(session, EnterpriseYear.__table__, to_store.columns, chunk)
+        progress.advance(len(chunk))
+        pause_for_tests("store")
     _finish_batch(session, batch, report)
 
 
@@ -603,6 +622,40 @@ def _name_errors(frame: pl.DataFrame, names: dict[str, str], column: Column) -> 
         + pl.col("__reg_name")
         + pl.lit("”"),
     )
+
+
+def _next_revisions(
+    session: Session, kind: str, model: type, keys: list[str], frame: pl.DataFrame
+) -> pl.Expr:
+    """The revision number each stored row gets: one above the highest stored for its key.
+
+    Without undone imports the current revision is the highest; once an import of this kind was
+    undone, retired revisions above the current one exist and must not be reused.
+    """
+    undone = session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.kind == kind, ImportBatch.undone_at.is_not(None))
+        .limit(1)
+    )
+    if undone is None or frame.is_empty():
+        return pl.col("__old_rev").fill_null(0) + 1
+    first = keys[0]
+    ids = frame.get_column(first).unique().to_list()
+    found: list[tuple] = []
+    for start in range(0, len(ids), 1000):
+        stmt = (
+            select(*[getattr(model, k) for k in keys], func.max(model.revision))
+            .where(getattr(model, first).in_(ids[start : start + 1000]))
+            .group_by(*[getattr(model, k) for k in keys])
+        )
+        found += session.execute(stmt).all()
+    highest = pl.DataFrame(
+        found, schema=[*keys, "__max_rev"], orient="row", infer_schema_length=None
+    )
+    lookup = frame.select(keys).join(
+        highest, on=keys, how="left", coalesce=True, maintain_order="left"
+    )
+    return pl.Series("__rev", lookup.get_column("__max_rev").fill_null(0) + 1).cast(pl.Int64)
 
 
 def _figure_rule_errors(df: pl.DataFrame, cols: dict[str, Column]) -> list[CellError]:
@@ -724,27 +777,30 @@ def _import_zone_years(
     )
     if errors or report.dry_run:
         return
+    to_store = merged.filter(pl.col("__status") != "same")
+    progress = current_progress()
+    progress.start("store", to_store.height)
     batch = _new_batch(session, principal, "zone_years", report.filename, content, report, is_demo)
     revised_ids = merged.filter(pl.col("__status") == "revised").get_column("__old_id").to_list()
     if revised_ids:
         session.execute(
             update(ZoneYear).where(ZoneYear.id.in_(revised_ids)).values(is_current=False)
         )
-    rows = (
-        merged.filter(pl.col("__status") != "same")
-        .select(
-            "zone_id",
-            "year",
-            "indicator_code",
-            "value",
-            (pl.col("__old_rev").fill_null(0) + 1).alias("revision"),
-            pl.lit(True).alias("is_current"),
-            pl.lit(batch.id).alias("import_id"),
-        )
-        .to_dicts()
+    next_revision = _next_revisions(
+        session, "zone_years", ZoneYear, ["zone_id", "year", "indicator_code"], to_store
     )
+    rows = to_store.select(
+        "zone_id",
+        "year",
+        "indicator_code",
+        "value",
+        next_revision.alias("revision"),
+        pl.lit(True).alias("is_current"),
+        pl.lit(batch.id).alias("import_id"),
+    ).to_dicts()
     if rows:
         session.execute(insert(ZoneYear), rows)
+    progress.advance(len(rows))
     _finish_batch(session, batch, report)
 
 

@@ -26,7 +26,7 @@ IMPORT_KINDS = {
 
 
 class ImportBatch(Base):
-    """One applied import: its file, hash, who ran it and how many rows it stored."""
+    """One applied import: its file, hash, who ran it, how many rows it stored, and whether it was undone."""
 
     __tablename__ = "import_batches"
 
@@ -43,6 +43,9 @@ class ImportBatch(Base):
     zone_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    undone_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 _COLUMN_TYPES = {"int": Integer, "decimal": Float, "bool": Boolean}

@@ -82,6 +82,42 @@ class ImportOut(BaseModel):
     unchanged: int
     username: str
     created_at: str
+    undone_at: str | None = Field(description="撤销时间（未撤销为空）")
+    undone_by: str | None = Field(description="撤销人")
+
+
+class UndoOut(BaseModel):
+    """The outcome of undoing an import."""
+
+    import_id: int
+    retired: int = Field(description="撤回的记录数")
+    restored: int = Field(description="恢复为导入前版本的记录数")
+    message: str
+
+
+class JobOut(BaseModel):
+    """A job (an import or another long run): its state, progress and, once finished, its result."""
+
+    id: int
+    kind: str = Field(description="任务类型，如 import:enterprise_years")
+    label: str
+    username: str
+    filename: str
+    sha256: str
+    dry_run: bool
+    state: str = Field(description="queued / running / done / rejected / failed / cancelled")
+    state_label: str
+    stage: str = Field(description="queue / parse / check / store / run / done")
+    stage_label: str
+    progress_done: int
+    progress_total: int
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    result: dict[str, Any] | None = Field(
+        description="结果：导入报告（含 errors 逐格错误、notes 说明）或计算结果"
+    )
+    error: str = Field(description="失败或取消的原因")
 
 
 class OtherImportReportOut(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
+from sqlalchemy.orm import Session
 
-from kechuang.core import audit
+from kechuang.core import audit, jobs
 from kechuang.core.errors import BadInput, NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, XLSX, download, file_response
@@ -123,13 +124,17 @@ def ranking(
     response_model=EvaluationRunOut,
     response_model_exclude_unset=True,
 )
-def create_run(session: DbSession, principal: CityAdmin, body: RunIn) -> dict[str, Any]:
-    """Evaluate and store the run with its framework version, peer set, options and input hash."""
-    ev = service.evaluate(
-        session, principal, body.year, body.framework, body.peer_set, body.options
-    )
-    run = service.store_run(session, principal, ev, body.peer_set, body.note)
-    return run_dict(run)
+def create_run(principal: CityAdmin, body: RunIn) -> dict[str, Any]:
+    """Evaluate and store the run with its framework version, peer set, options and input hash
+    (as a job: it waits for the writer lock and is listed at GET /jobs)."""
+
+    def work(session: Session) -> dict[str, Any]:
+        ev = service.evaluate(
+            session, principal, body.year, body.framework, body.peer_set, body.options
+        )
+        return run_dict(service.store_run(session, principal, ev, body.peer_set, body.note))
+
+    return jobs.run_value(principal, "evaluation_run", f"{body.year}年度高新区评价", work)
 
 
 def run_dict(run: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from nicegui import run, ui
 
+from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.layout import download_bytes, frame, stat_card
@@ -60,14 +61,15 @@ def _load_ranking(principal: Principal, year: int, fw: str, peers: str) -> dict[
 
 
 def _save_run(principal: Principal, year: int, fw: str, peers: str) -> str:
-    with session_scope() as session:
-        bind_principal(session, principal)
-        try:
-            ev = service.evaluate(session, principal, year, fw, peers)
-            r = service.store_run(session, principal, ev, peers, note="页面保存")
-            return f"已保存评价记录 #{r.id}（输入哈希 {r.input_hash[:12]}…）"
-        except (service.ZoneServiceError, PermissionError) as exc:
-            return str(exc)
+    def work(session) -> str:  # noqa: ANN001 - a Session
+        ev = service.evaluate(session, principal, year, fw, peers)
+        r = service.store_run(session, principal, ev, peers, note="页面保存")
+        return f"已保存评价记录 #{r.id}（输入哈希 {r.input_hash[:12]}…）"
+
+    try:  # a job: it waits for the writer lock and is listed with the other runs
+        return jobs.run_value(principal, "evaluation_run", f"{year}年度高新区评价", work)
+    except (service.ZoneServiceError, PermissionError) as exc:
+        return str(exc)
 
 
 def _ranking_xlsx(principal: Principal, year: int, fw: str, peers: str) -> bytes:
