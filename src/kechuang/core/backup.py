@@ -322,8 +322,10 @@ def read_manifest(path: Path) -> Manifest:
                     raise _damaged(path, f"表 {info.name} 的校验和不符")
     except BackupError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError, ValueError) as exc:
-        raise _damaged(path, exc.__class__.__name__) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _damaged(path, "不是完整的 zip 文件，或压缩数据已损坏") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _damaged(path, "manifest.json 无法解析") from exc
     except OSError as exc:
         raise BackupError(f"无法读取备份文件 {path}：{exc.strerror or exc}") from exc
     return manifest
