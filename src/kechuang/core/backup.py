@@ -464,7 +464,8 @@ def restore(
                 after(session, manifest)
     except BackupError:
         raise
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
+        # bulk_insert talks to the driver directly, so its errors are the driver's own
         raise BackupError(
             f"恢复失败（{exc.__class__.__name__}）：已撤销，数据库未作任何更改。{_first_line(exc)}"
         ) from exc
