@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DATABASE_URL
 from sqlalchemy import create_engine, insert, inspect, null, select, text, update
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -31,6 +30,10 @@ from kechuang.core.config import get_settings
 from kechuang.domains import load_models
 
 load_models()
+# conftest points KECHUANG_DATABASE_URL at the run's test database (SQLite or PostgreSQL)
+TEST_DATABASE_URL = (
+    os.environ.get("KECHUANG_TEST_DATABASE_URL") or os.environ["KECHUANG_DATABASE_URL"]
+)
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 runner = CliRunner()
 

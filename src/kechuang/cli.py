@@ -46,6 +46,7 @@ def db_upgrade(revision: str = typer.Option("heads", help="目标版本（默认
     from kechuang.core.db import session_scope, upgrade
     from kechuang.registry.service import load_city_config
 
+    _reachable_or_fail()
     upgrade(None, revision)
     if revision in ("head", "heads"):
         with session_scope() as session:
@@ -63,9 +64,18 @@ def db_downgrade(
     """回退数据库迁移（会删除表和数据，先确认；建议先 kechuang db backup）。"""
     from kechuang.core.db import downgrade
 
+    _reachable_or_fail()
     _confirm(f"将回退数据库迁移到 {revision}，可能删除表和数据。确定吗？", yes)
     downgrade(None, revision)
     console.print(f"数据库已回退到 {revision}")
+
+
+def _reachable_or_fail() -> None:
+    """Stop with a Chinese message (not a traceback) when the database cannot be reached."""
+    from kechuang.core.db import SCHEMA_MESSAGES, schema_status
+
+    if schema_status() == "unreachable":
+        fail(SCHEMA_MESSAGES["unreachable"], 2)
 
 
 def _confirm(question: str, yes: bool) -> None:
