@@ -179,6 +179,12 @@ def odd_rows(url: str) -> tuple:
 # --- the round trip ------------------------------------------------------------------------------
 
 
+def _audit_restore(session, manifest) -> None:
+    from kechuang.core.audit import record
+
+    record(session, "restore", "database", summary=f"恢复 {manifest.total_rows} 行")
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_backup_wipe_restore_gives_identical_tables(backend, tmp_path):
     with scratch_database("restore", tmp_path, backend) as url:
@@ -204,6 +210,12 @@ def test_backup_wipe_restore_gives_identical_tables(backend, tmp_path):
 
         assert checksums(url) == before
         assert odd_rows(url) == odd
+
+        # over the data again, as the CLI does it: the audit record is written after the rows
+        kb.restore(url, tmp_path / "b.kcbak", force=True, after=_audit_restore)
+        after = checksums(url)
+        assert after.pop("audit_log")[0] == before["audit_log"][0] + 1
+        assert after == {k: v for k, v in before.items() if k != "audit_log"}
         # new rows get fresh ids (PostgreSQL's sequences were moved past the restored ids)
         engine = db.make_engine(url)
         with engine.begin() as c:

@@ -203,8 +203,10 @@ def _select(table: Table, columns: list[str]):  # noqa: ANN202 - a Select
 
 def _table_lines(connection: Connection, table: Table, columns: list[str]) -> Iterator[bytes]:
     encoders = [_encoder(table, c) for c in columns]
-    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(
-        _select(table, columns)
+    # options on the statement: Connection.execution_options would change the connection itself,
+    # and a server-side cursor cannot run the INSERTs that follow on the same connection
+    result = connection.execute(
+        _select(table, columns).execution_options(stream_results=True, yield_per=BATCH)
     )
     for row in result:
         yield _line([None if v is None else enc(v) for enc, v in zip(encoders, row, strict=True)])
