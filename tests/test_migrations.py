@@ -474,6 +474,8 @@ def test_cli_db_upgrade_and_downgrade(scratch_url):
     up = subprocess.run([*cli, "upgrade"], env=env, capture_output=True, text=True)
     assert up.returncode == 0, up.stderr
     assert _versions(scratch_url) and "zones" in _tables(scratch_url)
-    down = subprocess.run([*cli, "downgrade", "base"], env=env, capture_output=True, text=True)
+    down = subprocess.run(
+        [*cli, "downgrade", "base", "--yes"], env=env, capture_output=True, text=True
+    )
     assert down.returncode == 0, down.stderr
     assert _tables(scratch_url) <= {"alembic_version"}

@@ -46,6 +46,7 @@ def db_upgrade(revision: str = typer.Option("heads", help="目标版本（默认
     from kechuang.core.db import session_scope, upgrade
     from kechuang.registry.service import load_city_config
 
+    _reachable_or_fail()
     upgrade(None, revision)
     if revision in ("head", "heads"):
         with session_scope() as session:
@@ -56,12 +57,115 @@ def db_upgrade(revision: str = typer.Option("heads", help="目标版本（默认
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(..., help="目标版本，base 为清空")) -> None:
-    """回退数据库迁移。"""
+def db_downgrade(
+    revision: str = typer.Argument(..., help="目标版本，base 为清空"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="不再询问，直接执行（脚本中使用）"),
+) -> None:
+    """回退数据库迁移（会删除表和数据，先确认；建议先 kechuang db backup）。"""
     from kechuang.core.db import downgrade
 
+    _reachable_or_fail()
+    _confirm(f"将回退数据库迁移到 {revision}，可能删除表和数据。确定吗？", yes)
     downgrade(None, revision)
     console.print(f"数据库已回退到 {revision}")
+
+
+def _reachable_or_fail() -> None:
+    """Stop with a Chinese message (not a traceback) when the database cannot be reached."""
+    from kechuang.core.db import SCHEMA_MESSAGES, schema_status
+
+    if schema_status() == "unreachable":
+        fail(SCHEMA_MESSAGES["unreachable"], 2)
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Ask before a destructive step; without a terminal (cron, scripts) only --yes proceeds."""
+    if yes:
+        return
+    try:
+        agreed = typer.confirm(question, default=False)
+    except typer.Abort:
+        # no answer could be read: stdin is closed or not a terminal
+        console.print()
+        fail("未得到确认，未做任何更改。在脚本或计划任务中运行时请加 --yes", 2)
+    if not agreed:
+        fail("已取消，未做任何更改", 1)
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Path = typer.Argument(..., help="备份文件，如 科创备份_20260101.kcbak"),
+) -> None:
+    """备份整个数据库到一个文件（SQLite 与 PostgreSQL 通用格式，含审计日志；运行中也可备份）。"""
+    from kechuang.core.audit import bind_principal, record
+    from kechuang.core.backup import BackupError, backup
+    from kechuang.core.config import get_settings
+    from kechuang.core.db import session_scope
+    from kechuang.domains import load_models
+
+    load_models()
+    try:
+        manifest = backup(get_settings().resolved_database_url(), file)
+    except BackupError as exc:
+        fail(str(exc), 2)
+    with session_scope() as session:
+        bind_principal(session, cli_principal(None))
+        record(
+            session,
+            "backup",
+            "database",
+            summary=f"备份数据库到 {file.name}：{len(manifest.tables)} 张表，{manifest.total_rows} 行",
+        )
+    console.print(
+        f"[green]已备份到 {file}：{len(manifest.tables)} 张表，共 {manifest.total_rows} 行[/green]"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Path = typer.Argument(..., help="kechuang db backup 生成的备份文件"),
+    force: bool = typer.Option(False, "--force", help="目标数据库已有数据时，删除后用备份覆盖"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="不再询问，直接执行（脚本中使用）"),
+) -> None:
+    """从备份文件恢复：先完整校验文件，全部恢复或全部不恢复；空数据库会先自动迁移。"""
+    from kechuang.core.audit import bind_principal, record
+    from kechuang.core.backup import BackupError, NotEmptyError, read_manifest, restore, target_rows
+    from kechuang.core.config import get_settings
+    from kechuang.core.db import schema_status
+    from kechuang.domains import load_models
+
+    load_models()
+    url = get_settings().resolved_database_url()
+    principal = cli_principal(None)
+
+    def audit(session, manifest) -> None:  # noqa: ANN001 - a Session and a Manifest
+        bind_principal(session, principal)
+        record(
+            session,
+            "restore",
+            "database",
+            summary=f"从 {file.name}（{manifest.created_at} 备份）恢复数据库："
+            f"{len(manifest.tables)} 张表，{manifest.total_rows} 行",
+        )
+
+    try:
+        manifest = read_manifest(file)
+        existing = target_rows(url) if schema_status(url) == "ok" else {}
+        if existing and not force:
+            raise NotEmptyError(existing)
+        if existing:
+            _confirm(
+                f"将删除当前数据库的全部数据（{sum(existing.values())} 行），"
+                f"用备份 {file.name}（{manifest.created_at}）覆盖。确定吗？",
+                yes,
+            )
+        restore(url, file, force=force, after=audit)
+    except BackupError as exc:
+        fail(str(exc), 2)
+    console.print(
+        f"[green]已从 {file} 恢复：{len(manifest.tables)} 张表，共 {manifest.total_rows} 行，"
+        "校验和全部一致[/green]"
+    )
 
 
 @app.command("template")
@@ -113,8 +217,8 @@ def import_cmd(
         notice = (
             None if dry_run else duplicate_of(session, principal, spec.code, sha256_of(content))
         )
-        if notice and not yes:
-            _confirm(f"{notice}。仍要再次导入吗？", "如确需再次导入，请加 --yes")
+        if notice:
+            _confirm(f"{notice}。仍要再次导入吗？", yes)
         job_id = submit_import(session, principal, spec, content, file.name, dry_run, True)
     state = _run_with_progress(
         job_id,
@@ -123,14 +227,6 @@ def import_cmd(
         ),
     )
     _print_import_outcome(state, file, report)
-
-
-def _confirm(question: str, hint: str) -> None:
-    """Ask before something the user may not mean; without a terminal, refuse with the hint."""
-    if not sys.stdin.isatty():
-        fail(f"{question.rstrip('？?')}：未确认（非交互运行）。{hint}", 2)
-    if not typer.confirm(question, default=False):
-        fail("已取消", 1)
 
 
 def _run_with_progress(job_id: int, start):  # noqa: ANN001, ANN202 - start(listener) -> job dict
@@ -237,8 +333,7 @@ def imports_undo(
         except UserError as exc:
             fail(str(exc), 2)
         label = f"导入批次 #{found.id}“{found.filename}”"
-    if not yes:
-        _confirm(f"将撤销{label}，恢复导入前的数据。确定吗？", "如确需撤销，请加 --yes")
+    _confirm(f"将撤销{label}，恢复导入前的数据。确定吗？", yes)
 
     def work(session):  # noqa: ANN001, ANN202
         bind_principal(session, principal)
@@ -344,12 +439,29 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080))
 
     from kechuang.core.config import Settings, get_settings
 
+    _require_ready_database()
     if get_settings().secret_key == Settings.model_fields["secret_key"].default:
         console.print(
             "[yellow]警告：未设置 KECHUANG_SECRET_KEY，正在使用开发用默认密钥；"
             "生产环境请设置一个随机长字符串。[/yellow]"
         )
     uvicorn.run("kechuang.main:app", host=host, port=port, log_level="info", workers=1)
+
+
+def _require_ready_database() -> None:
+    """Refuse to serve a database that is unreachable, empty or not at the code's migrations."""
+    from kechuang.core.config import get_settings
+    from kechuang.core.db import SCHEMA_MESSAGES, schema_status
+
+    status = schema_status()
+    if status == "ok":
+        return
+    message = SCHEMA_MESSAGES[status]
+    settings = get_settings()
+    if status == "empty" and not settings.database_url and (settings.var_dir / "demo.db").exists():
+        # kechuang demo --build-only keeps the demo in var/demo.db, beside the production database
+        message += "；若要打开已生成的演示数据库，请运行 kechuang demo（或 bash kc.sh demo）"
+    fail(message, 1)
 
 
 @app.command("demo")

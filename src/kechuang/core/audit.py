@@ -18,7 +18,7 @@ from kechuang.core.db import Base, utcnow
 from kechuang.core.security import SYSTEM, Principal
 
 # Chinese names of audited tables; each domain declares its own in its manifest.
-ENTITY_LABELS: dict[str, str] = {"audit_log": "审计日志", "jobs": "后台任务"}
+ENTITY_LABELS: dict[str, str] = {"audit_log": "审计日志", "jobs": "后台任务", "database": "数据库"}
 ACTION_LABELS = {
     "create": "新增",
     "update": "修改",

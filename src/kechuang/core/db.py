@@ -268,3 +268,60 @@ def bulk_insert(session: Session, table: Any, columns: list[str], rows: list[tup
         from sqlalchemy import insert
 
         session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+# What `schema_status` answers, for the server and the CLI to explain in Chinese.
+SCHEMA_MESSAGES = {
+    "empty": "数据库尚未初始化：请先运行 kechuang db upgrade",
+    "behind": "数据库版本落后：请先运行 kechuang db upgrade",
+    "unknown": "数据库的迁移版本不是本程序所知的版本（可能由更新版本的 kechuang 创建）："
+    "请使用相应版本的 kechuang，或运行 kechuang db upgrade 前先核对版本",
+    "unreachable": "无法连接数据库：请检查 KECHUANG_DATABASE_URL 与数据库服务",
+}
+
+
+def migration_heads(url: str | None = None) -> set[str]:
+    """The head revision of every domain branch the installed code ships."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+def stamped_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database's alembic_version (empty when there is none)."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return set()
+        return set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def schema_status(url: str | None = None) -> str:
+    """Whether the database matches the code's migrations: ok, empty, behind, unknown, unreachable.
+
+    "behind" means every stamped revision is one the code knows (an older release, or a domain whose
+    branch was never applied); "unknown" means a revision the code does not ship, e.g. a newer one.
+    """
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = url or get_settings().resolved_database_url()
+    engine = make_engine(url)
+    try:
+        stamped = stamped_revisions(engine)
+    except (SQLAlchemyError, OSError):
+        return "unreachable"
+    finally:
+        engine.dispose()
+    if not stamped:
+        return "empty"
+    script = ScriptDirectory.from_config(alembic_config(url))
+    known = {rev.revision for rev in script.walk_revisions()}
+    if not stamped <= known:
+        return "behind" if stamped <= known | LEGACY_REVISIONS.keys() else "unknown"
+    # Alembic leaves out a revision that a stamped one depends on, so compare what they cover
+    covered = {
+        rev.revision for rev in script.revision_map.iterate_revisions(tuple(stamped), "base")
+    }
+    return "ok" if set(script.get_heads()) <= covered else "behind"
