@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,8 @@ from kechuang.core.excel import (
     CellError,
     Column,
     ImportFileError,
-    map_headers,
     parse_columns,
-    read_table,
+    read_sheet,
     rule_errors,
 )
 from kechuang.core.security import Principal
@@ -60,6 +60,7 @@ class ImportReport:
     errors: list[CellError] = field(default_factory=list)
     import_id: int | None = None
     counted: str = "行"  # zone-year files count figures (one row holds many indicators)
+    notes: list[str] = field(default_factory=list)  # what was skipped or normalised on reading
 
     @property
     def ok(self) -> bool:
@@ -67,11 +68,12 @@ class ImportReport:
         return not self.errors
 
     def message(self) -> str:
-        """A one-line Chinese summary."""
+        """A one-line Chinese summary, followed by what was skipped or normalised."""
+        tail = "".join(f"\n· {n}" for n in self.notes)
         if self.errors:
             return (
                 f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
-                "请按错误报告修改后重新导入。"
+                "请按错误报告修改后重新导入。" + tail
             )
         verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
         text = f"{kind_label(self.kind)}{verb}：共 {self.rows_total} 行"
@@ -80,7 +82,7 @@ class ImportReport:
         text += f"；新增 {self.created}，更正 {self.revised}，未变化 {self.unchanged}"
         if self.carried_forward:
             text += f"；{self.carried_forward} 个空白单元格沿用了上一版本的数值"
-        return text
+        return text + tail
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for the API and job results)."""
@@ -97,6 +99,7 @@ class ImportReport:
             "import_id": self.import_id,
             "message": self.message(),
             "errors": [e.__dict__ for e in self.errors],
+            "notes": list(self.notes),
         }
 
 
@@ -108,21 +111,35 @@ def import_file(
     filename: str,
     dry_run: bool = False,
     is_demo: bool = False,
+    ignore_columns: Sequence[str] | bool = (),
+    percent_as_fraction: bool = False,
 ) -> ImportReport:
-    """Validate a file and, when every cell is good and it is not a dry run, store it."""
+    """Validate a file and, when every cell is good and it is not a dry run, store it.
+
+    `ignore_columns` names headers to leave out (True: every header that is not a template
+    column); `percent_as_fraction` confirms that a (%) column holding only values up to 1 is
+    written as fractions (0.35 = 35%). Both are reported in the notes.
+    """
     report = ImportReport(kind=kind, filename=filename, dry_run=dry_run)
     try:
         check_kind(kind)
-        raw = read_table(content, filename)
+        columns = COLUMNS_BY_KIND[kind]
+        sheet = read_sheet(content, filename, columns, ignore_columns=ignore_columns)
     except ImportFileError as exc:
         report.errors.append(CellError(0, "（文件）", filename, str(exc)))
         return report
-    columns = COLUMNS_BY_KIND[kind]
-    mapped, header_errors = map_headers(raw, columns)
-    if header_errors:
-        report.errors = header_errors
+    report.notes = list(sheet.notes)
+    if sheet.errors:
+        report.errors = sheet.errors
         return report
-    parsed = parse_columns(mapped, columns)
+    parsed = parse_columns(
+        sheet.data,
+        columns,
+        sheet.rows,
+        units=sheet.units,
+        percent_as_fraction=percent_as_fraction,
+    )
+    report.notes += parsed.notes
     report.rows_total = parsed.data.height
     if report.rows_total == 0:
         report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
@@ -132,7 +149,8 @@ def import_file(
         "enterprise_years": _import_enterprise_years,
         "zone_years": _import_zone_years,
     }[kind]
-    handler(session, principal, parsed.data, parsed.errors, report, content, is_demo)
+    errors = parsed.errors + sheet.cell_errors
+    handler(session, principal, parsed.data, errors, report, content, is_demo)
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
 
@@ -576,21 +594,38 @@ def _import_zone_years(
 
 
 def import_enterprises(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 企业名录 file (all or nothing)."""
-    return import_file(session, principal, "enterprises", content, filename, dry_run)
+    return import_file(session, principal, "enterprises", content, filename, dry_run, **options)
 
 
 def import_enterprise_years(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 企业年度统计 file (all or nothing)."""
-    return import_file(session, principal, "enterprise_years", content, filename, dry_run)
+    return import_file(
+        session, principal, "enterprise_years", content, filename, dry_run, **options
+    )
 
 
 def import_zone_years(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 高新区年度统计 file (all or nothing)."""
-    return import_file(session, principal, "zone_years", content, filename, dry_run)
+    return import_file(session, principal, "zone_years", content, filename, dry_run, **options)

@@ -7,36 +7,133 @@ from __future__ import annotations
 
 from kechuang.core.domain import import_kind
 from kechuang.core.excel import Column, ImportFileError, write_sheets
-from kechuang.registry.models import TECH_FIELDS
+from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.models import IMPORT_KINDS
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
+
+def _length(model: type, attr: str) -> int:
+    """The String(n) length of a model column: the longest text an import may store there."""
+    return model.__table__.c[attr].type.length
+
+
+_USCC = ("社会信用代码", "信用代码", "统一代码")
+_NAME = _length(Enterprise, "name")
+
 ENTERPRISE_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True, note="18位，含校验位"),
-    Column("name", "企业名称", required=True),
-    Column("founded_on", "成立日期", "date", note="如 2019-03-15"),
-    Column("region", "所在区县", note="区县名称或 GB/T 2260 代码"),
-    Column("zone", "所属高新区", note="高新区名称或代码"),
-    Column("park", "所在园区", note="须属于所填高新区"),
-    Column("industry_code", "行业代码", unit="GB/T 4754", note="如 C3511"),
-    Column("tech_field", "技术领域", note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS)),
-    Column("incubator", "孵化载体", note="在孵企业填写孵化器/众创空间名称或代码"),
-    Column("counted_zone", "统计归属高新区", note="飞地/异地孵化：登记在一区、统计在另一区时填写"),
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        "uscc",
+        required=True,
+        note="18位，含校验位",
+        aliases=_USCC,
+        max_length=_length(Enterprise, "uscc"),
+    ),
+    Column(
+        "name",
+        "企业名称",
+        required=True,
+        aliases=("单位名称", "公司名称"),
+        max_length=_NAME,
+    ),
+    Column(
+        "founded_on", "成立日期", "date", note="如 2019-03-15", aliases=("注册日期", "成立时间")
+    ),
+    Column(
+        "region",
+        "所在区县",
+        note="区县名称或 GB/T 2260 代码",
+        aliases=("区县", "所属区县"),
+        max_length=_length(Region, "name"),
+    ),
+    Column(
+        "zone",
+        "所属高新区",
+        note="高新区名称或代码",
+        aliases=("高新区", "所在高新区"),
+        max_length=_length(Zone, "full_name"),
+        merge_fill=True,
+    ),
+    Column(
+        "park",
+        "所在园区",
+        note="须属于所填高新区",
+        aliases=("园区", "所属园区"),
+        max_length=_length(Park, "name"),
+    ),
+    Column(
+        "industry_code",
+        "行业代码",
+        unit="GB/T 4754",
+        note="如 C3511",
+        aliases=("国民经济行业代码", "行业分类代码"),
+        max_length=_length(Enterprise, "industry_code"),
+    ),
+    Column(
+        "tech_field",
+        "技术领域",
+        note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS),
+        aliases=("高新技术领域",),
+        max_length=_length(Enterprise, "tech_field"),
+    ),
+    Column(
+        "incubator",
+        "孵化载体",
+        note="在孵企业填写孵化器/众创空间名称或代码",
+        aliases=("所在孵化器",),
+        max_length=_length(Carrier, "name"),
+    ),
+    Column(
+        "counted_zone",
+        "统计归属高新区",
+        note="飞地/异地孵化：登记在一区、统计在另一区时填写",
+        max_length=_length(Zone, "full_name"),
+    ),
 )
 
 ENTERPRISE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True),
-    Column("name", "企业名称", note="仅供核对，以信用代码为准"),
-    Column("year", "年度", "year", required=True),
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        "uscc",
+        required=True,
+        aliases=_USCC,
+        max_length=_length(Enterprise, "uscc"),
+    ),
+    Column(
+        "name",
+        "企业名称",
+        note="仅供核对，以信用代码为准",
+        aliases=("单位名称", "公司名称"),
+        max_length=_NAME,
+    ),
+    Column("year", "年度", "year", required=True, aliases=("年份", "统计年度"), merge_fill=True),
 ) + tuple(
-    Column(f.code, f.header, f.kind, f.unit, allow_negative=f.allow_negative, note=f.note)
+    Column(
+        f.code,
+        f.header,
+        f.kind,
+        f.unit,
+        allow_negative=f.allow_negative,
+        note=f.note,
+        aliases=f.aliases,
+    )
     for f in ENTERPRISE_YEAR_FIELDS
 )
 
 ZONE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("zone", "高新区", required=True, note="高新区名称或代码"),
-    Column("year", "年度", "year", required=True),
+    Column(
+        "zone",
+        "高新区",
+        required=True,
+        note="高新区名称或代码",
+        aliases=("所属高新区", "高新区名称"),
+        max_length=_length(Zone, "full_name"),
+        merge_fill=True,
+    ),
+    Column("year", "年度", "year", required=True, aliases=("年份", "统计年度"), merge_fill=True),
 ) + tuple(
     Column(z.code, z.name, "decimal", z.unit, allow_negative=z.allow_negative)
     for z in ZONE_YEAR_INDICATORS
