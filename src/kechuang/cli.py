@@ -90,11 +90,22 @@ def import_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="只校验，不保存"),
     user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
     report: Path | None = typer.Option(None, help="错误报告 .xlsx 的输出位置"),
+    ignore_columns: str = typer.Option(
+        "", "--ignore-columns", help='要忽略的非模板列表头，用逗号分隔，如 "备注,联系人"'
+    ),
+    ignore_unknown_columns: bool = typer.Option(
+        False, "--ignore-unknown-columns", help="忽略所有非模板列（导入报告会列出）"
+    ),
+    percent_fraction: bool = typer.Option(
+        False,
+        "--percent-fraction",
+        help="确认百分比列按比例填写（0.35 即 35%）：全列不大于 1 时乘以 100",
+    ),
 ) -> None:
     """导入文件：全部单元格通过校验才保存；否则列出每个错误单元格并以非零状态退出。"""
     from kechuang.core.audit import bind_principal
     from kechuang.core.db import session_scope
-    from kechuang.core.excel import error_report
+    from kechuang.core.excel import error_report, parse_ignore_columns
 
     spec = _import_kind(kind, exit_code=1)  # an unknown kind is a bad file, as it always was
     if not file.is_file():
@@ -104,13 +115,28 @@ def import_cmd(
         fail(f"当前角色（{principal.role_label}）无权导入{spec.label}", 2)
     with session_scope() as session:
         bind_principal(session, principal)
-        result = spec.run_import(session, principal, file.read_bytes(), file.name, dry_run)
+        result = spec.run_import(
+            session,
+            principal,
+            file.read_bytes(),
+            file.name,
+            dry_run,
+            ignore_columns=parse_ignore_columns(ignore_columns, ignore_unknown_columns),
+            percent_as_fraction=percent_fraction,
+        )
         if not result.ok:
             session.rollback()
+    from rich.markup import escape
+
+    summary, *notes = result.message().split("\n")  # notes: what was skipped or normalised
     if result.ok:
-        console.print(f"[green]{result.message()}[/green]")
+        console.print(f"[green]{escape(summary)}[/green]")
+        for note in notes:
+            console.print(escape(note))
         return
-    table = Table("行号", "列", "值", "原因", title=result.message())
+    for note in notes:
+        console.print(escape(note))
+    table = Table("行号", "列", "值", "原因", title=escape(summary))
     for err in result.errors[:200]:
         table.add_row(str(err.row), err.column, err.value, err.reason)
     console.print(table)

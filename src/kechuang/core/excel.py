@@ -576,6 +576,14 @@ def read_sheet(
     )
 
 
+def parse_ignore_columns(text: str | None, ignore_unknown: bool = False) -> Sequence[str] | bool:
+    """The ignore_columns option from a form or command line: "列1,列2" (、，; also separate)
+    names headers; "*" or ignore_unknown means every header that is not a template column."""
+    if ignore_unknown or (text or "").strip() == "*":
+        return True
+    return tuple(p.strip() for p in re.split(r"[,，、;；]", text or "") if p.strip())
+
+
 def _drop_footers(body: pl.DataFrame, rows: pl.Series) -> tuple[pl.DataFrame, pl.Series, list[str]]:
     """Drop total and signature rows (first non-empty cell starts with 合计, 填表人, ...)."""
     if body.width == 0 or body.height == 0:

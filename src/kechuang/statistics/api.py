@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from kechuang.core.config import get_settings
 from kechuang.core.domain import IMPORT_KINDS, import_kind
 from kechuang.core.errors import NotFound, TooLarge, rejected_import
-from kechuang.core.excel import CellError, ImportFileError
+from kechuang.core.excel import CellError, ImportFileError, parse_ignore_columns
 from kechuang.core.responses import (
     ERROR_RESPONSES,
     UPLOAD_RESPONSES,
@@ -101,6 +101,13 @@ async def upload(
     ],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
+    ignore_columns: Annotated[
+        str,
+        Form(description="要忽略的非模板列表头，用逗号分隔；填 * 忽略所有非模板列"),
+    ] = "",
+    percent_as_fraction: Annotated[
+        bool, Form(description="确认百分比列按比例填写（0.35 即 35%），全列不大于 1 时乘以 100")
+    ] = False,
 ) -> dict[str, Any]:
     """Validate and store a file. A bad file stores nothing and answers with every bad cell:
     422 when cells fail validation, 400 when the file as a whole cannot be used."""
@@ -115,7 +122,14 @@ async def upload(
     if not spec.allowed(principal):
         raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
     report = await run_in_threadpool(
-        spec.run_import, session, principal, content, file.filename or "upload", dry_run
+        spec.run_import,
+        session,
+        principal,
+        content,
+        file.filename or "upload",
+        dry_run,
+        ignore_columns=parse_ignore_columns(ignore_columns),
+        percent_as_fraction=percent_as_fraction,
     )
     if not report.ok:
         raise rejected_import(report.message(), report.errors)

@@ -17,14 +17,28 @@ from kechuang.statistics.templates import kind_label
 
 
 def _run_import(
-    principal: Principal, kind: str, content: bytes, filename: str, dry_run: bool
+    principal: Principal,
+    kind: str,
+    content: bytes,
+    filename: str,
+    dry_run: bool,
+    ignore_unknown: bool = False,
+    percent_as_fraction: bool = False,
 ) -> ImportReport:  # or a domain's report of the same shape
     with session_scope() as session:
         bind_principal(session, principal)
         spec = import_kind(kind)
         if spec is None or not spec.allowed(principal):
             raise RoleError("无权导入该类数据")
-        report = spec.run_import(session, principal, content, filename, dry_run)
+        report = spec.run_import(
+            session,
+            principal,
+            content,
+            filename,
+            dry_run,
+            ignore_columns=ignore_unknown,
+            percent_as_fraction=percent_as_fraction,
+        )
         if not report.ok:
             session.rollback()
         return report
@@ -64,6 +78,12 @@ async def imports_page() -> None:
         with ui.row().classes("items-end gap-4"):
             kind = ui.select(kinds, label="数据类型", value=next(iter(kinds))).classes("w-56")
             dry_run = ui.checkbox("仅校验（试导入，不保存）")
+            ignore_unknown = ui.checkbox("忽略非模板列").tooltip(
+                "表头不是模板列的列不导入（导入报告会列出）；不勾选时这样的列会被拒绝"
+            )
+            percent_fraction = ui.checkbox("百分比列按比例填写（0.35 即 35%）").tooltip(
+                "确认后，全列数值都不大于 1 的百分比列乘以 100；否则 0.35 这样的数会被拒绝"
+            )
             ui.button(
                 "下载模板",
                 icon="download",
@@ -80,7 +100,14 @@ async def imports_page() -> None:
         async def handle(e) -> None:
             content = await e.file.read()
             report = await run.io_bound(
-                _run_import, principal, kind.value, content, e.file.name, bool(dry_run.value)
+                _run_import,
+                principal,
+                kind.value,
+                content,
+                e.file.name,
+                bool(dry_run.value),
+                bool(ignore_unknown.value),
+                bool(percent_fraction.value),
             )
             if report is None:  # the server is shutting down
                 return
@@ -93,11 +120,17 @@ async def imports_page() -> None:
 
         def show(report: ImportReport) -> None:
             result.clear()
+            notes = list(getattr(report, "notes", []) or [])
+            summary = report.message().split("\n")[0]  # the notes are listed below it
             with result:
                 if report.ok:
-                    ui.label(report.message()).classes("text-positive text-subtitle1")
+                    ui.label(summary).classes("text-positive text-subtitle1")
+                    for note in notes:
+                        ui.label(f"· {note}").classes("kc-muted")
                     return
-                ui.label(report.message()).classes("text-negative text-subtitle1")
+                ui.label(summary).classes("text-negative text-subtitle1")
+                for note in notes:
+                    ui.label(f"· {note}").classes("kc-muted")
                 ui.button(
                     "下载错误报告",
                     icon="download",

@@ -64,6 +64,9 @@ class ImportReportOut(BaseModel):
     import_id: int | None = Field(description="导入批次编号（试导入时为空）")
     message: str
     errors: list[CellErrorOut]
+    notes: list[str] = Field(
+        default_factory=list, description="读取时跳过或规范化的内容（标题行、合计行、单位换算等）"
+    )
 
 
 class ImportOut(BaseModel):
