@@ -247,7 +247,9 @@ def _load_excel(content: bytes, filename: str, columns: Sequence[Column] | None)
 
     chosen = candidates[0]
     if columns is not None and len(candidates) > 1:
-        matching = [n for n in candidates if _find_header(load(n, HEADER_SCAN_ROWS), columns)]
+        matching = [
+            n for n in candidates if _find_header(load(n, HEADER_SCAN_ROWS), columns) is not None
+        ]
         listed = "、".join(f"“{n}”" for n in candidates)
         if len(matching) > 1:
             raise ImportFileError(
@@ -407,9 +409,10 @@ class _HeaderIndex:
     def match(self, header: str) -> tuple[Column | None, str | None]:
         """The column a header names and the unit it declares (None when it gives none)."""
         key = _canon_header(header)
-        col = self.full.get(key) or self.names.get(key)
-        if col is not None:
-            return col, None
+        if key in self.full:
+            return self.full[key], self.full[key].unit
+        if key in self.names:
+            return self.names[key], None
         m = re.fullmatch(r"(.+?)\(([^()]*)\)", key)
         if m and m.group(1) in self.names:
             unit = re.sub(r"^单位[:：]", "", m.group(2))
@@ -490,6 +493,7 @@ def read_sheet(
         set() if isinstance(ignore_columns, bool) else {_canon_header(c) for c in ignore_columns}
     )
     body = frame.slice(h + 1)
+    footers = _footer_flags(body)
     errors: list[CellError] = []
     picked: dict[str, int] = {}  # code -> frame column index
     units: dict[str, str] = {}
@@ -499,7 +503,7 @@ def read_sheet(
         name = body.columns[j]
         letter = col_letters(grid.col0 + j)
         if not header:
-            if body.get_column(name).drop_nulls().len():
+            if body.get_column(name).filter(~footers).drop_nulls().len():
                 errors.append(
                     CellError(header_row, f"{letter}列", "", f"第 {letter} 列有数据但没有表头")
                 )
@@ -558,7 +562,7 @@ def read_sheet(
     if grid.xml is not None and not errors:
         body, cell_errors, more = _apply_xml(grid, body, header_row, picked, columns)
         notes += more
-    body, rows, footer_notes = _drop_footers(body, rows)
+    body, rows, footer_notes = _drop_footers(body, rows, footers)
     notes += footer_notes
     data = body.select([pl.col(body.columns[j]).alias(code) for code, j in picked.items()])
     data = data.with_columns(
@@ -584,16 +588,26 @@ def parse_ignore_columns(text: str | None, ignore_unknown: bool = False) -> Sequ
     return tuple(p.strip() for p in re.split(r"[,，、;；]", text or "") if p.strip())
 
 
-def _drop_footers(body: pl.DataFrame, rows: pl.Series) -> tuple[pl.DataFrame, pl.Series, list[str]]:
-    """Drop total and signature rows (first non-empty cell starts with 合计, 填表人, ...)."""
-    if body.width == 0 or body.height == 0:
-        return body, rows, []
-    first = pl.coalesce([pl.col(c) for c in body.columns]).str.replace_all(r"\s+", "")
+def _first_text(body: pl.DataFrame) -> pl.Expr:
+    """The first non-empty cell of each row, without spaces (合 计 -> 合计)."""
+    return pl.coalesce([pl.col(c) for c in body.columns]).str.replace_all(r"\s+", "")
+
+
+def _footer_flags(body: pl.DataFrame) -> pl.Series:
+    """True on total and signature rows (first non-empty cell starts with 合计, 填表人, ...)."""
+    if body.width == 0:
+        return pl.Series("footer", [False] * body.height, pl.Boolean)
     pattern = "^(" + "|".join(FOOTER_WORDS) + ")"
-    flags = body.select(first.str.contains(pattern).fill_null(False)).to_series()
+    return body.select(_first_text(body).str.contains(pattern).fill_null(False)).to_series()
+
+
+def _drop_footers(
+    body: pl.DataFrame, rows: pl.Series, flags: pl.Series
+) -> tuple[pl.DataFrame, pl.Series, list[str]]:
+    """Drop the total and signature rows, saying which."""
     if not flags.any():
         return body, rows, []
-    shown = body.filter(flags).select(first.alias("t")).to_series().to_list()
+    shown = body.filter(flags).select(_first_text(body).alias("t")).to_series().to_list()
     at = rows.filter(flags).to_list()
     note = "已跳过合计/签名行：" + "；".join(
         f"第{r}行“{str(t)[:20]}”" for r, t in zip(at, shown, strict=True)
