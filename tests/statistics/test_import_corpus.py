@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 import pytest
 from dbcheck import table_counts_and_checksums
 from factories import make_enterprise, make_principal, make_uscc
 from sheets import Formula, NoResult, Pct, Sheet, csv_rows, workbook, xlsx
 from sqlalchemy import select
+from web import login
 
 from kechuang.core.excel import parse_columns
 from kechuang.registry.models import Enterprise
@@ -595,3 +597,160 @@ def test_corpus(session, ctx, name):
 
 def test_corpus_is_large_enough():
     assert len(CASES) >= 45
+
+
+# --- the framework's interfaces --------------------------------------------------------------
+
+
+def test_clear_marker_gives_null_and_a_flag_column():
+    cols = [
+        c
+        for c in ENTERPRISE_YEAR_COLUMNS
+        if c.code in {"uscc", "year", "operating_revenue", "employees", "rd_expense"}
+    ]
+    df = pl.DataFrame(
+        {
+            "uscc": ["u1", "u2", "u3", "u4"],
+            "year": ["2024"] * 4,
+            "employees": ["10", None, "12", "13"],
+            "operating_revenue": ["〔清空〕", "5", " [清空] ", "【清空】"],
+            "rd_expense": ["1", "2", "3", None],
+        },
+    ).select([c.code for c in cols])
+    parsed = parse_columns(df, cols)
+    assert parsed.cleared == frozenset({"operating_revenue"})
+    assert parsed.data.get_column("operating_revenue").to_list() == [None, 5.0, None, None]
+    assert parsed.data.get_column("__clear_operating_revenue").to_list() == [
+        True,
+        False,
+        True,
+        True,
+    ]
+    assert "__clear_employees" not in parsed.data.columns
+    assert parsed.data.schema["__clear_operating_revenue"] == pl.Boolean
+    assert not [e for e in parsed.errors if e.column != "统一社会信用代码"]
+
+
+def test_every_text_column_has_the_model_length():
+    from kechuang.registry.models import Carrier, Park, Region, Zone
+
+    target = {
+        ("enterprises", "uscc"): Enterprise.__table__.c.uscc,
+        ("enterprises", "name"): Enterprise.__table__.c.name,
+        ("enterprises", "industry_code"): Enterprise.__table__.c.industry_code,
+        ("enterprises", "tech_field"): Enterprise.__table__.c.tech_field,
+        ("enterprises", "region"): Region.__table__.c.name,
+        ("enterprises", "zone"): Zone.__table__.c.full_name,
+        ("enterprises", "counted_zone"): Zone.__table__.c.full_name,
+        ("enterprises", "park"): Park.__table__.c.name,
+        ("enterprises", "incubator"): Carrier.__table__.c.name,
+        ("enterprise_years", "uscc"): Enterprise.__table__.c.uscc,
+        ("enterprise_years", "name"): Enterprise.__table__.c.name,
+        ("zone_years", "zone"): Zone.__table__.c.full_name,
+    }
+    text = {
+        (kind, c.code): c.max_length
+        for kind, cols in COLUMNS_BY_KIND.items()
+        for c in cols
+        if c.kind in {"text", "uscc"}
+    }
+    assert set(text) == set(target)
+    assert text == {k: col.type.length for k, col in target.items()}
+    assert text[("enterprises", "name")] == 200 and text[("enterprises", "industry_code")] == 5
+
+
+@pytest.mark.parametrize("kind", list(COLUMNS_BY_KIND))
+def test_headers_and_aliases_are_unambiguous(kind):
+    from kechuang.core.excel import _canon_header
+
+    seen: dict[str, str] = {}
+    for col in COLUMNS_BY_KIND[kind]:
+        for name in {col.header, col.template_header, col.code, *col.aliases}:
+            key = _canon_header(name)
+            assert seen.setdefault(key, col.code) == col.code, (kind, name)
+    merge_fill = {c.code for c in COLUMNS_BY_KIND[kind] if c.merge_fill}
+    assert merge_fill <= {"year", "zone"}
+
+
+def test_template_notes_document_aliases_missing_words_and_the_clear_marker():
+    from kechuang.statistics.templates import template
+
+    lines = pl.read_excel(template("enterprise_years"), sheet_name="填写说明", has_header=False)
+    text = "\n".join(str(v) for v in lines.to_series().to_list())
+    for needle in ("〔清空〕", "“—”", "研发费用总额(万元)：研发费用", "忽略非模板列", "按比例填写"):
+        assert needle in text, needle
+
+
+def test_zone_column_lengths_hold_on_enterprises():
+    assert {c.code: c.max_length for c in ENTERPRISE_COLUMNS}["zone"] == 200
+    assert {c.code: c.max_length for c in ZONE_YEAR_COLUMNS}["zone"] == 200
+
+
+def test_options_reach_statistics_kinds_and_spare_others(session, world):
+    from kechuang.core.domain import import_kind
+
+    principal = make_principal(session, "city_admin")
+    content = xlsx(
+        ["统一社会信用代码", "年度", "职工总数(人)", "备注"], [[world["a"].uscc, 2023, 9, "x"]]
+    )
+    spec = import_kind("enterprise_years")
+    report = spec.run_import(session, principal, content, "a.xlsx", True, ignore_columns=True)
+    assert report.ok and "已忽略非模板列：备注" in report.message()
+    report = spec.run_import(session, principal, content, "a.xlsx", True)
+    assert not report.ok and report.errors[0].reason.startswith("备注：不是模板列")
+    quals = import_kind("enterprise_qualifications")  # its import takes no options
+    report = quals.run_import(
+        session, principal, b"x", "q.pdf", True, ignore_columns=True, percent_as_fraction=True
+    )
+    assert not report.ok and "不支持的文件类型" in report.errors[0].reason
+
+
+def test_cli_flags(session, world, tmp_path):
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app as cli
+
+    path = tmp_path / "zone.xlsx"
+    path.write_bytes(
+        xlsx(
+            ["高新区", "年度", "总绿地率(%)", "备注", "联系人"],
+            [["扬州高新区", 2023, 0.3, "", "x"]],
+        )
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "zone_years", str(path), "--dry-run"])
+    assert result.exit_code == 1 and "不是模板列" in result.output
+    result = runner.invoke(
+        cli, ["import", "zone_years", str(path), "--dry-run", "--ignore-columns", "备注,联系人"]
+    )
+    assert result.exit_code == 1 and "是比例还是百分数" in result.output
+    result = runner.invoke(
+        cli,
+        ["import", "zone_years", str(path), "--ignore-unknown-columns", "--percent-fraction"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "已忽略非模板列：备注、联系人" in result.output and "乘以 100" in result.output
+    value = session.scalar(
+        select(ZoneYear.value).where(
+            ZoneYear.indicator_code == "green_coverage", ZoneYear.year == 2023
+        )
+    )
+    assert value == 30.0
+
+
+def test_api_form_fields(client, world, session):
+    h = login(client, "city")
+    content = xlsx(["高新区", "年度", "总绿地率(%)", "备注"], [["扬州高新区", 2023, 0.3, "x"]])
+    post = lambda **data: client.post(  # noqa: E731
+        "/api/v1/imports",
+        headers=h,
+        data={"kind": "zone_years", "dry_run": "true", **data},
+        files={"file": ("z.xlsx", content)},
+    )
+    r = post()
+    assert r.status_code == 422 and "是否指" not in r.text and "备注：不是模板列" in r.text
+    r = post(ignore_columns="备注")
+    assert r.status_code == 422 and "是比例还是百分数" in r.text
+    r = post(ignore_columns="*", percent_as_fraction="true")
+    assert r.status_code == 200, r.text
+    assert any("已忽略非模板列：备注" in n for n in r.json()["notes"])

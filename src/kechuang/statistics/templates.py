@@ -6,7 +6,7 @@ Imports read this format and exports write it, so an export imports back unchang
 from __future__ import annotations
 
 from kechuang.core.domain import import_kind
-from kechuang.core.excel import Column, ImportFileError, write_sheets
+from kechuang.core.excel import MISSING_WORDS, Column, ImportFileError, write_sheets
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.models import IMPORT_KINDS
@@ -149,6 +149,22 @@ SHEET_NAMES = {
     "enterprise_years": "企业年度统计",
     "zone_years": "高新区年度统计",
 }
+# How every import reads a file (the same for all kinds), written into each template's 填写说明.
+COMMON_NOTES = [
+    "表头须为模板列名（可带“*”、全角括号、空格）；也接受以下别名：{aliases}。"
+    "其他表头会被拒绝（会提示最接近的模板列），导入时可选择“忽略非模板列”；“序号”列总是忽略。",
+    "表头上方的标题行、表尾的合计/小计/总计及填表人、审核人等行会自动跳过，并在导入报告中列出。",
+    "表头写了与模板不同的单位时按精确比例换算：元、千元、万元、亿元之间，人、万人之间，%、‰ 之间；"
+    "其他单位（如“件”填在金额列）会被拒绝。单元格内可写“1.5亿”“2万”，但不能在万元列写“元”“千元”。",
+    "百分比列（%）：35、35% 或设置为百分比格式的单元格都记为 35；3.5‰ 记为 0.35；"
+    "只写 0.35 无法判断是比例还是百分数，会被拒绝——若整列都是比例，可在导入时确认“按比例填写”。",
+    "表示空白的写法：{missing}（“是/否”列中“无”表示否）。",
+    "“(50)”这类括号数字会被拒绝，请直接填写 -50 或 50；#DIV/0!、#N/A 等错误值和未计算的公式也会被拒绝。",
+    "要清除已有数值，请填写 〔清空〕（也可写 [清空] 或 【清空】）；空白单元格不会清除已有数值；必填项不能清空。",
+    "隐藏的工作表不会被读取；有多个工作表时，使用表头与模板一致的那一个。"
+    "“年度”“高新区”列可合并单元格（合并区域内各行取同一值），其他列不能跨行合并。",
+]
+
 NOTES = {
     "enterprises": [
         "企业名录导入模板。带底色为必填列。",
@@ -183,10 +199,19 @@ def check_kind(kind: str) -> None:
         raise ImportFileError(f"未知的数据类型“{kind}”，可选：{'、'.join(COLUMNS_BY_KIND)}")
 
 
+def notes(kind: str) -> list[str]:
+    """The 填写说明 lines of a kind: its own, then how every import reads a file."""
+    aliases = "；".join(
+        f"{c.template_header}：{'、'.join(c.aliases)}" for c in COLUMNS_BY_KIND[kind] if c.aliases
+    )
+    fill = {"aliases": aliases or "无", "missing": "、".join(f"“{w}”" for w in MISSING_WORDS)}
+    return NOTES[kind] + [line.format(**fill) for line in COMMON_NOTES]
+
+
 def template(kind: str) -> bytes:
     """An empty .xlsx template with Chinese headers and a 填写说明 sheet."""
     check_kind(kind)
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], NOTES[kind])
+    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], notes(kind))
 
 
 # --- templates of the import kinds (declared in the domain manifest) ------------------------
