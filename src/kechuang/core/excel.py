@@ -171,8 +171,7 @@ class _Grid:
     name: str = ""
     row0: int = 1  # spreadsheet row of frame row 0
     col0: int = 0  # 0-based spreadsheet column of frame column 0
-    xml: bytes | None = None
-    percent_styles: tuple[int, ...] = ()
+    scan: _SheetScan | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -266,17 +265,10 @@ def _load_excel(content: bytes, filename: str, columns: Sequence[Column] | None)
         notes.append(f"读取了工作表“{chosen}”")
     frame = load(chosen)
     grid = _Grid(frame=frame, name=chosen, notes=notes)
-    if book is not None and chosen in infos:
-        try:
-            import zipfile
-
-            with zipfile.ZipFile(io.BytesIO(content)) as zf:
-                grid.xml = zf.read(infos[chosen].path)
-        except (KeyError, OSError, zipfile.BadZipFile):
-            grid.xml = None
-        grid.percent_styles = book[1]
-        if grid.xml is not None and frame.height:
-            grid.row0, grid.col0 = _top_left(grid.xml)
+    if book is not None and chosen in infos and frame.height:
+        grid.scan = _scan_sheet(content, infos[chosen].path, book[1])
+        if grid.scan is not None:
+            grid.row0, grid.col0 = grid.scan.row0, grid.scan.col0
     return grid
 
 
@@ -339,19 +331,84 @@ def _percent_styles(styles: bytes) -> tuple[int, ...]:
 
 # A cell with a value (calamine's sheet range starts at the first such row and column).
 _VALUE_CELL = rb'<c r="%s(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>[^<]|<is>)'
+_ERROR_CELL = (
+    rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>'
+)
+_NO_RESULT = rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>'
+_MERGE = rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"'
+_CHUNK = 8 << 20  # the sheet XML is scanned in pieces of whole rows: memory stays small
 
 
-def _top_left(xml: bytes) -> tuple[int, int]:
-    """The spreadsheet row and 0-based column where calamine's range (our frame) starts."""
-    first = re.search(_VALUE_CELL % rb"([A-Z]+)", xml)
-    if not first:
-        return 1, 0
-    row = int(first.group(2))
-    last = col_index(first.group(1).decode())
-    for c in range(last):
-        if re.search(_VALUE_CELL % col_letters(c).encode(), xml):
-            return row, c
-    return row, last
+@dataclass
+class _SheetScan:
+    """What only a sheet's XML tells: where calamine's range starts, error cells, formulas
+    without a result, percent-formatted cells and merged ranges (as (letters, row, ...))."""
+
+    row0: int = 1
+    col0: int = 0
+    error_cells: list[tuple[bytes, bytes, bytes]] = field(default_factory=list)
+    no_result: list[tuple[bytes, bytes, bytes | None]] = field(default_factory=list)
+    percent: list[tuple[bytes, bytes]] = field(default_factory=list)
+    merges: list[tuple[bytes, int, bytes, int]] = field(default_factory=list)
+
+
+def _scan_sheet(content: bytes, path: str, percent_styles: tuple[int, ...]) -> _SheetScan | None:
+    """Scan a sheet's XML with regular expressions over the raw bytes (no per-cell Python loop),
+    streaming it in chunks cut after a </row> so that no cell is split."""
+    import zipfile
+
+    scan = _SheetScan()
+    first: tuple[int, int] | None = None
+    pct = None
+    if percent_styles:
+        styles = b"|".join(str(i).encode() for i in percent_styles)
+        pct = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)\ss="(?:' + styles + rb')"([^>]*)>')
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf, zf.open(path) as stream:
+            rest = b""
+            while True:
+                block = stream.read(_CHUNK)
+                data = rest + block
+                cut = data.rfind(b"</row>") + 6 if block else len(data)
+                if cut < 6:
+                    cut = 0 if block else len(data)
+                piece, rest = data[:cut], data[cut:]
+                if piece:
+                    first = _scan_piece(piece, scan, pct, first)
+                if not block:
+                    break
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return None
+    if first is not None:
+        scan.row0, scan.col0 = first
+    return scan
+
+
+def _scan_piece(
+    piece: bytes, scan: _SheetScan, pct: re.Pattern[bytes] | None, first: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """Scan one piece of sheet XML into scan; return the top-left (row, column) so far."""
+    if first is None:
+        m = re.search(_VALUE_CELL % rb"([A-Z]+)", piece)
+        if m:
+            first = (int(m.group(2)), col_index(m.group(1).decode()))
+    if first is not None:
+        for c in range(first[1]):  # an earlier column with a value further down
+            if re.search(_VALUE_CELL % col_letters(c).encode(), piece):
+                first = (first[0], c)
+                break
+    if b't="e"' in piece:
+        scan.error_cells += [m.groups() for m in re.finditer(_ERROR_CELL, piece)]
+    if b"<f" in piece:
+        scan.no_result += [m.groups() for m in re.finditer(_NO_RESULT, piece)]
+    if pct is not None:
+        for m in pct.finditer(piece):
+            attrs = m.group(3) + m.group(4)
+            if b"t=" not in attrs or b't="n"' in attrs:  # a text cell shows its text
+                scan.percent.append((m.group(1), m.group(2)))
+    if b"<mergeCell " in piece:
+        scan.merges += [(c1, int(r1), c2, int(r2)) for c1, r1, c2, r2 in re.findall(_MERGE, piece)]
+    return first
 
 
 def col_letters(index: int) -> str:
@@ -559,7 +616,7 @@ def read_sheet(
         notes.append("已忽略非模板列：" + "、".join(ignored))
     rows = pl.Series("__row", range(header_row + 1, header_row + 1 + body.height), pl.Int64)
     cell_errors: list[CellError] = []
-    if grid.xml is not None and not errors:
+    if grid.scan is not None and not errors:
         body, cell_errors, more = _apply_xml(grid, body, header_row, picked, columns)
         notes += more
     body, rows, footer_notes = _drop_footers(body, rows, footers)
@@ -615,13 +672,6 @@ def _drop_footers(
     return body.filter(~flags), rows.filter(~flags), [note]
 
 
-_ERROR_CELL = (
-    rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>'
-)
-_NO_RESULT = rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>'
-_MERGE = rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"'
-
-
 def _apply_xml(
     grid: _Grid,
     body: pl.DataFrame,
@@ -633,65 +683,57 @@ def _apply_xml(
     formats and merged cells (regular expressions over the raw bytes: no per-cell Python loop)."""
     import html
 
-    xml = grid.xml or b""
+    scan = grid.scan or _SheetScan()
     by_index = {j: c for c, j in picked.items()}
     cols = {c.code: c for c in columns}
     errors: list[CellError] = []
     notes: list[str] = []
     first_data = header_row + 1
 
-    def where(letters: bytes, row: bytes) -> tuple[int, int, Column | None]:
+    def where(letters: bytes, row: bytes | int) -> tuple[int, int, Column | None]:
         j = col_index(letters.decode()) - grid.col0
         code = by_index.get(j)
         return int(row) - first_data, j, cols[code] if code else None
 
-    replace: dict[int, dict[int, str]] = {}  # frame column -> {body row: new text}
-    if b't="e"' in xml:
-        for m in re.finditer(_ERROR_CELL, xml):
-            i, j, col = where(m.group(1), m.group(2))
-            if col is not None and 0 <= i < body.height:
-                replace.setdefault(j, {})[i] = html.unescape(m.group(3).decode())
-    if b"<f" in xml:
-        for m in re.finditer(_NO_RESULT, xml):
-            i, j, col = where(m.group(1), m.group(2))
-            if col is not None and i >= 0:
-                formula = html.unescape((m.group(3) or b"").decode())
-                errors.append(
-                    CellError(
-                        int(m.group(2)),
-                        col.template_header,
-                        f"={formula}" if formula else "（公式）",
-                        "公式没有计算结果，请在 Excel 中打开并保存后再导入",
-                    )
+    replace: dict[int, dict[int, str | None]] = {}  # frame column -> {body row: new text}
+    for letters, row, value in scan.error_cells:
+        i, j, col = where(letters, row)
+        if col is not None and 0 <= i < body.height:
+            replace.setdefault(j, {})[i] = html.unescape(value.decode())
+    for letters, row, formula in scan.no_result:
+        i, j, col = where(letters, row)
+        if col is not None and i >= 0:
+            text = html.unescape((formula or b"").decode())
+            errors.append(
+                CellError(
+                    int(row),
+                    col.template_header,
+                    f"={text}" if text else "（公式）",
+                    "公式没有计算结果，请在 Excel 中打开并保存后再导入",
                 )
-    if grid.percent_styles:
-        styles = b"|".join(str(s).encode() for s in grid.percent_styles)
-        pattern = rb'<c r="([A-Z]+)(\d+)"([^>]*?)\ss="(?:' + styles + rb')"([^>]*)>'
-        counts: dict[str, int] = {}
-        for m in re.finditer(pattern, xml):
-            if b"t=" in m.group(3) + m.group(4) and b't="n"' not in m.group(3) + m.group(4):
-                continue  # a text cell formatted as percent shows its text
-            i, j, col = where(m.group(1), m.group(2))
-            if col is None or col.kind not in {"int", "decimal"} or not 0 <= i < body.height:
-                continue
-            value = body.item(i, j)
-            if value is None:
-                continue
-            replace.setdefault(j, {})[i] = _shift_text(value, 2) + "%"
-            counts[col.template_header] = counts.get(col.template_header, 0) + 1
-        notes += [
-            f"{h}：{n} 个单元格为百分比格式，已按百分数读取（如 0.35 显示为 35%，记为 35%）"
-            for h, n in counts.items()
-        ]
-    for m in re.finditer(_MERGE, xml) if b"<mergeCell " in xml else ():
-        c1, r1, c2, r2 = m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
+            )
+    counts: dict[str, int] = {}
+    for letters, row in scan.percent:
+        i, j, col = where(letters, row)
+        if col is None or col.kind not in {"int", "decimal"} or not 0 <= i < body.height:
+            continue
+        value = body.item(i, j)
+        if value is None:
+            continue
+        replace.setdefault(j, {})[i] = _shift_text(value, 2) + "%"
+        counts[col.template_header] = counts.get(col.template_header, 0) + 1
+    notes += [
+        f"{h}：{n} 个单元格为百分比格式，已按百分数读取（如 0.35 显示为 35%，记为 35%）"
+        for h, n in counts.items()
+    ]
+    for c1, r1, c2, r2 in scan.merges:
         if r2 <= r1 or r2 < first_data:
             continue  # one row (titles, notes) or above the data
-        i, j, col = where(c1, str(r1).encode())
+        i, j, col = where(c1, r1)
         ref = f"{c1.decode()}{r1}:{c2.decode()}{r2}"
         if col is None:
             continue  # not a column we read
-        if col is not None and col.merge_fill and c1 == c2 and i >= 0:
+        if col.merge_fill and c1 == c2 and i >= 0:
             value = body.item(i, j) if i < body.height else None
             fill = replace.setdefault(j, {})
             for k in range(i + 1, min(r2 - first_data + 1, body.height)):
@@ -701,7 +743,7 @@ def _apply_xml(
         errors.append(
             CellError(
                 r1,
-                col.template_header if col else body.columns[j],
+                col.template_header,
                 ref,
                 f"合并单元格 {ref} 跨越多行，无法确定每行的值，请取消合并并逐行填写",
             )
@@ -775,6 +817,12 @@ NUMBER_RE = (
     r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?"
     r"(千元|万元|亿元|元|万人|人年|人|件|项|家|个|%|‰|千|万|亿)?$"
 )
+# The same, in two parts (number, unit): a number parsed straight from its text is already the
+# nearest double to what was typed; only columns that convert units need NUMBER_RE's digits.
+SIMPLE_NUMBER_RE = (
+    r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"(千元|万元|亿元|元|万人|人年|人|件|项|家|个|%|‰|千|万|亿)?$"
+)
 TIME_SUFFIX_RE = r"[T ]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$"
 # Units a cell may carry, as powers of ten within their family (千/万/亿 alone multiply the
 # column's base unit: 2万 in a 人 column is 2万人, 1.5亿 in a 万元 column is 1.5亿元).
@@ -823,7 +871,11 @@ def _stage_parts(col: Column) -> list[pl.Expr]:
     """Stage 2: the pieces parsed out of the cleaned text (regex groups, serials)."""
     text = pl.col(f"__t_{col.code}")
     if col.kind in {"int", "decimal"}:
-        return [text.str.extract_groups(NUMBER_RE).alias(f"__n_{col.code}")]
+        parts = text.str.extract_groups(SIMPLE_NUMBER_RE)
+        return [
+            parts.struct.field("1").cast(pl.Float64, strict=False).alias(f"__v_{col.code}"),
+            parts.struct.field("2").alias(f"__u_{col.code}"),
+        ]
     if col.kind == "date":
         normal = (
             text.str.replace_all(r"[年月/\.]", "-").str.replace(r"日$", "").str.replace(r"-$", "")
@@ -840,12 +892,15 @@ def _stage_parts(col: Column) -> list[pl.Expr]:
     return []
 
 
-def _number(col: Column, extra: pl.Expr | int = 0) -> pl.Expr:
-    """The number of a cell times 10**(its unit's shift + extra), parsed from its digits.
+def _number(col: Column, extra: pl.Expr | int = 0, exact: bool = False) -> pl.Expr:
+    """The number of a cell times 10**(its unit's shift + extra).
 
-    The digits and the power of ten are joined as "<digits>e<power>" and parsed once, so that
-    12345000 元 is exactly 1234.5 万元 and 0.1 亿元 exactly 1000 万元 (no binary rounding between).
+    Without a shift the number is parsed straight from its text. With one, the digits and the
+    power of ten are joined as "<digits>e<power>" and parsed once, so that 12345000 元 is exactly
+    1234.5 万元 and 0.1 亿元 exactly 1000 万元 (no binary rounding in between).
     """
+    if not exact:
+        return pl.when(pl.col(f"__k_{col.code}").is_not_null()).then(pl.col(f"__v_{col.code}"))
     parts = pl.col(f"__n_{col.code}")
     whole, frac = parts.struct.field("2"), parts.struct.field("3").fill_null("")
     digits = whole.fill_null("") + frac
@@ -906,23 +961,27 @@ def parse_columns(
     df = df.with_columns(rows.alias("__row"))
     codes = [c.code for c in columns]
     notes: list[str] = []
+    # Flags come from anchored regular expressions (booleans only, no copy of the text); the
+    # raw text is kept as it came for error messages; the value column is the stripped text.
+    clear_re = r"^\s*(〔|\[|【|［)\s*清\s*空\s*(〕|\]|】|］)\s*$"
+    error_re = "(?i)^\\s*(" + "|".join(re.escape(v) for v in ERROR_VALUES) + ")\\s*$"
     first: list[pl.Expr] = []
     for col in columns:
-        base = pl.col(col.code).str.strip_chars().replace("", None)
-        key = base.str.replace_all(r"[\s\u00a0\u3000]+", "")
+        raw = pl.col(col.code)
         words = [w for w in MISSING_WORDS if col.kind != "bool" or w.lower() not in FALSE_WORDS]
+        missing_re = "^\\s*(" + "|".join(re.escape(w) for w in words) + ")\\s*$"
         first += [
-            base.alias(f"__raw_{col.code}"),
-            key.is_in(CLEAR_MARKERS).fill_null(False).alias(f"__clear_{col.code}"),
-            key.is_in(words).fill_null(False).alias(f"__miss_{col.code}"),
-            key.str.to_uppercase().is_in(ERROR_VALUES).fill_null(False).alias(f"__xl_{col.code}"),
+            raw.alias(f"__raw_{col.code}"),
+            raw.str.contains(clear_re).fill_null(False).alias(f"__clear_{col.code}"),
+            raw.str.contains(missing_re).fill_null(False).alias(f"__miss_{col.code}"),
+            raw.str.contains(error_re).fill_null(False).alias(f"__xl_{col.code}"),
         ]
     stripped = df.with_columns(first)
     stripped = stripped.with_columns(
         [
             pl.when(pl.col(f"__clear_{c}") | pl.col(f"__miss_{c}"))
             .then(None)
-            .otherwise(pl.col(f"__raw_{c}"))
+            .otherwise(pl.col(c).str.strip_chars().replace("", None))
             .alias(c)
             for c in codes
         ]
@@ -959,7 +1018,7 @@ def parse_columns(
         bare = 0
         if col.code in units:
             bare = _unit_shift(units[col.code], col) or 0
-        suffix = pl.col(f"__n_{col.code}").struct.field("5")
+        suffix = pl.col(f"__u_{col.code}")
         shifts.append(
             pl.when(suffix.is_null())
             .then(pl.lit(bare, dtype=pl.Int64))
@@ -967,10 +1026,30 @@ def parse_columns(
             .alias(f"__k_{col.code}")
         )
     staged = staged.with_columns(shifts)
+    # Columns whose values move by a power of ten are parsed from their digits (see _number).
+    shifted = [
+        c
+        for c in columns
+        if c.code in unit_rules
+        and (c.code in units or c.unit == "%" or any(unit_rules[c.code][0].values()))
+    ]
+    probe = staged.select(
+        [pl.col(f"__k_{c.code}").fill_null(0).ne(0).any().alias(c.code) for c in shifted]
+    )
+    exact = {
+        c.code for c in shifted if c.code in units or c.unit == "%" or probe.get_column(c.code)[0]
+    }
+    staged = staged.with_columns(
+        [
+            pl.col(f"__t_{c.code}").str.extract_groups(NUMBER_RE).alias(f"__n_{c.code}")
+            for c in columns
+            if c.code in exact
+        ]
+    )
     fraction_columns: set[str] = set()
     for col in columns:
         if col.kind in {"int", "decimal"} and col.unit == "%" and percent_as_fraction:
-            bare = pl.col(f"__n_{col.code}").struct.field("5").is_null()
+            bare = pl.col(f"__u_{col.code}").is_null()
             top = staged.select(pl.when(bare).then(_number(col)).abs().max()).item()
             if top is not None and top <= 1:
                 fraction_columns.add(col.code)
@@ -983,7 +1062,9 @@ def parse_columns(
         raw = pl.col(col.code)
         text = pl.col(f"__t_{col.code}")
         if col.kind in {"int", "decimal"}:
-            typed, reason = _number_with_reason(col, unit_rules[col.code][1], fraction_columns)
+            typed, reason = _number_with_reason(
+                col, unit_rules[col.code][1], fraction_columns, col.code in exact
+            )
             if col.kind == "int":
                 reason = pl.coalesce(
                     reason, pl.when(typed != typed.floor()).then(pl.lit("应为整数"))
@@ -1062,15 +1143,14 @@ def parse_columns(
 
 
 def _number_with_reason(
-    col: Column, refused: dict[str, str], fraction_columns: set[str]
+    col: Column, refused: dict[str, str], fraction_columns: set[str], exact: bool
 ) -> tuple[pl.Expr, pl.Expr]:
     """Stage 3 for numbers: (value in the column's unit, reason-if-bad)."""
-    parts = pl.col(f"__n_{col.code}")
     text = pl.col(f"__t_{col.code}")
-    suffix = parts.struct.field("5")
+    suffix = pl.col(f"__u_{col.code}")
     bare = suffix.is_null()
     fraction = col.code in fraction_columns
-    value = _number(col, pl.when(bare).then(2).otherwise(0) if fraction else 0)
+    value = _number(col, pl.when(bare).then(2).otherwise(0) if fraction else 0, exact)
     reason = (
         pl.when(text.str.contains(r"^\(.*\)$"))
         .then(
@@ -1079,7 +1159,7 @@ def _number_with_reason(
             + pl.lit(" 或 ")
             + text.str.strip_chars("()")
         )
-        .when(parts.struct.field("2").is_null() & parts.struct.field("3").is_null())
+        .when(pl.col(f"__v_{col.code}").is_null())
         .then(pl.lit("不是有效的数字"))
         .when(suffix.is_not_null() & pl.col(f"__k_{col.code}").is_null())
         .then(
@@ -1091,7 +1171,7 @@ def _number_with_reason(
         .then(pl.lit("不是有效的数字"))
     )
     if col.unit == "%" and not fraction:
-        hundred = _number(col, 2).cast(pl.String).str.replace(r"\.0$", "")
+        hundred = _number(col, 2, exact).cast(pl.String).str.replace(r"\.0$", "")
         ambiguous = bare & (value.abs() <= 1) & (value != 0)
         reason = pl.coalesce(
             reason,
@@ -1135,7 +1215,7 @@ def collect_errors(df: pl.DataFrame, columns: Sequence[Column]) -> list[CellErro
             "__row", f"__raw_{col.code}", f"__err_{col.code}"
         )
         for row, raw, reason in bad.iter_rows():
-            out.append(CellError(int(row), col.template_header, raw or "", reason))
+            out.append(CellError(int(row), col.template_header, (raw or "").strip(), reason))
             if len(out) >= MAX_ERRORS:
                 break
     out.sort(key=lambda e: e.row)
