@@ -390,6 +390,15 @@ CASES: dict[str, Case] = {
         ),
         Rejected([(4, "营业收入(万元)", "不是有效的数字")]),
     ),
+    "a header with more unknown than known columns is still found under a title": Case(
+        "enterprise_years",
+        lambda c: ey(
+            [row_a(c, 10, "a", "b", "c")],
+            ["统一社会信用代码", "年度", "职工总数(人)", "联系人", "电话", "地址"],
+            title=[["2023年度企业统计表"]],
+        ),
+        Rejected([(2, "联系人", "联系人：不是模板列"), (2, "地址", "地址：不是模板列")]),
+    ),
     "合计 row is skipped": Case(
         "enterprise_years",
         lambda c: ey([row_a(c, 10), ["合计", None, 10]], EY[:3]),

@@ -487,13 +487,16 @@ class _HeaderIndex:
 def _find_header(frame: pl.DataFrame, columns: Sequence[Column]) -> int | None:
     """Index of the first of the top rows where most non-empty cells are template headers."""
     index = _HeaderIndex(columns)
+    best, best_matched = None, 1
     for i, row in enumerate(frame.head(HEADER_SCAN_ROWS).iter_rows()):
         cells = [str(v) for v in row if v is not None and str(v).strip()]
         cells = [c for c in cells if _canon_header(c) not in index.ignored]
         matched = sum(1 for c in cells if index.match(c)[0] is not None)
         if matched and matched * 2 >= len(cells) and (matched >= 2 or len(cells) == 1):
             return i
-    return None
+        if matched > best_matched:  # many unknown headers: still the likeliest header row
+            best, best_matched = i, matched
+    return best
 
 
 def _unit_shift(file_unit: str, col: Column) -> int | None:
