@@ -195,10 +195,22 @@ def import_cmd(
     user: str | None = typer.Option(None, help="以该用户的身份和权限导入"),
     report: Path | None = typer.Option(None, help="错误报告 .xlsx 的输出位置"),
     yes: bool = typer.Option(False, "--yes", "-y", help="文件已导入过时不再询问，直接再次导入"),
+    ignore_columns: str = typer.Option(
+        "", "--ignore-columns", help='要忽略的非模板列表头，用逗号分隔，如 "备注,联系人"'
+    ),
+    ignore_unknown_columns: bool = typer.Option(
+        False, "--ignore-unknown-columns", help="忽略所有非模板列（导入报告会列出）"
+    ),
+    percent_fraction: bool = typer.Option(
+        False,
+        "--percent-fraction",
+        help="确认百分比列按比例填写（0.35 即 35%）：全列不大于 1 时乘以 100",
+    ),
 ) -> None:
     """导入文件：作为任务排队执行（同一时间只有一个导入写入），显示进度；全部单元格通过校验才保存，
     否则列出每个错误单元格并以非零状态退出。"""
     from kechuang.core.db import session_scope
+    from kechuang.core.excel import parse_ignore_columns
     from kechuang.statistics.import_jobs import (
         duplicate_of,
         run_import_job,
@@ -220,10 +232,14 @@ def import_cmd(
         if notice:
             _confirm(f"{notice}。仍要再次导入吗？", yes)
         job_id = submit_import(session, principal, spec, content, file.name, dry_run, True)
+    options = {
+        "ignore_columns": parse_ignore_columns(ignore_columns, ignore_unknown_columns),
+        "percent_as_fraction": percent_fraction,
+    }
     state = _run_with_progress(
         job_id,
         lambda listener: run_import_job(
-            job_id, principal, spec, content, file.name, dry_run, listeners=(listener,)
+            job_id, principal, spec, content, file.name, dry_run, (listener,), **options
         ),
     )
     _print_import_outcome(state, file, report)
@@ -257,21 +273,27 @@ def _run_with_progress(job_id: int, start):  # noqa: ANN001, ANN202 - start(list
 
 
 def _print_import_outcome(state: dict, file: Path, report: Path | None) -> None:
-    """Print a finished import job: its message and notes, or every bad cell and the report."""
+    """Print a finished import job: its summary and notes, or every bad cell and the report."""
+    from rich.markup import escape  # cells and notes hold brackets such as [清空]
+
     from kechuang.core.excel import CellError, error_report
 
     result = state.get("result") or {}
     if state["state"] in ("failed", "cancelled"):
         fail(f"导入任务 #{state['id']}{state['state_label']}：{state['error']}", 1)
-    for note in result.get("notes") or ():
-        console.print(f"[cyan]说明：{note}[/cyan]")
+    summary = result.get("message", "").split("\n")[0]
+    notes = result.get("notes") or []
     if state["state"] == "done":
-        console.print(f"[green]{result.get('message', '')}[/green]（任务 #{state['id']}）")
+        console.print(f"[green]{escape(summary)}[/green]（任务 #{state['id']}）")
+        for note in notes:
+            console.print(f"· {escape(note)}")
         return
+    for note in notes:
+        console.print(f"· {escape(note)}")
     errors = [CellError(e["row"], e["column"], e["value"], e["reason"]) for e in result["errors"]]
-    table = Table("行号", "列", "值", "原因", title=result.get("message", ""))
+    table = Table("行号", "列", "值", "原因", title=escape(summary))
     for err in errors[:200]:
-        table.add_row(str(err.row), err.column, err.value, err.reason)
+        table.add_row(str(err.row), escape(err.column), escape(err.value), escape(err.reason))
     console.print(table)
     if len(errors) > 200:
         console.print(f"……另有 {len(errors) - 200} 处错误，见错误报告")

@@ -183,9 +183,7 @@ def test_a_clear_marker_in_a_required_column_is_rejected(session, ent, kind, hea
     row = [ent.uscc if v == "U" else v for v in row]
     before = row_counts(session)
     report = imp(session, kind, xlsx(header, [row]))
-    assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, column, "必填列不能填写清空标记")
-    ]
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [(2, column, "必填项不能清空")]
     assert row_counts(session) == before
 
 

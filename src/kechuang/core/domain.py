@@ -74,10 +74,30 @@ class ImportKind:
         return resolve(self.template)()
 
     def run_import(
-        self, session: Any, principal: Principal, content: bytes, filename: str, dry_run: bool
+        self,
+        session: Any,
+        principal: Principal,
+        content: bytes,
+        filename: str,
+        dry_run: bool,
+        **options: Any,
     ) -> Any:
-        """Run the import (the caller owns the transaction)."""
-        return resolve(self.run)(session, principal, content, filename, dry_run)
+        """Run the import (the caller owns the transaction).
+
+        `options` (e.g. ignore_columns, percent_as_fraction) reach the import function only
+        when it accepts them, so kinds whose import takes none keep working.
+        """
+        import inspect
+
+        run = resolve(self.run)
+        params = inspect.signature(run).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        passed = {
+            k: v
+            for k, v in options.items()
+            if v not in (None, False, (), []) and (takes_any or k in params)
+        }
+        return run(session, principal, content, filename, dry_run, **passed)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope
 from kechuang.core.domain import IMPORT_KINDS, import_kind
 from kechuang.core.errors import NotFound, TooLarge, rejected_import
-from kechuang.core.excel import CellError, ImportFileError, error_report
+from kechuang.core.excel import CellError, ImportFileError, error_report, parse_ignore_columns
 from kechuang.core.jobs import get_job, job_dict, list_jobs, request_cancel
 from kechuang.core.responses import (
     ERROR_RESPONSES,
@@ -112,6 +112,13 @@ async def upload(
     confirm_duplicate: Annotated[
         bool, Form(description="该文件已导入过时，确认仍要再次导入")
     ] = False,
+    ignore_columns: Annotated[
+        str,
+        Form(description="要忽略的非模板列表头，用逗号分隔；填 * 忽略所有非模板列"),
+    ] = "",
+    percent_as_fraction: Annotated[
+        bool, Form(description="确认百分比列按比例填写（0.35 即 35%），全列不大于 1 时乘以 100")
+    ] = False,
 ) -> JSONResponse:
     """Queue an import job and answer 202 with it; follow it at GET /jobs/{id}.
 
@@ -130,7 +137,13 @@ async def upload(
         raise RoleError(f"当前角色（{principal.role_label}）无权导入{spec.label}")
     filename = file.filename or "upload"
     job_id = submit_import(session, principal, spec, content, filename, dry_run, confirm_duplicate)
-    background.add_task(run_import_job, job_id, principal, spec, content, filename, dry_run)
+    options = {
+        "ignore_columns": parse_ignore_columns(ignore_columns),
+        "percent_as_fraction": percent_as_fraction,
+    }
+    background.add_task(
+        run_import_job, job_id, principal, spec, content, filename, dry_run, (), **options
+    )
     with session_scope() as own:
         job = get_job(own, principal, job_id)
         body = job_dict(job)

@@ -17,10 +17,10 @@ from kechuang.statistics.models import ZoneYear
 from kechuang.statistics.queries import current_figures
 from kechuang.statistics.templates import (
     COLUMNS_BY_KIND,
-    NOTES,
     SHEET_NAMES,
     check_kind,
     kind_label,
+    notes,
 )
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
@@ -122,4 +122,4 @@ def export_file(
     """An .xlsx in the template's columns (so that it imports back unchanged); audited."""
     frame = export_frame(session, principal, kind, flt, year)
     audit.record(session, "export", kind, "", f"导出{kind_label(kind)}（{frame.height} 行）")
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)], NOTES[kind])
+    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)], notes(kind))

@@ -25,6 +25,7 @@ class StatField:
     kind: FieldKind
     allow_negative: bool = False
     note: str = ""
+    aliases: tuple[str, ...] = ()  # other headers accepted on import (never another field's)
 
     @property
     def template_header(self) -> str:
@@ -33,24 +34,33 @@ class StatField:
 
 
 ENTERPRISE_YEAR_FIELDS: tuple[StatField, ...] = (
-    StatField("employees", "职工总数", "人", "int", note="含兼职、临时聘用（当年工作满6个月）"),
-    StatField("tech_staff", "科技人员数", "人", "int"),
-    StatField("rd_staff", "研发人员数", "人", "int"),
+    StatField(
+        "employees",
+        "职工总数",
+        "人",
+        "int",
+        note="含兼职、临时聘用（当年工作满6个月）",
+        aliases=("职工人数", "年末职工总数", "从业人员数"),
+    ),
+    StatField("tech_staff", "科技人员数", "人", "int", aliases=("科技人员",)),
+    StatField("rd_staff", "研发人员数", "人", "int", aliases=("研发人员",)),
     StatField("rd_staff_fte", "研发人员全时当量", "人年", "decimal"),
     StatField("operating_revenue", "营业收入", "万元", "decimal"),
     StatField("main_business_revenue", "主营业务收入", "万元", "decimal"),
     StatField("sales_revenue", "销售收入", "万元", "decimal"),
     StatField("total_revenue", "总收入", "万元", "decimal"),
     StatField("high_tech_revenue", "高新技术产品(服务)收入", "万元", "decimal"),
-    StatField("rd_expense", "研发费用总额", "万元", "decimal"),
+    StatField(
+        "rd_expense", "研发费用总额", "万元", "decimal", aliases=("研发费用", "研究开发费用")
+    ),
     StatField("rd_expense_domestic", "境内研发费用", "万元", "decimal"),
     StatField("rd_expense_outsourced", "委托外部研发费用", "万元", "decimal"),
     StatField("total_cost", "成本费用支出总额", "万元", "decimal"),
     StatField("total_assets", "资产总额", "万元", "decimal"),
     StatField("total_liabilities", "负债总额", "万元", "decimal"),
     StatField("net_profit", "净利润", "万元", "decimal", allow_negative=True),
-    StatField("taxes_paid", "上缴税费", "万元", "decimal"),
-    StatField("export_value", "出口额", "万元", "decimal"),
+    StatField("taxes_paid", "上缴税费", "万元", "decimal", aliases=("实际上缴税费", "纳税总额")),
+    StatField("export_value", "出口额", "万元", "decimal", aliases=("出口总额",)),
     StatField(
         "ip_class1", "Ⅰ类知识产权数", "件", "int", note="发明专利、植物新品种、集成电路布图设计等"
     ),

@@ -87,10 +87,14 @@ def run_import_job(
     filename: str,
     dry_run: bool,
     listeners: tuple[Callable[[jobs.Progress], None], ...] = (),
+    **options: Any,
 ) -> dict[str, Any]:
-    """Run a queued import job to its end (a dry run does not wait for the writer lock)."""
+    """Run a queued import job to its end (a dry run does not wait for the writer lock).
+
+    `options` go to the import (ignore_columns, percent_as_fraction) where it accepts them.
+    """
 
     def work(session: Session) -> Any:
-        return spec.run_import(session, principal, content, filename, dry_run)
+        return spec.run_import(session, principal, content, filename, dry_run, **options)
 
     return jobs.execute(job_id, principal, work, writes=not dry_run, listeners=listeners)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,8 @@ from kechuang.core.excel import (
     CellError,
     Column,
     ImportFileError,
-    map_headers,
     parse_columns,
-    read_table,
+    read_sheet,
     rule_errors,
 )
 from kechuang.core.jobs import current_progress, iter_chunks, pause_for_tests
@@ -63,9 +63,9 @@ class ImportReport:
     carried_forward: int = 0
     cleared: int = 0  # values cleared by a 〔清空〕 cell
     errors: list[CellError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     import_id: int | None = None
     counted: str = "行"  # zone-year files count figures (one row holds many indicators)
+    notes: list[str] = field(default_factory=list)  # what was skipped, normalised or flagged
 
     @property
     def ok(self) -> bool:
@@ -73,11 +73,12 @@ class ImportReport:
         return not self.errors
 
     def message(self) -> str:
-        """A one-line Chinese summary."""
+        """A one-line Chinese summary, followed by what was skipped or normalised."""
+        tail = "".join(f"\n· {n}" for n in self.notes)
         if self.errors:
             return (
                 f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
-                "请按错误报告修改后重新导入。"
+                "请按错误报告修改后重新导入。" + tail
             )
         verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
         text = f"{kind_label(self.kind)}{verb}：共 {self.rows_total} 行"
@@ -88,7 +89,7 @@ class ImportReport:
             text += f"；{self.carried_forward} 个空白单元格沿用了上一版本的数值"
         if self.cleared:
             text += f"；{self.cleared} 个原有数值按〔清空〕标记清除"
-        return text
+        return text + tail
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for the API and job results)."""
@@ -118,23 +119,37 @@ def import_file(
     filename: str,
     dry_run: bool = False,
     is_demo: bool = False,
+    ignore_columns: Sequence[str] | bool = (),
+    percent_as_fraction: bool = False,
 ) -> ImportReport:
-    """Validate a file and, when every cell is good and it is not a dry run, store it."""
+    """Validate a file and, when every cell is good and it is not a dry run, store it.
+
+    `ignore_columns` names headers to leave out (True: every header that is not a template
+    column); `percent_as_fraction` confirms that a (%) column holding only values up to 1 is
+    written as fractions (0.35 = 35%). Both are reported in the notes.
+    """
     report = ImportReport(kind=kind, filename=filename, dry_run=dry_run)
     progress = current_progress()
     progress.start("parse")
     try:
         check_kind(kind)
-        raw = read_table(content, filename)
+        columns = COLUMNS_BY_KIND[kind]
+        sheet = read_sheet(content, filename, columns, ignore_columns=ignore_columns)
     except ImportFileError as exc:
         report.errors.append(CellError(0, "（文件）", filename, str(exc)))
         return report
-    columns = COLUMNS_BY_KIND[kind]
-    mapped, header_errors = map_headers(raw, columns)
-    if header_errors:
-        report.errors = header_errors
+    report.notes = list(sheet.notes)
+    if sheet.errors:
+        report.errors = sheet.errors
         return report
-    parsed = parse_columns(mapped, columns)
+    parsed = parse_columns(
+        sheet.data,
+        columns,
+        sheet.rows,
+        units=sheet.units,
+        percent_as_fraction=percent_as_fraction,
+    )
+    report.notes += parsed.notes
     report.rows_total = parsed.data.height
     progress.start("check", report.rows_total)
     pause_for_tests("check")
@@ -146,17 +161,10 @@ def import_file(
         "enterprise_years": _import_enterprise_years,
         "zone_years": _import_zone_years,
     }[kind]
-    present = _present_codes(raw, columns)
-    handler(session, principal, parsed.data, parsed.errors, report, content, is_demo, present)
+    errors = parsed.errors + sheet.cell_errors
+    handler(session, principal, parsed.data, errors, report, content, is_demo, sheet.present)
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
-
-
-def _present_codes(raw: pl.DataFrame, columns: tuple[Column, ...]) -> frozenset[str]:
-    """The codes of the columns the file has: map_headers fills absent ones with nulls, so map a
-    one-row probe of the file's headers and see which columns it filled."""
-    probe, _ = map_headers(pl.DataFrame({name: ["x"] for name in raw.columns}), columns)
-    return frozenset(c for c in probe.columns if probe.get_column(c)[0] is not None)
 
 
 def _duplicate_errors(
@@ -808,21 +816,38 @@ def _import_zone_years(
 
 
 def import_enterprises(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 企业名录 file (all or nothing)."""
-    return import_file(session, principal, "enterprises", content, filename, dry_run)
+    return import_file(session, principal, "enterprises", content, filename, dry_run, **options)
 
 
 def import_enterprise_years(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 企业年度统计 file (all or nothing)."""
-    return import_file(session, principal, "enterprise_years", content, filename, dry_run)
+    return import_file(
+        session, principal, "enterprise_years", content, filename, dry_run, **options
+    )
 
 
 def import_zone_years(
-    session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
+    session: Session,
+    principal: Principal,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    **options: Any,
 ) -> ImportReport:
     """Import a 高新区年度统计 file (all or nothing)."""
-    return import_file(session, principal, "zone_years", content, filename, dry_run)
+    return import_file(session, principal, "zone_years", content, filename, dry_run, **options)

@@ -45,10 +45,16 @@ def _submit(
 
 
 def _run(
-    job_id: int, principal: Principal, kind: str, content: bytes, filename: str, dry_run: bool
+    job_id: int,
+    principal: Principal,
+    kind: str,
+    content: bytes,
+    filename: str,
+    dry_run: bool,
+    options: dict[str, Any],
 ) -> dict[str, Any]:
     spec = _spec(principal, kind)
-    return run_import_job(job_id, principal, spec, content, filename, dry_run)
+    return run_import_job(job_id, principal, spec, content, filename, dry_run, (), **options)
 
 
 def _template(kind: str) -> bytes:
@@ -116,6 +122,12 @@ async def imports_page() -> None:
         with ui.row().classes("items-end gap-4"):
             kind = ui.select(kinds, label="数据类型", value=next(iter(kinds))).classes("w-56")
             dry_run = ui.checkbox("仅校验（试导入，不保存）")
+            ignore_unknown = ui.checkbox("忽略非模板列").tooltip(
+                "表头不是模板列的列不导入（导入报告会列出）；不勾选时这样的列会被拒绝"
+            )
+            percent_fraction = ui.checkbox("百分比列按比例填写（0.35 即 35%）").tooltip(
+                "确认后，全列数值都不大于 1 的百分比列乘以 100；否则 0.35 这样的数会被拒绝"
+            )
             ui.button(
                 "下载模板",
                 icon="download",
@@ -133,17 +145,21 @@ async def imports_page() -> None:
         async def handle(e) -> None:
             content = await e.file.read()
             upload.reset()
-            await submit(content, e.file.name, bool(dry_run.value), kind.value, confirm=False)
+            options = {
+                "ignore_columns": bool(ignore_unknown.value),
+                "percent_as_fraction": bool(percent_fraction.value),
+            }
+            await submit(content, e.file.name, bool(dry_run.value), kind.value, False, options)
 
         async def submit(
-            content: bytes, filename: str, dry: bool, code: str, confirm: bool
+            content: bytes, filename: str, dry: bool, code: str, confirm: bool, options: dict
         ) -> None:
             try:
                 job_id = await run.io_bound(
                     _submit, principal, code, content, filename, dry, confirm
                 )
             except Conflict as exc:
-                ask_duplicate(str(exc), content, filename, dry, code)
+                ask_duplicate(str(exc), content, filename, dry, code, options)
                 return
             except UserError as exc:
                 ui.notify(str(exc), type="negative")
@@ -151,13 +167,15 @@ async def imports_page() -> None:
             if job_id is None:  # the server is shutting down
                 return
             watch(job_id)
-            state = await run.io_bound(_run, job_id, principal, code, content, filename, dry)
+            state = await run.io_bound(
+                _run, job_id, principal, code, content, filename, dry, options
+            )
             if state is None:
                 return
             finished(state)
 
         def ask_duplicate(
-            message: str, content: bytes, filename: str, dry: bool, code: str
+            message: str, content: bytes, filename: str, dry: bool, code: str, options: dict
         ) -> None:
             with ui.dialog() as dialog, ui.card():
                 ui.label(message.split("。")[0] + "。仍要再次导入吗？")
@@ -166,7 +184,7 @@ async def imports_page() -> None:
 
                     async def again() -> None:
                         dialog.close()
-                        await submit(content, filename, dry, code, confirm=True)
+                        await submit(content, filename, dry, code, True, options)
 
                     ui.button("仍要导入", on_click=again).props("color=warning")
             dialog.open()
@@ -227,11 +245,12 @@ async def imports_page() -> None:
                     ).classes("text-negative text-subtitle1")
                     return
                 ok = state["state"] == "done"
-                ui.label(res.get("message", "")).classes(
+                summary = res.get("message", "").split("\n")[0]  # the notes are listed below
+                ui.label(summary).classes(
                     ("text-positive" if ok else "text-negative") + " text-subtitle1"
                 )
                 for note in res.get("notes") or ():
-                    ui.label(f"说明：{note}").classes("text-orange-9")
+                    ui.label(f"· {note}").classes("text-orange-9")
                 if ok:
                     return
                 cells = [

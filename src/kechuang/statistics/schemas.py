@@ -65,7 +65,10 @@ class ImportReportOut(BaseModel):
     import_id: int | None = Field(description="导入批次编号（试导入时为空）")
     message: str
     errors: list[CellErrorOut]
-    notes: list[str] = Field(default_factory=list, description="需要留意的变更（如所属高新区变更）")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="读取时跳过或规范化的内容（标题行、合计行、单位换算等）和需要留意的变更（如所属高新区变更）",
+    )
 
 
 class ImportOut(BaseModel):

@@ -6,37 +6,134 @@ Imports read this format and exports write it, so an export imports back unchang
 from __future__ import annotations
 
 from kechuang.core.domain import import_kind
-from kechuang.core.excel import Column, ImportFileError, write_sheets
-from kechuang.registry.models import TECH_FIELDS
+from kechuang.core.excel import MISSING_WORDS, Column, ImportFileError, write_sheets
+from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.models import IMPORT_KINDS
 from kechuang.statistics.zone_fields import ZONE_YEAR_INDICATORS
 
+
+def _length(model: type, attr: str) -> int:
+    """The String(n) length of a model column: the longest text an import may store there."""
+    return model.__table__.c[attr].type.length
+
+
+_USCC = ("社会信用代码", "信用代码", "统一代码")
+_NAME = _length(Enterprise, "name")
+
 ENTERPRISE_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True, note="18位，含校验位"),
-    Column("name", "企业名称", required=True),
-    Column("founded_on", "成立日期", "date", note="如 2019-03-15"),
-    Column("region", "所在区县", note="区县名称或 GB/T 2260 代码"),
-    Column("zone", "所属高新区", note="高新区名称或代码"),
-    Column("park", "所在园区", note="须属于所填高新区"),
-    Column("industry_code", "行业代码", unit="GB/T 4754", note="如 C3511"),
-    Column("tech_field", "技术领域", note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS)),
-    Column("incubator", "孵化载体", note="在孵企业填写孵化器/众创空间名称或代码"),
-    Column("counted_zone", "统计归属高新区", note="飞地/异地孵化：登记在一区、统计在另一区时填写"),
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        "uscc",
+        required=True,
+        note="18位，含校验位",
+        aliases=_USCC,
+        max_length=_length(Enterprise, "uscc"),
+    ),
+    Column(
+        "name",
+        "企业名称",
+        required=True,
+        aliases=("单位名称", "公司名称"),
+        max_length=_NAME,
+    ),
+    Column(
+        "founded_on", "成立日期", "date", note="如 2019-03-15", aliases=("注册日期", "成立时间")
+    ),
+    Column(
+        "region",
+        "所在区县",
+        note="区县名称或 GB/T 2260 代码",
+        aliases=("区县", "所属区县"),
+        max_length=_length(Region, "name"),
+    ),
+    Column(
+        "zone",
+        "所属高新区",
+        note="高新区名称或代码",
+        aliases=("高新区", "所在高新区"),
+        max_length=_length(Zone, "full_name"),
+        merge_fill=True,
+    ),
+    Column(
+        "park",
+        "所在园区",
+        note="须属于所填高新区",
+        aliases=("园区", "所属园区"),
+        max_length=_length(Park, "name"),
+    ),
+    Column(
+        "industry_code",
+        "行业代码",
+        unit="GB/T 4754",
+        note="如 C3511",
+        aliases=("国民经济行业代码", "行业分类代码"),
+        max_length=_length(Enterprise, "industry_code"),
+    ),
+    Column(
+        "tech_field",
+        "技术领域",
+        note="国家重点支持的高新技术领域：" + "、".join(TECH_FIELDS),
+        aliases=("高新技术领域",),
+        max_length=_length(Enterprise, "tech_field"),
+    ),
+    Column(
+        "incubator",
+        "孵化载体",
+        note="在孵企业填写孵化器/众创空间名称或代码",
+        aliases=("所在孵化器",),
+        max_length=_length(Carrier, "name"),
+    ),
+    Column(
+        "counted_zone",
+        "统计归属高新区",
+        note="飞地/异地孵化：登记在一区、统计在另一区时填写",
+        max_length=_length(Zone, "full_name"),
+    ),
 )
 
 ENTERPRISE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("uscc", "统一社会信用代码", "uscc", required=True),
-    Column("name", "企业名称", note="仅供核对，以信用代码为准"),
-    Column("year", "年度", "year", required=True),
+    Column(
+        "uscc",
+        "统一社会信用代码",
+        "uscc",
+        required=True,
+        aliases=_USCC,
+        max_length=_length(Enterprise, "uscc"),
+    ),
+    Column(
+        "name",
+        "企业名称",
+        note="仅供核对，以信用代码为准",
+        aliases=("单位名称", "公司名称"),
+        max_length=_NAME,
+    ),
+    Column("year", "年度", "year", required=True, aliases=("年份", "统计年度"), merge_fill=True),
 ) + tuple(
-    Column(f.code, f.header, f.kind, f.unit, allow_negative=f.allow_negative, note=f.note)
+    Column(
+        f.code,
+        f.header,
+        f.kind,
+        f.unit,
+        allow_negative=f.allow_negative,
+        note=f.note,
+        aliases=f.aliases,
+    )
     for f in ENTERPRISE_YEAR_FIELDS
 )
 
 ZONE_YEAR_COLUMNS: tuple[Column, ...] = (
-    Column("zone", "高新区", required=True, note="高新区名称或代码"),
-    Column("year", "年度", "year", required=True),
+    Column(
+        "zone",
+        "高新区",
+        required=True,
+        note="高新区名称或代码",
+        aliases=("所属高新区", "高新区名称"),
+        max_length=_length(Zone, "full_name"),
+        merge_fill=True,
+    ),
+    Column("year", "年度", "year", required=True, aliases=("年份", "统计年度"), merge_fill=True),
 ) + tuple(
     Column(z.code, z.name, "decimal", z.unit, allow_negative=z.allow_negative)
     for z in ZONE_YEAR_INDICATORS
@@ -52,6 +149,22 @@ SHEET_NAMES = {
     "enterprise_years": "企业年度统计",
     "zone_years": "高新区年度统计",
 }
+# How every import reads a file (the same for all kinds), written into each template's 填写说明.
+COMMON_NOTES = [
+    "表头须为模板列名（可带“*”、全角括号、空格）；也接受以下别名：{aliases}。"
+    "其他表头会被拒绝（会提示最接近的模板列），导入时可选择“忽略非模板列”；“序号”列总是忽略。",
+    "表头上方的标题行、表尾的合计/小计/总计及填表人、审核人等行会自动跳过，并在导入报告中列出。",
+    "表头写了与模板不同的单位时按精确比例换算：元、千元、万元、亿元之间，人、万人之间，%、‰ 之间；"
+    "其他单位（如“件”填在金额列）会被拒绝。单元格内可写“1.5亿”“2万”，但不能在万元列写“元”“千元”。",
+    "百分比列（%）：35、35% 或设置为百分比格式的单元格都记为 35；3.5‰ 记为 0.35；"
+    "只写 0.35 无法判断是比例还是百分数，会被拒绝——若整列都是比例，可在导入时确认“按比例填写”。",
+    "表示空白的写法：{missing}（“是/否”列中“无”表示否）。",
+    "“(50)”这类括号数字会被拒绝，请直接填写 -50 或 50；#DIV/0!、#N/A 等错误值和未计算的公式也会被拒绝。",
+    "要清除已有数值，请填写 〔清空〕（也可写 [清空] 或 【清空】）；空白单元格不会清除已有数值；必填项不能清空。",
+    "隐藏的工作表不会被读取；有多个工作表时，使用表头与模板一致的那一个。"
+    "“年度”“高新区”列可合并单元格（合并区域内各行取同一值），其他列不能跨行合并。",
+]
+
 NOTES = {
     "enterprises": [
         "企业名录导入模板。带底色为必填列。",
@@ -91,10 +204,19 @@ def check_kind(kind: str) -> None:
         raise ImportFileError(f"未知的数据类型“{kind}”，可选：{'、'.join(COLUMNS_BY_KIND)}")
 
 
+def notes(kind: str) -> list[str]:
+    """The 填写说明 lines of a kind: its own, then how every import reads a file."""
+    aliases = "；".join(
+        f"{c.template_header}：{'、'.join(c.aliases)}" for c in COLUMNS_BY_KIND[kind] if c.aliases
+    )
+    fill = {"aliases": aliases or "无", "missing": "、".join(f"“{w}”" for w in MISSING_WORDS)}
+    return NOTES[kind] + [line.format(**fill) for line in COMMON_NOTES]
+
+
 def template(kind: str) -> bytes:
     """An empty .xlsx template with Chinese headers and a 填写说明 sheet."""
     check_kind(kind)
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], NOTES[kind])
+    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], None)], notes(kind))
 
 
 # --- templates of the import kinds (declared in the domain manifest) ------------------------
