@@ -317,3 +317,31 @@ def test_export_imports_back_unchanged(session, city, ent, kind):
     # an unchanged re-import adds a batch and an audit entry, but no figures or enterprises
     after = snapshot(session)
     assert after[:3] == before[:3]
+
+
+def test_percent_figures_are_written_as_percent_cells_and_read_back_exactly():
+    """A bare 0.91 in a (%) column is refused as ambiguous, so templates, exports and the demo
+    write percent cells (0.0091 shown as 0.91%); reading them back must give the very same value."""
+    import random
+
+    import polars as pl
+
+    from kechuang.core.excel import Column, parse_columns, read_sheet, write_sheets
+
+    rng = random.Random(1)
+    values = [round(rng.uniform(-100, 100), rng.choice([0, 1, 2, 3, 4])) for _ in range(500)]
+    values += [0.91, -0.47, 0.57, 0.3, 12.345, 0.001, 99.99, 1e-4, 0.0]
+    cols = (
+        Column("zone", "高新区", required=True),
+        Column("year", "年度", "year", required=True),
+        Column("growth", "增长率", "decimal", "%", allow_negative=True),
+    )
+    frame = pl.DataFrame(
+        {"zone": ["扬州"] * len(values), "year": [2024] * len(values), "growth": values}
+    )
+    content = write_sheets([("数据", cols, frame)])
+    sheet = read_sheet(content, "a.xlsx", cols)
+    assert not sheet.errors
+    parsed = parse_columns(sheet.data, cols, sheet.rows, units=sheet.units)
+    assert not parsed.errors, parsed.errors[:3]
+    assert parsed.data.get_column("growth").to_list() == values

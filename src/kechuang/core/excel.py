@@ -1258,6 +1258,9 @@ def write_sheets(
         {"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True}
     )
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    # A (%) figure is written as a percent-formatted cell (35 → 0.35 shown as 35.00%): a bare
+    # 0.35 in a (%) column is refused as ambiguous on import, so an export must say what it means.
+    percent_fmt = book.add_format({"num_format": "0.00%"})
     for name, columns, data in sheets:
         ws = book.add_worksheet(name[:31])
         for j, col in enumerate(columns):
@@ -1279,7 +1282,10 @@ def write_sheets(
                 elif col.kind == "date":
                     ws.write_datetime(i, j, _as_datetime(value), date_fmt)
                 elif col.kind in {"int", "decimal", "year"}:
-                    ws.write_number(i, j, value)
+                    if col.unit == "%" and col.kind != "year":
+                        ws.write_number(i, j, as_fraction(value), percent_fmt)
+                    else:
+                        ws.write_number(i, j, value)
                 else:
                     ws.write_string(i, j, str(value))
     if notes:
@@ -1289,6 +1295,17 @@ def write_sheets(
             ws.write_string(i, 0, line)
     book.close()
     return buffer.getvalue()
+
+
+def as_fraction(percent: float) -> float:
+    """A percentage as the fraction Excel stores in a percent cell, without float drift (35 → 0.35).
+
+    Divided as decimals, so the fraction's shortest form is the percentage's digits shifted by two
+    places and an import reads back exactly the percentage written.
+    """
+    from decimal import Decimal
+
+    return float(Decimal(repr(float(percent))) / 100)
 
 
 def _as_datetime(value):
