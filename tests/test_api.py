@@ -80,7 +80,9 @@ def test_zone_admin_sees_only_her_zone_everywhere(client, world):
         [(a.uscc, 2024, 5000), (enclave.uscc, 2024, 800)]
     )
     header, rows = exported["zone_years"]
-    assert [(r["高新区"], r["年度"], r["总绿地率(%)"]) for r in rows] == [("扬州高新区", 2024, 30)]
+    # 30% is written as a percent cell: the value 0.3, shown as 30.00% (a bare 30 would do on
+    # import, but a bare 0.3 would be refused as ambiguous)
+    assert [(r["高新区"], r["年度"], r["总绿地率(%)"]) for r in rows] == [("扬州高新区", 2024, 0.3)]
     assert client.get("/api/v1/audit", headers=h).status_code == 403
     assert client.get("/api/v1/users", headers=h).status_code == 403
 
