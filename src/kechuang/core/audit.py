@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "undo": "撤销",
     "backup": "备份",
     "restore": "恢复",
+    "approve": "审核通过",
+    "reject": "驳回",
 }
 
 

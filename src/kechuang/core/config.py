@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # and sources: <dir>/sources.yaml, <dir>/tiers/packs/*.yaml, <dir>/points/*.yaml,
     # <dir>/zones/frameworks/*.yaml …; read with the shipped ones and validated the same way.
     methodology_dir: Path | None = None
+    # 数据审核: a submitted figure more than this many times (or less than 1/this of) the previous
+    # year's or the current revision's value is flagged for the reviewer.
+    review_jump_ratio: float = 3.0
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var/."""

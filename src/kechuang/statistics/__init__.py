@@ -11,11 +11,17 @@ DOMAIN = Domain(
     requires=("registry",),
     models="kechuang.statistics.models",
     router="kechuang.statistics.api:router",
-    pages=("kechuang.statistics.pages", "kechuang.statistics.overview"),
+    pages=(
+        "kechuang.statistics.pages",
+        "kechuang.statistics.overview",
+        "kechuang.statistics.review_pages",
+    ),
     nav=(
         NavItem("/", "首页", "dashboard", DATA_ROLES, 10),
         NavItem("/enterprises", "企业", "business", DATA_ROLES, 30),
         NavItem("/imports", "数据导入", "upload_file", DATA_ROLES, 80),
+        NavItem("/review", "数据审核", "fact_check", BUREAU_ROLES, 85),
+        NavItem("/review", "我的报送", "fact_check", ("enterprise_user",), 85),
     ),
     import_kinds=(
         ImportKind(
@@ -52,5 +58,6 @@ DOMAIN = Domain(
         "enterprise_years": "企业年度统计",
         "zone_years": "高新区年度统计",
         "enterprise_revisions": "企业登记变更记录",
+        "submissions": "企业报送审核",
     },
 )

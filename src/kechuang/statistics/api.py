@@ -38,12 +38,16 @@ from kechuang.statistics.queries import (
     zone_totals,
     zone_year_figures,
 )
+from kechuang.statistics.review import approve, get_submission, list_submissions, reject
+from kechuang.statistics.review import submission_dict as _submission
 from kechuang.statistics.schemas import (
     EnterpriseDetail,
     EnterprisePage,
     ImportOut,
     JobOut,
     RegistryRevisionOut,
+    RejectIn,
+    SubmissionOut,
     UndoOut,
     ZoneDetail,
 )
@@ -298,3 +302,65 @@ def job_report(session: DbSession, principal: CurrentPrincipal, job_id: int) -> 
         raise NotFound(f"任务 #{job_id} 没有错误报告")
     cells = [CellError(e["row"], e["column"], e["value"], e["reason"]) for e in errors]
     return file_response(error_report(cells), f"{found.filename or '任务'}_错误报告.xlsx")
+
+
+# --- submissions of enterprise users and their review ------------------------------------------
+
+
+@router.get(
+    "/submissions",
+    summary="企业报送（待审核等）",
+    response_model=list[SubmissionOut],
+    tags=["审核"],
+)
+def submissions(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    status: Annotated[
+        str | None,
+        Query(description="pending（默认）/ approved / rejected / superseded / withdrawn / all"),
+    ] = "pending",
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[dict[str, Any]]:
+    """Submissions in the caller's scope: a zone admin's zone (incl. counted zone), all for the
+    city admin, one's own (read-only, without flags) for an enterprise user, none for others."""
+    return list_submissions(session, principal, None if status == "all" else status, limit)
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    summary="一条企业报送（与当前版本对比、自动核查提示）",
+    response_model=SubmissionOut,
+    tags=["审核"],
+)
+def submission(
+    session: DbSession, principal: CurrentPrincipal, submission_id: int
+) -> dict[str, Any]:
+    """One submission against the current revision; 404 outside the caller's scope."""
+    return _submission(session, principal, get_submission(session, principal, submission_id))
+
+
+@router.post(
+    "/submissions/{submission_id}/approve",
+    summary="审核通过（报送数据成为当前版本）",
+    response_model=SubmissionOut,
+    tags=["审核"],
+)
+def submission_approve(
+    session: DbSession, principal: CurrentPrincipal, submission_id: int
+) -> dict[str, Any]:
+    """Make the submitted figures current (audited); 409 when the figures changed since."""
+    return approve(session, principal, submission_id)
+
+
+@router.post(
+    "/submissions/{submission_id}/reject",
+    summary="驳回报送（附理由）",
+    response_model=SubmissionOut,
+    tags=["审核"],
+)
+def submission_reject(
+    session: DbSession, principal: CurrentPrincipal, submission_id: int, body: RejectIn
+) -> dict[str, Any]:
+    """Reject with a reason the enterprise sees (audited); the figures never become current."""
+    return reject(session, principal, submission_id, body.reason)

@@ -35,9 +35,15 @@ from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Reg
 from kechuang.registry.scope import can_write_enterprise
 from kechuang.statistics.fields import FIELD_CODES, FIELDS_BY_CODE
 from kechuang.statistics.history import json_values
-from kechuang.statistics.models import EnterpriseRevision, EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.models import (
+    EnterpriseRevision,
+    EnterpriseYear,
+    ImportBatch,
+    Submission,
+    ZoneYear,
+)
 from kechuang.statistics.queries import current_figures
-from kechuang.statistics.scope import can_write_zone_year
+from kechuang.statistics.scope import can_write_zone_year, submits_for_review
 from kechuang.statistics.templates import (
     COLUMNS_BY_KIND,
     ENTERPRISE_COLUMNS,
@@ -66,6 +72,7 @@ class ImportReport:
     import_id: int | None = None
     counted: str = "行"  # zone-year files count figures (one row holds many indicators)
     notes: list[str] = field(default_factory=list)  # what was skipped, normalised or flagged
+    submitted: bool = False  # stored as submissions awaiting review (an enterprise user's figures)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +88,8 @@ class ImportReport:
                 "请按错误报告修改后重新导入。" + tail
             )
         verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
+        if self.submitted and not self.dry_run:
+            verb = "已提交审核（高新区管理员审核通过后生效）"
         text = f"{kind_label(self.kind)}{verb}：共 {self.rows_total} 行"
         if self.counted != "行":
             text += f"，含 {self.created + self.revised + self.unchanged} {self.counted}"
@@ -108,6 +117,7 @@ class ImportReport:
             "message": self.message(),
             "errors": [e.__dict__ for e in self.errors],
             "notes": list(self.notes),
+            "submitted": self.submitted,
         }
 
 
@@ -565,8 +575,11 @@ def _import_enterprise_years(
     batch = _new_batch(
         session, principal, "enterprise_years", report.filename, content, report, is_demo
     )
+    # An enterprise user's figures wait for review: stored non-current, the current ones stay.
+    submit = submits_for_review(principal)
+    report.submitted = submit
     revised_ids = merged.filter(pl.col("__status") == "revised").get_column("__old_id").to_list()
-    for start in range(0, len(revised_ids), 1000):
+    for start in range(0, 0 if submit else len(revised_ids), 1000):
         session.execute(
             update(EnterpriseYear)
             .where(EnterpriseYear.id.in_(revised_ids[start : start + 1000]))
@@ -575,11 +588,12 @@ def _import_enterprise_years(
     next_revision = _next_revisions(
         session, "enterprise_years", EnterpriseYear, ["enterprise_id", "year"], to_store
     )
+    bases = to_store.select("enterprise_id", "year", "__old_id")
     to_store = to_store.select(
         "enterprise_id",
         "year",
         next_revision.alias("revision"),
-        pl.lit(True).alias("is_current"),
+        pl.lit(not submit).alias("is_current"),
         pl.lit(batch.id).alias("import_id"),
         pl.lit(utcnow()).alias("created_at"),
         *FIELD_CODES,
@@ -588,7 +602,46 @@ def _import_enterprise_years(
         bulk_insert(session, EnterpriseYear.__table__, to_store.columns, chunk)
         progress.advance(len(chunk))
         pause_for_tests("store")
+    if submit:
+        _store_submissions(session, principal, batch, bases)
     _finish_batch(session, batch, report)
+
+
+def _store_submissions(
+    session: Session, principal: Principal, batch: ImportBatch, bases: pl.DataFrame
+) -> None:
+    """One pending submission per stored revision; an older pending one for the same enterprise
+    and year is superseded (the reviewer sees only the latest figures)."""
+    stored = session.execute(
+        select(EnterpriseYear.id, EnterpriseYear.enterprise_id, EnterpriseYear.year).where(
+            EnterpriseYear.import_id == batch.id
+        )
+    ).all()
+    base_of = {(e, y): b for e, y, b in bases.iter_rows()}
+    for rev_id, enterprise_id, year in stored:
+        session.execute(
+            update(Submission)
+            .where(
+                Submission.enterprise_id == enterprise_id,
+                Submission.year == year,
+                Submission.status == "pending",
+            )
+            .values(status="superseded")
+        )
+        session.add(
+            Submission(
+                enterprise_year_id=rev_id,
+                base_id=base_of.get((enterprise_id, year)),
+                enterprise_id=enterprise_id,
+                year=year,
+                import_id=batch.id,
+                status="pending",
+                reason="",
+                user_id=principal.user_id,
+                submitted_by=principal.username,
+            )
+        )
+    session.flush()
 
 
 def _marked(df: pl.DataFrame, code: str) -> pl.Expr:
@@ -638,13 +691,17 @@ def _next_revisions(
     """The revision number each stored row gets: one above the highest stored for its key.
 
     Without undone imports the current revision is the highest; once an import of this kind was
-    undone, retired revisions above the current one exist and must not be reused.
+    undone, or an enterprise submitted figures for review, non-current revisions above the current
+    one exist and must not be reused.
     """
     undone = session.scalar(
         select(ImportBatch.id)
         .where(ImportBatch.kind == kind, ImportBatch.undone_at.is_not(None))
         .limit(1)
     )
+    if undone is None and model is EnterpriseYear:
+        # pending and rejected submissions are revisions above the current one too
+        undone = session.scalar(select(Submission.id).limit(1))
     if undone is None or frame.is_empty():
         return pl.col("__old_rev").fill_null(0) + 1
     first = keys[0]

@@ -94,6 +94,41 @@ class ZoneYear(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+SUBMISSION_STATUSES = {
+    "pending": "待审核",
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "superseded": "已被新报送取代",
+    "withdrawn": "已撤回",
+}
+
+
+class Submission(Base):
+    """Figures an enterprise user reported: a non-current revision awaiting a bureau review.
+
+    The revision row (`enterprise_year_id`) is stored with is_current=False, so every read of current
+    figures leaves it out until approval moves the flag onto it; `base_id` is the revision that was
+    current when the enterprise submitted (None: no figures then), so an approval can tell that the
+    figures changed underneath the submission.
+    """
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_year_id: Mapped[int] = mapped_column(ForeignKey("enterprise_years.id"), unique=True)
+    base_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 REVISION_ACTIONS = {"create": "新增", "update": "修改"}
 
 

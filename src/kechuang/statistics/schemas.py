@@ -69,6 +69,7 @@ class ImportReportOut(BaseModel):
         default_factory=list,
         description="读取时跳过或规范化的内容（标题行、合计行、单位换算等）和需要留意的变更（如所属高新区变更）",
     )
+    submitted: bool = Field(False, description="作为报送保存，待高新区管理员审核通过后生效")
 
 
 class ImportOut(BaseModel):
@@ -214,3 +215,55 @@ class RegistryRevisionOut(BaseModel):
     username: str = Field(description="操作人")
     created_at: str = Field(description="时间（ISO 8601）")
     changes: list[RegistryFieldChange]
+
+
+class SubmissionChange(BaseModel):
+    """One figure of a submission beside the current revision."""
+
+    code: str
+    field: str = Field(description="模板表头（含单位）")
+    current: float | int | bool | None = Field(
+        description="当前版本的数值（待审核时）或报送所依据的数值"
+    )
+    submitted: float | int | bool | None = Field(description="报送的数值")
+    changed: bool
+    change_pct: float | None = Field(description="变化百分比（当前值为 0 或空时为空）")
+
+
+class SubmissionFlag(BaseModel):
+    """An automatic flag for the reviewer."""
+
+    kind: str = Field(
+        description="components 分项不符 / jump 变动过大 / peers 偏离同类 / rules 导入规则"
+    )
+    code: str = Field(description="相关字段")
+    message: str
+
+
+class SubmissionOut(BaseModel):
+    """An enterprise user's submission of one enterprise-year and its review."""
+
+    id: int
+    enterprise_id: int
+    enterprise: str
+    uscc: str
+    year: int
+    revision: int | None = Field(description="报送数据的版本号")
+    base_revision: int | None = Field(description="报送时的当前版本号（此前无数据时为空）")
+    status: str = Field(description="pending / approved / rejected / superseded / withdrawn")
+    status_label: str
+    reason: str = Field(description="驳回理由")
+    submitted_by: str
+    submitted_at: str | None
+    reviewed_by: str | None
+    reviewed_at: str | None
+    import_id: int | None
+    stale: bool = Field(description="报送后该企业该年度数据已被更新，不能直接审核通过")
+    changes: list[SubmissionChange]
+    flags: list[SubmissionFlag] = Field(description="自动核查提示（仅审核人可见）")
+
+
+class RejectIn(BaseModel):
+    """Why a submission is rejected (the enterprise sees it)."""
+
+    reason: str = Field(min_length=1, max_length=500, description="驳回理由")

@@ -20,7 +20,7 @@ from kechuang.core.errors import Conflict, NotFound, Unprocessable
 from kechuang.core.security import Principal
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.statistics.history import registry_changes_of_import, revert_enterprise_import
-from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
+from kechuang.statistics.models import EnterpriseYear, ImportBatch, Submission, ZoneYear
 from kechuang.statistics.scope import import_batch_scope
 from kechuang.statistics.templates import kind_label
 
@@ -89,8 +89,11 @@ def _undo_revisions(
         ).all(),
         ["id", *keys, "revision"],
     )
+    withdrawn = 0
+    if model is EnterpriseYear:
+        mine, withdrawn = _withdraw_submissions(session, batch, mine)
     if mine.is_empty():
-        return 0, 0
+        return 0, withdrawn
     first = keys[0]
     ids = mine.get_column(first).unique().to_list()
     found: list[Any] = []
@@ -100,6 +103,11 @@ def _undo_revisions(
             .outerjoin(ImportBatch, ImportBatch.id == model.import_id)
             .where(getattr(model, first).in_(ids[start : start + 1000]))
         )
+        if model is EnterpriseYear:
+            # a pending, rejected or withdrawn submission was never current: not part of the chain
+            stmt = stmt.outerjoin(Submission, Submission.enterprise_year_id == model.id).where(
+                (Submission.id.is_(None)) | (Submission.status == "approved")
+            )
         found += session.execute(stmt).all()
     chain = _frame(found, ["o_id", *keys, "o_revision", "o_import", "o_undone"]).with_columns(
         pl.col("o_undone").is_not_null().alias("o_undone")
@@ -130,7 +138,30 @@ def _undo_revisions(
             .where(model.id.in_(previous[start : start + 1000]))
             .values(is_current=True)
         )
-    return len(previous), len(batch_ids)
+    return len(previous), len(batch_ids) + withdrawn
+
+
+def _withdraw_submissions(
+    session: Session, batch: ImportBatch, mine: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """Withdraw the batch's submissions still awaiting review; the revisions that were never
+    current (pending, rejected) leave the undo, which only moves approved ones."""
+    unapproved = [
+        r
+        for (r,) in session.execute(
+            select(Submission.enterprise_year_id).where(
+                Submission.import_id == batch.id, Submission.status != "approved"
+            )
+        ).all()
+    ]
+    if not unapproved:
+        return mine, 0
+    withdrawn = session.execute(
+        update(Submission)
+        .where(Submission.import_id == batch.id, Submission.status == "pending")
+        .values(status="withdrawn", reason="导入已撤销")
+    ).rowcount
+    return mine.filter(~pl.col("id").is_in(unapproved)), int(withdrawn or 0)
 
 
 def _later_message(
