@@ -46,6 +46,8 @@ BODIES = {
     ("post", "/api/v1/tiers/self-assessment"): None,  # stores nothing, reads no one's data
     ("post", "/api/v1/imports/{import_id}/undo"): {},
     ("post", "/api/v1/jobs/{job_id}/cancel"): {},
+    ("post", "/api/v1/submissions/{submission_id}/approve"): {},
+    ("post", "/api/v1/submissions/{submission_id}/reject"): {"reason": "测试"},
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself
@@ -101,6 +103,31 @@ def scoped_world(world, session, client):
     job = client.get(f"/api/v1/jobs/{r.json()['id']}", headers=admin).json()
     assert job["state"] == "rejected" and str(A_REVENUE) in str(job["result"]["errors"])
     world["job"] = job["id"]
+    # one submission per side: 甲's user reports a figure that awaits 扬州高新区's review, 乙's user one
+    # that awaits 江都高新区's
+    from kechuang.accounts.service import principal_of
+    from kechuang.statistics.models import Submission
+
+    ent_a = create_user(
+        session,
+        username="ent_a",
+        password="password123",
+        role="enterprise_user",
+        enterprise_id=a.id,
+    )
+    ent_b = session.query(type(ent_a)).filter_by(username="ent_b").one()
+    for user, ent, revenue in ((ent_a, a, A_REVENUE), (ent_b, b, B_REVENUE)):
+        rep = import_file(
+            session,
+            principal_of(user),
+            "enterprise_years",
+            xlsx(header, [[ent.uscc, 2023, 10, revenue, 1]]),
+            "报送.xlsx",
+        )
+        assert rep.ok and rep.submitted, rep.errors
+    world["submissions"] = {
+        s.enterprise_id: s.id for s in session.query(Submission).filter_by(status="pending")
+    }
     return world
 
 
@@ -165,6 +192,7 @@ def _fill(path: str, names: set[str], kind, ids: dict[str, int]) -> str:
     url = url.replace("{zone_id}", str(ids["zone"]))
     url = url.replace("{run_id}", str(ids["run"]))
     url = url.replace("{import_id}", str(ids["import"])).replace("{job_id}", str(ids["job"]))
+    url = url.replace("{submission_id}", str(ids["submission"]))
     query = {"year": 2024} if "year" in names else {}
     if "zone_id" in names and "{zone_id}" not in path:
         query["zone_id"] = ids["zone"]
@@ -200,6 +228,7 @@ def test_every_route_with_other_ids_reveals_nothing(scoped_world, client, sessio
         "run": run_id or 999_999,
         "import": world["batch"],
         "job": world["job"],
+        "submission": world["submissions"][other_ent.id],
     }
     forbidden = _sentinels(other_ent) + _numbers(A_REVENUE if other_ent_key == "a" else B_REVENUE)
     if username == "zone_yz":
