@@ -5,6 +5,7 @@ OpenAPI document for every operation, and by schemathesis over the whole API."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from web import login
@@ -235,3 +236,82 @@ def test_every_error_response_is_the_project_error_body(openapi):
             if ref.get("$ref") != "#/components/schemas/ErrorBody":
                 bad.append(f"{name} {status}")
     assert not bad, bad
+
+
+# ------------------------------------------------------------------ schemathesis over the whole API
+
+EXAMPLES = 8  # per operation and mode: bounded so the whole run stays within a few minutes in CI
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("username", ["city", "zone_yz"])
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(client, world, username):
+    """Generated requests (valid and invalid, seeded) to every operation as a logged-in user: no
+    5xx, every response's status, content type and body as the OpenAPI document declares."""
+    schemathesis = pytest.importorskip("schemathesis")
+    headers = login(client, username)
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", client.app)
+    failures: list[str] = []
+    statuses: Counter = Counter()
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+            _fuzz(operation, mode, headers, failures, statuses)
+    assert operations > 40, operations
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
+    # the token works: many operations answered 2xx to some generated request (not all 401/422)
+    answered = {label for (label, kind) in statuses if kind == 2}
+    assert ("GET /api/v1/me", 2) in statuses and len(answered) >= 12, sorted(statuses.items())
+    assert not any(kind == 5 for (_label, kind) in statuses)
+
+
+def _fuzz(operation, mode, headers: dict, failures: list[str], statuses: Counter) -> None:
+    """Send EXAMPLES generated requests of one mode to one operation; collect every failed check."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: failures are collected instead
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        try:
+            response = case.call(headers=headers)
+        except Exception as exc:  # the in-process client re-raises what the app did not handle
+            statuses[(operation.label, 5)] += 1
+            failures.append(f"{operation.label} [{mode.value}] raised {exc!r}"[:300])
+            return
+        statuses[(operation.label, response.status_code // 100)] += 1
+        try:
+            case.validate_response(response, checks=checks, headers=headers)
+        except Exception as exc:  # collect every failure, then report them all at once
+            first = str(exc).strip().splitlines()[:8]
+            failures.append(
+                f"{operation.label} [{mode.value}] {response.status_code} "
+                f"{case.formatted_path} {case.query} {str(case.body)[:80]}: " + " | ".join(first)
+            )
+
+    try:
+        run()
+    except Unsatisfiable:  # an operation without parameters has no invalid requests to make
+        assert mode.value == "negative", operation.label
