@@ -249,6 +249,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(client, worl
     """Generated requests (valid and invalid, seeded) to every operation as a logged-in user: no
     5xx, every response's status, content type and body as the OpenAPI document declares."""
     import schemathesis  # the test extra; a missing install fails here rather than skipping
+
     headers = login(client, username)
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", client.app)
     failures: list[str] = []
