@@ -13,9 +13,11 @@ from kechuang.accounts.schemas import AuditPage, MeOut, TokenOut, UserIn, UserOu
 from kechuang.accounts.service import authenticate, create_user, issue_token, principal_of
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
+from kechuang.core.errors import Unprocessable
 from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.security import ROLES
-from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
+from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession, Page
+from kechuang.registry.models import Enterprise, Zone
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
@@ -73,7 +75,12 @@ def list_users(session: DbSession, _admin: CityAdmin) -> list[dict[str, Any]]:
     response_model=UserOut,
 )
 def add_user(session: DbSession, _admin: CityAdmin, body: UserIn) -> dict[str, Any]:
-    """Create a user; audited."""
+    """Create a user; audited. 422 when the zone or enterprise it is bound to does not exist."""
+    for field, model, label in (("zone_id", Zone, "高新区"), ("enterprise_id", Enterprise, "企业")):
+        ref = getattr(body, field)
+        if ref is not None and session.get(model, ref) is None:
+            message = f"{label} #{ref} 不存在"
+            raise Unprocessable(message, [{"field": field, "message": message}])
     return user_dict(create_user(session, **body.model_dump()))
 
 
@@ -83,7 +90,7 @@ def audit_log(
     _admin: CityAdmin,
     entity: str | None = None,
     username: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Audit entries, newest first, optionally by entity or user."""

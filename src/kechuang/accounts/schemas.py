@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kechuang.core.web import IdField
+
 
 class TokenOut(BaseModel):
     """A bearer token."""
@@ -34,8 +36,8 @@ class UserIn(BaseModel):
     password: str = Field(min_length=8)
     role: str
     display_name: str = ""
-    zone_id: int | None = None
-    enterprise_id: int | None = None
+    zone_id: IdField | None = None
+    enterprise_id: IdField | None = None
 
 
 class UserOut(BaseModel):

@@ -99,6 +99,49 @@ class TooLarge(UserError):
     default_message = "文件过大"
 
 
+# ------------------------------------------------------------------ database errors a request can cause
+
+BUSY_MESSAGE = "数据库正忙，请稍后重试"
+# SQLSTATE codes (PostgreSQL) and message fragments (SQLite) of the database errors that are the
+# client's or the moment's, not the code's: they answer 409/422/503 instead of 500.
+_BUSY_STATES = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock, cancelled
+_BUSY_TEXT = ("database is locked", "database table is locked", "database is busy")
+
+
+def database_error(exc: BaseException) -> UserError | None:
+    """The user error for a database error a request can cause (None when it is a real fault).
+
+    A concurrent write (SQLite `database is locked`, PostgreSQL serialization failure or deadlock)
+    is 503 "数据库正忙"; a duplicate is 409; a reference to a missing object or a value the column
+    cannot hold is 422 — services check what they can, this is the net under them.
+    """
+    from sqlalchemy import exc as sa
+
+    if not isinstance(exc, sa.DBAPIError):
+        return None
+    orig = exc.orig
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    text = str(orig).lower()
+    if state in _BUSY_STATES or any(t in text for t in _BUSY_TEXT):
+        return Busy()
+    if isinstance(exc, sa.IntegrityError):
+        if state == "23505" or "unique constraint" in text:
+            return Conflict("与已有数据重复（可能是其他人刚刚提交了相同的数据），请刷新后重试")
+        if state == "23503" or "foreign key" in text:
+            return Unprocessable("引用的对象不存在（如高新区、企业的编号有误），请检查后重试")
+        return Unprocessable("提交的内容不符合数据约束（如必填项为空）")
+    if isinstance(exc, sa.DataError) or state.startswith("22"):
+        return Unprocessable("数值超出范围或格式不符")
+    return None
+
+
+class Busy(UserError):
+    """The database is busy with another write; the client may retry (503)."""
+
+    status = 503
+    default_message = BUSY_MESSAGE
+
+
 def cell_errors(cells: Iterable[Any]) -> list[ErrorItem]:
     """Error items for bad cells (objects or dicts with row, column, value and reason)."""
     out = []
@@ -225,6 +268,51 @@ _WHAT: dict[str, str] = {
     "url_parsing": "应为网址",
     "url_type": "应为网址",
     "url_scheme": "网址协议不被允许",
+    "int_parsing_size": "应为整数（数值过大）",
+    "string_not_ascii": "只能包含英文字母、数字和符号",
+    "bytes_too_short": "长度不能少于 {min_length} 个字节",
+    "bytes_too_long": "长度不能超过 {max_length} 个字节",
+    "bytes_invalid_encoding": "编码无效",
+    "date_past": "应为过去的日期",
+    "date_future": "应为将来的日期",
+    "datetime_object_invalid": "应为日期时间（如 2024-01-31T08:00:00）",
+    "datetime_past": "应为过去的时间",
+    "datetime_future": "应为将来的时间",
+    "timezone_naive": "不能带时区",
+    "timezone_aware": "应带时区",
+    "timezone_offset": "时区不符合要求",
+    "time_delta_type": "应为时长",
+    "time_delta_parsing": "应为时长",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
+    "fraction_type": "应为数字",
+    "fraction_parsing": "应为数字",
+    "complex_type": "应为数字",
+    "complex_str_parsing": "应为数字",
+    "mapping_type": "应为对象（键值对）",
+    "frozen_dict_type": "应为对象（键值对）",
+    "ordered_dict_type": "应为对象（键值对）",
+    "counter_type": "应为对象（键值对）",
+    "frozen_set_type": "应为不重复的列表",
+    "deque_type": "应为列表",
+    "named_tuple_type": "应为列表",
+    "set_item_not_hashable": "列表中有无法比较的项",
+    "invalid_key": "键无效",
+    "union_tag_invalid": "类型标记无效（应为以下之一：{expected_tags}）",
+    "union_tag_not_found": "缺少类型标记“{discriminator}”",
+    "url_syntax_violation": "应为网址",
+    "url_too_long": "网址过长",
+    "uuid_version": "UUID 版本不符合要求",
+    "frozen_field": "不能修改",
+    "frozen_instance": "不能修改",
+    "recursion_loop": "嵌套层级过深",
+    "recursion_depth_exceeded": "嵌套层级过深",
+    "is_instance_of": "类型不符合要求",
+    "missing_argument": "缺少必填参数",
+    "unexpected_keyword_argument": "是不允许的参数",
+    "unexpected_positional_argument": "是不允许的参数",
+    "multiple_argument_values": "重复给出",
 }
 # Parts of a pydantic location that name a member of a union type, not a field ("float", "list[int]").
 _UNION_TAGS = {"int", "float", "bool", "str", "bytes", "none", "decimal", "list", "dict", "set"}
@@ -250,8 +338,8 @@ def _what(err: Mapping[str, Any]) -> str:
         text = re.sub(r"^(Value error|Assertion failed),\s*", "", text)
         return f"无效：{text}"
     template = _WHAT.get(kind)
-    if template is None:
-        return f"无效：{err.get('msg', '')}"
+    if template is None:  # pydantic's own (English) text would leak; name the kind instead
+        return f"取值无效（{kind or '未知错误'}）"
     try:
         return template.format(**{k: str(v) for k, v in ctx.items()})
     except (KeyError, IndexError):
@@ -263,7 +351,9 @@ def validation_items(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
     whats: dict[str, list[str]] = {}
     missing: set[str] = set()
     for err in errors:
-        field = _field_path(err.get("loc", ()))
+        # A body that is not JSON at all: the location ends with a character offset, not a field.
+        whole = err.get("type") in ("json_invalid", "json_type")
+        field = "" if whole else _field_path(err.get("loc", ()))
         if err.get("type") == "missing":
             missing.add(field)
             whats.setdefault(field, [])

@@ -71,7 +71,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "未登录或令牌无效"},
     403: {"model": ErrorBody, "description": "当前角色无权执行此操作"},
     404: {"model": ErrorBody, "description": "不存在，或不在当前用户的可见范围内"},
+    409: {"model": ErrorBody, "description": "与已有数据冲突"},
     422: {"model": ErrorBody, "description": "参数或提交的内容未通过校验（逐项说明）"},
+    503: {"model": ErrorBody, "description": "数据库正忙，请稍后重试"},
 }
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "文件超过上传上限"},

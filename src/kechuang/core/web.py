@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Annotated
 from weakref import WeakSet
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,6 +22,33 @@ from kechuang.core.db import session_scope
 from kechuang.core.security import Principal, SecurityError, principal_source
 
 log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ bounded integers of the API
+# Every integer a client sends is bounded in the schema, so a value the database cannot hold (ids
+# are 32-bit columns, offsets 64-bit) is a 422 in Chinese, never an overflow deep in a driver.
+# tests/test_api_contract.py fails when a route declares an unbounded integer parameter.
+ID_MIN, ID_MAX = 1, 2**31 - 1
+YEAR_MIN, YEAR_MAX = 1990, 2100
+PAGE_MAX = 100_000
+
+Id = Annotated[int, Path(ge=ID_MIN, le=ID_MAX, description="编号（正整数）")]
+"""An object id in the path."""
+IdQuery = Annotated[int | None, Query(ge=ID_MIN, le=ID_MAX, description="编号（正整数）")]
+"""An optional object id in the query (a filter)."""
+Year = Annotated[int, Query(ge=YEAR_MIN, le=YEAR_MAX, description="年度（1990–2100）")]
+"""A required year in the query."""
+YearQuery = Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="年度（1990–2100）")]
+"""An optional year in the query."""
+YearItem = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+"""A year as an element of a list or a body field."""
+Years = Annotated[list[YearItem] | None, Query(description="年度（1990–2100），可重复")]
+"""Several years in the query (?years=2023&years=2024)."""
+Page = Annotated[int, Query(ge=1, le=PAGE_MAX, description="页码（从 1 开始）")]
+"""A page number."""
+IdField = Annotated[int, Field(ge=ID_MIN, le=ID_MAX)]
+"""An object id in a request body."""
+
+
 _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的令牌")
 
 
@@ -117,6 +146,15 @@ def install_error_handlers(app: FastAPI) -> None:
         items = errors.validation_items(exc.errors())
         text = "；".join(i.message for i in items) or "参数有误"
         return JSONResponse(errors.body(text, items), status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        known = errors.database_error(exc)
+        if known is None:
+            return await unexpected(request, exc)
+        log.warning("database error answered as %s: %s", known.status, exc.orig)
+        headers = {"Retry-After": "1"} if isinstance(known, errors.Busy) else None
+        return JSONResponse(errors.error_body(known), status_code=known.status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

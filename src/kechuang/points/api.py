@@ -11,7 +11,7 @@ from kechuang.core import jobs
 from kechuang.core.errors import NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, PDF, XLSX, download, file_response
-from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
+from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession, Id, IdQuery, YearQuery
 from kechuang.engines.composite.errors import CompositeError
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
@@ -144,11 +144,11 @@ def create_run(body: RunRequest, principal: CityAdmin) -> dict[str, Any]:
 def top(
     session: DbSession,
     principal: CurrentPrincipal,
-    zone_id: int | None = None,
+    zone_id: IdQuery = None,
     industry: str | None = Query(None, description="GB/T 4754 代码前缀，如 C35"),
     stage: str | None = Query(None, description="startup、growth、mature"),
-    year: int | None = None,
-    run_id: int | None = None,
+    year: YearQuery = None,
+    run_id: IdQuery = None,
     n: int = Query(50, ge=1, le=1000),
 ) -> dict[str, Any]:
     """The best N enterprises the caller may see."""
@@ -161,8 +161,8 @@ def top(
 def movers(
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int | None = None,
-    run_id: int | None = None,
+    year: YearQuery = None,
+    run_id: IdQuery = None,
     n: int = Query(20, ge=1, le=500),
 ) -> dict[str, Any]:
     """Largest rises and falls against the previous year."""
@@ -177,8 +177,8 @@ def movers(
 def bank_list(
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int | None = None,
-    run_id: int | None = None,
+    year: YearQuery = None,
+    run_id: IdQuery = None,
 ) -> dict[str, Any]:
     """Consented enterprises only; for bank_viewer and city admins."""
     return service.bank_list(session, principal, run_id, year)
@@ -193,9 +193,9 @@ def export(
     kind: str,
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int | None = None,
-    run_id: int | None = None,
-    zone_id: int | None = None,
+    year: YearQuery = None,
+    run_id: IdQuery = None,
+    zone_id: IdQuery = None,
     industry: str | None = None,
     stage: str | None = None,
     n: int = Query(200, ge=1, le=1000),
@@ -219,7 +219,7 @@ def export(
     response_model_exclude_unset=True,
 )
 def card(
-    enterprise_id: int, session: DbSession, principal: CurrentPrincipal, run_id: int | None = None
+    enterprise_id: Id, session: DbSession, principal: CurrentPrincipal, run_id: IdQuery = None
 ) -> dict[str, Any]:
     """Points explained: indicators, categories, ranks, trend, shortfalls, consent."""
     return service.enterprise_card(session, principal, enterprise_id, run_id)
@@ -231,7 +231,7 @@ def card(
     response_model=WhatIf,
 )
 def what_if(
-    enterprise_id: int, body: WhatIfRequest, session: DbSession, principal: CurrentPrincipal
+    enterprise_id: Id, body: WhatIfRequest, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """New points and ranks if figures changed, computed by a full rescore."""
     return service.what_if_for(
@@ -245,7 +245,7 @@ def what_if(
     response_model=ConsentOut,
 )
 def consent(
-    enterprise_id: int, body: ConsentRequest, session: DbSession, principal: CurrentPrincipal
+    enterprise_id: Id, body: ConsentRequest, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """Grant or withdraw consent; audited with before and after."""
     row = service.set_consent(session, principal, enterprise_id, body.consented, body.basis)
@@ -263,7 +263,7 @@ def consent(
     response_model=FlagOut,
 )
 def flag(
-    enterprise_id: int, body: FlagRequest, session: DbSession, principal: CurrentPrincipal
+    enterprise_id: Id, body: FlagRequest, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """Record e.g. a valid 高新技术企业 certificate for a year; used by the next run."""
     row = service.set_flag(
@@ -278,11 +278,11 @@ def flag(
     **download(DOCX, PDF),
 )
 def certificate(
-    enterprise_id: int,
+    enterprise_id: Id,
     session: DbSession,
     principal: CurrentPrincipal,
     format: str = Query("docx", pattern="^(docx|pdf)$"),
-    run_id: int | None = None,
+    run_id: IdQuery = None,
 ) -> Response:
     """A one-page certificate of the latest year."""
     data = service.enterprise_card(session, principal, enterprise_id, run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from kechuang.core.responses import SourceEntryOut
+from kechuang.core.web import IdField, YearItem
 
 # ------------------------------------------------------------------ requests
 
@@ -21,8 +22,8 @@ class WhatIfRequest(BaseModel):
     changes: dict[str, float | bool] = Field(
         ..., description='如 {"rd_expense": 100, "ip_class1": 1}'
     )
-    year: int | None = None
-    run_id: int | None = None
+    year: YearItem | None = None
+    run_id: IdField | None = None
 
 
 class ConsentRequest(BaseModel):
@@ -35,7 +36,7 @@ class ConsentRequest(BaseModel):
 class FlagRequest(BaseModel):
     """A yes/no input for an enterprise-year, e.g. hnte (高新技术企业，有效期内)."""
 
-    year: int
+    year: YearItem
     code: str
     value: bool = True
     note: str = ""

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from kechuang.core.responses import ERROR_RESPONSES
-from kechuang.core.web import CurrentPrincipal, DbSession
+from kechuang.core.web import CurrentPrincipal, DbSession, IdQuery
 from kechuang.registry import service
 from kechuang.registry.models import CARRIER_KINDS, INDUSTRY_ROLES, Zone
 from kechuang.registry.schemas import CarrierOut, ZoneOut
@@ -60,7 +60,7 @@ def zones(session: DbSession, _principal: CurrentPrincipal) -> list[dict[str, An
 
 @router.get("/carriers", summary="创新载体", response_model=list[CarrierOut])
 def carriers(
-    session: DbSession, _principal: CurrentPrincipal, zone_id: int | None = None
+    session: DbSession, _principal: CurrentPrincipal, zone_id: IdQuery = None
 ) -> list[dict[str, Any]]:
     """Innovation carriers (public registry facts)."""
     return [

@@ -22,7 +22,7 @@ from kechuang.core.responses import (
     file_response,
 )
 from kechuang.core.scope import RoleError
-from kechuang.core.web import CurrentPrincipal, DbSession
+from kechuang.core.web import CurrentPrincipal, DbSession, Id, IdQuery, Page, YearQuery
 from kechuang.registry import service as registry_service
 from kechuang.registry.api import zone_dict
 from kechuang.registry.scope import can_see_zone_data
@@ -84,11 +84,11 @@ def export(
     kind: str,
     session: DbSession,
     principal: CurrentPrincipal,
-    zone_id: int | None = None,
+    zone_id: IdQuery = None,
     industry: str | None = None,
     tech_field: str | None = None,
     q: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
 ) -> Response:
     """The principal's data in the template's columns."""
     _kind(kind)
@@ -159,7 +159,7 @@ async def upload(
     summary="撤销一次导入（恢复导入前的版本）",
     response_model=UndoOut,
 )
-def undo(session: DbSession, principal: CurrentPrincipal, import_id: int) -> dict[str, Any]:
+def undo(session: DbSession, principal: CurrentPrincipal, import_id: Id) -> dict[str, Any]:
     """Retire the batch's revisions and make the previous ones current, as one audited step;
     409 when a later import changed the same rows or the batch was already undone."""
     return undo_import(session, principal, import_id)
@@ -194,7 +194,7 @@ def imports(
 
 
 @router.get("/zones/{zone_id}", summary="高新区详情", response_model=ZoneDetail, tags=["登记"])
-def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[str, Any]:
+def zone(session: DbSession, principal: CurrentPrincipal, zone_id: Id) -> dict[str, Any]:
     """One zone; its statistics only when the principal may see them."""
     z = registry_service.get_zone(session, zone_id)
     if z is None:
@@ -217,13 +217,13 @@ def zone(session: DbSession, principal: CurrentPrincipal, zone_id: int) -> dict[
 def enterprises(
     session: DbSession,
     principal: CurrentPrincipal,
-    zone_id: int | None = None,
-    park_id: int | None = None,
+    zone_id: IdQuery = None,
+    park_id: IdQuery = None,
     industry: Annotated[str | None, Query(description="GB/T 4754 代码前缀")] = None,
     tech_field: str | None = None,
     q: Annotated[str | None, Query(description="名称关键字或信用代码")] = None,
-    year: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    year: YearQuery = None,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 20,
     sort: str = "id",
     descending: bool = False,
@@ -241,7 +241,7 @@ def enterprises(
     tags=["登记"],
 )
 def enterprise(
-    session: DbSession, principal: CurrentPrincipal, enterprise_id: int
+    session: DbSession, principal: CurrentPrincipal, enterprise_id: Id
 ) -> dict[str, Any]:
     """One enterprise with its current yearly figures and the revision history."""
     ent = registry_service.get_enterprise(session, principal, enterprise_id)
@@ -261,7 +261,7 @@ def enterprise(
     tags=["登记"],
 )
 def enterprise_registry_revisions(
-    session: DbSession, principal: CurrentPrincipal, enterprise_id: int
+    session: DbSession, principal: CurrentPrincipal, enterprise_id: Id
 ) -> list[dict[str, Any]]:
     """Who changed the enterprise's registry facts, when, by which import, before → after
     (newest first); 404 for an enterprise the caller may not see, as GET /enterprises/{id}."""
@@ -280,7 +280,7 @@ def job_list(
 
 
 @router.get("/jobs/{job_id}", summary="任务状态、进度与结果", response_model=JobOut, tags=["任务"])
-def job(session: DbSession, principal: CurrentPrincipal, job_id: int) -> dict[str, Any]:
+def job(session: DbSession, principal: CurrentPrincipal, job_id: Id) -> dict[str, Any]:
     """One job: its state, stage and rows done, and once finished its result or error."""
     return job_dict(get_job(session, principal, job_id))
 
@@ -288,13 +288,13 @@ def job(session: DbSession, principal: CurrentPrincipal, job_id: int) -> dict[st
 @router.post(
     "/jobs/{job_id}/cancel", summary="取消任务（保存前）", response_model=JobOut, tags=["任务"]
 )
-def job_cancel(session: DbSession, principal: CurrentPrincipal, job_id: int) -> dict[str, Any]:
+def job_cancel(session: DbSession, principal: CurrentPrincipal, job_id: Id) -> dict[str, Any]:
     """Ask a queued or running job to stop before its store step (409 once it stores or ended)."""
     return job_dict(request_cancel(session, principal, job_id))
 
 
 @router.get("/jobs/{job_id}/report", summary="下载任务的错误报告", tags=["任务"], **download(XLSX))
-def job_report(session: DbSession, principal: CurrentPrincipal, job_id: int) -> Response:
+def job_report(session: DbSession, principal: CurrentPrincipal, job_id: Id) -> Response:
     """The bad cells of a rejected import as an .xlsx (行号, 列, 值, 原因)."""
     found = get_job(session, principal, job_id)
     errors = (found.result or {}).get("errors") or []

@@ -24,7 +24,7 @@ from kechuang.core.responses import (
     download,
     file_response,
 )
-from kechuang.core.web import CurrentPrincipal, DbSession
+from kechuang.core.web import CurrentPrincipal, DbSession, Id, IdQuery, YearQuery, Years
 from kechuang.engines.rules.packs import RulePackError
 from kechuang.statistics.queries import latest_year
 from kechuang.tiers import assessment, dashboard, methodology
@@ -91,7 +91,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
     response_model_exclude_unset=True,
 )
 def enterprise(
-    enterprise_id: int, session: DbSession, principal: CurrentPrincipal, year: int | None = None
+    enterprise_id: Id, session: DbSession, principal: CurrentPrincipal, year: YearQuery = None
 ) -> dict[str, Any]:
     """One enterprise's verdicts; 404 when outside the principal's scope."""
     return assessment.enterprise_assessment(session, principal, enterprise_id, year)
@@ -102,8 +102,8 @@ def candidates(
     session: DbSession,
     principal: CurrentPrincipal,
     family: Annotated[str, Query(description="梯度类型，如 hnte、tech_sme")],
-    year: int | None = None,
-    zone_id: int | None = None,
+    year: YearQuery = None,
+    zone_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
 ) -> dict[str, Any]:
     """The closest candidates for a rung within the principal's scope."""
@@ -115,8 +115,8 @@ def candidates_xlsx(
     session: DbSession,
     principal: CurrentPrincipal,
     family: str,
-    year: int | None = None,
-    zone_id: int | None = None,
+    year: YearQuery = None,
+    zone_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Response:
     """The candidate list as .xlsx."""
@@ -134,7 +134,7 @@ def candidates_xlsx(
 def pipeline(
     session: DbSession,
     principal: CurrentPrincipal,
-    years: Annotated[list[int] | None, Query()] = None,
+    years: Years = None,
 ) -> dict[str, Any]:
     """Counts per rung, zone and year; flows between rungs; targets (draft); renewals."""
     if not years:
@@ -181,7 +181,7 @@ def qualifications_template(_principal: CurrentPrincipal) -> Response:
     response_model=list[QualificationOut],
 )
 def qualifications(
-    enterprise_id: int, session: DbSession, principal: CurrentPrincipal
+    enterprise_id: Id, session: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
     """One visible enterprise's qualifications."""
     return register.list_qualifications(session, principal, enterprise_id)

@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from kechuang.core.responses import SourceEntryOut
+from kechuang.core.web import YearItem
 from kechuang.statistics.schemas import CellErrorOut
 
 Number = int | float  # values read from the rule packs and target files keep their YAML type
@@ -15,8 +16,8 @@ Number = int | float  # values read from the rule packs and target files keep th
 class SelfAssessment(BaseModel):
     """Figures typed in for a self-assessment (several years where growth needs them)."""
 
-    year: int = Field(description="评价年度（最近一个会计年度）")
-    figures: dict[int, dict[str, float | bool | None]] = Field(
+    year: YearItem = Field(description="评价年度（最近一个会计年度）")
+    figures: dict[YearItem, dict[str, float | bool | None]] = Field(
         description="按年度的统计数据，字段同企业年度统计模板（如 operating_revenue）"
     )
     founded_on: date | None = None

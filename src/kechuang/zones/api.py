@@ -11,7 +11,7 @@ from kechuang.core import audit, jobs
 from kechuang.core.errors import BadInput, NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, XLSX, download, file_response
-from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession
+from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession, Id, Year, YearQuery
 from kechuang.engines.composite.errors import CompositeError
 from kechuang.zones import report, service
 from kechuang.zones.evaluation import TOP_QUARTILE
@@ -108,7 +108,7 @@ def peer_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str,
 def ranking(
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int,
+    year: Year,
     framework: str | None = None,
     peer_set: str | None = None,
 ) -> dict[str, Any]:
@@ -163,7 +163,7 @@ def run_dict(run: Any) -> dict[str, Any]:
     response_model_exclude_unset=True,
 )
 def runs(
-    session: DbSession, principal: CurrentPrincipal, year: int | None = None
+    session: DbSession, principal: CurrentPrincipal, year: YearQuery = None
 ) -> list[dict[str, Any]]:
     """Stored runs, newest first."""
     return [run_dict(r) for r in service.list_runs(session, principal, year)]
@@ -175,7 +175,7 @@ def runs(
     response_model=RunDetail,
     response_model_exclude_unset=True,
 )
-def run_detail(session: DbSession, principal: CurrentPrincipal, run_id: int) -> dict[str, Any]:
+def run_detail(session: DbSession, principal: CurrentPrincipal, run_id: Id) -> dict[str, Any]:
     """A stored run with its results, scoped like the ranking."""
     try:
         view = service.run_view(session, principal, run_id)
@@ -193,7 +193,7 @@ def run_detail(session: DbSession, principal: CurrentPrincipal, run_id: int) -> 
 def benchmark(
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int,
+    year: Year,
     unit: str | None = None,
     against: str | None = None,
     framework: str | None = None,
@@ -220,7 +220,7 @@ def benchmark(
     response_model_exclude_unset=True,
 )
 def targets(
-    session: DbSession, principal: CurrentPrincipal, as_of: int | None = None
+    session: DbSession, principal: CurrentPrincipal, as_of: YearQuery = None
 ) -> list[dict[str, Any]]:
     """Each plan target with actual, required path, projection band, status and zone parts."""
     return service.track_targets(session, principal, as_of)
@@ -233,7 +233,7 @@ def targets(
     response_model_exclude_unset=True,
 )
 def specialisation(
-    session: DbSession, principal: CurrentPrincipal, year: int | None = None
+    session: DbSession, principal: CurrentPrincipal, year: YearQuery = None
 ) -> dict[str, Any]:
     """Specialisation results (scoped)."""
     return service.specialisation_view(session, principal, year)
@@ -248,7 +248,7 @@ def export(
     kind: str,
     session: DbSession,
     principal: CurrentPrincipal,
-    year: int | None = None,
+    year: YearQuery = None,
     framework: str | None = None,
     peer_set: str | None = None,
     unit: str | None = None,

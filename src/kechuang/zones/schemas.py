@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.core.responses import SourceEntryOut
+from kechuang.core.web import YearItem
 
 Number = int | float  # figures typed in framework and target files keep their YAML type
 
@@ -18,7 +19,7 @@ Number = int | float  # figures typed in framework and target files keep their Y
 class RunIn(BaseModel):
     """Parameters of an evaluation run."""
 
-    year: int = Field(description="评价年度")
+    year: YearItem = Field(description="评价年度")
     framework: str | None = Field(None, description="框架代码，默认 national_2021")
     peer_set: str | None = Field(None, description="对标组代码，默认 city（本市高新区）")
     options: dict[str, Any] | None = Field(
