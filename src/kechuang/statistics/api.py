@@ -334,7 +334,7 @@ def submissions(
     tags=["审核"],
 )
 def submission(
-    session: DbSession, principal: CurrentPrincipal, submission_id: int
+    session: DbSession, principal: CurrentPrincipal, submission_id: Id
 ) -> dict[str, Any]:
     """One submission against the current revision; 404 outside the caller's scope."""
     return _submission(session, principal, get_submission(session, principal, submission_id))
@@ -347,7 +347,7 @@ def submission(
     tags=["审核"],
 )
 def submission_approve(
-    session: DbSession, principal: CurrentPrincipal, submission_id: int
+    session: DbSession, principal: CurrentPrincipal, submission_id: Id
 ) -> dict[str, Any]:
     """Make the submitted figures current (audited); 409 when the figures changed since."""
     return approve(session, principal, submission_id)
@@ -360,7 +360,7 @@ def submission_approve(
     tags=["审核"],
 )
 def submission_reject(
-    session: DbSession, principal: CurrentPrincipal, submission_id: int, body: RejectIn
+    session: DbSession, principal: CurrentPrincipal, submission_id: Id, body: RejectIn
 ) -> dict[str, Any]:
     """Reject with a reason the enterprise sees (audited); the figures never become current."""
     return reject(session, principal, submission_id, body.reason)
