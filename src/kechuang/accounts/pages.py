@@ -120,9 +120,9 @@ def password_page() -> None:
         if principal.must_change_password:
             ui.label("密码已被管理员重置，请先设置新密码").classes("text-warning")
         ui.label("至少 10 位，不能是常见密码，不能与用户名相同").classes("text-grey-7")
-        old = ui.input("原密码", password=True).classes("w-full")
-        new = ui.input("新密码", password=True).classes("w-full")
-        again = ui.input("再次输入新密码", password=True).classes("w-full")
+        old = ui.input("原密码", password=True).classes("w-full").mark("old-password")
+        new = ui.input("新密码", password=True).classes("w-full").mark("new-password")
+        again = ui.input("再次输入新密码", password=True).classes("w-full").mark("new-again")
         message = ui.label("").classes("text-negative")
 
         async def submit() -> None:
