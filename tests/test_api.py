@@ -149,7 +149,7 @@ def test_users_and_audit_for_city_admin(client, world):
         headers=h,
         json={
             "username": "newzone",
-            "password": "abcdefgh1",
+            "password": "abcdefgh12",
             "role": "zone_admin",
             "zone_id": world["city"]["hangji"].id,
         },
@@ -158,7 +158,7 @@ def test_users_and_audit_for_city_admin(client, world):
     r = client.post(
         "/api/v1/users",
         headers=h,
-        json={"username": "x", "password": "abcdefgh1", "role": "zone_admin"},
+        json={"username": "x", "password": "abcdefgh12", "role": "zone_admin"},
     )
     assert r.status_code == 400 and r.json()["detail"] == "高新区管理员必须指定所属高新区"
     entries = client.get("/api/v1/audit?entity=users", headers=h).json()["items"]

@@ -517,6 +517,9 @@ def no_server(monkeypatch):
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
+    # serve refuses the default secret key before it looks at the database
+    monkeypatch.setenv("KECHUANG_SECRET_KEY", "test-secret-key-not-the-default")
+    get_settings.cache_clear()
     return calls
 
 

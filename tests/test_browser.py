@@ -41,6 +41,7 @@ def server(tmp_path_factory):
         **os.environ,
         "KECHUANG_DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
         "KECHUANG_VAR_DIR": str(tmp / "var"),
+        "KECHUANG_SECRET_KEY": "browser-test-secret-key-not-the-default",  # serve refuses the default
     }
     cli = [sys.executable, "-m", "kechuang.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)

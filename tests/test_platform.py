@@ -108,7 +108,7 @@ def test_passwords_are_argon2_and_tokens_expire(session):
         ({"role": "wizard"}, "未知角色"),
         ({"role": "zone_admin"}, "必须指定所属高新区"),
         ({"role": "enterprise_user"}, "必须指定所属企业"),
-        ({"role": "city_admin", "password": "short"}, "至少 8 位"),
+        ({"role": "city_admin", "password": "short"}, "至少 10 位"),
     ],
 )
 def test_user_creation_is_validated(session, kwargs, message):
@@ -176,7 +176,7 @@ def test_cli_user_add(session, city):
             "--zone",
             "江都高新区",
             "--password",
-            "abcdefgh",
+            "abcdefgh12",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -193,7 +193,7 @@ def test_cli_user_add(session, city):
             "--zone",
             "不存在",
             "--password",
-            "abcdefgh",
+            "abcdefgh12",
         ],
     )
     assert result.exit_code == 2 and "未知的高新区" in result.output

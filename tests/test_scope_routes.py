@@ -40,6 +40,9 @@ BODIES = {
         "value": True,
     },
     ("post", "/api/v1/users"): {"username": "x1", "password": "password123", "role": "city_admin"},
+    ("patch", "/api/v1/users/{user_id}"): {"active": False},
+    ("post", "/api/v1/users/{user_id}/reset-password"): {},
+    ("post", "/api/v1/me/password"): {"old_password": "wrong-old", "new_password": "an0ther-pass"},
     ("post", "/api/v1/points/runs"): {},
     ("post", "/api/v1/evaluation/runs"): {"year": 2024},
     ("post", "/api/v1/evaluation/frameworks"): {"code": "x", "yaml": "a: 1"},
@@ -51,6 +54,7 @@ BODIES = {
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself
+    ("post", "/api/v1/auth/logout"),  # would end the caller's own token
     ("post", "/api/v1/imports"),  # file uploads: covered by the import scope tests
     ("post", "/api/v1/tiers/qualifications/import"),
 }
@@ -190,7 +194,7 @@ def _fill(path: str, names: set[str], kind, ids: dict[str, int]) -> str:
     url = path.replace("{kind}", kind or "")
     url = url.replace("{enterprise_id}", str(ids["enterprise"]))
     url = url.replace("{zone_id}", str(ids["zone"]))
-    url = url.replace("{run_id}", str(ids["run"]))
+    url = url.replace("{run_id}", str(ids["run"])).replace("{user_id}", "1")
     url = url.replace("{import_id}", str(ids["import"])).replace("{job_id}", str(ids["job"]))
     url = url.replace("{submission_id}", str(ids["submission"]))
     query = {"year": 2024} if "year" in names else {}

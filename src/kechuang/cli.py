@@ -456,17 +456,28 @@ def export_cmd(
 
 @app.command("serve")
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) -> None:
-    """启动网页界面与 API（生产使用：先执行 kechuang db upgrade 并创建用户）。"""
+    """启动网页界面与 API（生产使用：先设置 KECHUANG_SECRET_KEY，执行 kechuang db upgrade 并创建用户）。"""
+    _serve(host, port, demo=False)
+
+
+def _serve(host: str, port: int, demo: bool) -> None:
+    """Serve the app; only the demo may run with the published default secret key."""
     import uvicorn
 
     from kechuang.core.config import Settings, get_settings
 
-    _require_ready_database()
     if get_settings().secret_key == Settings.model_fields["secret_key"].default:
+        if not demo:
+            # the default key is public: anyone could sign a session cookie for this server
+            fail(
+                "未设置 KECHUANG_SECRET_KEY：不能用公开的默认密钥启动服务。请设置一个随机长字符串，"
+                "例如 KECHUANG_SECRET_KEY=\"$(python -c 'import secrets;print(secrets.token_urlsafe(48))')\"",
+                1,
+            )
         console.print(
-            "[yellow]警告：未设置 KECHUANG_SECRET_KEY，正在使用开发用默认密钥；"
-            "生产环境请设置一个随机长字符串。[/yellow]"
+            "[yellow]演示模式：使用开发用默认密钥（演示数据库，不要存放真实数据）[/yellow]"
         )
+    _require_ready_database()
     uvicorn.run("kechuang.main:app", host=host, port=port, log_level="info", workers=1)
 
 
@@ -512,7 +523,7 @@ def demo(
     if build_only:
         return
     console.print(f"打开 http://{host}:{port} （API 文档：http://{host}:{port}/api/docs）")
-    serve(host, port)
+    _serve(host, port, demo=True)
 
 
 @app.command("panel")

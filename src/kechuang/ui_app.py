@@ -18,6 +18,16 @@ def register_pages() -> None:
         import_module(name)
 
 
+def session_cookie_options() -> dict:
+    """The browser cookie: HttpOnly always, SameSite=Lax, Secure behind HTTPS, no longer than a session."""
+    settings = get_settings()
+    return {
+        "max_age": settings.session_max_hours * 3600,
+        "same_site": "lax",
+        "https_only": settings.secure_cookies,
+    }
+
+
 def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
     """Mount the UI on the API app (production) or prepare NiceGUI's user simulation (tests)."""
     from kechuang.core.layout import reset_demo_label
@@ -28,6 +38,7 @@ def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
     if simulation:
         ui.run(
             storage_secret=secret,
+            session_middleware_kwargs=session_cookie_options(),
             language="zh-CN",
             title="科创",
             show_welcome_message=False,
@@ -40,6 +51,7 @@ def configure_ui(app: FastAPI | None = None, simulation: bool = False) -> None:
         title="科创",
         language="zh-CN",
         storage_secret=secret,
+        session_middleware_kwargs=session_cookie_options(),
         show_welcome_message=False,
         favicon="🔬",
     )

@@ -15,6 +15,6 @@ DOMAIN = Domain(
     ),
     cli="kechuang.accounts.cli:app",
     cli_name="user",
-    audit_labels={"users": "用户", "api_tokens": "令牌"},
+    audit_labels={"users": "用户", "api_tokens": "令牌", "login_failures": "登录失败记录"},
     setup="kechuang.accounts.service:install",
 )

@@ -7,24 +7,56 @@ import json
 from nicegui import app, run, ui
 from sqlalchemy import func, select
 
+from kechuang.accounts.api import audit_query, local_time
 from kechuang.accounts.models import User
-from kechuang.accounts.service import authenticate, create_user, principal_of
+from kechuang.accounts.service import (
+    attempt_login,
+    change_password,
+    create_user,
+    get_user,
+    issue_token,
+    reset_password,
+    revoke_token,
+    update_user,
+)
 from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import Column, write_sheets
-from kechuang.core.layout import download_bytes, frame, start_page
+from kechuang.core.layout import (
+    PASSWORD_PAGE,
+    SESSION_KEY,
+    download_bytes,
+    frame,
+    logout,
+    session_principal,
+    start_page,
+)
 from kechuang.core.security import ROLES, SecurityError
 
 
-def _login(username: str, password: str) -> tuple[int, str] | None:
+def _login(
+    username: str, password: str, address: str, previous: str | None
+) -> tuple[str, str, bool] | str:
+    """(session token, role, must change password) on success, else the message to show."""
     with session_scope() as session:
-        user = authenticate(session, username, password)
+        if previous:
+            revoke_token(session, previous)  # a login always starts a new session
+        outcome = attempt_login(session, username, password, address)
+        user = outcome.user
         if user is None:
-            return None
-        bind_principal(session, principal_of(user))
+            return outcome.message
+        token, _ = issue_token(session, user, kind="web")
         audit.record(session, "login", "users", user.id, f"{user.username} 登录网页")
-        return user.id, user.role
+        return token, user.role, user.must_change_password
+
+
+def _client_address() -> str:
+    try:
+        request = ui.context.client.request
+        return request.client.host if request is not None and request.client else ""
+    except (AttributeError, RuntimeError):
+        return ""
 
 
 @ui.page("/login")
@@ -42,15 +74,73 @@ def login_page() -> None:
             if not username.value or not password.value:
                 message.set_text("请输入用户名和密码")
                 return
-            found = await run.io_bound(_login, username.value, password.value)
-            if found is None:
-                message.set_text("用户名或密码错误")
+            found = await run.io_bound(
+                _login,
+                username.value,
+                password.value,
+                address,
+                app.storage.user.get(SESSION_KEY),
+            )
+            if isinstance(found, str):
+                message.set_text(found)
                 return
-            app.storage.user["user_id"] = found[0]
-            ui.navigate.to(start_page(found[1]))
+            app.storage.user.clear()
+            app.storage.user[SESSION_KEY] = found[0]
+            ui.navigate.to(PASSWORD_PAGE if found[2] else start_page(found[1]))
+
+        address = _client_address()  # read while the page's request is at hand
 
         password.on("keydown.enter", submit)
         ui.button("登录", on_click=submit).classes("w-full").mark("login")
+
+
+def _change_own(user_id: int, old: str, new: str) -> str | None:
+    with session_scope() as session:
+        user = get_user(session, user_id)
+        from kechuang.accounts.service import principal_of
+
+        bind_principal(session, principal_of(user))
+        try:
+            change_password(session, user, old, new)
+        except SecurityError as exc:
+            return str(exc)
+        return None
+
+
+@ui.page(PASSWORD_PAGE)
+def password_page() -> None:
+    """Change one's own password; after a reset, the only page a user can open."""
+    principal = session_principal()
+    if principal is None:
+        ui.navigate.to("/login")
+        return
+    ui.page_title("修改密码 - 科创")
+    with ui.card().classes("absolute-center w-96"):
+        ui.label("修改密码").classes("text-h6").mark("page-title")
+        if principal.must_change_password:
+            ui.label("密码已被管理员重置，请先设置新密码").classes("text-warning")
+        ui.label("至少 10 位，不能是常见密码，不能与用户名相同").classes("text-grey-7")
+        old = ui.input("原密码", password=True).classes("w-full").mark("old-password")
+        new = ui.input("新密码", password=True).classes("w-full").mark("new-password")
+        again = ui.input("再次输入新密码", password=True).classes("w-full").mark("new-again")
+        message = ui.label("").classes("text-negative")
+
+        async def submit() -> None:
+            if new.value != again.value:
+                message.set_text("两次输入的新密码不一致")
+                return
+            error = await run.io_bound(
+                _change_own, principal.user_id, old.value or "", new.value or ""
+            )
+            if error:
+                message.set_text(error)
+                return
+            ui.notify("密码已修改", type="positive")
+            ui.navigate.to(start_page(principal.role))
+
+        with ui.row().classes("w-full justify-between"):
+            ui.button("修改密码", on_click=submit).mark("change-password")
+            ui.button("退出", icon="logout", on_click=logout).props("flat")
 
 
 def _users() -> list[dict]:
@@ -102,7 +192,7 @@ def users_page() -> None:
             with ui.row().classes("items-end"):
                 username = ui.input("用户名")
                 display = ui.input("显示名")
-                password = ui.input("初始密码（至少8位）", password=True)
+                password = ui.input("初始密码（至少10位）", password=True)
                 role = ui.select(
                     {k: r.label for k, r in ROLES.items()}, label="角色", value="zone_admin"
                 ).classes("w-40")
@@ -144,13 +234,64 @@ def users_page() -> None:
                 table.update()
 
             ui.button("创建", icon="person_add", on_click=add)
+        _manage_card(principal, table, zone_options)
 
 
-def _audit_page(entity: str | None, page: int, page_size: int) -> tuple[list[dict], int]:
+def _manage(principal, user_id: int, what: str, role: str | None, zone_id: int | None) -> str:
+    """Apply one management action; returns the Chinese outcome (or raises SecurityError)."""
     with session_scope() as session:
-        stmt = select(AuditLog)
-        if entity:
-            stmt = stmt.where(AuditLog.entity == entity)
+        bind_principal(session, principal)
+        user = get_user(session, user_id)
+        if what == "deactivate":
+            update_user(session, user, active=False, acting=principal)
+            return f"已停用 {user.username}（其会话与令牌已失效）"
+        if what == "activate":
+            update_user(session, user, active=True, acting=principal)
+            return f"已启用 {user.username}"
+        if what == "role":
+            update_user(session, user, role=role, zone_id=zone_id, acting=principal)
+            return f"已修改 {user.username} 的角色与范围（需重新登录）"
+        temporary = reset_password(session, user)
+        return f"{user.username} 的一次性密码：{temporary}（只显示这一次，首次登录后须修改）"
+
+
+def _manage_card(principal, table, zone_options: dict) -> None:
+    with ui.card().classes("w-full"):
+        ui.label("管理用户").classes("text-subtitle1")
+        with ui.row().classes("items-end"):
+            who = ui.select(
+                {r["id"]: r["username"] for r in _users()}, label="用户", with_input=True
+            ).classes("w-48")
+            role = ui.select({k: r.label for k, r in ROLES.items()}, label="新角色").classes("w-40")
+            zone = ui.select(zone_options, label="高新区（高新区管理员）").classes("w-48")
+        message = ui.label("").mark("manage-message")
+
+        def act(what: str) -> None:
+            if who.value is None:
+                message.set_text("请先选择用户")
+                message.classes(replace="text-negative")
+                return
+            try:
+                text = _manage(principal, who.value, what, role.value, zone.value)
+            except (SecurityError, ValueError) as exc:
+                message.set_text(str(exc))
+                message.classes(replace="text-negative")
+                return
+            message.set_text(text)
+            message.classes(replace="text-positive")
+            table.rows = _users()
+            table.update()
+
+        with ui.row():
+            ui.button("停用", icon="block", on_click=lambda: act("deactivate"))
+            ui.button("启用", icon="check_circle", on_click=lambda: act("activate"))
+            ui.button("修改角色与范围", icon="badge", on_click=lambda: act("role"))
+            ui.button("重置密码", icon="key", on_click=lambda: act("reset")).mark("reset-password")
+
+
+def _audit_page(filters: dict, page: int, page_size: int) -> tuple[list[dict], int]:
+    with session_scope() as session:
+        stmt = audit_query(**filters)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = []
         for a in session.scalars(
@@ -159,7 +300,7 @@ def _audit_page(entity: str | None, page: int, page_size: int) -> tuple[list[dic
             rows.append(
                 {
                     "id": a.id,
-                    "at": a.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    "at": local_time(a.at).strftime("%Y-%m-%d %H:%M:%S"),
                     "username": a.username,
                     "action": audit.ACTION_LABELS.get(a.action, a.action),
                     "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
@@ -169,6 +310,17 @@ def _audit_page(entity: str | None, page: int, page_size: int) -> tuple[list[dic
                 }
             )
         return rows, total
+
+
+def _parse_day(text: str | None):
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise SecurityError(f"日期格式有误：{text}（应为 2026-01-31）") from exc
 
 
 def _change_text(before: dict | None, after: dict | None) -> str:
@@ -187,15 +339,35 @@ def audit_page() -> None:
     with frame("审计日志", roles=("city_admin",)) as principal:
         if principal is None:
             return
-        entity = ui.select(
-            {"": "全部", **dict(sorted(audit.ENTITY_LABELS.items(), key=lambda kv: kv[1]))},
-            label="对象",
-            value="",
-        ).classes("w-48")
+        with ui.row().classes("items-end"):
+            entity = ui.select(
+                {"": "全部", **dict(sorted(audit.ENTITY_LABELS.items(), key=lambda kv: kv[1]))},
+                label="对象",
+                value="",
+            ).classes("w-40")
+            action = ui.select({"": "全部", **audit.ACTION_LABELS}, label="操作", value="").classes(
+                "w-40"
+            )
+            username = ui.input("操作人").classes("w-32")
+            entity_id = ui.input("对象编号").classes("w-28")
+            date_from = ui.input("起始日期（如 2026-01-01）").classes("w-44")
+            date_to = ui.input("截止日期").classes("w-36")
+        problem = ui.label("").classes("text-negative")
+
+        def filters() -> dict:
+            return {
+                "entity": entity.value or None,
+                "action": action.value or None,
+                "username": (username.value or "").strip() or None,
+                "entity_id": (entity_id.value or "").strip() or None,
+                "date_from": _parse_day(date_from.value),
+                "date_to": _parse_day(date_to.value),
+            }
+
         columns = [
             {"name": k, "label": v, "field": k, "align": "left"}
             for k, v in (
-                ("at", "时间(UTC)"),
+                ("at", "时间(北京时间)"),
                 ("username", "操作人"),
                 ("action", "操作"),
                 ("entity", "对象"),
@@ -204,7 +376,7 @@ def audit_page() -> None:
                 ("change", "变更"),
             )
         ]
-        rows, total = _audit_page(None, 1, 20)
+        rows, total = _audit_page({}, 1, 20)
         table = ui.table(
             columns=columns,
             rows=rows,
@@ -214,25 +386,40 @@ def audit_page() -> None:
 
         async def reload(e=None) -> None:
             pag = e.args["pagination"] if e is not None else {**table.pagination, "page": 1}
+            try:
+                chosen = filters()
+            except SecurityError as exc:
+                problem.set_text(str(exc))
+                return
+            problem.set_text("")
             new_rows, new_total = await run.io_bound(
-                _audit_page, entity.value or None, pag["page"], pag["rowsPerPage"]
+                _audit_page, chosen, pag["page"], pag["rowsPerPage"]
             )
             table.rows = new_rows
             table.pagination = {**pag, "rowsNumber": new_total}
             table.update()
 
         table.on("request", reload)
-        entity.on_value_change(lambda: reload())
+        for control in (entity, action):
+            control.on_value_change(lambda: reload())
+        for control in (username, entity_id, date_from, date_to):
+            control.on("keydown.enter", lambda: reload())
+        ui.button("筛选", icon="filter_alt", on_click=lambda: reload()).mark("audit-filter")
 
         async def export() -> None:
-            content = await run.io_bound(_audit_export, entity.value or None)
+            try:
+                chosen = filters()
+            except SecurityError as exc:
+                problem.set_text(str(exc))
+                return
+            content = await run.io_bound(_audit_export, chosen)
             download_bytes(content, "审计日志.xlsx")
 
         ui.button("导出审计日志", icon="download", on_click=export)
 
 
 AUDIT_COLUMNS = (
-    Column("at", "时间(UTC)"),
+    Column("at", "时间(北京时间)"),
     Column("username", "操作人"),
     Column("action", "操作"),
     Column("entity", "对象"),
@@ -242,9 +429,9 @@ AUDIT_COLUMNS = (
 )
 
 
-def _audit_export(entity: str | None) -> bytes:
+def _audit_export(filters: dict) -> bytes:
     import polars as pl
 
-    rows, _ = _audit_page(entity, 1, 100_000)
+    rows, _ = _audit_page(filters, 1, 100_000)
     frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
     return write_sheets([("审计日志", AUDIT_COLUMNS, frame)])

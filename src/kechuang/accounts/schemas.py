@@ -16,6 +16,9 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
+    must_change_password: bool = Field(
+        False, description="密码已被重置：须先通过 POST /api/v1/me/password 修改密码"
+    )
 
 
 class MeOut(BaseModel):
@@ -27,17 +30,47 @@ class MeOut(BaseModel):
     role_label: str
     zone_id: int | None = Field(description="高新区管理员所属高新区")
     enterprise_id: int | None = Field(description="企业用户所属企业")
+    must_change_password: bool = Field(False, description="须先修改密码")
 
 
 class UserIn(BaseModel):
-    """A new user."""
+    """A new user (the password must pass the policy: ≥ 10 characters, not common, not the name)."""
 
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8)
-    role: str
-    display_name: str = ""
+    password: str = Field(min_length=1, max_length=256)
+    role: str = Field(max_length=32)
+    display_name: str = Field("", max_length=100)
     zone_id: IdField | None = None
     enterprise_id: IdField | None = None
+
+
+class UserPatch(BaseModel):
+    """Changes to a user; fields left out stay as they are."""
+
+    active: bool | None = Field(None, description="false 停用（令牌与会话立即失效），true 启用")
+    role: str | None = Field(None, max_length=32)
+    zone_id: IdField | None = None
+    enterprise_id: IdField | None = None
+    display_name: str | None = Field(None, max_length=100)
+
+
+class PasswordChangeIn(BaseModel):
+    """Changing one's own password."""
+
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class DoneOut(BaseModel):
+    """An action that returns nothing but its outcome."""
+
+    message: str
+
+
+class TemporaryPasswordOut(BaseModel):
+    """A one-time password: shown once, to be changed at the next login."""
+
+    temporary_password: str
 
 
 class UserOut(BaseModel):
@@ -57,7 +90,7 @@ class AuditEntryOut(BaseModel):
     """One audit entry: who did what to which object, with the values before and after."""
 
     id: int
-    at: str = Field(description="时间（UTC，ISO 8601）")
+    at: str = Field(description="时间（北京时间，ISO 8601，带时区）")
     username: str
     action: str
     action_label: str

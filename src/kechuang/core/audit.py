@@ -18,7 +18,12 @@ from kechuang.core.db import Base, utcnow
 from kechuang.core.security import SYSTEM, Principal
 
 # Chinese names of audited tables; each domain declares its own in its manifest.
-ENTITY_LABELS: dict[str, str] = {"audit_log": "审计日志", "jobs": "后台任务", "database": "数据库"}
+ENTITY_LABELS: dict[str, str] = {
+    "audit_log": "审计日志",
+    "jobs": "后台任务",
+    "database": "数据库",
+    "requests": "请求",
+}
 ACTION_LABELS = {
     "create": "新增",
     "update": "修改",
@@ -31,6 +36,14 @@ ACTION_LABELS = {
     "restore": "恢复",
     "approve": "审核通过",
     "reject": "驳回",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+    "login_locked": "锁定期间尝试登录",
+    "lockout": "登录锁定",
+    "denied": "拒绝访问",
+    "reset_password": "重置密码",
+    "change_password": "修改密码",
+    "rejected": "拒绝导入",
 }
 
 

@@ -17,6 +17,18 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     secret_key: str = "kechuang-dev-secret-change-me"
     token_hours: int = 12
+    # Sessions (browser logins and API tokens) end after this long without use, and at the latest
+    # this long after login; the browser cookie lives no longer than the absolute lifetime.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Behind HTTPS: the session cookie carries Secure (it is always HttpOnly and SameSite=Lax).
+    secure_cookies: bool = False
+    # Login throttling: this many failures within the window lock the account (or, with the
+    # larger number, the client address) for lock_minutes.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
     city_config: str = "yangzhou"
     max_upload_mb: int = 50
     demo: bool = False

@@ -30,13 +30,19 @@ body, .q-table, .q-field, .q-btn { font-family: "Microsoft YaHei", "PingFang SC"
 """
 
 
+SESSION_KEY = "session_token"  # the browser login's token, kept server-side in NiceGUI user storage
+PASSWORD_PAGE = "/password"
+
+
 def session_principal() -> Principal | None:
-    """The principal of the logged-in browser session, or None."""
-    user_id = app.storage.user.get("user_id")
-    if user_id is None:
+    """The principal of the logged-in browser session, or None (also once it is idle or ended)."""
+    token = app.storage.user.get(SESSION_KEY)
+    if not token:
         return None
     with session_scope() as session:
-        return principal_source().by_user_id(session, user_id)
+        # a session token like an API token: it ends when idle, at its absolute lifetime, when the
+        # user is deactivated or re-roled, and at logout
+        return principal_source().by_token(session, token)
 
 
 def demo_label() -> bool:
@@ -67,6 +73,10 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
     principal = session_principal()
     if principal is None:
         ui.navigate.to("/login")
+        yield None
+        return
+    if principal.must_change_password:
+        ui.navigate.to(PASSWORD_PAGE)  # a reset password is changed before anything else
         yield None
         return
     ui.add_head_html(FONT_CSS)
@@ -109,7 +119,12 @@ def start_page(role: str) -> str:
 
 
 def logout() -> None:
-    """End the browser session."""
+    """End the browser session (its token is revoked, not only forgotten)."""
+    token = app.storage.user.get(SESSION_KEY)
+    end = getattr(principal_source(), "end_session", None)
+    if token and end is not None:
+        with session_scope() as session:
+            end(session, token)
     app.storage.user.clear()
     ui.navigate.to("/login")
 

@@ -49,6 +49,8 @@ class Principal:
     zone_id: int | None = None
     enterprise_id: int | None = None
     display_name: str = ""
+    # a reset password must be replaced before the principal may do anything else
+    must_change_password: bool = False
 
     @property
     def scope(self) -> str:

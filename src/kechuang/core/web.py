@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kechuang.core import errors
@@ -61,8 +62,14 @@ def db_session() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db_session)]
 
 
+# What a user whose password was reset may still call: who am I, and change the password.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"})
+
+
 def current_principal(
-    session: DbSession, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    session: DbSession,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The principal behind the bearer token; 401 when there is none or it has expired."""
     if creds is None or not creds.credentials:
@@ -77,6 +84,9 @@ def current_principal(
             401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"}
         )
     bind_principal(session, principal)
+    request.state.principal = principal  # the error handler audits denied requests by it
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise HTTPException(403, "密码已被重置，请先修改密码（POST /api/v1/me/password）")
     return principal
 
 
@@ -86,7 +96,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_city_admin(principal: CurrentPrincipal) -> Principal:
     """Only the bureau's administrators pass."""
     if not principal.is_city_admin:
-        raise HTTPException(403, "仅市科技局管理员可以访问")
+        from kechuang.core.scope import RoleError
+
+        raise RoleError("仅市科技局管理员可以访问")
     return principal
 
 
@@ -104,9 +116,74 @@ STATUS_MESSAGES = {
 _APPS: WeakSet[FastAPI] = WeakSet()
 
 
-async def _user_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _user_error(request: Request, exc: Exception) -> JSONResponse:
     """The one handler for UserError and the registered plain exceptions (engines, security)."""
+    from kechuang.core.scope import RoleError, ScopeError
+
+    if isinstance(exc, (ScopeError, RoleError)):
+        # only refusals of a known route for a known caller: unknown routes are not audited
+        await run_in_threadpool(_audit_denied, request, exc)
     return JSONResponse(errors.error_body(exc), status_code=errors.status_of(exc))
+
+
+def _audit_denied(request: Request, exc: Exception) -> None:
+    """Record a refused request in its own transaction (the request's own was rolled back)."""
+    from kechuang.core import audit
+
+    principal = getattr(request.state, "principal", None)
+    try:
+        with session_scope() as session:
+            if principal is not None:
+                bind_principal(session, principal)
+            audit.record(
+                session,
+                "denied",
+                "requests",
+                errors.status_of(exc),
+                f"{request.method} {request.url.path}：{errors.error_body(exc)['detail']}",
+            )
+    except Exception:  # the refusal must reach the caller even if the audit write fails
+        log.exception("could not audit a denied request")
+
+
+# Content-Security-Policy for the API and the NiceGUI pages: nothing from other origins. NiceGUI
+# (Vue templates compiled in the browser, inline styles and scripts) needs 'unsafe-inline' and
+# 'unsafe-eval'; the websocket is same-origin.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers to every HTTP response."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Pass the request on; add the headers to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _install_registered(cls: type[BaseException]) -> None:

@@ -180,4 +180,7 @@ def _demo_users(session, zone_ids: dict[str, int]) -> None:
             display_name=login["note"].split("：")[0],
             zone_id=zone_ids.get(login.get("zone", "")),
             enterprise_id=top if login["role"] == "enterprise_user" else None,
+            # the demo's published logins are weak on purpose (kechuang2026 is on the common
+            # list, so no real account can have it); the demo never serves real data
+            enforce_policy=False,
         )

@@ -97,4 +97,27 @@ def run_import_job(
     def work(session: Session) -> Any:
         return spec.run_import(session, principal, content, filename, dry_run, **options)
 
-    return jobs.execute(job_id, principal, work, writes=not dry_run, listeners=listeners)
+    final = jobs.execute(job_id, principal, work, writes=not dry_run, listeners=listeners)
+    if final.get("state") == "rejected":
+        _audit_rejected(job_id, principal, spec, filename, dry_run, final)
+    return final
+
+
+def _audit_rejected(
+    job_id: int, principal: Principal, spec: ImportKind, filename: str, dry_run: bool, final: dict
+) -> None:
+    """Record a rejected import (its own transaction: the import's was rolled back)."""
+    from kechuang.core import audit
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+
+    bad = len((final.get("result") or {}).get("errors") or [])
+    with session_scope() as session:
+        bind_principal(session, principal)
+        audit.record(
+            session,
+            "rejected",
+            "jobs",
+            job_id,
+            f"{'试导入' if dry_run else '导入'}{spec.label}“{filename}”未通过校验（{bad} 处错误）",
+        )
