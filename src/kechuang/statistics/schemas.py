@@ -69,6 +69,9 @@ class ImportReportOut(BaseModel):
         default_factory=list,
         description="读取时跳过或规范化的内容（标题行、合计行、单位换算等）和需要留意的变更（如所属高新区变更）",
     )
+    refused: bool = Field(
+        False, description="文件含无权导入的企业或高新区：只列出这些单元格，不比对、不计数"
+    )
 
 
 class ImportOut(BaseModel):
