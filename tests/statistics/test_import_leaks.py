@@ -89,6 +89,16 @@ def test_attack_3_a_zone_admin_dry_run_learns_nothing_of_another_zones_enterpris
         assert result["refused"] is True and result["unchanged"] == result["revised"] == 0
         assert result["created"] == 0 and "乙江都" not in str(job)
         assert {e["reason"] for e in result["errors"]} == {NOT_YOURS}
+    # a bank may not even dry-run a file
+    make_principal(session, "bank_viewer", username="bank_dry")
+    session.flush()
+    r = client.post(
+        "/api/v1/imports",
+        headers=login(client, "bank_dry"),
+        data={"kind": "enterprise_years", "dry_run": "true"},
+        files={"file": ("guess.xlsx", xlsx(EY, [[b.uscc, None, 2024, 50, 2000, 100]]))},
+    )
+    assert r.status_code == 403, r.text
 
 
 def test_a_mixed_file_is_refused_whole_without_counts(session, world):
