@@ -57,6 +57,8 @@ SKIP = {
     ("post", "/api/v1/auth/logout"),  # would end the caller's own token
     ("post", "/api/v1/imports"),  # file uploads: covered by the import scope tests
     ("post", "/api/v1/tiers/qualifications/import"),
+    # multipart with the signed authorisation: covered by tests/points/test_consent.py
+    ("post", "/api/v1/points/enterprises/{enterprise_id}/consent/authorisation"),
 }
 KINDS = {
     "/api/v1/templates/{kind}": ["enterprises"],

@@ -218,7 +218,7 @@ def crawl_world(session, world):
 
     make_principal(session, "bank_viewer", username="bank1")
     points.create_run(session, SYSTEM)
-    points.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001")
+    points.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001", b"%PDF", "a.pdf")
     session.flush()
     return world
 

@@ -283,7 +283,7 @@ def test_bad_methodology_is_refused_in_chinese():
         meth.load("nope")
 
 
-def test_explanations_gaps_against_stage_median():
+def test_explanations_gaps_are_withheld_in_small_groups():
     m = small()
     df = pl.DataFrame(
         {
@@ -296,10 +296,34 @@ def test_explanations_gaps_against_stage_median():
     )
     out = score(df, m)
     c = row(out, "C")
-    # stage medians: rd points 20, intensity points median(40, 40, 0)=40; C has 0 of both
-    assert c["gap__rd"] == pytest.approx(20) and c["gap__intensity"] == pytest.approx(40)
+    # two other enterprises in the stage: a median would be one of their points; nothing shown
+    assert c["gap__rd"] is None and c["gap__intensity"] is None
+    assert shortfalls(out, m) == [[], [], []]
+
+
+def test_explanations_gaps_against_the_stage_mean_are_never_one_enterprises_points():
+    """Issue 11 item 2: five enterprises; the median of intensity points would be B's own."""
+    m = small()
+    df = pl.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "D", "E"],
+            "year": [2024] * 5,
+            "founded_on": [date(2000, 1, 1)] * 5,
+            "rd_expense": [100.0, 100.0, 0.0, 30.0, 60.0],
+            "operating_revenue": [1000.0, 500.0, 1000.0, 1000.0, 1000.0],
+        }
+    )
+    out = score(df, m)
+    points = out.get_column("p__intensity").to_list()
+    mean = sum(points) / 5
+    c = row(out, "C")
+    assert c["gap__intensity"] == pytest.approx(mean - c["p__intensity"])
+    assert c["gap__rd"] == pytest.approx(sum(out.get_column("p__rd")) / 5 - c["p__rd"])
+    # the figure C can work out (its points + gap) is no enterprise's own points
+    learned = c["p__intensity"] + c["gap__intensity"]
+    assert all(abs(learned - p) > 1e-9 for p in points)
     assert shortfalls(out, m)[2] == ["intensity", "rd"]
-    assert shortfalls(out, m)[0] == []  # nothing below the median
+    assert shortfalls(out, m)[0] == []  # nothing below the mean
 
 
 @pytest.mark.parametrize("mode", ["reference", "relative"])

@@ -126,7 +126,9 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
     bank, ent_b, zone_yz = pw["bank"], pw["users"]["ent_b"], pw["users"]["zone_yz"]
     assert svc.bank_list(session, bank)["items"] == []
     svc.set_consent(session, ent_b, pw["b"].id, True)
-    svc.set_consent(session, SYSTEM, pw["a"].id, True, "书面授权书 2025-001")
+    svc.set_consent(
+        session, SYSTEM, pw["a"].id, True, "书面授权书 2025-001", b"%PDF-1.4 x", "授权书.pdf"
+    )
     names = [r["name"] for r in svc.bank_list(session, bank)["items"]]
     assert set(names) == {"甲高新科技有限公司", "乙江都智能有限公司"}
     bind_principal(session, ent_b)  # as the API and UI do
@@ -141,7 +143,7 @@ def test_consent_filters_the_bank_list_and_is_audited(session, pw):
     assert logs[-1].username == "ent_b"
     # an admin needs a basis; a zone admin cannot touch another zone's enterprise; banks cannot
     with pytest.raises(svc.PointsError, match="授权依据"):
-        svc.set_consent(session, SYSTEM, pw["b"].id, True, " ")
+        svc.set_consent(session, SYSTEM, pw["b"].id, True, " ", b"%PDF", "a.pdf")
     with pytest.raises(ScopeError):
         svc.set_consent(session, zone_yz, pw["b"].id, True, "书面授权")
     with pytest.raises(PointsForbidden):

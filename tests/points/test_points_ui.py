@@ -17,7 +17,7 @@ from kechuang.points.models import BANK_ROLE
 def scored(session, world):
     make_principal(session, BANK_ROLE, username="bank1")
     svc.create_run(session, SYSTEM)
-    svc.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001")
+    svc.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001", b"%PDF", "a.pdf")
     session.flush()
     return world
 
@@ -82,3 +82,14 @@ async def test_bank_viewer_sees_only_the_consented_list(user: User, scored) -> N
     await user.should_see("无权访问此页面", retries=100)
     await user.open(f"/enterprises/{scored['a'].id}")
     await user.should_see("无权访问此页面", retries=100)  # banks may not open enterprise pages
+
+
+async def test_consent_on_the_page_follows_who_may_change_it(user: User, scored) -> None:
+    await log_in(user, "zone_yz")  # 甲 is in his zone, yet consent is not his to give
+    await user.open(f"/enterprises/{scored['a'].id}")
+    await user.should_see(marker="consent-hint", retries=100)
+    await user.should_not_see("保存授权")
+    await log_in(user, "city")
+    await user.open(f"/enterprises/{scored['a'].id}")
+    await user.should_see(marker="consent-document", retries=100)
+    await user.should_see("保存授权")

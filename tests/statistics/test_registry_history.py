@@ -358,7 +358,7 @@ def test_a_denied_enterprise_name_is_not_revealed(session, city, ent):
     report = imp(
         session, "enterprise_years", xlsx(EY, [[ent.uscc, "别的公司", 2024, 10, 100, 5]]), principal
     )
-    assert [e.reason for e in report.errors] == ["无权导入该企业的数据（不在您的管辖范围内）"]
+    assert [e.reason for e in report.errors] == ["企业未登记或无权导入该企业的数据"]
 
 
 # --- undo -----------------------------------------------------------------------------------

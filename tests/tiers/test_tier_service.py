@@ -155,7 +155,7 @@ def test_zone_admin_cannot_import_other_zones_qualifications(session, tier_world
         ),
         "q.xlsx",
     )
-    assert not rep.ok and "不在您的管辖范围内" in rep.errors[0].reason
+    assert not rep.ok and rep.errors[0].reason == "企业未登记或无权导入该企业的数据"
 
 
 def test_self_assessment_stores_nothing(session, tier_world):

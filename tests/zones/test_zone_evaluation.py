@@ -69,18 +69,14 @@ def test_gap_to_benchmark_by_hand(session, case):
     assert "50.00万元" in rows["rd_intensity"]["advice"]
 
 
-def test_gap_to_top_quartile_sums_to_score_gap(session, case):
+def test_gap_to_top_quartile_is_withheld_with_two_other_zones(session, case):
     ev = _ev(session, case)
     g = ev.gaps(case["C"], TOP_QUARTILE)
-    # every normalised column is {0, 50, 100}: its 75th percentile is 75, so the virtual score is 75
-    assert g["benchmark_score"] == pytest.approx(75)
-    assert g["score_gap"] == pytest.approx(57)
-    assert sum(r["points"] for r in g["rows"]) == pytest.approx(57)
-    rows = {r["indicator"]: r for r in g["rows"]}
-    assert rows["rd_intensity"]["points"] == pytest.approx(0.36 * 75 - 18)
-    # raw quartiles: rd_intensity 75th percentile of (3, 4, 5) = 4.5; energy 25th of (0.3, 0.4, 0.5)
-    assert rows["rd_intensity"]["benchmark_raw"] == pytest.approx(4.5)
-    assert rows["energy_per_va"]["benchmark_raw"] == pytest.approx(0.35)
+    # only A and B besides C: a "top quarter" of two would be one of them (tests/zones/
+    # test_zone_leaks.py has five zones, where the mean of the best three or more is shown)
+    assert g["benchmark_score"] is None and g["score_gap"] is None
+    assert g["note"] == "同类高新区不足3个，不显示"
+    assert all(r["points"] == 0 and r["benchmark_raw"] is None for r in g["rows"])
 
 
 @pytest.mark.parametrize("pair", [("A", "B"), ("B", "C"), ("B", "A")])
@@ -167,7 +163,7 @@ def test_zone_admin_sees_own_results_and_published_peer_fields(session, case, ci
     mine = service.benchmark(
         session, zone_admin, 2024, None, TOP_QUARTILE, "test_t", "trio", OPTIONS
     )
-    assert mine["gaps"]["score_gap"] == pytest.approx(57)
+    assert mine["gaps"]["score_gap"] is None and mine["gaps"]["note"]  # two other zones only
     assert mine["choices"] == []  # no other city zone's figures can be chosen
     with pytest.raises(RoleError):
         service.store_run(session, zone_admin, ev, "trio")

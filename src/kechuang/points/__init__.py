@@ -25,6 +25,7 @@ DOMAIN = Domain(
         "points_runs": "创新积分计算",
         "points_scores": "创新积分结果",
         "points_consents": "积分共享授权",
+        "points_consent_documents": "积分共享授权书",
         "points_flags": "积分加分标记",
     },
 )

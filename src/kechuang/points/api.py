@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from kechuang.core import jobs
+from kechuang.core.config import get_settings
 from kechuang.core.errors import NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, PDF, XLSX, download, file_response
@@ -241,19 +242,68 @@ def what_if(
 
 @router.put(
     "/points/enterprises/{enterprise_id}/consent",
-    summary="积分共享授权（向合作银行）",
+    summary="积分共享授权（企业本人在线办理）",
     response_model=ConsentOut,
 )
 def consent(
     enterprise_id: Id, body: ConsentRequest, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    """Grant or withdraw consent; audited with before and after."""
+    """The enterprise's own user grants or withdraws consent; audited with before and after.
+    A city admin uses POST …/consent/authorisation with the signed authorisation; others get 403."""
     row = service.set_consent(session, principal, enterprise_id, body.consented, body.basis)
+    return _consent_out(row)
+
+
+@router.post(
+    "/points/enterprises/{enterprise_id}/consent/authorisation",
+    summary="凭企业书面授权书登记积分共享授权（市科技局管理员）",
+    response_model=ConsentOut,
+)
+async def consent_by_authorisation(
+    enterprise_id: int,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    consented: Annotated[bool, Form(description="同意（true）或撤回（false）")],
+    basis: Annotated[str, Form(max_length=200, description="授权依据，如授权书编号或日期")],
+    file: Annotated[UploadFile, File(description="企业签章的书面授权书（PDF、JPG 或 PNG）")],
+) -> dict[str, Any]:
+    """A city admin records the enterprise's decision with its signed authorisation, which is
+    stored with the change; audited with before and after."""
+    limit = get_settings().max_upload_mb * 1024 * 1024
+    content = await file.read(limit + 1)
+    row = service.set_consent(
+        session,
+        principal,
+        enterprise_id,
+        consented,
+        basis,
+        document=content,
+        document_name=file.filename or "",
+    )
+    return _consent_out(row)
+
+
+@router.get(
+    "/points/enterprises/{enterprise_id}/consent/document",
+    summary="下载积分共享授权所依据的书面授权书",
+    **download(PDF, "image/jpeg", "image/png"),
+)
+def consent_document(
+    enterprise_id: int, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """The signed authorisation the consent in force rests on (the enterprise and the bureau)."""
+    doc = service.consent_document(session, principal, enterprise_id)
+    return file_response(doc.content, doc.filename)
+
+
+def _consent_out(row: Any) -> dict[str, Any]:
     return {
-        "enterprise_id": enterprise_id,
+        "enterprise_id": row.enterprise_id,
         "consented": row.consented,
         "basis": row.basis,
         "updated_by": row.updated_by,
+        "document_name": row.document_name,
+        "document_sha256": row.document_sha256,
     }
 
 

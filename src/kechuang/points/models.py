@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kechuang.core.db import Base, utcnow
@@ -87,11 +97,37 @@ class PointsConsent(Base):
     basis: Mapped[str] = mapped_column(String(200), default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # the signed authorisation a city admin uploaded for this change (none when the enterprise's
+    # own user changed it online); name and SHA-256 here so the audit trail shows them
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("points_consent_documents.id"), nullable=True
+    )
+    document_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     @property
     def name(self) -> str:
         """The audit label."""
         return f"企业{self.enterprise_id}：{'同意' if self.consented else '不同意'}向银行共享积分"
+
+
+class ConsentDocument(Base):
+    """A signed authorisation (scan or PDF) a city admin uploaded to change an enterprise's consent.
+
+    Kept for good: a later change adds a document, never replaces one. Not audited row by row (the
+    bytes do not belong in the audit log); the consent row that cites it is.
+    """
+
+    __tablename__ = "points_consent_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PointsFlag(Base):

@@ -22,7 +22,7 @@ from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
 from kechuang.points import service
 from kechuang.points.models import BANK_ROLE
-from kechuang.points.scope import PointsForbidden
+from kechuang.points.scope import CONSENT_BY_DOCUMENT, PointsForbidden
 from kechuang.registry.service import list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
@@ -153,7 +153,7 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
         ).classes("w-1/2 h-80")
     if latest["shortfalls"]:
         ui.label(
-            "与同阶段中位数相比失分最多的指标："
+            "与同阶段平均得分相比失分最多的指标："
             + "、".join(f"{s['name']}（差 {s['gap']:.2f} 分）" for s in latest["shortfalls"])
         ).mark("shortfalls")
     cat_names = {c["code"]: c["name"] for c in cats}
@@ -167,7 +167,7 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
                 ("value", "数值"),
                 ("points", "得分"),
                 ("weight", "本阶段满分"),
-                ("gap", "低于同阶段中位数"),
+                ("gap", "低于同阶段平均"),
                 ("confidence", "确认程度"),
             )
         ],
@@ -179,7 +179,11 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
                 "value": cert.item_value_text(i),
                 "points": f"{i['points']:.2f}",
                 "weight": f"{i['weight']:g}",
-                "gap": f"{i['gap_to_median']:.2f}" if i["gap_to_median"] > 0 else "—",
+                "gap": "同阶段企业不足4家，不显示"
+                if i["gap_to_median"] is None
+                else f"{i['gap_to_median']:.2f}"
+                if i["gap_to_median"] > 0
+                else "—",
                 "confidence": i["confidence_label"],
             }
             for i in latest["items"]
@@ -278,11 +282,30 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
     ).mark("consent-status")
     if principal.role == BANK_ROLE:
         return
+    own = principal.scope == "enterprise" and principal.enterprise_id == enterprise_id
+    if not own and principal.role not in CONSENT_BY_DOCUMENT:
+        ui.label(
+            "授权由企业本人在线办理，或由市科技局管理员凭企业签章的书面授权书代为登记"
+        ).classes("text-caption text-grey-7").mark("consent-hint")
+        return
+    document: dict[str, Any] = {}
     with ui.row().classes("items-end gap-3"):
         switch = ui.switch("同意向合作银行共享本企业创新积分", value=consent["consented"])
         basis = None
-        if principal.scope != "enterprise":
+        if not own:
             basis = ui.input("授权依据", placeholder="如：书面授权书编号").classes("w-64")
+
+            async def keep(e: Any) -> None:
+                document["content"] = await e.file.read()
+                document["name"] = e.file.name
+                ui.notify(f"已选择授权书“{e.file.name}”", type="info")
+
+            ui.upload(
+                label="企业签章的书面授权书（PDF/JPG/PNG）",
+                auto_upload=True,
+                on_upload=keep,
+                max_file_size=20 * 1024 * 1024,
+            ).props('accept=".pdf,.jpg,.jpeg,.png"').mark("consent-document")
 
         async def save() -> None:
             res = await run.io_bound(
@@ -292,6 +315,8 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
                 enterprise_id,
                 bool(switch.value),
                 basis.value if basis else "",
+                document=document.get("content"),
+                document_name=document.get("name", ""),
             )
             if isinstance(res, dict):
                 ui.notify(res["error"], type="negative")

@@ -284,7 +284,9 @@ class ItemPoints(BaseModel):
     reference: float | None
     weight: float
     points: float
-    gap_to_median: float
+    gap_to_median: float | None = Field(
+        description="低于同阶段企业平均得分的分数（字段名沿用旧称；同阶段其他企业不足3家时不显示，为空）"
+    )
     confidence: str
     confidence_label: str
     source: str
@@ -304,7 +306,7 @@ class LabelledRank(Rank):
 
 
 class Shortfall(BaseModel):
-    """An indicator below the cohort median."""
+    """An indicator below the mean of its year × stage group."""
 
     code: str
     name: str
@@ -394,6 +396,8 @@ class ConsentOut(BaseModel):
     consented: bool
     basis: str
     updated_by: str
+    document_name: str | None = Field(None, description="市科技局代为登记时上传的书面授权书文件名")
+    document_sha256: str | None = Field(None, description="书面授权书的 SHA-256")
 
 
 class FlagOut(BaseModel):

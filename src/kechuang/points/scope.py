@@ -4,7 +4,9 @@ Scores are enterprise data: they are read through the registry's enterprise rule
 sees her zone's (and the enclaves counted in it), an enterprise user his own. A bank's role is
 scoped to nothing; what admits a row to its list is the enterprise's consent, and it may use
 nothing else. Runs are the bureau's; flags are entered by the bureau or a zone admin for
-enterprises they may change; consent is changed by whoever may change the enterprise.
+enterprises they may change. Consent is the enterprise's own decision: its own user gives or
+withdraws it online, or a city admin records it on the strength of the signed authorisation he
+uploads; a zone admin, who might want his zone's enterprises on the bank list, cannot.
 """
 
 from __future__ import annotations
@@ -58,11 +60,28 @@ def bank_consent_join() -> ColumnElement[bool]:
     )
 
 
+# The one place that says who changes consent; the page and the API read it.
+CONSENT_BY_DOCUMENT = ("city_admin",)
+
+
+def is_own_enterprise(principal: Principal, ent: Enterprise) -> bool:
+    """True when the principal is the enterprise's own user."""
+    return principal.scope == "enterprise" and principal.enterprise_id == ent.id
+
+
+def may_change_consent(principal: Principal, ent: Enterprise) -> bool:
+    """True for the enterprise's own user and for a city admin (who must upload the authorisation)."""
+    return is_own_enterprise(principal, ent) or principal.role in CONSENT_BY_DOCUMENT
+
+
 def require_consent_writer(principal: Principal, ent: Enterprise) -> None:
-    """Consent is changed by whoever may change the enterprise (never a bank)."""
+    """Consent is changed by the enterprise's own user, or by a city admin with its signed
+    authorisation (checked by the service); anyone else gets 403."""
     forbid_bank(principal)
-    if not can_write_enterprise(principal, ent.zone_id, ent.id, ent.counted_zone_id):
-        raise PointsForbidden("无权修改该企业的积分共享授权")
+    if not may_change_consent(principal, ent):
+        raise PointsForbidden(
+            "积分共享授权只能由企业本人办理，或由市科技局管理员凭企业签章的书面授权书代为登记"
+        )
 
 
 def require_flag_writer(principal: Principal) -> None:

@@ -12,7 +12,8 @@ function serves the stored run, the CLI, the what-if and the benchmark.
 Speed and memory (1M enterprises, 2.64M enterprise-years, in docs/points.md): the row-wise plan is
 collected in memory on contiguous columns, so input columns are shared, never copied; last
 year's figures come from the row above when each enterprise's rows are consecutive; ranks sort
-the totals once; the stage medians are a small table looked up by a gather, not a join.
+the totals once; the stage means (shown only for groups of four or more) are a small table
+looked up by a gather, not a join.
 """
 
 from __future__ import annotations
@@ -368,10 +369,16 @@ def _ranks(out: pl.DataFrame) -> list[pl.Series]:
     return [c for pair in zip(ranks.get_columns(), sizes.get_columns(), strict=True) for c in pair]
 
 
-def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:
-    """Each indicator's gap to the median of its year × stage: median − points.
+# A gap is shown against the mean of the enterprise's year × stage group only when at least this
+# many other enterprises are in it: a median (or a group of one or two) is someone's own points.
+PEER_GROUP_MIN = 3
 
-    The medians are one small aggregate; each row looks its median up by a gather from a
+
+def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:
+    """Each indicator's gap to the mean of its year × stage group: mean − points; null (withheld)
+    when the group has fewer than PEER_GROUP_MIN other enterprises.
+
+    The means are one small aggregate; each row looks its mean up by a gather from a
     (year × stage) table, which neither joins nor copies the scored frame.
     """
     n_stages = len(m.stages)
@@ -381,16 +388,23 @@ def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:
         *points,
         ((pl.col("year") - y0) * n_stages + pl.col("__stage")).cast(pl.UInt32).alias("__group"),
     )
-    med = x.group_by("__group").agg(pl.col(points).median()).collect(engine="in-memory")
-    slots = med.get_column("__group").to_numpy()
+    agg = (
+        x.group_by("__group")
+        .agg(pl.col(points).mean(), pl.len().alias("__n"))
+        .collect(engine="in-memory")
+    )
+    slots = agg.get_column("__group").to_numpy()
+    size = np.zeros(int(slots.max()) + 1)
+    size[slots] = agg.get_column("__n").to_numpy()
+    enough = pl.lit(pl.Series(size)).gather(pl.col("__group")) > PEER_GROUP_MIN
     exprs = []
     for i, col in zip(m.indicators, points, strict=True):
         table = np.full(int(slots.max()) + 1, np.nan)  # every slot a row points to is filled
-        table[slots] = med.get_column(col).to_numpy()
+        table[slots] = agg.get_column(col).to_numpy()
         exprs.append(
-            (pl.lit(pl.Series(table)).gather(pl.col("__group")) - pl.col(col)).alias(
-                f"gap__{i.code}"
-            )
+            pl.when(enough)
+            .then(pl.lit(pl.Series(table)).gather(pl.col("__group")) - pl.col(col))
+            .alias(f"gap__{i.code}")
         )
     return x.select(exprs).collect(engine="in-memory").get_columns()
 
@@ -421,9 +435,12 @@ def rank_exprs() -> list[pl.Expr]:
 
 
 def shortfalls(scored: pl.DataFrame, m: Methodology, k: int = 3) -> list[list[str]]:
-    """Per row, up to k indicator codes that cost most points against the stage median."""
+    """Per row, up to k indicator codes that cost most points against the stage mean (none where
+    the gaps are withheld)."""
     codes = [i.code for i in m.indicators]
-    gaps = scored.select([f"gap__{c}" for c in codes]).to_numpy()
+    gaps = np.nan_to_num(
+        scored.select([f"gap__{c}" for c in codes]).to_numpy().astype(float), nan=0.0
+    )
     order = np.argsort(-gaps, axis=1, kind="stable")[:, :k]
     picked = np.take_along_axis(gaps, order, axis=1)
     names = np.asarray(codes, dtype=object)[order]

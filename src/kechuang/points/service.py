@@ -8,6 +8,7 @@ commit; ORM writes (runs, consent, flags) are audited automatically, the bulk sc
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +17,24 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kechuang.core import audit
+from kechuang.core.config import get_settings
 from kechuang.core.db import bulk_insert
-from kechuang.core.errors import BadInput
+from kechuang.core.errors import BadInput, NotFound
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import methodology as meth
-from kechuang.points.models import PointsConsent, PointsFlag, PointsRun, PointsScore
+from kechuang.points.models import (
+    ConsentDocument,
+    PointsConsent,
+    PointsFlag,
+    PointsRun,
+    PointsScore,
+)
 from kechuang.points.scope import (
     bank_consent_join,
     forbid_bank,
+    is_own_enterprise,
     may_write_flags_of,
     require_bank_list_reader,
     require_consent_writer,
@@ -33,6 +42,7 @@ from kechuang.points.scope import (
     require_run_writer,
 )
 from kechuang.points.scoring import (
+    PEER_GROUP_MIN,
     RANK_LABELS,
     ScoringError,
     input_hash,
@@ -541,6 +551,8 @@ def enterprise_card(
 def explain(s: PointsScore, m: meth.Methodology) -> dict[str, Any]:
     """One stored score explained: items, categories (with their maximum), items and shortfalls."""
     d = s.detail or {}
+    if s.n_stage is not None and s.n_stage <= PEER_GROUP_MIN:
+        d = {**d, "gap": {}}  # a run stored before gaps were withheld for small groups
     names = {i.code: i.name for i in m.indicators}
     items = []
     for ind in m.indicators:
@@ -555,7 +567,7 @@ def explain(s: PointsScore, m: meth.Methodology) -> dict[str, Any]:
                 "reference": ind.reference,
                 "weight": ind.weights[s.stage],
                 "points": d.get("p", {}).get(ind.code, 0.0),
-                "gap_to_median": d.get("gap", {}).get(ind.code, 0.0),
+                "gap_to_median": d.get("gap", {}).get(ind.code),  # None: group too small
                 "confidence": ind.confidence,
                 "confidence_label": meth.CONFIDENCE.get(ind.confidence, ind.confidence),
                 "source": ind.source,
@@ -592,8 +604,9 @@ def explain(s: PointsScore, m: meth.Methodology) -> dict[str, Any]:
             for r in RANK_LABELS
         },
         "shortfalls": [
-            {"code": c, "name": names.get(c, c), "gap": d.get("gap", {}).get(c, 0.0)}
+            {"code": c, "name": names.get(c, c), "gap": d["gap"][c]}
             for c in d.get("short", [])
+            if d.get("gap", {}).get(c) is not None
         ],
         "bonus_items": [
             {"code": c, "name": bonus[c].name, "points": bonus[c].points}
@@ -682,27 +695,91 @@ def _brief(row: dict[str, Any], m: meth.Methodology) -> dict[str, Any]:
 # consent and flags
 
 
+# What a signed authorisation may be: a scan or a PDF, within the upload limit.
+CONSENT_DOCUMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
+
+
 def set_consent(
-    session: Session, principal: Principal, enterprise_id: int, consented: bool, basis: str = ""
+    session: Session,
+    principal: Principal,
+    enterprise_id: int,
+    consented: bool,
+    basis: str = "",
+    document: bytes | None = None,
+    document_name: str = "",
 ) -> PointsConsent:
-    """Record whether an enterprise shares its points with banks (audited, before and after)."""
+    """Record whether an enterprise shares its points with banks (audited, before and after).
+
+    The enterprise's own user changes it online; a city admin only with the signed authorisation
+    (`document`, a PDF or scan), which is stored with the change. Anyone else: 403."""
     forbid_bank(principal)
     ent = get_enterprise(session, principal, enterprise_id)
     require_consent_writer(principal, ent)
     basis = (basis or "").strip()
-    if principal.scope == "enterprise" and not basis:
+    own = is_own_enterprise(principal, ent)
+    if own and not basis:
         basis = "企业用户在线授权" if consented else "企业用户在线撤回授权"
     if not basis:
         raise PointsError("请填写授权依据（如：企业书面授权书编号或日期）")
     if len(basis) > 200:
         raise PointsError("授权依据不能超过200字")
+    doc = None
+    if not own:  # the bureau acts on the enterprise's signed word, which it keeps
+        doc = _consent_document(session, principal, ent, document, document_name)
     row = session.scalar(select(PointsConsent).where(PointsConsent.enterprise_id == enterprise_id))
     if row is None:
         row = PointsConsent(enterprise_id=enterprise_id)
         session.add(row)
     row.consented, row.basis, row.updated_by = bool(consented), basis, principal.username
+    row.document_id = doc.id if doc else None
+    row.document_name = doc.filename if doc else None
+    row.document_sha256 = doc.sha256 if doc else None
     session.flush()
     return row
+
+
+def _consent_document(
+    session: Session,
+    principal: Principal,
+    ent: Enterprise,
+    content: bytes | None,
+    filename: str,
+) -> ConsentDocument:
+    """Store the uploaded authorisation (checked: present, a PDF or scan, within the limit)."""
+    name = (filename or "").strip().replace("\\", "/").rsplit("/", 1)[-1]
+    if not content:
+        raise PointsError(
+            "市科技局管理员代为登记授权时，须上传企业签章的书面授权书（PDF 或扫描图片）"
+        )
+    if not name.lower().endswith(CONSENT_DOCUMENT_TYPES):
+        raise PointsError(f"授权书“{name or '（未命名）'}”应为 PDF、JPG 或 PNG 文件")
+    limit = get_settings().max_upload_mb * 1024 * 1024
+    if len(content) > limit:
+        raise PointsError(f"授权书超过 {get_settings().max_upload_mb}MB 上限")
+    doc = ConsentDocument(
+        enterprise_id=ent.id,
+        filename=name[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        content=content,
+        uploaded_by=principal.username,
+    )
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def consent_document(session: Session, principal: Principal, enterprise_id: int) -> ConsentDocument:
+    """The authorisation the enterprise's consent in force rests on (its own user and the bureau);
+    404 when there is none."""
+    forbid_bank(principal)
+    ent = get_enterprise(session, principal, enterprise_id)
+    require_consent_writer(principal, ent)
+    row = session.scalar(select(PointsConsent).where(PointsConsent.enterprise_id == enterprise_id))
+    doc = session.get(ConsentDocument, row.document_id) if row and row.document_id else None
+    if doc is None:
+        raise NotFound("该企业的积分共享授权没有上传书面授权书")
+    return doc
 
 
 def all_flags() -> dict[str, str]:

@@ -73,6 +73,7 @@ class ImportReport:
     counted: str = "行"  # zone-year files count figures (one row holds many indicators)
     notes: list[str] = field(default_factory=list)  # what was skipped, normalised or flagged
     submitted: bool = False  # stored as submissions awaiting review (an enterprise user's figures)
+    refused: bool = False  # rows outside the caller's scope: nothing compared, nothing counted
 
     @property
     def ok(self) -> bool:
@@ -82,6 +83,8 @@ class ImportReport:
     def message(self) -> str:
         """A one-line Chinese summary, followed by what was skipped or normalised."""
         tail = "".join(f"\n· {n}" for n in self.notes)
+        if self.refused:
+            return f"{REFUSED}：文件“{self.filename}”未导入任何数据。" + tail
         if self.errors:
             return (
                 f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
@@ -118,7 +121,27 @@ class ImportReport:
             "errors": [e.__dict__ for e in self.errors],
             "notes": list(self.notes),
             "submitted": self.submitted,
+            "refused": self.refused,
         }
+
+
+# The whole report of a file with rows outside the caller's scope: no counts, nothing about
+# stored values, so a dry run cannot confirm another zone's or enterprise's figures.
+REFUSED = "无权导入该企业/高新区的数据"
+# The cell reason for an enterprise a non-bureau principal may not write, whether or not it is
+# registered: telling the two apart would say that a code exists elsewhere.
+NOT_YOURS = "企业未登记或无权导入该企业的数据"
+
+
+def refuse(report: ImportReport, scope_errors: list[CellError]) -> None:
+    """Reduce the report to the scope refusal: only the out-of-scope cells, no counts.
+
+    Called before the handler compares anything with stored data, so the notes are still the
+    file's own (columns ignored, cells normalised)."""
+    report.refused = True
+    report.errors = sorted(scope_errors, key=lambda e: (e.row, e.column))
+    report.created = report.revised = report.unchanged = 0
+    report.carried_forward = report.cleared = 0
 
 
 def import_file(
@@ -296,6 +319,12 @@ def _import_enterprises(
         )
     }
 
+    # rows of enterprises the caller may not change are refused before anything is compared
+    refused = _enterprises_out_of_scope(principal, df, existing, zones, cols["uscc"])
+    if refused:
+        refuse(report, refused)
+        return
+
     def zone_name(zone_id: int | None) -> str:
         return zones_by_id[zone_id].name if zone_id in zones_by_id else "（空）"
 
@@ -472,6 +501,36 @@ def _import_enterprises(
     _finish_batch(session, batch, report)
 
 
+def _enterprises_out_of_scope(
+    principal: Principal,
+    df: pl.DataFrame,
+    existing: dict[str, Enterprise],
+    zones: dict[str, Zone],
+    column: Column,
+) -> list[CellError]:
+    """The 统一社会信用代码 cells of registered enterprises the principal may not change, and of
+    new ones the file places in a zone he may not write (judged on scope alone)."""
+    out = []
+    for row in df.iter_rows(named=True):
+        current = existing.get(row["uscc"]) if row["uscc"] else None
+        if current is not None:
+            ok = can_write_enterprise(
+                principal, current.zone_id, current.id, current.counted_zone_id
+            )
+        elif row["uscc"] is not None and row["zone"] in zones:
+            counted = zones.get(row["counted_zone"]) if row["counted_zone"] else None
+            ok = can_write_enterprise(
+                principal, zones[row["zone"]].id, None, counted.id if counted else None
+            )
+        else:
+            continue  # a new enterprise without a known zone: an ordinary bad cell below
+        if not ok:
+            out.append(
+                CellError(row["__row"], column.template_header, row["uscc"], "无权导入该企业的数据")
+            )
+    return out
+
+
 class _NoPark:
     """Stands for an unknown park in a lookup (its id is None, which `pick` reports)."""
 
@@ -511,19 +570,21 @@ def _import_enterprise_years(
     names = {u: n for u, i, z, c, n in ent_rows if allowed[u][1]}  # never shown to others
     unknown = [u for u in usccs if u not in allowed]
     denied = [u for u in usccs if u in allowed and not allowed[u][1]]
+    if principal.scope != "all":
+        # outside the bureau an unregistered code and another's enterprise read alike, and either
+        # refuses the file before any figure is compared
+        refused = rule_errors(
+            df, pl.col("uscc").is_in(unknown + denied), cols["uscc"], pl.col("uscc"), NOT_YOURS
+        )
+        if refused:
+            refuse(report, refused)
+            return
     errors += rule_errors(
         df,
         pl.col("uscc").is_in(unknown),
         cols["uscc"],
         pl.col("uscc"),
         "企业未登记：请先在“企业名录”中导入该企业",
-    )
-    errors += rule_errors(
-        df,
-        pl.col("uscc").is_in(denied),
-        cols["uscc"],
-        pl.col("uscc"),
-        "无权导入该企业的数据（不在您的管辖范围内）",
     )
     ids = pl.DataFrame(
         {"uscc": list(allowed), "enterprise_id": [v[0] for v in allowed.values()]},
@@ -777,9 +838,12 @@ def _import_zone_years(
         for zid in df.get_column("zone_id").drop_nulls().unique().to_list()
         if not can_write_zone_year(principal, zid)
     ]
-    errors += rule_errors(
+    refused = rule_errors(
         df, pl.col("zone_id").is_in(denied), cols["zone"], pl.col("zone"), "无权导入该高新区的数据"
     )
+    if refused:  # before any stored value is compared
+        refuse(report, refused)
+        return
     errors += _duplicate_errors(df, ["zone_id", "year"], cols["year"], "同一高新区同一年度的数据")
     report.errors = errors
     indicator_codes = [z.code for z in ZONE_YEAR_INDICATORS]

@@ -70,6 +70,9 @@ class ImportReportOut(BaseModel):
         description="读取时跳过或规范化的内容（标题行、合计行、单位换算等）和需要留意的变更（如所属高新区变更）",
     )
     submitted: bool = Field(False, description="作为报送保存，待高新区管理员审核通过后生效")
+    refused: bool = Field(
+        False, description="文件含无权导入的企业或高新区：只列出这些单元格，不比对、不计数"
+    )
 
 
 class ImportOut(BaseModel):

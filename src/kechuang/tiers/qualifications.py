@@ -23,6 +23,7 @@ from kechuang.core.excel import (
     write_sheets,
 )
 from kechuang.core.security import Principal
+from kechuang.statistics.imports import NOT_YOURS, REFUSED
 from kechuang.tiers.features import reference_date
 from kechuang.tiers.models import EnterpriseQualification
 from kechuang.tiers.scope import may_import_qualifications, visible_enterprise, visible_ids_by_uscc
@@ -198,6 +199,7 @@ class QualImportReport:
     created: int = 0
     updated: int = 0
     errors: list[CellError] | None = None
+    refused: bool = False  # rows outside the caller's scope: nothing compared, nothing counted
 
     @property
     def ok(self) -> bool:
@@ -206,6 +208,8 @@ class QualImportReport:
 
     def message(self) -> str:
         """A one-line Chinese summary."""
+        if self.refused:
+            return f"{REFUSED}：文件“{self.filename}”未导入任何数据。"
         if self.errors:
             return f"文件“{self.filename}”有 {len(self.errors)} 处错误，未导入任何数据。"
         verb = "校验通过（试导入，未保存）" if self.dry_run else "导入成功"
@@ -222,6 +226,7 @@ class QualImportReport:
             "updated": self.updated,
             "message": self.message(),
             "errors": [e.__dict__ for e in self.errors or []],
+            "refused": self.refused,
         }
 
 
@@ -265,13 +270,19 @@ def import_qualifications(
     )
     usccs = df.get_column("uscc").drop_nulls().unique().to_list()
     visible = visible_ids_by_uscc(session, principal, usccs)
-    errors += rule_errors(
+    refused = rule_errors(
         df,
         pl.col("uscc").is_not_null() & ~pl.col("uscc").is_in(list(visible)),
         cols["uscc"],
         pl.col("uscc"),
-        "企业未登记或不在您的管辖范围内",
+        "企业未登记" if principal.scope == "all" else NOT_YOURS,
     )
+    if refused and principal.scope != "all":
+        # unregistered and out-of-scope read alike; nothing else is checked or counted
+        report.refused = True
+        report.errors = sorted(refused, key=lambda e: (e.row, e.column))
+        return report
+    errors += refused
     if not may_import_qualifications(principal):
         errors.append(
             CellError(0, "（文件）", filename, "企业用户不能导入资质，请由高新区或科技局导入")

@@ -124,7 +124,9 @@ def benchmark_cmd(
         else report.benchmark_xlsx(bm, demo)
     )
     console.print(
-        f"{g['unit_name']} 对标 {g['benchmark_name']}：差距 {g['score_gap']:.2f} 分；已写入 {out}"
+        f"{g['unit_name']} 对标 {g['benchmark_name']}："
+        + ("—" if g["score_gap"] is None else f"差距 {g['score_gap']:.2f} 分")
+        + f"；已写入 {out}"
     )
 
 

@@ -3,7 +3,8 @@
 Pure computation (no database): the engine scores, ranks, decomposes gaps and draws rank bands; this
 module adds what zones ask for: EIS-style performance groups, year-on-year rank movement
 (进位/退位), gaps in raw units ("+1.3个百分点，约8.2亿元研发费用") and the gap to the peer set's top
-quartile, which the engine has no unit for.
+quartile, which the engine has no unit for: the mean of the best quarter of the other units, at
+least three of them, so that it is never one zone's own figure.
 """
 
 from __future__ import annotations
@@ -30,7 +31,28 @@ GROUPS = (
 )
 GROUP_LABELS = {code: label for code, label, _ in GROUPS}
 TOP_QUARTILE = "__top_quartile__"
-TOP_QUARTILE_NAME = "对标组前25%分位"
+TOP_QUARTILE_NAME = "对标组前25%均值"
+# A figure over other zones is shown only when at least this many zones make it up: a quantile of
+# a few zones, or a group of one or two, would be one zone's own value under another name.
+PEER_GROUP_MIN = 3
+WITHHELD_NOTE = "同类高新区不足3个，不显示"
+
+
+def top_group_mean(values: list[Any], higher_is_better: bool = True) -> float | None:
+    """The mean of the best quarter of `values` (other zones'), at least PEER_GROUP_MIN of them.
+
+    None with fewer than PEER_GROUP_MIN values. The group widens while its mean equals one of the
+    values (ties), so the figure returned is never a single zone's value; None if it always does.
+    """
+    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    vals.sort(reverse=higher_is_better)
+    k = max(PEER_GROUP_MIN, math.ceil(len(vals) / 4))
+    while k <= len(vals):
+        mean = sum(vals[:k]) / k
+        if not any(math.isclose(mean, v, rel_tol=1e-9, abs_tol=1e-9) for v in vals):
+            return mean
+        k += 1
+    return None
 
 
 class EvaluationError(BadInput):
@@ -227,7 +249,9 @@ class Evaluation:
                         "unit": ind.translate["unit"],
                         "amount": amount,
                     },
-                    "advice": _advice(ind, raw_gap, amount, bench_name),
+                    "advice": WITHHELD_NOTE
+                    if benchmark == TOP_QUARTILE and bench_score is None
+                    else _advice(ind, raw_gap, amount, bench_name),
                 }
             )
         rows.sort(key=lambda r: -r["points"])
@@ -242,31 +266,46 @@ class Evaluation:
             if unit_score is None or bench_score is None
             else bench_score - unit_score,
             "rows": rows,
+            "note": WITHHELD_NOTE if benchmark == TOP_QUARTILE and bench_score is None else None,
         }
 
-    def _quartile_gap(self, unit: str) -> tuple[pl.DataFrame, dict[str, Any], float]:
-        """Gap to a virtual unit holding each indicator's peer-set 75th percentile (25th for a
-        lower-is-better indicator): its normalised values are the percentiles of the normalised
-        column, its score aggregates them with the framework's weights."""
+    def _quartile_gap(self, unit: str) -> tuple[pl.DataFrame, dict[str, Any], float | None]:
+        """Gap to a virtual unit holding, for each indicator, the mean of the best quarter of the
+        other units (at least PEER_GROUP_MIN of them; lowest for a lower-is-better indicator), in
+        normalised and raw terms; its score aggregates the normalised means with the framework's
+        weights. Withheld (None, no points) when an indicator has fewer than PEER_GROUP_MIN others."""
         fw = self.result.framework
         norm = self.result.datasets["Normalised"].filter(pl.col("year") == self.year)
         raw = self.data.filter(pl.col("year") == self.year)
+        others_norm = norm.filter(pl.col("unit") != unit)
+        others_raw = raw.filter(pl.col("unit") != unit)
         cat = catalogue().indicators
-        bench_norm, bench_raw = {}, {}
+        bench_norm: dict[str, float | None] = {}
+        bench_raw: dict[str, Any] = {}
         for code in fw.indicators:
-            bench_norm[code] = _f(norm.get_column(code).drop_nulls().quantile(0.75, "linear"))
-            q = 0.75 if cat[code].direction == 1 else 0.25
-            bench_raw[code] = _f(raw.get_column(code).drop_nulls().quantile(q, "linear"))
-        bench_contrib, bench_score = _contributions(fw, bench_norm)
+            bench_norm[code] = top_group_mean(others_norm.get_column(code).to_list())
+            bench_raw[code] = top_group_mean(
+                others_raw.get_column(code).to_list(), cat[code].direction == 1
+            )
+        withheld = any(bench_norm[c] is None or bench_raw[c] is None for c in fw.indicators)
+        if withheld:  # all or nothing: a partial virtual unit would not add up
+            bench_norm = dict.fromkeys(fw.indicators)
+            bench_raw = dict.fromkeys(fw.indicators)
         unit_norm = norm.filter(pl.col("unit") == unit).row(0, named=True)
         unit_contrib, _ = _contributions(fw, {c: _f(unit_norm[c]) for c in fw.indicators})
+        bench_score: float | None = None
+        bench_contrib: dict[str, float] = {}
+        if not withheld:
+            bench_contrib, bench_score = _contributions(fw, bench_norm)
         gap = pl.DataFrame(
             {
                 "indicator": fw.indicators,
                 "unit_value": [_f(unit_norm[c]) for c in fw.indicators],
                 "benchmark_value": [bench_norm[c] for c in fw.indicators],
                 "gap": [
-                    (bench_contrib.get(c) or 0.0) - (unit_contrib.get(c) or 0.0)
+                    None
+                    if withheld
+                    else (bench_contrib.get(c) or 0.0) - (unit_contrib.get(c) or 0.0)
                     for c in fw.indicators
                 ],
             },
@@ -285,8 +324,9 @@ class Evaluation:
         dims = [d.code for d in self.framework.dimensions]
 
         def scores_of(u: str) -> list[float | None]:
-            if u == TOP_QUARTILE:
-                return [_f(now.get_column(d).drop_nulls().quantile(0.75, "linear")) for d in dims]
+            if u == TOP_QUARTILE:  # over the other units, as in the gap
+                others = now.filter(pl.col("unit") != unit)
+                return [top_group_mean(others.get_column(d).to_list()) for d in dims]
             row = now.filter(pl.col("unit") == u).row(0, named=True)
             return [_f(row[d]) for d in dims]
 

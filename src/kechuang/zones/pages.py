@@ -270,7 +270,11 @@ async def benchmark_page() -> None:
                     fmt_num(g["unit_score"]),
                     f"第 {row.get('rank')} 名 · {row.get('group_label') or '—'}",
                 )
-                stat_card(f"{g['benchmark_name']} 总分", fmt_num(g["benchmark_score"]))
+                stat_card(
+                    f"{g['benchmark_name']} 总分",
+                    fmt_num(g["benchmark_score"]),
+                    g.get("note") or "",
+                )
                 stat_card("得分差距", fmt_num(g["score_gap"]), "各指标得分差距之和")
                 band = row.get("band")
                 if band:

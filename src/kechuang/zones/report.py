@@ -171,8 +171,8 @@ def benchmark_xlsx(bm: dict[str, Any], demo: bool = False) -> bytes:
         {**s, "kind_label": "优势" if s["kind"] == "strength" else "短板"} for s in bm["strengths"]
     ]
     extra = [
-        f"{bm['year']}年 {g['unit_name']} 对标 {g['benchmark_name']}：总分 {g['unit_score']:.2f} 对 "
-        f"{g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分（各指标得分差距之和）。"
+        f"{bm['year']}年 {g['unit_name']} 对标 {g['benchmark_name']}：总分 {_num(g['unit_score'])} 对 "
+        f"{_num(g['benchmark_score'])}，差距 {_num(g['score_gap'])} 分（各指标得分差距之和）。"
     ]
     return write_sheets(
         [
@@ -214,14 +214,14 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     doc.add_heading("一、总体情况", level=1)
     band = row.get("band") or {}
     text = (
-        f"{g['unit_name']}总分 {g['unit_score']:.2f}，在对标组中列第 {row.get('rank')} 名"
+        f"{g['unit_name']}总分 {_num(g['unit_score'])}，在对标组中列第 {row.get('rank')} 名"
         + (
             f"（不确定性分析的名次区间为 {band.get('q05'):.0f}–{band.get('q95'):.0f}）"
             if band
             else ""
         )
         + (f"，表现分组为{row.get('group_label')}" if row.get("group_label") else "")
-        + f"。{g['benchmark_name']}总分 {g['benchmark_score']:.2f}，差距 {g['score_gap']:.2f} 分。"
+        + f"。{g['benchmark_name']}总分 {_num(g['benchmark_score'])}，差距 {_num(g['score_gap'])} 分。"
     )
     if row.get("movement") is not None:
         m = row["movement"]
@@ -242,7 +242,7 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
         cells[3].text = r["unit_label"]
         cells[4].text = f"{r['points']:.2f}"
         cells[5].text = r["advice"]
-    doc.add_paragraph(f"各指标得分差距之和等于总分差距 {g['score_gap']:.2f} 分。")
+    doc.add_paragraph(f"各指标得分差距之和等于总分差距 {_num(g['score_gap'])} 分。")
     doc.add_heading("三、优势与短板", level=1)
     for kind, label in (("strength", "优势"), ("weakness", "短板")):
         items = [s for s in bm["strengths"] if s["kind"] == kind]
@@ -378,3 +378,8 @@ def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
             f"同质化提示：产业结构余弦相似度 ≥ {res.get('threshold')}，且在同一新兴产业上两区均 LQ ≥ 1 或均列为战略产业。",
         ],
     )
+
+
+def _num(value: float | None) -> str:
+    """A score with two decimals, or the withheld note when there is none."""
+    return "—（同类高新区不足3个，不显示）" if value is None else f"{value:.2f}"

@@ -261,6 +261,9 @@ class Gaps(BaseModel):
     benchmark_score: float | None
     score_gap: float | None
     rows: list[GapRow]
+    note: str | None = Field(
+        None, description="对标值不显示的原因（如：同类高新区不足3个，不显示）"
+    )
 
 
 class StrengthRow(BaseModel):
