@@ -260,7 +260,7 @@ def consent(
     response_model=ConsentOut,
 )
 async def consent_by_authorisation(
-    enterprise_id: int,
+    enterprise_id: Id,
     session: DbSession,
     principal: CurrentPrincipal,
     consented: Annotated[bool, Form(description="同意（true）或撤回（false）")],
@@ -289,7 +289,7 @@ async def consent_by_authorisation(
     **download(PDF, "image/jpeg", "image/png"),
 )
 def consent_document(
-    enterprise_id: int, session: DbSession, principal: CurrentPrincipal
+    enterprise_id: Id, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
     """The signed authorisation the consent in force rests on (the enterprise and the bureau)."""
     doc = service.consent_document(session, principal, enterprise_id)
