@@ -3,8 +3,9 @@ import page, the figure on the dashboard changes only after the zone admin appro
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from conftest import TEST_DATABASE_URL
 from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
@@ -18,7 +19,7 @@ from kechuang.accounts.service import create_user as add_account
 # interleave savepoints (flaky "savepoint does not exist"). The review logic runs on both databases
 # in test_review.py; this page flow runs on SQLite.
 @pytest.mark.skipif(
-    TEST_DATABASE_URL.startswith("postgresql"),
+    os.environ["KECHUANG_DATABASE_URL"].startswith("postgresql"),
     reason="两个模拟用户共用测试连接：仅在 SQLite 上运行",
 )
 async def test_submission_changes_dashboard_only_after_approval(
