@@ -146,3 +146,78 @@ def test_top_group_mean():
     # ties: the mean of three equal values is each one's value, and so is withheld
     assert top_group_mean([3.0, 3.0, 3.0]) is None
     assert top_group_mean([1.0, 2.0, 3.0, 0.5]) == pytest.approx(6.5 / 4)
+
+
+TARGETS = {
+    "name": "测试目标",
+    "version": "1",
+    "targets": [
+        {
+            "code": "rev",
+            "name": "营业收入",
+            "indicator": "e.operating_revenue",
+            "unit": "万元",
+            "baseline_year": 2023,
+            "baseline_value": None,
+            "target_year": 2025,
+            "target_value": 90000,
+        }
+    ],
+}
+
+
+def test_city_totals_need_three_other_zones_in_every_year(session, city, quintet):
+    """The attack: the city's total less her own zone is the other zone's revenue when only one or
+    two others report. In 2023 only A and B report besides 高邮 (C): withheld for C's admin."""
+    from kechuang.zones.service import TARGET_WITHHELD_NOTE
+
+    gaoyou = city["gaoyou"]
+    admin = make_principal_for(session, "q_gaoyou")
+    [t] = service.track_targets(session, admin, config=TARGETS)
+    assert t["tracker"] is None and t["zones"] == [] and t["withheld"] == TARGET_WITHHELD_NOTE
+    [full] = service.track_targets(session, SYSTEM, config=TARGETS)  # the bureau sees it
+    assert full["tracker"]["actual"][2023] == pytest.approx(8000 + 18000 + 5000)
+    # D and E report 2023 too: four others in every year, the totals are shown to C's admin
+    d = make_enterprise(session, city["hangji"], name="丁二企业有限公司")
+    e = make_enterprise(session, city["baoying"], name="戊二企业有限公司")
+    header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)"]
+    rows = [[d.uscc, 2023, 10, 9000], [e.uscc, 2023, 10, 9500]]
+    assert import_file(session, SYSTEM, "enterprise_years", xlsx(header, rows), "d23.xlsx").ok
+    [t] = service.track_targets(session, admin, config=TARGETS)
+    assert t["tracker"]["actual"][2023] == pytest.approx(8000 + 18000 + 5000 + 9000 + 9500)
+    assert [z["zone"] for z in t["zones"]] == [gaoyou.name]  # her own row only
+
+
+def test_withheld_targets_through_api_and_export(client, session, city, quintet):
+    """The shipped 3000亿元 target (baseline 2020) when 2020 has one other zone's figure."""
+    x = make_enterprise(session, city["yzhtz"], name="庚企业有限公司")
+    y = make_enterprise(session, city["gaoyou"], name="辛企业有限公司")
+    header = ["统一社会信用代码", "年度", "职工总数(人)", "营业收入(万元)"]
+    rows = [[x.uscc, 2020, 10, 4321.5], [y.uscc, 2020, 10, 1000]]
+    assert import_file(session, SYSTEM, "enterprise_years", xlsx(header, rows), "x20.xlsx").ok
+    h = login(client, "q_gaoyou")
+    r = client.get("/api/v1/evaluation/targets", headers=h)
+    assert r.status_code == 200, r.text
+    [t] = r.json()
+    assert t["tracker"] is None and t["zones"] == [] and "不予显示" in t["withheld"]
+    assert "4321" not in r.text and "5321" not in r.text
+    r = client.get("/api/v1/evaluation/exports/targets", headers=h)
+    assert r.status_code == 200, r.text
+    cells = [
+        str(v)
+        for sheet in load_workbook(io.BytesIO(r.content)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+    ]
+    assert any("不予显示" in c for c in cells) and not any("4321" in c for c in cells)
+    # the bureau gets the tracker
+    [t] = service.track_targets(session, SYSTEM)
+    assert t["tracker"]["actual"][2020] == pytest.approx(5321.5)
+
+
+def make_principal_for(session, username):
+    """The principal of a stored user."""
+    from kechuang.accounts.models import User
+    from kechuang.accounts.service import principal_of
+
+    return principal_of(session.query(User).filter_by(username=username).one())

@@ -16,6 +16,10 @@ from sqlalchemy import ColumnElement
 from kechuang.core.errors import Forbidden, NotFound
 from kechuang.core.security import Principal
 
+# Aggregates over others shown to a scoped principal (peer means, benchmarks, totals, ranks) need at
+# least this many others in the group; fewer would let one reader solve for another's figure.
+PEER_GROUP_MIN = 3
+
 
 class ScopeError(NotFound, PermissionError):
     """The principal may not see or change this object (message in Chinese); answered as 404."""

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from kechuang.core.errors import Unprocessable
+from kechuang.core.scope import PEER_GROUP_MIN
 from kechuang.engines.composite.framework import Node
 from kechuang.engines.composite.io import hash_frame
 from kechuang.engines.composite.normalise import normalise_expr
@@ -371,7 +372,6 @@ def _ranks(out: pl.DataFrame) -> list[pl.Series]:
 
 # A gap is shown against the mean of the enterprise's year × stage group only when at least this
 # many other enterprises are in it: a median (or a group of one or two) is someone's own points.
-PEER_GROUP_MIN = 3
 
 
 def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:

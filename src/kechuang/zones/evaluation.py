@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from kechuang.core.errors import BadInput
+from kechuang.core.scope import PEER_GROUP_MIN
 from kechuang.engines.composite import RunResult, hash_frame, run, spec_from_dict
 from kechuang.engines.composite.analysis import gap_to_benchmark, strengths_weaknesses
 from kechuang.engines.composite.uncertainty import uncertainty
@@ -34,7 +35,6 @@ TOP_QUARTILE = "__top_quartile__"
 TOP_QUARTILE_NAME = "对标组前25%均值"
 # A figure over other zones is shown only when at least this many zones make it up: a quantile of
 # a few zones, or a group of one or two, would be one zone's own value under another name.
-PEER_GROUP_MIN = 3
 WITHHELD_NOTE = "同类高新区不足3个，不显示"
 
 

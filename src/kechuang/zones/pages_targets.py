@@ -58,6 +58,10 @@ async def targets_page() -> None:
                 return
             for t in tracks:
                 tr = t["tracker"]
+                if tr is None:
+                    ui.label(t["name"]).classes("text-h6")
+                    ui.label(t["withheld"]).classes("kc-muted").mark("target-withheld")
+                    continue
                 with ui.row().classes("items-center gap-2"):
                     ui.label(t["name"]).classes("text-h6")
                     ui.badge(tr["status_label"], color=STATUS_COLORS[tr["status"]]).mark(

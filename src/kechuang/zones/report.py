@@ -262,6 +262,9 @@ def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
     sheets, notes = [], [DEMO_NOTE] if demo else []
     for t in tracks:
         tr = t["tracker"]
+        if tr is None:
+            notes.append(f"{t['name']}：{t['withheld']}")
+            continue
         years = sorted(set(tr["required_path"]) | set(tr["actual"]) | set(tr["projection"]))
         rows = [
             {

@@ -378,8 +378,9 @@ class TargetTrack(BaseModel):
     target_value: Number
     source: str | None = None
     confidence: Number | None = None
-    tracker: Tracker
+    tracker: Tracker | None = Field(description="城市合计不予显示时为空（见 withheld）")
     zones: list[ZoneContribution]
+    withheld: str | None = Field(None, description="不予显示的原因")
     set: str = Field(description="目标集名称")
     set_version: str
 

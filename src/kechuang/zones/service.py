@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.core import methodology
 from kechuang.core.errors import BadInput
-from kechuang.core.scope import ScopeError
+from kechuang.core.scope import PEER_GROUP_MIN, ScopeError
 from kechuang.core.security import Principal
 from kechuang.engines.composite.io import canonical_json
 from kechuang.registry.models import Zone
@@ -606,6 +606,21 @@ def target_sets() -> dict[str, Any]:
     return latest
 
 
+TARGET_WITHHELD_NOTE = f"其他高新区不足{PEER_GROUP_MIN}个有数据的年度，城市合计不予显示"
+
+
+def _too_few_others(
+    principal: Principal, agg: pl.DataFrame, col: str, series: dict[int, float]
+) -> bool:
+    """True when, in some year of the series, fewer than PEER_GROUP_MIN zones other than the
+    principal's own have a figure (only the bureau sees such totals)."""
+    if principal.scope == "all":
+        return False
+    others = agg.filter(pl.col(col).is_not_null() & (pl.col("zone_id") != (principal.zone_id or 0)))
+    counts = dict(others.group_by("year").agg(pl.len()).iter_rows())
+    return any(counts.get(y, 0) < PEER_GROUP_MIN for y in series)
+
+
 def track_targets(
     session: Session,
     principal: Principal,
@@ -614,7 +629,8 @@ def track_targets(
 ) -> list[dict[str, Any]]:
     """Every plan target (shipped, or `config` in the same schema): actual series, required path,
     projection band, status and each zone's part of the remaining gap (a zone admin sees the city
-    totals and her own zone's row)."""
+    totals and her own zone's row; the totals only when every year has PEER_GROUP_MIN other zones,
+    else the target comes back withheld, with no tracker)."""
     require_reader(principal)
     cfg = config or target_sets()
     zones = list(session.execute(select(Zone.id, Zone.name).order_by(Zone.id)).all())
@@ -646,6 +662,11 @@ def track_targets(
             )
         except ValueError as exc:
             raise ZoneServiceError(f"目标“{t['name']}”：{exc}") from exc
+        if _too_few_others(principal, agg, col, series):
+            # the city total less her own zone would be another zone's figure
+            out.append({**t, "tracker": None, "zones": [], "withheld": TARGET_WITHHELD_NOTE,
+                        "set": cfg["name"], "set_version": cfg["version"]})  # fmt: skip
+            continue
         contributions = visible_contributions(
             principal, tgt.zone_contributions(by_zone, tr), dict(zones)
         )
