@@ -72,7 +72,7 @@ def city(session):
     return {z.code: z for z in session.query(Zone).all()}
 
 
-PASSWORD = "password123"
+PASSWORD = "Yz-kc-test-2026"
 
 
 @pytest.fixture

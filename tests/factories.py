@@ -44,7 +44,7 @@ def make_principal(session: Session, role: str, zone=None, enterprise=None, user
     user = create_user(
         session,
         username=username or f"u{next(_counter)}",
-        password="password123",
+        password="Yz-kc-test-2026",
         role=role,
         zone_id=zone.id if zone is not None else None,
         enterprise_id=enterprise.id if enterprise is not None else None,

@@ -60,7 +60,7 @@ def test_out_of_range_integers_are_a_chinese_422(client, world, url):
 def test_user_bound_to_a_missing_zone_is_a_chinese_422(client, world):
     """POST /users with a nonexistent zone_id or enterprise_id is refused by name, not a 500."""
     h = login(client, "city")
-    base = {"username": "wang_new", "password": "password12345", "display_name": "王"}
+    base = {"username": "wang_new", "password": "Yz-kc-test-202645", "display_name": "王"}
     r = client.post(
         "/api/v1/users", headers=h, json={**base, "role": "zone_admin", "zone_id": 999999}
     )
@@ -85,7 +85,7 @@ def test_user_bound_to_a_missing_zone_is_a_chinese_422(client, world):
         (b"{not json", "请求体不是有效的 JSON"),
         (b"", "请求体"),
         (b"[1, 2]", "对象"),
-        (b'{"username": "x", "password": "password12345", "role": 5}', "role"),
+        (b'{"username": "x", "password": "Yz-kc-test-202645", "role": 5}', "role"),
     ],
 )
 def test_malformed_bodies_are_chinese(client, world, content, what):
@@ -138,7 +138,7 @@ def test_a_locked_database_answers_503_in_chinese(client, world, monkeypatch):
 
     monkeypatch.setattr(api, "create_user", locked)
     h = login(client, "city")
-    body = {"username": "li_new", "password": "password12345", "role": "city_admin"}
+    body = {"username": "li_new", "password": "Yz-kc-test-202645", "role": "city_admin"}
     r = client.post("/api/v1/users", headers=h, json=body)
     assert assert_error(r, (503,))["detail"] == "数据库正忙，请稍后重试"
     assert r.headers["Retry-After"] == "1"

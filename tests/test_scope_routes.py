@@ -39,7 +39,7 @@ BODIES = {
         "code": "hnte",
         "value": True,
     },
-    ("post", "/api/v1/users"): {"username": "x1", "password": "password123", "role": "city_admin"},
+    ("post", "/api/v1/users"): {"username": "x1", "password": "Yz-kc-test-2026", "role": "city_admin"},
     ("patch", "/api/v1/users/{user_id}"): {"active": False},
     ("post", "/api/v1/users/{user_id}/reset-password"): {},
     ("post", "/api/v1/me/password"): {"old_password": "wrong-old", "new_password": "an0ther-pass"},
@@ -90,7 +90,7 @@ def scoped_world(world, session, client):
         "z.xlsx",
     )
     assert rep.ok, rep.errors
-    create_user(session, username="bank_x", password="password123", role="bank_viewer")
+    create_user(session, username="bank_x", password="Yz-kc-test-2026", role="bank_viewer")
     session.flush()
     admin = login(client, "city")
     assert client.post("/api/v1/points/runs", headers=admin, json={}).status_code in (200, 201)
@@ -117,7 +117,7 @@ def scoped_world(world, session, client):
     ent_a = create_user(
         session,
         username="ent_a",
-        password="password123",
+        password="Yz-kc-test-2026",
         role="enterprise_user",
         enterprise_id=a.id,
     )

@@ -140,10 +140,10 @@ async def test_bank_viewer_lands_on_its_list_and_sees_no_registry(
 ) -> None:
     from kechuang.accounts.service import create_user
 
-    create_user(session, username="bank_x", password="password123", role="bank_viewer")
+    create_user(session, username="bank_x", password="Yz-kc-test-2026", role="bank_viewer")
     await user.open("/login")
     user.find("用户名").type("bank_x")
-    user.find("密码").type("password123")
+    user.find("密码").type("Yz-kc-test-2026")
     user.find(marker="login").click()
     await user.should_see("积分贷名单", retries=100)
     await user.should_not_see("数据导入", retries=100)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-PASSWORD = "password123"  # every user of the `world` fixtures has it
+PASSWORD = "Yz-kc-test-2026"  # every user of the `world` fixtures has it
 
 
 def login(client, username: str, password: str = PASSWORD) -> dict[str, str]:

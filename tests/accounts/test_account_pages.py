@@ -42,6 +42,6 @@ async def test_login_form_says_when_the_account_is_locked(user: User, world, ses
     session.flush()
     await user.open("/login")
     user.find("用户名").type("city")
-    user.find("密码").type("password123")  # the right one
+    user.find("密码").type("Yz-kc-test-2026")  # the right one
     user.find(marker="login").click()
     await user.should_see("登录失败次数过多，已暂时锁定，请 15 分钟后再试", retries=100)

@@ -452,7 +452,7 @@ def history_world(world, session):
         filename="迁移.xlsx",
     )
     assert report.ok and report.revised == 1, report.errors
-    create_user(session, username="bank_h", password="password123", role="bank_viewer")
+    create_user(session, username="bank_h", password="Yz-kc-test-2026", role="bank_viewer")
     session.flush()
     return {**world, "import_id": report.import_id}
 

@@ -39,14 +39,14 @@ def people(session, world):
     ent_a = create_user(
         session,
         username="ent_a",
-        password="password123",
+        password="Yz-kc-test-2026",
         role="enterprise_user",
         enterprise_id=world["a"].id,
     )
     zone_jd = create_user(
         session,
         username="zone_jd",
-        password="password123",
+        password="Yz-kc-test-2026",
         role="zone_admin",
         zone_id=city["jiangdu"].id,
     )
@@ -163,7 +163,7 @@ def test_scope_of_submissions(session, world, people, client):
     own = login(client, "ent_a")
     assert client.get(f"/api/v1/submissions/{sub.id}", headers=own).status_code == 200
     assert client.post(f"/api/v1/submissions/{sub.id}/approve", headers=own).status_code == 403
-    create_user(session, username="bank_r", password="password123", role="bank_viewer")
+    create_user(session, username="bank_r", password="Yz-kc-test-2026", role="bank_viewer")
     session.flush()
     assert client.get("/api/v1/submissions", headers=login(client, "bank_r")).json() == []
     # the city admin sees and may decide every submission
@@ -177,7 +177,7 @@ def test_counted_zone_admin_reviews_the_enclave(session, world, people):
     user = create_user(
         session,
         username="ent_c",
-        password="password123",
+        password="Yz-kc-test-2026",
         role="enterprise_user",
         enterprise_id=enclave.id,
     )

@@ -28,7 +28,7 @@ async def test_submission_changes_dashboard_only_after_approval(
     add_account(
         session,
         username="ent_a",
-        password="password123",
+        password="Yz-kc-test-2026",
         role="enterprise_user",
         enterprise_id=world["a"].id,
     )

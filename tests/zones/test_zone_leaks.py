@@ -23,7 +23,7 @@ from kechuang.statistics.imports import import_file
 from kechuang.zones import service
 from kechuang.zones.evaluation import TOP_QUARTILE, WITHHELD_NOTE, top_group_mean
 
-PASSWORD = "password123"
+PASSWORD = "Yz-kc-test-2026"
 
 
 @pytest.fixture
