@@ -39,7 +39,11 @@ BODIES = {
         "code": "hnte",
         "value": True,
     },
-    ("post", "/api/v1/users"): {"username": "x1", "password": "Yz-kc-test-2026", "role": "city_admin"},
+    ("post", "/api/v1/users"): {
+        "username": "x1",
+        "password": "Yz-kc-test-2026",
+        "role": "city_admin",
+    },
     ("patch", "/api/v1/users/{user_id}"): {"active": False},
     ("post", "/api/v1/users/{user_id}/reset-password"): {},
     ("post", "/api/v1/me/password"): {"old_password": "wrong-old", "new_password": "an0ther-pass"},

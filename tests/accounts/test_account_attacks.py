@@ -166,7 +166,9 @@ def test_serve_refuses_the_default_secret_key(monkeypatch):
     assert result.exit_code == 1 and "KECHUANG_SECRET_KEY" in result.output
 
 
-@pytest.mark.parametrize("password", ["12345678", "1234567890", "kechuang2026", "Qwerty123456", "password123"])
+@pytest.mark.parametrize(
+    "password", ["12345678", "1234567890", "kechuang2026", "Qwerty123456", "password123"]
+)
 @pytest.mark.parametrize("role", ["city_admin", "zone_admin", "enterprise_user"])
 def test_common_passwords_are_refused_for_every_role(session, world, role, password):
     binding = {"zone_id": world["city"]["yzhtz"].id, "enterprise_id": world["a"].id}

@@ -104,6 +104,31 @@ def require_city_admin(principal: CurrentPrincipal) -> Principal:
 
 CityAdmin = Annotated[Principal, Depends(require_city_admin)]
 
+
+def require_data_reader(principal: CurrentPrincipal) -> Principal:
+    """Roles that read enterprise and zone data (the bureau, zone admins, enterprise users) pass;
+    roles scoped to nothing here (banks, and roles of other domains) get 403."""
+    if principal.scope not in ("all", "zone", "enterprise"):
+        from kechuang.core.scope import RoleError
+
+        raise RoleError("无权查看企业与高新区数据")
+    return principal
+
+
+DataReader = Annotated[Principal, Depends(require_data_reader)]
+
+
+def require_bureau(principal: CurrentPrincipal) -> Principal:
+    """The bureau and zone administrators pass: lists, rankings and candidate pools are theirs."""
+    if principal.scope not in ("all", "zone"):
+        from kechuang.core.scope import RoleError
+
+        raise RoleError("仅市科技局与高新区管理员可以访问")
+    return principal
+
+
+BureauReader = Annotated[Principal, Depends(require_bureau)]
+
 STATUS_MESSAGES = {
     400: "请求有误",
     401: "未登录",

@@ -12,7 +12,16 @@ from kechuang.core.config import get_settings
 from kechuang.core.errors import NotFound, Unprocessable, register_error
 from kechuang.core.methodology import registry
 from kechuang.core.responses import DOCX, ERROR_RESPONSES, PDF, XLSX, download, file_response
-from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession, Id, IdQuery, YearQuery
+from kechuang.core.web import (
+    BureauReader,
+    CityAdmin,
+    CurrentPrincipal,
+    DbSession,
+    Id,
+    IdQuery,
+    YearQuery,
+    require_bureau,
+)
 from kechuang.engines.composite.errors import CompositeError
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
@@ -32,7 +41,7 @@ from kechuang.points.schemas import (
     WhatIf,
     WhatIfRequest,
 )
-from kechuang.points.scope import forbid_bank
+from kechuang.registry.scope import require_zone_filter
 
 router = APIRouter(prefix="/api/v1", tags=["企业创新积分"], responses=ERROR_RESPONSES)
 register_error(CompositeError, Unprocessable.status)  # scoring uses the composite engine
@@ -119,9 +128,8 @@ def methodologies(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
 
 
 @router.get("/points/runs", summary="积分计算记录", response_model=list[PointsRunOut])
-def runs(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def runs(session: DbSession, principal: BureauReader) -> list[dict[str, Any]]:
     """Every stored run (methodology version and input hash; no scores)."""
-    forbid_bank(principal)
     return service.list_runs(session)
 
 
@@ -144,7 +152,7 @@ def create_run(body: RunRequest, principal: CityAdmin) -> dict[str, Any]:
 @router.get("/points/top", summary="创新积分排行（全市/高新区/行业/阶段）", response_model=TopList)
 def top(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: BureauReader,
     zone_id: IdQuery = None,
     industry: str | None = Query(None, description="GB/T 4754 代码前缀，如 C35"),
     stage: str | None = Query(None, description="startup、growth、mature"),
@@ -153,6 +161,7 @@ def top(
     n: int = Query(50, ge=1, le=1000),
 ) -> dict[str, Any]:
     """The best N enterprises the caller may see."""
+    require_zone_filter(principal, zone_id)
     return service.top_list(
         session, principal, service.ListFilter(zone_id, industry, stage), run_id, year, n
     )
@@ -161,7 +170,7 @@ def top(
 @router.get("/points/movers", summary="创新积分年度变化（上升/下降）", response_model=Movers)
 def movers(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: BureauReader,
     year: YearQuery = None,
     run_id: IdQuery = None,
     n: int = Query(20, ge=1, le=500),
@@ -204,6 +213,9 @@ def export(
     """An Excel list; the export is audited."""
     if kind not in EXPORT_NAMES:
         raise NotFound(f"未知的名单类型“{kind}”，可选：{'、'.join(EXPORT_NAMES)}")
+    if kind != "bank":  # the bank list is the banks'; the other lists are the bureau's
+        require_bureau(principal)
+        require_zone_filter(principal, zone_id)
     kw: dict[str, Any] = {"run_id": run_id, "year": year}
     if kind == "top":
         kw |= {"flt": service.ListFilter(zone_id, industry, stage), "n": n}

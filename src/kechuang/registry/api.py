@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from kechuang.core.responses import ERROR_RESPONSES
-from kechuang.core.web import CurrentPrincipal, DbSession, IdQuery
+from kechuang.core.web import DataReader, DbSession, IdQuery
 from kechuang.registry import service
 from kechuang.registry.models import CARRIER_KINDS, INDUSTRY_ROLES, Zone
 from kechuang.registry.schemas import CarrierOut, ZoneOut
@@ -53,14 +53,14 @@ def zone_dict(zone: Zone) -> dict[str, Any]:
 
 
 @router.get("/zones", summary="高新区列表（含园区与战略产业）", response_model=list[ZoneOut])
-def zones(session: DbSession, _principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def zones(session: DbSession, _principal: DataReader) -> list[dict[str, Any]]:
     """Every zone with parks and strategic industries (registry facts, visible to all users)."""
     return [zone_dict(z) for z in service.list_zones(session)]
 
 
 @router.get("/carriers", summary="创新载体", response_model=list[CarrierOut])
 def carriers(
-    session: DbSession, _principal: CurrentPrincipal, zone_id: IdQuery = None
+    session: DbSession, _principal: DataReader, zone_id: IdQuery = None
 ) -> list[dict[str, Any]]:
     """Innovation carriers (public registry facts)."""
     return [

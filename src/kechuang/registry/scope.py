@@ -17,6 +17,7 @@ __all__ = [
     "ScopeError",
     "can_see_zone_data",
     "can_write_enterprise",
+    "require_zone_filter",
     "enterprise_scope",
     "zone_data_scope",
 ]
@@ -68,3 +69,13 @@ def can_write_enterprise(
     if principal.scope == "enterprise":
         return enterprise_id is not None and enterprise_id == principal.enterprise_id
     return False
+
+
+def require_zone_filter(principal: Principal, zone_id: int | None) -> None:
+    """A list filtered by a zone the principal may not read is refused (404), not answered empty:
+    the bureau may name any zone, a zone admin only her own, an enterprise user none."""
+    if zone_id is None or principal.scope == "all":
+        return
+    if principal.scope == "zone" and principal.zone_id == zone_id:
+        return
+    raise ScopeError(f"高新区 {zone_id} 不存在或无权查看")

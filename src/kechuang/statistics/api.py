@@ -22,10 +22,10 @@ from kechuang.core.responses import (
     file_response,
 )
 from kechuang.core.scope import RoleError
-from kechuang.core.web import CurrentPrincipal, DbSession, Id, IdQuery, Page, YearQuery
+from kechuang.core.web import CurrentPrincipal, DataReader, DbSession, Id, IdQuery, Page, YearQuery
 from kechuang.registry import service as registry_service
 from kechuang.registry.api import zone_dict
-from kechuang.registry.scope import can_see_zone_data
+from kechuang.registry.scope import can_see_zone_data, require_zone_filter
 from kechuang.registry.service import EnterpriseFilter
 from kechuang.statistics.exports import export_file
 from kechuang.statistics.history import enterprise_registry_history
@@ -71,7 +71,7 @@ def _kind(kind: str) -> None:
 
 
 @router.get("/templates/{kind}", summary="下载导入模板", **download(XLSX))
-def template(kind: str, _principal: CurrentPrincipal) -> Response:
+def template(kind: str, _principal: DataReader) -> Response:
     """An empty template of any import kind (enterprises, enterprise_years, zone_years, …)."""
     spec = import_kind(kind)
     if spec is None:
@@ -83,7 +83,7 @@ def template(kind: str, _principal: CurrentPrincipal) -> Response:
 def export(
     kind: str,
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: DataReader,
     zone_id: IdQuery = None,
     industry: str | None = None,
     tech_field: str | None = None,
@@ -92,6 +92,7 @@ def export(
 ) -> Response:
     """The principal's data in the template's columns."""
     _kind(kind)
+    require_zone_filter(principal, zone_id)
     flt = EnterpriseFilter(zone_id, None, industry, tech_field, q)
     content = export_file(session, principal, kind, flt, year)
     return file_response(content, f"{kind_label(kind)}导出.xlsx")
@@ -167,7 +168,7 @@ def undo(session: DbSession, principal: CurrentPrincipal, import_id: Id) -> dict
 
 @router.get("/imports", summary="导入记录", response_model=list[ImportOut])
 def imports(
-    session: DbSession, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    session: DbSession, principal: DataReader, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
     """Recent imports (all for city admins, one's own for others)."""
     return [
@@ -194,7 +195,7 @@ def imports(
 
 
 @router.get("/zones/{zone_id}", summary="高新区详情", response_model=ZoneDetail, tags=["登记"])
-def zone(session: DbSession, principal: CurrentPrincipal, zone_id: Id) -> dict[str, Any]:
+def zone(session: DbSession, principal: DataReader, zone_id: Id) -> dict[str, Any]:
     """One zone; its statistics only when the principal may see them."""
     z = registry_service.get_zone(session, zone_id)
     if z is None:
@@ -216,7 +217,7 @@ def zone(session: DbSession, principal: CurrentPrincipal, zone_id: Id) -> dict[s
 )
 def enterprises(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: DataReader,
     zone_id: IdQuery = None,
     park_id: IdQuery = None,
     industry: Annotated[str | None, Query(description="GB/T 4754 代码前缀")] = None,
@@ -229,6 +230,7 @@ def enterprises(
     descending: bool = False,
 ) -> dict[str, Any]:
     """The enterprises the principal may see, one page at a time."""
+    require_zone_filter(principal, zone_id)
     flt = registry_service.EnterpriseFilter(zone_id, park_id, industry, tech_field, q)
     rows, total = list_enterprises(session, principal, flt, page, page_size, sort, descending, year)
     return {"total": total, "page": page, "page_size": page_size, "items": rows}
@@ -240,9 +242,7 @@ def enterprises(
     response_model=EnterpriseDetail,
     tags=["登记"],
 )
-def enterprise(
-    session: DbSession, principal: CurrentPrincipal, enterprise_id: Id
-) -> dict[str, Any]:
+def enterprise(session: DbSession, principal: DataReader, enterprise_id: Id) -> dict[str, Any]:
     """One enterprise with its current yearly figures and the revision history."""
     ent = registry_service.get_enterprise(session, principal, enterprise_id)
     return {
@@ -261,7 +261,7 @@ def enterprise(
     tags=["登记"],
 )
 def enterprise_registry_revisions(
-    session: DbSession, principal: CurrentPrincipal, enterprise_id: Id
+    session: DbSession, principal: DataReader, enterprise_id: Id
 ) -> list[dict[str, Any]]:
     """Who changed the enterprise's registry facts, when, by which import, before → after
     (newest first); 404 for an enterprise the caller may not see, as GET /enterprises/{id}."""
@@ -315,7 +315,7 @@ def job_report(session: DbSession, principal: CurrentPrincipal, job_id: Id) -> R
 )
 def submissions(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: DataReader,
     status: Annotated[
         str | None,
         Query(description="pending（默认）/ approved / rejected / superseded / withdrawn / all"),
@@ -333,9 +333,7 @@ def submissions(
     response_model=SubmissionOut,
     tags=["审核"],
 )
-def submission(
-    session: DbSession, principal: CurrentPrincipal, submission_id: Id
-) -> dict[str, Any]:
+def submission(session: DbSession, principal: DataReader, submission_id: Id) -> dict[str, Any]:
     """One submission against the current revision; 404 outside the caller's scope."""
     return _submission(session, principal, get_submission(session, principal, submission_id))
 

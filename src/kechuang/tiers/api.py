@@ -24,8 +24,17 @@ from kechuang.core.responses import (
     download,
     file_response,
 )
-from kechuang.core.web import CurrentPrincipal, DbSession, Id, IdQuery, YearQuery, Years
+from kechuang.core.web import (
+    BureauReader,
+    CurrentPrincipal,
+    DbSession,
+    Id,
+    IdQuery,
+    YearQuery,
+    Years,
+)
 from kechuang.engines.rules.packs import RulePackError
+from kechuang.registry.scope import require_zone_filter
 from kechuang.statistics.queries import latest_year
 from kechuang.tiers import assessment, dashboard, methodology
 from kechuang.tiers import qualifications as register
@@ -100,26 +109,28 @@ def enterprise(
 @router.get("/candidates", summary="后备库：未达标企业按差距排序", response_model=CandidateList)
 def candidates(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: BureauReader,
     family: Annotated[str, Query(description="梯度类型，如 hnte、tech_sme")],
     year: YearQuery = None,
     zone_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
 ) -> dict[str, Any]:
     """The closest candidates for a rung within the principal's scope."""
+    require_zone_filter(principal, zone_id)
     return assessment.candidates(session, principal, family, _year(session, year), zone_id, limit)
 
 
 @router.get("/candidates.xlsx", summary="导出后备库（Excel）", **download(XLSX))
 def candidates_xlsx(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: BureauReader,
     family: str,
     year: YearQuery = None,
     zone_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Response:
     """The candidate list as .xlsx."""
+    require_zone_filter(principal, zone_id)
     data = assessment.candidates(session, principal, family, _year(session, year), zone_id, limit)
     return file_response(
         assessment.candidates_xlsx(data), f"{data['pack']['name']}后备库{data['year']}.xlsx"
@@ -133,7 +144,7 @@ def candidates_xlsx(
 )
 def pipeline(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: BureauReader,
     years: Years = None,
 ) -> dict[str, Any]:
     """Counts per rung, zone and year; flows between rungs; targets (draft); renewals."""
