@@ -264,7 +264,9 @@ def score_pairs(
 
     levels = weights.distance_levels
     region_vocab: list[dict[str, int]] = [{}, {}, {}]
-    d_regions = [_region_ids([d.region_code for d in demands], region_vocab[k], k) for k in range(3)]
+    d_regions = [
+        _region_ids([d.region_code for d in demands], region_vocab[k], k) for k in range(3)
+    ]
     s_regions = [
         _region_ids([s.region_code for s in suppliers], region_vocab[k], k) for k in range(3)
     ]

@@ -61,9 +61,7 @@ class BM25Index:
         length_norm = self.k1 * (1.0 - self.b + self.b * self.doc_len / self.avgdl)
         entry_rows = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
         data = tf.data
-        weights = (
-            self.idf[tf.indices] * data * (self.k1 + 1.0) / (data + length_norm[entry_rows])
-        )
+        weights = self.idf[tf.indices] * data * (self.k1 + 1.0) / (data + length_norm[entry_rows])
         self.weights = sp.csr_matrix((weights, tf.indices.copy(), tf.indptr.copy()), shape=tf.shape)
 
     def query_matrix(self, queries: Iterable[Sequence[str]], k3: float = 0.0) -> sp.csr_matrix:
