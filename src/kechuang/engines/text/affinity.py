@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .bm25 import BM25Index, normalise_rows_by_max
+from .bm25 import BM25Index
 from .tokenizer import tokenize
 from .weights import COMPONENT_LABELS, COMPONENTS, Weights
 
 # Demands per block when building dense demand × supplier blocks: bounds memory to
-# about BLOCK × suppliers × 8 bytes per array (16 MB at 2,000 suppliers).
-BLOCK = 1024
+# about BLOCK × suppliers × 8 bytes per array (4 MB at 2,000 suppliers).
+BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -189,17 +189,17 @@ def _pad(m: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
 
 
 def _tag_block(
-    a: sp.csr_matrix, b_t: sp.csr_matrix, size_a: np.ndarray, size_b: np.ndarray, method: str
+    a: sp.csr_matrix, b_t: sp.csc_matrix, size_a: np.ndarray, size_b: np.ndarray, method: str
 ) -> np.ndarray:
-    """Dense tag-overlap block for demand rows a against all suppliers (b_t = suppliers' matrix ᵀ)."""
+    """Dense tag-overlap block for demand rows a against all suppliers (b_t = tags × suppliers)."""
     inter = (a @ b_t).toarray()
     if method == "overlap":
         denom = np.minimum(size_a[:, None], size_b[None, :])
     else:
         denom = size_a[:, None] + size_b[None, :] - inter
-    out = np.zeros_like(inter)
-    np.divide(inter, denom, out=out, where=denom > 0)
-    return out
+    # In place: where a set is empty the intersection is already 0.
+    np.divide(inter, denom, out=inter, where=denom > 0)
+    return inter
 
 
 def _region_ids(codes: Sequence[str], vocab: dict[str, int], level: int) -> np.ndarray:
@@ -210,6 +210,20 @@ def _region_ids(codes: Sequence[str], vocab: dict[str, int], level: int) -> np.n
         if part:
             out[i] = vocab.setdefault(part, len(vocab))
     return out
+
+
+def _bm25_block(queries: sp.csr_matrix, doc_weights: sp.csc_matrix) -> np.ndarray:
+    """Dense raw BM25 of a block of queries against every document.
+
+    Only the terms the block's queries use matter: their columns of the document weights are
+    made dense (suppliers × block terms) and multiplied by the sparse queries, which costs
+    nnz(queries) × suppliers and keeps memory to the block's own vocabulary."""
+    terms = np.unique(queries.indices)
+    if len(terms) == 0:
+        return np.zeros((queries.shape[0], doc_weights.shape[0]))
+    dense_docs = doc_weights[:, terms].toarray()  # suppliers × block terms
+    q = queries[:, terms]
+    return np.asarray(q @ dense_docs.T)
 
 
 def _eligible_block(eligible: Any, lo: int, hi: int, n_sup: int) -> np.ndarray | None:
@@ -243,8 +257,11 @@ def score_pairs(
     demand_tokens = [cut(d.text) for d in demands]
     supplier_tokens = [cut(f"{s.text}\n{s.history_text}") for s in suppliers]
     index = BM25Index(supplier_tokens, k1=weights.k1, b=weights.b)
-    raw = index.score(demand_tokens, k3=weights.k3) if n_dem else sp.csr_matrix((0, n_sup))
-    text = normalise_rows_by_max(raw)
+    queries = index.query_matrix(demand_tokens, k3=weights.k3)
+    if queries.shape[0] != n_dem:  # no demands: query_matrix saw no rows
+        queries = sp.csr_matrix((n_dem, len(index.vocabulary)))
+    # Suppliers × terms as CSC so that a block's query terms are cheap column slices.
+    doc_weights = index.weights.tocsc()
 
     tag_vocab: dict[str, int] = {}
     d_ind = _incidence([d.industries for d in demands], tag_vocab)
@@ -280,8 +297,11 @@ def score_pairs(
     k = min(top_k, n_sup)
     for lo in range(0, n_dem, BLOCK):
         hi = min(lo + BLOCK, n_dem)
+        text = _bm25_block(queries[lo:hi], doc_weights)
+        row_max = text.max(axis=1, keepdims=True) if n_sup else np.zeros((hi - lo, 1))
+        np.divide(text, row_max, out=text, where=row_max > 0)  # raw = text · row_max
         comp = {
-            "text": text[lo:hi].toarray(),
+            "text": text,
             "industry": _tag_block(
                 d_ind[lo:hi], s_ind, size["d_ind"][lo:hi], size["s_ind"], weights.tag_method
             ),
@@ -293,7 +313,7 @@ def score_pairs(
         # Coarsest level first so that finer matches overwrite it.
         for level, name in ((2, "city"), (1, "county"), (0, "township")):
             dr, sr = d_regions[level][lo:hi, None], s_regions[level][None, :]
-            dist = np.where((dr == sr) & (dr >= 0), levels[name], dist)
+            np.putmask(dist, (dr == sr) & (dr >= 0), levels[name])
         comp["distance"] = dist
         comp["rating"] = np.broadcast_to(rating, (hi - lo, n_sup))
         score = np.zeros((hi - lo, n_sup))
@@ -306,7 +326,9 @@ def score_pairs(
         mask = _eligible_block(eligible, lo, hi, n_sup)
         if mask is not None:
             allowed &= mask
-        score = np.where(allowed & (score > 0), score, 0.0)
+        allowed &= score > 0
+        np.logical_not(allowed, out=allowed)
+        score[allowed] = 0.0
         if k == 0:
             continue
         if k < n_sup:
@@ -326,7 +348,7 @@ def score_pairs(
         out_score.append(top_scores[keep])
         for name in COMPONENTS:
             out_comp[name].append(comp[name][rows - lo, cols])
-        out_raw.append(np.asarray(raw[rows, cols]).ravel() if len(rows) else np.zeros(0))
+        out_raw.append(text[rows - lo, cols] * row_max[rows - lo, 0])
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
