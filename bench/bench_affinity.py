@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from kechuang.engines.text import BM25Index, Demand, Supplier, load_weights, score_pairs  # noqa: E402
-from kechuang.engines.text.affinity import BLOCK, _bm25_block  # noqa: E402
+from kechuang.engines.text.affinity import BLOCK  # noqa: E402
 from kechuang.engines.text.tokenizer import AGRI_DICT, read_user_dict, tokenize  # noqa: E402
 
 COUNTIES = ["321002", "321003", "321012", "321023", "321081", "321084"]
@@ -139,10 +139,9 @@ def run(n_demands: int, n_suppliers: int, baseline_demands: int) -> None:
     t0 = time.perf_counter()
     index = BM25Index(d_tokens, weights.k1, weights.b)
     queries = index.query_matrix([cache[d.text] for d in demands], k3=weights.k3)
-    doc_weights = index.weights.tocsc()
     checksum = 0.0
     for lo in range(0, n_demands, BLOCK):
-        checksum += float(_bm25_block(queries[lo : lo + BLOCK], doc_weights).sum())
+        checksum += float(index.score_block(queries[lo : lo + BLOCK]).sum())
     t_bm25 = time.perf_counter() - t0
 
     sub = min(baseline_demands, n_demands)

@@ -116,3 +116,12 @@ def test_normalise_rows_by_max():
     assert out.tolist() == [[0.5, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.5]]
     # The input is not modified.
     assert m.toarray()[0].tolist() == [2.0, 4.0, 0.0]
+
+
+def test_dense_blocks_equal_the_sparse_product():
+    index = BM25Index(CORPUS)
+    q = index.query_matrix([["a"], ["b", "c"], ["zzz"], []])
+    assert index.score_block(q) == pytest.approx(
+        index.score([["a"], ["b", "c"], ["zzz"], []]).toarray()
+    )
+    assert index.score_block(q[2:]).tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]

@@ -212,20 +212,6 @@ def _region_ids(codes: Sequence[str], vocab: dict[str, int], level: int) -> np.n
     return out
 
 
-def _bm25_block(queries: sp.csr_matrix, doc_weights: sp.csc_matrix) -> np.ndarray:
-    """Dense raw BM25 of a block of queries against every document.
-
-    Only the terms the block's queries use matter: their columns of the document weights are
-    made dense (suppliers × block terms) and multiplied by the sparse queries, which costs
-    nnz(queries) × suppliers and keeps memory to the block's own vocabulary."""
-    terms = np.unique(queries.indices)
-    if len(terms) == 0:
-        return np.zeros((queries.shape[0], doc_weights.shape[0]))
-    dense_docs = doc_weights[:, terms].toarray()  # suppliers × block terms
-    q = queries[:, terms]
-    return np.asarray(q @ dense_docs.T)
-
-
 def _eligible_block(eligible: Any, lo: int, hi: int, n_sup: int) -> np.ndarray | None:
     """Boolean block of rows lo:hi of the eligibility mask (dense array or SciPy sparse)."""
     if eligible is None:
@@ -260,8 +246,6 @@ def score_pairs(
     queries = index.query_matrix(demand_tokens, k3=weights.k3)
     if queries.shape[0] != n_dem:  # no demands: query_matrix saw no rows
         queries = sp.csr_matrix((n_dem, len(index.vocabulary)))
-    # Suppliers × terms as CSC so that a block's query terms are cheap column slices.
-    doc_weights = index.weights.tocsc()
 
     tag_vocab: dict[str, int] = {}
     d_ind = _incidence([d.industries for d in demands], tag_vocab)
@@ -297,7 +281,7 @@ def score_pairs(
     k = min(top_k, n_sup)
     for lo in range(0, n_dem, BLOCK):
         hi = min(lo + BLOCK, n_dem)
-        text = _bm25_block(queries[lo:hi], doc_weights)
+        text = index.score_block(queries[lo:hi])
         row_max = text.max(axis=1, keepdims=True) if n_sup else np.zeros((hi - lo, 1))
         np.divide(text, row_max, out=text, where=row_max > 0)  # raw = text · row_max
         comp = {

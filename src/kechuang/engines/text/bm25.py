@@ -63,6 +63,7 @@ class BM25Index:
         data = tf.data
         weights = self.idf[tf.indices] * data * (self.k1 + 1.0) / (data + length_norm[entry_rows])
         self.weights = sp.csr_matrix((weights, tf.indices.copy(), tf.indptr.copy()), shape=tf.shape)
+        self._weights_csc: sp.csc_matrix | None = None
 
     def query_matrix(self, queries: Iterable[Sequence[str]], k3: float = 0.0) -> sp.csr_matrix:
         """Sparse queries × terms matrix of the query-term weights w_q; unknown terms are dropped."""
@@ -90,6 +91,22 @@ class BM25Index:
         """Sparse queries × documents matrix of raw BM25 scores."""
         q = self.query_matrix(queries, k3)
         return (q @ self.weights.T).tocsr()
+
+    def score_block(self, queries: sp.csr_matrix) -> np.ndarray:
+        """Dense queries × documents raw BM25 for a block of rows of a query matrix.
+
+        Only the terms the block uses matter: their columns of the document weights are made dense
+        (documents × block terms) and multiplied by the sparse queries, which costs
+        nnz(queries) × documents and keeps memory to the block's own vocabulary; much faster than
+        a sparse × sparse product when most pairs share some term."""
+        if self._weights_csc is None:
+            # Documents × terms as CSC so that a block's terms are cheap column slices.
+            self._weights_csc = self.weights.tocsc()
+        terms = np.unique(queries.indices)
+        if len(terms) == 0:
+            return np.zeros((queries.shape[0], self.n_docs))
+        dense_docs = self._weights_csc[:, terms].toarray()
+        return np.asarray(queries[:, terms] @ dense_docs.T)
 
     def score_one(self, query: Sequence[str], k3: float = 0.0) -> np.ndarray:
         """Dense BM25 scores of one query against every document."""

@@ -95,6 +95,23 @@ class Weights:
             raise WeightsError(f"gate 中有未知的分项：{'、'.join(unknown)}")
         if all(getattr(self, name) == 0 for name in COMPONENTS):
             raise WeightsError("所有分项权重都为 0，无法计算匹配度")
+        # YAML gives ints for whole numbers; store floats so equal weights compare and print alike.
+        for name in (
+            *COMPONENTS,
+            "k1",
+            "b",
+            "k3",
+            "rating_prior_weight",
+            "rating_min",
+            "rating_max",
+        ):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        if self.rating_prior_mean is not None:
+            object.__setattr__(self, "rating_prior_mean", float(self.rating_prior_mean))
+        object.__setattr__(
+            self, "distance_levels", {k: float(self.distance_levels[k]) for k in DISTANCE_LEVELS}
+        )
+        object.__setattr__(self, "gate", tuple(self.gate))
 
     def component_weights(self) -> dict[str, float]:
         """Weight of each component, in the fixed component order."""
