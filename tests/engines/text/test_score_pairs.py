@@ -14,9 +14,12 @@ from kechuang.engines.text import (
     Demand,
     Supplier,
     Weights,
+    distance_score,
     explain,
     load_weights,
     score_pairs,
+    shrunk_ratings,
+    tag_overlap,
 )
 
 F = frozenset
@@ -191,3 +194,40 @@ def test_explain_out_of_range():
 def test_custom_tokenizer():
     p = score_pairs(DEMANDS, SUPPLIERS, W, tokenizer=lambda text: list(text))
     assert len(p) > 0
+
+
+@pytest.mark.parametrize("method", ["overlap", "jaccard"])
+def test_vectorised_components_equal_the_scalar_reference(method):
+    """Every pair (gate open) against tag_overlap, distance_score and shrunk_ratings."""
+    codes = ["321084105", "321084101", "321084", "321023100", "320102", "", "321084105201"]
+    tags = [F({"a"}), F({"a", "b"}), F({"b", "c", "d"}), F()]
+    demands = [
+        Demand(f"d{i}", "罗氏沼虾", tags[i % 4], tags[(i + 1) % 4], codes[i % len(codes)])
+        for i in range(9)
+    ]
+    suppliers = [
+        Supplier(
+            f"s{j}",
+            "罗氏沼虾 尾水处理",
+            "",
+            tags[j % 4],
+            tags[(j + 2) % 4],
+            codes[(j + 3) % len(codes)],
+            (float(1 + j % 5),) * (j % 3),
+        )
+        for j in range(8)
+    ]
+    w = dataclasses.replace(W, tag_method=method, gate=COMPONENTS)
+    p = score_pairs(demands, suppliers, w, top_k=100)
+    assert len(p) == len(demands) * len(suppliers)
+    rating, _, _ = shrunk_ratings([s.ratings for s in suppliers], w)
+    for i in range(len(p)):
+        d, s = demands[p.demand_idx[i]], suppliers[p.supplier_idx[i]]
+        assert p.components["distance"][i] == distance_score(d.region_code, s.region_code, w)
+        assert p.components["industry"][i] == pytest.approx(
+            tag_overlap(d.industries, s.industries, method)
+        )
+        assert p.components["problem"][i] == pytest.approx(
+            tag_overlap(d.problem_types, s.problem_types, method)
+        )
+        assert p.components["rating"][i] == pytest.approx(rating[p.supplier_idx[i]])
