@@ -3,13 +3,21 @@ cache lands in the temporary directory."""
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 
 import jieba
 import pytest
 
 from kechuang.engines.text import Tokenizer, tokenize
-from kechuang.engines.text.tokenizer import AGRI_DICT, SYNONYMS, read_synonyms, read_user_dict
+from kechuang.engines.text.tokenizer import (
+    AGRI_DICT,
+    SYNONYMS,
+    private_cache_dir,
+    read_synonyms,
+    read_user_dict,
+)
 
 PLAN_TERMS = [
     "莲藕",
@@ -89,14 +97,30 @@ def test_private_jieba_instance_leaves_the_global_one_alone():
     assert jieba.dt.FREQ.get("稻虾共作") in (None, 0)
 
 
-def test_cache_goes_to_the_temporary_directory(tmp_path, monkeypatch):
+CACHE = f"kechuang-jieba-{jieba.__version__}.cache"
+
+
+def test_cache_goes_to_a_private_directory_under_tmp(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert Tokenizer().cut("罗氏沼虾尾水处理") == ["罗氏沼虾", "尾水处理"]
-    assert (tmp_path / f"kechuang-jieba-{jieba.__version__}.cache").is_file()
+    private = tmp_path / f"kechuang-jieba-{os.getuid()}"
+    assert (private / CACHE).is_file()
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    # A second tokenizer loads the cache instead of rebuilding.
+    assert Tokenizer().cut("稻虾共作") == ["稻虾共作"]
+
+
+def test_a_shared_cache_directory_is_not_trusted(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"kechuang-jieba-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / CACHE).write_bytes(b"not a marshal file from us")
+    assert private_cache_dir() != str(shared)
+    assert Tokenizer().cut("稻虾共作") == ["稻虾共作"]
 
 
 def test_unwritable_cache_directory_costs_only_the_cache(tmp_path, monkeypatch):
     missing = tmp_path / "does-not-exist"
     monkeypatch.setattr(tempfile, "tempdir", str(missing))
     assert Tokenizer().cut("稻虾共作") == ["稻虾共作"]
-    assert not missing.exists()

@@ -3,13 +3,18 @@ a stop-word list and synonym folding.
 
 Every tokenizer owns a private ``jieba.Tokenizer`` (never jieba's global one), so the shipped words
 do not leak into other users of jieba in the same process. jieba builds its prefix dictionary once
-and caches it as a file; the cache goes to the system temporary directory (``tempfile.gettempdir()``,
-which honours ``TMPDIR`` and is checked to be writable), and a failed write only costs the cache.
+(about a second) and caches it as a marshal file. jieba's default is ``/tmp/jieba.cache``, shared by
+every user; marshal data is not safe to load from someone else, so the cache goes to a directory of
+this user's own under the temporary directory (``tempfile.gettempdir()``, which honours ``TMPDIR``),
+created with mode 0700 and used only if it is ours and nobody else can write to it; otherwise a fresh
+private directory is used for this process. A failed write only costs the cache.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import tempfile
 import threading
 import unicodedata
@@ -64,6 +69,28 @@ def read_synonyms(path: Path) -> dict[str, str]:
     return mapping
 
 
+def private_cache_dir() -> str:
+    """A directory for jieba's cache that only this user can write: <tmp>/kechuang-jieba-<uid>,
+    or a new private temporary directory if that one is not safely ours."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = Path(tempfile.gettempdir()) / f"kechuang-jieba-{uid if uid is not None else 'user'}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = path.lstat()
+        safe = stat.S_ISDIR(info.st_mode) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if uid is not None:
+            safe = safe and info.st_uid == uid
+        if safe:
+            return str(path)
+    except OSError:
+        pass
+    try:
+        return tempfile.mkdtemp(prefix="kechuang-jieba-")
+    except OSError:
+        # No writable temporary directory at all: jieba logs the failed write and carries on.
+        return str(path)
+
+
 def _is_content(token: str) -> bool:
     """A token worth indexing: it holds a letter or a CJK character, not only digits or marks."""
     return any(ch.isalpha() for ch in token)
@@ -98,7 +125,7 @@ class Tokenizer:
         with self._lock:
             if self._jieba is None:
                 tk = jieba.Tokenizer()
-                tk.tmp_dir = tempfile.gettempdir()
+                tk.tmp_dir = private_cache_dir()
                 tk.cache_file = f"kechuang-jieba-{jieba.__version__}.cache"
                 tk.initialize()
                 if self.user_dict:
