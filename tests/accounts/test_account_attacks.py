@@ -55,6 +55,39 @@ def test_failures_from_one_address_lock_it_for_every_account(client, world, monk
     assert r.status_code == 401 and "锁定" in r.json()["detail"]
 
 
+def _token_from(client, address, username, password):
+    return client.post(
+        "/api/v1/auth/token",
+        data={"username": username, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_behind_a_trusted_proxy_each_caller_is_throttled_on_its_own(client, world, monkeypatch):
+    """Behind a reverse proxy every caller has the proxy's address: one guesser would lock the
+    whole bureau out. With the proxy trusted, the forwarded address is counted instead."""
+    monkeypatch.setattr(get_settings(), "login_max_failures_per_address", 6)
+    monkeypatch.setattr(get_settings(), "trusted_proxies", "10.9.9.9, testclient")
+    for i in range(6):
+        assert _token_from(client, "203.0.113.7", f"guess{i}", "whatever-123").status_code == 401
+    r = _token_from(client, "203.0.113.7", "zone_yz", PASSWORD)
+    assert r.status_code == 401 and "锁定" in r.json()["detail"]
+    # another caller behind the same proxy logs in; a forged left-most entry does not help the
+    # guesser (the right-most untrusted hop counts)
+    assert _token_from(client, "198.51.100.2", "zone_yz", PASSWORD).status_code == 200
+    r = _token_from(client, "198.51.100.2, 203.0.113.7", "city", PASSWORD)
+    assert r.status_code == 401 and "锁定" in r.json()["detail"]
+
+
+def test_forwarded_addresses_are_ignored_from_untrusted_peers(client, world, monkeypatch):
+    """Without a trusted proxy a caller cannot escape throttling by inventing addresses."""
+    monkeypatch.setattr(get_settings(), "login_max_failures_per_address", 6)
+    for i in range(6):
+        assert _token_from(client, f"192.0.2.{i}", f"guess{i}", "whatever-123").status_code == 401
+    r = _token_from(client, "192.0.2.99", "zone_yz", PASSWORD)
+    assert r.status_code == 401 and "锁定" in r.json()["detail"]
+
+
 def test_unknown_usernames_verify_a_dummy_hash(client, world, monkeypatch):
     """Same work for unknown and known names: argon2 runs once either way, on the dummy hash."""
     seen = []

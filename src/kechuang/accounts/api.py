@@ -38,17 +38,20 @@ from kechuang.core.audit import AuditLog
 from kechuang.core.errors import Unprocessable
 from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.security import ROLES
-from kechuang.core.web import CityAdmin, CurrentPrincipal, DbSession, Id, Page, _bearer
+from kechuang.core.web import (
+    CityAdmin,
+    CurrentPrincipal,
+    DbSession,
+    Id,
+    Page,
+    _bearer,
+    client_address,
+)
 from kechuang.registry.models import Enterprise, Zone
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 UserId = Id
-
-
-def client_address(request: Request) -> str:
-    """The caller's address as the server sees it (throttling counts failures per address)."""
-    return request.client.host if request.client else ""
 
 
 @router.post("/auth/token", tags=["平台"], summary="登录并获取令牌", response_model=TokenOut)

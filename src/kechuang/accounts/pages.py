@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
+import time
+import uuid
 
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import app, run, ui
 from sqlalchemy import func, select
 
@@ -33,6 +38,7 @@ from kechuang.core.layout import (
     start_page,
 )
 from kechuang.core.security import ROLES, SecurityError
+from kechuang.core.web import client_address
 
 
 def _login(
@@ -53,10 +59,44 @@ def _login(
 
 def _client_address() -> str:
     try:
-        request = ui.context.client.request
-        return request.client.host if request is not None and request.client else ""
+        return client_address(ui.context.client.request)
     except (AttributeError, RuntimeError):
         return ""
+
+
+# A login ends over plain HTTP (/login/complete) so that the browser gets a new session cookie:
+# a browser id someone planted before the login (session fixation) then holds nothing.
+# ticket → (session token, page to open, browser id it was issued to, expiry)
+_TICKETS: dict[str, tuple[str, str, str, float]] = {}
+TICKET_SECONDS = 60
+
+
+def _issue_ticket(token: str, target: str, browser_id: str) -> str:
+    """A single-use ticket that completes the login in the browser that asked for it."""
+    now = time.monotonic()
+    for key in [k for k, v in _TICKETS.items() if v[3] < now]:
+        del _TICKETS[key]
+    ticket = secrets.token_urlsafe(32)
+    _TICKETS[ticket] = (token, target, browser_id, now + TICKET_SECONDS)
+    return ticket
+
+
+@app.get("/login/complete", include_in_schema=False)
+async def complete_login(request: Request, ticket: str = "") -> RedirectResponse:
+    """Move the new session to a fresh browser id and empty the old one's storage."""
+    entry = _TICKETS.pop(ticket, None)
+    old = request.session.get("id", "")
+    if entry is None or entry[3] < time.monotonic() or entry[2] != old:
+        return RedirectResponse("/login", status_code=303)
+    token, target = entry[0], entry[1]
+    users = app.storage._users  # NiceGUI keeps user storage per browser id (no public API)
+    if old in users:
+        users[old].clear()
+    new = str(uuid.uuid4())
+    request.session["id"] = new  # the session middleware sends the new signed cookie
+    await app.storage._create_user_storage(new)
+    users[new][SESSION_KEY] = token
+    return RedirectResponse(target, status_code=303)
 
 
 @ui.page("/login")
@@ -85,10 +125,12 @@ def login_page() -> None:
                 message.set_text(found)
                 return
             app.storage.user.clear()
-            app.storage.user[SESSION_KEY] = found[0]
-            ui.navigate.to(PASSWORD_PAGE if found[2] else start_page(found[1]))
+            target = PASSWORD_PAGE if found[2] else start_page(found[1])
+            ticket = _issue_ticket(found[0], target, browser_id)
+            ui.navigate.to(f"/login/complete?ticket={ticket}")
 
         address = _client_address()  # read while the page's request is at hand
+        browser_id = app.storage.browser.get("id", "")
 
         password.on("keydown.enter", submit)
         ui.button("登录", on_click=submit).classes("w-full").mark("login")

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For is believed: behind one,
+    # every caller would otherwise share the proxy's address and lock each other out.
+    trusted_proxies: str = ""
     login_lock_minutes: int = 15
     city_config: str = "yangzhou"
     max_upload_mb: int = 50

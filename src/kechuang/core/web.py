@@ -93,6 +93,25 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def client_address(request: Request | None) -> str:
+    """The caller's address: the peer's, or, when the peer is a trusted reverse proxy
+    (KECHUANG_TRUSTED_PROXIES), the right-most X-Forwarded-For entry that is not a trusted proxy
+    (left-most entries are the client's own claim and could be forged)."""
+    if request is None or request.client is None:
+        return ""
+    from kechuang.core.config import get_settings
+
+    peer = request.client.host
+    trusted = {a.strip() for a in get_settings().trusted_proxies.split(",") if a.strip()}
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return peer
+
+
 def require_city_admin(principal: CurrentPrincipal) -> Principal:
     """Only the bureau's administrators pass."""
     if not principal.is_city_admin:
