@@ -209,7 +209,8 @@ def test_what_if_equals_a_real_rerun_with_the_changed_figures(session, pw):
         )
     )
     assert result["after"]["total"] == pytest.approx(new.total)
-    assert result["after"]["ranks"]["city"]["rank"] == new.rank_city
+    # three enterprises in the city: the rank is withheld (two others), the group size is shown
+    assert new.n_city == 3 and result["after"]["ranks"]["city"] == {"rank": None, "of": 3}
     assert result["after"]["total"] > result["before"]["total"]
     with pytest.raises(svc.PointsError, match="不能为负数"):
         svc.what_if_for(session, SYSTEM, a.id, {"rd_expense": -10_000})
@@ -275,3 +276,33 @@ def test_exports_and_unknown_list(session, pw):
         svc.export_xlsx(session, SYSTEM, "everything")
     with pytest.raises(svc.PointsError, match="没有 2019 年的积分"):
         svc.top_list(session, SYSTEM, year=2019)
+
+
+def test_ranks_in_groups_with_fewer_than_three_others_are_withheld(session, pw, city):
+    """The attack: 乙's user varies a what-if until its rank moves, and so learns where the two
+    other scored enterprises stand. With fewer than three others, no rank is shown (card, what-if,
+    bank list); with four others in the city the city rank is shown."""
+    from factories import make_enterprise
+
+    b = pw["b"]
+    user = pw["users"]["ent_b"]
+    card = svc.enterprise_card(session, user, b.id)
+    assert card["latest"]["ranks"]["city"]["rank"] is None
+    assert card["latest"]["ranks"]["city"]["of"] == 3
+    assert all(y["rank_city"] is None and y["n_city"] for y in card["years"])
+    for rich in (10, 1000):
+        wi = svc.what_if_for(session, user, b.id, {"rd_expense": rich})
+        assert wi["after"]["ranks"]["city"]["rank"] is None
+    svc.set_consent(session, user, b.id, True)
+    items = svc.bank_list(session, pw["bank"])["items"]
+    assert [i["rank_city"] for i in items] == [None]
+    # two more enterprises: four others in the city, the city rank is shown
+    c1 = make_enterprise(session, city["gaoyou"], name="壬企业有限公司")
+    c2 = make_enterprise(session, city["baoying"], name="癸企业有限公司")
+    rows = [[c.uscc, 2024, 20, 900, 30, 0, 1] for c in (c1, c2)]
+    assert import_file(session, SYSTEM, "enterprise_years", xlsx(HEADER, rows), "c.xlsx").ok
+    svc.create_run(session, SYSTEM)
+    card = svc.enterprise_card(session, user, b.id)
+    city_rank = card["latest"]["ranks"]["city"]
+    assert city_rank["of"] == 5 and 1 <= city_rank["rank"] <= 5
+    assert svc.bank_list(session, pw["bank"])["items"][0]["rank_city"] == city_rank["rank"]

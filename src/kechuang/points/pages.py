@@ -65,7 +65,9 @@ def provisional_banner(mb: dict[str, Any] | None) -> None:
 
 
 def _rank(rk: dict[str, Any]) -> str:
-    return f"{rk['rank']} / {rk['of']}" if rk.get("rank") else "—"
+    if rk.get("rank"):
+        return f"{rk['rank']} / {rk['of']}"
+    return service.RANK_WITHHELD if rk.get("of") else "—"
 
 
 async def render_card(principal: Principal, enterprise_id: int, heading: bool = True) -> None:
@@ -539,7 +541,11 @@ async def bank_page() -> None:
                 )
             ],
             rows=[
-                {**r, "total": f"{r['total']:.2f}", "rank": f"{r['rank_city']} / {r['n_city']}"}
+                {
+                    **r,
+                    "total": f"{r['total']:.2f}",
+                    "rank": _rank({"rank": r["rank_city"], "of": r["n_city"]}),
+                }
                 for r in data["items"]
             ],
             row_key="uscc",

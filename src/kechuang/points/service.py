@@ -447,6 +447,7 @@ def bank_list(
     items = []
     for s, name, uscc, zone in session.execute(stmt):
         row = _list_row(s, name, uscc, zone, m)
+        row["rank_city"] = shown_rank(row["rank_city"], row["n_city"])
         items.append(
             {
                 k: row[k]
@@ -475,6 +476,18 @@ def bank_list(
 
 # ------------------------------------------------------------------------------------------------
 # the enterprise card and what-if
+
+
+RANK_WITHHELD = f"同组企业不足{PEER_GROUP_MIN + 1}家，不显示名次"
+
+
+def shown_rank(rank: int | None, of: int | None) -> int | None:
+    """A rank as shown outside the bureau's lists: withheld (None) in a group with fewer than
+    PEER_GROUP_MIN others, where a rank (and how it moves in a what-if) would tell an enterprise
+    where its few named peers stand."""
+    if rank is None or of is None or of - 1 < PEER_GROUP_MIN:
+        return None
+    return rank
 
 
 def methodology_brief(m: meth.Methodology) -> dict[str, Any]:
@@ -539,10 +552,12 @@ def enterprise_card(
             "total": round(s.total, 2),
             "stage": s.stage,
             "stage_name": m.stage_names().get(s.stage, s.stage),
-            **{f"{k}_{r}": getattr(s, f"{k}_{r}") for r in RANK_LABELS for k in ("rank", "n")},
+            **{f"rank_{r}": shown_rank(getattr(s, f"rank_{r}"), getattr(s, f"n_{r}"))
+               for r in RANK_LABELS},
+            **{f"n_{r}": getattr(s, f"n_{r}") for r in RANK_LABELS},
         }
         for s in scores
-    ]
+    ]  # fmt: skip
     if scores:
         out["latest"] = explain(scores[-1], m)
     return out
@@ -598,7 +613,7 @@ def explain(s: PointsScore, m: meth.Methodology) -> dict[str, Any]:
         "ranks": {
             r: {
                 "label": RANK_LABELS[r],
-                "rank": getattr(s, f"rank_{r}"),
+                "rank": shown_rank(getattr(s, f"rank_{r}"), getattr(s, f"n_{r}")),
                 "of": getattr(s, f"n_{r}"),
             }
             for r in RANK_LABELS
@@ -682,7 +697,10 @@ def _brief(row: dict[str, Any], m: meth.Methodology) -> dict[str, Any]:
         "total": row["total"],
         "stage": row["stage"],
         "stage_name": m.stage_names().get(row["stage"], row["stage"]),
-        "ranks": {r: {"rank": row[f"rank_{r}"], "of": row[f"n_{r}"]} for r in RANK_LABELS},
+        "ranks": {
+            r: {"rank": shown_rank(row[f"rank_{r}"], row[f"n_{r}"]), "of": row[f"n_{r}"]}
+            for r in RANK_LABELS
+        },
         "categories": {c.code: row[f"c__{c.code}"] for c in m.categories},
         "items": {i.code: row[f"p__{i.code}"] for i in m.indicators},
         "bonus": row["bonus"],
