@@ -320,6 +320,13 @@ def _order(item):
 ROLES = [ANON, CITY, ZONE, ENT, BANK]
 
 
+def test_every_registered_role_is_in_the_matrix(client):
+    """A role a new domain registers must be added here (a user, its objects, its decisions)."""
+    from kechuang.core.security import ROLES as REGISTERED
+
+    assert set(REGISTERED) == set(ROLES) - {ANON}, sorted(set(REGISTERED) ^ (set(ROLES) - {ANON}))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_role_by_operation_by_object(matrix_world, client, role):
     headers = {} if role == ANON else login(client, USERS[role])

@@ -45,21 +45,29 @@ def server(tmp_path_factory):
     }
     cli = [sys.executable, "-m", "kechuang.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    uscc = make_uscc()
     sheet = tmp / "名录.xlsx"
     sheet.write_bytes(
         xlsx(
             ["统一社会信用代码", "企业名称", "所属高新区"],
-            [[make_uscc(), "扬州浏览器测试科技有限公司", "扬州高新区"]],
+            [[uscc, "扬州浏览器测试科技有限公司", "扬州高新区"]],
         )
     )
-    subprocess.run(
-        [*cli, "import", "enterprises", str(sheet)], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [*cli, "user", "add", "browser", "--role", "city_admin", "--password", "browser-pass"],
-        env=env,
-        check=True,
-        capture_output=True,
+    figures = tmp / "年报.xlsx"
+    figures.write_bytes(xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[uscc, 2024, 5000]]))
+    for args in (
+        ["import", "enterprises", str(sheet)],
+        ["import", "enterprise_years", str(figures)],
+        ["user", "add", "browser", "--role", "city_admin", "--password", "browser-pass"],
+        ["user", "add", "zone_b", "--role", "zone_admin", "--password", "zone-b-pass-2026",
+         "--zone", "扬州高新区"],
+        ["user", "add", "ent_b", "--role", "enterprise_user", "--password", "ent-b-pass-2026",
+         "--enterprise", uscc],
+    ):  # fmt: skip
+        done = subprocess.run([*cli, *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    (tmp / "更正.xlsx").write_bytes(
+        xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[uscc, 2024, 6000]])
     )
     port = _free_port()
     proc = subprocess.Popen(
@@ -78,7 +86,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("服务未能启动")
-    yield base
+    yield {"base": base, "tmp": tmp}
     proc.terminate()
     proc.wait(10)
 
@@ -109,26 +117,80 @@ def browser():
     driver.quit()
 
 
+def _log_in(browser, base: str, username: str, password: str) -> None:
+    """Log in through the form (after dropping any earlier session) and wait for the start page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.delete_all_cookies()
+    browser.get(f"{base}/login")
+    wait = WebDriverWait(browser, 20)
+    wait.until(ec.presence_of_element_located((By.XPATH, "//input[@type='text']")))
+    inputs = browser.find_elements(By.TAG_NAME, "input")
+    inputs[0].send_keys(username)
+    inputs[1].send_keys(password)
+    browser.find_element(By.XPATH, "//button[.//span[contains(., '登录')]]").click()
+    wait.until(lambda b: "/login" not in b.current_url)
+
+
+def _wait_text(browser, text: str, timeout: float = 20) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout).until(
+        lambda b: text in b.find_element(By.TAG_NAME, "body").text, f"没有看到“{text}”"
+    )
+
+
+def _screenshot(browser, name: str) -> None:
+    out = Path(os.environ.get("KECHUANG_SCREENSHOT_DIR", "var"))
+    out.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(out / name))
+
+
 def test_login_then_enterprise_list(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 20)
-    browser.get(f"{server}/login")
-    wait.until(ec.presence_of_element_located((By.XPATH, "//input[@type='text']")))
-    inputs = browser.find_elements(By.TAG_NAME, "input")
-    inputs[0].send_keys("browser")
-    inputs[1].send_keys("browser-pass")
-    browser.find_element(By.XPATH, "//button[.//span[contains(., '登录')]]").click()
-    wait.until(ec.url_to_be(f"{server}/"))
-    browser.get(f"{server}/enterprises")
-    wait.until(
+    base = server["base"]
+    _log_in(browser, base, "browser", "browser-pass")
+    browser.get(f"{base}/enterprises")
+    WebDriverWait(browser, 20).until(
         ec.presence_of_element_located(
             (By.XPATH, "//td//a[contains(., '扬州浏览器测试科技有限公司')]")
         )
     )
     assert "共 1 家" in browser.find_element(By.TAG_NAME, "body").text
-    out = Path(os.environ.get("KECHUANG_SCREENSHOT_DIR", "var"))
-    out.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(out / "browser-enterprises.png"))
+    _screenshot(browser, "browser-enterprises.png")
+
+
+def test_a_correction_reaches_the_dashboard_only_after_approval(server, browser):
+    """The enterprise submits a corrected revenue (6000 for 5000); the zone admin's dashboard
+    keeps 5000 until she approves it on the review page, then shows 6000."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base = server["base"]
+    _log_in(browser, base, "ent_b", "ent-b-pass-2026")
+    browser.get(f"{base}/imports")
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "input[type=file]"))
+    upload = browser.find_element(By.CSS_SELECTOR, "input[type=file]")
+    upload.send_keys(str(server["tmp"] / "更正.xlsx"))
+    _wait_text(browser, "已提交审核", 60)
+    _screenshot(browser, "browser-submission.png")
+
+    _log_in(browser, base, "zone_b", "zone-b-pass-2026")
+    browser.get(f"{base}/")
+    _wait_text(browser, "5,000.00万元")
+    assert "6,000.00万元" not in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(f"{base}/review")
+    _wait_text(browser, "扬州浏览器测试科技有限公司 2024年")
+    _wait_text(browser, "+20.00%")
+    _screenshot(browser, "browser-review.png")
+    browser.find_element(By.XPATH, "//button[.//span[contains(., '审核通过')]]").click()
+    _wait_text(browser, "已通过")
+    browser.get(f"{base}/")
+    _wait_text(browser, "6,000.00万元")
+    _screenshot(browser, "browser-dashboard-after-approval.png")

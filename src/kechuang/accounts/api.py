@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -36,6 +35,7 @@ from kechuang.accounts.service import (
 from kechuang.core import audit, errors
 from kechuang.core.audit import AuditLog
 from kechuang.core.errors import Unprocessable
+from kechuang.core.formatting import LOCAL_TZ, local_time
 from kechuang.core.responses import ERROR_RESPONSES
 from kechuang.core.security import ROLES
 from kechuang.core.web import (
@@ -50,7 +50,7 @@ from kechuang.core.web import (
 from kechuang.registry.models import Enterprise, Zone
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
 UserId = Id
 
 
@@ -238,13 +238,6 @@ def _utc_start(day: date) -> datetime:
     from datetime import UTC
 
     return datetime.combine(day, time(0), LOCAL_TZ).astimezone(UTC)
-
-
-def local_time(at: datetime) -> datetime:
-    """A stored UTC time in Asia/Shanghai (SQLite gives it back naive)."""
-    from datetime import UTC
-
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
 
 
 def audit_entry(a: AuditLog) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, run, ui
 from sqlalchemy import func, select
 
-from kechuang.accounts.api import audit_query, local_time
+from kechuang.accounts.api import audit_query
 from kechuang.accounts.models import User
 from kechuang.accounts.service import (
     attempt_login,
@@ -28,6 +28,7 @@ from kechuang.core import audit
 from kechuang.core.audit import AuditLog, bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.excel import Column, write_sheets
+from kechuang.core.formatting import local_time
 from kechuang.core.layout import (
     PASSWORD_PAGE,
     SESSION_KEY,

@@ -1,6 +1,11 @@
-"""Chinese number formatting: money in 万元 becomes 万元 or 亿元 as a reader expects."""
+"""Chinese number formatting (money in 万元 becomes 万元 or 亿元 as a reader expects) and Beijing time."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def fmt_money(wan: float | None, digits: int = 2) -> str:
@@ -29,3 +34,17 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
 def to_yi(wan: float | None) -> float | None:
     """万元 to 亿元 (for chart axes)."""
     return None if wan is None else wan / 10000
+
+
+def local_time(at: datetime) -> datetime:
+    """A stored UTC time in Asia/Shanghai, the users' time (SQLite gives it back naive)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
+
+
+def fmt_local_time(at: datetime | str | None) -> str:
+    """A stored UTC time (or its ISO text) as Beijing time, "2026-12-07 11:10"."""
+    if not at:
+        return ""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return local_time(at).strftime("%Y-%m-%d %H:%M")

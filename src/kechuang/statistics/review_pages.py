@@ -15,6 +15,7 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.domain import DATA_ROLES
 from kechuang.core.errors import UserError
+from kechuang.core.formatting import fmt_local_time
 from kechuang.core.layout import frame, session_principal
 from kechuang.core.security import Principal
 from kechuang.statistics.models import SUBMISSION_STATUSES
@@ -136,7 +137,7 @@ async def review_page() -> None:
                             "报送后该企业该年度的数据已被更新，不能直接审核通过"
                         )
                     ui.label(
-                        f"报送人 {sub['submitted_by']} · {(sub['submitted_at'] or '')[:16]}"
+                        f"报送人 {sub['submitted_by']} · {fmt_local_time(sub['submitted_at'])}"
                     ).classes("kc-muted")
                 if sub["reason"]:
                     ui.label(f"驳回理由：{sub['reason']}").classes("text-negative")
