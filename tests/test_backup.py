@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, inspect, null, select, text, update
-from sqlalchemy.engine import make_url
+from scratch import on_postgres, postgres_beside, run_database_url
+from sqlalchemy import insert, inspect, null, select, text, update
 from typer.testing import CliRunner
 
 from kechuang.core import backup as kb
@@ -31,10 +31,8 @@ from kechuang.domains import load_models
 
 load_models()
 # conftest points KECHUANG_DATABASE_URL at the run's test database (SQLite or PostgreSQL)
-TEST_DATABASE_URL = (
-    os.environ.get("KECHUANG_TEST_DATABASE_URL") or os.environ["KECHUANG_DATABASE_URL"]
-)
-ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+TEST_DATABASE_URL = run_database_url()
+ON_POSTGRES = on_postgres()
 runner = CliRunner()
 
 # Values a careless format would lose: Chinese and emoji, quotes and control characters, floats
@@ -53,20 +51,8 @@ def scratch_database(name: str, tmp_path: Path, backend: str):
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / (name + '.db')}"
         return
-    base = make_url(TEST_DATABASE_URL)
-    dbname = f"{base.database}_{name}_{os.getpid()}"
-    admin = create_engine(
-        base.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{dbname}"'))
-    try:
-        yield base.set(database=dbname).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_beside(name) as url:
+        yield url
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not ON_POSTGRES, reason="KECHUANG_TEST_DATABASE_URL is not PostgreSQL"))]  # fmt: skip

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from scratch import postgres_beside
 from sqlalchemy import inspect, text
 
 import kechuang
@@ -78,13 +79,8 @@ def _pg_scratch(engine):
     if engine.dialect.name != "postgresql":
         yield None
         return
-    name = f"{engine.url.database}_scratch"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield engine.url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_beside("scratch") as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_uscc
+from scratch import postgres_beside
 from sheets import xlsx
 from sqlalchemy import text
 
@@ -32,13 +33,8 @@ def _pg_database(engine):
     if engine.dialect.name != "postgresql":
         yield None
         return
-    name = f"{engine.url.database}_jobs"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield engine.url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_beside("jobs") as url:
+        yield url
 
 
 class Live:
