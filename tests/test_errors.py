@@ -62,7 +62,7 @@ def test_representative_errors_share_one_shape(client, world, session):
     assert_error_body(client.get("/api/v1/points/exports/nope", headers=city), 404)
     # 403: a role that may not use the function (domain error and route dependency alike)
     body = assert_error_body(client.get("/api/v1/points/top", headers=bank), 403)
-    assert "合作银行" in body["detail"]
+    assert body["detail"] == "仅市科技局与高新区管理员可以访问"
     assert_error_body(client.post("/api/v1/points/runs", json={}, headers=zone), 403)
     # 422: bad parameters, each named, in Chinese
     body = assert_error_body(client.get("/api/v1/enterprises?page=0", headers=zone), 422)
