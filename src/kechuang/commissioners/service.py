@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kechuang.commissioners import COMMISSIONER, COUNTY_ADMIN, INFORMANT, RECIPIENT
+from kechuang.commissioners import COMMISSIONER, INFORMANT, RECIPIENT
 from kechuang.commissioners.models import (
     KINDS,
     RECIPIENT_KINDS,
@@ -38,7 +38,6 @@ from kechuang.commissioners.scope import (
     is_county_side,
     is_served_party,
     may_post_in,
-    require_domain_role,
     require_role,
 )
 from kechuang.core.db import utcnow
@@ -713,6 +712,18 @@ def log_service(
     return log
 
 
+def add_log_photos(
+    session: Session, principal: Principal, log_id: int, photos: Sequence[tuple[str, bytes]]
+) -> list[Photo]:
+    """The commissioner adds photos to his own log (before it is confirmed)."""
+    log = get_log(session, principal, log_id)
+    if not is_commissioner_of(principal, log.commissioner_id):
+        raise RoleError("只有填写日志的特派员可以补充现场照片")
+    if log.status == "confirmed":
+        raise Conflict("日志已经服务对象确认，不能再修改")
+    return _store_photos(session, photos, log_id=log.id)
+
+
 def get_log(session: Session, principal: Principal, log_id: int) -> ServiceLog:
     """One service log (seen through its agreement); ScopeError when unseen."""
     log = session.scalar(
@@ -839,9 +850,3 @@ def whoami_commissioner(session: Session, principal: Principal) -> Commissioner:
     """The commissioner record of a commissioner account."""
     require_role(principal, (COMMISSIONER,), "查看特派员个人页")
     return get_commissioner(session, principal, principal.commissioner_id or 0)
-
-
-__all__ = [
-    "COUNTY_ADMIN",
-    "require_domain_role",
-]
