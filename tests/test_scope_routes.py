@@ -51,6 +51,34 @@ BODIES = {
     ("post", "/api/v1/jobs/{job_id}/cancel"): {},
     ("post", "/api/v1/submissions/{submission_id}/approve"): {},
     ("post", "/api/v1/submissions/{submission_id}/reject"): {"reason": "测试"},
+    # 科技特派员 (tests/commissioners/test_api.py calls these with another county's ids)
+    ("post", "/api/v1/commissioners"): {
+        "kind": "individual",
+        "name": "x",
+        "region_code": "321023",
+        "batch_year": 2024,
+    },
+    ("post", "/api/v1/commissioners/assessment/runs"): {"year": 2024},
+    ("post", "/api/v1/demands"): {
+        "title": "x",
+        "text": "需求描述五个字",
+        "region_code": "321023",
+        "recipient_kind": "农户",
+        "recipient_name": "x",
+    },
+    ("post", "/api/v1/demands/suggest-batch"): {"mode": "total"},
+    ("post", "/api/v1/demands/{demand_id}/suggest"): {},
+    ("post", "/api/v1/suggestions/{suggestion_id}/confirm"): {},
+    ("post", "/api/v1/agreements"): {"demand_id": 1, "commissioner_id": 1},
+    ("post", "/api/v1/agreements/{agreement_id}/approve"): {},
+    ("post", "/api/v1/agreements/{agreement_id}/end"): {},
+    ("post", "/api/v1/agreements/{agreement_id}/logs"): {
+        "served_on": "2024-05-01",
+        "days": 1,
+        "content": "现场指导五个字",
+    },
+    ("post", "/api/v1/agreements/{agreement_id}/rating"): {"score": 5},
+    ("post", "/api/v1/service-logs/{log_id}/confirm"): {"accept": True},
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself
@@ -59,6 +87,9 @@ SKIP = {
     ("post", "/api/v1/tiers/qualifications/import"),
     # multipart with the signed authorisation: covered by tests/points/test_consent.py
     ("post", "/api/v1/points/enterprises/{enterprise_id}/consent/authorisation"),
+    # photo uploads (multipart): covered by tests/commissioners/test_api.py
+    ("post", "/api/v1/demands/{demand_id}/photos"),
+    ("post", "/api/v1/service-logs/{log_id}/photos"),
 }
 KINDS = {
     "/api/v1/templates/{kind}": ["enterprises"],
