@@ -126,3 +126,11 @@ async def test_assessment_page_runs_and_lists(user: User, cw) -> None:
     rows = user.find(marker="assessment-table").elements.pop().rows
     assert {r["name"] for r in rows} == {"演示数据·宝应特派员", "演示数据·高邮特派员"}
     assert {r["grade"] for r in rows} == {"不合格"}
+
+
+async def test_register_lists_only_the_countys_commissioners(user: User, cw) -> None:
+    await log_in(user, "by_admin")
+    await user.open("/commissioners")
+    await user.should_see("共 1 名", retries=100)
+    rows = user.find(marker="commissioner-register").elements.pop().rows
+    assert [r["name"] for r in rows] == ["演示数据·宝应特派员"]

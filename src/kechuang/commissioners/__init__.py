@@ -23,6 +23,7 @@ DOMAIN = Domain(
         NavItem("/commissioners/queue", "需求匹配", "playlist_add_check", ADMIN_ROLES, 51),
         NavItem("/commissioners/agreements", "服务协议", "handshake", DOMAIN_ROLES, 52),
         NavItem("/commissioners/me", "我的服务", "badge", (COMMISSIONER,), 53),
+        NavItem("/commissioners", "特派员名册", "groups", ADMIN_ROLES, 49),
         NavItem(
             "/demands/new",
             "发布需求",

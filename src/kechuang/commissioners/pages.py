@@ -457,9 +457,13 @@ def agreements_page() -> None:
 
 @ui.page("/commissioners/me")
 def my_page() -> None:
-    """The commissioner's profile, agreements to approve, and the service log form (phone)."""
-    with frame("我的服务", (COMMISSIONER,)) as principal:
+    """The commissioner's profile, agreements to approve, and the service log form (phone); other
+    roles of the domain see the register of the commissioners in their scope."""
+    with frame("我的服务", PARTIES) as principal:
         if principal is None:
+            return
+        if principal.role != COMMISSIONER:
+            _register(principal)
             return
         box = ui.column().classes(f"{MOBILE} gap-3")
 
@@ -500,6 +504,42 @@ def my_page() -> None:
                     ).classes("kc-muted")
 
         render()
+
+
+@ui.page("/commissioners")
+def register_page() -> None:
+    """The register of the commissioners in the principal's scope."""
+    with frame("科技特派员名册", PARTIES) as principal:
+        if principal is not None:
+            _register(principal)
+
+
+def _register(principal: Principal) -> None:
+    """The commissioners the principal may see (a county admin: those serving his county)."""
+    with session_scope() as session:
+        rows = [
+            svc.commissioner_dict(session, c)
+            for c in svc.list_commissioners(session, principal, limit=2000)
+        ]
+    ui.label(f"科技特派员名册（共 {len(rows)} 名）").classes("text-subtitle1")
+    ui.table(
+        columns=[
+            {"name": k, "label": label, "field": k, "sortable": True, "align": "left"}
+            for k, label in (
+                ("id", "编号"),
+                ("kind_label", "类型"),
+                ("name", "名称"),
+                ("unit", "派出单位"),
+                ("title_level", "职称级别"),
+                ("expertise", "专业特长"),
+                ("region_code", "所在区县"),
+                ("batch_year", "选派年度"),
+            )
+        ],
+        rows=[{k: v for k, v in r.items() if k != "members"} for r in rows],
+        row_key="id",
+        pagination=20,
+    ).classes("w-full").mark("commissioner-register")
 
 
 def _log_form(principal: Principal, agreement_id: int, done: Callable[[], None]) -> None:
