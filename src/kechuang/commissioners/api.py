@@ -35,7 +35,9 @@ from kechuang.commissioners.schemas import (
 from kechuang.commissioners.service import PHOTO_MAX_BYTES
 from kechuang.core.errors import TooLarge
 from kechuang.core.responses import ERROR_RESPONSES, UPLOAD_RESPONSES, XLSX, download, file_response
-from kechuang.core.web import CurrentPrincipal, DbSession, Id, Year, YearQuery
+from kechuang.core.web import CurrentPrincipal, DbSession, Id, Page, Year, YearQuery
+
+PAGE_SIZE = 500
 
 router = APIRouter(prefix="/api/v1", tags=["科技特派员"], responses=ERROR_RESPONSES)
 
@@ -162,13 +164,14 @@ def list_demands(
     county: str | None = None,
     year: YearQuery = None,
     urgency: str | None = None,
+    page: Page = 1,
 ) -> list[dict[str, Any]]:
-    """The demands within the scope, urgent first."""
+    """The demands within the scope, urgent first, 500 a page."""
     regions = service.region_names(session)
-    return [
-        service.demand_dict(session, d, regions)
-        for d in service.list_demands(session, principal, status, county, year, urgency)
-    ]
+    rows = service.list_demands(
+        session, principal, status, county, year, urgency, PAGE_SIZE, (page - 1) * PAGE_SIZE
+    )
+    return [service.demand_dict(session, d, regions) for d in rows]
 
 
 @router.post("/demands", summary="发布服务需求", status_code=201, response_model=DemandOut)
@@ -280,13 +283,11 @@ def confirm_suggestion(
 
 @router.get("/agreements", summary="三方服务协议", response_model=list[AgreementOut])
 def list_agreements(
-    session: DbSession, principal: CurrentPrincipal, status: str | None = None
+    session: DbSession, principal: CurrentPrincipal, status: str | None = None, page: Page = 1
 ) -> list[dict[str, Any]]:
-    """The agreements within the scope."""
-    return [
-        service.agreement_dict(session, a)
-        for a in service.list_agreements(session, principal, status)
-    ]
+    """The agreements within the scope, 500 a page."""
+    rows = service.list_agreements(session, principal, status, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return [service.agreement_dict(session, a) for a in rows]
 
 
 @router.post(
@@ -372,12 +373,13 @@ def rate(agreement_id: Id, session: DbSession, principal: CurrentPrincipal, body
 
 @router.get("/service-logs", summary="服务日志", response_model=list[LogOut])
 def list_logs(
-    session: DbSession, principal: CurrentPrincipal, status: str | None = None
+    session: DbSession, principal: CurrentPrincipal, status: str | None = None, page: Page = 1
 ) -> list[dict[str, Any]]:
-    """The logs within the scope."""
-    return [
-        service.log_dict(session, x) for x in service.list_logs(session, principal, status=status)
-    ]
+    """The logs within the scope, 500 a page."""
+    rows = service.list_logs(
+        session, principal, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return [service.log_dict(session, x) for x in rows]
 
 
 @router.post(

@@ -415,6 +415,7 @@ def list_demands(
     year: int | None = None,
     urgency: str | None = None,
     limit: int | None = 500,
+    offset: int = 0,
 ) -> list[Demand]:
     """The demands the principal may see, newest first, with optional filters."""
     stmt = demand_query(principal)
@@ -428,7 +429,7 @@ def list_demands(
         stmt = stmt.where(Demand.urgency == urgency)
     stmt = stmt.order_by(Demand.urgency.desc(), Demand.id.desc())
     if limit:
-        stmt = stmt.limit(limit)
+        stmt = stmt.limit(limit).offset(offset)
     return list(session.scalars(stmt))
 
 
@@ -574,7 +575,11 @@ def get_agreement(session: Session, principal: Principal, agreement_id: int) -> 
 
 
 def list_agreements(
-    session: Session, principal: Principal, status: str | None = None, limit: int | None = 500
+    session: Session,
+    principal: Principal,
+    status: str | None = None,
+    limit: int | None = 500,
+    offset: int = 0,
 ) -> list[Agreement]:
     """The agreements the principal may see, newest first."""
     stmt = select(Agreement).where(agreement_scope(principal))
@@ -582,7 +587,7 @@ def list_agreements(
         stmt = stmt.where(Agreement.status == status)
     stmt = stmt.order_by(Agreement.id.desc())
     if limit:
-        stmt = stmt.limit(limit)
+        stmt = stmt.limit(limit).offset(offset)
     return list(session.scalars(stmt))
 
 
@@ -742,6 +747,7 @@ def list_logs(
     agreement_id: int | None = None,
     status: str | None = None,
     limit: int | None = 500,
+    offset: int = 0,
 ) -> list[ServiceLog]:
     """The service logs the principal may see, newest first."""
     stmt = (
@@ -755,7 +761,7 @@ def list_logs(
         stmt = stmt.where(ServiceLog.status == status)
     stmt = stmt.order_by(ServiceLog.served_on.desc(), ServiceLog.id.desc())
     if limit:
-        stmt = stmt.limit(limit)
+        stmt = stmt.limit(limit).offset(offset)
     return list(session.scalars(stmt))
 
 
