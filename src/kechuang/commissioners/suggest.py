@@ -129,6 +129,23 @@ def _remaining_load(session: Session, commissioners: list[Commissioner]) -> np.n
     return np.array([max(c.max_load - busy.get(c.id, 0), 0) for c in commissioners], dtype=np.int64)
 
 
+def _chosen(result) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen pairs' (demand index, supplier index) arrays, from either spelling of Result."""
+    if hasattr(result, "pair_demand"):
+        return np.asarray(result.pair_demand), np.asarray(result.pair_supplier)
+    return result.pairs
+
+
+def _demand_ids(found, demands: list[Demand]) -> list[int]:
+    """The ids of the demands an infeasibility names (the engine may give ids or indices)."""
+    ids = {d.id for d in demands}
+    out = []
+    for item in found or ():
+        value = int(item)
+        out.append(value if value in ids else demands[value].id)
+    return out
+
+
 def suggest_urgent(
     session: Session, principal: Principal, demand_id: int, top_n: int = TOP_N
 ) -> list[dict[str, Any]]:
@@ -209,11 +226,11 @@ def suggest_batch(
     result = matching.solve(instance, mode=mode, time_limit=time_limit)
     if not result.feasible:
         ex = result.explanation
-        names = "、".join(f"#{demands[i].id}" for i in list(ex.demands)[:20])
+        names = "、".join(f"#{i}" for i in _demand_ids(ex.demands, demands)[:20])
         raise Unprocessable(f"{ex.message}（涉及需求 {names}）" if names else ex.message)
     kept = np.flatnonzero(keep)
     lookup = {(int(pd_[j]), int(ps_[j])): int(j) for j in kept}
-    demand_idx, supplier_idx = result.pairs
+    demand_idx, supplier_idx = _chosen(result)
     for di, si in zip(demand_idx, supplier_idx, strict=True):
         j = lookup[(int(di), int(si))]
         store_suggestions(
