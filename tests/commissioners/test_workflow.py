@@ -278,3 +278,28 @@ def test_commissioner_kinds_are_validated(session, cw):
     assert svc.commissioner_areas(session, team.id) == [BAOYING, GAOYOU]
     with pytest.raises(Unprocessable, match="区县代码不存在"):
         svc.create_commissioner(session, SYSTEM, individual("x", "310000"))
+
+
+def test_every_write_is_audited_with_before_and_after(session, cw):
+    from sqlalchemy import select
+
+    from kechuang.core.audit import AuditLog, bind_principal
+
+    p = cw["p"]
+    bind_principal(session, p["by_informant"])
+    d, a = _agreement(session, cw)
+    svc.approve_agreement(session, p["tpy_by"], a.id)
+    bind_principal(session, p["by_informant"])
+    svc.approve_agreement(session, p["by_informant"], a.id)
+    session.flush()
+    rows = session.scalars(
+        select(AuditLog).where(AuditLog.entity == "service_agreements").order_by(AuditLog.id)
+    ).all()
+    assert rows[0].action == "create"
+    last = rows[-1]
+    assert last.action == "update" and last.username == "by_informant"
+    assert last.before["status"] == "pending" and last.after["status"] == "active"
+    created = session.scalars(
+        select(AuditLog.entity).where(AuditLog.action == "create").distinct()
+    ).all()
+    assert {"demands", "commissioner_suggestions", "service_agreements"} <= set(created)
