@@ -112,6 +112,13 @@ def test_workflow_over_http_counts_in_dashboard_and_assessment(two_counties, cli
     counties = {row["key"]: row for row in r.json()["by"]["county"]}
     assert counties[BAOYING]["days"] == 2.5 and counties[BAOYING]["satisfaction"] == 5.0
     assert counties[GAOYOU]["income_wan"] == GY_INCOME
+    years = {row["key"]: row for row in r.json()["by"]["year"]}
+    assert (
+        years[str(date.today().year)]["days"] == 5.0
+        and years[str(date.today().year)]["visits"] == 2
+    )
+    kinds = {row["key"]: row for row in r.json()["by"]["kind"]}
+    assert kinds["individual"]["label"] == "个人" and kinds["individual"]["ratings"] == 2
     year = date.today().year
     assert (
         client.post(

@@ -24,7 +24,7 @@ from kechuang.core.security import Principal
 
 OPEN = ("open", "suggested")
 SERVED = ("confirmed", "in_service", "closed")
-DIMENSIONS = {"county": "区县", "industry": "产业", "kind": "特派员类型"}
+DIMENSIONS = {"county": "区县", "industry": "产业", "kind": "特派员类型", "year": "年度"}
 
 
 def _blank() -> dict[str, Any]:
@@ -53,13 +53,17 @@ def dashboard(session: Session, principal: Principal, year: int | None = None) -
         for dim, key in keys.items():
             groups[dim][key][field] += value
 
-    dq = select(Demand.id, Demand.county_code, Demand.industries, Demand.status).where(
+    dq = select(Demand.id, Demand.county_code, Demand.industries, Demand.status, Demand.year).where(
         demand_scope(principal)
     )
     if year:
         dq = dq.where(Demand.year == year)
-    for _id, county, industries, status in session.execute(dq):
-        keys = {"county": county, "industry": (industries or ["未分类"])[0]}
+    for _id, county, industries, status, demand_year in session.execute(dq):
+        keys = {
+            "county": county,
+            "industry": (industries or ["未分类"])[0],
+            "year": str(demand_year),
+        }
         add(keys, "demands", 1)
         add(keys, "open", 1 if status in OPEN else 0)
         add(keys, "served", 1 if status in SERVED else 0)
@@ -70,6 +74,7 @@ def dashboard(session: Session, principal: Principal, year: int | None = None) -
             Commissioner.kind,
             ServiceLog.days,
             ServiceLog.income_wan,
+            ServiceLog.served_on,
         )
         .join(Agreement, Agreement.id == ServiceLog.agreement_id)
         .join(Demand, Demand.id == Agreement.demand_id)
@@ -78,13 +83,20 @@ def dashboard(session: Session, principal: Principal, year: int | None = None) -
     )
     if year:
         lq = lq.where(extract("year", ServiceLog.served_on) == year)
-    for county, industries, kind, days, income in session.execute(lq):
-        keys = {"county": county, "industry": (industries or ["未分类"])[0], "kind": kind}
+    for county, industries, kind, days, income, served_on in session.execute(lq):
+        keys = {
+            "county": county,
+            "industry": (industries or ["未分类"])[0],
+            "kind": kind,
+            "year": str(served_on.year),
+        }
         add(keys, "days", float(days))
         add(keys, "income_wan", float(income or 0))
         add(keys, "visits", 1)
     rq = (
-        select(Agreement.county_code, Demand.industries, Commissioner.kind, Rating.score)
+        select(
+            Agreement.county_code, Demand.industries, Commissioner.kind, Rating.score, Rating.year
+        )
         .join(Agreement, Agreement.id == Rating.agreement_id)
         .join(Demand, Demand.id == Agreement.demand_id)
         .join(Commissioner, Commissioner.id == Rating.commissioner_id)
@@ -92,8 +104,13 @@ def dashboard(session: Session, principal: Principal, year: int | None = None) -
     )
     if year:
         rq = rq.where(Rating.year == year)
-    for county, industries, kind, score in session.execute(rq):
-        keys = {"county": county, "industry": (industries or ["未分类"])[0], "kind": kind}
+    for county, industries, kind, score, rating_year in session.execute(rq):
+        keys = {
+            "county": county,
+            "industry": (industries or ["未分类"])[0],
+            "kind": kind,
+            "year": str(rating_year),
+        }
         add(keys, "ratings", 1)
         add(keys, "rating_sum", score)
 
@@ -106,7 +123,7 @@ def dashboard(session: Session, principal: Principal, year: int | None = None) -
         )
         return {"key": key, "label": label, **out}
 
-    labels = {"county": regions, "industry": {}, "kind": KINDS}
+    labels = {"county": regions, "industry": {}, "kind": KINDS, "year": {}}
     return {
         "year": year,
         "total": finish("total", "合计", total),

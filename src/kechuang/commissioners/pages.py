@@ -734,7 +734,12 @@ def dashboard_page() -> None:
             },
         ]
         tables = {}
-        for dim, title in (("county", "分区县"), ("industry", "分产业"), ("kind", "分特派员类型")):
+        for dim, title in (
+            ("county", "分区县"),
+            ("industry", "分产业"),
+            ("kind", "分特派员类型"),
+            ("year", "分年度"),
+        ):
             ui.label(title).classes("text-subtitle1")
             tables[dim] = (
                 ui.table(
