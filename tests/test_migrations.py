@@ -28,7 +28,16 @@ from kechuang.models import metadata
 
 PACKAGE = Path(kechuang.__file__).resolve().parent
 REVISION_ID = re.compile(r"^(?P<date>\d{8})_(?P<domain>[a-z]+)_[a-z0-9_]+$")
-DOMAINS_WITH_MIGRATIONS = {"core", "accounts", "registry", "statistics", "zones", "points", "tiers"}
+DOMAINS_WITH_MIGRATIONS = {
+    "core",
+    "accounts",
+    "registry",
+    "statistics",
+    "zones",
+    "points",
+    "tiers",
+    "commissioners",
+}
 # the options the drift check runs with (compare_type is Alembic's default; said here on purpose)
 COMPARE_OPTS = {"compare_type": True, "compare_server_default": True}
 

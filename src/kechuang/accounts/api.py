@@ -96,6 +96,8 @@ def me(principal: CurrentPrincipal) -> dict[str, Any]:
         "role_label": principal.role_label,
         "zone_id": principal.zone_id,
         "enterprise_id": principal.enterprise_id,
+        "region_code": principal.region_code,
+        "commissioner_id": principal.commissioner_id,
         "must_change_password": principal.must_change_password,
     }
 
@@ -119,6 +121,8 @@ def user_dict(user: User) -> dict[str, Any]:
         "role_label": ROLES[user.role].label if user.role in ROLES else "",
         "zone_id": user.zone_id,
         "enterprise_id": user.enterprise_id,
+        "region_code": user.region_code,
+        "commissioner_id": user.commissioner_id,
         "active": user.active,
     }
 

@@ -25,6 +25,10 @@ def user_add(
     zone: str | None = typer.Option(None, help="高新区管理员所属高新区（名称或代码）"),
     enterprise: str | None = typer.Option(None, help="企业用户所属企业的信用代码"),
     display_name: str = typer.Option("", help="显示名"),
+    region: str | None = typer.Option(
+        None, help="区县管理员、村信息员所属区县（6 位）或乡镇（9 位）GB/T 2260 代码"
+    ),
+    commissioner: int | None = typer.Option(None, help="科技特派员账号对应的特派员编号"),
 ) -> None:
     """新增用户（密码以 argon2 存储；操作记入审计日志）。"""
     from sqlalchemy import or_, select
@@ -59,6 +63,8 @@ def user_add(
                 display_name=display_name,
                 zone_id=zone_id,
                 enterprise_id=enterprise_id,
+                region_code=region,
+                commissioner_id=commissioner,
             )
         except SecurityError as exc:
             fail(str(exc), 2)
@@ -123,8 +129,10 @@ def user_set_role(
     role: str = typer.Option(..., help="角色：" + "、".join(ROLES)),
     zone: str | None = typer.Option(None, help="高新区管理员所属高新区（名称或代码）"),
     enterprise: str | None = typer.Option(None, help="企业用户所属企业的信用代码"),
+    region: str | None = typer.Option(None, help="所属区县（6 位）或乡镇（9 位）代码"),
+    commissioner: int | None = typer.Option(None, help="对应的特派员编号"),
 ) -> None:
-    """修改用户的角色和范围（高新区或企业）；其会话与令牌失效，须重新登录。"""
+    """修改用户的角色和范围（高新区、企业、区县或特派员）；其会话与令牌失效，须重新登录。"""
     from sqlalchemy import or_, select
 
     from kechuang.core.db import session_scope
@@ -144,7 +152,14 @@ def user_set_role(
             )
             if enterprise_id is None:
                 fail(f"未登记的企业：{enterprise}", 2)
-    _change(username, role=role, zone_id=zone_id, enterprise_id=enterprise_id)
+    _change(
+        username,
+        role=role,
+        zone_id=zone_id,
+        enterprise_id=enterprise_id,
+        region_code=region,
+        commissioner_id=commissioner,
+    )
     console.print(f"[green]已修改 {username} 的角色：{ROLES[role].label}[/green]")
 
 

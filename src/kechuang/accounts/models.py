@@ -11,7 +11,8 @@ from kechuang.core.db import Base, utcnow
 
 
 class User(Base):
-    """A person who logs in; zone_admin users carry a zone, enterprise users an enterprise."""
+    """A person who logs in; zone_admin users carry a zone, enterprise users an enterprise,
+    region-scoped users (区县管理员, 村信息员) a GB/T 2260 code, commissioners their record's id."""
 
     __tablename__ = "users"
     __audited__ = True
@@ -24,6 +25,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), nullable=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), nullable=True)
+    # no foreign keys: a 乡镇 code is not in the regions table, and the commissioners table
+    # belongs to a domain above this one (the commissioners domain checks the id it binds)
+    region_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    commissioner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # set by a password reset: the one-time password must be replaced before anything else

@@ -30,6 +30,8 @@ class MeOut(BaseModel):
     role_label: str
     zone_id: int | None = Field(description="高新区管理员所属高新区")
     enterprise_id: int | None = Field(description="企业用户所属企业")
+    region_code: str | None = Field(None, description="区县管理员、村信息员所属区县或乡镇代码")
+    commissioner_id: int | None = Field(None, description="科技特派员账号对应的特派员")
     must_change_password: bool = Field(False, description="须先修改密码")
 
 
@@ -42,6 +44,8 @@ class UserIn(BaseModel):
     display_name: str = Field("", max_length=100)
     zone_id: IdField | None = None
     enterprise_id: IdField | None = None
+    region_code: str | None = Field(None, pattern=r"^\d{6}(\d{3})?$", description="GB/T 2260 代码")
+    commissioner_id: IdField | None = None
 
 
 class UserPatch(BaseModel):
@@ -51,6 +55,8 @@ class UserPatch(BaseModel):
     role: str | None = Field(None, max_length=32)
     zone_id: IdField | None = None
     enterprise_id: IdField | None = None
+    region_code: str | None = Field(None, pattern=r"^\d{6}(\d{3})?$", description="GB/T 2260 代码")
+    commissioner_id: IdField | None = None
     display_name: str | None = Field(None, max_length=100)
 
 
@@ -83,6 +89,8 @@ class UserOut(BaseModel):
     role_label: str
     zone_id: int | None
     enterprise_id: int | None
+    region_code: str | None = None
+    commissioner_id: int | None = None
     active: bool
 
 

@@ -31,6 +31,8 @@ def principal_of(user: User) -> Principal:
         user.enterprise_id,
         user.display_name or user.username,
         must_change_password=bool(user.must_change_password),
+        region_code=user.region_code,
+        commissioner_id=user.commissioner_id,
     )
 
 
@@ -59,7 +61,28 @@ def check_password_policy(password: str, username: str) -> None:
 # ------------------------------------------------------------------ users
 
 
-def _check_binding(session: Session, role: str, zone_id: int | None, enterprise_id: int | None):
+def _check_region(session: Session, code: str | None) -> str:
+    """A 6-digit 区县 code in the registry, or a 9-digit 乡镇 code inside one."""
+    from kechuang.registry.models import Region
+
+    code = (code or "").strip()
+    if not code:
+        raise SecurityError("该角色必须指定所属区县或乡镇（GB/T 2260 代码）")
+    if not code.isdigit() or len(code) not in (6, 9):
+        raise SecurityError(f"行政区划代码应为 6 位（区县）或 9 位（乡镇）数字：{code}")
+    if session.get(Region, code[:6]) is None:
+        raise SecurityError(f"区县不存在：{code[:6]}")
+    return code
+
+
+def _check_binding(
+    session: Session,
+    role: str,
+    zone_id: int | None,
+    enterprise_id: int | None,
+    region_code: str | None = None,
+    commissioner_id: int | None = None,
+):
     from kechuang.registry.models import Enterprise, Zone
 
     if role not in ROLES:
@@ -75,9 +98,15 @@ def _check_binding(session: Session, role: str, zone_id: int | None, enterprise_
             raise SecurityError("企业用户必须指定所属企业")
         if session.get(Enterprise, enterprise_id) is None:
             raise SecurityError(f"企业不存在：{enterprise_id}")
+    if scope == "region":
+        region_code = _check_region(session, region_code)
+    if scope == "commissioner" and commissioner_id is None:
+        raise SecurityError("科技特派员账号必须指定对应的特派员编号")
     return (
         zone_id if scope == "zone" else None,
         enterprise_id if scope == "enterprise" else None,
+        region_code if scope == "region" else None,
+        commissioner_id if scope == "commissioner" else None,
     )
 
 
@@ -91,6 +120,8 @@ def create_user(
     zone_id: int | None = None,
     enterprise_id: int | None = None,
     enforce_policy: bool = True,
+    region_code: str | None = None,
+    commissioner_id: int | None = None,
 ) -> User:
     """Create a user after checking the role, its binding and the password policy; audited on flush.
 
@@ -101,7 +132,9 @@ def create_user(
         raise SecurityError("用户名不能为空")
     if enforce_policy:
         check_password_policy(password, username)
-    zone_id, enterprise_id = _check_binding(session, role, zone_id, enterprise_id)
+    zone_id, enterprise_id, region_code, commissioner_id = _check_binding(
+        session, role, zone_id, enterprise_id, region_code, commissioner_id
+    )
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise SecurityError(f"用户名已存在：{username}")
     user = User(
@@ -111,6 +144,8 @@ def create_user(
         display_name=display_name or username,
         zone_id=zone_id,
         enterprise_id=enterprise_id,
+        region_code=region_code,
+        commissioner_id=commissioner_id,
     )
     session.add(user)
     session.flush()
@@ -153,6 +188,8 @@ def update_user(
     enterprise_id: int | None = None,
     display_name: str | None = None,
     acting: Principal | None = None,
+    region_code: str | None = None,
+    commissioner_id: int | None = None,
 ) -> User:
     """Deactivate/reactivate, re-role or re-scope a user; sessions end when access changes."""
     if (
@@ -162,16 +199,21 @@ def update_user(
     ):
         raise SecurityError("不能停用自己或修改自己的角色")
     access_changed = False
-    if role is not None or zone_id is not None or enterprise_id is not None:
+    binding = (role, zone_id, enterprise_id, region_code, commissioner_id)
+    if any(v is not None for v in binding):
         new_role = role or user.role
-        z, e = _check_binding(
+        z, e, r, c = _check_binding(
             session,
             new_role,
             zone_id if zone_id is not None else user.zone_id,
             enterprise_id if enterprise_id is not None else user.enterprise_id,
+            region_code if region_code is not None else user.region_code,
+            commissioner_id if commissioner_id is not None else user.commissioner_id,
         )
-        access_changed = (new_role, z, e) != (user.role, user.zone_id, user.enterprise_id)
+        old = (user.role, user.zone_id, user.enterprise_id, user.region_code, user.commissioner_id)
+        access_changed = (new_role, z, e, r, c) != old
         user.role, user.zone_id, user.enterprise_id = new_role, z, e
+        user.region_code, user.commissioner_id = r, c
     if active is not None and active != user.active:
         user.active = active
         access_changed = True

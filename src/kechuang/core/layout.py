@@ -90,7 +90,8 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
         with ui.row().classes("items-center gap-2 text-white"):
             ui.label(f"{principal.display_name or principal.username}（{principal.role_label}）")
             ui.button("退出", icon="logout", on_click=logout).props("flat color=white")
-    with ui.left_drawer(value=True).classes("bg-grey-1") as drawer:
+    # open beside the page on wide screens; on a phone it starts closed (the menu button opens it)
+    with ui.left_drawer(value=None).classes("bg-grey-1") as drawer:
         for item in NAV:
             if item.roles is None or principal.role in item.roles:
                 with (

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 @dataclass(frozen=True)
 class Role:
-    """A role: its code, Chinese label and what it is scoped to ('all', 'zone', 'enterprise', 'none')."""
+    """A role: its code, Chinese label and what it is scoped to (one of SCOPE_KINDS)."""
 
     code: str
     label: str
@@ -25,10 +25,15 @@ class Role:
 
 ROLES: dict[str, Role] = {}
 
+# What a role can be bound to: everything, one zone, one enterprise, one administrative region
+# (a GB/T 2260 区县 code, or a 9-digit 乡镇 code), one commissioner record, the user's own objects
+# (those the user created or is a party to), or nothing.
+SCOPE_KINDS = frozenset({"all", "zone", "enterprise", "region", "commissioner", "own", "none"})
+
 
 def register_role(code: str, label: str, scope: str) -> Role:
     """Add a role (domains declare theirs in their manifests, e.g. bank_viewer)."""
-    if scope not in {"all", "zone", "enterprise", "none"}:
+    if scope not in SCOPE_KINDS:
         raise ValueError(f"unknown scope {scope}")
     ROLES[code] = Role(code, label, scope)
     return ROLES[code]
@@ -41,7 +46,7 @@ register_role("enterprise_user", "企业用户", "enterprise")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: the user, role and the zone or enterprise the role is bound to."""
+    """Who is acting: the user, role and the zone, enterprise, region or commissioner it is bound to."""
 
     user_id: int | None
     username: str
@@ -51,6 +56,10 @@ class Principal:
     display_name: str = ""
     # a reset password must be replaced before the principal may do anything else
     must_change_password: bool = False
+    # GB/T 2260 code of the 区县 (6 digits) or 乡镇 (9 digits) a 'region' role is bound to
+    region_code: str | None = None
+    # the commissioner record a 'commissioner' role acts as
+    commissioner_id: int | None = None
 
     @property
     def scope(self) -> str:
