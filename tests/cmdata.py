@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-PASSWORD = "password123"
+PASSWORD = "Yz-kc-test-2026"
 BAOYING, GAOYOU = "321023", "321084"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 

@@ -37,12 +37,12 @@ def test_roles_and_scope_kinds(session, city):
 )
 def test_binding_is_checked(session, city, role, kw, message):
     with pytest.raises(SecurityError, match=message):
-        create_user(session, username="u1", password="password123", role=role, **kw)
+        create_user(session, username="u1", password=PASSWORD, role=role, **kw)
 
 
 def test_binding_is_kept_and_cleared_on_role_change(session, city):
     u = create_user(
-        session, username="u1", password="password123", role="county_admin", region_code=BAOYING
+        session, username="u1", password=PASSWORD, role="county_admin", region_code=BAOYING
     )
     p = principal_of(u)
     assert (p.scope, p.region_code, p.commissioner_id) == ("region", BAOYING, None)
@@ -64,7 +64,7 @@ def test_cli_user_add_with_region(session, city):
             "--region",
             "321023101",
             "--password",
-            "password123",
+            PASSWORD,
         ],
     )
     assert r.exit_code == 0, r.output
