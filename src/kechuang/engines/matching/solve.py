@@ -1,0 +1,149 @@
+"""`solve`: choose the method for the mode and the constraints, and assemble the Result."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .diagnose import diagnose, static_checks
+from .flow import min_cost_flow
+from .milp import solve_milp
+from .model import Infeasibility, Instance, Result
+from .prepare import Prepared, prepare
+
+MODES = ("total", "fair")
+# a floor this far (relative) below the LP bound still counts as reaching it: HiGHS's own tolerances
+FAIR_TOL = 1e-9
+
+
+def solve(instance: Instance, mode: str = "total", time_limit: float | None = None) -> Result:
+    """The best assignment for the mode, or the explanation of why none exists.
+
+    `total`: the largest total score. Without group rules this is a min-cost flow (OR-Tools), exact up
+    to `gap_bound`; with group rules a MILP (HiGHS). `fair`: first the largest achievable smallest
+    per-demand sum, then the largest total at that smallest sum (two MILPs)."""
+    if mode not in MODES:
+        raise ValueError(f"未知的模式 {mode!r}：应为 total 或 fair")
+    start = time.perf_counter()
+    deadline = None if time_limit is None else start + time_limit
+    prep = prepare(instance)
+    found = static_checks(prep)
+    if found:
+        return _fail(prep, mode, found, start, "checks")
+    if mode == "total":
+        chosen, status, method, gap = _total(prep, deadline)
+    else:
+        chosen, status, method, gap = _fair(prep, deadline)
+    if chosen is None:
+        if status == "time_limit":
+            why = Infeasibility("time_limit", f"在 {time_limit:g} 秒时限内未找到可行分配（未证明不可行）")
+        else:
+            why = diagnose(prep, _left(deadline))
+        return _fail(prep, mode, why, start, method)
+    return _result(prep, mode, chosen, status, method, gap, start)
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.perf_counter(), 0.01)
+
+
+def _total(prep: Prepared, deadline: float | None):
+    if not prep.inst.groups:
+        try:
+            ans = min_cost_flow(prep)
+            return ans.chosen, "optimal" if ans.chosen is not None else "infeasible", "min_cost_flow", ans.gap_bound
+        except ImportError:  # OR-Tools absent: HiGHS solves the same (totally unimodular) programme
+            pass
+    ans = solve_milp(prep, "total", _left(deadline))
+    return ans.chosen, ans.status, "milp", 0.0
+
+
+def _fair(prep: Prepared, deadline: float | None):
+    # The LP relaxation bounds the max–min from above. When an integral assignment keeps every demand
+    # at that bound, it is the max–min, and the largest total under that floor is the second stage
+    # too: one MILP instead of two (on MIDL the first-stage MILP alone takes minutes to close its gap).
+    relaxed = solve_milp(prep, "fair", _left(deadline), integral=False)
+    if relaxed.status == "infeasible":
+        return None, "infeasible", "milp_fair", 0.0
+    if relaxed.objective is not None and relaxed.status == "optimal":
+        bound = relaxed.objective
+        at_bound = _floored(prep, bound - FAIR_TOL * max(1.0, abs(bound)), deadline)
+        if at_bound is not None:
+            return at_bound[0], at_bound[1], "milp_fair", 0.0
+    first = solve_milp(prep, "fair", _left(deadline))
+    if first.chosen is None:
+        return None, first.status, "milp_fair", 0.0
+    # second stage: every demand keeps at least the smallest sum the first stage reached (measured on
+    # the integral answer, not HiGHS's t, so the floor is one the answer really meets)
+    t1 = _min_sum(prep, first.chosen)
+    second = _floored(prep, t1, deadline)
+    if second is None:
+        return first.chosen, "time_limit", "milp_fair", 0.0
+    status = "optimal" if first.status == "optimal" and second[1] == "optimal" else "time_limit"
+    return second[0], status, "milp_fair", 0.0
+
+
+def _floored(prep: Prepared, floor: float, deadline: float | None):
+    """The largest total with every demand's sum >= floor, measured on the integral answer."""
+    ans = solve_milp(prep, "total", _left(deadline), floor=floor)
+    if ans.chosen is not None and _min_sum(prep, ans.chosen) < floor:
+        # HiGHS accepts rows short by its feasibility tolerance (1e-7); ask for that much more
+        ans = solve_milp(prep, "total", _left(deadline), floor=floor + 2e-7)
+    if ans.chosen is None or _min_sum(prep, ans.chosen) < floor:
+        return None
+    return ans.chosen, ans.status
+
+
+def _min_sum(prep: Prepared, chosen: np.ndarray) -> float:
+    sums = np.bincount(prep.pair_demand[chosen], weights=prep.pair_score[chosen], minlength=prep.n_demands)
+    covered = prep.inst.coverage > 0
+    return float(sums[covered].min()) if covered.any() else 0.0
+
+
+def _result(prep: Prepared, mode: str, chosen: np.ndarray, status: str, method: str, gap: float, start: float) -> Result:
+    chosen = np.union1d(chosen, np.flatnonzero(prep.forced)).astype(np.int64)
+    order = np.lexsort((prep.pair_supplier[chosen], prep.pair_demand[chosen]))
+    chosen = chosen[order]
+    pd_, ps, sc = prep.pair_demand[chosen], prep.pair_supplier[chosen], prep.pair_score[chosen]
+    inst = prep.inst
+    return Result(
+        feasible=True,
+        mode=mode,
+        status=status,
+        pair_demand=pd_,
+        pair_supplier=ps,
+        pair_index=chosen,
+        pair_score=sc,
+        total=math.fsum(sc.tolist()),
+        min_demand_affinity=_min_sum(prep, chosen),
+        loads=np.bincount(ps, minlength=inst.n_suppliers),
+        seconds=time.perf_counter() - start,
+        method=method,
+        gap_bound=gap,
+        components={k: v[chosen] for k, v in prep.components.items()},
+        demand_ids=inst.demand_ids,
+        supplier_ids=inst.supplier_ids,
+    )
+
+
+def _fail(prep: Prepared, mode: str, why: Infeasibility, start: float, method: str) -> Result:
+    empty = np.empty(0, dtype=np.int64)
+    return Result(
+        feasible=False,
+        mode=mode,
+        status="time_limit" if why.constraint == "time_limit" else "infeasible",
+        pair_demand=empty,
+        pair_supplier=empty,
+        pair_index=empty,
+        pair_score=np.empty(0),
+        total=0.0,
+        min_demand_affinity=0.0,
+        loads=np.zeros(prep.n_suppliers, dtype=np.int64),
+        seconds=time.perf_counter() - start,
+        method=method,
+        explanation=why,
+        demand_ids=prep.inst.demand_ids,
+        supplier_ids=prep.inst.supplier_ids,
+    )
