@@ -44,7 +44,9 @@ def static_checks(prep: Prepared) -> Infeasibility | None:
             "forced",
             f"需求 {_names(dids, over)} 的指定配对多于所需人数（需求 {dids[over[0]]} 需 {inst.coverage[over[0]]} 名，指定了 {fd[over[0]]} 名）",
             _ids(dids, over),
-            _ids(sids, np.unique(prep.pair_supplier[prep.forced & np.isin(prep.pair_demand, over)])),
+            _ids(
+                sids, np.unique(prep.pair_supplier[prep.forced & np.isin(prep.pair_demand, over)])
+            ),
             int(inst.coverage[over[0]]),
             int(fd[over[0]]),
         )
@@ -53,7 +55,9 @@ def static_checks(prep: Prepared) -> Infeasibility | None:
         return Infeasibility(
             "forced",
             f"供给方 {_names(sids, over)} 的指定配对超过负荷上限（{sids[over[0]]} 上限 {inst.max_load[over[0]]}，指定了 {fs[over[0]]} 项）",
-            _ids(dids, np.unique(prep.pair_demand[prep.forced & np.isin(prep.pair_supplier, over)])),
+            _ids(
+                dids, np.unique(prep.pair_demand[prep.forced & np.isin(prep.pair_supplier, over)])
+            ),
             _ids(sids, over),
             int(fs[over[0]]),
             int(inst.max_load[over[0]]),
@@ -153,7 +157,9 @@ def coverage_cut(prep: Prepared) -> Infeasibility | None:
     s, d = prep.n_suppliers, prep.n_demands
     free = prep.free()
     source, sink = 0, s + d + 1
-    tails = np.concatenate([np.zeros(s, np.int64), 1 + prep.pair_supplier[free], 1 + s + np.arange(d)])
+    tails = np.concatenate(
+        [np.zeros(s, np.int64), 1 + prep.pair_supplier[free], 1 + s + np.arange(d)]
+    )
     heads = np.concatenate([1 + np.arange(s), 1 + s + prep.pair_demand[free], np.full(d, sink)])
     caps = np.concatenate([np.maximum(hi, 0), np.ones(len(free), np.int64), np.maximum(cov, 0)])
     cut, flow = max_flow_cut(s + d + 2, tails, heads, caps, source, sink, side="sink")
@@ -183,7 +189,9 @@ def min_load_cut(prep: Prepared) -> Infeasibility | None:
     s, d = prep.n_suppliers, prep.n_demands
     free = prep.free()
     source, sink = 0, s + d + 1
-    tails = np.concatenate([np.zeros(s, np.int64), 1 + prep.pair_supplier[free], 1 + s + np.arange(d)])
+    tails = np.concatenate(
+        [np.zeros(s, np.int64), 1 + prep.pair_supplier[free], 1 + s + np.arange(d)]
+    )
     heads = np.concatenate([1 + np.arange(s), 1 + s + prep.pair_demand[free], np.full(d, sink)])
     caps = np.concatenate([lo, np.ones(len(free), np.int64), np.maximum(cov, 0)])
     cut, flow = max_flow_cut(s + d + 2, tails, heads, caps, source, sink, side="source")

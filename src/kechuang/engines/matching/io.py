@@ -23,7 +23,9 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
-            raise MatchingInputError(f"{path.name} 是空文件，应有表头 {','.join(columns)}（empty file）")
+            raise MatchingInputError(
+                f"{path.name} 是空文件，应有表头 {','.join(columns)}（empty file）"
+            )
         header = [h.strip() for h in header]
         missing = [c for c in columns if c not in header]
         if missing:
@@ -49,7 +51,9 @@ def _int(path: Path, line: int, column: str, text: str) -> int:
             f"{path.name} 第 {line} 行：{column} 应为非负整数，实为 {text!r}（not an integer）"
         ) from None
     if value < 0:
-        raise MatchingInputError(f"{path.name} 第 {line} 行：{column} 不能为负（{value}）（negative）")
+        raise MatchingInputError(
+            f"{path.name} 第 {line} 行：{column} 不能为负（{value}）（negative）"
+        )
     return value
 
 
@@ -73,7 +77,9 @@ def read_neutral(directory: str | Path) -> Instance:
     for line, r in _rows(sup_path, ("supplier_id", "min_load", "max_load")):
         sid = _id(sup_path, line, "supplier_id", r["supplier_id"])
         if sid in s_index:
-            raise MatchingInputError(f"{sup_path.name} 第 {line} 行：供给方 {sid} 重复（duplicate id）")
+            raise MatchingInputError(
+                f"{sup_path.name} 第 {line} 行：供给方 {sid} 重复（duplicate id）"
+            )
         a = _int(sup_path, line, "min_load", r["min_load"])
         b = _int(sup_path, line, "max_load", r["max_load"])
         if a > b:
@@ -90,7 +96,9 @@ def read_neutral(directory: str | Path) -> Instance:
     for line, r in _rows(dem_path, ("demand_id", "coverage")):
         did = _id(dem_path, line, "demand_id", r["demand_id"])
         if did in d_index:
-            raise MatchingInputError(f"{dem_path.name} 第 {line} 行：需求 {did} 重复（duplicate id）")
+            raise MatchingInputError(
+                f"{dem_path.name} 第 {line} 行：需求 {did} 重复（duplicate id）"
+            )
         d_index[did] = len(demand_ids)
         demand_ids.append(did)
         cov.append(_int(dem_path, line, "coverage", r["coverage"]))

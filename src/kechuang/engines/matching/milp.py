@@ -27,7 +27,9 @@ class MilpAnswer:
     message: str = ""
 
 
-def group_rows(prep: Prepared, var: np.ndarray, groups: list[Group]) -> list[tuple[csr_array, np.ndarray, np.ndarray]]:
+def group_rows(
+    prep: Prepared, var: np.ndarray, groups: list[Group]
+) -> list[tuple[csr_array, np.ndarray, np.ndarray]]:
     """One row per (group, demand) that can bind: the count of the group's suppliers assigned."""
     out = []
     d_n, s_n = prep.n_demands, prep.n_suppliers
@@ -40,8 +42,16 @@ def group_rows(prep: Prepared, var: np.ndarray, groups: list[Group]) -> list[tup
         cols = np.flatnonzero(dem[vd] & sup[vs])
         rows_d = np.unique(g.demands)
         counts = np.bincount(vd[cols], minlength=d_n)[rows_d]
-        lo = np.full(len(rows_d), -np.inf) if not g.at_least else np.full(len(rows_d), float(g.at_least))
-        hi = np.full(len(rows_d), np.inf) if g.at_most is None else np.full(len(rows_d), float(g.at_most))
+        lo = (
+            np.full(len(rows_d), -np.inf)
+            if not g.at_least
+            else np.full(len(rows_d), float(g.at_least))
+        )
+        hi = (
+            np.full(len(rows_d), np.inf)
+            if g.at_most is None
+            else np.full(len(rows_d), float(g.at_most))
+        )
         # a row binds only when its lower bound is positive or its upper bound below the candidates
         binds = (lo > 0) | (hi < counts)
         rows_d, lo, hi = rows_d[binds], lo[binds], hi[binds]
@@ -104,9 +114,14 @@ def solve_milp(
             extra = np.full((a.shape[0], 1), -1.0 if i == len(blocks) - 1 else 0.0)
             a = _hcat(a, extra)
         mats.append((a, lo, hi))
-    a_all = vstack([m[0] for m in mats], format="csr")
     lb = np.concatenate([m[1] for m in mats])
     ub = np.concatenate([m[2] for m in mats])
+    if n == 0:  # nothing to choose: HiGHS refuses an empty model, and x = 0 decides it
+        ok = bool(np.all(lb <= 0) and np.all(ub >= 0))
+        return MilpAnswer(
+            var if ok else None, "optimal" if ok else "infeasible", 0.0 if ok else None
+        )
+    a_all = vstack([m[0] for m in mats], format="csr")
     c = np.zeros(n_cols)
     if objective == "total":
         c[:n] = -sc

@@ -84,7 +84,9 @@ class Instance:
         groups = []
         for g in self.groups:
             if g.at_least is not None and g.at_most is not None and g.at_least > g.at_most:
-                raise MatchingInputError(f"分组约束「{g.label}」的下限 {g.at_least} 大于上限 {g.at_most}")
+                raise MatchingInputError(
+                    f"分组约束「{g.label}」的下限 {g.at_least} 大于上限 {g.at_most}"
+                )
             groups.append(
                 Group(
                     g.label,
@@ -215,4 +217,6 @@ class Result:
 
     def demand_sums(self) -> np.ndarray:
         """Sum of chosen scores per demand."""
-        return np.bincount(self.pair_demand, weights=self.pair_score, minlength=len(self.demand_ids))
+        return np.bincount(
+            self.pair_demand, weights=self.pair_score, minlength=len(self.demand_ids)
+        )

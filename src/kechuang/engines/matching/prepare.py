@@ -86,8 +86,14 @@ def prepare(inst: Instance) -> Prepared:
             ps = np.concatenate([ps, add_s])
             sc = np.concatenate([sc, np.zeros(len(missing))])
             for name, values in comps.items():
-                fill = np.zeros(len(missing), dtype=values.dtype) if values.dtype.kind in "biuf" else np.full(len(missing), None, dtype=object)
-                comps[name] = np.concatenate([values.astype(fill.dtype) if fill.dtype == object else values, fill])
+                fill = (
+                    np.zeros(len(missing), dtype=values.dtype)
+                    if values.dtype.kind in "biuf"
+                    else np.full(len(missing), None, dtype=object)
+                )
+                comps[name] = np.concatenate(
+                    [values.astype(fill.dtype) if fill.dtype == object else values, fill]
+                )
             where = where.copy()
             where[where < 0] = base + np.arange(len(missing))
         forced_idx = where

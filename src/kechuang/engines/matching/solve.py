@@ -38,7 +38,9 @@ def solve(instance: Instance, mode: str = "total", time_limit: float | None = No
         chosen, status, method, gap = _fair(prep, deadline)
     if chosen is None:
         if status == "time_limit":
-            why = Infeasibility("time_limit", f"在 {time_limit:g} 秒时限内未找到可行分配（未证明不可行）")
+            why = Infeasibility(
+                "time_limit", f"在 {time_limit:g} 秒时限内未找到可行分配（未证明不可行）"
+            )
         else:
             why = diagnose(prep, _left(deadline))
         return _fail(prep, mode, why, start, method)
@@ -53,7 +55,12 @@ def _total(prep: Prepared, deadline: float | None):
     if not prep.inst.groups:
         try:
             ans = min_cost_flow(prep)
-            return ans.chosen, "optimal" if ans.chosen is not None else "infeasible", "min_cost_flow", ans.gap_bound
+            return (
+                ans.chosen,
+                "optimal" if ans.chosen is not None else "infeasible",
+                "min_cost_flow",
+                ans.gap_bound,
+            )
         except ImportError:  # OR-Tools absent: HiGHS solves the same (totally unimodular) programme
             pass
     ans = solve_milp(prep, "total", _left(deadline))
@@ -97,12 +104,22 @@ def _floored(prep: Prepared, floor: float, deadline: float | None):
 
 
 def _min_sum(prep: Prepared, chosen: np.ndarray) -> float:
-    sums = np.bincount(prep.pair_demand[chosen], weights=prep.pair_score[chosen], minlength=prep.n_demands)
+    sums = np.bincount(
+        prep.pair_demand[chosen], weights=prep.pair_score[chosen], minlength=prep.n_demands
+    )
     covered = prep.inst.coverage > 0
     return float(sums[covered].min()) if covered.any() else 0.0
 
 
-def _result(prep: Prepared, mode: str, chosen: np.ndarray, status: str, method: str, gap: float, start: float) -> Result:
+def _result(
+    prep: Prepared,
+    mode: str,
+    chosen: np.ndarray,
+    status: str,
+    method: str,
+    gap: float,
+    start: float,
+) -> Result:
     chosen = np.union1d(chosen, np.flatnonzero(prep.forced)).astype(np.int64)
     order = np.lexsort((prep.pair_supplier[chosen], prep.pair_demand[chosen]))
     chosen = chosen[order]
