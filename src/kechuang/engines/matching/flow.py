@@ -34,16 +34,18 @@ def cost_scale(max_abs: float, n_nodes: int, n_units: int) -> float:
     return 2.0 ** min(40, math.floor(math.log2(min(by_arc, by_total))))
 
 
-def min_cost_flow(prep: Prepared) -> FlowAnswer:
+def min_cost_flow(prep: Prepared, keep: np.ndarray | None = None) -> FlowAnswer:
     """Maximum total score with exact coverage and loads in [min, max], as a min-cost flow.
 
     Scores are rounded to integers at scale 2^k; the answer is then within (pairs chosen) / 2^k of the
     float optimum (each of the chosen and the optimal pairs loses at most half a unit), reported as
-    `gap_bound` (0 when every scaled score is an integer)."""
+    `gap_bound` (0 when every scaled score is an integer). `keep` limits the pairs that may be chosen."""
     from ortools.graph.python import min_cost_flow as mcf
 
     cov, lo, hi = prep.residual()
     free = prep.free()
+    if keep is not None:
+        free = free[keep[free]]
     s, d = prep.n_suppliers, prep.n_demands
     if (cov < 0).any() or (hi < lo).any() or cov.sum() < lo.sum():
         return FlowAnswer(None, 0.0)

@@ -73,12 +73,16 @@ def solve_milp(
     groups: list[Group] | None = None,
     floor: float | None = None,
     integral: bool = True,
+    keep: np.ndarray | None = None,
+    floor_demands: np.ndarray | None = None,
 ) -> MilpAnswer:
     """Solve over the eligible pairs: objective 'total' (max score), 'fair' (max the smallest
-    per-demand sum), 'none' (any feasible point); `floor` requires every covered demand's sum >= floor."""
+    per-demand sum), 'none' (any feasible point); `floor` requires every covered demand's sum >= floor
+    (only the demands in `floor_demands` when given); `keep` limits the pairs that may be chosen."""
     inst = prep.inst
     groups = inst.groups if groups is None else groups
-    var = np.flatnonzero(prep.eligible)
+    usable = prep.eligible if keep is None else prep.eligible & (keep | prep.forced)
+    var = np.flatnonzero(usable)
     n = len(var)
     vd, vs, sc = prep.pair_demand[var], prep.pair_supplier[var], prep.pair_score[var]
     d_n, s_n = prep.n_demands, prep.n_suppliers
@@ -99,6 +103,8 @@ def solve_milp(
         *group_rows(prep, var, groups),
     ]
     covered = np.flatnonzero(inst.coverage > 0)
+    if floor_demands is not None and not fair:
+        covered = np.intersect1d(covered, np.flatnonzero(floor_demands))
     if fair or floor is not None:
         row_of = np.full(d_n, -1)
         row_of[covered] = np.arange(len(covered))

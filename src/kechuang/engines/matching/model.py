@@ -176,7 +176,9 @@ class Result:
     `pair_index` points into the instance's candidate pairs (forced pairs that were not candidates are
     appended there with score 0, see `solve`). `status` is 'optimal', 'time_limit' (best found, not
     proven) or 'infeasible'. `gap_bound` bounds how far `total` may be below the true optimum (the
-    integer scaling of the min-cost flow; 0 when proven by the MILP at gap 0)."""
+    integer scaling of the min-cost flow; 0 when proven by the MILP at gap 0). In `fair` mode
+    `min_bound` is the proven upper bound of the max–min (equal to `min_demand_affinity` within a
+    relative 1e-9 when the status is 'optimal')."""
 
     feasible: bool
     mode: str
@@ -192,6 +194,7 @@ class Result:
     method: str
     explanation: Infeasibility | None = None
     gap_bound: float = 0.0
+    min_bound: float | None = None
     components: dict[str, np.ndarray] = field(default_factory=dict)
     demand_ids: list[str] = field(default_factory=list)
     supplier_ids: list[str] = field(default_factory=list)

@@ -8,22 +8,22 @@ import time
 import numpy as np
 
 from .diagnose import diagnose, static_checks
+from .fair import groups_hold, solve_fair
 from .flow import min_cost_flow
 from .milp import solve_milp
 from .model import Infeasibility, Instance, Result
 from .prepare import Prepared, prepare
 
 MODES = ("total", "fair")
-# a floor this far (relative) below the LP bound still counts as reaching it: HiGHS's own tolerances
-FAIR_TOL = 1e-9
 
 
 def solve(instance: Instance, mode: str = "total", time_limit: float | None = None) -> Result:
     """The best assignment for the mode, or the explanation of why none exists.
 
-    `total`: the largest total score. Without group rules this is a min-cost flow (OR-Tools), exact up
-    to `gap_bound`; with group rules a MILP (HiGHS). `fair`: first the largest achievable smallest
-    per-demand sum, then the largest total at that smallest sum (two MILPs)."""
+    `total`: the largest total score: a min-cost flow (OR-Tools), exact up to `gap_bound`; with group
+    rules the flow's answer when it keeps them, else a MILP (HiGHS). `fair`: first the largest
+    achievable smallest per-demand sum, then the largest total at that smallest sum (see fair.py);
+    `min_bound` is then the proven upper bound of the max–min."""
     if mode not in MODES:
         raise ValueError(f"未知的模式 {mode!r}：应为 total 或 fair")
     start = time.perf_counter()
@@ -32,10 +32,12 @@ def solve(instance: Instance, mode: str = "total", time_limit: float | None = No
     found = static_checks(prep)
     if found:
         return _fail(prep, mode, found, start, "checks")
+    bound = None
     if mode == "total":
         chosen, status, method, gap = _total(prep, deadline)
     else:
-        chosen, status, method, gap = _fair(prep, deadline)
+        chosen, status, gap, bound = solve_fair(prep, deadline)
+        method = "fair_bisection"
     if chosen is None:
         if status == "time_limit":
             why = Infeasibility(
@@ -44,7 +46,9 @@ def solve(instance: Instance, mode: str = "total", time_limit: float | None = No
         else:
             why = diagnose(prep, _left(deadline))
         return _fail(prep, mode, why, start, method)
-    return _result(prep, mode, chosen, status, method, gap, start)
+    res = _result(prep, mode, chosen, status, method, gap, start)
+    res.min_bound = bound
+    return res
 
 
 def _left(deadline: float | None) -> float | None:
@@ -52,55 +56,26 @@ def _left(deadline: float | None) -> float | None:
 
 
 def _total(prep: Prepared, deadline: float | None):
-    if not prep.inst.groups:
+    if prep.inst.groups:
+        # the flow without the group rules bounds the total; when its answer keeps them, it is optimal
         try:
             ans = min_cost_flow(prep)
-            return (
-                ans.chosen,
-                "optimal" if ans.chosen is not None else "infeasible",
-                "min_cost_flow",
-                ans.gap_bound,
-            )
-        except ImportError:  # OR-Tools absent: HiGHS solves the same (totally unimodular) programme
-            pass
-    ans = solve_milp(prep, "total", _left(deadline))
-    return ans.chosen, ans.status, "milp", 0.0
-
-
-def _fair(prep: Prepared, deadline: float | None):
-    # The LP relaxation bounds the max–min from above. When an integral assignment keeps every demand
-    # at that bound, it is the max–min, and the largest total under that floor is the second stage
-    # too: one MILP instead of two (on MIDL the first-stage MILP alone takes minutes to close its gap).
-    relaxed = solve_milp(prep, "fair", _left(deadline), integral=False)
-    if relaxed.status == "infeasible":
-        return None, "infeasible", "milp_fair", 0.0
-    if relaxed.objective is not None and relaxed.status == "optimal":
-        bound = relaxed.objective
-        at_bound = _floored(prep, bound - FAIR_TOL * max(1.0, abs(bound)), deadline)
-        if at_bound is not None:
-            return at_bound[0], at_bound[1], "milp_fair", 0.0
-    first = solve_milp(prep, "fair", _left(deadline))
-    if first.chosen is None:
-        return None, first.status, "milp_fair", 0.0
-    # second stage: every demand keeps at least the smallest sum the first stage reached (measured on
-    # the integral answer, not HiGHS's t, so the floor is one the answer really meets)
-    t1 = _min_sum(prep, first.chosen)
-    second = _floored(prep, t1, deadline)
-    if second is None:
-        return first.chosen, "time_limit", "milp_fair", 0.0
-    status = "optimal" if first.status == "optimal" and second[1] == "optimal" else "time_limit"
-    return second[0], status, "milp_fair", 0.0
-
-
-def _floored(prep: Prepared, floor: float, deadline: float | None):
-    """The largest total with every demand's sum >= floor, measured on the integral answer."""
-    ans = solve_milp(prep, "total", _left(deadline), floor=floor)
-    if ans.chosen is not None and _min_sum(prep, ans.chosen) < floor:
-        # HiGHS accepts rows short by its feasibility tolerance (1e-7); ask for that much more
-        ans = solve_milp(prep, "total", _left(deadline), floor=floor + 2e-7)
-    if ans.chosen is None or _min_sum(prep, ans.chosen) < floor:
-        return None
-    return ans.chosen, ans.status
+        except ImportError:
+            ans = None
+        if ans is not None and ans.chosen is None:
+            return None, "infeasible", "min_cost_flow", 0.0
+        if ans is not None:
+            chosen = np.union1d(ans.chosen, np.flatnonzero(prep.forced))
+            if groups_hold(prep, chosen):
+                return chosen, "optimal", "min_cost_flow", ans.gap_bound
+        res = solve_milp(prep, "total", _left(deadline))
+        return res.chosen, res.status, "milp", 0.0
+    try:
+        ans = min_cost_flow(prep)
+        return ans.chosen, "optimal" if ans.chosen is not None else "infeasible", "min_cost_flow", ans.gap_bound
+    except ImportError:  # OR-Tools absent: HiGHS solves the same (totally unimodular) programme
+        res = solve_milp(prep, "total", _left(deadline))
+        return res.chosen, res.status, "milp", 0.0
 
 
 def _min_sum(prep: Prepared, chosen: np.ndarray) -> float:
