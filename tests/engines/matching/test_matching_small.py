@@ -225,7 +225,7 @@ def test_groups_match_an_independent_milp_on_random_instances(seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_fair_matches_an_independent_lexicographic_milp(seed):
-    inst = random_instance(100 + seed, n_sup=7, n_dem=9, degree=4, groups=seed % 2 == 1)
+    inst = random_instance(100 + seed, n_sup=9, n_dem=9, degree=5, groups=seed % 2 == 1)
     raw = raw_of(inst)
     res = solve(inst, "fair")
     expect = milp_oracle(raw, "fair")
@@ -236,6 +236,46 @@ def test_fair_matches_an_independent_lexicographic_milp(seed):
     total, smallest = check(raw, pairs_of(res))
     assert smallest >= expect[1] - 1e-9
     assert total == pytest.approx(expect[0], abs=1e-7)
+    assert res.status == "optimal" and res.min_bound >= smallest - 1e-12
+
+
+def test_fair_keeps_forced_pairs_and_conflicts():
+    # force X–A (5) and forbid Y–A: Y must take B (1); the smallest sum is 1 whatever else happens
+    inst = two_by_two(forced=([0], [0]), conflicts=([1], [0]))
+    res = solve(inst, "fair")
+    assert chosen(res) == {("X", "A"), ("Y", "B")} and res.min_demand_affinity == 1.0
+
+
+def test_fair_with_a_group_rule():
+    # B (the only 正高) must serve Y: then X takes A: sums 5 and 1 (the other order is forbidden)
+    inst = two_by_two(groups=[Group("正高", np.array([1]), np.array([1]), at_least=1)])
+    res = solve(inst, "fair")
+    assert chosen(res) == {("X", "A"), ("Y", "B")} and res.status == "optimal"
+
+
+def test_floor_reduction_drops_only_pairs_no_set_can_use():
+    from kechuang.engines.matching.fair import reduce
+    from kechuang.engines.matching.prepare import prepare
+
+    # one demand needing 2 of scores 0.9, 0.5, 0.1
+    inst = Instance(
+        ["A", "B", "C"], ["X"], [0, 0, 0], [1, 1, 1], [2], [0, 0, 0], [0, 1, 2], [0.9, 0.5, 0.1]
+    )
+    keep, binds = reduce(prepare(inst), 1.0)  # 0.9 + 0.1 = 1.0 still reaches the floor
+    assert keep.tolist() == [True, True, True] and binds.tolist() == [True]
+    keep, binds = reduce(
+        prepare(inst), 1.01
+    )  # 0.1 cannot; every remaining pair set (0.9 + 0.5) can
+    assert keep.tolist() == [True, True, False] and binds.tolist() == [False]
+    assert reduce(prepare(inst), 1.5) is None  # even the best set (1.4) falls short
+
+
+def test_total_with_group_rules_the_flow_already_keeps_is_settled_without_milp():
+    inst = two_by_two(
+        groups=[Group("正高", np.array([0]), np.array([0]), at_least=1)]
+    )  # X–A is optimal anyway
+    res = solve(inst, "total")
+    assert res.method == "min_cost_flow" and chosen(res) == {("X", "A"), ("Y", "B")}
 
 
 def test_random_instances_are_mostly_feasible():

@@ -28,6 +28,8 @@ from .prepare import Prepared
 TOL = 1e-9
 # the LP relaxation bound is worth its cost up to this many pairs
 LP_BOUND_PAIRS = 400_000
+# ... and at most this long (a degenerate max–min LP can take minutes; the bound only saves probes)
+LP_SECONDS = 20.0
 
 
 @dataclass
@@ -47,7 +49,9 @@ def _eps(t: float) -> float:
 
 def demand_sums(prep: Prepared, chosen: np.ndarray) -> np.ndarray:
     """Sum of chosen scores per demand."""
-    return np.bincount(prep.pair_demand[chosen], weights=prep.pair_score[chosen], minlength=prep.n_demands)
+    return np.bincount(
+        prep.pair_demand[chosen], weights=prep.pair_score[chosen], minlength=prep.n_demands
+    )
 
 
 def groups_hold(prep: Prepared, chosen: np.ndarray) -> bool:
@@ -72,7 +76,9 @@ def reduce(prep: Prepared, floor: float) -> tuple[np.ndarray, np.ndarray] | None
     d_n = prep.n_demands
     eps = _eps(floor)
     fd = prep.forced_per_demand()
-    base = np.bincount(prep.pair_demand[prep.forced], weights=prep.pair_score[prep.forced], minlength=d_n)
+    base = np.bincount(
+        prep.pair_demand[prep.forced], weights=prep.pair_score[prep.forced], minlength=d_n
+    )
     need = inst.coverage - fd
     free = prep.free()
     fdem, fsc = prep.pair_demand[free], prep.pair_score[free]
@@ -125,7 +131,9 @@ def probe(prep: Prepared, floor: float, deadline: float | None) -> Probe:
             return Probe("feasible", chosen, True, flow.gap_bound)
     for lift in (0.0, 2e-7):  # HiGHS accepts rows short by its feasibility tolerance (1e-7)
         left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-        ans = solve_milp(prep, "total", left, floor=floor - eps + lift, keep=keep, floor_demands=binds)
+        ans = solve_milp(
+            prep, "total", left, floor=floor - eps + lift, keep=keep, floor_demands=binds
+        )
         if ans.chosen is None:
             return Probe("infeasible" if ans.status == "infeasible" else "time_limit")
         if (demand_sums(prep, ans.chosen)[covered] >= floor - eps).all():
@@ -133,7 +141,9 @@ def probe(prep: Prepared, floor: float, deadline: float | None) -> Probe:
     return Probe("time_limit")
 
 
-def solve_fair(prep: Prepared, deadline: float | None) -> tuple[np.ndarray | None, str, float, float | None]:
+def solve_fair(
+    prep: Prepared, deadline: float | None
+) -> tuple[np.ndarray | None, str, float, float | None]:
     """(chosen pairs, status, gap bound of the total, upper bound of the max–min) for the fair mode."""
     start = probe(prep, -np.inf, deadline)
     if start.verdict != "feasible":
@@ -143,11 +153,10 @@ def solve_fair(prep: Prepared, deadline: float | None) -> tuple[np.ndarray | Non
         return start.chosen, "optimal" if start.proven else "time_limit", start.gap_bound, None
     best = start
     lo = float(demand_sums(prep, start.chosen)[covered].min())
-    hi = _upper_bound(prep, deadline)
-    first, closed = True, True
+    hi = _best_sets(prep)
+    lp_tried, closed = False, True
+    t = hi  # the cheap bound first: on many instances some answer reaches it
     while hi - lo > _eps(hi):
-        t = hi if first else 0.5 * (lo + hi)
-        first = False
         p = probe(prep, t, deadline)
         if p.verdict == "feasible":
             best = p
@@ -155,33 +164,43 @@ def solve_fair(prep: Prepared, deadline: float | None) -> tuple[np.ndarray | Non
             lo = max(lo, t, float(demand_sums(prep, p.chosen)[covered].min()))
         elif p.verdict == "infeasible":
             hi = t - _eps(t)  # no answer reaches t - eps, the slack the probe allows
+            if not lp_tried:
+                lp_tried = True
+                lp = _lp_bound(prep, deadline)
+                if lp is not None and lp < hi:
+                    hi = lp
+                    t = hi  # try the LP bound itself: on MIDL an answer reaches it
+                    continue
         else:
             closed = False
             break
+        t = 0.5 * (lo + hi)
     # the last reached floor's answer has the largest total at its floor and reaches lo >= that floor,
     # so it is also the largest total at lo
     status = "optimal" if closed and best.proven else "time_limit"
     return best.chosen, status, best.gap_bound, hi
 
 
-def _upper_bound(prep: Prepared, deadline: float | None) -> float:
-    """No assignment's smallest per-demand sum exceeds this: every demand's best set, and the LP
-    relaxation when the instance is small enough for it to pay."""
-    reduced_best = _best_sets(prep)
-    bound = reduced_best
-    if prep.eligible.sum() <= LP_BOUND_PAIRS:
-        left = None if deadline is None else max(deadline - time.perf_counter(), 0.01)
-        lp = solve_milp(prep, "fair", left, integral=False)
-        if lp.status == "optimal" and lp.objective is not None:
-            bound = min(bound, lp.objective)
-    return bound
+def _lp_bound(prep: Prepared, deadline: float | None) -> float | None:
+    """The LP relaxation's max–min (an upper bound), when the instance is small enough to pay."""
+    if prep.eligible.sum() > LP_BOUND_PAIRS:
+        return None
+    left = (
+        LP_SECONDS
+        if deadline is None
+        else min(LP_SECONDS, max(deadline - time.perf_counter(), 0.01))
+    )
+    lp = solve_milp(prep, "fair", left, integral=False)
+    return lp.objective if lp.status == "optimal" else None
 
 
 def _best_sets(prep: Prepared) -> float:
     inst = prep.inst
     d_n = prep.n_demands
     fd = prep.forced_per_demand()
-    base = np.bincount(prep.pair_demand[prep.forced], weights=prep.pair_score[prep.forced], minlength=d_n)
+    base = np.bincount(
+        prep.pair_demand[prep.forced], weights=prep.pair_score[prep.forced], minlength=d_n
+    )
     free = prep.free()
     fdem, fsc = prep.pair_demand[free], prep.pair_score[free]
     order = np.lexsort((-fsc, fdem))

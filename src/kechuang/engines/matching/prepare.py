@@ -58,25 +58,25 @@ def _keys(dem: np.ndarray, sup: np.ndarray, n_sup: int) -> np.ndarray:
     return dem.astype(np.int64) * max(n_sup, 1) + sup
 
 
+def _locate(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each wanted key among keys, -1 where absent."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    pos = np.minimum(np.searchsorted(sorted_keys, wanted), len(keys) - 1)
+    return np.where(sorted_keys[pos] == wanted, order[pos], -1)
+
+
 def prepare(inst: Instance) -> Prepared:
     """Mark conflicts and forced pairs; a forced pair that is no candidate joins with score 0."""
     s = inst.n_suppliers
     pd_, ps, sc = inst.pair_demand, inst.pair_supplier, inst.pair_score
     comps = dict(inst.components)
-    keys = _keys(pd_, ps, s)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-
-    def locate(k: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(sorted_keys, k)
-        pos_c = np.minimum(pos, len(sorted_keys) - 1)
-        hit = (pos < len(sorted_keys)) & (sorted_keys[pos_c] == k) if len(sorted_keys) else pos < 0
-        return np.where(hit, order[pos_c] if len(order) else -1, -1)
-
     forced_idx = np.empty(0, dtype=np.int64)
     if inst.forced is not None and len(inst.forced[0]):
         fk = np.unique(_keys(inst.forced[0], inst.forced[1], s))
-        where = locate(fk)
+        where = _locate(_keys(pd_, ps, s), fk)
         missing = fk[where < 0]
         if len(missing):
             # an administrator may force a pair the affinity source does not list: it counts 0

@@ -72,7 +72,12 @@ def _total(prep: Prepared, deadline: float | None):
         return res.chosen, res.status, "milp", 0.0
     try:
         ans = min_cost_flow(prep)
-        return ans.chosen, "optimal" if ans.chosen is not None else "infeasible", "min_cost_flow", ans.gap_bound
+        return (
+            ans.chosen,
+            "optimal" if ans.chosen is not None else "infeasible",
+            "min_cost_flow",
+            ans.gap_bound,
+        )
     except ImportError:  # OR-Tools absent: HiGHS solves the same (totally unimodular) programme
         res = solve_milp(prep, "total", _left(deadline))
         return res.chosen, res.status, "milp", 0.0
