@@ -85,3 +85,11 @@ def test_cli_writes_the_assignment_file(midl, tmp_path, mode, expect_total, expe
     assert f"{total:.6f}" in res.output
     assert f"{smallest:.6f}" in res.output
     assert "min 0 / max 4" in res.output
+
+
+def test_fair_under_a_tiny_time_limit_still_returns_a_checked_answer(midl):
+    _, inst, raw = midl
+    res = solve(inst, "fair", time_limit=0.001)
+    assert res.feasible and res.status in ("optimal", "time_limit")
+    _, smallest = check(raw, pairs_of(res))
+    assert res.min_bound is not None and res.min_bound >= smallest - 1e-9

@@ -21,6 +21,7 @@ Interface (stable; other modules and the `kechuang match solve` command use it):
     res.feasible, res.status            # status: 'optimal', 'time_limit' or 'infeasible'
     res.pair_demand, res.pair_supplier  # the chosen pairs (indices), sorted by demand then supplier
     res.total, res.min_demand_affinity, res.loads, res.seconds, res.method, res.gap_bound
+    res.min_bound                       # fair mode: proven upper bound of the max–min
     res.why(i), res.assignments()       # per pair: ids, score and the caller's components
     res.explanation                     # Infeasibility when not feasible: .constraint ('coverage',
                                         # 'min_load', 'max_load', 'group', 'forced', 'time_limit'),
@@ -29,12 +30,16 @@ Interface (stable; other modules and the `kechuang match solve` command use it):
     inst = read_neutral("dir/")         # suppliers.csv, demands.csv, affinity.csv, conflicts.csv
     write_assignment(res, inst, "out.csv")   # header demand_id,supplier_id
 
-Modes: `total` maximises the total score; without group rules it is a min-cost flow (totally
-unimodular, so integral and exact: scores scaled by 2^k to integers, `gap_bound` = pairs / 2^k bounds
-the rounding loss), with group rules a MILP (HiGHS). `fair` is lexicographic: the largest achievable
-smallest per-demand sum first, then the largest total keeping that smallest sum (two HiGHS MILPs).
+Modes: `total` maximises the total score; it is a min-cost flow (OR-Tools; totally unimodular, so
+integral and exact: scores scaled by 2^k to integers, `gap_bound` = pairs / 2^k bounds the rounding
+loss); with group rules the flow's answer if it keeps them, else a MILP (HiGHS). `fair` is
+lexicographic: the largest achievable smallest per-demand sum first, then the largest total keeping
+that smallest sum — a bisection on the floor between a reached sum and an upper bound (best sets, LP
+relaxation), each floor settled by pair fixing plus the min-cost flow, or by HiGHS when the flow
+cannot settle it (fair.py); exact to a relative 1e-9 when the status is 'optimal'.
 No assignment comes back with the binding constraint: counting checks, then the smallest set of
 demands (or suppliers) a min cut finds short, then the group rules that cannot be dropped.
+`time_limit` bounds the HiGHS steps; the flow steps always finish.
 """
 
 from .io import read_neutral, write_assignment

@@ -69,6 +69,10 @@ def solve_cmd(
         f"min per-demand affinity 最低需求匹配度 {res.min_demand_affinity:.6f}（{int(covered.sum())} 项需求）",
         markup=False,
     )
+    if res.status != "optimal" and res.min_bound is not None:
+        console.print(
+            f"最低需求匹配度的已证上界 {res.min_bound:.6f}（时限内未证最优）", markup=False
+        )
     console.print(
         f"loads 负荷 min {int(res.loads.min()) if len(res.loads) else 0} / max {int(res.loads.max()) if len(res.loads) else 0}",
         markup=False,
