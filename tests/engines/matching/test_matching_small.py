@@ -74,16 +74,25 @@ def test_forced_pair_is_kept_against_the_optimum():
 
 
 def test_forced_pair_that_is_no_candidate_joins_with_score_zero():
+    comps = {"bm25": np.array([3.0, 1.0, 0.5]), "note": np.array(["a", "b", "c"])}
     inst = two_by_two(
         pair_demand=[0, 1, 1],
         pair_supplier=[0, 0, 1],
         pair_score=[5.0, 2.0, 1.0],
         forced=([0], [1]),
+        components=comps,
     )
     res = solve(inst, "total")
     assert chosen(res) == {("X", "B"), ("Y", "A")}
-    why = {(w["demand_id"], w["supplier_id"]): w["score"] for w in res.assignments()}
-    assert why[("X", "B")] == 0.0 and res.total == 2.0
+    why = {(w["demand_id"], w["supplier_id"]): w for w in res.assignments()}
+    assert why[("X", "B")] == {
+        "demand_id": "X",
+        "supplier_id": "B",
+        "score": 0.0,
+        "bm25": 0.0,
+        "note": None,
+    }
+    assert why[("Y", "A")]["note"] == "b" and res.total == 2.0
 
 
 def test_min_load_makes_an_idle_supplier_work():

@@ -41,7 +41,7 @@ def solve(instance: Instance, mode: str = "total", time_limit: float | None = No
     if chosen is None:
         if status == "time_limit":
             why = Infeasibility(
-                "time_limit", f"在 {time_limit:g} 秒时限内未找到可行分配（未证明不可行）"
+                "time_limit", f"在 {time_limit or 0:g} 秒时限内未找到可行分配（未证明不可行）"
             )
         else:
             why = diagnose(prep, _left(deadline))
