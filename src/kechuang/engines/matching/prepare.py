@@ -104,6 +104,9 @@ def prepare(inst: Instance) -> Prepared:
     if inst.conflicts is not None and len(inst.conflicts[0]):
         ck = _keys(inst.conflicts[0], inst.conflicts[1], s)
         all_keys = _keys(pd_, ps, s)
-        eligible = ~np.isin(all_keys, ck)
+        # conflicts are few next to the pairs: binary search in them beats np.isin's joint sort
+        ck = np.unique(ck)
+        pos = np.minimum(np.searchsorted(ck, all_keys), len(ck) - 1)
+        eligible = ck[pos] != all_keys
     forced_conflicts = np.flatnonzero(forced & ~eligible)
     return Prepared(inst, pd_, ps, sc, comps, eligible, forced, forced_conflicts)
