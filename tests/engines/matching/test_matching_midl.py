@@ -93,3 +93,15 @@ def test_fair_under_a_tiny_time_limit_still_returns_a_checked_answer(midl):
     assert res.feasible and res.status in ("optimal", "time_limit")
     _, smallest = check(raw, pairs_of(res))
     assert res.min_bound is not None and res.min_bound >= smallest - 1e-9
+
+
+def test_missing_midl_data_fails_under_ci_and_skips_otherwise(monkeypatch, tmp_path):
+    import matching_helpers
+
+    monkeypatch.setattr(matching_helpers, "MIDL", tmp_path / "absent")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="MIDL 数据缺失"):
+        matching_helpers.midl_dir()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        matching_helpers.midl_dir()
