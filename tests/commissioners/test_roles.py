@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cmdata import BAOYING
+from cmdata import BAOYING, PASSWORD
 from typer.testing import CliRunner
 
 from kechuang.accounts.service import create_user, principal_of, update_user
