@@ -69,8 +69,8 @@ def _supplier_inputs(session: Session, commissioners: list[Commissioner]):
             id=c.id,
             text=" ".join(filter(None, (c.title, c.expertise, c.strengths))),
             history_text=" ".join(history[c.id]),
-            industries=tuple(c.industries or ()),
-            problem_types=tuple(c.problem_types or ()),
+            industries=frozenset(c.industries or ()),
+            problem_types=frozenset(c.problem_types or ()),
             region_code=c.region_code,
             ratings=tuple(ratings[c.id]),
         )
@@ -84,8 +84,8 @@ def _demand_inputs(demands: list[Demand]):
         text.Demand(
             id=d.id,
             text=f"{d.title} {d.text}",
-            industries=tuple(d.industries or ()),
-            problem_types=(d.problem_type,) if d.problem_type else (),
+            industries=frozenset(d.industries or ()),
+            problem_types=frozenset([d.problem_type] if d.problem_type else []),
             region_code=d.region_code,
         )
         for d in demands

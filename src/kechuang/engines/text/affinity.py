@@ -47,6 +47,17 @@ class Demand:
     problem_types: frozenset[str] = frozenset()
     region_code: str = ""
 
+    def __post_init__(self) -> None:
+        _freeze_tags(self)
+
+
+def _freeze_tags(obj: Any) -> None:
+    """Tags given as lists or tuples become frozensets (set operations explain the overlap)."""
+    for name in ("industries", "problem_types"):
+        value = getattr(obj, name)
+        if not isinstance(value, frozenset):
+            object.__setattr__(obj, name, frozenset(value or ()))
+
 
 @dataclass(frozen=True)
 class Supplier:
@@ -60,6 +71,10 @@ class Supplier:
     problem_types: frozenset[str] = frozenset()
     region_code: str = ""
     ratings: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze_tags(self)
+        object.__setattr__(self, "ratings", tuple(self.ratings or ()))
 
 
 @dataclass
