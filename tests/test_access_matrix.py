@@ -20,7 +20,9 @@ tested in tests/test_scope_routes.py over the same operations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from sheets import xlsx
@@ -31,8 +33,19 @@ from kechuang.core.security import SYSTEM
 from kechuang.statistics.imports import import_file
 
 CITY, ZONE, ENT, BANK = "city_admin", "zone_admin", "enterprise_user", "bank_viewer"
+COUNTY, TPY, RECIP, INFORM = (
+    "county_admin",
+    "commissioner",
+    "service_recipient",
+    "village_informant",
+)
 ANON = "anonymous"
-EVERYONE = frozenset({CITY, ZONE, ENT, BANK})
+EVERYONE = frozenset({CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM})
+# 科技特派员: the bureau, county admins, commissioners, served parties and village informants
+FIELD = frozenset({CITY, COUNTY, TPY, RECIP, INFORM})
+MATCHERS = frozenset({CITY, COUNTY})
+# an in-scope write the state of the world refuses (already decided, infeasible, wrong party)
+STATE = frozenset({409, 422})
 DATA = frozenset({CITY, ZONE, ENT})
 BUREAU = frozenset({CITY, ZONE})
 BUREAU_ONLY = frozenset({CITY})
@@ -47,7 +60,7 @@ class Access:
     public: bool = False
     # in-scope answers that are right for the state of the test world, by role
     also: dict[str, frozenset[int]] = field(default_factory=dict)
-    body: object = None
+    body: object = None  # a dict, or a function of the role's ids (objects named in the body)
     query: str = ""
 
 
@@ -166,6 +179,82 @@ ACCESS: dict[tuple[str, str], Access] = {
     ),
     ("get", "/evaluation/specialisation"): Access(BUREAU),
     ("get", "/evaluation/exports/{kind}"): Access(BUREAU, "zone", query="unit"),
+    # --- 科技特派员 (scope: county admin his county, commissioner his own record and agreements,
+    # served party his own demands, informant the demands of his area)
+    ("get", "/commissioners"): Access(FIELD),
+    ("post", "/commissioners"): Access(
+        BUREAU_ONLY,
+        body={
+            "kind": "individual",
+            "name": "演示数据·新特派员",
+            "region_code": "321023",
+            "batch_year": 2024,
+        },
+    ),  # fmt: skip
+    ("get", "/commissioners/{commissioner_id}"): Access(FIELD, "commissioner"),
+    ("get", "/commissioners/me"): Access(frozenset({TPY})),
+    ("get", "/commissioners/dashboard"): Access(MATCHERS),
+    ("post", "/commissioners/assessment/runs"): Access(BUREAU_ONLY, body={"year": 2024}),
+    # no assessment run yet when the reads run: 404 says so
+    ("get", "/commissioners/assessment"): Access(
+        frozenset({CITY, TPY}), also={CITY: frozenset({404}), TPY: frozenset({404})}
+    ),
+    ("get", "/commissioners/assessment/export"): Access(BUREAU_ONLY, also={CITY: frozenset({404})}),
+    ("get", "/demands"): Access(FIELD),
+    ("post", "/demands"): Access(
+        frozenset({CITY, COUNTY, RECIP, INFORM}),
+        "region",
+        body=lambda ids: {
+            "title": "演示数据·新需求",
+            "text": "藕塘需要土壤修复指导",
+            "region_code": ids["region"],
+            "recipient_kind": "农户",
+            "recipient_name": "演示数据·李",
+        },
+    ),  # fmt: skip
+    ("get", "/demands/{demand_id}"): Access(FIELD, "demand"),
+    ("post", "/demands/{demand_id}/photos"): Access(FIELD, "demand"),  # multipart: domain tests
+    # confirmed before the calls below replace the open demand's suggestions
+    ("post", "/suggestions/{suggestion_id}/confirm"): Access(
+        MATCHERS, "suggestion", body={}, also={r: STATE for r in MATCHERS}
+    ),
+    ("post", "/demands/suggest-batch"): Access(
+        MATCHERS, body={"mode": "total"}, also={r: STATE for r in MATCHERS}
+    ),
+    ("post", "/demands/{demand_id}/suggest"): Access(
+        MATCHERS, "open_demand", body={}, also={r: STATE for r in MATCHERS}
+    ),
+    ("get", "/demands/{demand_id}/suggestions"): Access(MATCHERS, "demand"),
+    ("get", "/agreements"): Access(FIELD),
+    ("post", "/agreements"): Access(
+        MATCHERS,
+        "open_demand",
+        body=lambda ids: {"demand_id": ids["open_demand"], "commissioner_id": ids["commissioner"]},
+        also={r: STATE for r in MATCHERS},
+    ),
+    ("get", "/agreements/{agreement_id}"): Access(FIELD, "agreement"),
+    ("get", "/agreements/{agreement_id}/logs"): Access(FIELD, "agreement"),
+    ("post", "/agreements/{agreement_id}/logs"): Access(
+        frozenset({TPY}),
+        "agreement",
+        body={"served_on": date.today().isoformat(), "days": 1, "content": "现场指导藕塘施肥"},
+    ),
+    # every party approves: already active here (409)
+    ("post", "/agreements/{agreement_id}/approve"): Access(
+        FIELD, "agreement", body={}, also={r: STATE for r in FIELD}
+    ),
+    ("post", "/agreements/{agreement_id}/rating"): Access(
+        frozenset({RECIP, INFORM}), "agreement", body={"score": 5}
+    ),
+    ("get", "/service-logs"): Access(FIELD),
+    ("post", "/service-logs/{log_id}/confirm"): Access(
+        frozenset({RECIP, INFORM}), "log", body={"accept": True}, also={r: STATE for r in FIELD}
+    ),
+    ("post", "/service-logs/{log_id}/photos"): Access(frozenset({TPY}), "log"),  # multipart
+    ("get", "/service-ratings"): Access(FIELD),
+    ("get", "/commissioner-photos/{photo_id}"): Access(FIELD, "photo"),
+    # last: ending the agreement closes it for the writes above
+    ("post", "/agreements/{agreement_id}/end"): Access(MATCHERS, "agreement", body={}),
 }
 # multipart uploads and the call that ends the caller's own token are decided above but not called
 # here: their scope is tested where their bodies are built
@@ -175,6 +264,8 @@ NOT_CALLED = {
     ("post", "/imports"),
     ("post", "/tiers/qualifications/import"),
     ("post", "/points/enterprises/{enterprise_id}/consent/authorisation"),
+    ("post", "/demands/{demand_id}/photos"),
+    ("post", "/service-logs/{log_id}/photos"),
 }
 KIND = {
     "/templates/{kind}": "enterprises",
@@ -187,6 +278,8 @@ QUERY = {
     "/tiers/candidates.xlsx": "family=hnte",
     "/evaluation/ranking": "year=2024",
     "/evaluation/exports/{kind}": "year=2024&against=top_quartile",
+    "/commissioners/assessment": "year=2024",
+    "/commissioners/assessment/export": "year=2024",
     "/evaluation/benchmark": "year=2024&against=top_quartile",
 }
 
@@ -209,7 +302,16 @@ def test_every_operation_has_a_scope_decision(client):
     assert not stale, f"decisions for operations that no longer exist: {stale}"
 
 
-USERS = {CITY: "city", ZONE: "zone_yz", ENT: "ent_b", BANK: "bank_m"}
+USERS = {
+    CITY: "city",
+    ZONE: "zone_yz",
+    ENT: "ent_b",
+    BANK: "bank_m",
+    COUNTY: "by_admin",
+    TPY: "tpy_by",
+    RECIP: "by_farmer",
+    INFORM: "by_informant",
+}
 
 
 @pytest.fixture
@@ -281,28 +383,116 @@ def matrix_world(world, session, client):
         BANK: {"enterprise": a.id, "zone": yz, "submission": subs[a.id], "job": jobs[ENT],
                "import": rep.import_id, "user": spare.id},
     }  # fmt: skip
+    _add_field_world(session, inside, outside)
     # ids of objects that are not scoped (a zone's registry facts)
     public = {"zone": jd}
     return {"inside": inside, "outside": outside, "public": public, "run": run}
+
+
+def _add_field_world(session, inside: dict, outside: dict) -> None:
+    """科技特派员 on two sides, 宝应 (the field roles' own) and 高邮: commissioners, a served demand
+    with an active agreement and a confirmed visit, an open demand with a suggestion, a photo."""
+    from kechuang.commissioners import service as cs
+
+    BAOYING, GAOYOU = "321023", "321084"
+    village = BAOYING + "101"
+
+    def commissioner(name, region):
+        return cs.create_commissioner(
+            session,
+            SYSTEM,
+            {"kind": "individual", "name": name, "unit": "扬州大学", "title": "研究员",
+             "title_level": "正高", "expertise": "荷藕 土壤修复", "industries": ["莲藕"],
+             "problem_types": ["土壤修复"], "region_code": region, "service_areas": [region],
+             "batch_year": 2024},
+        )  # fmt: skip
+
+    c_by, c_gy = (
+        commissioner("演示数据·宝应特派员", BAOYING),
+        commissioner("演示数据·高邮特派员", GAOYOU),
+    )
+    users = {}
+    for name, role, kw in (
+        ("by_admin", COUNTY, {"region_code": BAOYING}),
+        ("gy_admin", COUNTY, {"region_code": GAOYOU}),
+        ("by_informant", INFORM, {"region_code": village}),
+        ("by_farmer", RECIP, {}),
+        ("gy_farmer", RECIP, {}),
+        ("tpy_by", TPY, {"commissioner_id": c_by.id}),
+        ("tpy_gy", TPY, {"commissioner_id": c_gy.id}),
+    ):
+        users[name] = principal_of(
+            create_user(session, username=name, password=PASSWORD, role=role, **kw)
+        )
+    session.flush()
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+
+    def demand(poster, region, photos=()):
+        data = {"title": "演示数据·藕塘土壤退化", "text": "连作多年的藕塘产量下降，希望专家指导土壤修复",
+                "industries": ["莲藕"], "problem_type": "土壤修复", "region_code": region,
+                "recipient_name": "演示数据·张", "recipient_kind": "农户", "urgency": "normal"}  # fmt: skip
+        return cs.post_demand(session, users[poster], data, list(photos))
+
+    def served(d, admin, tpy, party, c):
+        a = cs.create_agreement(session, users[admin], d.id, c.id)
+        for who in (tpy, party):
+            cs.approve_agreement(session, users[who], a.id)
+        log = cs.log_service(
+            session, users[tpy], a.id,
+            {"served_on": date.today(), "days": 1.0, "content": "现场检测土壤并指导"},
+        )  # fmt: skip
+        cs.confirm_log(session, users[party], log.id)
+        return a, log
+
+    side = {}
+    for key, region, admin, tpy, farmer, c in (
+        ("by", village, "by_admin", "tpy_by", "by_farmer", c_by),
+        ("gy", GAOYOU, "gy_admin", "tpy_gy", "gy_farmer", c_gy),
+    ):
+        d = demand(farmer, region, [("p.jpg", jpeg)])
+        a, log = served(d, admin, tpy, farmer, c)
+        open_d = demand(farmer, region)
+        (sug,) = cs.store_suggestions(
+            session, users[admin], open_d.id, [{"commissioner_id": c.id, "score": 0.5}], "urgent"
+        )
+        side[key] = {"commissioner": c.id, "demand": d.id, "agreement": a.id, "log": log.id,
+                     "open_demand": open_d.id, "suggestion": sug.id,
+                     "photo": cs.photo_ids(session, demand_id=d.id)[0]}  # fmt: skip
+    d_inf = demand("by_informant", village)
+    a_inf, log_inf = served(d_inf, "by_admin", "tpy_by", "by_informant", c_by)
+    session.flush()
+    by, gy = side["by"], side["gy"]
+    inside[COUNTY] = {**by, "region": village}
+    inside[TPY] = {k: by[k] for k in ("commissioner", "demand", "agreement", "log", "photo")}
+    inside[RECIP] = {**inside[TPY], "region": village}
+    inside[INFORM] = {**inside[TPY], "agreement": a_inf.id, "log": log_inf.id, "region": village}
+    inside[CITY] = {**inside[CITY], **gy, "region": GAOYOU}
+    gy_out = {k: gy[k] for k in ("commissioner", "demand", "agreement", "log", "photo")}
+    outside[COUNTY] = {**gy, "region": GAOYOU}
+    outside[TPY] = dict(gy_out)
+    outside[RECIP] = dict(gy_out)
+    outside[INFORM] = {**gy_out, "region": GAOYOU}
+    for role in (ZONE, ENT, BANK):
+        outside[role] = {**outside[role], **gy}
 
 
 def _url(path: str, access: Access, ids: dict[str, int], world: dict) -> str | None:
     """The operation's URL with the object's id in place, or None when the role has no such object."""
     url = path.replace("{kind}", KIND.get(path, ""))
     url = url.replace("{run_id}", str(world["run"]))
-    for name, obj in (
-        ("{enterprise_id}", "enterprise"),
-        ("{zone_id}", "zone"),
-        ("{submission_id}", "submission"),
-        ("{job_id}", "job"),
-        ("{import_id}", "import"),
-        ("{user_id}", "user"),
-    ):
-        if name in url:
-            source = ids if obj == access.obj else world["public"]
-            if obj not in source:
-                return None
-            url = url.replace(name, str(source[obj]))
+    for name in re.findall(r"{(\w+)_id}", url):
+        obj = name
+        # the operation's object fills its placeholder (e.g. an open demand for {demand_id})
+        mine = access.obj is not None and (access.obj == obj or access.obj.endswith("_" + obj))
+        source, key = (ids, access.obj) if mine else (world["public"], obj)
+        if key not in source:
+            source, key = (
+                ids,
+                obj,
+            )  # an object the operation reaches through another (its agreement)
+        if key not in source:
+            return None
+        url = url.replace("{" + name + "_id}", str(source[key]))
     query = [QUERY[path]] if path in QUERY else []
     if access.query:
         if access.obj not in ids:
@@ -317,7 +507,7 @@ def _order(item):
     return method != "get"  # reads first: the writes then change what they address
 
 
-ROLES = [ANON, CITY, ZONE, ENT, BANK]
+ROLES = [ANON, CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM]
 
 
 def test_every_registered_role_is_in_the_matrix(client):
@@ -335,20 +525,21 @@ def test_role_by_operation_by_object(matrix_world, client, role):
     for (method, path), access in sorted(ACCESS.items(), key=_order):
         if (method, path) in NOT_CALLED:
             continue
-        body = access.body
         cases = []
         if role == ANON or role not in access.roles:
             ids = matrix_world["outside"].get(role) or matrix_world["inside"].get(CITY)
-            cases.append(("role", _url(path, access, ids, matrix_world)))
+            cases.append(("role", ids))
         else:
-            inside = matrix_world["inside"][role]
-            outside = matrix_world["outside"][role]
             if access.obj is not None:
-                cases.append(("outside", _url(path, access, outside, matrix_world)))
-            cases.append(("inside", _url(path, access, inside, matrix_world)))
-        for case, url in cases:
+                cases.append(("outside", matrix_world["outside"][role]))
+            cases.append(("inside", matrix_world["inside"][role]))
+        for case, ids in cases:
+            if access.obj is not None and access.obj not in ids:
+                continue  # the role has no such object on this side
+            url = _url(path, access, ids, matrix_world)
             if url is None:
                 continue
+            body = access.body(ids) if callable(access.body) else access.body
             r = client.request(method.upper(), url, headers=headers, json=body)
             calls += 1
             status = r.status_code
