@@ -66,19 +66,22 @@ def rel(a, a_kind, b, b_kind, kind, start=None, end=None, row="") -> Relation:
     return Relation(a, a_kind, b, b_kind, kind, start, end, row)
 
 
-def synthetic(n_app: int, n_exp: int, n_units: int, n_rel: int, seed: int = 0):
+def synthetic(
+    n_app: int, n_exp: int, n_units: int, n_rel: int, seed: int = 0, n_topics: int = len(TOPICS),
+    finance_share: float = 0.2,
+):
     """Applications, experts and relations at a chosen scale (topics, units, random relations)."""
     rng = np.random.default_rng(seed)
     apps = [
-        app(i, int(rng.integers(0, n_units)), 900000 + i, int(rng.integers(0, len(TOPICS))))
+        app(i, int(rng.integers(0, n_units)), 900000 + i, int(rng.integers(0, n_topics)))
         for i in range(n_app)
     ]
     exps = [
         expert(
             j,
             int(rng.integers(0, n_units)),
-            int(rng.integers(0, len(TOPICS))),
-            finance=bool(rng.random() < 0.2),
+            int(rng.integers(0, n_topics)),
+            finance=bool(rng.random() < finance_share),
             cap=int(rng.integers(4, 9)),
         )
         for j in range(n_exp)
