@@ -24,7 +24,7 @@ from .files import (
 )
 
 app = typer.Typer(help="重点攻关：项目申报、专家评审与排序", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.callback()
@@ -63,7 +63,9 @@ def assign_reviewers_cmd(
     year: int = typer.Option(..., "--year", help="申报年度 Y（回避规则按此回溯）"),
     per_application: int = typer.Option(..., "--per-application", help="每项申报的评审专家数 K"),
     finance: bool = typer.Option(False, "--finance", help="每项申报至少 1 名财务专家"),
-    out: Path = typer.Option(..., "--out", "-o", help="结果文件 (.csv/.xlsx)：申报编号, 专家编号, 匹配度, 理由"),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="结果文件 (.csv/.xlsx)：申报编号, 专家编号, 匹配度, 理由"
+    ),
     time_limit: float | None = typer.Option(None, "--time-limit", help="求解时限（秒）"),
 ) -> None:
     """按回避规则、负荷上限、同单位至多 1 人（及财务专家）约束，求总匹配度最大的评审专家分配。
@@ -77,7 +79,9 @@ def assign_reviewers_cmd(
         apps = read_applications(applications)
         exps = read_experts(experts)
         rels = read_relations(relations)
-        res = assign_reviewers(apps, exps, rels, year, per_application, finance, time_limit=time_limit)
+        res = assign_reviewers(
+            apps, exps, rels, year, per_application, finance, time_limit=time_limit
+        )
     except (ReviewFileError, ReviewInputError, MatchingInputError, WeightsError) as exc:
         _fail(str(exc))
         return
@@ -121,7 +125,9 @@ def aggregate_scores_cmd(
         _fail(f"未知的校正方法 {method}，应为 standardised 或 additive")
     try:
         apps, experts, values = read_scores(scores)
-        res = aggregate(apps, experts, values, method=method, trim=trim, bootstrap=bootstrap, seed=seed)
+        res = aggregate(
+            apps, experts, values, method=method, trim=trim, bootstrap=bootstrap, seed=seed
+        )
     except (ReviewFileError, ReviewInputError) as exc:
         _fail(str(exc))
         return

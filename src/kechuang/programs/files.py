@@ -190,9 +190,7 @@ def read_relations(path: str | Path) -> list[Relation]:
         bad = len(errors)
         kind = _text(r["kind"])
         if kind not in RELATION_KINDS:
-            errors.append(
-                CellError(row, "关系", kind, f"应为 {'、'.join(RELATION_KINDS)} 之一")
-            )
+            errors.append(CellError(row, "关系", kind, f"应为 {'、'.join(RELATION_KINDS)} 之一"))
         parties = []
         for value_code, kind_code, header in (("a", "a_kind", "甲"), ("b", "b_kind", "乙")):
             party_kind = _text(r[kind_code])
@@ -209,7 +207,9 @@ def read_relations(path: str | Path) -> list[Relation]:
             (a, ak), (b, bk) = parties
             if want is not None and ((want[0] and ak != want[0]) or bk != want[1]):
                 errors.append(
-                    CellError(row, "关系", kind, f"{kind}关系应为 {want[0] or '个人或单位'} → {want[1]}")
+                    CellError(
+                        row, "关系", kind, f"{kind}关系应为 {want[0] or '个人或单位'} → {want[1]}"
+                    )
                 )
             elif want is None and (ak != PERSON or bk != PERSON):
                 errors.append(CellError(row, "关系", kind, f"{kind}关系的甲乙双方都应为个人"))
@@ -246,7 +246,9 @@ def read_scores(path: str | Path) -> tuple[list[str], list[str], list[float]]:
         key = (_text(r["application"]), _text(r["expert"]))
         if key in seen:
             errors.append(
-                CellError(r["__row"], "专家编号", key[1], f"同一专家对该申报的评分与第 {seen[key]} 行重复")
+                CellError(
+                    r["__row"], "专家编号", key[1], f"同一专家对该申报的评分与第 {seen[key]} 行重复"
+                )
             )
             continue
         seen[key] = r["__row"]
@@ -278,4 +280,6 @@ def write_rows(path: str | Path, headers: Sequence[str], rows: Sequence[Sequence
             sheet.write_row(i, 0, list(row))
         book.close()
     else:
-        raise ReviewFileError(path.name, [CellError(0, "（文件）", path.name, "输出文件只能是 .csv 或 .xlsx")])
+        raise ReviewFileError(
+            path.name, [CellError(0, "（文件）", path.name, "输出文件只能是 .csv 或 .xlsx")]
+        )

@@ -67,7 +67,12 @@ def rel(a, a_kind, b, b_kind, kind, start=None, end=None, row="") -> Relation:
 
 
 def synthetic(
-    n_app: int, n_exp: int, n_units: int, n_rel: int, seed: int = 0, n_topics: int = len(TOPICS),
+    n_app: int,
+    n_exp: int,
+    n_units: int,
+    n_rel: int,
+    seed: int = 0,
+    n_topics: int = len(TOPICS),
     finance_share: float = 0.2,
 ):
     """Applications, experts and relations at a chosen scale (topics, units, random relations)."""
@@ -95,9 +100,33 @@ def synthetic(
         e = exps[int(rng.integers(0, n_exp))]
         a = apps[int(rng.integers(0, n_app))]
         if kind in ("任职", "持股"):
-            rels.append(rel(e.person_id, "个人", code(int(rng.integers(0, n_units))), "单位", kind, start, end, f"第 {r + 2} 行"))
+            rels.append(
+                rel(
+                    e.person_id,
+                    "个人",
+                    code(int(rng.integers(0, n_units))),
+                    "单位",
+                    kind,
+                    start,
+                    end,
+                    f"第 {r + 2} 行",
+                )
+            )
         elif kind == "实际控制":
-            rels.append(rel(code(int(rng.integers(0, n_units))), "单位", code(int(rng.integers(0, n_units))), "单位", kind, start, end, f"第 {r + 2} 行"))
+            rels.append(
+                rel(
+                    code(int(rng.integers(0, n_units))),
+                    "单位",
+                    code(int(rng.integers(0, n_units))),
+                    "单位",
+                    kind,
+                    start,
+                    end,
+                    f"第 {r + 2} 行",
+                )
+            )
         else:
-            rels.append(rel(e.person_id, "个人", a.leader_id, "个人", kind, start, end, f"第 {r + 2} 行"))
+            rels.append(
+                rel(e.person_id, "个人", a.leader_id, "个人", kind, start, end, f"第 {r + 2} 行")
+            )
     return apps, exps, rels

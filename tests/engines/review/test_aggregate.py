@@ -68,8 +68,13 @@ def test_standardised_by_hand_with_a_single_score_reviewer():
 def test_standardised_zero_variance_reviewer_gives_z_zero():
     # v gave a and b both 70: no discrimination, z = 0 on both; x: a 80, b 60 → +1, −1.
     # Overall: [70, 70, 80, 60] mean 70, sd √50; a: 70 + √50 · (0 + 1)/2, b: 70 − √50/2.
-    res = aggregate(["a", "b", "a", "b"], ["v", "v", "x", "x"], [70, 70, 80, 60],
-                    method="standardised", bootstrap=0)
+    res = aggregate(
+        ["a", "b", "a", "b"],
+        ["v", "v", "x", "x"],
+        [70, 70, 80, 60],
+        method="standardised",
+        bootstrap=0,
+    )
     half = math.sqrt(50) / 2
     assert by_id(res, "corrected") == pytest.approx({"a": 70 + half, "b": 70 - half})
 

@@ -63,7 +63,9 @@ def oracle(apps, exps, rels, k, finance):
     return None if res.x is None else -res.fun
 
 
-@pytest.mark.parametrize(("seed", "k", "finance"), [(1, 2, False), (4, 3, True), (3, 2, True), (6, 3, False)])
+@pytest.mark.parametrize(
+    ("seed", "k", "finance"), [(1, 2, False), (4, 3, True), (3, 2, True), (6, 3, False)]
+)
 def test_optimal_against_an_independent_milp(seed, k, finance):
     apps, exps, rels = synthetic(8, 14, 7, 25, seed=seed, n_topics=2, finance_share=0.3)
     res = assign_reviewers(apps, exps, rels, Y, k, finance, top_k=len(exps))
@@ -94,8 +96,12 @@ def test_exactly_k_load_caps_one_per_unit_and_finance():
 
 def test_two_best_experts_of_one_unit_are_not_both_chosen():
     a = app(1, unit=1, leader=1, topic=0)
-    exps = [expert(1, unit=5, topic=0), expert(2, unit=5, topic=0), expert(3, unit=6, topic=0),
-            expert(4, unit=7, topic=1)]
+    exps = [
+        expert(1, unit=5, topic=0),
+        expert(2, unit=5, topic=0),
+        expert(3, unit=6, topic=0),
+        expert(4, unit=7, topic=1),
+    ]
     res = assign_reviewers([a], exps, [], Y, 2)
     assert res.feasible
     chosen = set(res.experts_of(a.id))
@@ -105,8 +111,11 @@ def test_two_best_experts_of_one_unit_are_not_both_chosen():
 
 def test_finance_expert_joins_only_when_asked():
     a = app(1, unit=1, leader=1, topic=0)
-    exps = [expert(1, unit=5, topic=0), expert(2, unit=6, topic=0),
-            expert(3, unit=7, topic=3, finance=True)]
+    exps = [
+        expert(1, unit=5, topic=0),
+        expert(2, unit=6, topic=0),
+        expert(3, unit=7, topic=3, finance=True),
+    ]
     without = assign_reviewers([a], exps, [], Y, 2)
     assert set(without.experts_of(a.id)) == {"E001", "E002"}
     with_fin = assign_reviewers([a], exps, [], Y, 2, finance=True)
@@ -115,8 +124,12 @@ def test_finance_expert_joins_only_when_asked():
 
 def test_infeasible_names_the_application_and_why():
     apps = [app(1, unit=1, leader=1, topic=0), app(2, unit=2, leader=2, topic=1)]
-    exps = [expert(1, unit=5, topic=0), expert(2, unit=6, topic=0), expert(3, unit=7, topic=1),
-            expert(4, unit=8, topic=1)]
+    exps = [
+        expert(1, unit=5, topic=0),
+        expert(2, unit=6, topic=0),
+        expert(3, unit=7, topic=1),
+        expert(4, unit=8, topic=1),
+    ]
     # E001 worked at A001's unit until 2022 (within Y−5): A001 has one candidate left.
     rels = [rel(exps[0].person_id, "个人", code(1), "单位", "任职", 2010, 2022)]
     res = assign_reviewers(apps, exps, rels, Y, 2)

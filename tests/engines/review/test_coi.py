@@ -42,9 +42,7 @@ def test_rule1_same_unit():
     assert rules_hit([], e=expert(1, unit=1)) == ("same_unit",)
 
 
-@pytest.mark.parametrize(
-    ("end", "hit"), [(Y - 5, True), (Y - 6, False), (None, True), (Y, True)]
-)
+@pytest.mark.parametrize(("end", "hit"), [(Y - 5, True), (Y - 6, False), (None, True), (Y, True)])
 def test_rule2_employment_within_five_years(end, hit):
     r = rel(EXP.person_id, "个人", code(1), "单位", "任职", 2000, end)
     assert rules_hit([r]) == (("employment",) if hit else ())

@@ -140,9 +140,7 @@ def additive_fit(
     design = sp.csr_matrix((np.ones(2 * m), (rows, cols)), shape=(m, n_app + n_rev))
     sol = lsqr(design, score, atol=1e-12, btol=1e-12, iter_lim=20 * (n_app + n_rev) + 100)[0]
     theta, b = sol[:n_app].copy(), sol[n_app:].copy()
-    graph = sp.csr_matrix(
-        (np.ones(m), (app, n_app + rev)), shape=(n_app + n_rev, n_app + n_rev)
-    )
+    graph = sp.csr_matrix((np.ones(m), (app, n_app + rev)), shape=(n_app + n_rev, n_app + n_rev))
     n_comp, label = connected_components(graph, directed=False)
     rev_label = label[n_app:]
     used = np.bincount(rev, minlength=n_rev) > 0
@@ -168,7 +166,13 @@ def additive_scores(
 
 
 def _correct(
-    method: str, app: np.ndarray, rev: np.ndarray, score: np.ndarray, n_app: int, n_rev: int, trim: float
+    method: str,
+    app: np.ndarray,
+    rev: np.ndarray,
+    score: np.ndarray,
+    n_app: int,
+    n_rev: int,
+    trim: float,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The corrected scores, reviewer effects and component count by the chosen method."""
     if method == "standardised":

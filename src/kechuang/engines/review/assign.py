@@ -154,8 +154,9 @@ def assign_reviewers(
     allowed = blocked
     demands, suppliers = _documents(applications, experts)
     k = top_k or max(40, 8 * per_application)
-    pairs = score_pairs(demands, suppliers, weights, top_k=min(k, max(n_exp, 1)),
-                        eligible=sp.csr_matrix(allowed))
+    pairs = score_pairs(
+        demands, suppliers, weights, top_k=min(k, max(n_exp, 1)), eligible=sp.csr_matrix(allowed)
+    )
     reasons = [_reason(pairs, i, weights) for i in range(len(pairs))]
     pair_d, pair_s, pair_score = pairs.demand_idx, pairs.supplier_idx, pairs.score
     if finance:
@@ -178,7 +179,9 @@ def assign_reviewers(
     for unit, members in by_unit.items():
         if len(members) > 1:
             name = experts[members[0]].unit_name or unit
-            groups.append(Group(f"同一单位至多 1 人：{name}", all_apps, np.array(members), at_most=1))
+            groups.append(
+                Group(f"同一单位至多 1 人：{name}", all_apps, np.array(members), at_most=1)
+            )
     finance_idx = np.array([j for j, e in enumerate(experts) if e.finance], dtype=np.int64)
     if finance:
         groups.append(Group("至少 1 名财务专家", all_apps, finance_idx, at_least=1))
@@ -201,7 +204,9 @@ def assign_reviewers(
         forced=forced_idx,
         groups=groups,
     )
-    unstaffed = _diagnose(pair_d, pair_s, applications, experts, conflicts, per_application, finance)
+    unstaffed = _diagnose(
+        pair_d, pair_s, applications, experts, conflicts, per_application, finance
+    )
     res = solve(inst, mode="total", time_limit=time_limit)
     common = dict(
         conflicts=conflicts,

@@ -283,7 +283,9 @@ def find_conflicts(
 
     def emit(frame: pl.DataFrame, code: str) -> None:
         cols = [pl.col("app"), pl.col("exp"), pl.lit(code).alias("rule")]
-        cols.append(pl.col("rel") if "rel" in frame.columns else pl.lit(None, pl.Int64).alias("rel"))
+        cols.append(
+            pl.col("rel") if "rel" in frame.columns else pl.lit(None, pl.Int64).alias("rel")
+        )
         cols.append(
             pl.col("rel2") if "rel2" in frame.columns else pl.lit(None, pl.Int64).alias("rel2")
         )
