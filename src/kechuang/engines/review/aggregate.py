@@ -8,8 +8,9 @@ Two corrections for reviewers who score systematically high or low:
   single score has no own mean or spread to remove, so that score is standardised with the overall
   mean and sd (treated as an average reviewer); a reviewer with several scores all equal (zero
   variance) did not discriminate, so those scores get z = 0 (no information on ranking).
-- ``additive``: score_ij = μ + q_i + b_j + e_ij fitted by least squares (sparse LSQR over the
-  design matrix with one column per application and one per reviewer) with Σ_j b_j = 0. The
+- ``additive``: score_ij = μ + q_i + b_j + e_ij fitted by least squares (normal equations with the
+  application effects eliminated and a dense reviewers × reviewers solve; sparse LSQR over the
+  design matrix above DENSE_LIMIT reviewers) with Σ_j b_j = 0. The
   model is identified only within a connected component of the application–reviewer graph (a
   constant can move between q and b inside each component), so the constraint is imposed in every
   component separately: Σ b_j = 0 over the reviewers of each component. Across components the
@@ -39,6 +40,8 @@ from scipy.sparse.linalg import lsqr
 from .coi import ReviewInputError
 
 METHODS = ("standardised", "additive")
+# Reviewers up to which the additive model is solved densely (a k × k system per fit).
+DENSE_LIMIT = 1500
 
 
 @dataclass
@@ -133,25 +136,51 @@ def standardised_scores(
 def additive_fit(
     app: np.ndarray, rev: np.ndarray, score: np.ndarray, n_app: int, n_rev: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Least-squares (μ + q_i, b_j) of score = μ + q_i + b_j + e with Σ b_j = 0 per component."""
+    """Least-squares (μ + q_i, b_j) of score = μ + q_i + b_j + e with Σ b_j = 0 per component.
+
+    The application effects are eliminated from the normal equations (θ_i = mean of score − b_j
+    over i's reviewers), leaving the reviewers' system L b = r with L = diag(m) − Nᵀ diag(1/n) N,
+    singular exactly along each component's constant vector; adding Σ_C 1_C 1_Cᵀ makes it regular
+    and imposes Σ_{j∈C} b_j = 0 (r sums to zero over each component). Dense solve up to
+    DENSE_LIMIT reviewers, sparse LSQR on the full design above."""
     m = len(score)
+    used = np.bincount(rev, minlength=n_rev) > 0
+    graph = sp.csr_matrix((np.ones(m), (app, n_app + rev)), shape=(n_app + n_rev, n_app + n_rev))
+    n_comp, label = connected_components(graph, directed=False)
+    rev_label = label[n_app:]
+    real = len(np.unique(label[np.concatenate([app, n_app + rev])])) if m else 0
+    n_i = np.bincount(app, minlength=n_app).astype(float)
+    inv_n = np.divide(1.0, n_i, out=np.zeros(n_app), where=n_i > 0)
+    if int(used.sum()) <= DENSE_LIMIT:
+        idx = np.flatnonzero(used)
+        pos = np.full(n_rev, -1)
+        pos[idx] = np.arange(len(idx))
+        r = pos[rev]
+        k = len(idx)
+        incidence = sp.csr_matrix((np.ones(m), (app, r)), shape=(n_app, k))
+        lap = np.diag(np.bincount(r, minlength=k).astype(float))
+        lap -= (incidence.T @ sp.diags(inv_n) @ incidence).toarray()
+        s_i = np.bincount(app, weights=score, minlength=n_app)
+        rhs = np.bincount(r, weights=score, minlength=k) - incidence.T @ (s_i * inv_n)
+        comp = rev_label[idx]
+        lap += (comp[:, None] == comp[None, :]).astype(float)
+        b = np.zeros(n_rev)
+        b[idx] = np.linalg.solve(lap, rhs)
+        theta = (s_i - np.bincount(app, weights=b[rev], minlength=n_app)) * inv_n
+        theta[n_i == 0] = np.nan
+        return theta, b, real
     rows = np.repeat(np.arange(m), 2)
     cols = np.column_stack([app, n_app + rev]).ravel()
     design = sp.csr_matrix((np.ones(2 * m), (rows, cols)), shape=(m, n_app + n_rev))
     sol = lsqr(design, score, atol=1e-12, btol=1e-12, iter_lim=20 * (n_app + n_rev) + 100)[0]
     theta, b = sol[:n_app].copy(), sol[n_app:].copy()
-    graph = sp.csr_matrix((np.ones(m), (app, n_app + rev)), shape=(n_app + n_rev, n_app + n_rev))
-    n_comp, label = connected_components(graph, directed=False)
-    rev_label = label[n_app:]
-    used = np.bincount(rev, minlength=n_rev) > 0
     # Move each component's mean reviewer effect into its applications' scores: the fit is the
     # same, and Σ b_j = 0 holds in every component.
-    shift = group_mean(rev_label[used], b[used], n_comp)
-    shift = np.nan_to_num(shift)
+    shift = np.nan_to_num(group_mean(rev_label[used], b[used], n_comp))
     b[used] -= shift[rev_label[used]]
     theta += shift[label[:n_app]]
     b[~used] = 0.0
-    real = len(np.unique(label[np.concatenate([app, n_app + rev])])) if m else 0
+    theta[n_i == 0] = np.nan
     return theta, b, real
 
 
