@@ -9,7 +9,7 @@ Python loop over applications × experts × relations; (2) the assignment (affin
 overlap, then the matching engine with unit and finance groups), whose baseline is a greedy
 per-application pick of the best free conflict-free experts (its total affinity is printed next to
 the optimum: the baseline is faster but worse, and may fail); (3) score aggregation with a bootstrap
-over reviewers — the vectorised additive model (sparse LSQR) against a dense least-squares fit per
+over reviewers — the additive model (application effects eliminated, sparse LU per fit) against a dense least-squares fit per
 replicate (numpy.linalg.lstsq on the full design matrix), and standardisation by NumPy group sums
 against Python dictionaries.
 """
@@ -22,8 +22,15 @@ import time
 import numpy as np
 from stdnum.cn import uscc
 
-from kechuang.engines.review import Application, Expert, Relation, aggregate, assign_reviewers
-from kechuang.engines.review import find_conflicts, load_rules
+from kechuang.engines.review import (
+    Application,
+    Expert,
+    Relation,
+    aggregate,
+    assign_reviewers,
+    find_conflicts,
+    load_rules,
+)
 
 TOPICS = [
     ("肝癌 早筛 影像", "肝胆疾病"),
@@ -84,7 +91,7 @@ def synthetic(n_app, n_exp, n_units, n_rel, seed):
         )
     kinds = ["任职", "持股", "实际控制", "亲属", "合作", "师生"]
     rels = []
-    for r in range(n_rel):
+    for _ in range(n_rel):
         kind = kinds[int(rng.integers(0, 6))]
         start = int(rng.integers(2005, 2024))
         end = None if rng.random() < 0.4 else int(rng.integers(start, 2026))

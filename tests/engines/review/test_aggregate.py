@@ -131,7 +131,7 @@ def test_a_pair_scored_twice_is_refused():
         aggregate(["a", "a"], ["x", "x"], [1, 2])
 
 
-def test_sparse_lsqr_path_agrees_with_the_dense_solve(monkeypatch):
+def test_lsqr_path_agrees_with_the_eliminated_solve(monkeypatch):
     import importlib
 
     module = importlib.import_module("kechuang.engines.review.aggregate")
@@ -139,8 +139,8 @@ def test_sparse_lsqr_path_agrees_with_the_dense_solve(monkeypatch):
     apps = [*APPS, "d", "e", "e", "f"]
     revs = [*REVS, "z", "z", "w", "w"]
     scores = [*SCORES, 40, 60, 70, 30]
-    dense = aggregate(apps, revs, scores, bootstrap=0)
-    monkeypatch.setattr(module, "DENSE_LIMIT", 0)
+    eliminated = aggregate(apps, revs, scores, bootstrap=0)
+    monkeypatch.setattr(module, "ELIMINATION_LIMIT", 0)
     sparse = aggregate(apps, revs, scores, bootstrap=0)
-    assert sparse.corrected == pytest.approx(dense.corrected, abs=1e-6)
-    assert sparse.reviewer_effect == pytest.approx(dense.reviewer_effect, abs=1e-6)
+    assert sparse.corrected == pytest.approx(eliminated.corrected, abs=1e-6)
+    assert sparse.reviewer_effect == pytest.approx(eliminated.reviewer_effect, abs=1e-6)

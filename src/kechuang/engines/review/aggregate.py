@@ -9,8 +9,8 @@ Two corrections for reviewers who score systematically high or low:
   mean and sd (treated as an average reviewer); a reviewer with several scores all equal (zero
   variance) did not discriminate, so those scores get z = 0 (no information on ranking).
 - ``additive``: score_ij = μ + q_i + b_j + e_ij fitted by least squares (normal equations with the
-  application effects eliminated and a dense reviewers × reviewers solve; sparse LSQR over the
-  design matrix above DENSE_LIMIT reviewers) with Σ_j b_j = 0. The
+  application effects eliminated and a sparse reviewers × reviewers solve; sparse LSQR over the
+  design matrix above ELIMINATION_LIMIT reviewers) with Σ_j b_j = 0. The
   model is identified only within a connected component of the application–reviewer graph (a
   constant can move between q and b inside each component), so the constraint is imposed in every
   component separately: Σ b_j = 0 over the reviewers of each component. Across components the
@@ -35,13 +35,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import lsqr
+from scipy.sparse.linalg import lsqr, spsolve
 
 from .coi import ReviewInputError
 
 METHODS = ("standardised", "additive")
-# Reviewers up to which the additive model is solved densely (a k × k system per fit).
-DENSE_LIMIT = 1500
+# Reviewers up to which the additive model is solved by eliminating the applications (sparse LU
+# of a k × k system); LSQR above (its fill-in stays bounded).
+ELIMINATION_LIMIT = 20000
 
 
 @dataclass
@@ -139,10 +140,11 @@ def additive_fit(
     """Least-squares (μ + q_i, b_j) of score = μ + q_i + b_j + e with Σ b_j = 0 per component.
 
     The application effects are eliminated from the normal equations (θ_i = mean of score − b_j
-    over i's reviewers), leaving the reviewers' system L b = r with L = diag(m) − Nᵀ diag(1/n) N,
-    singular exactly along each component's constant vector; adding Σ_C 1_C 1_Cᵀ makes it regular
-    and imposes Σ_{j∈C} b_j = 0 (r sums to zero over each component). Dense solve up to
-    DENSE_LIMIT reviewers, sparse LSQR on the full design above."""
+    over i's reviewers), leaving the reviewers' sparse system L b = r with
+    L = diag(m) − Nᵀ diag(1/n) N, singular exactly along each component's constant vector:
+    one reviewer per component is grounded (b = 0), the rest solved by sparse LU, and b is then
+    centred within each component. Up to ELIMINATION_LIMIT reviewers; sparse LSQR on the full design
+    above."""
     m = len(score)
     used = np.bincount(rev, minlength=n_rev) > 0
     graph = sp.csr_matrix((np.ones(m), (app, n_app + rev)), shape=(n_app + n_rev, n_app + n_rev))
@@ -151,21 +153,28 @@ def additive_fit(
     real = len(np.unique(label[np.concatenate([app, n_app + rev])])) if m else 0
     n_i = np.bincount(app, minlength=n_app).astype(float)
     inv_n = np.divide(1.0, n_i, out=np.zeros(n_app), where=n_i > 0)
-    if int(used.sum()) <= DENSE_LIMIT:
+    if int(used.sum()) <= ELIMINATION_LIMIT:
         idx = np.flatnonzero(used)
         pos = np.full(n_rev, -1)
         pos[idx] = np.arange(len(idx))
         r = pos[rev]
         k = len(idx)
         incidence = sp.csr_matrix((np.ones(m), (app, r)), shape=(n_app, k))
-        lap = np.diag(np.bincount(r, minlength=k).astype(float))
-        lap -= (incidence.T @ sp.diags(inv_n) @ incidence).toarray()
+        lap = sp.diags(np.bincount(r, minlength=k).astype(float))
+        lap = (lap - incidence.T @ sp.diags(inv_n) @ incidence).tocsc()
         s_i = np.bincount(app, weights=score, minlength=n_app)
         rhs = np.bincount(r, weights=score, minlength=k) - incidence.T @ (s_i * inv_n)
         comp = rev_label[idx]
-        lap += (comp[:, None] == comp[None, :]).astype(float)
+        # Ground one reviewer per component (b = 0) to make L regular, solve the sparse system,
+        # then centre b within each component (the fit does not change).
+        _, first = np.unique(comp, return_index=True)
+        free = np.setdiff1d(np.arange(k), first)
+        sub = np.zeros(k)
+        if len(free):
+            sub[free] = spsolve(lap[free][:, free].tocsc(), rhs[free])
+        sub -= group_mean(comp, sub, n_comp)[comp]
         b = np.zeros(n_rev)
-        b[idx] = np.linalg.solve(lap, rhs)
+        b[idx] = sub
         theta = (s_i - np.bincount(app, weights=b[rev], minlength=n_app)) * inv_n
         theta[n_i == 0] = np.nan
         return theta, b, real
