@@ -72,8 +72,12 @@ def synthetic(n_app, n_exp, n_units, n_rel, seed):
             )
         )
     exps = []
+    every = [w for words, _ in TOPICS for w in words.split()]
     for j in range(n_exp):
         words, direction = TOPICS[int(rng.integers(0, len(TOPICS)))]
+        # Two of the topic's three words and one word from anywhere: affinities differ.
+        picked = list(rng.choice(words.split(), 2, replace=False))
+        words = " ".join([*picked, every[int(rng.integers(0, len(every)))]])
         fin = bool(rng.random() < 0.15)
         exps.append(
             Expert(

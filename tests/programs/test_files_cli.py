@@ -392,3 +392,25 @@ def test_aggregate_scores_standardised_and_refusals(tmp_path):
     assert res.exit_code == 2 and "第 2 行" in res.output and "分数" in res.output
     res = runner.invoke(app, ["aggregate-scores", str(src), "--out", str(tmp_path / "o.txt")])
     assert res.exit_code == 2 and ".csv 或 .xlsx" in res.output
+
+
+def test_bad_xlsx_is_refused_with_row_and_column(tmp_path):
+    experts = [EXPERTS[0][:9] + ["很多"], *EXPERTS[1:]]
+    a, e, r = inputs(tmp_path, "xlsx", experts=experts)
+    result = runner.invoke(
+        app,
+        [
+            "assign-reviewers",
+            str(a),
+            str(e),
+            str(r),
+            "--year",
+            "2025",
+            "--per-application",
+            "2",
+            "--out",
+            str(tmp_path / "o.xlsx"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "experts.xlsx" in result.output and "第 2 行「最多评审数」" in result.output

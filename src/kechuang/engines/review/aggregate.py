@@ -23,7 +23,8 @@ floor(trim × n) scores at each end (the convention of scipy.stats.trim_mean); t
 untrimmed. The 90 % interval and the rank band come from a bootstrap over reviewers: reviewers are
 drawn with replacement (a reviewer drawn twice counts as two reviewers), the whole correction is
 recomputed, and the 5th/95th percentiles of each application's corrected score and rank are taken
-(applications none of whose reviewers were drawn are left out of that replicate). Rank 1 is the
+(applications none of whose reviewers were drawn are left out of that replicate; the rank band
+is widened where needed to contain the point rank). Rank 1 is the
 highest corrected score; ties share the better rank. Seeded, so reproducible.
 """
 
