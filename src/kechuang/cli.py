@@ -28,10 +28,12 @@ def _kinds_help() -> str:
 
 
 def add_groups(target: typer.Typer) -> typer.Typer:
-    """Add the composite engine's and every domain's command groups to a typer app."""
+    """Add the composite and matching engines' and every domain's command groups to a typer app."""
     from kechuang.engines.composite.cli import app as index_app
+    from kechuang.engines.matching.cli import app as match_app
 
     target.add_typer(index_app, name="index")
+    target.add_typer(match_app, name="match")
     for name, group in cli_groups():
         target.add_typer(group, name=name)
     return target
