@@ -144,10 +144,10 @@ def next_tranche(
     (outcome continue) with a score at or above the rule's threshold. A project cut or merged at
     any gate, or in a terminal state, gets nothing more.
     """
-    if terminal:
-        return False, "项目已终止、淘汰或归档，不再拨款"
     if any(g.outcome in ("cut", "merge") for g in gates):
         return False, "项目在里程碑考核中被淘汰或并入他队，停止后续拨款"
+    if terminal:
+        return False, "项目已终止、淘汰或归档，不再拨款"
     if released >= len(rules):
         return False, f"全部{len(rules)}期经费已拨付"
     rule = rules[released]

@@ -438,10 +438,18 @@ def _facts(session: Session, app: Application, call: Call) -> dict[str, bool]:
         )
     )
     today = date.today()
-    pub = session.scalars(
-        select(Publicity).where(Publicity.call_id == call.id).order_by(Publicity.id.desc())
-    ).first()
-    in_pub = pub is not None and app.id in (pub.application_ids or [])
+    # the latest 公示 of the call that lists this application (a call may publish in rounds)
+    pub = next(
+        (
+            p
+            for p in session.scalars(
+                select(Publicity).where(Publicity.call_id == call.id).order_by(Publicity.id.desc())
+            )
+            if app.id in (p.application_ids or [])
+        ),
+        None,
+    )
+    in_pub = pub is not None
     open_obj = bool(
         session.scalar(
             select(func.count()).where(
@@ -530,10 +538,14 @@ def transition(
     machine = load_lifecycles().machine(call.kind)
     if action in NEEDS_REASON and not reason.strip():
         raise _bad("reason", "该操作须填写理由")
+    facts = _facts(session, app, call)
     try:
-        move = machine.check(app.state, action, role, _facts(session, app, call))
+        move = machine.check(app.state, action, role, facts)
     except TransitionRefused as exc:
-        raise Conflict(str(exc)) from exc
+        message = str(exc)
+        if action == "release_tranche" and app.state in ("task_book", "funded"):
+            message += f"（{tranche_status(session, app, call)[1]}）"
+        raise Conflict(message) from exc
     before = app.state
     if action == "release_tranche":
         _pay_tranche(session, app, call)
