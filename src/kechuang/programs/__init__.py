@@ -2,7 +2,7 @@
 their lifecycles, the expert bank and relations register, review assignments and scores, decisions,
 公示 and projects with milestones and tranches."""
 
-from kechuang.core.domain import Domain, ImportKind, NavItem, RoleSpec
+from kechuang.core.domain import Domain, ImportKind, NavItem, RoleSpec, Section
 
 APPLICANT = "applicant"
 EXPERT = "expert"
@@ -55,6 +55,7 @@ DOMAIN = Domain(
             ADMIN_ROLES,
         ),
     ),
+    sections=(Section("demo_probe", "kechuang.programs.demo:has_demo_data"),),
     audit_labels={
         "program_calls": "项目指南（批次）",
         "program_challenges": "揭榜挂帅榜单",

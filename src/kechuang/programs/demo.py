@@ -271,3 +271,10 @@ def _review(session: Session, operator, rng: random.Random, calls) -> str:
         svc.decide(session, operator, c.id, funded, c.budget, "演示：按资助线立项",
                    today=date.today() - timedelta(days=3))  # fmt: skip
     return "已完成评审、决策与公示"
+
+
+def has_demo_data(session: Session) -> bool:
+    """True when the programme tables hold demo rows (pages show the 演示数据 badge)."""
+    from kechuang.programs.models import Call
+
+    return session.scalar(select(Call.id).where(Call.is_demo.is_(True)).limit(1)) is not None
