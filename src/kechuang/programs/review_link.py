@@ -50,6 +50,39 @@ def assign(
     return Staffing(list(result.pairs), [str(x) for x in result.infeasible])
 
 
+# The engine's result keys are agreed in words only (raw mean, corrected, interval, rank, band);
+# these are the spellings accepted for each, English or the file interface's Chinese headers.
+_KEYS = {
+    "application_id": ("application_id", "application", "申报编号"),
+    "raw_mean": ("raw_mean", "raw", "mean", "原始均分", "原始平均分"),
+    "corrected": ("corrected", "corrected_score", "score", "校正分", "校正后分数"),
+    "rank": ("rank", "名次", "排名"),
+    "rank_band": ("rank_band", "band", "名次区间", "排名区间"),
+}
+_INTERVAL = (("interval",), ("ci",), ("lo", "hi"), ("low", "high"), ("区间下限", "区间上限"))
+
+
+def _pick(row: dict[str, Any], names: tuple[str, ...]) -> Any:
+    return next((row[n] for n in names if n in row), None)
+
+
+def normalise(row: Any) -> dict[str, Any]:
+    """One aggregate row with the canonical keys (application_id, raw_mean, corrected, interval
+    as (lo, hi), rank, rank_band); the engine's own keys are kept as well."""
+    raw = dict(row) if isinstance(row, dict) else dict(vars(row))
+    out = {**raw, **{k: _pick(raw, names) for k, names in _KEYS.items()}}
+    interval = None
+    for names in _INTERVAL:
+        if all(n in raw for n in names):
+            interval = tuple(raw[names[0]]) if len(names) == 1 else (raw[names[0]], raw[names[1]])
+            break
+    out["interval"] = interval
+    missing = [k for k in ("application_id", "corrected") if out[k] is None]
+    if missing:
+        raise ReviewEngineMissing("评审引擎返回的汇总结果缺少字段：" + "、".join(missing))
+    return out
+
+
 def aggregate(rows: list[tuple[Any, Any, float]], method: str = "additive") -> list[dict[str, Any]]:
     """Per application: raw mean, corrected score, interval, rank and rank band (engine call)."""
-    return list(_engine().aggregate_scores(rows, method=method))
+    return [normalise(r) for r in _engine().aggregate_scores(rows, method=method)]

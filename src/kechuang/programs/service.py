@@ -920,7 +920,7 @@ def ranking(
     apps = {a.id: a for a in list_applications(session, principal, call_id=call.id)}
     rows = []
     for r in agg:
-        app = apps.get(int(r.get("application_id") or r.get("申报编号")))
+        app = apps.get(int(r["application_id"]))
         if app is None:
             continue
         rows.append(
