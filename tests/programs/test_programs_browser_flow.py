@@ -27,13 +27,10 @@ DRIVER = shutil.which("chromedriver")
 PASSWORD = "browser-pass-123"
 SETUP = """
 from datetime import date
-from sqlalchemy import select
-from kechuang.accounts.models import User
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.security import SYSTEM
 from kechuang.programs import service as svc
-from kechuang.programs.models import Expert
 with session_scope() as s:
     bind_principal(s, SYSTEM)
     call = svc.create_call(s, SYSTEM, {
@@ -41,8 +38,6 @@ with session_scope() as s:
         "directions": ["HEALTH-NCD"], "budget": 100, "opens_on": date(2000, 1, 1),
         "closes_on": date(2100, 1, 1), "per_application": 1, "finance_required": False})
     svc.set_call_state(s, SYSTEM, call.id, "open")
-    e = s.scalar(select(Expert).where(Expert.code == "ZJ1"))
-    e.user_id = s.scalar(select(User.id).where(User.username == "zj"))
 """
 EXPERT_HEADER = [
     "专家编号",
@@ -107,6 +102,7 @@ def server(tmp_path_factory):
     run("programs", "import-experts", str(experts))
     for name, role in (("sb", "applicant"), ("zj", "expert"), ("shi", "city_admin")):
         run("user", "add", name, "--role", role, "--password", PASSWORD)
+    run("programs", "link-expert", "ZJ1", "zj")
     done = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     port = _free_port()

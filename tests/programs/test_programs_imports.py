@@ -118,5 +118,9 @@ def test_workflow_cli(session, pw, tmp_path):
     path.write_bytes(xlsx(EXPERT_HEADER, [_expert("Z9", "P9", make_uscc(9))]))
     r = runner.invoke(cli, ["import-experts", str(path)])
     assert r.exit_code == 0 and "新增 1 条" in r.output, r.output
+    r = runner.invoke(cli, ["link-expert", "Z9", "e1"])
+    assert r.exit_code == 1 and "已关联专家“ZJ1”" in r.output  # e1 is bound by the fixture
+    r = runner.invoke(cli, ["link-expert", "Z9", "a1"])
+    assert r.exit_code == 1 and "不是评审专家账号" in r.output
     r = runner.invoke(cli, ["calls"])
     assert r.exit_code == 0 and "T1" in r.output

@@ -173,3 +173,32 @@ def import_relations(
 ) -> None:
     """导入关联关系登记（全有或全无）。"""
     _import("relations", path, dry_run, as_user)
+
+
+@app.command("link-expert")
+def link_expert(
+    code: str = typer.Argument(..., help="专家编号"),
+    username: str = typer.Argument(..., help="评审专家账号（角色 expert）"),
+) -> None:
+    """把专家库中的专家与一个评审专家账号关联（该账号只看到分配给此专家的申报）。"""
+    from sqlalchemy import select
+
+    from kechuang.accounts.models import User
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+    from kechuang.programs import EXPERT
+    from kechuang.programs.models import Expert
+
+    with session_scope() as session:
+        bind_principal(session, cli_principal(None))
+        expert = session.scalar(select(Expert).where(Expert.code == code))
+        user = session.scalar(select(User).where(User.username == username))
+        if expert is None:
+            fail(f"专家库中没有专家编号“{code}”", 1)
+        if user is None or user.role != EXPERT:
+            fail(f"账号“{username}”不存在或不是评审专家账号", 1)
+        taken = session.scalar(select(Expert.code).where(Expert.user_id == user.id))
+        if taken and taken != code:
+            fail(f"账号“{username}”已关联专家“{taken}”", 1)
+        expert.user_id = user.id
+    console.print(f"[green]专家 {code} 已关联账号 {username}[/green]")
