@@ -53,14 +53,28 @@ def test_bureau_only_routes_refuse_the_programme_roles(client, session, pw):
     call = pw["call"]
     for who in ("a1", "e1", "o1"):
         h = login(client, who)
-        for method, url in (
-            ("get", "/experts"),
-            ("get", "/relations"),
-            ("get", f"/calls/{call.id}/ranking"),
-            ("post", f"/calls/{call.id}/assignments"),
+        for method, url, body in (
+            ("get", "/experts", None),
+            ("get", "/relations", None),
+            ("get", f"/calls/{call.id}/ranking", None),
+            ("post", f"/calls/{call.id}/assignments", None),
+            ("post", f"/calls/{call.id}/decision", {"funded": [], "budget": 1}),
+            ("post", "/experts", {"code": "x", "name": "x", "id_no": "x"}),
+            (
+                "post",
+                "/relations",
+                {"a": "x", "a_kind": "person", "b": "y", "b_kind": "person", "relation": "kinship"},
+            ),
         ):
-            r = getattr(client, method)(f"{V1}{url}", headers=h)
+            kw = {"json": body} if body is not None else {}
+            r = client.request(method, f"{V1}{url}", headers=h, **kw)
             assert r.status_code == 403, (who, url, r.text)
+
+
+def test_assignments_are_for_the_bureau_and_experts(client, session, pw):
+    for who, status in (("a1", 403), ("o1", 403), ("e1", 200), ("city", 200)):
+        r = client.get(f"{V1}/assignments", headers=login(client, who))
+        assert r.status_code == status, (who, r.text)
 
 
 def test_applicant_and_expert_scope_over_the_api(client, session, pw):

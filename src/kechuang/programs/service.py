@@ -132,6 +132,9 @@ def validate_call(data: dict[str, Any]) -> list[tuple[str, str]]:
             parse_eligibility(data["eligibility"])
         except RulePackError as exc:
             problems += [("eligibility", p) for p in exc.problems]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # a pack malformed beyond what the parser words (wrong types deep inside)
+            problems.append(("eligibility", f"申报条件规则包格式不正确：{exc!s}"[:300]))
     return problems
 
 
@@ -810,7 +813,8 @@ def _store_pairs(session, pairs, apps, experts) -> int:
 def list_assignments(
     session: Session, principal: Principal, call_id: int | None = None
 ) -> list[Assignment]:
-    """Review assignments in scope (the bureau: all; an expert: his own)."""
+    """Review assignments in scope (the bureau: all; an expert: his own; others 403)."""
+    require_role(principal, ("city_admin", EXPERT), "查看评审任务")
     q = select(Assignment).where(assignment_scope(principal))
     if call_id is not None:
         q = q.where(
