@@ -54,6 +54,22 @@ async def test_bureau_review_screen_passes_form_review(user: User, session, pw) 
     await user.should_see("评审引擎", retries=100)
 
 
+async def test_bureau_recuses_from_the_review_screen(user: User, session, pw) -> None:
+    p, call, ex = pw["p"], pw["call"], pw["experts"]
+    app = to_review(session, p, call, title="要回避的项目")
+    a = assign(session, app.id, ex["e1"])
+    session.flush()
+    await log_in(user, "city")
+    await user.open("/programs/review")
+    await user.should_see(marker="r-recuse-task", retries=100)
+    user.find(marker="r-recuse-task").elements.pop().value = a.id
+    user.find(marker="r-recuse-reason").type("申报单位为其原工作单位")
+    user.find(marker="r-recuse").click()
+    await user.should_see("已回避", retries=100)
+    session.refresh(a)
+    assert a.state == "recused" and a.recusal_reason == "申报单位为其原工作单位"
+
+
 async def test_expert_scores_only_his_task(user: User, session, pw) -> None:
     p, call, ex = pw["p"], pw["call"], pw["experts"]
     mine = to_review(session, p, call, title="分给我的项目")

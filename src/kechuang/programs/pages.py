@@ -18,7 +18,7 @@ from kechuang.core.layout import frame, session_principal
 from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT, CHALLENGE_OWNER, DOMAIN_ROLES, EXPERT
 from kechuang.programs import service as svc
-from kechuang.programs.models import Application, Assignment
+from kechuang.programs.models import Application, Assignment, Expert
 from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
@@ -164,19 +164,27 @@ def my_applications_page() -> None:
 # ------------------------------------------------------------------ the bureau's review screen
 
 
-def _review_rows(session, principal, call_id: int) -> list[dict[str, Any]]:
-    out = []
+def _review_rows(session, principal, call_id: int) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Applications of the call with their reviewers and time limits, and the open assignments."""
+    out, open_tasks = [], {}
     for a in svc.list_applications(session, principal, call_id=call_id):
         d = svc.application_dict(session, a)
-        assigned = session.scalars(
-            select(Assignment).where(Assignment.application_id == a.id)
-        ).all()
-        d["reviewers"] = "、".join(
-            f"{x.expert_id}{'（回避）' if x.state == 'recused' else '✓' if x.state == 'scored' else ''}"
-            for x in assigned
+        d["due_text"] = (
+            (f"{d['due']:%Y-%m-%d}" + ("（已超期）" if d["overdue"] else "")) if d["due"] else ""
         )
+        d["state_at"] = d["due"] = None  # datetimes are not JSON for the table
+        assigned = session.execute(
+            select(Assignment, Expert.name)
+            .join(Expert, Expert.id == Assignment.expert_id)
+            .where(Assignment.application_id == a.id)
+        ).all()
+        marks = {"recused": "（回避）", "scored": "✓", "assigned": ""}
+        d["reviewers"] = "、".join(f"{name}{marks[x.state]}" for x, name in assigned)
+        for x, name in assigned:
+            if x.state == "assigned":
+                open_tasks[x.id] = f"{a.code} — {name}"
         out.append(d)
-    return out
+    return out, open_tasks
 
 
 def _bulk(session, principal, call_id: int, state: str, action: str) -> int:
@@ -235,15 +243,35 @@ def review_page() -> None:
                             render(),
                         ),
                     ).mark("r-review-done")
-                rows = _read(principal, _review_rows, cid) or []
+                rows, open_tasks = _read(principal, _review_rows, cid) or ([], {})
                 columns = [
                     {"name": "code", "label": "申报编号", "field": "code"},
                     {"name": "title", "label": "项目名称", "field": "title", "align": "left"},
                     {"name": "unit", "label": "申报单位", "field": "unit_name", "align": "left"},
                     {"name": "state", "label": "状态", "field": "state_label"},
+                    {"name": "due", "label": "办理时限", "field": "due_text"},
                     {"name": "reviewers", "label": "评审专家", "field": "reviewers"},
                 ]
                 ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("r-apps")
+                if open_tasks:
+                    with ui.row().classes("items-end gap-2"):
+                        task = (
+                            ui.select(open_tasks, label="指定回避的评审任务")
+                            .classes("w-80")
+                            .mark("r-recuse-task")
+                        )
+                        why = ui.input("回避理由").classes("w-80").mark("r-recuse-reason")
+                        ui.button(
+                            "回避并补抽",
+                            on_click=lambda: (
+                                _safe(
+                                    principal, svc.recuse, task.value, why.value or "", ok="已回避"
+                                )
+                                if task.value
+                                else ui.notify("请选择评审任务", type="warning"),
+                                render(),
+                            ),
+                        ).mark("r-recuse")
                 _ranking_block(principal, cid)
 
         chosen.on_value_change(lambda _: render())
