@@ -262,6 +262,24 @@ def test_eligibility_by_rules_engine(session, pw, city):
             {**_pack()["conditions"][0], "measure": "profit"}]}))  # fmt: skip
 
 
+def test_default_pack_parses_and_judges(session, pw, city):
+    from kechuang.programs.eligibility import check_units, default_pack, parse_eligibility
+
+    pack = parse_eligibility(default_pack())
+    assert pack.confirmation == "provisional" and {c.code for c in pack.conditions} == {
+        "registered",
+        "age",
+    }
+    inside = make_enterprise(session, city["yzhtz"], founded_on=date(2024, 6, 1))
+    outside = make_enterprise(session, None, founded_on=date(2010, 1, 1))  # no 扬州 region
+    out = check_units(session, default_pack(), [inside.uscc, outside.uscc, make_uscc()], 2026)
+    assert out[inside.uscc]["verdict"] == "met"
+    assert out[outside.uscc]["verdict"] == "unmet" and out[outside.uscc]["reasons"][0].startswith(
+        "在扬州市注册"
+    )
+    assert list(out.values())[2]["verdict"] == "unknown"
+
+
 def test_application_checks(session, pw):
     p, call = pw["p"], pw["call"]
     with pytest.raises(Unprocessable) as err:

@@ -20,6 +20,7 @@ from kechuang.accounts.service import create_user, principal_of
 from kechuang.core.audit import current_principal
 from kechuang.programs import review_link
 from kechuang.programs import service as svc
+from kechuang.programs.eligibility import default_pack
 from kechuang.programs.models import Application, Assignment, Expert, Relation, Score
 from kechuang.programs.taxonomy import load_guide
 
@@ -172,6 +173,7 @@ def seed_demo(session: Session) -> str:
                     "closes_on": closes,
                     "per_application": 5,
                     "finance_required": True,
+                    "eligibility": default_pack(),
                     "is_demo": True,
                 },
             )

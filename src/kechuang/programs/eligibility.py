@@ -7,9 +7,12 @@ registry gets unknown values, which the engine reports as 数据缺失 (the bure
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,6 +50,17 @@ MEASURES: dict[str, Measure] = {
         ),
     )
 }
+DEFAULT_PACK_FILE = Path(__file__).parent / "data" / "eligibility_default.yaml"
+
+
+@cache
+def default_pack() -> dict[str, Any]:
+    """The shipped provisional eligibility pack (a dict, as a call stores it)."""
+    raw = yaml.safe_load(DEFAULT_PACK_FILE.read_text(encoding="utf-8"))
+    raw["effective_from"] = str(raw["effective_from"])  # JSON-storable
+    return raw
+
+
 SCHEMA = {
     "key": pl.String,
     "founded_year": pl.Int64,
