@@ -37,6 +37,7 @@ DOMAINS_WITH_MIGRATIONS = {
     "points",
     "tiers",
     "commissioners",
+    "programs",
 }
 # the options the drift check runs with (compare_type is Alembic's default; said here on purpose)
 COMPARE_OPTS = {"compare_type": True, "compare_server_default": True}

@@ -10,8 +10,7 @@ from rich.console import Console
 from kechuang.engines.matching import MatchingInputError
 from kechuang.engines.review import METHODS, ReviewInputError, aggregate, assign_reviewers
 from kechuang.engines.text import WeightsError
-
-from .files import (
+from kechuang.programs.files import (
     AGGREGATE_HEADERS,
     ASSIGNMENT_HEADERS,
     UNSTAFFED_HEADERS,
@@ -148,3 +147,13 @@ def aggregate_scores_cmd(
     write_rows(out, AGGREGATE_HEADERS, rows)
     note = f"，评审网络分为 {res.components} 个互不相连的部分" if res.components > 1 else ""
     console.print(f"已汇总 {len(rows)} 项申报（{method}{note}）：{out}", markup=False)
+
+
+def _mount_workflow() -> None:
+    """The workflow commands (guide, calls, move, assign, ranking …) join the same group."""
+    from kechuang.programs.cli_workflow import app as workflow
+
+    app.registered_commands += workflow.registered_commands
+
+
+_mount_workflow()
