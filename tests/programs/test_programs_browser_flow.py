@@ -106,8 +106,8 @@ def server(tmp_path_factory):
     proc = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
         env=env,
-        stdout=open("/tmp/progsrv.log", "ab"),
-        stderr=open("/tmp/progsrv.log", "ab"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
