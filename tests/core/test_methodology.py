@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kechuang.commissioners import assessment as commissioner_assessment
 from kechuang.core import methodology as ml
 from kechuang.core.config import get_settings
 from kechuang.engines.composite import framework as composite_framework
@@ -30,6 +31,7 @@ CATALOGUES = {
     "points": points_meth.CATALOGUE,
     "frameworks": zone_frameworks.FRAMEWORKS,
     "zone targets": zones.TARGETS,
+    "commissioner assessment": commissioner_assessment.SCHEMES,
 }
 SHIPPED_FILES = sorted(
     p for c in CATALOGUES.values() for p, origin in c.files() if origin == "shipped"
