@@ -39,8 +39,11 @@ COUNTY, TPY, RECIP, INFORM = (
     "service_recipient",
     "village_informant",
 )
+APPL, EXP, OWNER = "applicant", "expert", "challenge_owner"
 ANON = "anonymous"
-EVERYONE = frozenset({CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM})
+EVERYONE = frozenset({CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM, APPL, EXP, OWNER})
+# 重点攻关: the bureau, applicants, reviewers and 发榜方
+PROG = frozenset({CITY, APPL, EXP, OWNER})
 # 科技特派员: the bureau, county admins, commissioners, served parties and village informants
 FIELD = frozenset({CITY, COUNTY, TPY, RECIP, INFORM})
 MATCHERS = frozenset({CITY, COUNTY})
@@ -65,6 +68,27 @@ class Access:
 
 
 V1 = "/api/v1"
+CITY_STATE = {CITY: STATE}
+CALL_BODY = {"code": "NEWCALL", "year": 2026, "kind": "normal", "title": "新批次",
+             "directions": ["HEALTH-NCD"], "budget": 100}  # fmt: skip
+
+
+def application_body() -> dict:
+    """A valid application (a fresh unit code each time)."""
+    from factories import make_uscc
+
+    return {"unit_name": "申报单位", "unit_uscc": make_uscc(), "leader_name": "张三",
+            "leader_id_no": "321000198001010011", "direction": "HEALTH-NCD-TUMOR",
+            "title": "肿瘤早筛关键技术", "keywords": ["肿瘤", "早筛"], "budget": 50}  # fmt: skip
+
+
+def challenge_body(code: str) -> dict:
+    """A valid 揭榜挂帅 need."""
+    return {"code": f"JB-{code}", "year": 2026, "owner_unit": "发榜单位", "title": "氢能榜单",
+            "need": "需求", "acceptance_criteria": "能耗下降15%", "direction": "CARBON-CLEAN-H2",
+            "budget": 100}  # fmt: skip
+
+
 ACCESS: dict[tuple[str, str], Access] = {
     ("get", "/health"): Access(EVERYONE, public=True),
     ("post", "/auth/token"): Access(EVERYONE, public=True),
@@ -255,6 +279,83 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("get", "/commissioner-photos/{photo_id}"): Access(FIELD, "photo"),
     # last: ending the agreement closes it for the writes above
     ("post", "/agreements/{agreement_id}/end"): Access(MATCHERS, "agreement", body={}),
+    # --- 重点攻关 (scope: an applicant his applications, an expert what is assigned to him, a
+    # 发榜方 his challenges and their applications; published calls are the domain's to read)
+    ("get", "/programs/guide"): Access(PROG),
+    ("get", "/programs/lifecycles"): Access(PROG),
+    ("get", "/programs/calls"): Access(PROG),
+    ("post", "/programs/calls"): Access(BUREAU_ONLY, body=CALL_BODY),
+    ("get", "/programs/calls/{call_id}"): Access(PROG),
+    ("post", "/programs/calls/{call_id}/open"): Access(BUREAU_ONLY, body={}, also=CITY_STATE),
+    ("post", "/programs/calls/{call_id}/assignments"): Access(
+        BUREAU_ONLY, body={}, also=CITY_STATE
+    ),
+    ("get", "/programs/calls/{call_id}/ranking"): Access(BUREAU_ONLY),
+    ("post", "/programs/calls/{call_id}/decision"): Access(
+        BUREAU_ONLY, body={"funded": [], "budget": 100}, also=CITY_STATE
+    ),
+    ("post", "/programs/calls/{call_id}/applications"): Access(
+        frozenset({APPL, CITY}), body=lambda ids: application_body(), also=CITY_STATE
+    ),
+    ("get", "/programs/challenges"): Access(PROG),
+    ("post", "/programs/challenges"): Access(
+        frozenset({OWNER, CITY}), body=lambda ids: challenge_body("NEW")
+    ),
+    ("post", "/programs/challenges/{challenge_id}/transitions"): Access(
+        frozenset({OWNER, CITY}),
+        "challenge",
+        body={"action": "withdraw", "reason": "撤榜"},
+        also={OWNER: STATE, CITY: STATE},
+    ),  # fmt: skip
+    ("get", "/programs/applications"): Access(PROG),
+    ("get", "/programs/applications/{application_id}"): Access(PROG, "application"),
+    ("get", "/programs/applications/{application_id}/transitions"): Access(PROG, "application"),
+    ("post", "/programs/applications/{application_id}/transitions"): Access(
+        frozenset({CITY, APPL, OWNER}),
+        "application",
+        body={"action": "withdraw", "reason": "撤回"},
+        also={r: STATE for r in (CITY, APPL, OWNER)},
+    ),  # fmt: skip
+    ("post", "/programs/applications/{application_id}/milestones"): Access(
+        BUREAU_ONLY, "application", body={"outcome": "continue"}, also=CITY_STATE
+    ),
+    ("get", "/programs/experts"): Access(BUREAU_ONLY),
+    ("post", "/programs/experts"): Access(
+        BUREAU_ONLY, body={"code": "NEWX", "name": "新专家", "id_no": "321000199001010099"}
+    ),
+    ("get", "/programs/relations"): Access(BUREAU_ONLY),
+    ("post", "/programs/relations"): Access(
+        BUREAU_ONLY,
+        body={
+            "a": "321000199001010099",
+            "a_kind": "person",
+            "b": "321000199001010088",
+            "b_kind": "person",
+            "relation": "kin",
+        },
+        also=CITY_STATE,
+    ),  # fmt: skip
+    ("get", "/programs/assignments"): Access(frozenset({CITY, EXP})),
+    ("post", "/programs/assignments/{assignment_id}/score"): Access(
+        frozenset({EXP}), "assignment", body={"score": 80}, also={EXP: STATE}
+    ),
+    ("post", "/programs/assignments/{assignment_id}/recuse"): Access(
+        frozenset({EXP, CITY}),
+        "assignment",
+        body={"reason": "亲属关系"},
+        also={EXP: STATE, CITY: STATE},
+    ),  # fmt: skip
+    ("post", "/programs/publicity/{publicity_id}/objections"): Access(
+        BUREAU_ONLY, body={"content": "对拟立项项目有异议"}, also=CITY_STATE
+    ),
+    ("post", "/programs/objections/{objection_id}/handle"): Access(
+        BUREAU_ONLY, body={"upheld": False, "handling": "经核实不成立"}, also=CITY_STATE
+    ),
+    # after the writes that need the call open
+    ("post", "/programs/calls/{call_id}/close"): Access(BUREAU_ONLY, body={}, also=CITY_STATE),
+    # 公示 is public: anyone, no login
+    ("get", "/public/programs/publicity"): Access(EVERYONE, public=True),
+    ("get", "/public/programs/publicity/{publicity_id}"): Access(EVERYONE, public=True),
 }
 # multipart uploads and the call that ends the caller's own token are decided above but not called
 # here: their scope is tested where their bodies are built
@@ -311,6 +412,9 @@ USERS = {
     TPY: "tpy_by",
     RECIP: "by_farmer",
     INFORM: "by_informant",
+    APPL: "app1",
+    EXP: "exp1",
+    OWNER: "own1",
 }
 
 
@@ -384,9 +488,77 @@ def matrix_world(world, session, client):
                "import": rep.import_id, "user": spare.id},
     }  # fmt: skip
     _add_field_world(session, inside, outside)
-    # ids of objects that are not scoped (a zone's registry facts)
-    public = {"zone": jd}
+    # ids of objects that are not scoped (a zone's registry facts, published calls, 公示)
+    public = {"zone": jd, **_add_programme_world(session, inside, outside)}
     return {"inside": inside, "outside": outside, "public": public, "run": run}
+
+
+def _add_programme_world(session, inside: dict, outside: dict) -> dict:
+    """重点攻关 on two sides: applications of two applicants with one assignment each (to two
+    experts), two 发榜方's challenges, and a published 公示 with an objection. Returns the ids
+    of the objects every domain role may address (the open call, the 公示, the objection)."""
+    from factories import make_uscc
+
+    from kechuang.programs import service as ps
+    from kechuang.programs.models import Assignment, Expert, Score
+
+    users = {}
+    for name, role in (("app1", APPL), ("app2", APPL), ("exp1", EXP), ("exp2", EXP),
+                       ("own1", OWNER), ("own2", OWNER)):  # fmt: skip
+        users[name] = create_user(session, username=name, password=PASSWORD, role=role)
+    session.flush()
+    p = {k: principal_of(u) for k, u in users.items()}
+    experts = []
+    for i, name in enumerate(("exp1", "exp2"), 1):
+        e = Expert(code=f"MX{i}", name=f"专家{i}", id_no=f"32100019700101{i:04d}",
+                   unit_name=f"专家单位{i}", unit_uscc=make_uscc(950 + i),
+                   user_id=users[name].id, max_load=10)  # fmt: skip
+        session.add(e)
+        experts.append(e)
+    session.flush()
+
+    def call(code):
+        c = ps.create_call(session, SYSTEM, {**CALL_BODY, "code": code, "per_application": 1,
+                           "opens_on": date(2000, 1, 1), "closes_on": date(2100, 12, 31)})  # fmt: skip
+        ps.set_call_state(session, SYSTEM, c.id, "open")
+        return c
+
+    def reviewed(c, applicant, expert):
+        app = ps.create_application(session, p[applicant], c.id, application_body())
+        ps.transition(session, p[applicant], app.id, "submit", "提交")
+        ps.transition(session, SYSTEM, app.id, "start_form_review", "")
+        ps.transition(session, SYSTEM, app.id, "form_pass", "")
+        a = Assignment(application_id=app.id, expert_id=expert.id, affinity=0.5, reason="测试")
+        session.add(a)
+        session.flush()
+        return app, a
+
+    m1 = call("M1")
+    a1, asg1 = reviewed(m1, "app1", experts[0])
+    a2, asg2 = reviewed(m1, "app2", experts[1])
+    c1 = ps.create_challenge(session, p["own1"], challenge_body("O1"))
+    c2 = ps.create_challenge(session, p["own2"], challenge_body("O2"))
+    # a second call reviewed, decided and published: the 公示 and an objection to it
+    m2 = call("M2")
+    a3, asg3 = reviewed(m2, "app1", experts[0])
+    session.add(Score(assignment_id=asg3.id, application_id=a3.id, expert_id=asg3.expert_id,
+                      score=88.0))  # fmt: skip
+    asg3.state = "scored"
+    ps.transition(session, SYSTEM, a3.id, "review_done", "")
+    pub = ps.decide(session, SYSTEM, m2.id, [a3.id], 100)
+    objection = ps.record_objection(session, SYSTEM, pub.id, {"content": "异议"})
+    session.flush()
+    inside[APPL] = {"application": a1.id}
+    outside[APPL] = {"application": a2.id}
+    inside[EXP] = {"application": a1.id, "assignment": asg1.id}
+    outside[EXP] = {"application": a2.id, "assignment": asg2.id}
+    inside[OWNER] = {"challenge": c1.id}
+    outside[OWNER] = {"challenge": c2.id, "application": a1.id}
+    programme = {"application": a2.id, "assignment": asg2.id, "challenge": c2.id}
+    inside[CITY] = {**inside[CITY], **programme}
+    for role in (ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM):
+        outside[role] = {**outside[role], **programme}
+    return {"call": m1.id, "publicity": pub.id, "objection": objection.id}
 
 
 def _add_field_world(session, inside: dict, outside: dict) -> None:
@@ -507,7 +679,7 @@ def _order(item):
     return method != "get"  # reads first: the writes then change what they address
 
 
-ROLES = [ANON, CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM]
+ROLES = [ANON, CITY, ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM, APPL, EXP, OWNER]
 
 
 def test_every_registered_role_is_in_the_matrix(client):
