@@ -15,18 +15,35 @@ from kechuang.programs import service
 from kechuang.programs.lifecycle import load_lifecycles
 from kechuang.programs.models import Assignment, Expert, Relation, Transition
 from kechuang.programs.schemas import (
+    ApplicationDetailOut,
     ApplicationIn,
+    ApplicationOut,
+    AssignmentOut,
     CallIn,
+    CallOut,
+    CallRankingOut,
     ChallengeIn,
+    ChallengeOut,
     DecisionIn,
     ExpertIn,
+    ExpertOut,
     GateIn,
+    GuideOut,
+    LifecyclesOut,
+    MilestoneOut,
     ObjectionHandleIn,
     ObjectionIn,
+    ObjectionStateOut,
+    PublicityOut,
+    RecusalOut,
     RecuseIn,
     RelationIn,
+    RelationOut,
     ScoreIn,
+    ScoreOut,
+    StaffingOut,
     TransitionIn,
+    TransitionOut,
 )
 from kechuang.programs.scope import require_domain_role
 from kechuang.programs.taxonomy import load_guide
@@ -94,7 +111,11 @@ def _transition_out(t: Transition) -> dict[str, Any]:
 # ------------------------------------------------------------------ 指南 and lifecycles
 
 
-@router.get("/programs/guide", summary="项目指南分类（领域—方向—课题，注明规划条目）")
+@router.get(
+    "/programs/guide",
+    summary="项目指南分类（领域—方向—课题，注明规划条目）",
+    response_model=GuideOut,
+)
 def guide(principal: CurrentPrincipal) -> dict[str, Any]:
     """The 指南 tree with its version."""
     require_domain_role(principal)
@@ -117,7 +138,9 @@ def guide(principal: CurrentPrincipal) -> dict[str, Any]:
     }
 
 
-@router.get("/programs/lifecycles", summary="各类项目的生命周期（状态机）")
+@router.get(
+    "/programs/lifecycles", summary="各类项目的生命周期（状态机）", response_model=LifecyclesOut
+)
 def lifecycles(principal: CurrentPrincipal) -> dict[str, Any]:
     """States, transitions, who may trigger them, deadlines and tranche rules."""
     require_domain_role(principal)
@@ -155,7 +178,7 @@ def lifecycles(principal: CurrentPrincipal) -> dict[str, Any]:
 # ------------------------------------------------------------------ calls
 
 
-@router.get("/programs/calls", summary="申报批次列表")
+@router.get("/programs/calls", summary="申报批次列表", response_model=list[CallOut])
 def calls(
     session: DbSession, principal: CurrentPrincipal, year: YearQuery = None
 ) -> list[dict[str, Any]]:
@@ -163,39 +186,51 @@ def calls(
     return [service.call_dict(session, c) for c in service.list_calls(session, principal, year)]
 
 
-@router.post("/programs/calls", summary="新建申报批次（市科技局）", status_code=201)
+@router.post(
+    "/programs/calls", summary="新建申报批次（市科技局）", status_code=201, response_model=CallOut
+)
 def create_call(body: CallIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Create a call, unpublished."""
     return service.call_dict(session, service.create_call(session, principal, body.model_dump()))
 
 
-@router.get("/programs/calls/{call_id}", summary="申报批次详情")
+@router.get("/programs/calls/{call_id}", summary="申报批次详情", response_model=CallOut)
 def call_detail(call_id: Id, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """One call."""
     return service.call_dict(session, service.get_call(session, principal, call_id))
 
 
-@router.post("/programs/calls/{call_id}/open", summary="发布申报批次（市科技局）")
+@router.post(
+    "/programs/calls/{call_id}/open", summary="发布申报批次（市科技局）", response_model=CallOut
+)
 def open_call(call_id: Id, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Publish a call."""
     return service.call_dict(session, service.set_call_state(session, principal, call_id, "open"))
 
 
-@router.post("/programs/calls/{call_id}/close", summary="截止申报批次（市科技局）")
+@router.post(
+    "/programs/calls/{call_id}/close", summary="截止申报批次（市科技局）", response_model=CallOut
+)
 def close_call(call_id: Id, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Close a call."""
     return service.call_dict(session, service.set_call_state(session, principal, call_id, "closed"))
 
 
 @router.post(
-    "/programs/calls/{call_id}/assignments", summary="自动分配评审专家（回避冲突、负载上限）"
+    "/programs/calls/{call_id}/assignments",
+    summary="自动分配评审专家（回避冲突、负载上限）",
+    response_model=StaffingOut,
 )
 def assign(call_id: Id, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Staff the call's applications in review through the review engine."""
     return service.assign_reviewers(session, principal, call_id)
 
 
-@router.get("/programs/calls/{call_id}/ranking", summary="评审排名、不确定区间与资助线（预算假设）")
+@router.get(
+    "/programs/calls/{call_id}/ranking",
+    summary="评审排名、不确定区间与资助线（预算假设）",
+    response_model=CallRankingOut,
+)
 def ranking(
     call_id: Id,
     session: DbSession,
@@ -208,7 +243,10 @@ def ranking(
 
 
 @router.post(
-    "/programs/calls/{call_id}/decision", summary="立项决策并发布公示（市科技局）", status_code=201
+    "/programs/calls/{call_id}/decision",
+    summary="立项决策并发布公示（市科技局）",
+    status_code=201,
+    response_model=PublicityOut,
 )
 def decision(
     call_id: Id, body: DecisionIn, session: DbSession, principal: CurrentPrincipal
@@ -223,14 +261,17 @@ def decision(
 # ------------------------------------------------------------------ challenges
 
 
-@router.get("/programs/challenges", summary="揭榜挂帅榜单")
+@router.get("/programs/challenges", summary="揭榜挂帅榜单", response_model=list[ChallengeOut])
 def challenges(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Published challenges, and a 发榜方's own."""
     return [service.challenge_dict(c) for c in service.list_challenges(session, principal)]
 
 
 @router.post(
-    "/programs/challenges", summary="提出揭榜挂帅需求（发榜方、市科技局）", status_code=201
+    "/programs/challenges",
+    summary="提出揭榜挂帅需求（发榜方、市科技局）",
+    status_code=201,
+    response_model=ChallengeOut,
 )
 def create_challenge(
     body: ChallengeIn, session: DbSession, principal: CurrentPrincipal
@@ -240,7 +281,9 @@ def create_challenge(
 
 
 @router.post(
-    "/programs/challenges/{challenge_id}/transitions", summary="榜单状态流转（发布、截止、撤榜）"
+    "/programs/challenges/{challenge_id}/transitions",
+    summary="榜单状态流转（发布、截止、撤榜）",
+    response_model=ChallengeOut,
 )
 def move_challenge(
     challenge_id: Id, body: TransitionIn, session: DbSession, principal: CurrentPrincipal
@@ -254,7 +297,11 @@ def move_challenge(
 # ------------------------------------------------------------------ applications
 
 
-@router.get("/programs/applications", summary="申报列表（本人、分配给我的、我的榜单的或全部）")
+@router.get(
+    "/programs/applications",
+    summary="申报列表（本人、分配给我的、我的榜单的或全部）",
+    response_model=list[ApplicationOut],
+)
 def applications(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -269,7 +316,10 @@ def applications(
 
 
 @router.post(
-    "/programs/calls/{call_id}/applications", summary="填报申报书（申报单位）", status_code=201
+    "/programs/calls/{call_id}/applications",
+    summary="填报申报书（申报单位）",
+    status_code=201,
+    response_model=ApplicationOut,
 )
 def apply(
     call_id: Id, body: ApplicationIn, session: DbSession, principal: CurrentPrincipal
@@ -280,7 +330,11 @@ def apply(
     )
 
 
-@router.get("/programs/applications/{application_id}", summary="申报详情（含可执行操作）")
+@router.get(
+    "/programs/applications/{application_id}",
+    summary="申报详情（含可执行操作）",
+    response_model=ApplicationDetailOut,
+)
 def application(
     application_id: Id, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -295,6 +349,7 @@ def application(
 @router.post(
     "/programs/applications/{application_id}/transitions",
     summary="项目状态流转（记录操作人与理由）",
+    response_model=ApplicationOut,
 )
 def move(
     application_id: Id, body: TransitionIn, session: DbSession, principal: CurrentPrincipal
@@ -304,7 +359,11 @@ def move(
     return service.application_dict(session, app)
 
 
-@router.get("/programs/applications/{application_id}/transitions", summary="项目状态流转记录")
+@router.get(
+    "/programs/applications/{application_id}/transitions",
+    summary="项目状态流转记录",
+    response_model=list[TransitionOut],
+)
 def history(
     application_id: Id, session: DbSession, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
@@ -316,6 +375,7 @@ def history(
     "/programs/applications/{application_id}/milestones",
     summary="里程碑考核（市科技局）",
     status_code=201,
+    response_model=MilestoneOut,
 )
 def gate(
     application_id: Id, body: GateIn, session: DbSession, principal: CurrentPrincipal
@@ -328,13 +388,18 @@ def gate(
 # ------------------------------------------------------------------ experts, relations, review
 
 
-@router.get("/programs/experts", summary="评审专家库（市科技局）")
+@router.get("/programs/experts", summary="评审专家库（市科技局）", response_model=list[ExpertOut])
 def experts(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """The expert bank."""
     return [_expert_out(e) for e in service.list_experts(session, principal)]
 
 
-@router.post("/programs/experts", summary="新增评审专家（市科技局）", status_code=201)
+@router.post(
+    "/programs/experts",
+    summary="新增评审专家（市科技局）",
+    status_code=201,
+    response_model=ExpertOut,
+)
 def create_expert(
     body: ExpertIn, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -342,13 +407,20 @@ def create_expert(
     return _expert_out(service.create_expert(session, principal, body.model_dump()))
 
 
-@router.get("/programs/relations", summary="关联关系登记（市科技局）")
+@router.get(
+    "/programs/relations", summary="关联关系登记（市科技局）", response_model=list[RelationOut]
+)
 def relations(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """The relations register."""
     return [_relation_out(r) for r in service.list_relations(session, principal)]
 
 
-@router.post("/programs/relations", summary="登记关联关系（市科技局）", status_code=201)
+@router.post(
+    "/programs/relations",
+    summary="登记关联关系（市科技局）",
+    status_code=201,
+    response_model=RelationOut,
+)
 def create_relation(
     body: RelationIn, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -356,7 +428,11 @@ def create_relation(
     return _relation_out(service.add_relation(session, principal, body.model_dump()))
 
 
-@router.get("/programs/assignments", summary="评审任务（市科技局：全部；专家：本人）")
+@router.get(
+    "/programs/assignments",
+    summary="评审任务（市科技局：全部；专家：本人）",
+    response_model=list[AssignmentOut],
+)
 def assignments(
     session: DbSession, principal: CurrentPrincipal, call_id: IdQuery = None
 ) -> list[dict[str, Any]]:
@@ -369,6 +445,7 @@ def assignments(
 @router.post(
     "/programs/assignments/{assignment_id}/recuse",
     summary="回避（专家申报利益冲突或市科技局指定），自动补抽",
+    response_model=RecusalOut,
 )
 def recuse(
     assignment_id: Id, body: RecuseIn, session: DbSession, principal: CurrentPrincipal
@@ -378,7 +455,10 @@ def recuse(
 
 
 @router.post(
-    "/programs/assignments/{assignment_id}/score", summary="提交评分（评审专家）", status_code=201
+    "/programs/assignments/{assignment_id}/score",
+    summary="提交评分（评审专家）",
+    status_code=201,
+    response_model=ScoreOut,
 )
 def score(
     assignment_id: Id, body: ScoreIn, session: DbSession, principal: CurrentPrincipal
@@ -395,6 +475,7 @@ def score(
     "/programs/publicity/{publicity_id}/objections",
     summary="登记公示异议（市科技局）",
     status_code=201,
+    response_model=ObjectionStateOut,
 )
 def objection(
     publicity_id: Id, body: ObjectionIn, session: DbSession, principal: CurrentPrincipal
@@ -404,7 +485,11 @@ def objection(
     return {"id": o.id, "state": o.state}
 
 
-@router.post("/programs/objections/{objection_id}/handle", summary="处理公示异议（市科技局）")
+@router.post(
+    "/programs/objections/{objection_id}/handle",
+    summary="处理公示异议（市科技局）",
+    response_model=ObjectionStateOut,
+)
 def handle(
     objection_id: Id, body: ObjectionHandleIn, session: DbSession, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -413,13 +498,21 @@ def handle(
     return {"id": o.id, "state": o.state}
 
 
-@router.get("/public/programs/publicity", summary="立项公示列表（公开，无需登录）")
+@router.get(
+    "/public/programs/publicity",
+    summary="立项公示列表（公开，无需登录）",
+    response_model=list[PublicityOut],
+)
 def public_list(session: DbSession) -> list[dict[str, Any]]:
     """Every 公示 with its period and status."""
     return [service.publicity_dict(session, p) for p in service.public_publicities(session)]
 
 
-@router.get("/public/programs/publicity/{publicity_id}", summary="立项公示详情（公开，无需登录）")
+@router.get(
+    "/public/programs/publicity/{publicity_id}",
+    summary="立项公示详情（公开，无需登录）",
+    response_model=PublicityOut,
+)
 def public_detail(publicity_id: Id, session: DbSession) -> dict[str, Any]:
     """One 公示: period, projects and objection records."""
     return service.publicity_dict(session, service.get_publicity(session, publicity_id))

@@ -1,11 +1,12 @@
-"""Request bodies of the 重点攻关 API (bounded numbers and lengths; Chinese descriptions)."""
+"""Request bodies (bounded numbers and lengths; Chinese descriptions) and response models of the
+重点攻关 API."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.core.web import IdField, YearItem
 
@@ -138,3 +139,310 @@ class ObjectionHandleIn(BaseModel):
 
     upheld: bool
     handling: str = Field(min_length=1, max_length=2000)
+
+
+# ------------------------------------------------------------------ responses
+
+
+class GuideNodeOut(BaseModel):
+    """One node of the 指南 tree."""
+
+    code: str
+    name: str
+    level: int = Field(description="层级：0 领域，1 方向，2 课题")
+    parent: str | None = Field(description="上级节点编码")
+    section: str = Field(description="对应的规划条目")
+    keywords: list[str]
+
+
+class GuideOut(BaseModel):
+    """The 指南 taxonomy with its version and source."""
+
+    version: str
+    title: str
+    source: str
+    nodes: list[GuideNodeOut]
+
+
+class MachineTransitionOut(BaseModel):
+    """One legal move of a lifecycle."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    action: str
+    label: str
+    from_: list[str] = Field(alias="from", description="可触发的起始状态")
+    to: str = Field(description="目标状态")
+    roles: list[str] = Field(description="可触发的角色")
+    guards: list[str] = Field(description="前置条件")
+
+
+class MachineOut(BaseModel):
+    """One lifecycle (state machine)."""
+
+    label: str
+    source: str
+    initial: str
+    states: dict[str, str] = Field(description="状态编码 → 中文名称")
+    deadlines: dict[str, int] = Field(description="状态编码 → 办理时限（天）")
+    transitions: list[MachineTransitionOut]
+
+
+class TrancheOut(BaseModel):
+    """One funding instalment rule."""
+
+    share: float = Field(description="占立项经费的比例")
+    min_score: float | None = Field(description="拨付所需的上一阶段考核分")
+
+
+class LifecyclesOut(BaseModel):
+    """Every lifecycle by project type, and the tranche rules."""
+
+    version: str
+    machines: dict[str, MachineOut]
+    tranches: dict[str, list[TrancheOut]]
+
+
+class DirectionOut(BaseModel):
+    """A 指南 direction or topic of a call."""
+
+    code: str
+    name: str = Field(description="指南路径名称")
+
+
+class CallOut(BaseModel):
+    """A call (申报批次)."""
+
+    id: int
+    code: str
+    year: int
+    kind: str
+    kind_label: str
+    title: str
+    directions: list[DirectionOut]
+    budget: float = Field(description="万元")
+    opens_on: date | None
+    closes_on: date | None
+    per_application: int = Field(description="每项申报的评审专家数")
+    finance_required: bool
+    awardees: int = Field(description="赛马制并行支持数")
+    challenge_id: int | None
+    state: str
+    has_eligibility: bool = Field(description="是否设有申报条件规则包")
+    applications: int = Field(description="申报数")
+    is_demo: bool
+
+
+class ChallengeOut(BaseModel):
+    """A 揭榜挂帅 challenge (榜单)."""
+
+    id: int
+    code: str
+    year: int
+    title: str
+    owner_unit: str
+    need: str
+    acceptance_criteria: str
+    direction: str
+    budget: float = Field(description="万元")
+    state: str
+    state_label: str
+    is_demo: bool
+
+
+class ApplicationOut(BaseModel):
+    """An application with its state, due date and overdue flag."""
+
+    id: int
+    code: str
+    call_id: int
+    call_kind: str
+    unit_name: str
+    unit_uscc: str
+    leader_name: str
+    direction: str
+    direction_name: str
+    title: str
+    keywords: list[str]
+    budget: float = Field(description="申请经费（万元）")
+    granted: float = Field(description="立项经费（万元）")
+    state: str
+    state_label: str
+    state_at: datetime = Field(description="进入当前状态的时间")
+    due: datetime | None = Field(description="当前状态的办理期限")
+    overdue: bool
+    is_demo: bool
+
+
+class ActionOut(BaseModel):
+    """A lifecycle action the caller may take."""
+
+    action: str
+    label: str
+
+
+class ApplicationDetailOut(ApplicationOut):
+    """An application with the actions available to the caller."""
+
+    actions: list[ActionOut]
+
+
+class TransitionOut(BaseModel):
+    """A recorded state change: who, from what to what, why and when."""
+
+    id: int
+    action: str
+    from_state: str
+    to_state: str
+    username: str
+    role: str
+    reason: str
+    at: datetime
+
+
+class MilestoneOut(BaseModel):
+    """A recorded milestone gate."""
+
+    application_id: int
+    seq: int
+    outcome: str
+    score: float | None
+
+
+class ExpertOut(BaseModel):
+    """An expert of the bank (without his id number)."""
+
+    id: int
+    code: str
+    name: str
+    unit_name: str
+    unit_uscc: str
+    title: str
+    fields: str
+    keywords: list[str]
+    finance: bool = Field(description="是否财务专家")
+    region_code: str
+    max_load: int = Field(description="最多评审数")
+    is_demo: bool
+
+
+class RelationOut(BaseModel):
+    """A relations register entry."""
+
+    id: int
+    a: str
+    a_kind: str
+    b: str
+    b_kind: str
+    relation: str
+    start_year: int | None
+    end_year: int | None = Field(description="空：关系仍存续")
+
+
+class AssignmentOut(BaseModel):
+    """A review assignment."""
+
+    id: int
+    application_id: int
+    application_code: str
+    title: str
+    expert_id: int
+    affinity: float = Field(description="匹配度")
+    reason: str
+    state: str
+    recusal_reason: str
+
+
+class StaffingOut(BaseModel):
+    """What an assignment run did."""
+
+    assigned: int = Field(description="新分配的评审任务数")
+    infeasible: list[str] = Field(description="无法配齐专家的说明")
+
+
+class RecusalOut(BaseModel):
+    """A recusal and the replacement drawn."""
+
+    recused: int = Field(description="已回避的评审任务编号")
+    replacement: StaffingOut
+
+
+class ScoreOut(BaseModel):
+    """A submitted score."""
+
+    assignment_id: int
+    score: float
+
+
+class CallRankingRow(BaseModel):
+    """One application in the ranking, with its interval and funding flag."""
+
+    application_id: int
+    code: str
+    title: str
+    unit_name: str
+    budget: float = Field(description="申请经费（万元）")
+    state: str
+    n_reviewers: int
+    raw_mean: float = Field(description="原始均分")
+    corrected: float = Field(description="校正后得分")
+    lower: float
+    upper: float
+    interval: list[float] = Field(description="90% 区间（下限, 上限）")
+    rank: int
+    rank_lower: int
+    rank_upper: int
+    rank_band: str = Field(description="名次区间，如“2–4”")
+    funded: bool = Field(description="在资助线内")
+    uncertain: bool = Field(description="区间跨越资助线，需复议")
+
+
+class CallRankingOut(BaseModel):
+    """The ranking of a call and its funding line at a budget."""
+
+    call_id: int
+    budget: float = Field(description="预算（万元）")
+    line_score: float | None = Field(description="资助线分数")
+    rows: list[CallRankingRow]
+    spent: float = Field(description="资助线内经费合计（万元）")
+
+
+class PublicityProjectOut(BaseModel):
+    """A project listed in a 公示."""
+
+    code: str
+    title: str
+    unit_name: str
+    leader_name: str
+    direction_name: str
+    granted: float = Field(description="立项经费（万元）")
+
+
+class PublicityObjectionOut(BaseModel):
+    """An objection as published (without who raised it)."""
+
+    id: int
+    application_code: str
+    received_on: date
+    state: str
+    handling: str
+
+
+class PublicityOut(BaseModel):
+    """A 公示: period, status, projects and objection records."""
+
+    id: int
+    title: str
+    starts_on: date
+    ends_on: date
+    status: str = Field(description="公示中、已结束或未开始")
+    projects: list[PublicityProjectOut]
+    objections: list[PublicityObjectionOut]
+    is_demo: bool
+
+
+class ObjectionStateOut(BaseModel):
+    """An objection's id and state."""
+
+    id: int
+    state: str
