@@ -32,7 +32,14 @@ from kechuang.points.service import PointsError
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"Field required|Input should|String should|value is not|Traceback")
 ACCOUNTS_PENDING: set[str] = set()  # every route declares its schema now
-FILE_TYPES = {XLSX, media_type_for("a.docx"), media_type_for("a.pdf"), "image/jpeg", "image/png", "image/webp"}
+FILE_TYPES = {
+    XLSX,
+    media_type_for("a.docx"),
+    media_type_for("a.pdf"),
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+}
 
 
 def assert_error_body(r, status: int) -> dict:
