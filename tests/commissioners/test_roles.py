@@ -33,6 +33,7 @@ def test_roles_and_scope_kinds(session, city):
         ("county_admin", {"region_code": "310101"}, "区县不存在"),
         ("village_informant", {"region_code": "999999101"}, "区县不存在"),
         ("commissioner", {}, "必须指定对应的特派员编号"),
+        ("commissioner", {"commissioner_id": 987654}, "特派员不存在：987654"),
     ],
 )
 def test_binding_is_checked(session, city, role, kw, message):
@@ -46,8 +47,14 @@ def test_binding_is_kept_and_cleared_on_role_change(session, city):
     )
     p = principal_of(u)
     assert (p.scope, p.region_code, p.commissioner_id) == ("region", BAOYING, None)
-    update_user(session, u, role="commissioner", commissioner_id=7)
-    assert (u.region_code, u.commissioner_id) == (None, 7)
+    from cmdata import individual
+
+    from kechuang.commissioners.service import create_commissioner
+    from kechuang.core.security import SYSTEM
+
+    c = create_commissioner(session, SYSTEM, individual("演示数据·测试特派员", BAOYING))
+    update_user(session, u, role="commissioner", commissioner_id=c.id)
+    assert (u.region_code, u.commissioner_id) == (None, c.id)
     update_user(session, u, role="city_admin")
     assert (u.region_code, u.commissioner_id) == (None, None)
 

@@ -16,7 +16,14 @@ from kechuang.accounts.models import ApiToken, LoginFailure, User
 from kechuang.core import audit
 from kechuang.core.config import get_settings
 from kechuang.core.db import utcnow
-from kechuang.core.security import ROLES, Principal, SecurityError, hash_password, verify_password
+from kechuang.core.security import (
+    BINDING_CHECKS,
+    ROLES,
+    Principal,
+    SecurityError,
+    hash_password,
+    verify_password,
+)
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -100,8 +107,12 @@ def _check_binding(
             raise SecurityError(f"企业不存在：{enterprise_id}")
     if scope == "region":
         region_code = _check_region(session, region_code)
-    if scope == "commissioner" and commissioner_id is None:
-        raise SecurityError("科技特派员账号必须指定对应的特派员编号")
+    if scope == "commissioner":
+        if commissioner_id is None:
+            raise SecurityError("科技特派员账号必须指定对应的特派员编号")
+        exists = BINDING_CHECKS.get("commissioner")
+        if exists is not None and not exists(session, commissioner_id):
+            raise SecurityError(f"特派员不存在：{commissioner_id}")
     return (
         zone_id if scope == "zone" else None,
         enterprise_id if scope == "enterprise" else None,

@@ -77,4 +77,5 @@ DOMAIN = Domain(
         "commissioner_assessments": "特派员考核结果",
     },
     demo="kechuang.commissioners.demo:seed_demo",
+    setup="kechuang.commissioners.service:install",
 )

@@ -43,7 +43,7 @@ from kechuang.commissioners.scope import (
 from kechuang.core.db import utcnow
 from kechuang.core.errors import BadInput, Conflict, Unprocessable
 from kechuang.core.scope import RoleError, ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, register_binding_check
 from kechuang.registry.models import Region
 
 # A team needs at least three members with one leader (宁波 2018–2020 team rules), a legal person at
@@ -59,6 +59,13 @@ MAX_DAYS_PER_LOG = 31.0
 
 
 # ------------------------------------------------------------------ regions
+
+
+def install() -> None:
+    """A commissioner account must name an existing commissioner record."""
+    register_binding_check(
+        "commissioner", lambda session, cid: session.get(Commissioner, cid) is not None
+    )
 
 
 def region_names(session: Session) -> dict[str, str]:

@@ -6,6 +6,7 @@ accounts domain installs, so the mechanism never imports a domain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,16 @@ ROLES: dict[str, Role] = {}
 # (a GB/T 2260 区县 code, or a 9-digit 乡镇 code), one commissioner record, the user's own objects
 # (those the user created or is a party to), or nothing.
 SCOPE_KINDS = frozenset({"all", "zone", "enterprise", "region", "commissioner", "own", "none"})
+
+
+# Checks that a binding names an existing object, for binding kinds whose objects belong to a
+# domain (e.g. a commissioner record): scope kind → check(session, id) → True when it exists.
+BINDING_CHECKS: dict[str, Callable[[Session, int], bool]] = {}
+
+
+def register_binding_check(scope: str, check: Callable[[Session, int], bool]) -> None:
+    """Let a domain say whether a bound id exists (accounts refuse a binding to nothing)."""
+    BINDING_CHECKS[scope] = check
 
 
 def register_role(code: str, label: str, scope: str) -> Role:
