@@ -29,6 +29,7 @@ def require_city_admin(principal: Principal) -> None:
 
 
 def own_unit(principal: Principal) -> str | None:
+    """The evaluation unit code ("z<id>") of a zone admin's own zone, else None."""
     return f"z{principal.zone_id}" if principal.scope == "zone" and principal.zone_id else None
 
 

@@ -196,6 +196,7 @@ class _Sources:
     def read(
         self, raw: dict[str, Any], item: str, inherited: Citation | None = None
     ) -> Citation | None:
+        """The item's citation (or the inherited one); problems are collected, not raised."""
         where = _where(self.pack, item)
         for legacy in ("cite", "confirmed"):
             if legacy in raw:
