@@ -357,8 +357,14 @@ def _ranking_block(principal: Principal, call_id: int) -> None:
 @ui.page("/programs/expert")
 def expert_page() -> None:
     """An expert's assigned applications: score each or declare a conflict."""
-    with frame("我的评审", (EXPERT,)) as principal:
+    with frame("我的评审", (EXPERT, "city_admin")) as principal:
         if principal is None:
+            return
+        if principal.role != EXPERT:  # the bureau opens every page; scoring is the experts'
+            ui.label("此页面供评审专家评分与申请回避；评审分配与进度见“评审组织”。").mark(
+                "expert-only"
+            )
+            ui.link("前往评审组织", "/programs/review")
             return
 
         def rows_of(s, p):
@@ -539,7 +545,9 @@ def publicity_page(publicity_id: int) -> None:
             with session_scope() as session:
                 p = svc.publicity_dict(session, svc.get_publicity(session, publicity_id))
         except UserError as exc:
-            ui.label(str(exc)).classes("text-negative")
+            _public_shell("立项公示")
+            ui.label(str(exc)).classes("text-negative").mark("pub-missing")
+            ui.link("返回公示列表", "/programs/publicity")
             return
         _public_shell(p["title"])
         ui.label(f"公示期 {p['starts_on']} 至 {p['ends_on']}（{p['status']}）").mark("pub-period")
