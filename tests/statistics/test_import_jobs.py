@@ -367,3 +367,44 @@ def test_an_enterprises_import_undoes_through_the_registry_history(session, worl
     assert session.scalar(select(Enterprise).where(Enterprise.uscc == new)) is None
     session.refresh(world["a"])
     assert world["a"].name == "甲高新科技有限公司"
+
+
+def test_job_row_update_retries_a_locked_sqlite_database(monkeypatch):
+    """SQLite refuses a lock upgrade at once ("database is locked") when two connections that
+    both read try to write; the job's state update is retried instead of failing the job."""
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    calls = {"n": 0}
+    seen = {}
+
+    class Row:
+        state = "running"
+
+    @contextmanager
+    def flaky():
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OperationalError("UPDATE jobs", {}, Exception("database is locked"))
+
+        class S:
+            def get(self, _model, _id):
+                return seen.setdefault("row", Row())
+
+        yield S()
+
+    monkeypatch.setattr(jobs, "session_scope", flaky)
+    monkeypatch.setattr(jobs.time, "sleep", lambda _s: None)
+    jobs._update(7, state="done")
+    assert calls["n"] == 3 and seen["row"].state == "done"
+    # any other database error is not retried
+
+    @contextmanager
+    def broken():
+        raise OperationalError("UPDATE jobs", {}, Exception("no such table: jobs"))
+        yield
+
+    monkeypatch.setattr(jobs, "session_scope", broken)
+    with pytest.raises(OperationalError, match="no such table"):
+        jobs._update(7, state="done")

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Engine, Integer, String, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kechuang.core.db import Base, get_engine, session_scope, utcnow
@@ -256,12 +257,24 @@ def create(
     return job_id
 
 
+# SQLite answers "database is locked" at once, without waiting, when two connections that both
+# read try to write (the lock upgrade would deadlock); the job row's update is then simply retried.
+UPDATE_ATTEMPTS = 40
+
+
 def _update(job_id: int, **values: Any) -> None:
-    with session_scope() as session:
-        job = session.get(Job, job_id)
-        if job is not None:
-            for key, value in values.items():
-                setattr(job, key, value)
+    for attempt in range(UPDATE_ATTEMPTS):
+        try:
+            with session_scope() as session:
+                job = session.get(Job, job_id)
+                if job is not None:
+                    for key, value in values.items():
+                        setattr(job, key, value)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == UPDATE_ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.05 * (attempt + 1), 1.0))
 
 
 def _cancel_requested(job_id: int) -> bool:
