@@ -27,7 +27,9 @@ def _token(client, username: str, password: str = PASSWORD):
 
 
 def _actions(session, action: str) -> list[AuditLog]:
-    return list(session.scalars(select(AuditLog).where(AuditLog.action == action)))
+    return list(
+        session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))
+    )
 
 
 def test_forty_wrong_passwords_lock_the_account_and_the_right_one_is_refused(
