@@ -3,7 +3,6 @@ reported in Chinese), offered as the import kinds `commissioners` and `demands`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,10 +18,8 @@ from kechuang.commissioners.service import (
 from kechuang.core.excel import (
     CellError,
     Column,
-    ImportFileError,
-    map_headers,
-    parse_columns,
-    read_table,
+    RegisterReport,
+    read_register,
     write_sheets,
 )
 from kechuang.core.security import Principal
@@ -82,49 +79,6 @@ def _members(text: Any) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass
-class RegisterReport:
-    """The outcome of an import: rows, created, every bad cell."""
-
-    filename: str
-    dry_run: bool
-    label: str
-    rows_total: int = 0
-    created: int = 0
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the file had no bad cell."""
-        return not self.errors
-
-    def message(self) -> str:
-        """One Chinese line."""
-        if self.errors:
-            return f"{self.label}未导入：{len(self.errors)} 处错误，请修改后重新导入"
-        if self.dry_run:
-            return f"{self.label}检查通过：{self.rows_total} 行（未保存）"
-        return f"{self.label}已导入：新增 {self.created} 条"
-
-
-def _read(content: bytes, filename: str, columns: list[Column], report: RegisterReport):
-    try:
-        raw = read_table(content, filename)
-    except ImportFileError as exc:
-        report.errors = [CellError(0, "（文件）", filename, str(exc))]
-        return None
-    mapped, header_errors = map_headers(raw, columns)
-    if header_errors:
-        report.errors = header_errors
-        return None
-    parsed = parse_columns(mapped, columns)
-    report.errors = list(parsed.errors)
-    report.rows_total = parsed.data.height
-    if report.rows_total == 0:
-        report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
-    return parsed.data
-
-
 def commissioner_template() -> bytes:
     """An empty commissioner register template with notes."""
     return write_sheets(
@@ -144,7 +98,7 @@ def import_commissioners(
     """Validate and store a commissioner register (the bureau only), all or nothing."""
     require_role(principal, ("city_admin",), "导入科技特派员名册")
     report = RegisterReport(filename, dry_run, "科技特派员名册")
-    df = _read(content, filename, COMMISSIONER_COLUMNS, report)
+    df = read_register(content, filename, COMMISSIONER_COLUMNS, report)
     if df is None:
         return report
     rows = []
@@ -200,7 +154,7 @@ def import_demands(
     """Validate and store demands (bureau anywhere, a county admin in his county), all or nothing."""
     require_role(principal, ("city_admin", "county_admin"), "导入服务需求")
     report = RegisterReport(filename, dry_run, "服务需求")
-    df = _read(content, filename, DEMAND_COLUMNS, report)
+    df = read_register(content, filename, DEMAND_COLUMNS, report)
     if df is None:
         return report
     regions = region_names(session)

@@ -1338,3 +1338,50 @@ def error_report(errors: Sequence[CellError]) -> bytes:
         schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String},
     )
     return write_sheets([("错误报告", ERROR_COLUMNS, df)])
+
+
+@dataclass
+class RegisterReport:
+    """The outcome of a register import (e.g. 特派员名册, 专家库): rows, created, every bad cell."""
+
+    filename: str
+    dry_run: bool
+    label: str
+    rows_total: int = 0
+    created: int = 0
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file had no bad cell."""
+        return not self.errors
+
+    def message(self) -> str:
+        """One Chinese line."""
+        if self.errors:
+            return f"{self.label}未导入：{len(self.errors)} 处错误，请修改后重新导入"
+        if self.dry_run:
+            return f"{self.label}检查通过：{self.rows_total} 行（未保存）"
+        return f"{self.label}已导入：新增 {self.created} 条"
+
+
+def read_register(
+    content: bytes, filename: str, columns: Sequence[Column], report: RegisterReport
+) -> pl.DataFrame | None:
+    """Read and parse a register file strictly into `report`; None when its headers (or the file)
+    are refused, else the parsed rows (cell errors and an empty file recorded in the report)."""
+    try:
+        raw = read_table(content, filename)
+    except ImportFileError as exc:
+        report.errors = [CellError(0, "（文件）", filename, str(exc))]
+        return None
+    mapped, header_errors = map_headers(raw, list(columns))
+    if header_errors:
+        report.errors = header_errors
+        return None
+    parsed = parse_columns(mapped, list(columns))
+    report.errors = list(parsed.errors)
+    report.rows_total = parsed.data.height
+    if report.rows_total == 0:
+        report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
+    return parsed.data

@@ -4,7 +4,6 @@ headers are the file interface's (专家编号, 姓名, 证件号 …; 甲, 甲�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -13,10 +12,8 @@ from sqlalchemy.orm import Session
 from kechuang.core.excel import (
     CellError,
     Column,
-    ImportFileError,
-    map_headers,
-    parse_columns,
-    read_table,
+    RegisterReport,
+    read_register,
     write_sheets,
 )
 from kechuang.core.security import Principal
@@ -56,49 +53,6 @@ def _split(text: Any) -> list[str]:
     return [p.strip() for p in str(text or "").replace(";", SEP).split(SEP) if p.strip()]
 
 
-@dataclass
-class ImportReport:
-    """The outcome of an import: rows, created, every bad cell."""
-
-    filename: str
-    dry_run: bool
-    label: str
-    rows_total: int = 0
-    created: int = 0
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the file had no bad cell."""
-        return not self.errors
-
-    def message(self) -> str:
-        """One Chinese line."""
-        if self.errors:
-            return f"{self.label}未导入：{len(self.errors)} 处错误，请修改后重新导入"
-        if self.dry_run:
-            return f"{self.label}检查通过：{self.rows_total} 行（未保存）"
-        return f"{self.label}已导入：新增 {self.created} 条"
-
-
-def _read(content: bytes, filename: str, columns: list[Column], report: ImportReport):
-    try:
-        raw = read_table(content, filename)
-    except ImportFileError as exc:
-        report.errors = [CellError(0, "（文件）", filename, str(exc))]
-        return None
-    mapped, header_errors = map_headers(raw, columns)
-    if header_errors:
-        report.errors = header_errors
-        return None
-    parsed = parse_columns(mapped, columns)
-    report.errors = list(parsed.errors)
-    report.rows_total = parsed.data.height
-    if report.rows_total == 0:
-        report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
-    return parsed.data
-
-
 def expert_template() -> bytes:
     """An empty expert bank template with notes."""
     return write_sheets(
@@ -113,11 +67,11 @@ def expert_template() -> bytes:
 
 def import_experts(
     session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
-) -> ImportReport:
+) -> RegisterReport:
     """Validate and store experts (the bureau only), all or nothing."""
     require_role(principal, ("city_admin",), "导入评审专家库")
-    report = ImportReport(filename, dry_run, "评审专家库")
-    df = _read(content, filename, EXPERT_COLUMNS, report)
+    report = RegisterReport(filename, dry_run, "评审专家库")
+    df = read_register(content, filename, EXPERT_COLUMNS, report)
     if df is None:
         return report
     known_codes = set(session.scalars(select(Expert.code)))
@@ -188,11 +142,11 @@ def relation_template() -> bytes:
 
 def import_relations(
     session: Session, principal: Principal, content: bytes, filename: str, dry_run: bool = False
-) -> ImportReport:
+) -> RegisterReport:
     """Validate and store relations (the bureau only), all or nothing."""
     require_role(principal, ("city_admin",), "导入关联关系登记")
-    report = ImportReport(filename, dry_run, "关联关系登记")
-    df = _read(content, filename, RELATION_COLUMNS, report)
+    report = RegisterReport(filename, dry_run, "关联关系登记")
+    df = read_register(content, filename, RELATION_COLUMNS, report)
     if df is None:
         return report
     rows = []
