@@ -103,6 +103,14 @@ def test_workflow_end_to_end(session, cw):
     # 1.5/30×40 + 1/12×20 = 3.67; 3.5/50×8 + 12/200×6 + 1/5×6 = 0.56+0.36+1.2 = 2.12; 4/5×20 = 16
     assert row["service"] == 3.67 and row["outcome"] == 2.12 and row["satisfaction"] == 16.0
     assert row["total"] == 21.79 and row["grade"] == "不合格"
+    assert row["rating"] == 4.0
+    # a commissioner nobody rated shows no rating ("—" on the page), not a mean of 0
+    unrated = [
+        r
+        for r in assessment_table(session, p["city"], run.year)
+        if r["commissioner_id"] != cw["c_by"].id
+    ]
+    assert unrated and all(r["rating"] is None and r["satisfaction"] == 0 for r in unrated)
     # the commissioner sees only his own row
     own = assessment_table(session, p["tpy_by"], run.year)
     assert [r["commissioner_id"] for r in own] == [cw["c_by"].id]

@@ -39,6 +39,7 @@ from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 
 INPUTS = ("days", "visits", "income_wan", "trainees", "introductions", "rating")
+RATING_COUNT = "ratings"  # stored beside the inputs so "no rating" can be told from a mean of 0
 
 
 class AssessmentSchemeError(Unprocessable, ValueError):
@@ -276,10 +277,15 @@ def gather_inputs(session: Session, year: int) -> dict[int, dict[str, float]]:
             trainees=float(trainees or 0),
             introductions=float(intro or 0),
         )
-    ratings = select(Rating.commissioner_id, func.avg(Rating.score)).where(Rating.year == year)
-    for cid, mean in session.execute(ratings.group_by(Rating.commissioner_id)):
+    for r in rows.values():
+        r[RATING_COUNT] = 0.0
+    ratings = select(
+        Rating.commissioner_id, func.avg(Rating.score), func.count(Rating.id)
+    ).where(Rating.year == year)
+    for cid, mean, count in session.execute(ratings.group_by(Rating.commissioner_id)):
         if cid in rows:
             rows[cid]["rating"] = round(float(mean), 4)
+            rows[cid][RATING_COUNT] = float(count)
     return rows
 
 
@@ -353,6 +359,8 @@ def assessment_table(session: Session, principal: Principal, year: int) -> list[
             "unit": c.unit,
             "region_code": c.region_code,
             **{k: r.inputs.get(k, 0.0) for k in INPUTS},
+            # no rating is not a rating of 0: shown as "—" (the scheme still scores it as 0)
+            "rating": None if r.inputs.get(RATING_COUNT) == 0 else r.inputs.get("rating", 0.0),
             **{p.code: r.parts.get(p.code, 0.0) for p in scheme.parts},
             "total": r.total,
             "rank": r.rank,
