@@ -583,3 +583,137 @@ def outcomes_by_domain(
         "outcomes": len(rows),
         "from_registered_units": in_registry,
     }
+
+
+# ------------------------------------------------------------------ charts and export
+
+
+def coverage_heatmap(cov: dict[str, Any]) -> dict[str, Any]:
+    """ECharts heat map: 方向 (rows) × year (columns), the number of funded projects; the label
+    shows funded/applications and a 空白/薄弱 mark."""
+    rows = [r for r in cov["rows"] if r["level"] == 1]
+    names = [f"{r['name']}{'（' + r['flag'] + '）' if r['flag'] else ''}" for r in rows]
+    data = [
+        [yi, ri, c["funded"], c["applications"], c["funding"]]
+        for ri, r in enumerate(rows)
+        for yi, c in enumerate(r["years"])
+    ]
+    top = max((d[2] for d in data), default=0)
+    return {
+        "tooltip": {"position": "top"},
+        "grid": {"left": 230, "right": 30, "top": 20, "bottom": 70},
+        "xAxis": {"type": "category", "data": [str(y) for y in cov["years"]], "name": "年度"},
+        "yAxis": {"type": "category", "data": names, "inverse": True},
+        "visualMap": {
+            "min": 0,
+            "max": max(top, cov["threshold"]),
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "text": ["立项多", "立项少"],
+            "inRange": {"color": ["#fff5f0", "#fcbba1", "#fb6a4a", "#a50f15"]},
+        },
+        "series": [
+            {
+                "name": "立项项目数",
+                "type": "heatmap",
+                "data": data,
+                "label": {"show": True},
+                "encode": {"x": 0, "y": 1, "value": 2},
+            }
+        ],
+    }
+
+
+def funding_chart(fund: dict[str, Any]) -> dict[str, Any]:
+    """ECharts grouped bars: funding (万元) per 领域, one series per year."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [str(y) for y in fund["years"]], "top": 0},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": [r["name"] for r in fund["rows"]]},
+        "yAxis": {"type": "value", "name": "立项经费（万元）"},
+        "series": [
+            {
+                "name": str(y),
+                "type": "bar",
+                "data": [r["years"][i]["funding"] for r in fund["rows"]],
+            }
+            for i, y in enumerate(fund["years"])
+        ],
+    }
+
+
+def portfolio_xlsx(cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, Any]) -> bytes:
+    """The coverage map (one row per 方向/课题 and year), funding by 领域 and outcome totals."""
+    import polars as pl
+
+    from kechuang.core.excel import Column, write_sheets
+
+    def sheet(name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]):
+        dtype = {"text": pl.String, "decimal": pl.Float64, "int": pl.Int64}
+        frame = pl.DataFrame(
+            [{k: r.get(k) for k, _, _ in cols} for r in rows],
+            schema={k: dtype[kind] for k, _, kind in cols},
+            orient="row",
+        )
+        return name, tuple(Column(k, h, kind) for k, h, kind in cols), frame  # type: ignore[arg-type]
+
+    cov_rows = [
+        {
+            "domain": r["domain_name"],
+            "level": "方向" if r["level"] == 1 else "课题",
+            "code": r["code"],
+            "name": r["name"],
+            "year": c["year"],
+            "applications": c["applications"],
+            "funded": c["funded"],
+            "funding": c["funding"],
+            "flag": r["flag"],
+        }
+        for r in cov["rows"]
+        for c in r["years"]
+    ]
+    fund_rows = [
+        {"name": r["name"], "year": c["year"], "funded": c["funded"], "funding": c["funding"]}
+        for r in fund["rows"]
+        for c in r["years"]
+    ]
+    kinds = outs["kinds"]
+    return write_sheets(
+        [
+            sheet(
+                "指南覆盖",
+                cov_rows,
+                [
+                    ("domain", "领域", "text"),
+                    ("level", "层级", "text"),
+                    ("code", "编码", "text"),
+                    ("name", "名称", "text"),
+                    ("year", "年度", "int"),
+                    ("applications", "申报数", "int"),
+                    ("funded", "立项数", "int"),
+                    ("funding", "立项经费(万元)", "decimal"),
+                    ("flag", "期内标记", "text"),
+                ],
+            ),
+            sheet(
+                "分领域经费",
+                fund_rows,
+                [
+                    ("name", "领域", "text"),
+                    ("year", "年度", "int"),
+                    ("funded", "立项数", "int"),
+                    ("funding", "立项经费(万元)", "decimal"),
+                ],
+            ),
+            sheet(
+                "分领域成果",
+                outs["rows"],
+                [("name", "领域", "text")]
+                + [(k["kind"], f"{k['label']}({k['unit']})", "decimal") for k in kinds],
+            ),
+        ],
+        [cov["rule"], "方向取市科技局确认的方向，未确认的取申报方向；年度为申报批次年度。"],
+    )

@@ -100,6 +100,23 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def softmax_loss(
+    theta: np.ndarray, x: sp.csr_matrix, y: np.ndarray, v: np.ndarray, l2: float
+) -> tuple[float, np.ndarray]:
+    """The penalised weighted cross-entropy and its gradient at theta = (W row-major, b), for rows
+    x, one-hot labels y and sample weights v that sum to 1 (see the module docstring)."""
+    k, d = y.shape[1], x.shape[1]
+    w = theta[: k * d].reshape(k, d)
+    b = theta[k * d :]
+    s = np.asarray(x @ w.T) + b
+    z = s - s.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    loss = -(v * (y * log_p).sum(axis=1)).sum() + 0.5 * l2 * (w * w).sum()
+    r = (np.exp(log_p) - y) * v[:, None]
+    gw = np.asarray((x.T @ r).T) + l2 * w
+    return float(loss), np.concatenate([gw.ravel(), r.sum(axis=0)])
+
+
 @dataclass
 class SoftmaxClassifier:
     """Multinomial logistic regression with L2 (λ = ``l2``), fitted by L-BFGS from zero."""
@@ -137,21 +154,10 @@ class SoftmaxClassifier:
         total = v.sum()
         xs = sp.csr_matrix(x)
 
-        def loss_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            w = theta[: k * d].reshape(k, d)
-            b = theta[k * d :]
-            s = np.asarray(xs @ w.T) + b
-            z = s - s.max(axis=1, keepdims=True)
-            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-            loss = -(v * (y * log_p).sum(axis=1)).sum() / total + 0.5 * self.l2 * (w * w).sum()
-            r = (np.exp(log_p) - y) * (v / total)[:, None]
-            gw = np.asarray((xs.T @ r).T) + self.l2 * w
-            gb = r.sum(axis=0)
-            return float(loss), np.concatenate([gw.ravel(), gb])
-
         result = minimize(
-            loss_grad,
+            softmax_loss,
             np.zeros(k * d + k),
+            args=(xs, y, v / total, self.l2),
             jac=True,
             method="L-BFGS-B",
             options={"maxiter": self.max_iter, "gtol": 1e-6},
