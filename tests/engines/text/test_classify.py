@@ -16,6 +16,7 @@ from kechuang.engines.text.classify import (
     features,
     group_probabilities,
     keyword_overlap,
+    lbfgs,
     softmax,
     softmax_loss,
     top_k_accuracy,
@@ -117,3 +118,18 @@ def test_grouping_and_accuracy_helpers():
     terms = {"A": {"x"}, "B": {"y", "z"}, "C": set()}
     assert keyword_overlap(["y", "z", "x"], terms, order) == ["B", "A", "C"]
     assert keyword_overlap([], terms, order) == order  # ties keep the given order
+
+
+def test_lbfgs_finds_a_quadratic_minimum():
+    target = np.array([3.0, -1.0, 0.5])
+    scale = np.array([1.0, 10.0, 100.0])  # badly conditioned on purpose
+
+    def fun(x):
+        r = x - target
+        return float((scale * r * r).sum()), 2 * scale * r
+
+    x, iterations, converged = lbfgs(fun, np.zeros(3), tol=1e-8)
+    assert converged and iterations < 100
+    assert x == pytest.approx(target, abs=1e-6)
+    _, _, converged = lbfgs(fun, np.zeros(3), max_iter=1, tol=1e-12)
+    assert not converged

@@ -19,8 +19,10 @@ minimise the weighted mean cross-entropy plus (λ/2)·‖W‖² (the bias is not
     L(W, b) = −Σᵢ vᵢ·ln p(yᵢ | xᵢ) / Σᵢ vᵢ + (λ/2)·‖W‖²_F
     ∂L/∂W  = (P − Y)ᵀ·V·X / Σv + λ·W,   ∂L/∂b = (P − Y)ᵀ·v / Σv
 
-The loss is convex; it is minimised by L-BFGS (scipy.optimize) from zero, so a fit is
-deterministic. ``explain`` lists, for the chosen class c, the features with the largest
+The loss is convex; it is minimised from zero by L-BFGS written here (two-loop recursion,
+Nocedal & Wright, Numerical Optimization, 2nd ed., algorithm 7.4, with an Armijo backtracking line
+search), so a fit is deterministic. scipy's L-BFGS-B was slower by two orders of magnitude on a
+busy machine (its bound-handling core dominated), and no bounds are needed. ``explain`` lists, for the chosen class c, the features with the largest
 contribution x_j·(W_cj − mean_k W_kj): how much that term pushed c above the average class.
 """
 
@@ -33,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 
 CHAR_PREFIX = "字:"  # marks a character feature so explanations can show it as such
 
@@ -117,12 +118,71 @@ def softmax_loss(
     return float(loss), np.concatenate([gw.ravel(), r.sum(axis=0)])
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """a·b without BLAS: on a machine whose cores are busy, BLAS's threads made each of these
+    small products cost milliseconds."""
+    return float(np.multiply(a, b).sum())
+
+
+def lbfgs(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0: np.ndarray,
+    max_iter: int = 500,
+    tol: float = 1e-6,
+    memory: int = 10,
+) -> tuple[np.ndarray, int, bool]:
+    """Minimise a smooth function given as value-and-gradient; returns (x, iterations, converged),
+    converged meaning the largest gradient component fell below tol."""
+    x = x0.astype(float).copy()
+    f, g = fun(x)
+    s_hist: list[np.ndarray] = []
+    y_hist: list[np.ndarray] = []
+    for it in range(max_iter):
+        if np.abs(g).max() < tol:
+            return x, it, True
+        # two-loop recursion: d = −H·g with the last `memory` curvature pairs
+        q = g.copy()
+        alphas = []
+        for s_k, y_k in zip(reversed(s_hist), reversed(y_hist), strict=True):
+            a = _dot(s_k, q) / _dot(y_k, s_k)
+            alphas.append(a)
+            q -= a * y_k
+        if y_hist:
+            q *= _dot(s_hist[-1], y_hist[-1]) / _dot(y_hist[-1], y_hist[-1])
+        for (s_k, y_k), a in zip(zip(s_hist, y_hist, strict=True), reversed(alphas), strict=True):
+            q += s_k * (a - _dot(y_k, q) / _dot(y_k, s_k))
+        d = -q
+        slope = _dot(g, d)
+        if slope >= 0:  # not a descent direction (numerical trouble): restart from the gradient
+            s_hist.clear()
+            y_hist.clear()
+            d, slope = -g, -_dot(g, g)
+        step = 1.0
+        while True:
+            x_new = x + step * d
+            f_new, g_new = fun(x_new)
+            if f_new <= f + 1e-4 * step * slope or step < 1e-12:
+                break
+            step *= 0.5
+        s_k, y_k = x_new - x, g_new - g
+        if _dot(y_k, s_k) > 1e-12:  # keep only pairs with positive curvature
+            s_hist.append(s_k)
+            y_hist.append(y_k)
+            if len(s_hist) > memory:
+                s_hist.pop(0)
+                y_hist.pop(0)
+        x, f, g = x_new, f_new, g_new
+    return x, max_iter, bool(np.abs(g).max() < tol)
+
+
 @dataclass
 class SoftmaxClassifier:
     """Multinomial logistic regression with L2 (λ = ``l2``), fitted by L-BFGS from zero."""
 
     l2: float = 1e-4
     max_iter: int = 500
+    tol: float = 1e-5  # L-BFGS stops when every gradient component is below this
+    iterations: int = 0
     classes: list[str] = field(default_factory=list)
     weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     bias: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -154,17 +214,14 @@ class SoftmaxClassifier:
         total = v.sum()
         xs = sp.csr_matrix(x)
 
-        result = minimize(
-            softmax_loss,
+        theta, self.iterations, self.converged = lbfgs(
+            lambda t: softmax_loss(t, xs, y, v / total, self.l2),
             np.zeros(k * d + k),
-            args=(xs, y, v / total, self.l2),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": 1e-6},
+            self.max_iter,
+            self.tol,
         )
-        self.weights = result.x[: k * d].reshape(k, d)
-        self.bias = result.x[k * d :]
-        self.converged = bool(result.success)
+        self.weights = theta[: k * d].reshape(k, d)
+        self.bias = theta[k * d :]
         return self
 
     def predict_proba(self, x: sp.spmatrix | np.ndarray) -> np.ndarray:
