@@ -287,10 +287,14 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("post", "/programs/portfolio/classify"): Access(BUREAU_ONLY, body={}),
     ("get", "/programs/portfolio/classifications"): Access(BUREAU_ONLY),
     ("get", "/programs/applications/{application_id}/classification"): Access(
-        BUREAU_ONLY, "application", also={CITY: frozenset({404})}  # not yet classified
+        BUREAU_ONLY,
+        "application",
+        also={CITY: frozenset({404})},  # not yet classified
     ),
     ("post", "/programs/applications/{application_id}/classification"): Access(
-        BUREAU_ONLY, "application", body={"direction": "HEALTH-NCD"},
+        BUREAU_ONLY,
+        "application",
+        body={"direction": "HEALTH-NCD"},
         also={CITY: frozenset({404})},
     ),  # fmt: skip
     ("get", "/programs/portfolio/coverage"): Access(BUREAU_ONLY),
@@ -298,7 +302,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("get", "/programs/portfolio/outcomes"): Access(BUREAU_ONLY),
     ("get", "/programs/outcomes"): Access(frozenset({CITY, APPL})),
     ("post", "/programs/applications/{application_id}/outcomes"): Access(
-        frozenset({CITY, APPL}), "application", body={"kind": "patent", "quantity": 1, "year": 2027},
+        frozenset({CITY, APPL}),
+        "application",
+        body={"kind": "patent", "quantity": 1, "year": 2027},
         also={CITY: STATE, APPL: STATE},  # not funded yet: 409
     ),  # fmt: skip
     ("get", "/programs/calls"): Access(PROG),

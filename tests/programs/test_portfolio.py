@@ -67,10 +67,12 @@ def test_classify_flags_a_strong_disagreement(session, pw, world):
     assert sum(r["probability"] for r in wrong["ranked"]) <= 1.0 + 1e-9
     tumor = rows[world["apps"]["tumor"].code]
     assert tumor["predicted"] == "HEALTH-NCD" and not tumor["disagreement"]
-    assert tumor["predicted_domain"] == "HEALTH" and tumor["domain_confidence"] >= tumor["confidence"]
-    assert [r["code"] for r in pf.list_classifications(session, SYSTEM, disagreement_only=True)] == [
-        world["apps"]["wrong"].code
-    ]
+    assert (
+        tumor["predicted_domain"] == "HEALTH" and tumor["domain_confidence"] >= tumor["confidence"]
+    )
+    assert [
+        r["code"] for r in pf.list_classifications(session, SYSTEM, disagreement_only=True)
+    ] == [world["apps"]["wrong"].code]
 
 
 def test_confirm_is_audited_and_becomes_history(session, pw, world):
@@ -149,31 +151,50 @@ def test_funding_by_domain_sums(session, pw, world):
     assert [s["name"] for s in chart["series"]] == ["2025", "2026"]
     heat = pf.coverage_heatmap(pf.coverage(session, SYSTEM))
     assert len(heat["yAxis"]["data"]) == len(load_guide().directions())
-    assert pf.portfolio_xlsx(
-        pf.coverage(session, SYSTEM), fund, pf.outcomes_by_domain(session, SYSTEM)
-    )[:2] == b"PK"
+    assert (
+        pf.portfolio_xlsx(
+            pf.coverage(session, SYSTEM), fund, pf.outcomes_by_domain(session, SYSTEM)
+        )[:2]
+        == b"PK"
+    )
 
 
 def test_outcomes_link_registry_and_scope(session, pw, world):
     apps = world["apps"]
     ent = make_enterprise(session, None, name="登记企业有限公司", uscc=apps["tumor"].unit_uscc)
     a1, a2 = pw["p"]["a1"], pw["p"]["a2"]
-    o = pf.add_outcome(session, a1, apps["tumor"].id, {"kind": "patent", "quantity": 2, "year": 2027})
+    o = pf.add_outcome(
+        session, a1, apps["tumor"].id, {"kind": "patent", "quantity": 2, "year": 2027}
+    )
     assert o["unit"] == "件" and o["enterprise_id"] == ent.id and o["registry"] == "企业库已登记"
     o2 = pf.add_outcome(
-        session, SYSTEM, apps["pv"].id, {"kind": "revenue", "quantity": 320.5, "unit": "万元", "year": 2027}
+        session,
+        SYSTEM,
+        apps["pv"].id,
+        {"kind": "revenue", "quantity": 320.5, "unit": "万元", "year": 2027},
     )
     assert o2["enterprise_id"] is None and "未在企业库" in o2["registry"]
     with pytest.raises(ScopeError):  # another applicant's project
         pf.add_outcome(session, a1, apps["pv"].id, {"kind": "patent", "quantity": 1, "year": 2027})
     with pytest.raises(Conflict, match="尚未立项"):
-        pf.add_outcome(session, a1, apps["wrong"].id, {"kind": "patent", "quantity": 1, "year": 2027})
+        pf.add_outcome(
+            session, a1, apps["wrong"].id, {"kind": "patent", "quantity": 1, "year": 2027}
+        )
     with pytest.raises(Unprocessable, match="单位应为"):
-        pf.add_outcome(session, a1, apps["tumor"].id, {"kind": "revenue", "quantity": 1, "unit": "元", "year": 2027})
+        pf.add_outcome(
+            session,
+            a1,
+            apps["tumor"].id,
+            {"kind": "revenue", "quantity": 1, "unit": "元", "year": 2027},
+        )
     with pytest.raises(Unprocessable, match="整数"):
-        pf.add_outcome(session, a1, apps["tumor"].id, {"kind": "patent", "quantity": 1.5, "year": 2027})
+        pf.add_outcome(
+            session, a1, apps["tumor"].id, {"kind": "patent", "quantity": 1.5, "year": 2027}
+        )
     with pytest.raises(Unprocessable, match="成果类型"):
-        pf.add_outcome(session, a1, apps["tumor"].id, {"kind": "paper", "quantity": 1, "year": 2027})
+        pf.add_outcome(
+            session, a1, apps["tumor"].id, {"kind": "paper", "quantity": 1, "year": 2027}
+        )
     assert [r["id"] for r in pf.list_outcomes(session, a1)] == [o["id"]]
     assert [r["id"] for r in pf.list_outcomes(session, a2)] == [o2["id"]]
     assert len(pf.list_outcomes(session, SYSTEM)) == 2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -120,9 +120,7 @@ def labelled_history(session: Session, guide: Guide) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------ classification
 
 
-def _store(
-    session: Session, app: Application, pred: Prediction, model: Model
-) -> Classification:
+def _store(session: Session, app: Application, pred: Prediction, model: Model) -> Classification:
     guide = model.guide
     domains = group_probabilities(pred.ranked, guide.domain_of)
     declared = direction_of(guide, app.direction) or ""
@@ -145,7 +143,7 @@ def _store(
     row.ranked = [[c, round(p, 4)] for c, p in pred.ranked[:3]]
     row.terms = [[t.term, round(t.contribution, 4)] for t in pred.terms]
     row.model_note = model.note[:200]
-    row.classified_at = datetime.now(timezone.utc)
+    row.classified_at = datetime.now(UTC)
     session.add(row)
     return row
 
@@ -161,9 +159,7 @@ def classify_applications(
     if call_id is not None:
         query = query.where(Application.call_id == call_id)
     if only_new:
-        query = query.where(
-            Application.id.not_in(select(Classification.application_id))
-        )
+        query = query.where(Application.id.not_in(select(Classification.application_id)))
     apps = list(session.scalars(query))
     model = fit_model(guide, labelled_history(session, guide))
     preds = model.predict([application_text(a) for a in apps]) if apps else []
@@ -286,7 +282,7 @@ def confirm(
         raise ScopeError(f"申报 #{application_id} 不存在、不在您的权限范围内或尚未分类")
     row.confirmed = target
     row.confirmed_by = principal.user_id
-    row.confirmed_at = datetime.now(timezone.utc)
+    row.confirmed_at = datetime.now(UTC)
     row.note = note[:500]
     # a confirmed 方向 settles the question the flag asked
     row.disagreement = False
@@ -443,7 +439,9 @@ def _enterprises(session: Session, usccs: set[str]) -> dict[str, Enterprise]:
     """Registry enterprises by USCC (only the units of projects already in the caller's scope)."""
     if not usccs:
         return {}
-    return {e.uscc: e for e in session.scalars(select(Enterprise).where(Enterprise.uscc.in_(usccs)))}
+    return {
+        e.uscc: e for e in session.scalars(select(Enterprise).where(Enterprise.uscc.in_(usccs)))
+    }
 
 
 def outcome_dict(o: Outcome, app: Application, ent: Enterprise | None) -> dict[str, Any]:
@@ -488,7 +486,10 @@ def validate_outcome(data: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("kind", f"成果类型“{kind}”不存在，应为 " + "、".join(OUTCOME_KINDS)))
     elif data.get("unit") not in (None, "", OUTCOME_KINDS[kind][1]):
         problems.append(
-            ("unit", f"{OUTCOME_KINDS[kind][0]}的单位应为“{OUTCOME_KINDS[kind][1]}”，不是“{data['unit']}”")
+            (
+                "unit",
+                f"{OUTCOME_KINDS[kind][0]}的单位应为“{OUTCOME_KINDS[kind][1]}”，不是“{data['unit']}”",
+            )
         )
     quantity = data.get("quantity")
     if quantity is None or quantity <= 0:
@@ -554,9 +555,11 @@ def outcomes_by_domain(
     _check_period(year_from, year_to)
     guide, projects = _projects(session, principal, None, None)
     domain_of_app = {app.id: guide.domain_of(d) if d else None for app, _, d, _ in projects}
-    query = select(Outcome, Application.unit_uscc).join(
-        Application, Application.id == Outcome.application_id
-    ).where(application_scope(principal))
+    query = (
+        select(Outcome, Application.unit_uscc)
+        .join(Application, Application.id == Outcome.application_id)
+        .where(application_scope(principal))
+    )
     if year_from is not None:
         query = query.where(Outcome.year >= year_from)
     if year_to is not None:

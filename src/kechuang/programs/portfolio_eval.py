@@ -31,13 +31,19 @@ def read_items(path: Path) -> list[Item]:
     """Items of a labelled CSV with columns id, direction, title, keywords (；-separated), abstract."""
     with path.open(encoding="utf-8", newline="") as fh:
         return [
-            Item(r["id"], r["direction"], f"{r['title']} {r['keywords'].replace('；', ' ')} {r['abstract']}")
+            Item(
+                r["id"],
+                r["direction"],
+                f"{r['title']} {r['keywords'].replace('；', ' ')} {r['abstract']}",
+            )
             for r in csv.DictReader(fh)
         ]
 
 
 def _topk(ranked: list[list[str]], truth: list[str], k: int) -> float:
-    return sum(t in r[:k] for r, t in zip(ranked, truth, strict=True)) / len(truth) if truth else 0.0
+    return (
+        sum(t in r[:k] for r, t in zip(ranked, truth, strict=True)) / len(truth) if truth else 0.0
+    )
 
 
 def evaluate(items: list[Item], guide: Guide | None = None, folds: int = 5, seed: int = 0) -> dict:
@@ -54,7 +60,9 @@ def evaluate(items: list[Item], guide: Guide | None = None, folds: int = 5, seed
         test = order[f::folds]
         held = set(test)
         history = [(texts[i], truth[i]) for i in order if i not in held]
-        for i, p in zip(test, fit_model(guide, history).predict([texts[i] for i in test]), strict=True):
+        for i, p in zip(
+            test, fit_model(guide, history).predict([texts[i] for i in test]), strict=True
+        ):
             warm[i] = p
     # baselines: the most frequent class (by the 指南 order on ties), and keyword overlap
     counts = Counter(truth)
@@ -75,13 +83,19 @@ def evaluate(items: list[Item], guide: Guide | None = None, folds: int = 5, seed
     return {
         "items": len(items),
         "classes": len(classes),
-        "model_guide_only": {"top1": top_k_accuracy(cold, truth, 1), "top3": top_k_accuracy(cold, truth, 3)},
+        "model_guide_only": {
+            "top1": top_k_accuracy(cold, truth, 1),
+            "top3": top_k_accuracy(cold, truth, 3),
+        },
         "model_with_history": {
             "top1": top_k_accuracy(warm, truth, 1),
             "top3": top_k_accuracy(warm, truth, 3),
             "folds": folds,
         },
-        "majority": {"top1": _topk([majority] * len(items), truth, 1), "top3": _topk([majority] * len(items), truth, 3)},
+        "majority": {
+            "top1": _topk([majority] * len(items), truth, 1),
+            "top3": _topk([majority] * len(items), truth, 3),
+        },
         "keyword_overlap": {"top1": _topk(overlap, truth, 1), "top3": _topk(overlap, truth, 3)},
     }
 

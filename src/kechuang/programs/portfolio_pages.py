@@ -143,7 +143,9 @@ def portfolio_page() -> None:
                         if not app.value or not direction.value:
                             ui.notify("请选择申报和方向", type="warning")
                             return
-                        if _call(principal, pf.confirm, app.value, direction.value, note.value or ""):
+                        if _call(
+                            principal, pf.confirm, app.value, direction.value, note.value or ""
+                        ):
                             ui.notify("已确认（记入审计日志）", type="positive")
                             body.refresh()
 
@@ -157,7 +159,10 @@ def portfolio_page() -> None:
                 ).mark("p-heatmap")
             cov_rows = [
                 {
-                    **{k: r[k] for k in ("code", "domain_name", "applications", "funded", "funding")},
+                    **{
+                        k: r[k]
+                        for k in ("code", "domain_name", "applications", "funded", "funding")
+                    },
                     "name": ("　" if r["level"] == 2 else "") + r["name"],
                     "flag": r["flag"],
                 }
@@ -183,7 +188,12 @@ def portfolio_page() -> None:
                     "p-funding-chart"
                 )
             fund_rows = [
-                {"name": r["name"], "year": c["year"], "funded": c["funded"], "funding": c["funding"]}
+                {
+                    "name": r["name"],
+                    "year": c["year"],
+                    "funded": c["funded"],
+                    "funding": c["funding"],
+                }
                 for r in fund["rows"]
                 for c in r["years"]
             ]
@@ -238,15 +248,24 @@ def outcomes_page() -> None:
         projects = _call(principal, funded) or {}
         if projects:
             with ui.row().classes("items-end gap-2"):
-                app = ui.select(projects, label="已立项项目", with_input=True).classes("w-96").mark(
-                    "o-app"
+                app = (
+                    ui.select(projects, label="已立项项目", with_input=True)
+                    .classes("w-96")
+                    .mark("o-app")
                 )
-                kind = ui.select(
-                    {k: f"{lab}（{u}）" for k, (lab, u) in OUTCOME_KINDS.items()}, label="成果类型"
-                ).classes("w-40").mark("o-kind")
+                kind = (
+                    ui.select(
+                        {k: f"{lab}（{u}）" for k, (lab, u) in OUTCOME_KINDS.items()},
+                        label="成果类型",
+                    )
+                    .classes("w-40")
+                    .mark("o-kind")
+                )
                 qty = ui.number("数量或金额", min=0).classes("w-32").mark("o-qty")
-                year = ui.number("年份", value=date.today().year, format="%d").classes("w-28").mark(
-                    "o-year"
+                year = (
+                    ui.number("年份", value=date.today().year, format="%d")
+                    .classes("w-28")
+                    .mark("o-year")
                 )
                 evidence = ui.input("佐证材料").classes("w-64").mark("o-evidence")
 
@@ -273,28 +292,37 @@ def outcomes_page() -> None:
             rows = _call(principal, pf.list_outcomes) or []
             for r in rows:
                 r["amount"] = f"{r['quantity']:g} {r['unit']}"
-            t = ui.table(
-                columns=[
-                    {"name": "code", "label": "项目编号", "field": "application_code"},
-                    {"name": "title", "label": "项目名称", "field": "title", "align": "left"},
-                    {"name": "kind", "label": "成果类型", "field": "kind_label"},
-                    {"name": "amount", "label": "数量/金额", "field": "amount"},
-                    {"name": "year", "label": "年份", "field": "year"},
-                    {"name": "unit", "label": "承担单位", "field": "unit_name", "align": "left"},
-                    {"name": "registry", "label": "企业库", "field": "registry"},
-                    {"name": "evidence", "label": "佐证", "field": "evidence", "align": "left"},
-                ],
-                rows=rows,
-                row_key="id",
-                pagination=20,
-            ).classes("w-full").mark("o-table")
+            t = (
+                ui.table(
+                    columns=[
+                        {"name": "code", "label": "项目编号", "field": "application_code"},
+                        {"name": "title", "label": "项目名称", "field": "title", "align": "left"},
+                        {"name": "kind", "label": "成果类型", "field": "kind_label"},
+                        {"name": "amount", "label": "数量/金额", "field": "amount"},
+                        {"name": "year", "label": "年份", "field": "year"},
+                        {
+                            "name": "unit",
+                            "label": "承担单位",
+                            "field": "unit_name",
+                            "align": "left",
+                        },
+                        {"name": "registry", "label": "企业库", "field": "registry"},
+                        {"name": "evidence", "label": "佐证", "field": "evidence", "align": "left"},
+                    ],
+                    rows=rows,
+                    row_key="id",
+                    pagination=20,
+                )
+                .classes("w-full")
+                .mark("o-table")
+            )
             if principal.is_city_admin:
                 # the unit's registry page, for units that are registered enterprises
                 t.add_slot(
                     "body-cell-registry",
                     '<q-td :props="props"><a v-if="props.row.enterprise_id" '
-                    ':href="\'/enterprises/\' + props.row.enterprise_id">{{ props.row.registry }}</a>'
-                    '<span v-else>{{ props.row.registry }}</span></q-td>',
+                    ":href=\"'/enterprises/' + props.row.enterprise_id\">{{ props.row.registry }}</a>"
+                    "<span v-else>{{ props.row.registry }}</span></q-td>",
                 )
 
         table()

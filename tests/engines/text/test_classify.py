@@ -72,7 +72,10 @@ def test_loss_by_hand_and_gradient_matches_finite_differences():
     _, grad = softmax_loss(theta, x, y, v, 0.1)
     eps = 1e-6
     numeric = [
-        (softmax_loss(theta + eps * e, x, y, v, 0.1)[0] - softmax_loss(theta - eps * e, x, y, v, 0.1)[0])
+        (
+            softmax_loss(theta + eps * e, x, y, v, 0.1)[0]
+            - softmax_loss(theta - eps * e, x, y, v, 0.1)[0]
+        )
         / (2 * eps)
         for e in np.eye(15)
     ]
