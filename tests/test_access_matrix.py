@@ -283,6 +283,30 @@ ACCESS: dict[tuple[str, str], Access] = {
     # 发榜方 his challenges and their applications; published calls are the domain's to read)
     ("get", "/programs/guide"): Access(PROG),
     ("get", "/programs/lifecycles"): Access(PROG),
+    # 重点攻关 portfolio: the bureau's; applicants see and record outcomes of their own projects
+    ("post", "/programs/portfolio/classify"): Access(BUREAU_ONLY, body={}),
+    ("get", "/programs/portfolio/classifications"): Access(BUREAU_ONLY),
+    ("get", "/programs/applications/{application_id}/classification"): Access(
+        BUREAU_ONLY,
+        "application",
+        also={CITY: frozenset({404})},  # not yet classified
+    ),
+    ("post", "/programs/applications/{application_id}/classification"): Access(
+        BUREAU_ONLY,
+        "application",
+        body={"direction": "HEALTH-NCD"},
+        also={CITY: frozenset({404})},
+    ),  # fmt: skip
+    ("get", "/programs/portfolio/coverage"): Access(BUREAU_ONLY),
+    ("get", "/programs/portfolio/funding"): Access(BUREAU_ONLY),
+    ("get", "/programs/portfolio/outcomes"): Access(BUREAU_ONLY),
+    ("get", "/programs/outcomes"): Access(frozenset({CITY, APPL})),
+    ("post", "/programs/applications/{application_id}/outcomes"): Access(
+        frozenset({CITY, APPL}),
+        "application",
+        body={"kind": "patent", "quantity": 1, "year": 2027},
+        also={CITY: STATE, APPL: STATE},  # not funded yet: 409
+    ),  # fmt: skip
     ("get", "/programs/calls"): Access(PROG),
     ("post", "/programs/calls"): Access(BUREAU_ONLY, body=CALL_BODY),
     ("get", "/programs/calls/{call_id}"): Access(PROG),

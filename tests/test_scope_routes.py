@@ -132,6 +132,16 @@ BODIES = {
         "upheld": False,
         "handling": "x",
     },
+    # 重点攻关 portfolio (tests/programs/test_portfolio.py covers the applicants' own outcomes)
+    ("post", "/api/v1/programs/portfolio/classify"): {},
+    ("post", "/api/v1/programs/applications/{application_id}/classification"): {
+        "direction": "HEALTH-NCD"
+    },
+    ("post", "/api/v1/programs/applications/{application_id}/outcomes"): {
+        "kind": "patent",
+        "quantity": 1,
+        "year": 2027,
+    },
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself

@@ -57,3 +57,15 @@ def test_demo_seeding(session):
     assert {a.call_id for a in svc.list_applications(session, owner)} <= {
         c.id for c in session.scalars(select(Call).where(Call.kind == "jiebang"))
     }
+    # the portfolio: every application classified, some confirmed, outcomes of funded projects
+    from kechuang.programs.portfolio_models import Classification, Outcome
+
+    assert "项目布局：400 项已分类" in message
+    confirmed = session.scalar(
+        select(func.count(Classification.id)).where(Classification.confirmed.is_not(None))
+    )
+    assert confirmed == 50 and all(session.scalars(select(Classification.is_demo)))
+    outcomes = list(session.scalars(select(Outcome)))
+    assert outcomes and all(o.is_demo and "演示数据" in o.evidence for o in outcomes)
+    funded = {a.id for a in session.scalars(select(Application).where(Application.granted > 0))}
+    assert {o.application_id for o in outcomes} <= funded

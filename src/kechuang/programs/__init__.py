@@ -17,7 +17,7 @@ DOMAIN = Domain(
     requires=("registry", "statistics", "accounts"),
     models="kechuang.programs.models",
     router="kechuang.programs.api:router",
-    pages=("kechuang.programs.pages",),
+    pages=("kechuang.programs.pages", "kechuang.programs.portfolio_pages"),
     nav=(
         NavItem("/programs/calls", "项目指南与申报", "campaign", DOMAIN_ROLES, 60),
         NavItem("/programs/applications", "我的申报", "description", (APPLICANT,), 61),
@@ -26,6 +26,8 @@ DOMAIN = Domain(
         NavItem("/programs/challenges", "我的榜单", "flag", (CHALLENGE_OWNER,), 64),
         NavItem("/programs/experts", "专家库", "school", ADMIN_ROLES, 65),
         NavItem("/programs/publicity", "立项公示", "campaign", None, 66),
+        NavItem("/programs/portfolio", "项目布局", "grid_view", ADMIN_ROLES, 67),
+        NavItem("/programs/outcomes", "项目成果", "emoji_events", ("city_admin", APPLICANT), 68),
     ),
     start_pages={
         APPLICANT: "/programs/applications",
@@ -53,6 +55,13 @@ DOMAIN = Domain(
             "kechuang.programs.imports:import_relations",
             ADMIN_ROLES,
         ),
+        ImportKind(
+            "program_outcomes",
+            "项目成果",
+            "kechuang.programs.portfolio_imports:outcome_template",
+            "kechuang.programs.portfolio_imports:import_outcomes",
+            ("city_admin", APPLICANT),
+        ),
     ),
     sections=(Section("demo_probe", "kechuang.programs.demo:has_demo_data"),),
     audit_labels={
@@ -69,6 +78,8 @@ DOMAIN = Domain(
         "program_objections": "公示异议",
         "program_milestones": "项目里程碑考核",
         "program_tranches": "项目拨款",
+        "program_classifications": "指南分类",
+        "program_outcomes": "项目成果",
     },
     demo="kechuang.programs.demo:seed_demo",
 )

@@ -516,3 +516,9 @@ def public_list(session: DbSession) -> list[dict[str, Any]]:
 def public_detail(publicity_id: Id, session: DbSession) -> dict[str, Any]:
     """One 公示: period, projects and objection records."""
     return service.publicity_dict(session, service.get_publicity(session, publicity_id))
+
+
+# the portfolio (classification, coverage, funding, outcomes) has its own module
+from kechuang.programs.portfolio_api import router as portfolio_router  # noqa: E402
+
+router.include_router(portfolio_router)

@@ -21,6 +21,7 @@ from kechuang.core.audit import current_principal
 from kechuang.programs import service as svc
 from kechuang.programs.eligibility import default_pack
 from kechuang.programs.models import Application, Assignment, Expert, Relation, Score
+from kechuang.programs.portfolio_demo import seed_portfolio
 from kechuang.programs.taxonomy import load_guide
 
 SEED = 20261213
@@ -243,9 +244,10 @@ def seed_demo(session: Session) -> str:
         c.state = "closed"
     session.flush()
     reviewed = _review(session, operator, rng, [c for c in calls if c.kind == "normal"])
+    portfolio = seed_portfolio(session, operator)
     return (
         f"重点攻关：{len(calls)} 个批次，{len(apps)} 项申报，{len(experts)} 名专家，"
-        f"{len(relations)} 条关联关系；{reviewed}"
+        f"{len(relations)} 条关联关系；{reviewed}；{portfolio}"
     )
 
 

@@ -304,3 +304,8 @@ class TranchePaid(Base):
     amount: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(300), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# the portfolio tables (classifications, outcomes) live in their own module; imported here so the
+# domain's models module declares every table
+from kechuang.programs.portfolio_models import Classification, Outcome  # noqa: E402,F401

@@ -19,6 +19,7 @@ from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT, CHALLENGE_OWNER, DOMAIN_ROLES, EXPERT
 from kechuang.programs import service as svc
 from kechuang.programs.models import Application, Assignment, Expert
+from kechuang.programs.portfolio_pages import disagreement_notice
 from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
@@ -253,6 +254,7 @@ def review_page() -> None:
                     {"name": "reviewers", "label": "评审专家", "field": "reviewers"},
                 ]
                 ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("r-apps")
+                disagreement_notice(principal, cid)  # portfolio: declared 方向 strongly disputed
                 if open_tasks:
                     with ui.row().classes("items-end gap-2"):
                         task = (
