@@ -192,7 +192,10 @@ def test_commissioner_service_equals_the_dashboard(session, city, plan):
     for who in ("tpy", "farmer"):
         cs.approve_agreement(session, users[who], a.id)
     log = cs.log_service(
-        session, users["tpy"], a.id, {"served_on": date.today(), "days": 2.5, "content": "现场检测土壤并指导"}
+        session,
+        users["tpy"],
+        a.id,
+        {"served_on": date.today(), "days": 2.5, "content": "现场检测土壤并指导"},
     )
     cs.confirm_log(session, users["farmer"], log.id)
     session.flush()
