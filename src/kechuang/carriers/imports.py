@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,12 +22,42 @@ from kechuang.carriers.models import (
 )
 from kechuang.carriers.scope import require_role
 from kechuang.carriers.service import check_incubation, overlaps, reason_code
-from kechuang.core.excel import CellError, Column, RegisterReport, read_register, write_sheets
+from kechuang.core.excel import (
+    CellError,
+    Column,
+    ImportFileError,
+    RegisterReport,
+    parse_columns,
+    read_sheet,
+    write_sheets,
+)
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Park, Zone
 
 BUREAU = ("city_admin", "zone_admin")
 ALL_OR_NOTHING = "导入为全有或全无：任何单元格有误，整个文件不导入，并列出每个错误。"
+
+
+def read_register(
+    content: bytes, filename: str, columns: list[Column], report: RegisterReport
+) -> pl.DataFrame | None:
+    """Read a file strictly into `report` (core.excel.read_sheet: every header must be a template
+    column, units converted exactly, error cells and merged cells refused); None when the file or
+    its headers are refused, else the parsed rows (bad cells recorded in the report)."""
+    try:
+        sheet = read_sheet(content, filename, columns)
+    except ImportFileError as exc:
+        report.errors = [CellError(0, "（文件）", filename, str(exc))]
+        return None
+    if sheet.errors:
+        report.errors = list(sheet.errors)
+        return None
+    parsed = parse_columns(sheet.data, columns, sheet.rows, units=sheet.units)
+    report.errors = list(parsed.errors) + list(sheet.cell_errors)
+    report.rows_total = parsed.data.height
+    if report.rows_total == 0:
+        report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
+    return parsed.data
 
 
 def _names(attr: str) -> dict[str, str]:
