@@ -42,7 +42,8 @@ def _num(v: float | None, digits: int = 0) -> str:
 def _table(columns: list[tuple[str, str]], rows: list[dict[str, Any]], mark: str) -> None:
     cols = [{"name": k, "label": label, "field": k, "align": "left", "sortable": True}
             for k, label in columns]  # fmt: skip
-    ui.table(columns=cols, rows=rows, row_key=columns[0][0], pagination=20).classes("w-full").props(
+    keyed = [{**r, "_key": i} for i, r in enumerate(rows)]  # names repeat: key rows by position
+    ui.table(columns=cols, rows=keyed, row_key="_key", pagination=20).classes("w-full").props(
         "dense flat bordered"
     ).mark(mark)
 
