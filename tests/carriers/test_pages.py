@@ -72,3 +72,14 @@ async def test_bank_is_refused(user: User, session, chain) -> None:
     await log_in(user, "pg_bank")
     await user.open("/carriers/chain")
     await user.should_see("无权访问此页面", retries=100)
+
+
+async def test_enterprise_in_incubation_sees_the_graduation_check(
+    user: User, session, chain
+) -> None:
+    create_user(session, username="pg_e7", password=PASSWORD, role="enterprise_user",
+                enterprise_id=chain["ents"]["e7"].id)  # fmt: skip
+    session.flush()
+    await log_in(user, "pg_e7")
+    await user.open("/carriers/mine")
+    await user.should_see(marker=f"check-{chain['incs']['e7'].id}", retries=100)

@@ -232,4 +232,17 @@ def my_incubation_page() -> None:
                 rows,
                 "my-incubations",
             )  # fmt: skip
+        for r in rows:
+            if r["outcome"] is not None:
+                continue
+            check = _read(principal, svc.get_incubation, r["id"])["criteria"]
+            ui.label(
+                f"在孵于{r['carrier']}：已 {check['months']} 个月；对照毕业条件（{check['note']}）"
+            ).classes("text-body2")
+            _table(
+                [("name", "条件"), ("value", "数值"), ("met", "是否满足")],
+                [{**i, "value": _num(i["value"], 2), "met": "满足" if i["met"] else "未满足"}
+                 for i in check["items"]],
+                f"check-{r['id']}",
+            )  # fmt: skip
         _criteria()
