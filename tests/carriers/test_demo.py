@@ -37,8 +37,17 @@ def test_demo_follows_the_registry(session, city):
     message = seed_demo(session)
     assert "演示数据" in message
     stays = session.scalars(select(Incubation)).all()
-    assert sorted(s.enterprise_id for s in stays) == sorted(e.id for e in ents)
-    assert all(s.carrier_id == inc.id and s.is_demo for s in stays)
+    current = [s for s in stays if s.enterprise_id in {e.id for e in ents}]
+    assert sorted(s.enterprise_id for s in current) == sorted(e.id for e in ents)
+    assert all(s.carrier_id == inc.id for s in current) and all(s.is_demo for s in stays)
+    # earlier graduates: firms outside any carrier now, incubated in their zone before
+    for s in stays:
+        if s not in current:
+            assert s.outcome == "graduated" and s.ended_on <= date.today()
+    by_ent = {}
+    for s in stays:
+        by_ent.setdefault(s.enterprise_id, []).append(s)
+    assert all(len(v) == 1 for v in by_ent.values())
     assert all(s.ended_on is None or s.ended_on > s.entered_on for s in stays)
     assert any(s.outcome == "graduated" for s in stays)
     ended = {s.enterprise_id: s for s in stays}

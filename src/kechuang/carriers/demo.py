@@ -25,6 +25,7 @@ from kechuang.statistics.queries import latest_year
 
 SEED = 20261207
 CONTRACTS_PER_YEAR = 240
+PAST_SHARE = 0.12  # share of recent firms outside any carrier that graduated from one earlier
 OUTSIDE = ("苏州工业园区", "南京江北新区", "上海张江科学城", "无锡高新区")
 OPERATORS = {
     "incubator": ("government", "state_owned", "social_capital"),
@@ -103,18 +104,38 @@ def seed_demo(session: Session) -> str:
             select(Enterprise).where(Enterprise.incubator_id.is_not(None)).order_by(Enterprise.id)
         )
     )
+    # graduates of earlier years: firms of the last twelve years that no longer sit in a carrier,
+    # some of which were incubated in one of their zone's incubating carriers
+    incubating: dict[int | None, list[int]] = {}
+    for c in carriers:
+        if chain.stage_of(c.kind) == "incubation":
+            incubating.setdefault(c.zone_id, []).append(c.id)
+    past = [
+        e
+        for e in session.scalars(
+            select(Enterprise)
+            .where(
+                Enterprise.incubator_id.is_(None), Enterprise.founded_on >= date(last - 12, 1, 1)
+            )
+            .order_by(Enterprise.id)
+        )
+        if incubating.get(e.zone_id) and rng.random() < PAST_SHARE
+    ]
     incubations = relocations = 0
-    for e in ents:
+    for e in [*ents, *past]:
+        carrier_id = e.incubator_id or rng.choice(incubating[e.zone_id])
         start = (e.founded_on or date(last - 3, 1, 1)) + timedelta(days=rng.randint(0, 180))
         if start >= end_of_data:
             start = end_of_data - timedelta(days=30)
-        inc = Incubation(enterprise_id=e.id, carrier_id=e.incubator_id, entered_on=start, is_demo=True,
+        inc = Incubation(enterprise_id=e.id, carrier_id=carrier_id, entered_on=start, is_demo=True,
                          note="演示数据")  # fmt: skip
         pool = research.get(e.zone_id) or []
         if pool and rng.random() < 0.35:
             inc.origin_carrier_id = rng.choice(pool)
         end = start + timedelta(days=rng.randint(420, 1400))
-        draw = rng.random()
+        draw = 0.0 if e.incubator_id is None else rng.random()  # past ones all graduated
+        if e.incubator_id is None and end > end_of_data:
+            continue
         if end <= end_of_data and draw < 0.65:
             inc.ended_on, inc.outcome = end, "graduated"
             inc.reason = "criteria_met" if rng.random() < 0.85 else rng.choice(reasons_g)
