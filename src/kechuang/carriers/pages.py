@@ -1,0 +1,1 @@
+"""NiceGUI pages of the carriers chain."""
