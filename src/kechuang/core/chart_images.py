@@ -93,18 +93,25 @@ def bar_chart(
         ax.bar_label(
             bars,
             labels=[fmt(v, digits) for v in values],
-            fontsize=8,
+            fontsize=9,
             padding=2,
         )
         bars.set_label(series_names[k])
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(axis_labels, fontsize=9, rotation=0 if len(labels) <= 6 else 30, ha="right" if len(labels) > 6 else "center")
+    tilted = len(labels) > 6
+    ax.set_xticklabels(
+        axis_labels, fontsize=10, rotation=30 if tilted else 0, ha="right" if tilted else "center"
+    )
     if cjk:
         for t in ax.get_xticklabels():
             t.set_fontfamily([name, "DejaVu Sans"])
         ax.set_title(title, fontsize=12)
         if unit:
             ax.set_ylabel(unit, fontsize=9)
+    if digits == 0:  # counts: no 0.2, 0.4… ticks
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)

@@ -19,6 +19,8 @@ from docx.shared import Cm, Pt, RGBColor
 BODY_FONT = ("SimSun", "宋体")  # (Latin name, East Asian name): Word on Windows needs eastAsia
 HEADING_FONT = ("SimHei", "黑体")
 CAPTION_STYLE = "Caption"
+MARGIN_CM = 2.6
+TEXT_WIDTH_CM = 21.0 - 2 * MARGIN_CM
 
 
 def _set_font(target: Any, fonts: tuple[str, str], size: float | None = None) -> None:
@@ -64,7 +66,7 @@ class DocxReport:
         sec = self.doc.sections[0]
         sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
         sec.top_margin = sec.bottom_margin = Cm(2.54)
-        sec.left_margin = sec.right_margin = Cm(2.8)
+        sec.left_margin = sec.right_margin = Cm(MARGIN_CM)
         styles = self.doc.styles
         _set_font(styles["Normal"], BODY_FONT, body_size)
         for name, size in (("Title", 26), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11)):
@@ -152,12 +154,18 @@ class DocxReport:
                 cell.text = ""
                 run = cell.paragraphs[0].add_run("—" if value is None else str(value))
                 run.font.size = Pt(font_size)
+        # explicit column widths over the text width: LibreOffice reads the grid, Word the cells
+        widths = list(widths_cm or [TEXT_WIDTH_CM / len(headers)] * len(headers))
+        scale = min(1.0, TEXT_WIDTH_CM / sum(widths))
+        widths = [w * scale for w in widths]
+        table.autofit = False
+        for col, w in zip(table.columns, widths, strict=True):
+            col.width = Cm(w)
         for row in table.rows:
             # a row never splits across pages, so a printed row is always whole
             row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             for i, cell in enumerate(row.cells):
-                if widths_cm:
-                    cell.width = Cm(widths_cm[i])
+                cell.width = Cm(widths[i])
                 for par in cell.paragraphs:
                     par.paragraph_format.space_after = Pt(0)
         self.doc.add_paragraph()

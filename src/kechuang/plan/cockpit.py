@@ -255,23 +255,29 @@ def programs_tile(session: Session, principal: Principal, year: int) -> dict[str
 
 
 def carriers_tile(session: Session, principal: Principal, year: int) -> dict[str, Any]:
-    """The 研究院→孵化园→产业园 chain from the carriers domain's summary."""
+    """The 研究院→孵化园→产业园 chain: carriers, and enterprises entering, incubating, graduating
+    and settling in the year (carriers.chain_summary)."""
     from kechuang.carriers.service import chain_summary
 
     def fill(t: dict[str, Any]) -> None:
-        summary = chain_summary(session, principal, year)
-        t["link"] = summary.get("link") or t["link"]
+        s = chain_summary(session, principal, year)
+        if not s["carriers_total"]:
+            t["message"] = "尚未登记创新载体"
+            return
         t["stats"] = [
-            _stat(s["label"], s["value"], s.get("unit", "")) for s in summary.get("stats", [])
+            _stat("创新载体", s["carriers_total"], "家"),
+            _stat("在孵企业", s["in_incubation"], "家"),
+            _stat("技术合同", s["contracts_count"], "项"),
+            _stat("合同金额", s["contracts_amount"], "万元"),
         ]
         t["items"] = [
-            {"label": s["label"], "count": s["count"], "link": s.get("link")}
-            for s in summary.get("stages", [])
-        ]
-        if summary.get("message"):
-            t["message"] = summary["message"]
+            {"label": f"{year}年入孵", "count": s["entered"]},
+            {"label": "在孵", "count": s["in_incubation"]},
+            {"label": f"{year}年毕业", "count": s["graduates"]},
+            {"label": f"{year}年迁移落地", "count": s["relocations"]},
+        ] + [{"label": k["label"], "count": k["count"], "kind": k["kind"]} for k in s["carriers_by_kind"]]
 
-    return _safe(_tile("carriers", "创新载体链条", "/carriers"), fill)
+    return _safe(_tile("carriers", "创新载体链条（研究院→孵化园→产业园）", "/carriers/chain"), fill)
 
 
 TILES = (

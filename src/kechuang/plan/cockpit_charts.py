@@ -131,11 +131,21 @@ def programs_chart(tile: dict[str, Any]) -> dict[str, Any]:
 
 
 def carriers_chart(tile: dict[str, Any]) -> dict[str, Any]:
-    """The carriers chain's stages (研究院 → 孵化园 → 产业园) as bars in chain order."""
-    items = tile["items"]
-    return _bars(
-        [x["label"] for x in items], [("数量", [x["count"] for x in items], "#00838f")], False
+    """The year's flow along the chain (入孵 → 在孵 → 毕业 → 落地) and the carriers by kind."""
+    flow = [x for x in tile["items"] if "kind" not in x]
+    kinds = [x for x in tile["items"] if "kind" in x]
+    labels = [x["label"] for x in flow] + [x["label"] for x in kinds]
+    option = _bars(
+        labels,
+        [
+            ("企业（家）", [x["count"] for x in flow] + [None] * len(kinds), "#00838f"),
+            ("载体（家）", [None] * len(flow) + [x["count"] for x in kinds], "#8d6e63"),
+        ],
+        True,
     )
+    for series in option["series"]:
+        series["stack"] = "one"  # one bar per row: each row has a value in one series only
+    return option
 
 
 CHARTS = {

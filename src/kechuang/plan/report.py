@@ -183,7 +183,7 @@ def build_report(
                 TARGET_HEADERS,
                 [target_cells(r) for r in sec_targets],
                 caption=f"{titles.get(code, code)}目标完成情况（{year}年）",
-                widths_cm=(1.6, 4.6, 1.4, 2.2, 2.2, 2.2, 1.6),
+                widths_cm=(1.3, 4.0, 1.3, 2.5, 2.5, 2.5, 1.7),
             )
             _progress_chart(rep, f"{titles.get(code, code)}目标进度", sec_targets, font)
         else:
@@ -213,9 +213,15 @@ def build_report(
         problems = [f"{t.title}：{t.problems}" for t in sec_tasks if t.problems]
         steps = [f"{t.title}：{t.next_steps}" for t in sec_tasks if t.next_steps]
         rep.heading("（三）存在问题", 2)
-        rep.bullets(problems) if problems else rep.paragraph("进展报告未反映问题。")
+        if problems:
+            rep.bullets(problems)
+        else:
+            rep.paragraph("进展报告未反映问题。")
         rep.heading("（四）下一步工作", 2)
-        rep.bullets(steps) if steps else rep.paragraph("进展报告未填写下一步工作。")
+        if steps:
+            rep.bullets(steps)
+        else:
+            rep.paragraph("进展报告未填写下一步工作。")
 
     n = len(sections) + 2
     if final:
@@ -238,7 +244,7 @@ def build_report(
             f"{period.name}规划期至 {period.end_year} 年结束。{len(targets)} 项目标中已完成 {reached} 项，"
             f"未完成或无数据 {len(targets) - reached} 项；逾期未完成的任务 {overdue} 项。"
         )
-        rep.table(FINAL_HEADERS, rows, caption="期末目标评估", widths_cm=(1.6, 4.6, 1.4, 2.0, 2.4, 1.8, 2.0))
+        rep.table(FINAL_HEADERS, rows, caption="期末目标评估", widths_cm=(1.3, 4.0, 1.3, 2.0, 2.6, 1.8, 2.8))
         _progress_chart(rep, "期末目标进度", targets, font)
     rep.heading(f"{cn_number(n)}、说明", 1)
     rep.bullets(

@@ -1,0 +1,138 @@
+"""The annual implementation report read back from the .docx: table cells equal the status rows,
+every chart is an image whose caption states the plotted figures, tasks completed / overdue
+and the progress reports' problems and next steps are there, and the 期末评估 appears only from
+the period's last year on. Runs with and without a CJK font for the charts."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from docx import Document
+
+from kechuang.plan.report import (
+    FINAL_HEADERS,
+    TARGET_HEADERS,
+    Period,
+    build_report,
+    progress,
+    target_cells,
+)
+
+
+@dataclass
+class T:
+    """A target status row as kechuang.plan.status returns it (the fields the report reads)."""
+
+    code: str
+    title: str
+    section: str
+    section_title: str
+    unit: str
+    baseline_year: int | None
+    baseline_value: float | None
+    target_year: int
+    target_value: float | None
+    value: float | None
+    value_year: int | None
+    status: str
+    status_label: str
+    kind: str = "quantitative"
+
+
+@dataclass
+class K:
+    """A task row."""
+
+    section: str
+    action: str
+    title: str
+    lead_unit: str
+    due_on: date | None
+    state: str
+    overdue: bool = False
+    at_risk: bool = False
+    problems: str = ""
+    next_steps: str = ""
+    units: list[str] = field(default_factory=list)
+
+
+PERIOD = Period("P2025", "示例市科技创新三年行动计划", 2023, 2025)
+TARGETS = [
+    T("T1", "高新区营业收入", "一", "高新区争先进位", "亿元", 2022, 1000.0, 2025, 3000.0,
+      2650.0, 2025, "at_risk", "有风险"),
+    T("T2", "高新技术企业数", "一", "高新区争先进位", "家", 2022, 800.0, 2025, 1200.0,
+      1300.0, 2025, "achieved", "已完成"),
+    T("T3", "科技特派员服务天数", "二", "科技惠民", "天", None, None, 2025, 2000.0,
+      500.0, 2024, "off_track", "滞后"),
+    T("T4", "建成概念验证中心", "二", "科技惠民", "", None, None, 2025, None,
+      None, None, "no_data", "暂无数据", "milestone"),
+]  # fmt: skip
+TASKS = [
+    K("一", "（一）1", "编制一区一战略产业规划", "市科技局", date(2024, 6, 30), "done"),
+    K("一", "（一）2", "建设孵化载体", "高新区管委会", date(2024, 12, 31), "in_progress",
+      overdue=True, problems="用地指标未落实", next_steps="一季度完成土地出让"),
+    K("二", "（二）1", "组建特派员服务团", "市科技局", date(2025, 12, 31), "in_progress",
+      at_risk=True, next_steps="新增 30 名特派员"),
+]  # fmt: skip
+
+
+def _doc(year: int, font) -> Document:
+    return Document(io.BytesIO(build_report(PERIOD, year, TARGETS, TASKS, demo=True, font=font)))
+
+
+def _tables(doc) -> list[list[list[str]]]:
+    return [[[c.text for c in r.cells] for r in t.rows] for t in doc.tables]
+
+
+def test_progress_is_the_share_of_the_way_from_baseline_to_target():
+    assert progress(TARGETS[0]) == 82.5  # (2650 − 1000) / (3000 − 1000)
+    assert progress(TARGETS[1]) == 125.0  # (1300 − 800) / (1200 − 800)
+    assert progress(TARGETS[2]) == 25.0  # no baseline: 500 / 2000
+    assert progress(TARGETS[3]) is None
+
+
+@pytest.mark.parametrize("font", [True, None], ids=["cjk-font", "no-cjk-font"])
+def test_tables_and_charts_match_the_rows(font):
+    doc = _doc(2024, font)
+    tables = _tables(doc)
+    target_tables = [t for t in tables if tuple(t[0]) == TARGET_HEADERS]
+    assert len(target_tables) == 2  # one per section
+    assert target_tables[0][1:] == [
+        ["T1", "高新区营业收入", "亿元", "1,000（2022年）", "2,650（2025年）", "3,000（2025年）", "有风险"],
+        ["T2", "高新技术企业数", "家", "800（2022年）", "1,300（2025年）", "1,200（2025年）", "已完成"],
+    ]
+    rows = [r for t in target_tables for r in t[1:]]
+    assert rows == [[("—" if c is None else c) for c in target_cells(x)] for x in TARGETS]
+    # every chart is an inline picture with a caption giving its figures
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("图")]
+    assert len(doc.inline_shapes) == len(captions) == 3  # status summary + one per section
+    status_caption, first, second = captions
+    assert "有风险：1" in status_caption and "已完成：1" in status_caption
+    if font:
+        assert "T1 高新区营业收入：82.5" in first and "T2 高新技术企业数：125" in first
+        assert "T3 科技特派员服务天数：25" in second
+    else:  # the image carries codes, the caption the Chinese names
+        assert "A=T1 高新区营业收入：82.5" in first and "B=T2 高新技术企业数：125" in first
+    assert "T4" not in second  # a milestone without a value is not plotted
+    # summary, tasks, problems and next steps
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "共设置目标 4 项" in text and "规划任务 3 项，已完成 1 项，逾期未完成 1 项，存在风险 1 项" in text
+    assert "本部分任务 2 项，已完成 1 项，逾期未完成 1 项" in text
+    assert "建设孵化载体：用地指标未落实" in text and "组建特派员服务团：新增 30 名特派员" in text
+    task_table = next(t for t in tables if t[0][:2] == ["行动", "任务"])
+    assert task_table[2] == ["（一）2", "建设孵化载体", "高新区管委会", "2024-12-31", "推进中（逾期）"]
+    assert "期末评估" not in text and "演示数据" in text
+
+
+def test_final_evaluation_from_the_periods_last_year():
+    doc = _doc(2025, True)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "2025年度实施情况报告暨期末评估" in text
+    assert "4 项目标中已完成 1 项，未完成或无数据 3 项" in text
+    final = next(t for t in _tables(doc) if tuple(t[0]) == FINAL_HEADERS)
+    assert final[1] == ["T1", "高新区营业收入", "亿元", "3,000", "2,650（2025年）", "82.5", "有风险"]
+    assert final[4][5] == "—"
+    assert "期末评估" in "\n".join(p.text for p in _doc(2026, True).paragraphs)
