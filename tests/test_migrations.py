@@ -38,6 +38,7 @@ DOMAINS_WITH_MIGRATIONS = {
     "tiers",
     "commissioners",
     "programs",
+    "plan",
 }
 # the options the drift check runs with (compare_type is Alembic's default; said here on purpose)
 COMPARE_OPTS = {"compare_type": True, "compare_server_default": True}

@@ -197,7 +197,7 @@ def test_target_status_on_the_three_zones(session, case):
             }
         ],
     }
-    [t] = service.track_targets(session, SYSTEM, config=cfg)
+    [t] = service.track_targets(session, SYSTEM, as_of=2024, config=cfg)
     tr = t["tracker"]
     # 2023: 31000; 2024: 35000. Required CAGR √(39000/31000) − 1 ≈ 12.16 %; path 2024 ≈ 34771 ≤ 35000
     assert tr["baseline_value"] == pytest.approx(31000)
@@ -212,8 +212,12 @@ def test_target_status_on_the_three_zones(session, case):
         z["required_increase"] for z in t["zones"] if z["required_increase"]
     ) == pytest.approx(4000)
     cfg["targets"][0]["target_value"] = 41000
-    [t] = service.track_targets(session, SYSTEM, config=cfg)
+    [t] = service.track_targets(session, SYSTEM, as_of=2024, config=cfg)
     assert t["tracker"]["status"] == "off_track"  # below the path, one growth step, no interval
+    # judged today (after 2025) with 2025 unreported: pending, with the projection to 2025
+    [t] = service.track_targets(session, SYSTEM, config=cfg)
+    assert t["tracker"]["status"] == "pending" and t["tracker"]["status_label"] == "待数据"
+    assert t["tracker"]["projected_value"] == pytest.approx(35000 * 35000 / 31000)
 
 
 def test_bad_framework_is_refused_in_chinese(session, city):

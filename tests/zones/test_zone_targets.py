@@ -94,7 +94,20 @@ def test_projection_interval_formula():
 
 def test_target_year_passed_without_reaching_it():
     tr = track(path(REQ - 0.02, 2025), 2020, 2025, TARGET)
-    assert tr["status"] == "off_track"
+    assert tr["status"] == "missed" and tr["status_label"] == "未达成"
+    # judged later, the reported target year still decides: missed, not pending
+    assert track(path(REQ - 0.02, 2025), 2020, 2025, TARGET, as_of=2027)["status"] == "missed"
+
+
+def test_target_year_passed_but_not_reported_is_pending_with_an_interval():
+    series = {2020: 100.0, 2021: 110.0, 2022: 115.5, 2023: 130.0, 2024: 140.0}
+    tr = track(series, 2020, 2025, 200.0, as_of=2026)
+    assert tr["status"] == "pending" and tr["as_of"] == 2026
+    assert tr["projected_low"] < tr["projected_value"] < tr["projected_high"]
+    # judged in 2025 itself the same figures give a forecast verdict
+    assert track(series, 2020, 2025, 200.0, as_of=2025)["status"] in {"at_risk", "off_track"}
+    # reached before the deadline: achieved whatever the year
+    assert track({**series, 2024: 210.0}, 2020, 2025, 200.0, as_of=2026)["status"] == "achieved"
 
 
 def test_explicit_baseline_value_and_missing_baseline():

@@ -21,6 +21,8 @@ STATUS_COLORS = {
     "on_track": "positive",
     "at_risk": "warning",
     "off_track": "negative",
+    "missed": "negative",
+    "pending": "grey",
 }
 
 
@@ -96,7 +98,7 @@ async def targets_page() -> None:
                 ui.echart(tracker_chart(t)).classes("w-full h-96").mark("tracker-chart")
                 ui.label(
                     "预测：对数营业收入的带漂移随机游走（漂移 = 基期以来年均对数增长），区间 ±t·s·√(h+h²/n)。"
-                    "状态：已达成；按期可达（实际不低于要求路径）；存在风险（低于路径但预测区间上限可达目标）；难以达成。"
+                    "状态：已达成；按期可达（实际不低于要求路径）；存在风险（低于路径但预测区间上限可达目标）；难以达成；未达成（目标年已有数据且未达目标）；待数据（目标年已过、其数据尚未报送，显示预测区间）。"
                 ).classes("kc-muted")
                 ui.label("各高新区对剩余缺口的分担（按最新营收比例）").classes("text-subtitle1")
                 rows = [

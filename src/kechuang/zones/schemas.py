@@ -344,7 +344,7 @@ class Tracker(BaseModel):
     projected_high: float
     gap: float
     projected_gap: float
-    status: str = Field(description="achieved / on_track / at_risk / off_track")
+    status: str = Field(description="achieved / on_track / at_risk / off_track / missed / pending")
     status_label: str
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -633,6 +634,8 @@ def track_targets(
     else the target comes back withheld, with no tracker)."""
     require_reader(principal)
     cfg = config or target_sets()
+    # the year the status is judged in: a target year that has passed unreported is pending
+    judged = as_of or date.today().year
     zones = list(session.execute(select(Zone.id, Zone.name).order_by(Zone.id)).all())
     out = []
     for t in cfg["targets"]:
@@ -659,6 +662,7 @@ def track_targets(
                 t.get("baseline_value"),
                 float(t.get("confidence", 0.8)),
                 parts=by_zone,
+                as_of=judged,
             )
         except ValueError as exc:
             raise ZoneServiceError(f"目标“{t['name']}”：{exc}") from exc

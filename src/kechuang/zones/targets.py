@@ -4,6 +4,13 @@ Formulas: required CAGR = (target / base)^(1/(T − t0)) − 1; actual CAGR =
 (R_t / base)^(1/(t − t0)) − 1 (COINr's CAGR). The projection treats log revenue as a random walk
 with drift: the drift is the mean yearly log growth since the baseline, and the interval widens
 with the horizon h and with the uncertainty of the drift: ± q·s·√(h + h²/n), q from Student's t.
+
+Status, judged in a year `as_of` (default: the latest year with data): achieved once a reported
+value reaches the target; missed when the target year has been reported below the target; pending
+when the target year has passed but its figure is not reported yet (the projection to the target
+year and its interval are shown, never a verdict); before the target year on_track / at_risk /
+off_track against the required path and the projection band. The plan domain uses the same
+function for every quantitative target.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ STATUS_LABELS = {
     "on_track": "按期可达",
     "at_risk": "存在风险",
     "off_track": "难以达成",
+    "missed": "未达成",
+    "pending": "待数据",
 }
 # a value within this relative tolerance of the required path counts as on it (float rounding)
 ON_PATH_TOLERANCE = 1e-9
@@ -64,6 +73,7 @@ def track(
     baseline_value: float | None = None,
     confidence: float = 0.8,
     parts: dict[str, dict[int, float]] | None = None,
+    as_of: int | None = None,
 ) -> dict[str, Any]:
     """Track one target on a yearly series: path, projection band and status (see module doc).
 
@@ -113,7 +123,9 @@ def track(
     if latest >= target_value:
         status = "achieved"
     elif latest_year >= target_year:
-        status = "off_track"  # the target year has passed without reaching the target
+        status = "missed"  # the target year is reported and the target was not reached
+    elif as_of is not None and as_of > target_year:
+        status = "pending"  # the deadline has passed but its year's figure is not in yet
     elif latest >= path[latest_year] * (1 - ON_PATH_TOLERANCE):
         status = "on_track"
     elif end["high"] >= target_value * (1 - ON_PATH_TOLERANCE):
@@ -139,6 +151,7 @@ def track(
         "projected_high": end["high"],
         "gap": target_value - latest,
         "projected_gap": target_value - end["central"],
+        "as_of": as_of if as_of is not None else latest_year,
         "status": status,
         "status_label": STATUS_LABELS[status],
     }
