@@ -101,22 +101,24 @@ def test_tables_and_charts_match_the_rows(font):
     target_tables = [t for t in tables if tuple(t[0]) == TARGET_HEADERS]
     assert len(target_tables) == 2  # one per section
     assert target_tables[0][1:] == [
-        ["T1", "高新区营业收入", "亿元", "1,000（2022年）", "2,650（2025年）", "3,000（2025年）", "有风险"],
-        ["T2", "高新技术企业数", "家", "800（2022年）", "1,300（2025年）", "1,200（2025年）", "已完成"],
+        ["1", "高新区营业收入", "亿元", "1,000（2022年）", "2,650（2025年）", "3,000（2025年）", "有风险"],
+        ["2", "高新技术企业数", "家", "800（2022年）", "1,300（2025年）", "1,200（2025年）", "已完成"],
     ]
-    rows = [r for t in target_tables for r in t[1:]]
-    assert rows == [[("—" if c is None else c) for c in target_cells(x)] for x in TARGETS]
+    assert target_tables[1][1:] == [
+        [("—" if c is None else c) for c in target_cells(x, no)]
+        for no, x in enumerate(TARGETS[2:], start=1)
+    ]
     # every chart is an inline picture with a caption giving its figures
     captions = [p.text for p in doc.paragraphs if p.text.startswith("图")]
     assert len(doc.inline_shapes) == len(captions) == 3  # status summary + one per section
     status_caption, first, second = captions
     assert "有风险：1" in status_caption and "已完成：1" in status_caption
     if font:
-        assert "T1 高新区营业收入：82.5" in first and "T2 高新技术企业数：125" in first
-        assert "T3 科技特派员服务天数：25" in second
+        assert "高新区营业收入：82.5；高新技术企业数：125。" in first
+        assert "科技特派员服务天数：25。" in second
     else:  # the image carries codes, the caption the Chinese names
-        assert "A=T1 高新区营业收入：82.5" in first and "B=T2 高新技术企业数：125" in first
-    assert "T4" not in second  # a milestone without a value is not plotted
+        assert "A=高新区营业收入：82.5；B=高新技术企业数：125。" in first
+    assert "概念验证" not in second  # a milestone without a value is not plotted
     # summary, tasks, problems and next steps
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "共设置目标 4 项" in text and "规划任务 3 项，已完成 1 项，逾期未完成 1 项，存在风险 1 项" in text
@@ -133,6 +135,89 @@ def test_final_evaluation_from_the_periods_last_year():
     assert "2025年度实施情况报告暨期末评估" in text
     assert "4 项目标中已完成 1 项，未完成或无数据 3 项" in text
     final = next(t for t in _tables(doc) if tuple(t[0]) == FINAL_HEADERS)
-    assert final[1] == ["T1", "高新区营业收入", "亿元", "3,000", "2,650（2025年）", "82.5", "有风险"]
+    assert final[1] == ["1", "高新区营业收入", "亿元", "3,000", "2,650（2025年）", "82.5", "有风险"]
     assert final[4][5] == "—"
     assert "期末评估" in "\n".join(p.text for p in _doc(2026, True).paragraphs)
+
+
+def test_cli_report_reads_back_equal_to_the_target_statuses(session, city, tmp_path):
+    """`kechuang plan report --year 2025 --out r.docx` on the shipped plan: every targets table
+    row equals its status row, every chart caption states the figures of its section's targets,
+    the task table and the progress report's problems and next steps are in, and the export is
+    audited."""
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from kechuang.core.audit import AuditLog, bind_principal
+    from kechuang.core.security import SYSTEM
+    from kechuang.plan import service
+    from kechuang.plan.models import PlanAction, PlanTarget
+    from kechuang.plan.report_cli import app
+    from kechuang.plan.status import target_statuses, task_rows
+
+    bind_principal(session, SYSTEM)
+    service.load_shipped(session, SYSTEM)
+    target = session.scalars(
+        select(PlanTarget).where(PlanTarget.kind == "quantitative").order_by(PlanTarget.id)
+    ).first()
+    service.enter_value(session, SYSTEM, target.id, "baseline", 100.0, year=2020)
+    service.enter_value(session, SYSTEM, target.id, "target", 300.0, year=2025)
+    service.enter_value(session, SYSTEM, target.id, "actual", 265.0, year=2025)
+    action = session.scalars(select(PlanAction).order_by(PlanAction.id)).first()
+    task = service.create_task(
+        session,
+        SYSTEM,
+        {"action_id": action.id, "title": "报告测试任务", "lead_unit": "市科技局",
+         "due_on": date(2024, 12, 31), "state": "in_progress"},
+    )  # fmt: skip
+    rep = service.submit_progress(
+        session,
+        SYSTEM,
+        task.id,
+        {"year": 2025, "quarter": 1, "text": "推进中", "problems": "资金未到位",
+         "next_steps": "二季度完成招标"},
+    )  # fmt: skip
+    service.review_report(session, SYSTEM, rep.id, True)
+    session.flush()
+
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(app, ["report", "--year", "2025", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = Document(out)
+    statuses = target_statuses(session, SYSTEM, 2025)
+    assert any(s.value == 265.0 and s.target_value == 300.0 for s in statuses)
+    sections = list(dict.fromkeys(s.section for s in statuses))
+    tables = [t for t in _tables(doc) if tuple(t[0]) == TARGET_HEADERS]
+    assert len(tables) == len(sections)
+    for table, sec in zip(tables, sections, strict=True):
+        rows = [s for s in statuses if s.section == sec]
+        assert table[1:] == [
+            [("—" if c is None else c) for c in target_cells(s, no)]
+            for no, s in enumerate(rows, start=1)
+        ]
+    # the entered target is plotted: (265 − 100) / (300 − 100) = 82.5 %
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("图")]
+    assert len(doc.inline_shapes) == len(captions) >= 2
+    assert any(f"{target.title}：82.5" in c for c in captions), captions
+    for s in statuses:
+        if progress(s) is not None:
+            assert any(f"{s.title}：{progress(s):g}" in c for c in captions), s.title
+    text = "\n".join(p.text for p in doc.paragraphs)
+    tasks = task_rows(session, SYSTEM, 2025)
+    assert [t.title for t in tasks] == ["报告测试任务"] and tasks[0].overdue
+    assert "报告测试任务：资金未到位" in text and "报告测试任务：二季度完成招标" in text
+    assert "逾期未完成 1 项" in text
+    assert "期末评估" in text  # 2025 is the 十四五 period's last year
+    audited = session.scalars(
+        select(AuditLog).where(AuditLog.entity == "plan_report", AuditLog.action == "export")
+    ).all()
+    assert len(audited) == 1
+
+
+def test_cli_refuses_a_file_that_is_not_docx(tmp_path):
+    from typer.testing import CliRunner
+
+    from kechuang.plan.report_cli import app
+
+    result = CliRunner().invoke(app, ["report", "--year", "2025", "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and "必须是 .docx" in result.output

@@ -64,9 +64,11 @@ def bar_chart(
     unit: str = "",
     font: str | None | bool = True,
     digits: int = 2,
-    size: tuple[float, float] = (8.0, 4.2),
+    size: tuple[float, float] | None = None,
+    horizontal: bool = False,
 ) -> ChartImage:
-    """Grouped bars (one group per label, one bar per series) with value labels on the bars.
+    """Grouped bars (one group per label, one bar per series) with value labels on the bars;
+    horizontal bars suit long labels (targets' titles).
 
     `font=True` picks an installed CJK font; None/False draws the codes-only variant.
     """
@@ -79,6 +81,8 @@ def bar_chart(
     cjk = name is not None
     axis_labels = list(labels) if cjk else [_code(i) for i in range(len(labels))]
     series_names = [s for s, _ in series] if cjk else [f"S{i + 1}" for i in range(len(series))]
+    if size is None:
+        size = (8.0, max(2.2, 0.5 * len(labels) * max(len(series), 1) + 1.2)) if horizontal else (8.0, 4.2)
     fig = Figure(figsize=size, dpi=150)
     ax = fig.add_subplot()
     if cjk:
@@ -89,7 +93,8 @@ def bar_chart(
     for k, (_, values) in enumerate(series):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
         ys = [0 if v is None else v for v in values]
-        bars = ax.bar(xs, ys, width=width * 0.95, color=PALETTE[k % len(PALETTE)])
+        draw = ax.barh if horizontal else ax.bar
+        bars = draw(xs, ys, width * 0.95, color=PALETTE[k % len(PALETTE)])
         ax.bar_label(
             bars,
             labels=[fmt(v, digits) for v in values],
@@ -97,23 +102,31 @@ def bar_chart(
             padding=2,
         )
         bars.set_label(series_names[k])
-    ax.set_xticks(range(len(labels)))
-    tilted = len(labels) > 6
-    ax.set_xticklabels(
-        axis_labels, fontsize=10, rotation=30 if tilted else 0, ha="right" if tilted else "center"
-    )
+    if horizontal:
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels(axis_labels, fontsize=10)
+        ax.invert_yaxis()  # first label on top, as in the table
+        ticks = ax.get_yticklabels()
+    else:
+        ax.set_xticks(range(len(labels)))
+        tilted = len(labels) > 6
+        ax.set_xticklabels(
+            axis_labels, fontsize=10, rotation=30 if tilted else 0, ha="right" if tilted else "center"
+        )
+        ticks = ax.get_xticklabels()
     if cjk:
-        for t in ax.get_xticklabels():
+        for t in ticks:
             t.set_fontfamily([name, "DejaVu Sans"])
         ax.set_title(title, fontsize=12)
         if unit:
-            ax.set_ylabel(unit, fontsize=9)
+            (ax.set_xlabel if horizontal else ax.set_ylabel)(unit, fontsize=9)
+    value_axis = ax.xaxis if horizontal else ax.yaxis
     if digits == 0:  # counts: no 0.2, 0.4… ticks
         from matplotlib.ticker import MaxNLocator
 
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        value_axis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.grid(axis="x" if horizontal else "y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if len(series) > 1:
         legend = ax.legend(fontsize=8, frameon=False)

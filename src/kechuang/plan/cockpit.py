@@ -36,6 +36,8 @@ STATUS_COLOURS = {
     "on_track": "#43a047",
     "at_risk": "#f9a825",
     "off_track": "#c62828",
+    "missed": "#b71c1c",
+    "pending": "#78909c",
     "no_data": "#9e9e9e",
 }
 
@@ -71,7 +73,7 @@ def targets_tile(session: Session, principal: Principal, year: int) -> dict[str,
     def fill(t: dict[str, Any]) -> None:
         rows = target_statuses(session, principal, year)
         if not rows:
-            t["message"] = "尚未加载规划目标：请先运行 kechuang plan load"
+            t["message"] = "尚未加载规划：请市科技局先加载规划文件"
             return
         counts = Counter((r.status, r.status_label) for r in rows)
         t["stats"] = [_stat(label, n, "项") for (_s, label), n in counts.most_common()]

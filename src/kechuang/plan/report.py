@@ -22,9 +22,9 @@ from kechuang.core.security import Principal
 
 DEMO_NOTE = "演示数据：本报告中的数字由演示数据生成，仅用于演示。"
 CN_NUMERALS = "一二三四五六七八九十"
-TARGET_HEADERS = ("编号", "目标", "单位", "基期值", "当年实际", "目标值", "状态")
+TARGET_HEADERS = ("序号", "目标", "单位", "基期值", "当年实际", "目标值", "状态")
 TASK_HEADERS = ("行动", "任务", "牵头单位", "完成时限", "状态")
-FINAL_HEADERS = ("编号", "目标", "单位", "目标值", "期末实际", "目标进度(%)", "评估结论")
+FINAL_HEADERS = ("序号", "目标", "单位", "目标值", "期末实际", "目标进度(%)", "评估结论")
 DONE_STATES = ("done", "completed", "finished")
 TASK_STATE_LABELS = {
     "not_started": "未开始",
@@ -74,10 +74,10 @@ def _with_year(value: float | None, year: int | None) -> str | None:
     return f"{fmt(value, 2)}（{year}年）" if year else fmt(value, 2)
 
 
-def target_cells(row: Any) -> list[str | None]:
+def target_cells(row: Any, no: int) -> list[str | None]:
     """A target's row of the report's targets table (the test reads these back)."""
     return [
-        row.code,
+        str(no),
         row.title,
         row.unit or None,
         _with_year(row.baseline_value, row.baseline_year),
@@ -114,11 +114,12 @@ def _progress_chart(rep: DocxReport, title: str, rows: Sequence[Any], font: Any)
         return
     chart = bar_chart(
         title,
-        [f"{r.code} {r.title}" for r in rows],
+        [r.title for r in rows],
         [("目标进度", [progress(r) for r in rows])],
         unit="%",
         font=font,
         digits=1,
+        horizontal=True,
     )
     rep.image(chart.png, chart.caption)
 
@@ -172,7 +173,7 @@ def build_report(
 
     # one chapter per plan section, in plan order
     sections = _ordered([r.section for r in targets] + [t.section for t in tasks])
-    titles = {r.section: r.section_title for r in targets}
+    titles = {t.section: t.action for t in tasks} | {r.section: r.section_title for r in targets}
     for i, code in enumerate(sections, start=2):
         sec_targets = [r for r in targets if r.section == code]
         sec_tasks = [t for t in tasks if t.section == code]
@@ -181,9 +182,9 @@ def build_report(
         if sec_targets:
             rep.table(
                 TARGET_HEADERS,
-                [target_cells(r) for r in sec_targets],
+                [target_cells(r, no) for no, r in enumerate(sec_targets, start=1)],
                 caption=f"{titles.get(code, code)}目标完成情况（{year}年）",
-                widths_cm=(1.3, 4.0, 1.3, 2.5, 2.5, 2.5, 1.7),
+                widths_cm=(1.0, 4.6, 1.3, 2.4, 2.6, 2.4, 1.5),
             )
             _progress_chart(rep, f"{titles.get(code, code)}目标进度", sec_targets, font)
         else:
@@ -229,7 +230,7 @@ def build_report(
         n += 1
         rows = [
             (
-                r.code,
+                str(no),
                 r.title,
                 r.unit or None,
                 _num(r.target_value),
@@ -237,14 +238,14 @@ def build_report(
                 _num(progress(r)),
                 r.status_label,
             )
-            for r in targets
+            for no, r in enumerate(targets, start=1)
         ]
         reached = sum(1 for r in targets if r.status == "achieved")
         rep.paragraph(
             f"{period.name}规划期至 {period.end_year} 年结束。{len(targets)} 项目标中已完成 {reached} 项，"
             f"未完成或无数据 {len(targets) - reached} 项；逾期未完成的任务 {overdue} 项。"
         )
-        rep.table(FINAL_HEADERS, rows, caption="期末目标评估", widths_cm=(1.3, 4.0, 1.3, 2.0, 2.6, 1.8, 2.8))
+        rep.table(FINAL_HEADERS, rows, caption="期末目标评估", widths_cm=(1.0, 4.6, 1.3, 2.2, 2.7, 1.6, 2.4))
         _progress_chart(rep, "期末目标进度", targets, font)
     rep.heading(f"{cn_number(n)}、说明", 1)
     rep.bullets(
@@ -258,18 +259,13 @@ def build_report(
 
 
 def annual_report(session: Session, principal: Principal, year: int) -> bytes:
-    """The report for a year over the plan period that contains it (or the last one before it)."""
-    from sqlalchemy import select
-
+    """The report for a year over the plan period that covers it (or the latest before it)."""
     from kechuang.core.errors import BadInput
-    from kechuang.plan.models import PlanPeriod
-    from kechuang.plan.status import target_statuses, task_rows
+    from kechuang.plan.status import period_for, target_statuses, task_rows
 
-    periods = list(session.scalars(select(PlanPeriod).order_by(PlanPeriod.start_year)))
-    candidates = [p for p in periods if p.start_year <= year]
-    if not candidates:
-        raise BadInput(f"没有覆盖 {year} 年的规划期：请先加载规划（kechuang plan load）")
-    p = candidates[-1]
+    p = period_for(session, year)
+    if p is None:
+        raise BadInput("尚未加载规划：请市科技局先加载规划文件")
     period = Period(p.code, p.name, p.start_year, p.end_year)
     targets = target_statuses(session, principal, year, p.code)
     tasks = task_rows(session, principal, year, p.code)
