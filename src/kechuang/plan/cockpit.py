@@ -118,7 +118,7 @@ def zones_tile(session: Session, principal: Principal, year: int) -> dict[str, A
             (x for x in r["table"] if x.get("is_city", True)),
             key=lambda x: (x["rank"] is None, x["rank"] or 0),
         )
-        t["stats"] = [_stat("评价年度", y, "年"), _stat("参评高新区", len(rows), "个")]
+        t["stats"] = [_stat("参评高新区", len(rows), "个"), _stat("评价年度", str(y), "年")]
         t["items"] = [
             {
                 "name": x["name"],
@@ -152,7 +152,6 @@ def tiers_tile(session: Session, principal: Principal, year: int) -> dict[str, A
             if rung > 0
         ]
         t["stats"] = [
-            _stat("统计年度", y, "年"),
             _stat("入梯度企业", sum(i["count"] for i in t["items"]), "家"),
         ] + [
             _stat(p["label"], p["current"], f"/{p['target']:g}")
@@ -171,8 +170,9 @@ def points_tile(session: Session, principal: Principal, year: int) -> dict[str, 
     def fill(t: dict[str, Any]) -> None:
         data = top_list(session, principal, n=5)
         t["stats"] = [
-            _stat("积分年度", data["year"], "年"),
             _stat("参评企业", data["total"], "家"),
+            _stat("最高积分", data["items"][0]["total"] if data["items"] else None, "分"),
+            _stat("积分年度", str(data["year"]), "年"),
         ]
         t["items"] = [
             {
@@ -195,17 +195,17 @@ def commissioners_tile(session: Session, principal: Principal, year: int) -> dic
     def fill(t: dict[str, Any]) -> None:
         d = dashboard(session, principal, year)
         tot = d["total"]
-        if not tot["demands"] and not tot["visits"]:
-            d = dashboard(session, principal, None)  # nothing this year yet: all years
+        all_years = not tot["demands"] and not tot["visits"]
+        if all_years:  # nothing this year yet: all years, and the tile says so
+            d = dashboard(session, principal, None)
             tot = d["total"]
-            t["stats"].append(_stat("统计范围", "全部年度"))
-        t["stats"] += [
+        t["stats"] = [
             _stat("服务需求", tot["demands"], "项"),
             _stat("已对接", tot["served"], "项"),
+            _stat("满意度", tot["satisfaction"] if tot["satisfaction"] is not None else "—", "分"),
             _stat("服务天数", tot["days"], "天"),
             _stat("带动增收", tot["income_wan"], "万元"),
-            _stat("满意度", tot["satisfaction"] if tot["satisfaction"] is not None else "—", "分"),
-        ]
+        ] + ([_stat("统计范围", "全部年度")] if all_years else [])
         t["items"] = [
             {"label": r["label"], "demands": r["demands"], "served": r["served"], "days": r["days"]}
             for r in d["by"]["county"]
@@ -269,6 +269,7 @@ def carriers_tile(session: Session, principal: Principal, year: int) -> dict[str
         t["stats"] = [
             _stat("创新载体", s["carriers_total"], "家"),
             _stat("在孵企业", s["in_incubation"], "家"),
+            _stat(f"{year}年毕业", s["graduates"], "家"),
             _stat("技术合同", s["contracts_count"], "项"),
             _stat("合同金额", s["contracts_amount"], "万元"),
         ]
@@ -279,7 +280,7 @@ def carriers_tile(session: Session, principal: Principal, year: int) -> dict[str
             {"label": f"{year}年迁移落地", "count": s["relocations"]},
         ] + [{"label": k["label"], "count": k["count"], "kind": k["kind"]} for k in s["carriers_by_kind"]]
 
-    return _safe(_tile("carriers", "创新载体链条（研究院→孵化园→产业园）", "/carriers/chain"), fill)
+    return _safe(_tile("carriers", "载体链条：研究院→孵化园→产业园", "/carriers/chain"), fill)
 
 
 TILES = (

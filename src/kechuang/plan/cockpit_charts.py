@@ -13,7 +13,8 @@ AXIS = {"axisLabel": {"fontSize": 15}}
 
 def _bars(labels: list[str], series: list[tuple[str, list[Any], str]], horizontal: bool) -> dict:
     cat = {"type": "category", "data": labels, **AXIS}
-    val = {"type": "value", **AXIS}
+    # horizontal bars carry their values as labels: the value axis' numbers would only crowd
+    val = {"type": "value", "axisLabel": {"show": not horizontal, "fontSize": 15}}
     return {
         "tooltip": {"trigger": "axis", "textStyle": TEXT},
         "legend": {"show": len(series) > 1, "top": 0, "textStyle": TEXT},
@@ -50,8 +51,9 @@ def status_chart(tile: dict[str, Any]) -> dict[str, Any]:
         "series": [
             {
                 "type": "pie",
-                "radius": ["45%", "75%"],
-                "label": {"formatter": "{b}\n{c} 项", **TEXT},
+                "radius": ["28%", "50%"],
+                "center": ["50%", "55%"],
+                "label": {"formatter": "{b}\n{c} 项", "fontSize": 14},
                 "data": [
                     {
                         "name": label,
@@ -88,10 +90,12 @@ def funnel_chart(tile: dict[str, Any]) -> dict[str, Any]:
             {
                 "type": "funnel",
                 "sort": "none",
-                "left": "5%",
-                "width": "90%",
-                "minSize": "18%",
-                "label": {"position": "inside", "formatter": "{b}：{c}", **TEXT},
+                "left": "2%",
+                "width": "45%",
+                "minSize": "15%",
+                "gap": 2,
+                "label": {"position": "right", "formatter": "{b}：{c}", "fontSize": 15},
+                "labelLine": {"length": 8},
                 "data": [{"name": i["label"], "value": i["count"]} for i in tile["items"]],
             }
         ],

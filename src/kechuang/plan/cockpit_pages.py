@@ -20,10 +20,12 @@ from kechuang.plan.cockpit_charts import CHARTS
 SPANS = {"targets": 2}
 CSS = """
 .kc-cockpit { display:grid; grid-template-columns:repeat(4, minmax(0, 1fr)); gap:14px; width:100%; }
-.kc-tile { height:430px; display:flex; flex-direction:column; padding:12px 16px; }
-.kc-tile-title { font-size:21px; font-weight:600; }
-.kc-stat-value { font-size:28px; font-weight:700; line-height:1.1; }
-.kc-stat-label { font-size:14px; color:#546e7a; }
+.kc-tile { height:max(340px, calc((100vh - 250px) / 2)); display:flex; flex-direction:column;
+  padding:10px 16px; overflow:hidden; gap:6px; }
+.kc-tile-title { font-size:20px; font-weight:600; white-space:nowrap; overflow:hidden;
+  text-overflow:ellipsis; }
+.kc-stat-value { font-size:24px; font-weight:700; line-height:1.1; white-space:nowrap; }
+.kc-stat-label { font-size:13px; color:#546e7a; white-space:nowrap; }
 .kc-tile-message { font-size:18px; color:#78909c; margin:auto; text-align:center; }
 .kc-target-row { font-size:15px; line-height:1.5; }
 """
@@ -50,11 +52,28 @@ def _report(principal: Principal, year: int) -> bytes:
         return content
 
 
+def compact(value: Any) -> str:
+    """A figure short enough for a tile: 28,600,001.7 → 2,860万 ; 1462 → 1,462 ; 0.5 → 0.5."""
+    if value is None:
+        return "—"
+    if isinstance(value, str) or isinstance(value, bool):
+        return str(value)
+    v = float(value)
+    if abs(v) >= 1e8:
+        return f"{v / 1e8:,.2f}亿"
+    if abs(v) >= 1e5:
+        return f"{v / 1e4:,.0f}万"
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
 def _stats(tile: dict[str, Any]) -> None:
-    with ui.row().classes("gap-6 items-end no-wrap"):
-        for s in tile["stats"][:4]:
+    # three figures fit a one-column tile at 1920 px; the wide targets tile takes five
+    with ui.row().classes("gap-5 items-end no-wrap"):
+        for s in tile["stats"][: 5 if SPANS.get(tile["key"], 1) > 1 else 3]:
             with ui.column().classes("gap-0"):
-                ui.label(f"{s['value']}{s['unit']}").classes("kc-stat-value")
+                ui.label(f"{compact(s['value'])}{s['unit']}").classes("kc-stat-value")
                 ui.label(s["label"]).classes("kc-stat-label")
 
 
@@ -63,8 +82,7 @@ def _targets_body(tile: dict[str, Any]) -> None:
         ui.echart(CHARTS["targets"](tile)).style("width:40%; height:100%")
         with ui.column().classes("gap-0").style("flex:1; overflow-y:auto; height:100%"):
             for it in tile["items"]:
-                value = "—" if it["value"] is None else f"{it['value']:,.4g}"
-                target = "—" if it["target_value"] is None else f"{it['target_value']:,.4g}"
+                value, target = compact(it["value"]), compact(it["target_value"])
                 with ui.row().classes("kc-target-row no-wrap items-center gap-2 w-full"):
                     ui.badge(it["status_label"]).style(
                         f"background:{STATUS_COLOURS.get(it['status'], '#607d8b')}; font-size:13px"
@@ -72,21 +90,22 @@ def _targets_body(tile: dict[str, Any]) -> None:
                     ui.link(it["title"], it["link"] or "/plan").classes("ellipsis").style(
                         "flex:1; color:inherit"
                     )
-                    ui.label(f"{value} / {target}{it['unit'] or ''}").classes("text-grey-8")
+                    ui.label(f"{value} / {target} {it['unit'] or ''}").classes("text-grey-8")
 
 
 def _tile(tile: dict[str, Any]) -> None:
     span = SPANS.get(tile["key"], 1)
+    empty = bool(tile["message"]) and not tile["items"]
     with (
         ui.card()
-        .classes("kc-tile")
+        .classes(f"kc-tile kc-tile-{tile['key']}" + (" kc-tile-empty" if empty else ""))
         .style(f"grid-column: span {span}")
         .mark(f"tile-{tile['key']}")
     ):
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             ui.label(tile["title"]).classes("kc-tile-title")
             ui.link("详情 →", tile["link"]).classes("text-primary text-subtitle1")
-        if tile["message"] and not tile["items"]:
+        if empty:
             ui.label(tile["message"]).classes("kc-tile-message").mark("tile-message")
             return
         _stats(tile)
@@ -113,19 +132,29 @@ async def cockpit_page() -> None:
 
         with ui.row().classes("items-center gap-4"):
             select = ui.select(
-                {y: f"{y}年" for y in years}, value=year, label="年度", on_change=lambda: body.refresh()
+                {y: f"{y}年" for y in years}, value=year, label="年度", on_change=lambda: load()
             ).classes("w-32")
             ui.button("下载年度实施报告（Word）", icon="description", on_click=download).mark(
                 "report-button"
             )
             ui.label(f"数据截至 {date.today().isoformat()}").classes("text-grey-7")
+            scope = ui.label("").classes("text-grey-7")
+        holder = ui.column().classes("w-full gap-2")
 
-        @ui.refreshable
-        async def body() -> None:
+        async def load() -> None:
+            # the tiles read seven domains (a few seconds on a large city): the page answers at
+            # once with a spinner and fills in when the data is there
+            holder.clear()
+            with holder:
+                ui.spinner(size="lg")
             data = await run.io_bound(_load, principal, select.value)
-            ui.label(f"范围：{data['scope_note']}").classes("text-grey-7")
-            with ui.element("div").classes("kc-cockpit").mark("cockpit"):
-                for tile in data["tiles"]:
-                    _tile(tile)
+            if data is None:  # the browser went away
+                return
+            holder.clear()
+            with holder:
+                scope.set_text(f"范围：{data['scope_note']}")
+                with ui.element("div").classes("kc-cockpit").mark("cockpit"):
+                    for tile in data["tiles"]:
+                        _tile(tile)
 
-        await body()
+        ui.timer(0.05, load, once=True)
