@@ -47,7 +47,7 @@ def require_role(principal: Principal, roles: tuple[str, ...], what: str) -> Non
 
 def visible_enterprises(principal: Principal):
     """Subquery: ids of the enterprises the principal may see."""
-    return select(Enterprise.id).where(enterprise_scope(principal))
+    return select(Enterprise.id).where(enterprise_scope(principal)).correlate(None)
 
 
 def carrier_scope(principal: Principal) -> ColumnElement[bool]:
@@ -60,7 +60,9 @@ def carrier_scope(principal: Principal) -> ColumnElement[bool]:
         return Carrier.zone_id == principal.zone_id
     if principal.scope == "enterprise" and principal.enterprise_id is not None:
         return Carrier.id.in_(
-            select(Incubation.carrier_id).where(Incubation.enterprise_id == principal.enterprise_id)
+            select(Incubation.carrier_id)
+            .where(Incubation.enterprise_id == principal.enterprise_id)
+            .correlate(None)
         )
     return false()
 
@@ -71,7 +73,9 @@ def incubation_scope(principal: Principal) -> ColumnElement[bool]:
     if principal.scope == "all":
         return true()
     if principal.scope == "zone" and principal.zone_id is not None:
-        zone_carriers = select(Carrier.id).where(Carrier.zone_id == principal.zone_id)
+        zone_carriers = (
+            select(Carrier.id).where(Carrier.zone_id == principal.zone_id).correlate(None)
+        )
         return or_(
             Incubation.enterprise_id.in_(visible_enterprises(principal)),
             Incubation.carrier_id.in_(zone_carriers),
@@ -112,7 +116,7 @@ def contract_scope(principal: Principal) -> ColumnElement[bool]:
     require_domain_role(principal)
     if principal.scope == "all":
         return true()
-    usccs = select(Enterprise.uscc).where(enterprise_scope(principal))
+    usccs = select(Enterprise.uscc).where(enterprise_scope(principal)).correlate(None)
     return or_(TechContract.seller_uscc.in_(usccs), TechContract.buyer_uscc.in_(usccs))
 
 

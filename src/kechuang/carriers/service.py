@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kechuang.carriers.methodology import current_chain
 from kechuang.carriers.models import (
@@ -269,7 +269,8 @@ def list_incubations(
 ) -> list[dict[str, Any]]:
     """Incubation records in scope, newest entry first."""
     require_zone(principal, zone_id)
-    origin = select(Carrier.name).where(Carrier.id == Incubation.origin_carrier_id)
+    origin_c = aliased(Carrier)
+    origin = select(origin_c.name).where(origin_c.id == Incubation.origin_carrier_id)
     stmt = (
         select(Incubation, Enterprise.name, Carrier, origin.scalar_subquery())
         .join(Enterprise, Enterprise.id == Incubation.enterprise_id)
@@ -287,7 +288,8 @@ def list_incubations(
 
 def get_incubation(session: Session, principal: Principal, incubation_id: int) -> dict[str, Any]:
     """One incubation record (404 outside scope)."""
-    origin = select(Carrier.name).where(Carrier.id == Incubation.origin_carrier_id)
+    origin_c = aliased(Carrier)
+    origin = select(origin_c.name).where(origin_c.id == Incubation.origin_carrier_id)
     row = session.execute(
         select(Incubation, Enterprise.name, Carrier, origin.scalar_subquery())
         .join(Enterprise, Enterprise.id == Incubation.enterprise_id)
