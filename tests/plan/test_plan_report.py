@@ -219,5 +219,6 @@ def test_cli_refuses_a_file_that_is_not_docx(tmp_path):
 
     from kechuang.plan.report_cli import app
 
-    result = CliRunner().invoke(app, ["report", "--year", "2025", "--out", str(tmp_path / "r.pdf")])
-    assert result.exit_code == 2 and "必须是 .docx" in result.output
+    out = str(tmp_path / "r.pdf")
+    result = CliRunner().invoke(app, ["report", "--year", "2025", "--out", out])
+    assert result.exit_code == 2 and "必须是 .docx" in result.output.replace("\n", "")

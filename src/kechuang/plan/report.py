@@ -261,8 +261,10 @@ def build_report(
 def annual_report(session: Session, principal: Principal, year: int) -> bytes:
     """The report for a year over the plan period that covers it (or the latest before it)."""
     from kechuang.core.errors import BadInput
+    from kechuang.plan.scope import require_reader
     from kechuang.plan.status import period_for, target_statuses, task_rows
 
+    require_reader(principal)  # 403 before anything is looked up
     p = period_for(session, year)
     if p is None:
         raise BadInput("尚未加载规划：请市科技局先加载规划文件")
