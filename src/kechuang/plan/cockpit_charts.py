@@ -48,12 +48,15 @@ def status_chart(tile: dict[str, Any]) -> dict[str, Any]:
         counts[key] = counts.get(key, 0) + 1
     return {
         "tooltip": {"trigger": "item", "textStyle": TEXT},
+        # names in the legend, counts on the ring: outside labels do not fit a narrow panel
+        "legend": {"bottom": 0, "itemWidth": 14, "textStyle": {"fontSize": 14}},
         "series": [
             {
                 "type": "pie",
-                "radius": ["28%", "50%"],
-                "center": ["50%", "55%"],
-                "label": {"formatter": "{b}\n{c} 项", "fontSize": 14},
+                "radius": ["35%", "68%"],
+                "center": ["50%", "42%"],
+                "label": {"position": "inside", "formatter": "{c}", "fontSize": 16,
+                          "color": "#ffffff", "fontWeight": "bold"},
                 "data": [
                     {
                         "name": label,

@@ -20,7 +20,7 @@ from kechuang.plan.cockpit_charts import CHARTS
 SPANS = {"targets": 2}
 CSS = """
 .kc-cockpit { display:grid; grid-template-columns:repeat(4, minmax(0, 1fr)); gap:14px; width:100%; }
-.kc-tile { height:max(340px, calc((100vh - 250px) / 2)); display:flex; flex-direction:column;
+.kc-tile { height:max(340px, calc((100vh - 280px) / 2)); display:flex; flex-direction:column;
   padding:10px 16px; overflow:hidden; gap:6px; }
 .kc-tile-title { font-size:20px; font-weight:600; white-space:nowrap; overflow:hidden;
   text-overflow:ellipsis; }
