@@ -49,6 +49,8 @@ def test_zone_admin_gets_her_scope_and_no_city_wide_modules(session, world, clie
     # 重点攻关 and 特派员 belong to the bureau: the tile says so, it carries no figures
     assert tiles["programs"]["items"] == [] and "无权" in tiles["programs"]["message"]
     assert tiles["commissioners"]["items"] == [] and "无权" in tiles["commissioners"]["message"]
+    assert tiles["programs"]["link"] is None  # no link to a page she may not open
+    assert not any("/" in str(s["unit"]) for s in tiles["tiers"]["stats"])  # no city ladder goal
     # the tier funnel counts her zone's enterprises only: 甲 and the enclave counted here, not 乙
     city = {t["key"]: t for t in cockpit(session, SYSTEM, 2024)["tiles"]}
     mine = sum(i["count"] for i in tiles["tiers"]["items"])

@@ -52,8 +52,11 @@ def _safe(tile: dict[str, Any], fill: Callable[[dict[str, Any]], None]) -> dict[
         fill(tile)
     except UserError as exc:
         tile["message"] = str(exc)
+        if isinstance(exc, PermissionError):
+            tile["link"] = None  # its detail page would refuse the role as well
     except PermissionError:
         tile["message"] = "本角色无权查看此项（由市科技局统一管理）"
+        tile["link"] = None
     if tile["message"] is None and not tile["stats"] and not tile["items"]:
         tile["message"] = "暂无数据"
     return tile
@@ -153,10 +156,12 @@ def tiers_tile(session: Session, principal: Principal, year: int) -> dict[str, A
         ]
         t["stats"] = [
             _stat("入梯度企业", sum(i["count"] for i in t["items"]), "家"),
-        ] + [
-            _stat(p["label"], p["current"], f"/{p['target']:g}")
-            for p in data["targets"]["progress"][:2]
         ]
+        if principal.role == "city_admin":  # the ladder targets are the city's, not a zone's
+            t["stats"] += [
+                _stat(p["label"], p["current"], f"/{p['target']:g}")
+                for p in data["targets"]["progress"][:2]
+            ]
         if not any(i["count"] for i in t["items"]):
             t["items"] = []
 

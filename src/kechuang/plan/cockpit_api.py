@@ -28,7 +28,7 @@ class CockpitTile(BaseModel):
 
     key: str
     title: str
-    link: str
+    link: str | None = None  # None when the caller's role may not open the detail page
     message: str | None = None
     stats: list[CockpitStat]
     items: list[dict[str, Any]]

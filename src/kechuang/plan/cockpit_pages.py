@@ -104,7 +104,8 @@ def _tile(tile: dict[str, Any]) -> None:
     ):
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             ui.label(tile["title"]).classes("kc-tile-title")
-            ui.link("详情 →", tile["link"]).classes("text-primary text-subtitle1")
+            if tile["link"]:
+                ui.link("详情 →", tile["link"]).classes("text-primary text-subtitle1")
         if empty:
             ui.label(tile["message"]).classes("kc-tile-message").mark("tile-message")
             return
@@ -117,7 +118,8 @@ def _tile(tile: dict[str, Any]) -> None:
             ui.label(tile["message"] or "暂无数据").classes("kc-tile-message")
 
 
-@ui.page("/plan/cockpit")
+# the tiles read seven domains: allow the page longer than NiceGUI's default 3 s to build
+@ui.page("/plan/cockpit", response_timeout=90)
 async def cockpit_page() -> None:
     """The leadership cockpit (领导驾驶舱)."""
     with frame("领导驾驶舱", COCKPIT_ROLES) as principal:
@@ -142,11 +144,8 @@ async def cockpit_page() -> None:
         holder = ui.column().classes("w-full gap-2")
 
         async def load() -> None:
-            # the tiles read seven domains (a few seconds on a large city): the page answers at
-            # once with a spinner and fills in when the data is there
-            holder.clear()
-            with holder:
-                ui.spinner(size="lg")
+            # loaded while the page is built (not after it is sent), so nothing reads the
+            # database once the page has answered
             data = await run.io_bound(_load, principal, select.value)
             if data is None:  # the browser went away
                 return
@@ -157,4 +156,4 @@ async def cockpit_page() -> None:
                     for tile in data["tiles"]:
                         _tile(tile)
 
-        ui.timer(0.05, load, once=True)
+        await load()
