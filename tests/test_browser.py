@@ -272,7 +272,8 @@ def test_cockpit_fills_a_1920x1080_screen_with_no_empty_tile(demo_server, browse
         time.sleep(1)  # ECharts' entry animation
         _screenshot(browser, "browser-cockpit-1920x1080.png")
         empty = [
-            t.get_attribute("class") for t in browser.find_elements(By.CSS_SELECTOR, ".kc-tile-empty")
+            t.get_attribute("class")
+            for t in browser.find_elements(By.CSS_SELECTOR, ".kc-tile-empty")
         ]
         assert empty == [], f"空白板块：{empty}"
         for key in COCKPIT_TILES:

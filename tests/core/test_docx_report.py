@@ -27,7 +27,11 @@ def test_builder_sets_chinese_fonts_a4_header_rows_and_page_numbers():
     heading = doc.styles["Heading 1"].element.rPr.find(qn("w:rFonts"))
     assert heading.get(qn("w:eastAsia")) == "黑体"
     table = doc.tables[0]
-    assert [[c.text for c in r.cells] for r in table.rows] == [["名称", "数值"], ["甲", "1"], ["乙", "—"]]
+    assert [[c.text for c in r.cells] for r in table.rows] == [
+        ["名称", "数值"],
+        ["甲", "1"],
+        ["乙", "—"],
+    ]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on each page
     footer_xml = sec.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
@@ -39,7 +43,9 @@ def test_chart_with_cjk_font_keeps_chinese_in_the_image():
         import pytest
 
         pytest.skip("本机未安装中文字体（fonts-noto-cjk）")
-    chart = bar_chart("营业收入", ["扬州高新区", "江都高新区"], [("2025年", [2650.5, 1200.0])], unit="亿元")
+    chart = bar_chart(
+        "营业收入", ["扬州高新区", "江都高新区"], [("2025年", [2650.5, 1200.0])], unit="亿元"
+    )
     assert chart.cjk and chart.png.startswith(PNG)
     assert chart.caption == "营业收入（亿元）。扬州高新区：2,650.5；江都高新区：1,200。"
 

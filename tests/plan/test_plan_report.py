@@ -101,8 +101,24 @@ def test_tables_and_charts_match_the_rows(font):
     target_tables = [t for t in tables if tuple(t[0]) == TARGET_HEADERS]
     assert len(target_tables) == 2  # one per section
     assert target_tables[0][1:] == [
-        ["1", "高新区营业收入", "亿元", "1,000（2022年）", "2,650（2025年）", "3,000（2025年）", "有风险"],
-        ["2", "高新技术企业数", "家", "800（2022年）", "1,300（2025年）", "1,200（2025年）", "已完成"],
+        [
+            "1",
+            "高新区营业收入",
+            "亿元",
+            "1,000（2022年）",
+            "2,650（2025年）",
+            "3,000（2025年）",
+            "有风险",
+        ],
+        [
+            "2",
+            "高新技术企业数",
+            "家",
+            "800（2022年）",
+            "1,300（2025年）",
+            "1,200（2025年）",
+            "已完成",
+        ],
     ]
     assert target_tables[1][1:] == [
         [("—" if c is None else c) for c in target_cells(x, no)]
@@ -121,11 +137,20 @@ def test_tables_and_charts_match_the_rows(font):
     assert "概念验证" not in second  # a milestone without a value is not plotted
     # summary, tasks, problems and next steps
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "共设置目标 4 项" in text and "规划任务 3 项，已完成 1 项，逾期未完成 1 项，存在风险 1 项" in text
+    assert (
+        "共设置目标 4 项" in text
+        and "规划任务 3 项，已完成 1 项，逾期未完成 1 项，存在风险 1 项" in text
+    )
     assert "本部分任务 2 项，已完成 1 项，逾期未完成 1 项" in text
     assert "建设孵化载体：用地指标未落实" in text and "组建特派员服务团：新增 30 名特派员" in text
     task_table = next(t for t in tables if t[0][:2] == ["行动", "任务"])
-    assert task_table[2] == ["（一）2", "建设孵化载体", "高新区管委会", "2024-12-31", "推进中（逾期）"]
+    assert task_table[2] == [
+        "（一）2",
+        "建设孵化载体",
+        "高新区管委会",
+        "2024-12-31",
+        "推进中（逾期）",
+    ]
     assert "期末评估" not in text and "演示数据" in text
 
 

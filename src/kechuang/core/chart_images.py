@@ -82,7 +82,11 @@ def bar_chart(
     axis_labels = list(labels) if cjk else [_code(i) for i in range(len(labels))]
     series_names = [s for s, _ in series] if cjk else [f"S{i + 1}" for i in range(len(series))]
     if size is None:
-        size = (8.0, max(2.2, 0.5 * len(labels) * max(len(series), 1) + 1.2)) if horizontal else (8.0, 4.2)
+        size = (
+            (8.0, max(2.2, 0.5 * len(labels) * max(len(series), 1) + 1.2))
+            if horizontal
+            else (8.0, 4.2)
+        )
     fig = Figure(figsize=size, dpi=150)
     ax = fig.add_subplot()
     if cjk:
@@ -111,7 +115,10 @@ def bar_chart(
         ax.set_xticks(range(len(labels)))
         tilted = len(labels) > 6
         ax.set_xticklabels(
-            axis_labels, fontsize=10, rotation=30 if tilted else 0, ha="right" if tilted else "center"
+            axis_labels,
+            fontsize=10,
+            rotation=30 if tilted else 0,
+            ha="right" if tilted else "center",
         )
         ticks = ax.get_xticklabels()
     if cjk:
@@ -140,8 +147,7 @@ def bar_chart(
     for i, label in enumerate(labels):
         shown = label if cjk else f"{_code(i)}={label}"
         values = "，".join(
-            f"{s}{fmt(v[i], digits)}" if len(series) > 1 else fmt(v[i], digits)
-            for s, v in series
+            f"{s}{fmt(v[i], digits)}" if len(series) > 1 else fmt(v[i], digits) for s, v in series
         )
         parts.append(f"{shown}：{values}")
     legend_note = (

@@ -241,7 +241,12 @@ def programs_tile(session: Session, principal: Principal, year: int) -> dict[str
             code = guide.domain_of(direction) or "other"
             row = by.setdefault(
                 code,
-                {"domain": names.get(code, "其他"), "applications": 0, "approved": 0, "granted": 0.0},
+                {
+                    "domain": names.get(code, "其他"),
+                    "applications": 0,
+                    "approved": 0,
+                    "granted": 0.0,
+                },
             )
             row["applications"] += 1
             if state in APPROVED_STATES:
@@ -255,7 +260,9 @@ def programs_tile(session: Session, principal: Principal, year: int) -> dict[str
             t["stats"] = [
                 _stat("申报项目", sum(r["applications"] for r in t["items"]), "项"),
                 _stat("拟立项及立项", sum(r["approved"] for r in t["items"]), "项"),
-                _stat("立项经费（含拟立项）", round(sum(r["granted"] for r in t["items"]), 2), "万元"),
+                _stat(
+                    "立项经费（含拟立项）", round(sum(r["granted"] for r in t["items"]), 2), "万元"
+                ),
             ]
 
     return _safe(_tile("programs", "重点攻关项目（按领域）", "/programs/calls"), fill)
@@ -283,7 +290,10 @@ def carriers_tile(session: Session, principal: Principal, year: int) -> dict[str
             {"label": "在孵", "count": s["in_incubation"]},
             {"label": f"{year}年毕业", "count": s["graduates"]},
             {"label": f"{year}年迁移落地", "count": s["relocations"]},
-        ] + [{"label": k["label"], "count": k["count"], "kind": k["kind"]} for k in s["carriers_by_kind"]]
+        ] + [
+            {"label": k["label"], "count": k["count"], "kind": k["kind"]}
+            for k in s["carriers_by_kind"]
+        ]
 
     return _safe(_tile("carriers", "载体链条：研究院→孵化园→产业园", "/carriers/chain"), fill)
 

@@ -55,8 +55,13 @@ def status_chart(tile: dict[str, Any]) -> dict[str, Any]:
                 "type": "pie",
                 "radius": ["35%", "68%"],
                 "center": ["50%", "42%"],
-                "label": {"position": "inside", "formatter": "{c}", "fontSize": 16,
-                          "color": "#ffffff", "fontWeight": "bold"},
+                "label": {
+                    "position": "inside",
+                    "formatter": "{c}",
+                    "fontSize": 16,
+                    "color": "#ffffff",
+                    "fontWeight": "bold",
+                },
                 "data": [
                     {
                         "name": label,
@@ -80,9 +85,7 @@ def zones_chart(tile: dict[str, Any]) -> dict[str, Any]:
         return f"{rank}{x['name']} {arrow}".strip()
 
     items = tile["items"]
-    return _bars(
-        [name(x) for x in items], [("总分", [x["score"] for x in items], "#1565c0")], True
-    )
+    return _bars([name(x) for x in items], [("总分", [x["score"] for x in items], "#1565c0")], True)
 
 
 def funnel_chart(tile: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +111,9 @@ def funnel_chart(tile: dict[str, Any]) -> dict[str, Any]:
 def points_chart(tile: dict[str, Any]) -> dict[str, Any]:
     """The five best enterprises' points."""
     items = tile["items"]
-    return _bars([x["name"] for x in items], [("积分", [x["total"] for x in items], "#6a1b9a")], True)
+    return _bars(
+        [x["name"] for x in items], [("积分", [x["total"] for x in items], "#6a1b9a")], True
+    )
 
 
 def commissioners_chart(tile: dict[str, Any]) -> dict[str, Any]:

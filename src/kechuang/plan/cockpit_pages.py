@@ -48,7 +48,9 @@ def _report(principal: Principal, year: int) -> bytes:
     with session_scope() as session:
         bind_principal(session, principal)
         content = annual_report(session, principal, year)
-        audit.record(session, "export", "plan_report", year, f"导出{year}年度规划实施情况报告（Word）")
+        audit.record(
+            session, "export", "plan_report", year, f"导出{year}年度规划实施情况报告（Word）"
+        )
         return content
 
 
@@ -56,7 +58,7 @@ def compact(value: Any) -> str:
     """A figure short enough for a tile: 28,600,001.7 → 2,860万 ; 1462 → 1,462 ; 0.5 → 0.5."""
     if value is None:
         return "—"
-    if isinstance(value, str) or isinstance(value, bool):
+    if isinstance(value, (str, bool)):
         return str(value)
     v = float(value)
     if abs(v) >= 1e8:

@@ -245,7 +245,12 @@ def build_report(
             f"{period.name}规划期至 {period.end_year} 年结束。{len(targets)} 项目标中已完成 {reached} 项，"
             f"未完成或无数据 {len(targets) - reached} 项；逾期未完成的任务 {overdue} 项。"
         )
-        rep.table(FINAL_HEADERS, rows, caption="期末目标评估", widths_cm=(1.0, 4.6, 1.3, 2.2, 2.7, 1.6, 2.4))
+        rep.table(
+            FINAL_HEADERS,
+            rows,
+            caption="期末目标评估",
+            widths_cm=(1.0, 4.6, 1.3, 2.2, 2.7, 1.6, 2.4),
+        )
         _progress_chart(rep, "期末目标进度", targets, font)
     rep.heading(f"{cn_number(n)}、说明", 1)
     rep.bullets(

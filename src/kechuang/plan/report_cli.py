@@ -33,7 +33,9 @@ def report(
         with session_scope() as session:
             bind_principal(session, SYSTEM)
             content = annual_report(session, SYSTEM, year)
-            record(session, "export", "plan_report", year, f"导出{year}年度规划实施情况报告（Word）")
+            record(
+                session, "export", "plan_report", year, f"导出{year}年度规划实施情况报告（Word）"
+            )
     except UserError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
