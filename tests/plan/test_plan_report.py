@@ -105,18 +105,18 @@ def test_tables_and_charts_match_the_rows(font):
             "1",
             "高新区营业收入",
             "亿元",
-            "1,000（2022年）",
-            "2,650（2025年）",
-            "3,000（2025年）",
+            "1,000\n（2022年）",
+            "2,650\n（2025年）",
+            "3,000\n（2025年）",
             "有风险",
         ],
         [
             "2",
             "高新技术企业数",
             "家",
-            "800（2022年）",
-            "1,300（2025年）",
-            "1,200（2025年）",
+            "800\n（2022年）",
+            "1,300\n（2025年）",
+            "1,200\n（2025年）",
             "已完成",
         ],
     ]
@@ -143,7 +143,7 @@ def test_tables_and_charts_match_the_rows(font):
     )
     assert "本部分任务 2 项，已完成 1 项，逾期未完成 1 项" in text
     assert "建设孵化载体：用地指标未落实" in text and "组建特派员服务团：新增 30 名特派员" in text
-    task_table = next(t for t in tables if t[0][:2] == ["行动", "任务"])
+    task_table = next(t for t in tables if t[0][:2] == ["编号", "任务"])
     assert task_table[2] == [
         "（一）2",
         "建设孵化载体",
@@ -160,7 +160,7 @@ def test_final_evaluation_from_the_periods_last_year():
     assert "2025年度实施情况报告暨期末评估" in text
     assert "4 项目标中已完成 1 项，未完成或无数据 3 项" in text
     final = next(t for t in _tables(doc) if tuple(t[0]) == FINAL_HEADERS)
-    assert final[1] == ["1", "高新区营业收入", "亿元", "3,000", "2,650（2025年）", "82.5", "有风险"]
+    assert final[1] == ["1", "高新区营业收入", "亿元", "3,000", "2,650\n（2025年）", "82.5", "有风险"]
     assert final[4][5] == "—"
     assert "期末评估" in "\n".join(p.text for p in _doc(2026, True).paragraphs)
 

@@ -23,7 +23,7 @@ from kechuang.core.security import Principal
 DEMO_NOTE = "演示数据：本报告中的数字由演示数据生成，仅用于演示。"
 CN_NUMERALS = "一二三四五六七八九十"
 TARGET_HEADERS = ("序号", "目标", "单位", "基期值", "当年实际", "目标值", "状态")
-TASK_HEADERS = ("行动", "任务", "牵头单位", "完成时限", "状态")
+TASK_HEADERS = ("编号", "任务", "牵头单位", "完成时限", "状态")
 FINAL_HEADERS = ("序号", "目标", "单位", "目标值", "期末实际", "目标进度(%)", "评估结论")
 DONE_STATES = ("done", "completed", "finished")
 TASK_STATE_LABELS = {
@@ -65,13 +65,17 @@ def progress(row: Any) -> float | None:
 
 
 def _num(value: float | None) -> str | None:
-    return None if value is None else fmt(value, 2)
+    # whole units above 100,000: the cents of a 万元 figure only push the number onto two lines
+    if value is None:
+        return None
+    return fmt(value, 0 if abs(value) >= 1e5 else 2)
 
 
 def _with_year(value: float | None, year: int | None) -> str | None:
     if value is None:
         return None
-    return f"{fmt(value, 2)}（{year}年）" if year else fmt(value, 2)
+    # the year on its own line: a long figure then never breaks in the middle of its digits
+    return f"{_num(value)}\n（{year}年）" if year else _num(value)
 
 
 def target_cells(row: Any, no: int) -> list[str | None]:
@@ -184,7 +188,7 @@ def build_report(
                 TARGET_HEADERS,
                 [target_cells(r, no) for no, r in enumerate(sec_targets, start=1)],
                 caption=f"{titles.get(code, code)}目标完成情况（{year}年）",
-                widths_cm=(1.0, 4.6, 1.3, 2.4, 2.6, 2.4, 1.5),
+                widths_cm=(1.0, 4.3, 1.2, 2.4, 2.4, 2.4, 2.1),
             )
             _progress_chart(rep, f"{titles.get(code, code)}目标进度", sec_targets, font)
         else:
@@ -200,7 +204,7 @@ def build_report(
                 TASK_HEADERS,
                 [
                     (
-                        t.action,
+                        getattr(t, "code", "") or t.action,
                         t.title,
                         t.lead_unit,
                         t.due_on.isoformat() if t.due_on else None,
@@ -249,7 +253,7 @@ def build_report(
             FINAL_HEADERS,
             rows,
             caption="期末目标评估",
-            widths_cm=(1.0, 4.6, 1.3, 2.2, 2.7, 1.6, 2.4),
+            widths_cm=(1.0, 4.3, 1.2, 2.2, 2.5, 1.8, 2.8),
         )
         _progress_chart(rep, "期末目标进度", targets, font)
     rep.heading(f"{cn_number(n)}、说明", 1)
