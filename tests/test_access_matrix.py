@@ -23,14 +23,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sheets import xlsx
 from web import PASSWORD, login
 
+import kechuang
 from kechuang.accounts.service import create_user, principal_of
 from kechuang.core.security import SYSTEM
 from kechuang.statistics.imports import import_file
+
+PACKAGE_DIR = Path(kechuang.__file__).parent
 
 CITY, ZONE, ENT, BANK = "city_admin", "zone_admin", "enterprise_user", "bank_viewer"
 COUNTY, TPY, RECIP, INFORM = (
@@ -68,6 +72,9 @@ class Access:
 
 
 V1 = "/api/v1"
+PLAN_TEXT = (PACKAGE_DIR / "plan" / "data" / "plan_14_5.yaml").read_text(encoding="utf-8")
+# ids of the plan world's objects named in bodies (filled by _add_plan_world)
+PLAN_IDS: dict[str, int] = {}
 CITY_STATE = {CITY: STATE}
 CALL_BODY = {"code": "NEWCALL", "year": 2026, "kind": "normal", "title": "新批次",
              "directions": ["HEALTH-NCD"], "budget": 100}  # fmt: skip
@@ -285,6 +292,54 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("post", "/agreements/{agreement_id}/end"): Access(MATCHERS, "agreement", body={}),
     # --- 重点攻关 (scope: an applicant his applications, an expert what is assigned to him, a
     # 发榜方 his challenges and their applications; published calls are the domain's to read)
+    # --- 规划管理: the bureau and the zone committees; a zone reports on its own units' tasks
+    ("get", "/plan/periods"): Access(BUREAU),
+    ("post", "/plan/periods"): Access(
+        BUREAU_ONLY, body=lambda ids: {"filename": "p.yaml", "text": PLAN_TEXT}
+    ),
+    ("get", "/plan/targets"): Access(BUREAU),
+    ("get", "/plan/targets/{target_id}/entries"): Access(BUREAU),
+    ("post", "/plan/targets/{target_id}/entries"): Access(
+        BUREAU_ONLY, body={"kind": "target", "value": 30000000, "note": "测试"}
+    ),
+    ("get", "/plan/targets/{target_id}/events"): Access(BUREAU),
+    # the public target is quantitative: an event on it is refused (422) after the role check
+    ("post", "/plan/targets/{target_id}/events"): Access(
+        BUREAU_ONLY,
+        body={"state": "achieved", "on_date": "2024-01-01", "evidence": "批复"},
+        also=CITY_STATE,
+    ),
+    # two targets of one period: refused (422) after the role check
+    ("post", "/plan/links"): Access(
+        BUREAU_ONLY,
+        body=lambda ids: {
+            "from_target_id": PLAN_IDS.get("target", 1),
+            "to_target_id": PLAN_IDS.get("target2", 1),
+        },  # fmt: skip
+        also=CITY_STATE,
+    ),
+    ("get", "/plan/tasks"): Access(BUREAU),
+    ("post", "/plan/tasks"): Access(
+        BUREAU_ONLY,
+        body=lambda ids: {
+            "action_id": PLAN_IDS.get("action", 1),
+            "title": "新任务",
+            "lead_unit": "市科技局",
+            "due_on": "2025-12-31",
+        },  # fmt: skip
+    ),
+    ("post", "/plan/tasks/{task_id}/state"): Access(BUREAU_ONLY, "task", body={"state": "done"}),
+    ("get", "/plan/tasks/{task_id}/reports"): Access(BUREAU),
+    ("post", "/plan/tasks/{task_id}/reports"): Access(
+        BUREAU, "task", body={"year": 2024, "quarter": 1, "text": "按计划推进", "percent": 30}
+    ),
+    ("get", "/plan/reports"): Access(BUREAU),
+    ("post", "/plan/reports/{report_id}/review"): Access(
+        BUREAU_ONLY, "report", body={"approve": True}
+    ),
+    ("post", "/plan/reports/{report_id}/attachments"): Access(BUREAU, "report"),
+    ("get", "/plan/attachments/{attachment_id}"): Access(BUREAU, "attachment"),
+    ("get", "/plan/status.xlsx"): Access(BUREAU),
     ("get", "/programs/guide"): Access(PROG),
     ("get", "/programs/lifecycles"): Access(PROG),
     ("get", "/programs/calls"): Access(PROG),
@@ -371,6 +426,7 @@ NOT_CALLED = {
     ("post", "/points/enterprises/{enterprise_id}/consent/authorisation"),
     ("post", "/demands/{demand_id}/photos"),
     ("post", "/service-logs/{log_id}/photos"),
+    ("post", "/plan/reports/{report_id}/attachments"),  # multipart: tests/plan/test_plan_api.py
 }
 KIND = {
     "/templates/{kind}": "enterprises",
@@ -384,6 +440,9 @@ QUERY = {
     "/evaluation/ranking": "year=2024",
     "/evaluation/exports/{kind}": "year=2024&against=top_quartile",
     "/commissioners/assessment": "year=2024",
+    "/plan/targets": "year=2024",
+    "/plan/tasks": "year=2024",
+    "/plan/status.xlsx": "year=2024",
     "/commissioners/assessment/export": "year=2024",
     "/evaluation/benchmark": "year=2024&against=top_quartile",
 }
@@ -494,6 +553,7 @@ def matrix_world(world, session, client):
     _add_field_world(session, inside, outside)
     # ids of objects that are not scoped (a zone's registry facts, published calls, 公示)
     public = {"zone": jd, **_add_programme_world(session, inside, outside)}
+    public.update(_add_plan_world(session, city, inside, outside))
     return {"inside": inside, "outside": outside, "public": public, "run": run}
 
 
@@ -563,6 +623,36 @@ def _add_programme_world(session, inside: dict, outside: dict) -> dict:
     for role in (ZONE, ENT, BANK, COUNTY, TPY, RECIP, INFORM):
         outside[role] = {**outside[role], **programme}
     return {"call": m1.id, "publicity": pub.id, "objection": objection.id}
+
+
+def _add_plan_world(session, city, inside: dict, outside: dict) -> dict:
+    """The 十四五 plan with a task (a report, an attachment) for 扬州高新区's committee and one for
+    江都高新区's. Returns the ids every plan role may address (a target, a task)."""
+    from kechuang.plan import service as plan
+    from kechuang.plan.models import PlanAction, PlanTarget
+
+    loaded = plan.load_shipped(session, SYSTEM)
+    targets = {
+        t.code: t.id for t in session.query(PlanTarget).filter_by(period_id=loaded["period_id"])
+    }
+    action = session.query(PlanAction).filter_by(period_id=loaded["period_id"], code="五.2").one()
+    side = {}
+    for key, unit in (("yz", "扬州高新区管委会"), ("jd", "江都高新区管委会")):
+        task = plan.create_task(session, SYSTEM, {"action_id": action.id, "title": f"任务{key}",
+                                "lead_unit": unit, "due_on": date(2025, 12, 31)})  # fmt: skip
+        rep = plan.submit_progress(session, SYSTEM, task.id, {"year": 2023, "quarter": 4,
+                                   "text": f"进展{key}", "percent": 50})  # fmt: skip
+        att = plan.add_attachment(session, SYSTEM, rep.id, "批复.pdf", b"%PDF-1.4 test")
+        side[key] = {"task": task.id, "report": rep.id, "attachment": att.id}
+    session.flush()
+    PLAN_IDS.update(target=targets["zone_revenue_3000yi"], target2=targets["hnte_count"],
+                    action=action.id)  # fmt: skip
+    inside[ZONE] = {**inside[ZONE], **side["yz"]}
+    inside[CITY] = {**inside[CITY], **side["jd"]}
+    for role in outside:
+        if role != CITY:
+            outside[role] = {**outside[role], **side["jd"]}
+    return {"target": targets["zone_revenue_3000yi"], "task": side["jd"]["task"]}
 
 
 def _add_field_world(session, inside: dict, outside: dict) -> None:

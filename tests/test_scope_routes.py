@@ -132,6 +132,24 @@ BODIES = {
         "upheld": False,
         "handling": "x",
     },
+    # 规划管理 (tests/plan/test_plan_api.py calls these on another unit's tasks and reports)
+    ("post", "/api/v1/plan/periods"): {"filename": "x.yaml", "text": "code: x"},
+    ("post", "/api/v1/plan/targets/{target_id}/entries"): {"kind": "target", "value": 1},
+    ("post", "/api/v1/plan/targets/{target_id}/events"): {
+        "state": "achieved",
+        "on_date": "2024-01-01",
+        "evidence": "x",
+    },
+    ("post", "/api/v1/plan/links"): {"from_target_id": 1, "to_target_id": 2},
+    ("post", "/api/v1/plan/tasks"): {
+        "action_id": 1,
+        "title": "x",
+        "lead_unit": "x",
+        "due_on": "2025-12-31",
+    },
+    ("post", "/api/v1/plan/tasks/{task_id}/state"): {"state": "done"},
+    ("post", "/api/v1/plan/tasks/{task_id}/reports"): {"year": 2024, "quarter": 1, "text": "x"},
+    ("post", "/api/v1/plan/reports/{report_id}/review"): {"approve": True},
 }
 SKIP = {
     ("post", "/api/v1/auth/token"),  # login itself
@@ -143,6 +161,8 @@ SKIP = {
     # photo uploads (multipart): covered by tests/commissioners/test_api.py
     ("post", "/api/v1/demands/{demand_id}/photos"),
     ("post", "/api/v1/service-logs/{log_id}/photos"),
+    # evidence uploads (multipart): covered by tests/plan/test_plan_api.py
+    ("post", "/api/v1/plan/reports/{report_id}/attachments"),
 }
 KINDS = {
     "/api/v1/templates/{kind}": ["enterprises"],

@@ -223,6 +223,15 @@ def crawl_world(session, world):
     points.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001", b"%PDF", "a.pdf")
     call = programs.create_call(session, SYSTEM, call_data("CRAWL"))
     programs.set_call_state(session, SYSTEM, call.id, "open")
+    from datetime import date
+
+    from kechuang.plan import service as plan
+    from kechuang.plan.models import PlanAction
+
+    plan.load_shipped(session, SYSTEM)
+    action = session.query(PlanAction).filter_by(code="五.2").one()
+    plan.create_task(session, SYSTEM, {"action_id": action.id, "title": "巡检任务",
+                     "lead_unit": "扬州高新区管委会", "due_on": date(2025, 12, 31)})  # fmt: skip
     session.flush()
     return {**world, "call": call}
 

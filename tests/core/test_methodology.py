@@ -18,6 +18,7 @@ from kechuang.core import methodology as ml
 from kechuang.core.config import get_settings
 from kechuang.engines.composite import framework as composite_framework
 from kechuang.engines.rules import packs as rule_packs
+from kechuang.plan import methodology as plan_meth
 from kechuang.points import methodology as points_meth
 from kechuang.tiers import methodology as tiers
 from kechuang.zones import frameworks as zone_frameworks
@@ -32,6 +33,7 @@ CATALOGUES = {
     "frameworks": zone_frameworks.FRAMEWORKS,
     "zone targets": zones.TARGETS,
     "commissioner assessment": commissioner_assessment.SCHEMES,
+    "plans": plan_meth.PLANS,
 }
 SHIPPED_FILES = sorted(
     p for c in CATALOGUES.values() for p, origin in c.files() if origin == "shipped"

@@ -31,7 +31,8 @@ class IndicatorResult:
 @dataclass(frozen=True)
 class Indicator:
     """A named indicator: label, unit, the page showing the same figure, and its function
-    `compute(session, principal, years, target)` with target the plan target's fields."""
+    `compute(session, principal, years, target)` with target the plan target's fields (and
+    `cache`, a dict shared by one status computation, for module results several targets read)."""
 
     code: str
     label: str
@@ -54,7 +55,8 @@ def zone_revenue(
     of the 目标跟踪 page), with the target's own baseline, year and value."""
     from kechuang.zones import service as zones
 
-    as_of = max(years)
+    # the tracker judges in the status year (a passed, unreported target year is pending)
+    as_of = max(target.get("as_of") or 0, max(years))
     base = target.get("baseline_year") or min(years)
     cfg = {
         "code": "plan",
@@ -85,7 +87,7 @@ def zone_revenue(
     if t.get("withheld"):
         return IndicatorResult(withheld=t["withheld"])
     tr = t["tracker"]
-    values = {int(y): float(v) for y, v in tr["actual"].items()}
+    values = {int(y): float(v) for y, v in tr["actual"].items() if int(y) <= max(years)}
     return IndicatorResult(values=values, tracker=tr if target.get("target_value") else None)
 
 
@@ -103,8 +105,15 @@ def tier_count(
     known = _years_with_enterprise_data(session, years)
     if not known:
         return IndicatorResult(note="没有企业年度统计数据")
+    cache = target.get("cache")
+    key = ("tiers.pipeline", tuple(known))
     try:
-        data = pipeline(session, principal, known)
+        if cache is not None and key in cache:
+            data = cache[key]
+        else:
+            data = pipeline(session, principal, known)
+            if cache is not None:
+                cache[key] = data
     except UserError as exc:
         return _refused(exc)
     values = {

@@ -214,6 +214,8 @@ def target_statuses(
     ids = [t.id for t, _a, _s in rows]
     entries = _entries(session, ids, year)
     carried = _carried(session, ids)
+    # one module computation shared by the targets that read it (two tier families, one pipeline)
+    cache: dict[Any, Any] = {}
     out = []
     for t, action, section in rows:
         common = {
@@ -234,7 +236,11 @@ def target_statuses(
             "carried_from": carried.get(t.id, []),
         }
         if t.kind == "quantitative":
-            out.append(_quantitative(session, principal, year, t, entries[t.id], common))
+            out.append(
+                _quantitative(
+                    session, principal, year, t, entries[t.id], common, cache, period.end_year
+                )
+            )
         else:
             out.append(_milestone(session, principal, year, t, common))
     return out
@@ -247,26 +253,34 @@ def _quantitative(
     t: PlanTarget,
     entries: dict,
     common: dict[str, Any],
+    cache: dict[Any, Any] | None = None,
+    period_end: int = 2100,
 ) -> TargetStatus:
-    fields = target_fields(t, entries)
+    # figures after the period (and its target year) belong to the next period's targets
+    last = min(year, max(period_end, t.target_year or period_end))
+    fields = {
+        **target_fields(t, entries),
+        "cache": cache if cache is not None else {},
+        "as_of": year,
+    }
     base_entry, goal_entry = entries["baseline"], entries["target"]
     base_year = fields["baseline_year"]
-    first = min(base_year or year, year)
-    years = list(range(first, year + 1))
+    first = min(base_year or last, last)
+    years = list(range(first, last + 1))
     indicator = INDICATORS.get(t.indicator or "")
     result = indicator.compute(session, principal, years, fields) if indicator else None
     series: dict[int, float] = {}
     entered_years: set[int] = set()
     notes = []
     if result is not None:
-        series = {y: v for y, v in result.values.items() if y <= year and v is not None}
+        series = {y: v for y, v in result.values.items() if y <= last and v is not None}
         if result.note:
             notes.append(result.note)
     withheld = result.withheld if result is not None else None
     if withheld is None:
         # the bureau's actuals fill years the platform does not hold; the platform's figure wins
         for y, e in entries["actual"].items():
-            if y not in series:
+            if y not in series and y <= last:
                 series[y] = e.value
                 entered_years.add(y)
     baseline_value = fields["baseline_value"]
