@@ -412,6 +412,18 @@ ACCESS: dict[tuple[str, str], Access] = {
     ),
     # after the writes that need the call open
     ("post", "/programs/calls/{call_id}/close"): Access(BUREAU_ONLY, body={}, also=CITY_STATE),
+    # 创新载体链条: records for the data roles (an enterprise its own), statistics for the bureau
+    ("get", "/chain/carriers"): Access(DATA),
+    ("get", "/chain/incubations"): Access(DATA),
+    ("get", "/chain/incubations/{incubation_id}"): Access(DATA, "incubation"),
+    ("get", "/chain/relocations"): Access(DATA),
+    ("get", "/chain/attributions"): Access(DATA),
+    ("get", "/chain/contracts"): Access(DATA),
+    ("get", "/chain/methodology"): Access(DATA),
+    ("get", "/chain/metrics"): Access(BUREAU),
+    ("get", "/chain/transfer"): Access(BUREAU),
+    ("get", "/chain/flow"): Access(BUREAU),
+    ("get", "/chain/summary"): Access(BUREAU),
     # 公示 is public: anyone, no login
     ("get", "/public/programs/publicity"): Access(EVERYONE, public=True),
     ("get", "/public/programs/publicity/{publicity_id}"): Access(EVERYONE, public=True),
@@ -551,10 +563,34 @@ def matrix_world(world, session, client):
                "import": rep.import_id, "user": spare.id},
     }  # fmt: skip
     _add_field_world(session, inside, outside)
+    _add_chain_world(session, a, b, city, inside, outside)
     # ids of objects that are not scoped (a zone's registry facts, published calls, 公示)
     public = {"zone": jd, **_add_programme_world(session, inside, outside)}
     public.update(_add_plan_world(session, city, inside, outside))
     return {"inside": inside, "outside": outside, "public": public, "run": run}
+
+
+def _add_chain_world(session, a, b, city, inside: dict, outside: dict) -> None:
+    """创新载体链条 on two sides: an incubation of 甲 (扬州高新区) and one of 乙 (江都)."""
+    from kechuang.carriers.models import Incubation
+    from kechuang.registry.models import Carrier
+
+    incs = {}
+    for ent, zone in ((a, city["yzhtz"]), (b, city["jiangdu"])):
+        c = Carrier(code=f"MX-INC-{zone.code}", name=f"矩阵孵化器{zone.code}", kind="incubator",
+                    level="市级", zone_id=zone.id)  # fmt: skip
+        session.add(c)
+        session.flush()
+        inc = Incubation(enterprise_id=ent.id, carrier_id=c.id, entered_on=date(2022, 1, 1))
+        session.add(inc)
+        session.flush()
+        incs[zone.code] = inc.id
+    inside[CITY]["incubation"] = incs["jiangdu"]
+    inside[ZONE]["incubation"] = incs["yzhtz"]
+    inside[ENT]["incubation"] = incs["jiangdu"]
+    outside[ZONE]["incubation"] = incs["jiangdu"]
+    for role in (ENT, BANK, COUNTY, TPY, RECIP, INFORM):
+        outside.setdefault(role, {})["incubation"] = incs["yzhtz"]
 
 
 def _add_programme_world(session, inside: dict, outside: dict) -> dict:

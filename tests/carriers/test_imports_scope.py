@@ -4,10 +4,8 @@ API (zone admin of another zone 404, enterprise sees only his own record, bank 4
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from factories import make_enterprise, make_uscc, row_counts
+from factories import make_enterprise, row_counts
 from sheets import xlsx
 from web import PASSWORD, login
 

@@ -141,3 +141,23 @@ def test_flow_links_research_to_incubation_to_destination(session, chain, people
     assert links[("孵化：孵化器", "产业园（市内）")] == 1
     assert links[("孵化：孵化器", "迁往市外")] == 1
     assert links[("孵化：孵化器", "在孵")] == 1
+
+
+def test_graduation_check_on_the_latest_year(session, chain, people):
+    from kechuang.statistics.models import EnterpriseYear
+
+    e7 = chain["ents"]["e7"]
+    session.add(
+        EnterpriseYear(enterprise_id=e7.id, year=2024, operating_revenue=600.0, ip_class2=1)
+    )
+    session.flush()
+    d = service.get_incubation(session, people["city"], chain["incs"]["e7"].id)
+    c = d["criteria"]
+    assert c["year"] == 2024 and c["meets"] is True
+    assert {i["code"]: i["met"] for i in c["items"]} == {
+        "ip": True,
+        "revenue": True,
+        "financing": False,
+    }
+    e6 = service.get_incubation(session, people["city"], chain["incs"]["e6"].id)["criteria"]
+    assert e6["year"] is None and e6["meets"] is False and e6["months"] == 9 and not e6["over_term"]

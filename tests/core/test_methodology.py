@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kechuang.carriers import methodology as carriers_meth
 from kechuang.commissioners import assessment as commissioner_assessment
 from kechuang.core import methodology as ml
 from kechuang.core.config import get_settings
@@ -34,6 +35,7 @@ CATALOGUES = {
     "zone targets": zones.TARGETS,
     "commissioner assessment": commissioner_assessment.SCHEMES,
     "plans": plan_meth.PLANS,
+    "carriers chain": carriers_meth.CHAINS,
 }
 SHIPPED_FILES = sorted(
     p for c in CATALOGUES.values() for p, origin in c.files() if origin == "shipped"

@@ -47,6 +47,7 @@ class IncubationOut(BaseModel):
     reason_label: str
     days: int | None
     is_demo: bool
+    criteria: dict[str, Any] | None = None  # the graduation check, in the detail only
 
 
 class RelocationOut(BaseModel):

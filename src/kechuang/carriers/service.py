@@ -286,8 +286,42 @@ def list_incubations(
     return [_incubation_dict(*row) for row in session.execute(stmt).all()]
 
 
+def graduation_check(session: Session, inc: Incubation, on: date | None = None) -> dict[str, Any]:
+    """The provisional graduation criteria applied to the enterprise's latest reported year: each
+    item's value and whether it is met, and whether the stay exceeds the incubation term."""
+    chain = current_chain()
+    row = session.scalars(
+        select(EnterpriseYear)
+        .where(
+            EnterpriseYear.enterprise_id == inc.enterprise_id, EnterpriseYear.is_current.is_(True)
+        )
+        .order_by(EnterpriseYear.year.desc())
+        .limit(1)
+    ).first()
+    items = []
+    for group, crits in (("all", chain.criteria_all), ("any", chain.criteria_any)):
+        for c in crits:
+            values = [getattr(row, f) for f in c.fields] if row is not None else []
+            known = [float(v) for v in values if v is not None]
+            value = sum(known) if known else None
+            items.append({"code": c.code, "name": c.name, "group": group, "value": value,
+                          "min": c.min, "met": value is not None and value >= c.min})  # fmt: skip
+    end = inc.ended_on or on or date.today()
+    months = (end.year - inc.entered_on.year) * 12 + end.month - inc.entered_on.month
+    met_all = all(i["met"] for i in items if i["group"] == "all")
+    met_any = any(i["met"] for i in items if i["group"] == "any") or not chain.criteria_any
+    return {
+        "year": row.year if row is not None else None,
+        "items": items,
+        "meets": met_all and met_any,
+        "months": months,
+        "over_term": bool(chain.max_months) and months > chain.max_months,
+        "note": "暂行口径（未确认）：按企业最近一个报送年度的数据判断",
+    }
+
+
 def get_incubation(session: Session, principal: Principal, incubation_id: int) -> dict[str, Any]:
-    """One incubation record (404 outside scope)."""
+    """One incubation record with the graduation check (404 outside scope)."""
     origin_c = aliased(Carrier)
     origin = select(origin_c.name).where(origin_c.id == Incubation.origin_carrier_id)
     row = session.execute(
@@ -298,7 +332,7 @@ def get_incubation(session: Session, principal: Principal, incubation_id: int) -
     ).one_or_none()
     if row is None:
         raise ScopeError(f"在孵记录 {incubation_id} 不存在或无权查看")
-    return _incubation_dict(*row)
+    return {**_incubation_dict(*row), "criteria": graduation_check(session, row[0])}
 
 
 def list_relocations(session: Session, principal: Principal) -> list[dict[str, Any]]:

@@ -21,6 +21,9 @@ CARRIER_KINDS = {
     "engineering_center": "工程技术研究中心",
     "star_innovation_space": "星创天地",
     "agri_science_park": "农业科技园区",
+    # the carriers chain's two ends (plan （五）3): 应用型研究院（实验室） and 特色产业园
+    "applied_institute": "应用型研究院（实验室）",
+    "featured_park": "特色产业园",
 }
 CARRIER_LEVELS = ("国家级", "省级", "市级")
 # 国家重点支持的高新技术领域 (国科发火〔2016〕32号 附件)
