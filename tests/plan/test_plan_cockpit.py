@@ -9,9 +9,8 @@ from web import login
 
 from kechuang.core.security import SYSTEM
 from kechuang.plan import service
-from kechuang.plan.cockpit import TILES, cockpit
+from kechuang.plan.cockpit import TILES, cockpit, compact
 from kechuang.plan.cockpit_charts import CHARTS
-from kechuang.plan.cockpit_pages import compact
 
 V1 = "/api/v1"
 KEYS = ["targets", "zones", "tiers", "points", "commissioners", "programs", "carriers"]
@@ -91,3 +90,21 @@ def test_compact_figures_for_tiles():
     assert compact(3.2e9) == "32.00亿"
     assert compact(1462) == "1,462" and compact(4.356) == "4.36" and compact(0.5) == "0.5"
     assert compact(None) == "—" and compact("2025") == "2025"
+
+
+async def test_cockpit_page_shows_the_tiles_and_downloads_the_report(user, session, world):
+    from nicegui import ui
+    from web import log_in
+
+    service.load_shipped(session, SYSTEM)
+    session.flush()
+    await log_in(user, "city")
+    await user.open("/plan/cockpit")
+    await user.should_see("规划目标完成情况", retries=200)
+    for title in ("高新区争先进位", "梯度培育漏斗", "企业创新积分", "重点攻关项目（按领域）"):
+        await user.should_see(title)
+    assert len(user.find(ui.echart).elements) >= 3
+    user.find(marker="report-button").click()
+    response = await user.download.next(timeout=60)
+    doc = Document(io.BytesIO(response.content))
+    assert any("实施情况报告" in p.text for p in doc.paragraphs)

@@ -332,3 +332,19 @@ def default_year(session: Session) -> int:
 
     years = available_years(session)
     return max(years) if years else date.today().year
+
+
+def compact(value: Any) -> str:
+    """A figure short enough for a tile: 28,600,001.7 → 2,860万 ; 1462 → 1,462 ; 0.5 → 0.5."""
+    if value is None:
+        return "—"
+    if isinstance(value, (str, bool)):
+        return str(value)
+    v = float(value)
+    if abs(v) >= 1e8:
+        return f"{v / 1e8:,.2f}亿"
+    if abs(v) >= 1e5:
+        return f"{v / 1e4:,.0f}万"
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")

@@ -13,7 +13,7 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.layout import download_bytes, frame
 from kechuang.core.security import Principal
-from kechuang.plan.cockpit import COCKPIT_ROLES, STATUS_COLOURS, cockpit, default_year
+from kechuang.plan.cockpit import COCKPIT_ROLES, STATUS_COLOURS, cockpit, compact, default_year
 from kechuang.plan.cockpit_charts import CHARTS
 
 # tile placement on a 4-column grid: the targets tile is twice as wide
@@ -52,22 +52,6 @@ def _report(principal: Principal, year: int) -> bytes:
             session, "export", "plan_report", year, f"导出{year}年度规划实施情况报告（Word）"
         )
         return content
-
-
-def compact(value: Any) -> str:
-    """A figure short enough for a tile: 28,600,001.7 → 2,860万 ; 1462 → 1,462 ; 0.5 → 0.5."""
-    if value is None:
-        return "—"
-    if isinstance(value, (str, bool)):
-        return str(value)
-    v = float(value)
-    if abs(v) >= 1e8:
-        return f"{v / 1e8:,.2f}亿"
-    if abs(v) >= 1e5:
-        return f"{v / 1e4:,.0f}万"
-    if v.is_integer():
-        return f"{v:,.0f}"
-    return f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
 def _stats(tile: dict[str, Any]) -> None:
