@@ -523,3 +523,12 @@ def test_plan_status_cli_lists_every_target(session, world, plan, tmp_path):
         app, ["plan", "status", "--year", "2025", "--out", str(tmp_path / "s.csv")]
     )
     assert r.exit_code == 2 and ".xlsx" in r.output
+
+
+def test_figures_after_the_period_belong_to_the_next(session, city, plan):
+    t = _by_code(status.target_statuses(session, SYSTEM, 2025))["health_projects_funded"]
+    service.enter_value(session, SYSTEM, t.target_id, "actual", 3, 2025, "局统计")
+    service.enter_value(session, SYSTEM, t.target_id, "actual", 5, 2026, "局统计")
+    row = _by_code(status.target_statuses(session, SYSTEM, 2026, "14-5"))["health_projects_funded"]
+    assert (row.value, row.value_year, row.value_entered) == (3, 2025, True)
+    assert row.series == {2025: 3}

@@ -112,3 +112,25 @@ def test_plan_load_cli(session, city, tmp_path):
     path.write_text("code: [", encoding="utf-8")
     r = runner.invoke(app, ["plan", "load", str(path)])
     assert r.exit_code == 2 and "YAML" in r.output
+
+
+def test_plan_enter_and_link_cli(session, city):
+    from kechuang.cli import app
+    from kechuang.plan.models import TargetEntry
+
+    service.load_shipped(session, SYSTEM)
+    session.flush()
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["plan", "enter", "14-5/hnte_count", "--kind", "target", "--value", "1200"]
+    )
+    assert r.exit_code == 0, r.output
+    assert session.query(TargetEntry).one().value == 1200
+    r = runner.invoke(app, ["plan", "enter", "14-5/no_such", "--kind", "target", "--value", "1"])
+    assert r.exit_code == 2 and "不存在" in r.output
+    r = runner.invoke(
+        app, ["plan", "enter", "14-5/hnte_count", "--kind", "target", "--value", "-1"]
+    )
+    assert r.exit_code == 2 and "负数" in r.output
+    r = runner.invoke(app, ["plan", "link", "14-5/hnte_count", "14-5/tech_sme_count"])
+    assert r.exit_code == 2 and "不同规划期" in r.output.replace("\n", "")

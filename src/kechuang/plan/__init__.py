@@ -2,7 +2,7 @@
 targets linked to the platform's live figures with status and forecast, milestones with evidence,
 tasks with 牵头单位/责任单位, quarterly progress reports and their review, carry-over between periods."""
 
-from kechuang.core.domain import Domain, NavItem
+from kechuang.core.domain import Domain, NavItem, Section
 
 # the bureau sees and edits everything; a zone committee sees the plan and reports on its tasks
 PLAN_ROLES = ("city_admin", "zone_admin")
@@ -30,7 +30,10 @@ DOMAIN = Domain(
         NavItem("/plan", "规划目标", "assignment", PLAN_ROLES, 20),
         NavItem("/plan/tasks", "规划任务", "view_timeline", PLAN_ROLES, 21),
     ),
+    # the plan CLI group with `plan report` added on it (kechuang.plan.report_cli)
     cli="kechuang.plan.report_cli:app",
+    # demo rows label the pages 演示数据 like the other domains' demo data
+    sections=(Section("demo_probe", "kechuang.plan.demo:has_demo_data"),),
     audit_labels={
         "plan_periods": "规划期",
         "plan_sections": "规划章节",

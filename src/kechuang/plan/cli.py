@@ -94,3 +94,77 @@ def status_cmd(
         )
     console.print(view)
     console.print(f"已写入 {len(targets)} 个目标、{len(tasks)} 项任务：{out}", markup=False)
+
+
+def _target_id(session, ref: str) -> int:
+    """A target by “规划期代码/目标代码” (e.g. 14-5/zone_revenue_3000yi)."""
+    from sqlalchemy import select
+
+    from kechuang.plan.models import PlanPeriod, PlanTarget
+
+    period, _, code = ref.partition("/")
+    tid = session.scalar(
+        select(PlanTarget.id)
+        .join(PlanPeriod, PlanPeriod.id == PlanTarget.period_id)
+        .where(PlanPeriod.code == period, PlanTarget.code == code)
+    )
+    if tid is None:
+        _fail(f"目标“{ref}”不存在（写成 规划期代码/目标代码，如 14-5/zone_revenue_3000yi）", 2)
+    return tid
+
+
+@app.command("enter")
+def enter_cmd(
+    target: str = typer.Argument(..., help="规划期代码/目标代码，如 14-5/hnte_count"),
+    kind: str = typer.Option(
+        ..., "--kind", help="target（目标值）/ baseline（基期值）/ actual（实际值）"
+    ),
+    value: float = typer.Option(..., "--value", help="数值（单位同目标）"),
+    year: int | None = typer.Option(
+        None, "--year", min=1990, max=2100, help="年份（基期值、实际值）"
+    ),
+    note: str = typer.Option("", "--note", help="来源或说明"),
+    user: str | None = typer.Option(None, help="以该用户的身份和权限执行"),
+) -> None:
+    """填报目标数值（标注“局填报”；历史保留）。"""
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+    from kechuang.core.errors import UserError
+    from kechuang.plan import service
+
+    principal = _principal(user)
+    try:
+        with session_scope() as session:
+            bind_principal(session, principal)
+            e = service.enter_value(
+                session, principal, _target_id(session, target), kind, value, year, note
+            )
+            saved = (e.kind, e.year, e.value)
+    except (UserError, PermissionError) as exc:
+        _fail(str(exc), 2)
+    console.print(f"已填报 {target}：{saved[0]} {saved[1] or ''} = {saved[2]:g}", markup=False)
+
+
+@app.command("link")
+def link_cmd(
+    source: str = typer.Argument(..., help="被承接的目标：规划期代码/目标代码"),
+    target: str = typer.Argument(..., help="承接的目标（较晚的规划期）：规划期代码/目标代码"),
+    note: str = typer.Option("", "--note", help="说明"),
+    user: str | None = typer.Option(None, help="以该用户的身份和权限执行"),
+) -> None:
+    """登记目标承接关系（较晚规划期的目标承接较早规划期的目标）。"""
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.db import session_scope
+    from kechuang.core.errors import UserError
+    from kechuang.plan import service
+
+    principal = _principal(user)
+    try:
+        with session_scope() as session:
+            bind_principal(session, principal)
+            service.link_targets(
+                session, principal, _target_id(session, source), _target_id(session, target), note
+            )
+    except (UserError, PermissionError) as exc:
+        _fail(str(exc), 2)
+    console.print(f"已登记：{target} 承接 {source}", markup=False)
