@@ -573,14 +573,17 @@ def chain_metrics(
     }
 
 
-def _zone_of_uscc(session: Session) -> dict[str, int | None]:
-    """USCC → the zone counting the enterprise now (统计归属高新区, else registered zone)."""
-    return {
-        u: c or z
-        for u, z, c in session.execute(
-            select(Enterprise.uscc, Enterprise.zone_id, Enterprise.counted_zone_id)
+def _zone_of_uscc(session: Session, usccs: Iterable[str]) -> dict[str, int | None]:
+    """USCC → the zone counting the enterprise now (统计归属高新区, else registered zone), for the
+    given codes only (a year's contracts name a few thousand of a million enterprises)."""
+    wanted = sorted(set(usccs))
+    out: dict[str, int | None] = {}
+    for i in range(0, len(wanted), 900):
+        stmt = select(Enterprise.uscc, Enterprise.zone_id, Enterprise.counted_zone_id).where(
+            Enterprise.uscc.in_(wanted[i : i + 900])
         )
-    }
+        out |= {u: c or z for u, z, c in session.execute(stmt)}
+    return out
 
 
 def transfer_indicators(
@@ -591,7 +594,10 @@ def transfer_indicators(
     require_bureau(principal, "查看成果转移转化指标")
     require_zone(principal, zone_id)
     zone = zone_id if zone_id is not None else principal.zone_id
-    of = _zone_of_uscc(session)
+    contracts = list(
+        session.scalars(select(TechContract).where(TechContract.registered_year == year))
+    )
+    of = _zone_of_uscc(session, [u for c in contracts for u in (c.seller_uscc, c.buyer_uscc)])
     names = dict(session.execute(select(Zone.id, Zone.name).order_by(Zone.id)).all())
     acc = {
         z: {"sold_count": 0, "sold_amount": 0.0, "bought_count": 0, "bought_amount": 0.0}
@@ -600,7 +606,7 @@ def transfer_indicators(
     total = {"count": 0, "amount": 0.0}
     kinds: Counter[str] = Counter()
     kind_amount: dict[str, float] = defaultdict(float)
-    for c in session.scalars(select(TechContract).where(TechContract.registered_year == year)):
+    for c in contracts:
         s, b = of.get(c.seller_uscc), of.get(c.buyer_uscc)
         if zone is not None and zone not in (s, b):
             continue
