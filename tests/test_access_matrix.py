@@ -200,6 +200,10 @@ ACCESS: dict[tuple[str, str], Access] = {
     ),
     ("get", "/evaluation/peer-sets"): Access(BUREAU),
     ("get", "/evaluation/ranking"): Access(BUREAU),
+    # the cockpit: each tile through its domain's scope (a zone admin sees her zone's part)
+    ("get", "/plan/cockpit"): Access(BUREAU),
+    # the annual report: 400 where no plan is loaded (the matrix world loads none)
+    ("get", "/plan/report"): Access(BUREAU, also={CITY: frozenset({400}), ZONE: frozenset({400})}),
     ("post", "/evaluation/runs"): Access(BUREAU_ONLY, body={"year": 2024}),
     ("get", "/evaluation/runs"): Access(BUREAU),
     ("get", "/evaluation/runs/{run_id}"): Access(BUREAU),

@@ -194,3 +194,104 @@ def test_a_correction_reaches_the_dashboard_only_after_approval(server, browser)
     browser.get(f"{base}/")
     _wait_text(browser, "6,000.00万元")
     _screenshot(browser, "browser-dashboard-after-approval.png")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """A kechuang server on the demo database, built by `kechuang demo --build-only`."""
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("未安装 chromium/chromedriver，跳过真实浏览器测试（.ci/run 会安装）")
+    tmp = tmp_path_factory.mktemp("browser_demo")
+    env = {
+        **os.environ,
+        "KECHUANG_DATABASE_URL": f"sqlite:///{tmp / 'demo.db'}",
+        "KECHUANG_VAR_DIR": str(tmp / "var"),
+        "KECHUANG_SECRET_KEY": "browser-test-secret-key-not-the-default",
+    }
+    cli = [sys.executable, "-m", "kechuang.cli"]
+    prebuilt = os.environ.get("KECHUANG_TEST_DEMO_DB")  # a demo database built before (faster)
+    if prebuilt:
+        shutil.copyfile(prebuilt, tmp / "demo.db")
+    else:
+        done = subprocess.run(
+            [*cli, "demo", "--build-only"], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("演示服务未能启动")
+    yield {"base": base}
+    proc.terminate()
+    proc.wait(10)
+
+
+COCKPIT_TILES = ("targets", "zones", "tiers", "points", "commissioners", "programs", "carriers")
+
+
+def test_cockpit_fills_a_1920x1080_screen_with_no_empty_tile(demo_server, browser):
+    """The leadership cockpit on the demo at 1920×1080: seven tiles, each with figures and a
+    chart (or the targets list), none showing a no-data message, each linking to its detail
+    page, all on one screen."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from kechuang.demo.loader import DEMO_PASSWORD
+
+    base = demo_server["base"]
+    _log_in(browser, base, "admin", DEMO_PASSWORD)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        browser.get(f"{base}/plan/cockpit")
+        WebDriverWait(browser, 90).until(
+            lambda b: len(b.find_elements(By.CSS_SELECTOR, ".kc-tile")) == len(COCKPIT_TILES)
+        )
+        # every chart has drawn its canvas
+        WebDriverWait(browser, 30).until(
+            lambda b: all(
+                t.find_elements(By.TAG_NAME, "canvas")
+                for t in b.find_elements(By.CSS_SELECTOR, ".kc-tile")
+            )
+        )
+        time.sleep(1)  # ECharts' entry animation
+        _screenshot(browser, "browser-cockpit-1920x1080.png")
+        empty = [
+            t.get_attribute("class")
+            for t in browser.find_elements(By.CSS_SELECTOR, ".kc-tile-empty")
+        ]
+        assert empty == [], f"空白板块：{empty}"
+        for key in COCKPIT_TILES:
+            tile = browser.find_element(By.CSS_SELECTOR, f".kc-tile-{key}")
+            # no tile-level message (a target's own status may well read 暂无数据)
+            assert not tile.find_elements(By.CSS_SELECTOR, ".kc-tile-message"), (key, tile.text)
+            assert "无权" not in tile.text, (key, tile.text)
+            values = tile.find_elements(By.CSS_SELECTOR, ".kc-stat-value")
+            assert values and all(v.text.strip() for v in values), key
+            links = [a.get_attribute("href") for a in tile.find_elements(By.TAG_NAME, "a")]
+            assert any(h and h.startswith(base) and "详情" in tile.text for h in links), key
+        targets = browser.find_element(By.CSS_SELECTOR, ".kc-tile-targets")
+        assert len(targets.find_elements(By.TAG_NAME, "a")) > 5  # the targets list, each a link
+        size = browser.execute_script(
+            "const g = document.querySelector('.kc-cockpit').getBoundingClientRect();"
+            "return [g.right, g.bottom, window.innerWidth, window.innerHeight];"
+        )
+        assert size[2:] == [1920, 1080]
+        assert size[0] <= 1920 and size[1] <= 1080, f"驾驶舱超出一屏：{size}"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -20,15 +20,18 @@ DOMAIN = Domain(
         "tiers",
         "commissioners",
         "programs",
+        "carriers",
     ),
     models="kechuang.plan.models",
-    router="kechuang.plan.api:router",
-    pages=("kechuang.plan.pages",),
+    router="kechuang.plan.routes:router",
+    pages=("kechuang.plan.pages", "kechuang.plan.cockpit_pages"),
     nav=(
+        NavItem("/plan/cockpit", "领导驾驶舱", "monitor", PLAN_ROLES, 19),
         NavItem("/plan", "规划目标", "assignment", PLAN_ROLES, 20),
         NavItem("/plan/tasks", "规划任务", "view_timeline", PLAN_ROLES, 21),
     ),
-    cli="kechuang.plan.cli:app",
+    # the plan CLI group with `plan report` added on it (kechuang.plan.report_cli)
+    cli="kechuang.plan.report_cli:app",
     # demo rows label the pages 演示数据 like the other domains' demo data
     sections=(Section("demo_probe", "kechuang.plan.demo:has_demo_data"),),
     audit_labels={

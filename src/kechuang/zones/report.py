@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import polars as pl
@@ -195,23 +194,23 @@ def benchmark_xlsx(bm: dict[str, Any], demo: bool = False) -> bytes:
 
 
 def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
-    """A Word report of a benchmark analysis (对标找差报告)."""
-    from docx import Document
-    from docx.shared import Pt
+    """A Word report of a benchmark analysis (对标找差报告), built with core.docx_report."""
+    from kechuang.core.docx_report import DocxReport
 
     fw, g, row = bm["framework"], bm["gaps"], bm["row"] or {}
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(10.5)
-    doc.add_heading(f"{g['unit_name']} {bm['year']}年 对标找差报告", level=0)
+    rep = DocxReport()
+    rep.cover(
+        f"{g['unit_name']} {bm['year']}年 对标找差报告",
+        f"对标对象：{g['benchmark_name']}",
+        [f"评价框架：{fw.name}（版本 {fw.version}）", *([DEMO_NOTE] if demo else [])],
+    )
     if demo:
-        doc.add_paragraph(DEMO_NOTE)
-    doc.add_paragraph(
+        rep.paragraph(DEMO_NOTE)
+    rep.paragraph(
         f"对标对象：{g['benchmark_name']}。评价框架：{fw.name}（版本 {fw.version}），"
         f"依据 {fw.document}。"
     )
-    doc.add_heading("一、总体情况", level=1)
+    rep.heading("一、总体情况", 1)
     band = row.get("band") or {}
     text = (
         f"{g['unit_name']}总分 {_num(g['unit_score'])}，在对标组中列第 {row.get('rank')} 名"
@@ -226,35 +225,32 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     if row.get("movement") is not None:
         m = row["movement"]
         text += f"与上年相比{'进位' if m > 0 else '退位' if m < 0 else '名次不变'}{'' if m == 0 else f' {abs(m)} 位'}。"
-    doc.add_paragraph(text)
-    doc.add_heading("二、差距分解（按得分差距从大到小）", level=1)
-    table = doc.add_table(rows=1, cols=6)
-    table.style = "Table Grid"
-    for cell, head in zip(
-        table.rows[0].cells, ("指标", "本区", "对标值", "单位", "得分差距", "解读"), strict=True
-    ):
-        cell.text = head
-    for r in g["rows"]:
-        cells = table.add_row().cells
-        cells[0].text = r["name"]
-        cells[1].text = "—" if r["unit_raw"] is None else f"{r['unit_raw']:,.2f}"
-        cells[2].text = "—" if r["benchmark_raw"] is None else f"{r['benchmark_raw']:,.2f}"
-        cells[3].text = r["unit_label"]
-        cells[4].text = f"{r['points']:.2f}"
-        cells[5].text = r["advice"]
-    doc.add_paragraph(f"各指标得分差距之和等于总分差距 {_num(g['score_gap'])} 分。")
-    doc.add_heading("三、优势与短板", level=1)
+    rep.paragraph(text)
+    rep.heading("二、差距分解（按得分差距从大到小）", 1)
+    rep.table(
+        ("指标", "本区", "对标值", "单位", "得分差距", "解读"),
+        [
+            (
+                r["name"],
+                None if r["unit_raw"] is None else f"{r['unit_raw']:,.2f}",
+                None if r["benchmark_raw"] is None else f"{r['benchmark_raw']:,.2f}",
+                r["unit_label"],
+                f"{r['points']:.2f}",
+                r["advice"],
+            )
+            for r in g["rows"]
+        ],
+        caption="各指标差距",
+        widths_cm=(3.2, 2.0, 2.0, 1.6, 1.8, 4.8),
+    )
+    rep.paragraph(f"各指标得分差距之和等于总分差距 {_num(g['score_gap'])} 分。")
+    rep.heading("三、优势与短板", 1)
     for kind, label in (("strength", "优势"), ("weakness", "短板")):
         items = [s for s in bm["strengths"] if s["kind"] == kind]
-        doc.add_paragraph(
-            f"{label}：" + "；".join(f"{s['name']}（第 {s['rank']} 名）" for s in items)
-        )
-    doc.add_heading("四、方法说明", level=1)
-    for line in _notes(fw, bm["evaluation"].options, False):
-        doc.add_paragraph(line, style="List Bullet")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        rep.paragraph(f"{label}：" + "；".join(f"{s['name']}（第 {s['rank']} 名）" for s in items))
+    rep.heading("四、方法说明", 1)
+    rep.bullets(_notes(fw, bm["evaluation"].options, False))
+    return rep.to_bytes()
 
 
 def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
