@@ -19,6 +19,7 @@ from kechuang.core.config import get_settings
 from kechuang.engines.composite import framework as composite_framework
 from kechuang.engines.rules import packs as rule_packs
 from kechuang.points import methodology as points_meth
+from kechuang.programs import methodology as programs_meth
 from kechuang.tiers import methodology as tiers
 from kechuang.zones import frameworks as zone_frameworks
 from kechuang.zones import service as zones
@@ -32,6 +33,8 @@ CATALOGUES = {
     "frameworks": zone_frameworks.FRAMEWORKS,
     "zone targets": zones.TARGETS,
     "commissioner assessment": commissioner_assessment.SCHEMES,
+    "programme lifecycles": programs_meth.LIFECYCLES,
+    "programme eligibility": programs_meth.ELIGIBILITY,
 }
 SHIPPED_FILES = sorted(
     p for c in CATALOGUES.values() for p, origin in c.files() if origin == "shipped"
