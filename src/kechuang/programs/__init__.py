@@ -17,7 +17,7 @@ DOMAIN = Domain(
     requires=("registry", "statistics", "accounts"),
     models="kechuang.programs.models",
     router="kechuang.programs.api:router",
-    pages=("kechuang.programs.pages",),
+    pages=("kechuang.programs.pages", "kechuang.programs.pages_manage"),
     nav=(
         NavItem("/programs/calls", "项目指南与申报", "campaign", DOMAIN_ROLES, 60),
         NavItem("/programs/applications", "我的申报", "description", (APPLICANT,), 61),
@@ -26,6 +26,8 @@ DOMAIN = Domain(
         NavItem("/programs/challenges", "我的榜单", "flag", (CHALLENGE_OWNER,), 64),
         NavItem("/programs/experts", "专家库", "school", ADMIN_ROLES, 65),
         NavItem("/programs/publicity", "立项公示", "campaign", None, 66),
+        NavItem("/programs/manage", "批次与项目管理", "tune", ADMIN_ROLES, 67),
+        NavItem("/programs/manage/challenges", "发榜与验收", "flag_circle", (CHALLENGE_OWNER,) + ADMIN_ROLES, 68),
     ),
     start_pages={
         APPLICANT: "/programs/applications",
