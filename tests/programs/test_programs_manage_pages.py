@@ -17,6 +17,7 @@ from web import log_in
 
 from kechuang.core.security import SYSTEM
 from kechuang.programs import service as svc
+from kechuang.programs.lifecycle import load_lifecycles
 from kechuang.programs.models import Application, Call, Challenge, TranchePaid
 
 
@@ -260,3 +261,64 @@ async def test_publicity_page_marks_the_period_provisional(user: User, session, 
     await user.open(f"/programs/publicity/{pub.id}")
     await user.should_see(marker="prov-publicity_days", retries=100)
     await user.should_see("未经扬州市文件确认")
+
+
+def test_agreement_is_recorded_by_the_bureau_in_its_stage(session, pw):
+    from kechuang.core.errors import Conflict, Unprocessable
+    from kechuang.core.scope import RoleError
+
+    p = pw["p"]
+    ch = _challenge(session, p["o1"], code="JB-AG", state="published")
+    call = svc.create_call(session, SYSTEM, call_data("JBA", kind="jiebang", challenge_id=ch.id))
+    svc.set_call_state(session, SYSTEM, call.id, "open")
+    app = svc.create_application(
+        session, p["a1"], call.id, app_data(make_uscc(), direction="CARBON-CLEAN-H2")
+    )
+    with pytest.raises(Conflict, match="合作协议"):
+        svc.record_agreement(session, SYSTEM, app.id, "协议 001")  # still a draft
+    app.state = "agreement"
+    view = svc.project_view(session, SYSTEM, app.id)
+    sign = next(a for a in view["actions"] if a["action"] == "sign_agreement")
+    assert not sign["allowed"] and "尚未签订合作协议" in sign["why_not"]
+    with pytest.raises(RoleError):
+        svc.record_agreement(session, p["o1"], app.id, "协议 001")
+    with pytest.raises(Unprocessable, match="协议编号"):
+        svc.record_agreement(session, SYSTEM, app.id, " ")
+    svc.record_agreement(session, SYSTEM, app.id, "协议 001")
+    view = svc.project_view(session, SYSTEM, app.id)
+    assert next(a for a in view["actions"] if a["action"] == "sign_agreement")["allowed"]
+    # the tranche plan: 50% / 50% of the requested 100 万元, nothing paid, the first one next
+    plan = view["tranches"]
+    assert [(t["seq"], t["planned"], t["paid"]) for t in plan] == [
+        (1, 50.0, False),
+        (2, 50.0, False),
+    ]
+    assert plan[0]["next"] and plan[0]["allowed"] and "任务书签订后拨付" in plan[0]["status"]
+
+
+def test_kind_rules_hand_computed():
+    base = call_data("K1")
+    assert svc.validate_call_kind(base) == []
+    fields = {f for f, _ in svc.validate_call_kind({**base, "kind": "saima", "awardees": 11})}
+    assert fields == {"awardees"}
+    fields = {f for f, _ in svc.validate_call_kind({**base, "kind": "directed", "rationale": ""})}
+    assert fields == {"rationale"}
+    bad = {**base, "year": 1999, "per_application": 0, "budget": 0, "opens_on": None}
+    assert {f for f, _ in svc.validate_call_kind(bad)} == {
+        "year",
+        "per_application",
+        "budget",
+        "opens_on",
+    }
+    assert [f for f, _ in svc.validate_call_kind({**base, "awardees": 2})] == ["awardees"]
+
+
+def test_publicity_days_in_the_rules_file_match_the_service():
+    from kechuang.programs import methodology as pm
+
+    assert pm.rule("publicity_days").value == svc.PUBLICITY_DAYS
+    assert pm.rule("gate_score").value == 60
+    gates = {t.min_score for rules in load_lifecycles().tranches.values() for t in rules}
+    assert gates == {None, 60}
+    for code in ("deadlines", "tranches", "gate_score", "publicity_days", "coi"):
+        assert pm.rule(code).source.label == "暂行" and pm.rule(code).provisional

@@ -27,7 +27,13 @@ DOMAIN = Domain(
         NavItem("/programs/experts", "专家库", "school", ADMIN_ROLES, 65),
         NavItem("/programs/publicity", "立项公示", "campaign", None, 66),
         NavItem("/programs/manage", "批次与项目管理", "tune", ADMIN_ROLES, 67),
-        NavItem("/programs/manage/challenges", "发榜与验收", "flag_circle", (CHALLENGE_OWNER,) + ADMIN_ROLES, 68),
+        NavItem(
+            "/programs/manage/challenges",
+            "发榜与验收",
+            "flag_circle",
+            (CHALLENGE_OWNER,) + ADMIN_ROLES,
+            68,
+        ),
     ),
     start_pages={
         APPLICANT: "/programs/applications",

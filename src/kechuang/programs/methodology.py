@@ -136,7 +136,9 @@ LIFECYCLES: Catalogue[LifecycleRules] = _DataCatalogue(
     pattern="lifecycles*.yaml",
     parse=_parse_lifecycles,
     error=ProgrammeRulesError,
-    versioning=Versioning(code=lambda e: e.code, family=lambda e: e.code, version=lambda e: e.version),
+    versioning=Versioning(
+        code=lambda e: e.code, family=lambda e: e.code, version=lambda e: e.version
+    ),
 )
 ELIGIBILITY: Catalogue[EligibilityPack] = _DataCatalogue(
     label="重点攻关申报条件",

@@ -26,7 +26,10 @@ from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
 OWNER_PAGE_ROLES = (CHALLENGE_OWNER, "city_admin")
-ELIGIBILITY_CHOICES = {"default": "暂行默认申报条件（在扬州市注册、注册满1年）", "none": "不设申报条件"}
+ELIGIBILITY_CHOICES = {
+    "default": "暂行默认申报条件（在扬州市注册、注册满1年）",
+    "none": "不设申报条件",
+}
 
 
 # ------------------------------------------------------------------ provisional marks
@@ -235,7 +238,9 @@ def new_call_page() -> None:
                 if f["eligibility"].value == "default"
                 else None,
                 "opens_on": _parse_date(f["opens_on"].value, "申报开始日期", "opens_on", problems),
-                "closes_on": _parse_date(f["closes_on"].value, "申报截止日期", "closes_on", problems),
+                "closes_on": _parse_date(
+                    f["closes_on"].value, "申报截止日期", "closes_on", problems
+                ),
                 "challenge_id": f["challenge_id"].value if kind == "jiebang" else None,
                 "awardees": _int(f["awardees"].value) or 0 if kind == "saima" else 0,
                 "rationale": (f["rationale"].value or "").strip() if kind == "directed" else None,
@@ -589,23 +594,25 @@ def _project_actions(principal: Principal, v: dict[str, Any], after) -> None:
                 )
     if v["gate_kind"]:
         _gate_form(principal, v, after)
-    if v["call_kind"] == "jiebang" and v["state"] == "agreement" and v["acting_role"] == "city_admin":
-        if not v["agreement_signed"]:
-            with ui.row().classes("items-end gap-2"):
-                note = ui.input("协议编号或签订情况").classes("w-72").mark("p-agreement-note")
-                ui.button(
-                    "登记合作协议",
-                    on_click=lambda: (
-                        _safe(
-                            principal,
-                            svc.record_agreement,
-                            v["id"],
-                            note.value or "",
-                            ok="已登记合作协议",
-                        ),
-                        after(),
-                    ),
-                ).mark("p-agreement-submit")
+    if v["call_kind"] == "jiebang" and v["state"] == "agreement" and not v["agreement_signed"]:
+        _agreement_form(principal, v, after)
+
+
+def _agreement_form(principal: Principal, v: dict[str, Any], after) -> None:
+    """揭榜挂帅: the bureau records the signed cooperation agreement (the guard of 签订合作协议)."""
+    if v["acting_role"] != "city_admin":
+        return
+    with ui.row().classes("items-end gap-2"):
+        note = ui.input("协议编号或签订情况").classes("w-72").mark("p-agreement-note")
+        ui.button(
+            "登记合作协议",
+            on_click=lambda: (
+                _safe(
+                    principal, svc.record_agreement, v["id"], note.value or "", ok="已登记合作协议"
+                ),
+                after(),
+            ),
+        ).mark("p-agreement-submit")
 
 
 def _gate_form(principal: Principal, v: dict[str, Any], after) -> None:
@@ -649,7 +656,8 @@ def _project_history(v: dict[str, Any]) -> None:
         for h in v["history"]:
             ui.label(
                 f"{h['at']:%Y-%m-%d %H:%M} {h['who']}：{h['action_label']}"
-                f"（{h['from_label']}→{h['to_label']}）" + (f"，理由：{h['reason']}" if h["reason"] else "")
+                f"（{h['from_label']}→{h['to_label']}）"
+                + (f"，理由：{h['reason']}" if h["reason"] else "")
             ).classes("text-caption")
     if v["milestones"]:
         ui.label("里程碑考核").classes("text-subtitle1")

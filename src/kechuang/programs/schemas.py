@@ -230,6 +230,7 @@ class CallOut(BaseModel):
     challenge_id: int | None
     state: str
     has_eligibility: bool = Field(description="是否设有申报条件规则包")
+    rationale: str = Field("", description="定向委托的论证意见")
     applications: int = Field(description="申报数")
     is_demo: bool
 
