@@ -19,6 +19,7 @@ from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT, CHALLENGE_OWNER, DOMAIN_ROLES, EXPERT
 from kechuang.programs import service as svc
 from kechuang.programs.models import Application, Assignment, Expert
+from kechuang.programs.rules_ui import rule_caption
 from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
@@ -78,6 +79,8 @@ def calls_page() -> None:
             r["closes_on"] = str(r["closes_on"] or "")
         table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("calls")
         table.on("rowClick", lambda e: ui.navigate.to(f"/programs/calls/{e.args[1]['id']}"))
+        if principal.role in ADMINS:
+            ui.link("新建申报批次", "/programs/manage/calls/new").mark("calls-new")
 
 
 @ui.page("/programs/calls/{call_id}")
@@ -96,6 +99,9 @@ def call_page(call_id: int) -> None:
         )
         for d in call["directions"]:
             ui.label(f"· {d['name']}（{d['code']}）")
+        if call["has_eligibility"]:
+            rule_caption("eligibility")
+        rule_caption("deadlines")
         if principal.role not in (APPLICANT, "city_admin") or call["kind"] == "directed":
             return
         guide = load_guide()
@@ -259,8 +265,6 @@ def review_page() -> None:
                 table.on(
                     "rowClick", lambda e: ui.navigate.to(f"/programs/projects/{e.args[1]['id']}")
                 )
-                from kechuang.programs.pages_manage import rule_caption
-
                 rule_caption("coi")  # the assignment's explanation rests on provisional rules
                 if open_tasks:
                     with ui.row().classes("items-end gap-2"):
@@ -289,8 +293,6 @@ def review_page() -> None:
 
 def _overdue_banner(rows: list[dict[str, Any]]) -> None:
     """The applications of the call that stayed in their state past its (provisional) time limit."""
-    from kechuang.programs.pages_manage import rule_caption
-
     late = [r for r in rows if r.get("overdue")]
     if not late:
         ui.label("没有超期的申报").classes("kc-muted").mark("r-no-overdue")
@@ -409,6 +411,7 @@ def expert_page() -> None:
             return out
 
         rows = _read(principal, rows_of) or []
+        rule_caption("coi")  # the assignment reasons rest on provisional recusal rules
         if not rows:
             ui.label("暂无评审任务").mark("no-tasks")
         for r in rows:
@@ -576,8 +579,6 @@ def publicity_page(publicity_id: int) -> None:
             return
         _public_shell(p["title"])
         ui.label(f"公示期 {p['starts_on']} 至 {p['ends_on']}（{p['status']}）").mark("pub-period")
-        from kechuang.programs.pages_manage import rule_caption
-
         rule_caption("publicity_days")
         ui.label("公示期内对公示项目有异议的，请向扬州市科学技术局书面反映。").classes("kc-muted")
         columns = [

@@ -13,7 +13,6 @@ from typing import Any
 from nicegui import ui
 
 from kechuang.core.layout import frame
-from kechuang.core.methodology import CONFIRMATION_COLORS, Source
 from kechuang.core.security import Principal
 from kechuang.programs import CHALLENGE_OWNER, DOMAIN_ROLES
 from kechuang.programs import methodology as pm
@@ -22,6 +21,7 @@ from kechuang.programs.eligibility import default_pack
 from kechuang.programs.lifecycle import CALL_TYPES, load_lifecycles
 from kechuang.programs.models import CALL_STATES, GATE_OUTCOMES
 from kechuang.programs.pages import _read, _safe
+from kechuang.programs.rules_ui import rule_caption, source_badge
 from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
@@ -30,31 +30,6 @@ ELIGIBILITY_CHOICES = {
     "default": "暂行默认申报条件（在扬州市注册、注册满1年）",
     "none": "不设申报条件",
 }
-
-
-# ------------------------------------------------------------------ provisional marks
-
-
-def source_badge(source: Source | None, marker: str = "") -> None:
-    """The confirmation level as a badge with the source's title and article beside it."""
-    if source is None:
-        return
-    with ui.row().classes("items-center gap-2"):
-        ui.badge(source.label, color=CONFIRMATION_COLORS.get(source.confirmation, "orange"))
-        label = ui.label(f"出处：{source.text}").classes("text-caption")
-        if marker:
-            label.mark(marker)
-
-
-def rule_caption(code: str) -> None:
-    """One provisional rule: 暂行 badge, what it says, that Yangzhou has not confirmed it, source."""
-    r = pm.rule(code)
-    with ui.row().classes("items-center gap-2 no-wrap"):
-        ui.badge(r.source.label, color=CONFIRMATION_COLORS.get(r.source.confirmation, "orange"))
-        note = "未经扬州市文件确认" if r.provisional else "已见于来源文本"
-        ui.label(f"{r.label}：{r.text}（{note}；出处：{r.source.text}）").classes(
-            "text-caption"
-        ).mark(f"prov-{code}")
 
 
 def _guide_options() -> dict[str, str]:
@@ -85,9 +60,6 @@ def manage_page() -> None:
     """The bureau's calls (open / close), its projects and the provisional rules in force."""
     with frame("批次与项目管理", ADMINS) as principal:
         if principal is None:
-            return
-        calls = _read(principal, lambda s, p: [svc.call_dict(s, c) for c in svc.list_calls(s, p)])
-        if calls is None:
             return
         ui.link("新建申报批次", "/programs/manage/calls/new").mark("m-new-call")
         body = ui.column().classes("w-full")
