@@ -211,8 +211,8 @@ def test_external_url_pattern_catches_what_it_must() -> None:
 @pytest.fixture
 def crawl_world(session, world):
     """The world with a bank user, a points run and one consent, so every page has content."""
-    from factories import make_principal
-    from progdata import call_data
+    from factories import make_principal, make_uscc
+    from progdata import app_data, call_data
 
     from kechuang.core.security import SYSTEM
     from kechuang.points import service as points
@@ -223,6 +223,7 @@ def crawl_world(session, world):
     points.set_consent(session, SYSTEM, world["a"].id, True, "书面授权书 001", b"%PDF", "a.pdf")
     call = programs.create_call(session, SYSTEM, call_data("CRAWL"))
     programs.set_call_state(session, SYSTEM, call.id, "open")
+    project = programs.create_application(session, SYSTEM, call.id, app_data(make_uscc(7070)))
     from datetime import date
 
     from kechuang.plan import service as plan
@@ -233,7 +234,7 @@ def crawl_world(session, world):
     plan.create_task(session, SYSTEM, {"action_id": action.id, "title": "巡检任务",
                      "lead_unit": "扬州高新区管委会", "due_on": date(2025, 12, 31)})  # fmt: skip
     session.flush()
-    return {**world, "call": call}
+    return {**world, "call": call, "project": project}
 
 
 def _page_state(user: User) -> str | None:
@@ -289,6 +290,7 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
         "enterprise_id": [crawl_world["a"].id, crawl_world["b"].id],
         "zone_id": [crawl_world["city"]["yzhtz"].id, crawl_world["city"]["jiangdu"].id],
         "call_id": [crawl_world["call"].id],
+        "app_id": [crawl_world["project"].id, 999_999],  # a project; a missing one says so
         "publicity_id": [999_999],  # none published: the page says so
     }
     todo: list[str] = []

@@ -21,6 +21,7 @@ from kechuang.engines.composite import framework as composite_framework
 from kechuang.engines.rules import packs as rule_packs
 from kechuang.plan import methodology as plan_meth
 from kechuang.points import methodology as points_meth
+from kechuang.programs import methodology as programs_meth
 from kechuang.tiers import methodology as tiers
 from kechuang.zones import frameworks as zone_frameworks
 from kechuang.zones import service as zones
@@ -36,6 +37,8 @@ CATALOGUES = {
     "commissioner assessment": commissioner_assessment.SCHEMES,
     "plans": plan_meth.PLANS,
     "carriers chain": carriers_meth.CHAINS,
+    "programme lifecycles": programs_meth.LIFECYCLES,
+    "programme eligibility": programs_meth.ELIGIBILITY,
 }
 SHIPPED_FILES = sorted(
     p for c in CATALOGUES.values() for p, origin in c.files() if origin == "shipped"

@@ -17,7 +17,11 @@ DOMAIN = Domain(
     requires=("registry", "statistics", "accounts"),
     models="kechuang.programs.models",
     router="kechuang.programs.api:router",
-    pages=("kechuang.programs.pages", "kechuang.programs.portfolio_pages"),
+    pages=(
+        "kechuang.programs.pages",
+        "kechuang.programs.pages_manage",
+        "kechuang.programs.portfolio_pages",
+    ),
     nav=(
         NavItem("/programs/calls", "项目指南与申报", "campaign", DOMAIN_ROLES, 60),
         NavItem("/programs/applications", "我的申报", "description", (APPLICANT,), 61),
@@ -26,8 +30,16 @@ DOMAIN = Domain(
         NavItem("/programs/challenges", "我的榜单", "flag", (CHALLENGE_OWNER,), 64),
         NavItem("/programs/experts", "专家库", "school", ADMIN_ROLES, 65),
         NavItem("/programs/publicity", "立项公示", "campaign", None, 66),
-        NavItem("/programs/portfolio", "项目布局", "grid_view", ADMIN_ROLES, 67),
-        NavItem("/programs/outcomes", "项目成果", "emoji_events", ("city_admin", APPLICANT), 68),
+        NavItem("/programs/manage", "批次与项目管理", "tune", ADMIN_ROLES, 67),
+        NavItem(
+            "/programs/manage/challenges",
+            "发榜与验收",
+            "flag_circle",
+            (CHALLENGE_OWNER,) + ADMIN_ROLES,
+            68,
+        ),
+        NavItem("/programs/portfolio", "项目布局", "grid_view", ADMIN_ROLES, 69),
+        NavItem("/programs/outcomes", "项目成果", "emoji_events", ("city_admin", APPLICANT), 70),
     ),
     start_pages={
         APPLICANT: "/programs/applications",

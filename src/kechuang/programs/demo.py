@@ -43,6 +43,10 @@ TITLES = (
 )
 REGIONS = ("321002", "321003", "321012", "321023", "321081", "321084")
 PASSWORD = "kechuang2026"
+# the 论证 of the demo's 定向委托 call (why it goes to a named unit without an open call)
+DIRECTED_RATIONALE = (
+    "演示数据：监测预警任务时效要求高，仅市疾控体系具备样本与平台，经专家论证不宜公开征集"
+)
 
 
 def _uscc(n: int) -> str:
@@ -200,6 +204,7 @@ def seed_demo(session: Session) -> str:
                     "per_application": 5,
                     "challenge_id": ch,
                     "awardees": awardees,
+                    "rationale": DIRECTED_RATIONALE if kind == "directed" else None,
                     "is_demo": True,
                 },
             )  # fmt: skip

@@ -233,7 +233,7 @@ def parse_lifecycles(raw: Any) -> Lifecycles:
         machines[code] = Machine(
             code=code,
             label=str(m.get("label") or code),
-            source=str(m.get("source") or ""),
+            source=_source_text(m.get("source")),
             initial=str(m.get("initial")),
             states=states,
             terminal=terminal,
@@ -256,6 +256,14 @@ def parse_lifecycles(raw: Any) -> Lifecycles:
     if problems:
         raise LifecycleError(problems)
     return Lifecycles(str(raw.get("version", "")), machines, tranches)
+
+
+def _source_text(raw: Any) -> str:
+    """A machine's source as one line: the article, the registry code and the confirmation level
+    (the methodology layer resolves the code to its title for the pages)."""
+    if isinstance(raw, dict):
+        return f"{raw.get('article', '')}（{raw.get('code', '')}，{raw.get('confirmation', '')}）"
+    return str(raw or "")
 
 
 @cache

@@ -64,6 +64,8 @@ class Call(Base):
         ForeignKey("program_challenges.id"), nullable=True, index=True
     )
     state: Mapped[str] = mapped_column(String(12), default="draft")
+    # 定向委托: the 论证 (why this task goes to a named unit without an open call)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -20,6 +20,7 @@ from kechuang.programs import APPLICANT, CHALLENGE_OWNER, DOMAIN_ROLES, EXPERT
 from kechuang.programs import service as svc
 from kechuang.programs.models import Application, Assignment, Expert
 from kechuang.programs.portfolio_pages import disagreement_notice
+from kechuang.programs.rules_ui import rule_caption
 from kechuang.programs.taxonomy import load_guide
 
 ADMINS = ("city_admin",)
@@ -79,6 +80,8 @@ def calls_page() -> None:
             r["closes_on"] = str(r["closes_on"] or "")
         table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("calls")
         table.on("rowClick", lambda e: ui.navigate.to(f"/programs/calls/{e.args[1]['id']}"))
+        if principal.role in ADMINS:
+            ui.link("新建申报批次", "/programs/manage/calls/new").mark("calls-new")
 
 
 @ui.page("/programs/calls/{call_id}")
@@ -97,6 +100,9 @@ def call_page(call_id: int) -> None:
         )
         for d in call["directions"]:
             ui.label(f"· {d['name']}（{d['code']}）")
+        if call["has_eligibility"]:
+            rule_caption("eligibility")
+        rule_caption("deadlines")
         if principal.role not in (APPLICANT, "city_admin") or call["kind"] == "directed":
             return
         guide = load_guide()
@@ -160,6 +166,7 @@ def my_applications_page() -> None:
                 ui.label(f"{r['code']} {r['title']}").classes("text-subtitle1")
                 flag = "（已超期）" if r["overdue"] else ""
                 ui.label(f"{r['direction_name']}；状态：{r['state_label']}{flag}").mark("app-state")
+                ui.link("项目详情与办理", f"/programs/projects/{r['id']}").mark("app-link")
 
 
 # ------------------------------------------------------------------ the bureau's review screen
@@ -245,6 +252,7 @@ def review_page() -> None:
                         ),
                     ).mark("r-review-done")
                 rows, open_tasks = _read(principal, _review_rows, cid) or ([], {})
+                _overdue_banner(rows)
                 columns = [
                     {"name": "code", "label": "申报编号", "field": "code"},
                     {"name": "title", "label": "项目名称", "field": "title", "align": "left"},
@@ -253,7 +261,12 @@ def review_page() -> None:
                     {"name": "due", "label": "办理时限", "field": "due_text"},
                     {"name": "reviewers", "label": "评审专家", "field": "reviewers"},
                 ]
-                ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("r-apps")
+                table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full")
+                table.mark("r-apps")
+                table.on(
+                    "rowClick", lambda e: ui.navigate.to(f"/programs/projects/{e.args[1]['id']}")
+                )
+                rule_caption("coi")  # the assignment's explanation rests on provisional rules
                 disagreement_notice(principal, cid)  # portfolio: declared 方向 strongly disputed
                 if open_tasks:
                     with ui.row().classes("items-end gap-2"):
@@ -278,6 +291,19 @@ def review_page() -> None:
 
         chosen.on_value_change(lambda _: render())
         render()
+
+
+def _overdue_banner(rows: list[dict[str, Any]]) -> None:
+    """The applications of the call that stayed in their state past its (provisional) time limit."""
+    late = [r for r in rows if r.get("overdue")]
+    if not late:
+        ui.label("没有超期的申报").classes("kc-muted").mark("r-no-overdue")
+        return
+    ui.label(
+        f"超期 {len(late)} 项："
+        + "；".join(f"{r['code']}（{r['state_label']}，{r['due_text']}）" for r in late)
+    ).classes("text-negative").mark("r-overdue")
+    rule_caption("deadlines")
 
 
 def _show_assign(principal: Principal, call_id: int) -> None:
@@ -387,6 +413,7 @@ def expert_page() -> None:
             return out
 
         rows = _read(principal, rows_of) or []
+        rule_caption("coi")  # the assignment reasons rest on provisional recusal rules
         if not rows:
             ui.label("暂无评审任务").mark("no-tasks")
         for r in rows:
@@ -469,6 +496,7 @@ def challenges_page() -> None:
                 or []
             )
             ui.label(f"揭榜申报 {len(apps)} 项").classes("text-h6")
+            ui.link("发布需求、查看揭榜申报与验收", "/programs/manage/challenges").mark("ch-manage")
             for a in apps:
                 ui.label(f"{a['code']} {a['title']}（{a['unit_name']}，{a['state_label']}）")
 
@@ -553,6 +581,7 @@ def publicity_page(publicity_id: int) -> None:
             return
         _public_shell(p["title"])
         ui.label(f"公示期 {p['starts_on']} 至 {p['ends_on']}（{p['status']}）").mark("pub-period")
+        rule_caption("publicity_days")
         ui.label("公示期内对公示项目有异议的，请向扬州市科学技术局书面反映。").classes("kc-muted")
         columns = [
             {"name": k, "label": label, "field": k, "align": "left"}

@@ -29,6 +29,7 @@ class CallIn(BaseModel):
     finance_required: bool = True
     awardees: int = Field(0, ge=0, le=10, description="赛马制并行支持数")
     challenge_id: IdField | None = None
+    rationale: str | None = Field(None, max_length=5000, description="定向委托的论证意见")
 
 
 class ChallengeIn(BaseModel):
@@ -229,6 +230,7 @@ class CallOut(BaseModel):
     challenge_id: int | None
     state: str
     has_eligibility: bool = Field(description="是否设有申报条件规则包")
+    rationale: str = Field("", description="定向委托的论证意见")
     applications: int = Field(description="申报数")
     is_demo: bool
 

@@ -203,6 +203,7 @@ def call_dict(session: Session, call: Call) -> dict[str, Any]:
         "challenge_id": call.challenge_id,
         "state": call.state,
         "has_eligibility": bool(call.eligibility),
+        "rationale": call.rationale or "",
         "applications": n,
         "is_demo": call.is_demo,
     }
@@ -1141,3 +1142,199 @@ def whoami_expert(session: Session, principal: Principal) -> Expert:
     if e is None:
         raise ScopeError("该专家账号尚未关联专家库记录")
     return e
+
+
+# ------------------------------------------------------------------ the bureau's management pages
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+# gate outcomes are recorded through the milestone form (score and note), not as bare buttons
+GATE_ACTIONS = {
+    "gate_continue",
+    "gate_cut",
+    "gate_merge",
+    "midterm_pass",
+    "midterm_rectify",
+    "midterm_terminate",
+}
+
+
+def validate_call_kind(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Problems with the fields each call type needs (Chinese, naming the field)."""
+    problems: list[tuple[str, str]] = []
+    kind = data.get("kind")
+    year = data.get("year")
+    if not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
+        problems.append(("year", f"年度应为 {YEAR_MIN}–{YEAR_MAX} 之间的整数"))
+    if not (data.get("budget") or 0) > 0:
+        problems.append(("budget", "预算（万元）应大于0"))
+    k = data.get("per_application")
+    if not isinstance(k, int) or not 1 <= k <= 15:
+        problems.append(("per_application", "每项评审专家人数应为 1–15 人"))
+    if kind in ("normal", "jiebang", "saima"):
+        if not data.get("opens_on"):
+            problems.append(("opens_on", "公开征集的批次须填写申报开始日期"))
+        if not data.get("closes_on"):
+            problems.append(("closes_on", "公开征集的批次须填写申报截止日期"))
+    if kind == "jiebang" and not data.get("challenge_id"):
+        problems.append(("challenge_id", "揭榜挂帅批次须关联一个发榜方榜单"))
+    if kind == "saima" and not 2 <= int(data.get("awardees") or 0) <= 10:
+        problems.append(("awardees", "赛马制须填写并行支持单位数（2–10家）"))
+    if kind == "directed" and not (data.get("rationale") or "").strip():
+        problems.append(("rationale", "定向委托不公开征集，须填写委托论证意见"))
+    if kind != "saima" and data.get("awardees"):
+        problems.append(("awardees", "只有赛马制批次设并行支持单位数"))
+    if kind != "jiebang" and data.get("challenge_id"):
+        problems.append(("challenge_id", "只有揭榜挂帅批次关联榜单"))
+    return problems
+
+
+def new_call(session: Session, principal: Principal, data: dict[str, Any]) -> Call:
+    """Create a call from the bureau's form: every field problem of every kind reported at once."""
+    require_role(principal, ("city_admin",), "发布项目指南")
+    _problems(validate_call(data) + validate_call_kind(data))
+    if data.get("kind") == "directed":  # no open call: no application period
+        data = {**data, "opens_on": None, "closes_on": None}
+    return create_call(session, principal, data)
+
+
+def record_agreement(session: Session, principal: Principal, app_id: int, note: str) -> Application:
+    """The bureau records that the 发榜方 and 揭榜方 signed their cooperation agreement (audited)."""
+    require_role(principal, ("city_admin",), "登记合作协议")
+    app = get_application(session, principal, app_id)
+    if app.state != "agreement":
+        raise Conflict("只有处于“合作协议”阶段的揭榜项目可以登记合作协议")
+    if not note.strip():
+        raise _bad("note", "请填写协议编号或签订情况")
+    if app.agreement_signed:
+        raise Conflict("合作协议已登记")
+    app.agreement_signed = True
+    session.flush()
+    return app
+
+
+def _tranche_plan(session: Session, app: Application, call: Call) -> list[dict[str, Any]]:
+    """Every instalment of the call type's rules: paid ones, the next (allowed or why not), later."""
+    rules = load_lifecycles().tranches[call.kind]
+    paid = {
+        t.seq: t
+        for t in session.scalars(select(TranchePaid).where(TranchePaid.application_id == app.id))
+    }
+    allowed, why = tranche_status(session, app, call, len(paid))
+    base = app.granted or app.budget
+    out = []
+    for i, rule in enumerate(rules, start=1):
+        t = paid.get(i)
+        row = {
+            "seq": i,
+            "share": rule.share,
+            "planned": round(base * rule.share, 2),
+            "min_score": rule.min_score,
+            "paid": t is not None,
+            "amount": t.amount if t else None,
+            "paid_at": _aware(t.at) if t else None,
+            "status": "",
+        }
+        if t is not None:
+            row["status"] = f"已拨付 {t.amount:g} 万元（{t.reason}）"
+        elif i == len(paid) + 1:
+            row["next"] = True
+            row["allowed"] = allowed
+            row["status"] = ("可拨付：" if allowed else "暂不可拨付：") + why
+        else:
+            row["status"] = "待前一期拨付" if "停止" not in why else why
+        out.append(row)
+    return out
+
+
+def project_view(
+    session: Session, principal: Principal, app_id: int, now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the project page shows: state and time limit, the legal next actions (each with
+    whether its conditions hold and why not), the history, milestones and the tranche plan."""
+    app = get_application(session, principal, app_id)
+    call = session.get(Call, app.call_id)
+    machine = load_lifecycles().machine(call.kind)
+    view = application_dict(session, app, now)
+    try:
+        role = _acting_role(session, principal, app, call)
+    except RoleError:
+        role = None
+    facts = _facts(session, app, call)
+    actions = []
+    for t in machine.available(app.state, role) if role else []:
+        if t.action in GATE_ACTIONS:
+            continue
+        try:
+            machine.check(app.state, t.action, role, facts)
+            ok, why = True, ""
+        except TransitionRefused as exc:
+            ok, why = False, str(exc)
+            if t.action == "release_tranche":
+                why += f"（{tranche_status(session, app, call)[1]}）"
+        actions.append(
+            {
+                "action": t.action,
+                "label": t.label,
+                "target_label": machine.state_label(t.target),
+                "needs_reason": t.action in NEEDS_REASON,
+                "allowed": ok,
+                "why_not": why,
+            }
+        )
+    gate_kind = app.state if app.state in ("gate", "midterm") and role == "city_admin" else None
+    history = [
+        {
+            "at": _aware(t.at),
+            "who": t.username,
+            "role": t.role,
+            "action": t.action,
+            "from_label": machine.state_label(t.from_state),
+            "to_label": machine.state_label(t.to_state),
+            "reason": t.reason,
+        }
+        for t in session.scalars(
+            select(Transition).where(Transition.application_id == app.id).order_by(Transition.id)
+        )
+    ]
+    action_labels = {t.action: t.label for t in machine.transitions}
+    for h in history:
+        h["action_label"] = action_labels.get(h["action"], h["action"])
+    milestones = [
+        {"seq": m.seq, "outcome": m.outcome, "score": m.score, "note": m.note, "at": _aware(m.at)}
+        for m in session.scalars(
+            select(Milestone).where(Milestone.application_id == app.id).order_by(Milestone.seq)
+        )
+    ]
+    challenge = session.get(Challenge, call.challenge_id) if call.challenge_id else None
+    return {
+        **view,
+        "call_code": call.code,
+        "call_title": call.title,
+        "kind_label": CALL_TYPES[call.kind],
+        "machine_label": machine.label,
+        "acting_role": role,
+        "deadline_days": machine.deadlines.get(app.state),
+        "terminal": app.state in machine.terminal,
+        "actions": actions,
+        "gate_kind": gate_kind,
+        "history": history,
+        "milestones": milestones,
+        "tranches": _tranche_plan(session, app, call),
+        "agreement_signed": app.agreement_signed,
+        "challenge": challenge_dict(challenge) if challenge is not None else None,
+        "acceptance_criteria": app.acceptance_criteria
+        or (challenge.acceptance_criteria if challenge is not None else ""),
+    }
+
+
+def challenge_actions(session: Session, principal: Principal, challenge_id: int) -> list[dict]:
+    """The challenge transitions the principal may take now (only his own, for a 发榜方)."""
+    ch = get_challenge(session, principal, challenge_id)
+    if principal.role == CHALLENGE_OWNER and ch.owner_user_id != principal.user_id:
+        return []
+    role = "city_admin" if principal.scope == "all" else principal.role
+    machine = load_lifecycles().machine("challenge")
+    return [
+        {"action": t.action, "label": t.label, "needs_reason": t.action in NEEDS_REASON}
+        for t in machine.available(ch.state, role)
+    ]

@@ -1,7 +1,7 @@
 """programs: portfolio — classifications of applications into the 指南 and project outcomes
 
 Revision ID: 20261207_programs_portfolio
-Revises: 20261207_programs_initial
+Revises: 20261207_programs_manage
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261207_programs_portfolio"
-down_revision = "20261207_programs_initial"
+down_revision = "20261207_programs_manage"
 branch_labels = None
 depends_on = None
 
