@@ -77,7 +77,8 @@ PLAN_TEXT = (PACKAGE_DIR / "plan" / "data" / "plan_14_5.yaml").read_text(encodin
 PLAN_IDS: dict[str, int] = {}
 CITY_STATE = {CITY: STATE}
 CALL_BODY = {"code": "NEWCALL", "year": 2026, "kind": "normal", "title": "新批次",
-             "directions": ["HEALTH-NCD"], "budget": 100}  # fmt: skip
+             "directions": ["HEALTH-NCD"], "budget": 100, "per_application": 5,
+             "opens_on": "2026-03-01", "closes_on": "2026-04-30"}  # fmt: skip
 
 
 def application_body() -> dict:

@@ -28,6 +28,11 @@ def test_bureau_creates_and_opens_a_call(client, session, pw):
         "budget": 600,
         "awardees": 3,
     }
+    # an open competition without its application period is refused, naming both fields
+    r = client.post(f"{V1}/calls", json=body, headers=h)
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"opens_on", "closes_on"}
+    body |= {"opens_on": "2026-03-01", "closes_on": "2026-04-30"}
     r = client.post(f"{V1}/calls", json=body, headers=h)
     assert r.status_code == 201, r.text
     cid = r.json()["id"]

@@ -191,7 +191,7 @@ def calls(
 )
 def create_call(body: CallIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Create a call, unpublished."""
-    return service.call_dict(session, service.create_call(session, principal, body.model_dump()))
+    return service.call_dict(session, service.new_call(session, principal, body.model_dump()))
 
 
 @router.get("/programs/calls/{call_id}", summary="申报批次详情", response_model=CallOut)
