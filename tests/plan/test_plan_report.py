@@ -160,7 +160,15 @@ def test_final_evaluation_from_the_periods_last_year():
     assert "2025年度实施情况报告暨期末评估" in text
     assert "4 项目标中已完成 1 项，未完成或无数据 3 项" in text
     final = next(t for t in _tables(doc) if tuple(t[0]) == FINAL_HEADERS)
-    assert final[1] == ["1", "高新区营业收入", "亿元", "3,000", "2,650\n（2025年）", "82.5", "有风险"]
+    assert final[1] == [
+        "1",
+        "高新区营业收入",
+        "亿元",
+        "3,000",
+        "2,650\n（2025年）",
+        "82.5",
+        "有风险",
+    ]
     assert final[4][5] == "—"
     assert "期末评估" in "\n".join(p.text for p in _doc(2026, True).paragraphs)
 

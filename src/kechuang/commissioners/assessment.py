@@ -279,9 +279,9 @@ def gather_inputs(session: Session, year: int) -> dict[int, dict[str, float]]:
         )
     for r in rows.values():
         r[RATING_COUNT] = 0.0
-    ratings = select(
-        Rating.commissioner_id, func.avg(Rating.score), func.count(Rating.id)
-    ).where(Rating.year == year)
+    ratings = select(Rating.commissioner_id, func.avg(Rating.score), func.count(Rating.id)).where(
+        Rating.year == year
+    )
     for cid, mean, count in session.execute(ratings.group_by(Rating.commissioner_id)):
         if cid in rows:
             rows[cid]["rating"] = round(float(mean), 4)

@@ -672,7 +672,9 @@ def assessment_page() -> None:
 
         def load() -> None:
             rows = _act(principal, assessment.assessment_table, int(year.value))
-            table.rows = [{**r, "rating": "—" if r["rating"] is None else r["rating"]} for r in rows]
+            table.rows = [
+                {**r, "rating": "—" if r["rating"] is None else r["rating"]} for r in rows
+            ]
             table.update()
 
         def compute() -> None:
