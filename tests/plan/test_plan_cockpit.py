@@ -9,7 +9,7 @@ from web import login
 
 from kechuang.core.security import SYSTEM
 from kechuang.plan import service
-from kechuang.plan.cockpit import TILES, cockpit, compact
+from kechuang.plan.cockpit import TILES, cockpit, compact, figure
 from kechuang.plan.cockpit_charts import CHARTS
 
 V1 = "/api/v1"
@@ -90,6 +90,12 @@ def test_compact_figures_for_tiles():
     assert compact(3.2e9) == "32.00亿"
     assert compact(1462) == "1,462" and compact(4.356) == "4.36" and compact(0.5) == "0.5"
     assert compact(None) == "—" and compact("2025") == "2025"
+    # money in 万元 reads in 亿元 from 1亿 up; other units are appended as they are
+    assert (
+        figure(28_600_001.71, "万元") == "2,860亿元" and figure(30_000_000, "万元") == "3,000亿元"
+    )
+    assert figure(12_345, "万元") == "1.2亿元" and figure(5_960, "万元") == "5,960万元"
+    assert figure(1462, "家") == "1,462家" and figure(None, "家") == "—"
 
 
 async def test_cockpit_page_shows_the_tiles_and_downloads_the_report(user, session, world):

@@ -334,6 +334,15 @@ def default_year(session: Session) -> int:
     return max(years) if years else date.today().year
 
 
+def figure(value: Any, unit: str | None) -> str:
+    """`compact` with its unit; money in 万元 is shown in 亿元 from 1亿 up (28,600,001.7 万元 → 2,860亿元)."""
+    if value is None:
+        return "—"
+    if unit == "万元" and not isinstance(value, (str, bool)) and abs(float(value)) >= 1e4:
+        return f"{float(value) / 1e4:,.1f}".removesuffix(".0") + "亿元"
+    return f"{compact(value)}{unit or ''}"
+
+
 def compact(value: Any) -> str:
     """A figure short enough for a tile: 28,600,001.7 → 2,860万 ; 1462 → 1,462 ; 0.5 → 0.5."""
     if value is None:

@@ -13,7 +13,7 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.layout import download_bytes, frame
 from kechuang.core.security import Principal
-from kechuang.plan.cockpit import COCKPIT_ROLES, STATUS_COLOURS, cockpit, compact, default_year
+from kechuang.plan.cockpit import COCKPIT_ROLES, STATUS_COLOURS, cockpit, default_year, figure
 from kechuang.plan.cockpit_charts import CHARTS
 
 # tile placement on a 4-column grid: the targets tile is twice as wide
@@ -59,7 +59,7 @@ def _stats(tile: dict[str, Any]) -> None:
     with ui.row().classes("gap-5 items-end no-wrap"):
         for s in tile["stats"][: 5 if SPANS.get(tile["key"], 1) > 1 else 3]:
             with ui.column().classes("gap-0"):
-                ui.label(f"{compact(s['value'])}{s['unit']}").classes("kc-stat-value")
+                ui.label(figure(s["value"], s["unit"])).classes("kc-stat-value")
                 ui.label(s["label"]).classes("kc-stat-label")
 
 
@@ -68,7 +68,8 @@ def _targets_body(tile: dict[str, Any]) -> None:
         ui.echart(CHARTS["targets"](tile)).style("width:40%; height:100%")
         with ui.column().classes("gap-0").style("flex:1; overflow-y:auto; height:100%"):
             for it in tile["items"]:
-                value, target = compact(it["value"]), compact(it["target_value"])
+                value = figure(it["value"], it["unit"])
+                target = figure(it["target_value"], it["unit"])
                 with ui.row().classes("kc-target-row no-wrap items-center gap-2 w-full"):
                     ui.badge(it["status_label"]).style(
                         f"background:{STATUS_COLOURS.get(it['status'], '#607d8b')}; font-size:13px"
@@ -76,7 +77,7 @@ def _targets_body(tile: dict[str, Any]) -> None:
                     ui.link(it["title"], it["link"] or "/plan").classes("ellipsis").style(
                         "flex:1; color:inherit"
                     )
-                    ui.label(f"{value} / {target} {it['unit'] or ''}").classes("text-grey-8")
+                    ui.label(f"{value} / {target}").classes("text-grey-8")
 
 
 def _tile(tile: dict[str, Any]) -> None:
