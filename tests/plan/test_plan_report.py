@@ -167,7 +167,7 @@ def test_final_evaluation_from_the_periods_last_year():
         "3,000",
         "2,650\n（2025年）",
         "82.5",
-        "有风险",
+        "期末未实现（存在风险）",  # at the period's end an unreached target is not "at risk"
     ]
     assert final[4][5] == "—"
     assert "期末评估" in "\n".join(p.text for p in _doc(2026, True).paragraphs)

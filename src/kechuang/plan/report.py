@@ -25,6 +25,8 @@ CN_NUMERALS = "一二三四五六七八九十"
 TARGET_HEADERS = ("序号", "目标", "单位", "基期值", "当年实际", "目标值", "状态")
 TASK_HEADERS = ("编号", "任务", "牵头单位", "完成时限", "状态")
 FINAL_HEADERS = ("序号", "目标", "单位", "目标值", "期末实际", "目标进度(%)", "评估结论")
+# at the period's end nothing is "on track" any more: what is not achieved is not achieved
+FINAL_UNREACHED = {"on_track": "期末未实现（仍在推进）", "at_risk": "期末未实现（存在风险）"}
 DONE_STATES = ("done", "completed", "finished")
 TASK_STATE_LABELS = {
     "not_started": "未开始",
@@ -109,6 +111,11 @@ def _ordered(keys: Sequence[str]) -> list[str]:
     for k in keys:
         seen.setdefault(k, None)
     return list(seen)
+
+
+def final_conclusion(r: Any) -> str:
+    """The final evaluation's verdict on one target (a still-running item counts as not achieved)."""
+    return FINAL_UNREACHED.get(r.status, r.status_label)
 
 
 def _progress_chart(rep: DocxReport, title: str, rows: Sequence[Any], font: Any) -> None:
@@ -240,7 +247,7 @@ def build_report(
                 _num(r.target_value),
                 _with_year(r.value, r.value_year),
                 _num(progress(r)),
-                r.status_label,
+                final_conclusion(r),
             )
             for no, r in enumerate(targets, start=1)
         ]
