@@ -231,7 +231,13 @@ def missing_inputs(
         for cond, codes in _condition_measures(pack).items():
             cols = sorted({c for m in codes for c in _measure_columns(pack, m, year)})
             cols = [c for c in cols if c in features.columns]
-            blanks = [pl.when(pl.col(c).is_null()).then(pl.lit(input_label(c))) for c in cols]
+            # a derived flag column says "an input was blank" itself; other columns are blank
+            blanks = [
+                pl.when(pl.col(c) if c.endswith("_blank") else pl.col(c).is_null()).then(
+                    pl.lit(input_label(c))
+                )
+                for c in cols
+            ]
             frames.append(
                 features.select(
                     pl.col("key"),
@@ -270,7 +276,7 @@ def pack_missing_fields(rows: pl.DataFrame) -> dict[tuple[Any, str], list[str]]:
         & pl.col("missing_fields").is_not_null()
     )
     agg = open_rows.group_by("key", "pack", maintain_order=True).agg(
-        pl.col("missing_fields").flatten().unique(maintain_order=True)
+        pl.col("missing_fields").explode().drop_nulls().unique(maintain_order=True)
     )
     return {(r["key"], r["pack"]): r["missing_fields"] for r in agg.iter_rows(named=True)}
 
