@@ -510,5 +510,14 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
             f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}）",
             "差距指数：各未满足条件的相对差距之和，越小越接近；不可弥补的条件（规模上限、成立年限）不列入。",
             "差距按企业自身单位给出（万元、人、件），为达到门槛所需的最小增量（约数）。",
+            *(
+                "出处："
+                + src["citation"]
+                + (f"，{src['issuer']}" if src.get("issuer") else "")
+                + (f"，{src['date']}" if src.get("date") else "")
+                for src in pack.get("sources", [])
+            ),
+            *(f"口径：{r}" for r in pack.get("readings", [])),
+            *(f"未自动判断：{n['label']}（{n['source']}）" for n in pack.get("not_evaluated", [])),
         ],
     )
