@@ -31,8 +31,7 @@ def _cites(pack):
         yield item.code, item.cite
         for sub in item.choose_max:
             yield sub.code, sub.cite
-    for label, cite in pack.not_evaluated:
-        yield label, cite
+    yield from pack.not_evaluated
 
 
 def test_every_pack_loads_and_every_citation_resolves_in_the_registry():
@@ -71,7 +70,9 @@ def test_the_80_percent_rule_cites_the_work_guideline():
         for _, cite in _cites(pack):
             if "80%" in cite.article:
                 assert cite.source == "MOST-2016-195"
-    srcs = cited_sources(hnte, next(c.cite for c in hnte.leaf_conditions() if c.code == "rd_ratio"), "rd_ratio")
+    srcs = cited_sources(
+        hnte, next(c.cite for c in hnte.leaf_conditions() if c.code == "rd_ratio"), "rd_ratio"
+    )
     assert [s["code"] for s in srcs] == ["MOST-2016-32", "MOST-2016-195"]
     assert "80%" in srcs[1]["article"] and "80%" not in srcs[0]["article"]
     assert "国科发火〔2016〕195号" in srcs[1]["full_text"]
@@ -81,7 +82,12 @@ def test_inferred_readings_and_further_citations_are_checked_when_loading():
     hnte = next(p for p in all_packs() if p.code == "hnte_2016")
     raw = PACKS.read(PACKS.shipped_dir() / "hnte_2016.yaml", "shipped").data
     raw["params"]["inferred"] = {"no_such_condition": "x", "tech_field": ""}
-    raw["params"]["also_cited"] = {"rd_ratio": [{"code": "MIIT-2022-63", "article": "x", "confirmation": "confirmed"}, {"code": "NOPE", "article": "x", "confirmation": "confirmed"}]}
+    raw["params"]["also_cited"] = {
+        "rd_ratio": [
+            {"code": "MIIT-2022-63", "article": "x", "confirmation": "confirmed"},
+            {"code": "NOPE", "article": "x", "confirmation": "confirmed"},
+        ]
+    }
     bad = parse_pack(raw, registry().titles())
     problems = " ".join(_annotation_problems(bad, registry()))
     assert "no_such_condition" in problems and "缺少读法说明" in problems
@@ -114,10 +120,16 @@ def test_rows_carry_the_pack_confirmation_not_confirmed_for_single_source():
     assert not gazelle["confirmed"].any()  # single-source packs are not "confirmed"
     hnte = rows.filter((pl.col("pack") == "hnte_2016") & (pl.col("condition") == "tech_staff"))
     assert hnte.row(0, named=True)["confirmed"] and hnte["pack_confirmation"][0] == "confirmed"
-    founded = rows.filter((pl.col("pack") == "unicorn_js_2025") & (pl.col("condition") == "founded"))
+    founded = rows.filter(
+        (pl.col("pack") == "unicorn_js_2025") & (pl.col("condition") == "founded")
+    )
     assert founded["inferred"][0] and "推断" in founded["inferred_reading"][0]
     assert rows["source_full"].null_count() == 0
-    assert rows.filter(pl.col("pack") == "hnte_2016")["source_full"].str.contains("国科发火〔2016〕").all()
+    assert (
+        rows.filter(pl.col("pack") == "hnte_2016")["source_full"]
+        .str.contains("国科发火〔2016〕")
+        .all()
+    )
 
 
 def test_retrospective_evaluation_is_flagged_per_row():
@@ -140,13 +152,17 @@ def test_retrospective_evaluation_is_flagged_per_row():
 )
 def test_unknown_conditions_name_the_blank_inputs(pack, condition, field):
     _, _, rows = _rows(2024)
-    row = rows.filter((pl.col("pack") == pack) & (pl.col("condition") == condition)).row(0, named=True)
+    row = rows.filter((pl.col("pack") == pack) & (pl.col("condition") == condition)).row(
+        0, named=True
+    )
     assert row["verdict"] == "unknown" and field in row["missing_fields"]
 
 
 def test_application_date_is_named_for_an_enterprise_founded_in_the_fiscal_year():
     _, _, rows = _rows(2024, founded_on=dt.date(2024, 5, 1))
-    row = rows.filter((pl.col("pack") == "hnte_2016") & (pl.col("condition") == "registered_1y")).row(0, named=True)
+    row = rows.filter(
+        (pl.col("pack") == "hnte_2016") & (pl.col("condition") == "registered_1y")
+    ).row(0, named=True)
     assert row["verdict"] == "unknown" and row["missing_fields"] == ["高企申请日期"]
     missing = pack_missing_fields(rows)
     assert "高企申请日期" in missing[("A", "hnte_2016")]

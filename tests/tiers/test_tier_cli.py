@@ -161,7 +161,9 @@ def test_evaluate_reads_the_new_facts_and_labels_every_row(tmp_path):
 
     src = tmp_path / "facts.csv"
     src.write_bytes(
-        csv_bytes(header, [[make_uscc(), 2024, "2024-03-01", "2025-03-01", "是", "否", 80000, "是", "是"]])
+        csv_bytes(
+            header, [[make_uscc(), 2024, "2024-03-01", "2025-03-01", "是", "否", 80000, "是", "是"]]
+        )
     )
     out = tmp_path / "o.parquet"
     r = CliRunner().invoke(

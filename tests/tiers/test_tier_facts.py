@@ -85,7 +85,15 @@ def test_expert_scores_must_be_in_range_and_decide_the_hnte_expert_items(session
         SYSTEM,
         _quals(
             [
-                [a.uscc, "高企创新能力专家评分（填总分0–100与评审日期）", "", "2025-09-01", None, 101, ""],
+                [
+                    a.uscc,
+                    "高企创新能力专家评分（填总分0–100与评审日期）",
+                    "",
+                    "2025-09-01",
+                    None,
+                    101,
+                    "",
+                ],
                 [a.uscc, "hnte_core_ip_score", "", "2025-09-01", None, None, ""],
             ]
         ),

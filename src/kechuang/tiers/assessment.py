@@ -209,7 +209,9 @@ def _measure_columns(pack: Pack, code: str, year: int) -> list[str]:
 
 def _condition_measures(pack: Pack) -> dict[str, set[str]]:
     """Per condition code: the measures its verdict reads (a score test: every scored item's)."""
-    items = {t.measure for i in pack.scores for s in (i, *i.choose_max) for b in s.bands for t in b.tests}
+    items = {
+        t.measure for i in pack.scores for s in (i, *i.choose_max) for b in s.bands for t in b.tests
+    }
     out: dict[str, set[str]] = {}
     for cond in pack.leaf_conditions():
         if cond.kind == "compare" and cond.test is not None:
@@ -261,7 +263,9 @@ def missing_inputs(
             how="left",
         )
     out = out.with_columns(
-        pl.when(pl.col("verdict") == "unknown").then(pl.col("missing_fields")).alias("missing_fields")
+        pl.when(pl.col("verdict") == "unknown")
+        .then(pl.col("missing_fields"))
+        .alias("missing_fields")
     )
     return out.sort("__i").drop("__i")
 

@@ -125,7 +125,9 @@ def evaluate_cmd(
             f"{label} {int((status == i).sum())} 家"
             for i, label in enumerate(("符合", "需人工评审", "数据缺失", "不符合"))
         )
-        flags = f"{p.confirmation_label}" + ("，回溯评估：该版本规则当年尚未施行" if retrospective(p, year) else "")
+        flags = f"{p.confirmation_label}" + (
+            "，回溯评估：该版本规则当年尚未施行" if retrospective(p, year) else ""
+        )
         console.print(f"  {p.name}（{p.version}，{flags}）：{counts}")
         blanks = (
             open_packs.filter(pl.col("pack") == p.code)

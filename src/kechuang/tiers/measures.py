@@ -164,7 +164,10 @@ for _flag, _label in (
     ("restricted_products", "产品和服务属于国家规定的禁止、限制和淘汰类"),
     ("strategic_emerging", "主导产品属于《战略性新兴产业分类》"),
     ("pe_funded", "获得专业投资机构的私募股权投资（企业声明）"),
-    ("key_core_tech", "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目"),
+    (
+        "key_core_tech",
+        "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目",
+    ),
     ("new_track", "属具身智能、量子计算、脑机接口等新赛道"),
 ):
     _m(_flag, _label, "", lambda _, f=_flag: c(f))
@@ -394,7 +397,9 @@ _m(
     "ip_class2_if_no_class1",
     "Ⅱ类知识产权数（有Ⅰ类时不需）",
     "件",
-    lambda _: pl.when(c("ip_class1") >= 1).then(c("ip_class2").fill_null(0.0)).otherwise(c("ip_class2")),
+    lambda _: (
+        pl.when(c("ip_class1") >= 1).then(c("ip_class2").fill_null(0.0)).otherwise(c("ip_class2"))
+    ),
 )
 _m(
     "ip_total",
@@ -425,12 +430,14 @@ _m(
 def _standards_3y() -> pl.Expr:
     # led and joined (参与) standards over the operating years that count; a blank is not 0
     known = _sum_op_years(
-        lambda k: p("standards_led", k).fill_null(0.0) + p("standards_participated", k).fill_null(0.0)
+        lambda k: (
+            p("standards_led", k).fill_null(0.0) + p("standards_participated", k).fill_null(0.0)
+        )
     )
     blank = _sum_op_years(
-        lambda k: (
-            p("standards_led", k).is_null() | p("standards_participated", k).is_null()
-        ).cast(pl.Float64)
+        lambda k: (p("standards_led", k).is_null() | p("standards_participated", k).is_null()).cast(
+            pl.Float64
+        )
     )
     return pl.when(known >= 1).then(known).when(blank > 0).then(None).otherwise(known)
 
@@ -607,8 +614,8 @@ _m(
     "最近一轮估值（美元计；只填人民币时按规则包汇率折算）",
     "万美元",
     lambda ctx: pl.coalesce(c("latest_valuation_usd"), c("latest_valuation") / _usd_rate(ctx)),
-    lever=lambda ctx, t: t - pl.coalesce(
-        c("latest_valuation_usd"), c("latest_valuation") / _usd_rate(ctx)
+    lever=lambda ctx, t: (
+        t - pl.coalesce(c("latest_valuation_usd"), c("latest_valuation") / _usd_rate(ctx))
     ),
     lever_text="提高估值",
     lever_unit="万美元",
@@ -619,8 +626,8 @@ _m(
     "最近一轮估值（人民币计；只填美元时按规则包汇率折算）",
     "万元",
     lambda ctx: pl.coalesce(c("latest_valuation"), c("latest_valuation_usd") * _usd_rate(ctx)),
-    lever=lambda ctx, t: t - pl.coalesce(
-        c("latest_valuation"), c("latest_valuation_usd") * _usd_rate(ctx)
+    lever=lambda ctx, t: (
+        t - pl.coalesce(c("latest_valuation"), c("latest_valuation_usd") * _usd_rate(ctx))
     ),
     lever_text="提高估值",
     lever_unit="万元",

@@ -70,7 +70,9 @@ def _annotation_problems(pack: Pack, reg: Registry) -> list[str]:
     for code, items in also.items():
         where = f"规则包“{pack.code}”的“{code}”另引出处"
         if code not in codes:
-            problems.append(f"规则包“{pack.code}”的 params.also_cited 中的“{code}”不是本规则包的条件")
+            problems.append(
+                f"规则包“{pack.code}”的 params.also_cited 中的“{code}”不是本规则包的条件"
+            )
         for raw in items if isinstance(items, list) else [items]:
             src = read_source(raw, where, problems, reg)
             if src is not None and src.code not in pack.documents:
@@ -90,7 +92,9 @@ def cited_sources(pack: Pack, cite: Citation | None, condition: str | None = Non
     out: list[dict[str, Any]] = []
     raws: list[Any] = []
     if cite is not None:
-        raws.append({"code": cite.source, "article": cite.article, "confirmation": cite.confirmation})
+        raws.append(
+            {"code": cite.source, "article": cite.article, "confirmation": cite.confirmation}
+        )
     if condition is not None:
         raws += list(((pack.params.get("also_cited") or {}).get(condition)) or [])
     for raw in raws:

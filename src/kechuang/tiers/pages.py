@@ -312,9 +312,9 @@ def _render_assessment(data: dict[str, Any]) -> None:
                 rows=rows,
             ).classes("w-full").props("dense wrap-cells")
             if pack.get("missing_fields"):
-                ui.label(
-                    "补填以下数据可能改变结论：" + "、".join(pack["missing_fields"])
-                ).classes("text-warning").mark(f"missing-{pack['family']}")
+                ui.label("补填以下数据可能改变结论：" + "、".join(pack["missing_fields"])).classes(
+                    "text-warning"
+                ).mark(f"missing-{pack['family']}")
             if pack["items"]:
                 ui.label("评分明细").classes("text-subtitle2")
                 ui.table(
@@ -434,7 +434,9 @@ def _self_form() -> None:
                     .mark(f"self-{code}-{k}")
                 )
     # declarations: 未填写 stays unknown (a rule that needs it says so), never a silent 否
-    ui.label("评价年度的情况与声明（未填写的项，需要它的条件为“数据缺失”）").classes("text-subtitle2")
+    ui.label("评价年度的情况与声明（未填写的项，需要它的条件为“数据缺失”）").classes(
+        "text-subtitle2"
+    )
     flags: dict[str, Any] = {}
     with ui.grid(columns=3).classes("items-center gap-2"):
         for code, label in self_assessment.SELF_FLAGS:
@@ -445,9 +447,9 @@ def _self_form() -> None:
                 .mark(f"self-flag-{code}")
             )
     scores = {
-        code: ui.number(label, value=None, min=0, max=100).props("dense outlined").mark(
-            f"self-fact-{code}"
-        )
+        code: ui.number(label, value=None, min=0, max=100)
+        .props("dense outlined")
+        .mark(f"self-fact-{code}")
         for code, label in self_assessment.SELF_QUALS
         if code in self_assessment.SELF_SCORES
     }

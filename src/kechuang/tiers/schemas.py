@@ -21,7 +21,10 @@ class SelfAssessment(BaseModel):
         description="按年度的统计数据，字段同企业年度统计模板（如 operating_revenue）"
     )
     founded_on: date | None = None
-    hnte_applied_on: date | None = Field(None, description="高企认定申请日期（未填时，成立未满一年的企业“注册成立一年以上”为数据缺失）")
+    hnte_applied_on: date | None = Field(
+        None,
+        description="高企认定申请日期（未填时，成立未满一年的企业“注册成立一年以上”为数据缺失）",
+    )
     tech_field: str | None = None
     industry_code: str | None = None
     facts: dict[str, bool | float | None] = Field(
@@ -183,7 +186,8 @@ class PackResult(PackSummary):
     items: list[ScoreItem]
     conditions: list[ConditionResult]
     missing_fields: list[str] = Field(
-        default_factory=list, description="结论未定（数据缺失或需人工评审）时，补填后可能改变结论的输入项"
+        default_factory=list,
+        description="结论未定（数据缺失或需人工评审）时，补填后可能改变结论的输入项",
     )
 
 

@@ -52,7 +52,10 @@ SELF_FLAGS: tuple[tuple[str, str], ...] = (
     ("restricted_products", "产品和服务属于禁止、限制和淘汰类"),
     ("strategic_emerging", "主导产品属于《战略性新兴产业分类》"),
     ("pe_funded", "获得专业投资机构的私募股权投资"),
-    ("key_core_tech", "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目"),
+    (
+        "key_core_tech",
+        "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目",
+    ),
     ("new_track", "属具身智能、量子计算、脑机接口等新赛道"),
 )
 SELF_QUALS: tuple[tuple[str, str], ...] = (

@@ -357,7 +357,12 @@ def test_innovative_sme_exactly_60_points_with_group_minima():
         (dict(ip_class1=2, ip_class1_self_developed=1, ip_class1_high_value=1), 20),
         (dict(ip_class1=2, ip_class1_self_developed=1, ip_class1_high_value=0), 15),
         (dict(ip_class1=2, ip_class1_self_developed=0, ip_class1_high_value=0), 10),
-        (dict(ip_class1=0, ip_class2=1, ip_class1_self_developed=None, ip_class1_high_value=None), 5),
+        (
+            dict(
+                ip_class1=0, ip_class2=1, ip_class1_self_developed=None, ip_class1_high_value=None
+            ),
+            5,
+        ),
         (dict(ip_class1=0, ip_class2=0), 0),
         # a high-value one decides even if the self-developed count is blank
         (dict(ip_class1=1, ip_class1_self_developed=None, ip_class1_high_value=1), 20),
@@ -479,7 +484,10 @@ def test_unicorn_valuation_exactly_1_billion_dollars():
 def test_unicorn_7_billion_route_is_a_threshold_with_the_key_technology_claim():
     U = "unicorn_js_2025"
     df = panel(
-        founded=dt.date(2018, 1, 1), latest_valuation_usd=70000.0, pe_funded=True, key_core_tech=True
+        founded=dt.date(2018, 1, 1),
+        latest_valuation_usd=70000.0,
+        pe_funded=True,
+        key_core_tech=True,
     )
     assert verdict(U, "valuation_7", df) == "met" and status(U, df) == "met"  # ≥7亿 included
     assert verdict(U, "valuation_7", df.with_columns(latest_valuation_usd=69999.0)) == "unmet"
