@@ -78,6 +78,7 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 and c.cite.confirmation == "confirmed"
                 and pack.confirmation == "confirmed",
                 **methodology.source_fields(c.cite),
+                "pack_confirmation": pack.confirmation,
                 "inferred": bool(methodology.inferred_reading(pack, c.code)),
                 "inferred_reading": methodology.inferred_reading(pack, c.code),
                 "sources": (srcs := methodology.cited_sources(pack, c.cite, c.code)),

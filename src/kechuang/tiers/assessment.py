@@ -511,7 +511,9 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
     return write_sheets(
         [(f"{pack['name']}后备库", CANDIDATE_COLUMNS, df)],
         [
-            f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}）",
+            f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}"
+            + ("，回溯评估：该版本规则当年尚未施行" if pack.get("retrospective") else "")
+            + "）",
             "差距指数：各未满足条件的相对差距之和，越小越接近；不可弥补的条件（规模上限、成立年限）不列入。",
             "差距按企业自身单位给出（万元、人、件），为达到门槛所需的最小增量（约数）。",
             *(

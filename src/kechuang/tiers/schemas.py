@@ -76,6 +76,7 @@ class PackCondition(BaseModel):
         description="confirmed / single_source / unconfirmed / reconstructed / provisional"
     )
     confirmation_label: str
+    pack_confirmation: str | None = Field(None, description="整个规则包的确认程度")
     inferred: bool = Field(False, description="该条件的读法为推断")
     inferred_reading: str = ""
     source_full: str | None = Field(None, description="出处全文：标题、文号、发文机关、条款")
