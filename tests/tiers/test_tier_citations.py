@@ -166,6 +166,10 @@ def test_application_date_is_named_for_an_enterprise_founded_in_the_fiscal_year(
     assert row["verdict"] == "unknown" and row["missing_fields"] == ["高企申请日期"]
     missing = pack_missing_fields(rows)
     assert "高企申请日期" in missing[("A", "hnte_2016")]
+    # years before the founding have no figures to fill in
+    assert not any("评价年度前" in f for f in missing[("A", "hnte_2016")])
+    _, _, old = _rows(2024, founded_on=dt.date(2010, 1, 1))
+    assert any("评价年度前1年" in f for f in pack_missing_fields(old)[("A", "hnte_2016")])
     # a settled verdict (met or unmet) lists nothing to fill in
     _, _, filled = _rows(2024, founded_on=dt.date(2024, 5, 1), hnte_applied_on=dt.date(2025, 5, 1))
     assert filled.filter(pl.col("condition") == "registered_1y")["verdict"][0] == "met"

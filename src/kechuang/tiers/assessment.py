@@ -221,6 +221,18 @@ def _condition_measures(pack: Pack) -> dict[str, set[str]]:
     return out
 
 
+def _blank(column: str, year: int) -> pl.Expr:
+    """True where an input the column comes from is blank and could be filled in."""
+    if column.endswith("_blank"):  # a derived flag says "an input was blank" itself
+        return pl.col(column)
+    _, _, lag = column.partition("__p")
+    if not lag.isdigit():
+        return pl.col(column).is_null()
+    # a year before the enterprise was founded has no figures to fill in
+    founded = pl.col("founded_year")
+    return pl.col(column).is_null() & (founded.is_null() | (founded <= year - int(lag)))
+
+
 def missing_inputs(
     features: pl.DataFrame, rows: pl.DataFrame, packs: list[Pack], year: int
 ) -> pl.DataFrame:
@@ -233,13 +245,7 @@ def missing_inputs(
         for cond, codes in _condition_measures(pack).items():
             cols = sorted({c for m in codes for c in _measure_columns(pack, m, year)})
             cols = [c for c in cols if c in features.columns]
-            # a derived flag column says "an input was blank" itself; other columns are blank
-            blanks = [
-                pl.when(pl.col(c) if c.endswith("_blank") else pl.col(c).is_null()).then(
-                    pl.lit(input_label(c))
-                )
-                for c in cols
-            ]
+            blanks = [pl.when(_blank(c, year)).then(pl.lit(input_label(c))) for c in cols]
             frames.append(
                 features.select(
                     pl.col("key"),
