@@ -157,6 +157,22 @@ BAD_CASES = {
         lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 11, 100, 5, "否"]]),
         "科技人员数多于职工总数",
     ),
+    "high-value IP above class-1 IP": (
+        "enterprise_years",
+        lambda e: xlsx(
+            ["统一社会信用代码", "年度", "Ⅰ类知识产权数(件)", "高价值Ⅰ类知识产权数(件)"],
+            [[e.uscc, 2024, 1, 2]],
+        ),
+        "高价值Ⅰ类知识产权数多于Ⅰ类知识产权数",
+    ),
+    "self-developed IP above class-1 IP": (
+        "enterprise_years",
+        lambda e: xlsx(
+            ["统一社会信用代码", "年度", "Ⅰ类知识产权数(件)", "自主研发Ⅰ类知识产权数(件)"],
+            [[e.uscc, 2024, 0, 1]],
+        ),
+        "自主研发Ⅰ类知识产权数多于Ⅰ类知识产权数",
+    ),
     "yuan instead of wanyuan": (
         "enterprise_years",
         lambda e: xlsx(EY_HEADER, [[e.uscc, 2024, 10, 2, "5000000元", 5, "否"]]),

@@ -41,6 +41,17 @@ BASE = dict(
     environmental_violation="否",
     dishonest_listed="否",
     abnormal_operation="否",
+    ip_class1_self_developed=0,
+    ip_class1_high_value=0,
+    standards_participated=0,
+    latest_valuation_usd=0.0,
+    sci_activity_expense=250.0,
+    mainland_resident="是",
+    restricted_products="否",
+    strategic_emerging="否",
+    pe_funded="否",
+    key_core_tech="否",
+    new_track="否",
 )
 
 

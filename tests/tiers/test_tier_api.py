@@ -73,7 +73,22 @@ def test_self_assessment_api_stores_nothing(client, tier_world, session):
     r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
     assert r.status_code == 200, r.text
     tech = next(p for p in r.json()["packs"] if p["family"] == "tech_sme")
+    # 第六条（一）（三） not declared: unknown, and the form says which declarations decide
+    assert tech["status"] == "unknown"
+    assert {"境内注册居民企业", "产品属禁止/限制/淘汰类"} <= set(tech["missing_fields"])
+    row = next(c for c in tech["conditions"] if c["condition"] == "resident")
+    assert row["missing_fields"] == ["境内注册居民企业"] and row["pack_confirmation"] == "confirmed"
+    assert row["sources"][0]["number"] == "国科发政〔2017〕115号"
+    body["figures"]["2024"] |= {"mainland_resident": True, "restricted_products": False}
+    r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
+    tech = next(p for p in r.json()["packs"] if p["family"] == "tech_sme")
+    # the direct route（四）主导标准 is still open: a blank count is not read as none
+    assert (tech["status"], tech["missing_fields"]) == ("unknown", ["主导制定标准数(项)"])
+    body["figures"]["2024"]["standards_led"] = 0
+    r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)
+    tech = next(p for p in r.json()["packs"] if p["family"] == "tech_sme")
     assert tech["status"] == "unmet"  # 80 points but staff under 10%: the staff score is 0
+    assert tech["missing_fields"] == []
     assert row_counts(session) == before  # no table gained a row, audited or not
     body["figures"]["2024"]["employees"] = -5
     r = client.post("/api/v1/tiers/self-assessment", json=body, headers=h)

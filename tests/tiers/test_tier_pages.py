@@ -65,6 +65,16 @@ async def test_self_assessment_gives_verdicts_and_stores_nothing(
     ):
         for el in user.find(marker=f"self-{code}-0").elements:
             el.value = value
+    for code, value in (
+        ("mainland_resident", "yes"),
+        ("restricted_products", "no"),
+        ("major_accident", "no"),
+        ("environmental_violation", "no"),
+        ("dishonest_listed", "no"),
+        ("abnormal_operation", "no"),
+    ):
+        for el in user.find(marker=f"self-flag-{code}").elements:
+            el.value = value
     user.find(marker="self-evaluate").click()
     await user.should_see(marker="tier-rung", retries=100)
     await user.should_see(marker="pack-tech_sme", retries=100)

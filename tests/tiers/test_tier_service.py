@@ -175,6 +175,8 @@ def test_self_assessment_stores_nothing(session, tier_world):
             "environmental_violation": False,
             "dishonest_listed": False,
             "abnormal_operation": False,
+            "mainland_resident": True,
+            "restricted_products": False,
         }
         for y in (2022, 2023, 2024)
     }

@@ -43,5 +43,9 @@ async def test_enterprise_page_shows_the_source_title(user: User, tier_world) ->
     await user.open(f"/enterprises/{tier_world['b'].id}")
     await user.should_see(marker="pack-hnte", retries=100)
     sources = [r.get("source", "") for t in user.find(ui.table).elements for r in t.rows]
-    assert f"{HNTE_32} 第十一条（一）" in sources
+    # in full: title, 文号, issuer and article
+    assert f"{HNTE_32}，科技部、财政部、国家税务总局 第十一条（一）" in sources
     assert any(s.endswith("（单一来源）") for s in sources)  # a level other than 已确认 is shown
+    levels = [r.get("confirmation", "") for t in user.find(ui.table).elements for r in t.rows]
+    assert "规则包已确认" in levels
+    assert any(x.startswith("规则包单一来源") and "推断读法" in x for x in levels)

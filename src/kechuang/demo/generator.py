@@ -942,6 +942,41 @@ def _compliance_flags(
     }
 
 
+def _tier_facts(
+    seed: int,
+    s: _Shape,
+    ip: dict[str, np.ndarray],
+    rd: np.ndarray,
+    equity: np.ndarray,
+    valuation: np.ndarray,
+    has_field: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Facts only the tier rules read: IP kinds, standards joined, valuations, declarations.
+
+    Drawn from a stream of their own so that adding them left every other figure unchanged."""
+    rng = np.random.default_rng([seed, 9])
+    n, T = s.n, s.T
+    ip1 = ip["ip_class1"]
+    self_dev = rng.binomial(ip1, 0.7)
+    high_value = rng.binomial(self_dev, 0.15)
+    participated = rng.poisson(np.minimum(0.1 + 0.5 * ip["standards_led"], 5.0))
+    backed = np.cumsum(equity, axis=1) > 0
+    big = valuation >= 0.5 * UNICORN_VALUATION
+    return {
+        "ip_class1_self_developed": self_dev,
+        "ip_class1_high_value": high_value,
+        "standards_participated": participated,
+        "latest_valuation_usd": _r2(valuation / 7.0),
+        "sci_activity_expense": _r2(rd * rng.uniform(1.0, 1.3, (n, T))),
+        "mainland_resident": rng.random((n, 1)).repeat(T, axis=1) < 0.998,
+        "restricted_products": rng.random((n, T)) < 0.002,
+        "strategic_emerging": (has_field[:, None] & (rng.random((n, 1)) < 0.6)).repeat(T, axis=1),
+        "pe_funded": backed,
+        "key_core_tech": big & (rng.random((n, 1)) < 0.5),
+        "new_track": (rng.random((n, 1)) < 0.01).repeat(T, axis=1),
+    }
+
+
 def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[str, Any]:
     """Draw the enterprise attributes and the (n × T) figure matrices; everything vectorised."""
     if n < 1:
@@ -972,6 +1007,7 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
     people = _people(r_staff, s, operating, pop, z)
     ip = _ip_and_transfers(r_ip, s, operating, rd["rd_expense"], life, z)
     flags = _compliance_flags(r_flag, s, life)
+    tier = _tier_facts(seed, s, ip, rd["rd_expense"], equity, valuation, pop.has_field)
 
     figures: dict[str, np.ndarray] = {
         "operating_revenue": operating,
@@ -985,6 +1021,7 @@ def _simulate(seed: int, n: int, years: tuple[int, ...], cfg: _Config) -> dict[s
         "latest_valuation": valuation,
         "is_listed": is_listed,
         **flags,
+        **tier,
     }
     missing = set(FIELD_CODES) - figures.keys()
     if missing:  # a field added to the contract must be simulated here too

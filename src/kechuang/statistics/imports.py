@@ -793,6 +793,8 @@ def _figure_rule_errors(df: pl.DataFrame, cols: dict[str, Column]) -> list[CellE
         ("rd_expense", "operating_revenue", "研发费用总额大于营业收入"),
         ("rd_expense_domestic", "rd_expense", "境内研发费用大于研发费用总额"),
         ("high_tech_revenue", "total_revenue", "高新技术产品(服务)收入大于总收入"),
+        ("ip_class1_self_developed", "ip_class1", "自主研发Ⅰ类知识产权数多于Ⅰ类知识产权数"),
+        ("ip_class1_high_value", "ip_class1", "高价值Ⅰ类知识产权数多于Ⅰ类知识产权数"),
     ]
     for small, big, reason in checks:
         cond = pl.col(small) > pl.col(big)

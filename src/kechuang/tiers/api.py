@@ -73,8 +73,16 @@ def packs(_principal: CurrentPrincipal) -> list[dict[str, Any]]:
                 "label": c.label,
                 "kind": c.kind,
                 "source": pack.cite_text(c.cite),
-                "confirmed": c.confirmed,
+                "confirmed": c.confirmed
+                and c.cite is not None
+                and c.cite.confirmation == "confirmed"
+                and pack.confirmation == "confirmed",
                 **methodology.source_fields(c.cite),
+                "pack_confirmation": pack.confirmation,
+                "inferred": bool(methodology.inferred_reading(pack, c.code)),
+                "inferred_reading": methodology.inferred_reading(pack, c.code),
+                "sources": (srcs := methodology.cited_sources(pack, c.cite, c.code)),
+                "source_full": "；".join(x["full_text"] for x in srcs),
             }
             for c in pack.leaf_conditions()
         ]
@@ -176,7 +184,13 @@ def self_assessment(body: SelfAssessment, _principal: CurrentPrincipal) -> dict[
     if unknown:
         raise BadInput(f"未知的资质事实：{'、'.join(sorted(unknown))}")
     return self_assess(
-        body.year, body.figures, body.founded_on, body.tech_field, body.industry_code, body.facts
+        body.year,
+        body.figures,
+        body.founded_on,
+        body.tech_field,
+        body.industry_code,
+        body.facts,
+        hnte_applied_on=body.hnte_applied_on,
     )
 
 

@@ -22,9 +22,12 @@ from kechuang.tiers.measures import MEASURES
 from kechuang.tiers.methodology import (
     RUNG_LABELS,
     TierError,
+    cited_sources,
     families,
+    inferred_reading,
     pack_summary,
     packs_for_year,
+    retrospective,
     source_fields,
 )
 from kechuang.tiers.qualifications import qualification_facts, qualification_frame
@@ -99,9 +102,204 @@ def zone_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Zone.id, Zone.name)).all())
 
 
-def explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[dict[str, Any]]:
-    """Per pack of a one-enterprise result: its summary, verdict, score items and conditions."""
-    rows = explain(result, packs, MEASURES).sort("order")
+# --- labels every explanation row carries (CLI, API, pages, self-assessment) ----------------
+
+ANNOTATIONS: dict[str, pl.DataType] = {
+    "pack_confirmation": pl.String(),
+    "pack_confirmation_label": pl.String(),
+    "confirmation": pl.String(),
+    "confirmation_label": pl.String(),
+    "confirmed": pl.Boolean(),
+    "inferred": pl.Boolean(),
+    "inferred_reading": pl.String(),
+    "retrospective": pl.Boolean(),
+    "source_code": pl.String(),
+    "source_title": pl.String(),
+    "source_issuer": pl.String(),
+    "source_number": pl.String(),
+    "source_article": pl.String(),
+    "source_full": pl.String(),
+}
+
+
+def condition_annotations(pack: Pack, year: int) -> dict[str, dict[str, Any]]:
+    """Per condition code: the pack's and the condition's confirmation, whether the reading is
+    inferred, whether the pack is applied retrospectively, and its sources in full."""
+    retro = retrospective(pack, year)
+    out: dict[str, dict[str, Any]] = {}
+    for cond in pack.leaf_conditions():
+        level = cond.cite.confirmation if cond.cite else "unconfirmed"
+        reading = inferred_reading(pack, cond.code)
+        srcs = cited_sources(pack, cond.cite, cond.code)
+        first = srcs[0] if srcs else {}
+        out[cond.code] = {
+            "pack_confirmation": pack.confirmation,
+            "pack_confirmation_label": pack.confirmation_label,
+            "confirmation": level,
+            "confirmation_label": source_fields(cond.cite)["confirmation_label"],
+            # confirmed only when both the rule and the whole pack are (single_source is not)
+            "confirmed": level == "confirmed" and pack.confirmation == "confirmed",
+            "inferred": bool(reading),
+            "inferred_reading": reading,
+            "retrospective": retro,
+            "source_code": first.get("code"),
+            "source_title": first.get("citation"),
+            "source_issuer": first.get("issuer"),
+            "source_number": first.get("number"),
+            "source_article": first.get("article"),
+            "source_full": "；".join(x["full_text"] for x in srcs),
+        }
+    return out
+
+
+def annotate(rows: pl.DataFrame, packs: list[Pack], year: int) -> pl.DataFrame:
+    """Explanation rows (engine `explain`) with the labels of `ANNOTATIONS` added (overriding the
+    engine's `confirmed`, which counts a single-source rule as confirmed)."""
+    if rows.is_empty():
+        return rows
+    table = {
+        f"{pack.code}|{code}": notes
+        for pack in packs
+        for code, notes in condition_annotations(pack, year).items()
+    }
+    key = pl.col("pack") + pl.lit("|") + pl.col("condition")
+    return rows.with_columns(
+        key.replace_strict(
+            {k: v[name] for k, v in table.items()}, default=None, return_dtype=dtype
+        ).alias(name)
+        for name, dtype in ANNOTATIONS.items()
+    )
+
+
+# Feature columns that are not input fields, and the input field each stands for.
+_DERIVED_INPUTS = {
+    "__standards_5y": "standards_led",
+    "__standards_5y_blank": "standards_led",
+    "__equity_cum": "equity_financing",
+    "founded_year": "founded_on",
+}
+_NOT_INPUTS = {"op_years", "assessment_year", "key", "year"}
+
+
+def input_label(column: str) -> str:
+    """The Chinese name of the input a feature column comes from (with the year it is for)."""
+    from kechuang.statistics.fields import FIELDS_BY_CODE
+
+    base, _, lag = column.partition("__p")
+    base = _DERIVED_INPUTS.get(column, base)
+    names = {
+        "founded_on": "成立日期",
+        "hnte_applied_on": "高企申请日期",
+        "tech_field": "技术领域",
+        "industry_code": "行业代码",
+    }
+    field = FIELDS_BY_CODE.get(base)
+    label = field.template_header if field else names.get(base)
+    if label is None:
+        label = MEASURES[base].label if base in MEASURES else base
+    return f"{label}（评价年度前{lag}年）" if lag else label
+
+
+def _measure_columns(pack: Pack, code: str, year: int) -> list[str]:
+    from kechuang.engines.rules.measures import Ctx
+
+    expr = MEASURES[code].build(Ctx(year, pack.params))
+    return [n for n in expr.meta.root_names() if n not in _NOT_INPUTS]
+
+
+def _condition_measures(pack: Pack) -> dict[str, set[str]]:
+    """Per condition code: the measures its verdict reads (a score test: every scored item's)."""
+    items = {
+        t.measure for i in pack.scores for s in (i, *i.choose_max) for b in s.bands for t in b.tests
+    }
+    out: dict[str, set[str]] = {}
+    for cond in pack.leaf_conditions():
+        if cond.kind == "compare" and cond.test is not None:
+            out[cond.code] = {cond.test.measure} | {t.test.measure for t in cond.tiers if t.test}
+        elif cond.kind == "score":
+            out[cond.code] = set(items)
+    return out
+
+
+def _blank(column: str, year: int) -> pl.Expr:
+    """True where an input the column comes from is blank and could be filled in."""
+    if column.endswith("_blank"):  # a derived flag says "an input was blank" itself
+        return pl.col(column)
+    _, _, lag = column.partition("__p")
+    if not lag.isdigit():
+        return pl.col(column).is_null()
+    # a year before the enterprise was founded has no figures to fill in
+    founded = pl.col("founded_year")
+    return pl.col(column).is_null() & (founded.is_null() | (founded <= year - int(lag)))
+
+
+def missing_inputs(
+    features: pl.DataFrame, rows: pl.DataFrame, packs: list[Pack], year: int
+) -> pl.DataFrame:
+    """Explanation rows with `missing_fields`: for a condition whose verdict is `unknown`, the
+    inputs it reads that are blank for the enterprise (filling them could change the verdict)."""
+    if rows.is_empty():
+        return rows.with_columns(pl.lit(None, dtype=pl.List(pl.String)).alias("missing_fields"))
+    frames = []
+    for pack in packs:
+        for cond, codes in _condition_measures(pack).items():
+            cols = sorted({c for m in codes for c in _measure_columns(pack, m, year)})
+            cols = [c for c in cols if c in features.columns]
+            blanks = [pl.when(_blank(c, year)).then(pl.lit(input_label(c))) for c in cols]
+            frames.append(
+                features.select(
+                    pl.col("key"),
+                    pl.lit(pack.code).alias("pack"),
+                    pl.lit(cond).alias("condition"),
+                    (
+                        pl.concat_list(blanks).list.drop_nulls().list.unique(maintain_order=True)
+                        if blanks
+                        else pl.lit([], dtype=pl.List(pl.String))
+                    ).alias("missing_fields"),
+                )
+            )
+    miss = pl.concat(frames) if frames else None
+    indexed = rows.with_row_index("__i")
+    if miss is None:
+        out = indexed.with_columns(pl.lit(None, dtype=pl.List(pl.String)).alias("missing_fields"))
+    else:
+        out = indexed.join(
+            miss.with_columns(pl.col("key").cast(rows.schema["key"])),
+            on=["key", "pack", "condition"],
+            how="left",
+        )
+    out = out.with_columns(
+        pl.when(pl.col("verdict") == "unknown")
+        .then(pl.col("missing_fields"))
+        .alias("missing_fields")
+    )
+    return out.sort("__i").drop("__i")
+
+
+def pack_missing_fields(rows: pl.DataFrame) -> dict[tuple[Any, str], list[str]]:
+    """(key, pack) → the blank inputs that could change a pack verdict still open (unknown or
+    expert review); a met or unmet pack is settled whatever is filled in."""
+    if "missing_fields" not in rows.columns or rows.is_empty():
+        return {}
+    open_rows = rows.filter(
+        pl.col("pack_status").is_in(["unknown", "manual_review"])
+        & pl.col("missing_fields").is_not_null()
+    )
+    agg = open_rows.group_by("key", "pack", maintain_order=True).agg(
+        pl.col("missing_fields").explode().drop_nulls().unique(maintain_order=True)
+    )
+    return {(r["key"], r["pack"]): r["missing_fields"] for r in agg.iter_rows(named=True)}
+
+
+def explain_rows(
+    result: pl.DataFrame, packs: list[Pack], year: int, features: pl.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """Per pack of a one-enterprise result: its summary, verdict, score items and conditions
+    (with `features`, also the blank inputs that could change each open verdict)."""
+    rows = annotate(explain(result, packs, MEASURES).sort("order"), packs, year)
+    if features is not None:
+        rows = missing_inputs(features, rows, packs, year)
+    missing = pack_missing_fields(rows)
     out = []
     for pack in packs:
         sub = rows.filter(pl.col("pack") == pack.code)
@@ -117,6 +315,7 @@ def explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[dic
                 "score_lo": first["score_lo"],
                 "score_hi": first["score_hi"],
                 "items": _items(result, pack),
+                "missing_fields": missing.get((first["key"], pack.code), []),
                 "conditions": [
                     {
                         k: r[k]
@@ -139,9 +338,18 @@ def explain_rows(result: pl.DataFrame, packs: list[Pack], year: int) -> list[dic
                             "gap_text",
                             "source",
                             "confirmed",
+                            "pack_confirmation",
+                            "inferred",
+                            "inferred_reading",
+                            "retrospective",
+                            "source_full",
                         )
                     }
-                    | {"verdict_label": VERDICT_LABELS[r["verdict"]]}
+                    | {
+                        "verdict_label": VERDICT_LABELS[r["verdict"]],
+                        "missing_fields": r.get("missing_fields") or [],
+                        "sources": cited_sources(pack, cites.get(r["condition"]), r["condition"]),
+                    }
                     | source_fields(cites.get(r["condition"]))
                     for r in sub.iter_rows(named=True)
                 ],
@@ -160,8 +368,11 @@ def _items(result: pl.DataFrame, pack: Pack) -> list[dict[str, Any]]:
             "max": i.max_points,
             "lo": row.get(f"{pack.code}|item|{i.code}|lo"),
             "hi": row.get(f"{pack.code}|item|{i.code}|hi"),
-            "confirmed": i.confirmed,
+            "confirmed": i.confirmed
+            and (i.cite is None or i.cite.confirmation == "confirmed")
+            and pack.confirmation == "confirmed",
             "source": pack.cite_text(i.cite),
+            "source_full": "；".join(x["full_text"] for x in cited_sources(pack, i.cite)),
             **source_fields(i.cite),
         }
         for i in pack.scores
@@ -306,8 +517,19 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
     return write_sheets(
         [(f"{pack['name']}后备库", CANDIDATE_COLUMNS, df)],
         [
-            f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}）",
+            f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}"
+            + ("，回溯评估：该版本规则当年尚未施行" if pack.get("retrospective") else "")
+            + "）",
             "差距指数：各未满足条件的相对差距之和，越小越接近；不可弥补的条件（规模上限、成立年限）不列入。",
             "差距按企业自身单位给出（万元、人、件），为达到门槛所需的最小增量（约数）。",
+            *(
+                "出处："
+                + src["citation"]
+                + (f"，{src['issuer']}" if src.get("issuer") else "")
+                + (f"，{src['date']}" if src.get("date") else "")
+                for src in pack.get("sources", [])
+            ),
+            *(f"口径：{r}" for r in pack.get("readings", [])),
+            *(f"未自动判断：{n['label']}（{n['source']}）" for n in pack.get("not_evaluated", [])),
         ],
     )

@@ -19,8 +19,9 @@ def read_panel(path: Path) -> pl.DataFrame:
     """A CSV/XLSX/Parquet file in the statistics template's columns, typed, with key = uscc.
 
     Needs 统一社会信用代码 (or uscc) and 年度 (or year); a founding date in 成立日期 or founded_on
-    for age rules; optional 技术领域/tech_field, 行业代码/industry_code and `q_*` qualification
-    columns (是/否 or numbers). Several years per enterprise let growth rules work.
+    for age rules; optional 高企申请日期/hnte_applied_on, 技术领域/tech_field, 行业代码/industry_code
+    and `q_*` qualification columns (是/否 or numbers). Several years per enterprise let growth
+    rules work. A column not in the file stays absent: the rules that need it say `unknown`.
     """
     from kechuang.core.excel import Column, ImportFileError, map_headers, parse_columns, read_table
     from kechuang.statistics.templates import ENTERPRISE_YEAR_COLUMNS
@@ -33,12 +34,16 @@ def read_panel(path: Path) -> pl.DataFrame:
             raise ImportFileError(f"文件“{path.name}”缺少 uscc 或 year 列")
         if "成立日期" in df.columns and "founded_on" not in df.columns:
             df = df.rename({"成立日期": "founded_on"})
-        if "founded_on" in df.columns and df.schema["founded_on"] == pl.String:
-            df = df.with_columns(pl.col("founded_on").str.to_date(strict=False))
+        if "高企申请日期" in df.columns and "hnte_applied_on" not in df.columns:
+            df = df.rename({"高企申请日期": "hnte_applied_on"})
+        for name in ("founded_on", "hnte_applied_on"):
+            if name in df.columns and df.schema[name] == pl.String:
+                df = df.with_columns(pl.col(name).str.to_date(strict=False))
         return df.rename({"uscc": "key"})
     raw = read_table(path.read_bytes(), path.name)
     extra = (
         Column("founded_on", "成立日期", "date"),
+        Column("hnte_applied_on", "高企申请日期", "date"),
         Column("tech_field", "技术领域"),
         Column("industry_code", "行业代码"),
     )
@@ -77,9 +82,10 @@ def evaluate_cmd(
     """Run every applicable pack on a file, one output row per enterprise, pack and condition."""
     from kechuang.core.excel import ImportFileError
     from kechuang.engines.rules.evaluate import evaluate, explain
+    from kechuang.tiers.assessment import annotate, missing_inputs
     from kechuang.tiers.features import build_features
     from kechuang.tiers.measures import MEASURES
-    from kechuang.tiers.methodology import packs_for_year
+    from kechuang.tiers.methodology import full_source_text, packs_for_year, retrospective
 
     if not data.exists():
         console.print(f"[red]文件不存在：{data}[/red]")
@@ -96,8 +102,13 @@ def evaluate_cmd(
         console.print(f"[red]文件中没有 {year} 年的数据[/red]")
         raise typer.Exit(1)
     packs = packs_for_year(year)
-    result = evaluate(build_features(panel, year), packs, year, MEASURES, detail=True)
-    rows = explain(result, packs, MEASURES).rename({"key": "uscc"}).drop("order", "parent")
+    features = build_features(panel, year)
+    result = evaluate(features, packs, year, MEASURES, detail=True)
+    rows = annotate(explain(result, packs, MEASURES), packs, year)
+    rows = missing_inputs(features, rows, packs, year)
+    open_packs = rows.filter(pl.col("pack_status").is_in(["unknown", "manual_review"]))
+    rows = rows.with_columns(pl.col("missing_fields").list.join("、").alias("missing_fields"))
+    rows = rows.rename({"key": "uscc"}).drop("order", "parent")
     rows = rows.with_columns(pl.lit(year).alias("year"))
     if out.suffix.lower() == ".parquet":
         rows.write_parquet(out)
@@ -105,12 +116,31 @@ def evaluate_cmd(
         rows.write_csv(out, include_bom=True)
     else:
         rows.write_excel(out, worksheet="梯度评估")
-    met = {p.name + f"（{p.version}）": int((result[f"{p.code}|status"] == 0).sum()) for p in packs}
     console.print(
         f"已评估 {result.height} 家企业、{len(packs)} 个规则包，写出 {rows.height} 行：{out}"
     )
-    for name, n in met.items():
-        console.print(f"  {name}：符合 {n} 家")
+    for p in packs:
+        status = result[f"{p.code}|status"]
+        counts = "、".join(
+            f"{label} {int((status == i).sum())} 家"
+            for i, label in enumerate(("符合", "需人工评审", "数据缺失", "不符合"))
+        )
+        flags = f"{p.confirmation_label}" + (
+            "，回溯评估：该版本规则当年尚未施行" if retrospective(p, year) else ""
+        )
+        console.print(f"  {p.name}（{p.version}，{flags}）：{counts}")
+        blanks = (
+            open_packs.filter(pl.col("pack") == p.code)
+            .select(pl.col("missing_fields").explode().drop_nulls().value_counts(sort=True))
+            .unnest("missing_fields")
+        )
+        if blanks.height:
+            names = "、".join(blanks.get_column(blanks.columns[0]).head(10).to_list())
+            console.print(f"    补填可能改变结论的数据：{names}")
+        for label, cite in p.not_evaluated:
+            console.print(
+                f"    未评估（需人工核实）：{label}（{full_source_text(cite.source, cite.article)}）"
+            )
 
 
 @app.command("packs")

@@ -28,6 +28,7 @@ LAG_FIELDS: tuple[str, ...] = (
     "tech_transfers",
     "equity_financing",
     "standards_led",
+    "standards_participated",
 )
 NUMERIC_FIELDS: tuple[str, ...] = (
     "employees",
@@ -47,10 +48,15 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "net_profit",
     "ip_class1",
     "ip_class2",
+    "ip_class1_self_developed",
+    "ip_class1_high_value",
     "standards_led",
+    "standards_participated",
     "tech_transfers",
     "equity_financing",
     "latest_valuation",
+    "latest_valuation_usd",
+    "sci_activity_expense",
 )
 FLAG_FIELDS: tuple[str, ...] = (
     "is_listed",
@@ -58,8 +64,18 @@ FLAG_FIELDS: tuple[str, ...] = (
     "environmental_violation",
     "dishonest_listed",
     "abnormal_operation",
+    # declarations (blank = not declared: the rules that need them say `unknown`)
+    "mainland_resident",
+    "restricted_products",
+    "strategic_emerging",
+    "pe_funded",
+    "key_core_tech",
+    "new_track",
 )
 TEXT_FIELDS: tuple[str, ...] = ("tech_field", "industry_code")
+# Dates other than the founding date: the HNTE application date (from the register's
+# 高企认定申请 record or the input file); null when not known.
+DATE_FIELDS: tuple[str, ...] = ("hnte_applied_on",)
 
 # Qualification facts the statistics do not hold. "Held" facts (titles, certificates, awards,
 # institutions) default to False when absent: the bureau's lists are the record, and an enterprise
@@ -81,6 +97,9 @@ QUAL_FACTS: dict[str, pl.DataType] = {
     "q_niche_years": pl.Float64(),
     "q_market_top": pl.Boolean(),
     "q_zjtx_score": pl.Float64(),
+    # expert scores of an HNTE recognition on record (创新能力评价总分; 核心支持作用 0–8)
+    "q_hnte_innovation_score": pl.Float64(),
+    "q_hnte_core_ip_score": pl.Float64(),
 }
 
 
@@ -101,8 +120,9 @@ def ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
     for name in TEXT_FIELDS:
         if name not in panel.columns:
             missing.append(pl.lit(None, dtype=pl.String).alias(name))
-    if "founded_on" not in panel.columns:
-        missing.append(pl.lit(None, dtype=pl.Date).alias("founded_on"))
+    for name in ("founded_on", *DATE_FIELDS):
+        if name not in panel.columns:
+            missing.append(pl.lit(None, dtype=pl.Date).alias(name))
     for name in QUAL_HELD:
         if name not in panel.columns:
             missing.append(pl.lit(None, dtype=pl.Boolean).alias(name))
@@ -114,12 +134,15 @@ def ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
     casts += [pl.col(n).cast(pl.Boolean) for n in FLAG_FIELDS + QUAL_HELD]
     casts += [pl.col(n).cast(t) for n, t in QUAL_FACTS.items()]
     casts += [pl.col(n).cast(pl.String) for n in TEXT_FIELDS]
-    founded = (
-        pl.col("founded_on").str.to_date(strict=False)
-        if out.schema["founded_on"] == pl.String
-        else pl.col("founded_on").cast(pl.Date)
-    )
-    casts += [pl.col("year").cast(pl.Int64), founded]
+    dates = [
+        (
+            pl.col(n).str.to_date(strict=False)
+            if out.schema[n] == pl.String
+            else pl.col(n).cast(pl.Date)
+        )
+        for n in ("founded_on", *DATE_FIELDS)
+    ]
+    casts += [pl.col("year").cast(pl.Int64), *dates]
     return out.with_columns(casts)
 
 
@@ -162,16 +185,21 @@ def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataF
     cs = eq.cum_sum()
     start_cs = pl.when(~pl.col("__same1")).then(cs - eq).otherwise(None).forward_fill()
     std = pl.col("standards_led").fill_null(0.0)
+    in_window = [pl.col(f"__same{j}") & (pl.col("year").shift(j) >= year - 4) for j in range(1, 5)]
     std5 = std + pl.sum_horizontal(
-        [
-            pl.when(pl.col(f"__same{j}") & (pl.col("year").shift(j) >= year - 4))
-            .then(std.shift(j))
-            .otherwise(0.0)
-            for j in range(1, 5)
-        ]
+        [pl.when(w).then(std.shift(j)).otherwise(0.0) for j, w in enumerate(in_window, start=1)]
+    )
+    # a blank standards cell in a year on file is not read as "none led" (years not on file are)
+    std5_blank = pl.col("standards_led").is_null() | pl.any_horizontal(
+        [w & pl.col("standards_led").shift(j).is_null() for j, w in enumerate(in_window, start=1)]
     )
     lf = lf.with_columns(
-        lags + [(cs - start_cs).alias("__equity_cum"), std5.alias("__standards_5y")]
+        lags
+        + [
+            (cs - start_cs).alias("__equity_cum"),
+            std5.alias("__standards_5y"),
+            std5_blank.alias("__standards_5y_blank"),
+        ]
     )
     lf = lf.filter(pl.col("year") == year).drop(
         ["__kid"] + [f"__{w}{j}" for w in ("same", "back") for j in range(1, 5)]

@@ -12,12 +12,12 @@ Ratios divide with the engine's `div` (x/0 = +∞ for x > 0, null for 0/0, never
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from kechuang.engines.rules.measures import Ctx, Lever, Measure, div
-from kechuang.tiers.features import reference_date
 
 
 def c(name: str) -> pl.Expr:
@@ -160,6 +160,15 @@ for _flag, _label in (
     ("dishonest_listed", "列入严重违法失信名单"),
     ("abnormal_operation", "列入经营异常名录"),
     ("is_listed", "已上市"),
+    ("mainland_resident", "在中国境内（不含港澳台）注册的居民企业"),
+    ("restricted_products", "产品和服务属于国家规定的禁止、限制和淘汰类"),
+    ("strategic_emerging", "主导产品属于《战略性新兴产业分类》"),
+    ("pe_funded", "获得专业投资机构的私募股权投资（企业声明）"),
+    (
+        "key_core_tech",
+        "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目",
+    ),
+    ("new_track", "属具身智能、量子计算、脑机接口等新赛道"),
 ):
     _m(_flag, _label, "", lambda _, f=_flag: c(f))
 _m("founded_year", "成立年份", "年", lambda _: c("founded_year").cast(pl.Float64))
@@ -169,13 +178,29 @@ _m(
     "年",
     lambda ctx: (pl.lit(ctx.year) - c("founded_year")).cast(pl.Float64),
 )
+
+
+def _registered_days(ctx: Ctx) -> pl.Expr:
+    # 办法 第十一条（一）counts to the application, made in the year after the assessment year.
+    # Without the application date, the days to 1 January of that year are a lower bound: enough
+    # when they already reach a year, `unknown` otherwise (never the fiscal year-end).
+    founded = c("founded_on")
+    to_applied = (c("hnte_applied_on") - founded).dt.total_days().cast(pl.Float64)
+    to_earliest = (pl.lit(date(ctx.year + 1, 1, 1)) - founded).dt.total_days().cast(pl.Float64)
+    return (
+        pl.when(c("hnte_applied_on").is_not_null())
+        .then(to_applied)
+        .when(to_earliest >= 365)
+        .then(to_earliest)
+        .otherwise(None)
+    )
+
+
 _m(
     "registered_days",
-    "注册成立天数（至评价年度末）",
+    "注册成立天数（至申请日；未填申请日时至次年1月1日）",
     "天",
-    lambda ctx: (
-        (pl.lit(reference_date(ctx.year)) - c("founded_on")).dt.total_days().cast(pl.Float64)
-    ),
+    _registered_days,
 )
 
 # people
@@ -235,6 +260,15 @@ _m(
     lambda _: div(c("rd_expense"), c("operating_revenue")),
     lever=_add_to_num(c("rd_expense"), c("operating_revenue")),
     lever_text="增加研发费用",
+    lever_unit="万元",
+)
+_m(
+    "sci_activity_ratio",
+    "科技活动费用支出占营业收入比例",
+    "%",
+    lambda _: div(c("sci_activity_expense"), c("operating_revenue")),
+    lever=_add_to_num(c("sci_activity_expense"), c("operating_revenue")),
+    lever_text="增加科技活动费用支出",
     lever_unit="万元",
 )
 _HNTE_RD = _sum_op_years(_rd_effective)
@@ -329,6 +363,44 @@ _m(
     lever_unit="件",
     integer=True,
 )
+# Ⅰ类 subsets: none when there is no Ⅰ类 IP at all; a blank subset is not read as 0 otherwise.
+_IP1_HIGH = pl.when(c("ip_class1") == 0).then(0.0).otherwise(c("ip_class1_high_value"))
+_m(
+    "ip_class1_high_value",
+    "高价值Ⅰ类知识产权数",
+    "件",
+    lambda _: _IP1_HIGH,
+    lever=_raise(_IP1_HIGH),
+    lever_text="新增高价值Ⅰ类知识产权",
+    lever_unit="件",
+    integer=True,
+)
+_IP1_SELF = (
+    pl.when(c("ip_class1") == 0)
+    .then(0.0)
+    # a high-value one already scores higher: the self-developed count does not matter then
+    .when(_IP1_HIGH >= 1)
+    .then(c("ip_class1_self_developed").fill_null(0.0))
+    .otherwise(c("ip_class1_self_developed"))
+)
+_m(
+    "ip_class1_self_developed",
+    "自主研发Ⅰ类知识产权数",
+    "件",
+    lambda _: _IP1_SELF,
+    lever=_raise(_IP1_SELF),
+    lever_text="新增自主研发Ⅰ类知识产权",
+    lever_unit="件",
+    integer=True,
+)
+_m(
+    "ip_class2_if_no_class1",
+    "Ⅱ类知识产权数（有Ⅰ类时不需）",
+    "件",
+    lambda _: (
+        pl.when(c("ip_class1") >= 1).then(c("ip_class2").fill_null(0.0)).otherwise(c("ip_class2"))
+    ),
+)
 _m(
     "ip_total",
     "知识产权数（Ⅰ类＋Ⅱ类）",
@@ -339,13 +411,38 @@ _m(
     lever_unit="件",
     integer=True,
 )
-_m("standards_led_5y", "近五年主导制定标准数", "项", lambda _: c("__standards_5y").cast(pl.Float64))
 _m(
-    "standards_led_3y",
-    "近三年主导或参与制定标准数",
+    "standards_led_5y",
+    "近五年主导制定标准数",
     "项",
-    lambda _: _sum_op_years(lambda k: p("standards_led", k).fill_null(0.0)),
+    # a count ≥ 1 is enough whatever else is blank; 0 only when no year on file is blank
+    lambda _: (
+        pl.when(c("__standards_5y") >= 1)
+        .then(c("__standards_5y"))
+        .when(c("__standards_5y_blank"))
+        .then(None)
+        .otherwise(c("__standards_5y"))
+        .cast(pl.Float64)
+    ),
 )
+
+
+def _standards_3y() -> pl.Expr:
+    # led and joined (参与) standards over the operating years that count; a blank is not 0
+    known = _sum_op_years(
+        lambda k: (
+            p("standards_led", k).fill_null(0.0) + p("standards_participated", k).fill_null(0.0)
+        )
+    )
+    blank = _sum_op_years(
+        lambda k: (p("standards_led", k).is_null() | p("standards_participated", k).is_null()).cast(
+            pl.Float64
+        )
+    )
+    return pl.when(known >= 1).then(known).when(blank > 0).then(None).otherwise(known)
+
+
+_m("standards_3y", "近三年主导或参与制定标准数", "项", lambda _: _standards_3y())
 _TRANSFERS = _sum_op_years(lambda k: p("tech_transfers", k))
 _m(
     "hnte_transfers_avg",
@@ -504,6 +601,38 @@ _m(
     lever_text="提高估值",
     lever_unit="万元",
 )
+
+
+def _usd_rate(ctx: Ctx) -> float:
+    return float(ctx.params.get("usd_cny_rate", 7.0))
+
+
+# A valuation is one number: given in one currency, it is converted to the other at the pack's
+# rate (usd_cny_rate); given in both, each test reads its own currency.
+_m(
+    "valuation_usd",
+    "最近一轮估值（美元计；只填人民币时按规则包汇率折算）",
+    "万美元",
+    lambda ctx: pl.coalesce(c("latest_valuation_usd"), c("latest_valuation") / _usd_rate(ctx)),
+    lever=lambda ctx, t: (
+        t - pl.coalesce(c("latest_valuation_usd"), c("latest_valuation") / _usd_rate(ctx))
+    ),
+    lever_text="提高估值",
+    lever_unit="万美元",
+    uses_params=True,
+)
+_m(
+    "valuation_cny",
+    "最近一轮估值（人民币计；只填美元时按规则包汇率折算）",
+    "万元",
+    lambda ctx: pl.coalesce(c("latest_valuation"), c("latest_valuation_usd") * _usd_rate(ctx)),
+    lever=lambda ctx, t: (
+        t - pl.coalesce(c("latest_valuation"), c("latest_valuation_usd") * _usd_rate(ctx))
+    ),
+    lever_text="提高估值",
+    lever_unit="万元",
+    uses_params=True,
+)
 _m(
     "has_investment",
     "获得股权投资（私募）",
@@ -557,5 +686,35 @@ for _q, _label, _unit in (
     ("q_niche_years", "从事特定细分市场年限", "年"),
     ("q_market_top", "主导产品细分市场占有率≥10%或位居前三", ""),
     ("q_zjtx_score", "专精特新发展评价得分", "分"),
+    ("q_hnte_innovation_score", "高企创新能力评价专家总分（登记在册）", "分"),
+    ("q_hnte_core_ip_score", "知识产权核心支持作用专家评分（登记在册）", "分"),
 ):
     _m(_q, _label, _unit, lambda _, q=_q, u=_unit: c(q).cast(pl.Float64) if u else c(q))
+
+# An HNTE expert score on record decides the expert-judged items; without one they stay expert
+# review. "On record and passing" is false (not unknown) when nothing is on record, so that the
+# pack's other route — the score range, or expert review — decides.
+_m(
+    "hnte_expert_innovation_pass",
+    "专家评审的创新能力评价总分已登记且高于70分",
+    "",
+    lambda _: (c("q_hnte_innovation_score") > 70).fill_null(False),
+)
+_m(
+    "hnte_expert_innovation_absent",
+    "尚未登记创新能力评价专家总分",
+    "",
+    lambda _: c("q_hnte_innovation_score").is_null(),
+)
+_m(
+    "hnte_expert_core_ip_pass",
+    "专家评审认定知识产权对主要产品发挥核心支持作用（评分＞0，已登记）",
+    "",
+    lambda _: (c("q_hnte_core_ip_score") > 0).fill_null(False),
+)
+_m(
+    "hnte_expert_core_ip_absent",
+    "尚未登记知识产权核心支持作用专家评分",
+    "",
+    lambda _: c("q_hnte_core_ip_score").is_null(),
+)

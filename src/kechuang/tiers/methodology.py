@@ -41,7 +41,87 @@ class TierError(BadInput):
 
 
 def _parse_pack(file: MethodologyFile, reg: Registry) -> Pack:
-    return parse_pack(file.data, reg.titles(), file.sha256)
+    pack = parse_pack(file.data, reg.titles(), file.sha256)
+    problems = _annotation_problems(pack, reg)
+    if problems:
+        raise RulePackError("；".join(problems), problems)
+    return pack
+
+
+def _annotation_problems(pack: Pack, reg: Registry) -> list[str]:
+    """Problems with a pack's `params.inferred` (condition → inferred reading) and
+    `params.also_cited` (condition → further sources): codes must be the pack's conditions, and
+    every further source must resolve in the registry and be among the pack's documents."""
+    codes = {c.code for c in pack.leaf_conditions()}
+    problems: list[str] = []
+    inferred = pack.params.get("inferred") or {}
+    if not isinstance(inferred, dict):
+        problems.append(f"规则包“{pack.code}”的 params.inferred 应为 条件代码: 推断读法说明 的映射")
+        inferred = {}
+    for code, text in inferred.items():
+        if code not in codes:
+            problems.append(f"规则包“{pack.code}”的 params.inferred 中的“{code}”不是本规则包的条件")
+        if not str(text or "").strip():
+            problems.append(f"规则包“{pack.code}”的 params.inferred 中“{code}”缺少读法说明")
+    also = pack.params.get("also_cited") or {}
+    if not isinstance(also, dict):
+        problems.append(f"规则包“{pack.code}”的 params.also_cited 应为 条件代码: [出处…] 的映射")
+        also = {}
+    for code, items in also.items():
+        where = f"规则包“{pack.code}”的“{code}”另引出处"
+        if code not in codes:
+            problems.append(
+                f"规则包“{pack.code}”的 params.also_cited 中的“{code}”不是本规则包的条件"
+            )
+        for raw in items if isinstance(items, list) else [items]:
+            src = read_source(raw, where, problems, reg)
+            if src is not None and src.code not in pack.documents:
+                problems.append(f"{where}“{src.code}”未列入本规则包的 documents")
+    return problems
+
+
+def inferred_reading(pack: Pack, condition: str) -> str:
+    """The pack's note that a condition's reading is inferred ("" when it is read as written)."""
+    return str((pack.params.get("inferred") or {}).get(condition) or "")
+
+
+def cited_sources(pack: Pack, cite: Citation | None, condition: str | None = None) -> list[dict]:
+    """Every source an item cites, in full: its own and (for a condition) the pack's further
+    citations — registry code, title, issuer, 文号, article and confirmation level."""
+    reg = registry()
+    out: list[dict[str, Any]] = []
+    raws: list[Any] = []
+    if cite is not None:
+        raws.append(
+            {"code": cite.source, "article": cite.article, "confirmation": cite.confirmation}
+        )
+    if condition is not None:
+        raws += list(((pack.params.get("also_cited") or {}).get(condition)) or [])
+    for raw in raws:
+        src = read_source(raw, pack.code, [], reg)
+        if src is None:
+            continue
+        doc = reg.get(src.code)
+        out.append(
+            {
+                **src.as_dict(),
+                "citation": doc.citation if doc else src.code,
+                "issuer": doc.issuer if doc else None,
+                "number": doc.number if doc else None,
+                "full_text": full_source_text(src.code, src.article),
+            }
+        )
+    return out
+
+
+def full_source_text(code: str, article: str) -> str:
+    """A citation in full: 《title》（文号）, issuer, article — as every page and export shows it."""
+    doc = registry().get(code)
+    if doc is None:
+        return f"{code} {article}".strip()
+    guessed = "（推定）" if "issuer" in doc.unconfirmed else ""
+    issuer = f"，{doc.issuer}{guessed}" if doc.issuer else ""
+    return f"{doc.citation}{issuer} {article}".strip()
 
 
 # The rule packs: methodology/packs/*.yaml and the bureau's <KECHUANG_METHODOLOGY_DIR>/tiers/packs.

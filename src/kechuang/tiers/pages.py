@@ -291,7 +291,8 @@ def _render_assessment(data: dict[str, Any]) -> None:
                     "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
                     "verdict": c["verdict_label"],
                     "gap": c["gap_text"] or "",
-                    "source": c["source"] + _level(c),
+                    "confirmation": _row_confirmation(pack, c),
+                    "source": (c.get("source_full") or c["source"]) + _level(c),
                 }
                 for c in pack["conditions"]
             ]
@@ -304,11 +305,16 @@ def _render_assessment(data: dict[str, Any]) -> None:
                         ("threshold", "要求"),
                         ("verdict", "结论"),
                         ("gap", "差距"),
+                        ("confirmation", "确认程度"),
                         ("source", "出处"),
                     )
                 ],
                 rows=rows,
             ).classes("w-full").props("dense wrap-cells")
+            if pack.get("missing_fields"):
+                ui.label("补填以下数据可能改变结论：" + "、".join(pack["missing_fields"])).classes(
+                    "text-warning"
+                ).mark(f"missing-{pack['family']}")
             if pack["items"]:
                 ui.label("评分明细").classes("text-subtitle2")
                 ui.table(
@@ -326,7 +332,7 @@ def _render_assessment(data: dict[str, Any]) -> None:
                         {
                             "group": i["group"],
                             "label": i["label"],
-                            "source": i["source"] + _level(i),
+                            "source": (i.get("source_full") or i["source"]) + _level(i),
                             "max": i["max"],
                             "points": "—"
                             if i["lo"] is None
@@ -342,6 +348,19 @@ def _render_assessment(data: dict[str, Any]) -> None:
             for reading in pack["readings"]:
                 ui.label(f"口径：{reading}").classes("kc-muted")
             sources_section(pack["documents"])
+
+
+def _row_confirmation(pack: dict[str, Any], cond: dict[str, Any]) -> str:
+    """A row's confirmation: the whole pack's level, the condition's own when lower, whether its
+    reading is inferred and whether the pack is applied retrospectively."""
+    text = f"规则包{pack['confirmation_label']}"
+    if cond.get("confirmation") not in (None, "confirmed", pack["confirmation"]):
+        text += f"；条款{cond['confirmation_label']}"
+    if cond.get("inferred"):
+        text += f"；推断读法：{cond['inferred_reading']}"
+    if cond.get("retrospective"):
+        text += "；回溯评估"
+    return text
 
 
 def _level(item: dict[str, Any]) -> str:
@@ -397,6 +416,7 @@ def _self_form() -> None:
             "评价年度（最近一个会计年度）", value=this_year, min=2000, max=2100, step=1, format="%d"
         ).mark("self-year")
         founded = ui.input("成立日期（如 2018-05-01）").mark("self-founded")
+        applied = ui.input("高企申请日期（如 2025-05-20，可不填）").mark("self-applied")
         field = ui.select(
             {"": "（未选择）", **{f: f for f in TECH_FIELDS}}, value="", label="技术领域"
         ).classes("w-48")
@@ -413,8 +433,31 @@ def _self_form() -> None:
                     .props("dense outlined")
                     .mark(f"self-{code}-{k}")
                 )
-    flags = {code: ui.checkbox(label) for code, label in self_assessment.SELF_FLAGS}
-    quals = {code: ui.checkbox(label) for code, label in self_assessment.SELF_QUALS}
+    # declarations: 未填写 stays unknown (a rule that needs it says so), never a silent 否
+    ui.label("评价年度的情况与声明（未填写的项，需要它的条件为“数据缺失”）").classes(
+        "text-subtitle2"
+    )
+    flags: dict[str, Any] = {}
+    with ui.grid(columns=3).classes("items-center gap-2"):
+        for code, label in self_assessment.SELF_FLAGS:
+            flags[code] = (
+                ui.select({"": "未填写", "yes": "是", "no": "否"}, value="", label=label)
+                .props("dense outlined")
+                .classes("w-64")
+                .mark(f"self-flag-{code}")
+            )
+    scores = {
+        code: ui.number(label, value=None, min=0, max=100)
+        .props("dense outlined")
+        .mark(f"self-fact-{code}")
+        for code, label in self_assessment.SELF_QUALS
+        if code in self_assessment.SELF_SCORES
+    }
+    quals = {
+        code: ui.checkbox(label)
+        for code, label in self_assessment.SELF_QUALS
+        if code not in self_assessment.SELF_SCORES
+    }
     message = ui.label("").classes("text-negative")
     result = ui.column().classes("w-full")
 
@@ -424,18 +467,28 @@ def _self_form() -> None:
         try:
             y = int(year.value)
             founded_on = date.fromisoformat(founded.value.strip()) if founded.value else None
+            applied_on = date.fromisoformat(applied.value.strip()) if applied.value else None
         except (TypeError, ValueError):
-            message.set_text("评价年度或成立日期格式不正确（成立日期如 2018-05-01）")
+            message.set_text("评价年度或日期格式不正确（日期如 2018-05-01）")
             return
         figures: dict[int, dict[str, Any]] = {}
         for (k, code), el in inputs.items():
             if el.value is not None:
                 figures.setdefault(y - k, {})[code] = float(el.value)
-        figures.setdefault(y, {}).update({c: bool(cb.value) for c, cb in flags.items()})
-        facts = {c: bool(cb.value) for c, cb in quals.items()}
+        figures.setdefault(y, {}).update(
+            {c: sel.value == "yes" for c, sel in flags.items() if sel.value in ("yes", "no")}
+        )
+        facts: dict[str, Any] = {c: bool(cb.value) for c, cb in quals.items()}
+        facts |= {c: float(el.value) for c, el in scores.items() if el.value is not None}
         try:
             data = self_assessment.self_assess(
-                y, figures, founded_on, field.value or None, None, facts
+                y,
+                figures,
+                founded_on,
+                field.value or None,
+                None,
+                facts,
+                hnte_applied_on=applied_on,
             )
         except methodology.TierError as exc:
             message.set_text(str(exc))

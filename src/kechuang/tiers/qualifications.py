@@ -41,6 +41,14 @@ QUAL_KINDS: dict[str, str] = {
     "niche_market": "从事特定细分市场（填开始日期）",
     "market_top": "主导产品细分市场占有率≥10%或前三",
     "zjtx_score": "专精特新发展评价得分（填分值与年度日期）",
+    "hnte_application": "高企认定申请（取得日期填申请日期）",
+    "hnte_innovation_score": "高企创新能力专家评分（填总分0–100与评审日期）",
+    "hnte_core_ip_score": "高企知识产权核心支持作用评分（填0–8分与评审日期）",
+}
+# kinds whose value is required, with its bounds (both included)
+SCORE_BOUNDS: dict[str, tuple[float, float]] = {
+    "hnte_innovation_score": (0.0, 100.0),
+    "hnte_core_ip_score": (0.0, 8.0),
 }
 QUAL_BY_LABEL = {v: k for k, v in QUAL_KINDS.items()}
 CERTIFICATE_YEARS = 3
@@ -96,6 +104,7 @@ def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.
     )
     since = lambda n: pl.col("obtained_on") >= date(year - n + 1, 1, 1)
     kind = pl.col("kind")
+    applied_next = pl.col("obtained_on").dt.year() == year + 1
     return q.group_by(key).agg(
         (valid & (kind == "hnte_certificate")).any().alias("q_hnte_valid"),
         (valid & (kind == "national_sci_award") & since(5)).any().alias("q_national_award_5y"),
@@ -121,6 +130,20 @@ def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.
         .then(pl.col("value"))
         .max()
         .alias("q_zjtx_score"),
+        # An HNTE application on year Y's figures is made in Y + 1: its first application date
+        # that year, and the latest expert scores of that year's review.
+        pl.col("obtained_on")
+        .filter(applied_next & (kind == "hnte_application"))
+        .min()
+        .alias("hnte_applied_on"),
+        *(
+            pl.col("value")
+            .filter(applied_next & (kind == k))
+            .sort_by(pl.col("obtained_on").filter(applied_next & (kind == k)))
+            .last()
+            .alias(f"q_{k}")
+            for k in SCORE_BOUNDS
+        ),
     )
 
 
@@ -181,7 +204,8 @@ def qualification_template() -> bytes:
     return write_sheets(
         [("企业资质", QUAL_COLUMNS, None)],
         [
-            "企业资质导入模板：高企证书、科技奖励、研发机构、称号、细分市场、市场占有率、专精特新评价得分。",
+            "企业资质导入模板：高企证书、科技奖励、研发机构、称号、细分市场、市场占有率、专精特新评价得分，"
+            "以及高企认定申请日期与专家评分（评价年度的申请在次年提出：按次年的申请与评审记录判断）。",
             "资质类型可填：" + "、".join(QUAL_KINDS.values()),
             "导入为全有或全无：任何单元格有误，整个文件不导入，并列出每个错误。",
             "同一企业、同一类型、同一取得日期的记录再次导入时更新，不重复新增（修改前后值记入审计日志）。",
@@ -261,6 +285,15 @@ def import_qualifications(
         pl.col("kind"),
         "未知的资质类型（请按模板说明填写）",
     )
+    for code, (lo, hi) in SCORE_BOUNDS.items():
+        errors += rule_errors(
+            df,
+            (pl.col("kind_code") == code)
+            & (pl.col("value").is_null() | (pl.col("value") < lo) | (pl.col("value") > hi)),
+            cols["value"],
+            pl.col("value").cast(pl.String).fill_null(""),
+            f"{QUAL_KINDS[code]}须填写 {lo:g}–{hi:g} 之间的分值",
+        )
     errors += rule_errors(
         df,
         pl.col("expires_on") < pl.col("obtained_on"),

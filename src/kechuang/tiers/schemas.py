@@ -21,6 +21,10 @@ class SelfAssessment(BaseModel):
         description="按年度的统计数据，字段同企业年度统计模板（如 operating_revenue）"
     )
     founded_on: date | None = None
+    hnte_applied_on: date | None = Field(
+        None,
+        description="高企认定申请日期（未填时，成立未满一年的企业“注册成立一年以上”为数据缺失）",
+    )
     tech_field: str | None = None
     industry_code: str | None = None
     facts: dict[str, bool | float | None] = Field(
@@ -72,6 +76,11 @@ class PackCondition(BaseModel):
         description="confirmed / single_source / unconfirmed / reconstructed / provisional"
     )
     confirmation_label: str
+    pack_confirmation: str | None = Field(None, description="整个规则包的确认程度")
+    inferred: bool = Field(False, description="该条件的读法为推断")
+    inferred_reading: str = ""
+    source_full: str | None = Field(None, description="出处全文：标题、文号、发文机关、条款")
+    sources: list[CitedSource] = Field(default_factory=list)
 
 
 class PackScore(BaseModel):
@@ -98,6 +107,21 @@ class PackOut(PackSummary):
     sources: list[SourceEntryOut]
 
 
+class CitedSource(BaseModel):
+    """A source an item cites, in full: registry entry, issuer, 文号 and article."""
+
+    code: str
+    title: str
+    citation: str = Field(description="《标题》（文号）")
+    issuer: str | None
+    number: str | None = Field(description="文号")
+    article: str
+    confirmation: str
+    confirmation_label: str
+    text: str
+    full_text: str = Field(description="标题、文号、发文机关与条款")
+
+
 class ScoreItem(BaseModel):
     """A scored item's points range for an enterprise (lo–hi while facts are unknown)."""
 
@@ -109,6 +133,9 @@ class ScoreItem(BaseModel):
     hi: float | None
     confirmed: bool
     source: str
+    source_full: str | None = None
+    confirmation: str | None = None
+    confirmation_label: str | None = None
 
 
 class ConditionResult(BaseModel):
@@ -131,8 +158,23 @@ class ConditionResult(BaseModel):
     gap_unit: str | None
     gap_text: str | None
     source: str | None
-    confirmed: bool | None
+    confirmed: bool | None = Field(
+        description="条款本身与整个规则包均为“已确认”（单一来源不算已确认）"
+    )
     verdict_label: str
+    confirmation: str | None = Field(None, description="该条件出处的确认程度")
+    confirmation_label: str | None = None
+    pack_confirmation: str | None = Field(
+        None, description="整个规则包的确认程度：confirmed / single_source / unconfirmed …"
+    )
+    inferred: bool = Field(False, description="该条件的读法为推断")
+    inferred_reading: str = Field("", description="推断读法的说明")
+    retrospective: bool = Field(False, description="规则包在评价年度尚未施行（回溯评估）")
+    source_full: str | None = Field(None, description="出处全文：标题、文号、发文机关、条款")
+    sources: list[CitedSource] = Field(default_factory=list)
+    missing_fields: list[str] = Field(
+        default_factory=list, description="结论为数据缺失时，未填写的输入项"
+    )
 
 
 class PackResult(PackSummary):
@@ -144,6 +186,10 @@ class PackResult(PackSummary):
     score_hi: float | None
     items: list[ScoreItem]
     conditions: list[ConditionResult]
+    missing_fields: list[str] = Field(
+        default_factory=list,
+        description="结论未定（数据缺失或需人工评审）时，补填后可能改变结论的输入项",
+    )
 
 
 class EnterpriseAssessment(BaseModel):

@@ -32,10 +32,15 @@ SELF_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("net_profit", "净利润", "万元"),
     ("ip_class1", "Ⅰ类知识产权数", "件"),
     ("ip_class2", "Ⅱ类知识产权数", "件"),
+    ("ip_class1_self_developed", "自主研发Ⅰ类知识产权数", "件"),
+    ("ip_class1_high_value", "高价值Ⅰ类知识产权数", "件"),
     ("standards_led", "主导制定标准数", "项"),
+    ("standards_participated", "参与制定标准数", "项"),
     ("tech_transfers", "科技成果转化数", "项"),
     ("equity_financing", "股权融资额", "万元"),
-    ("latest_valuation", "最近一轮估值", "万元"),
+    ("latest_valuation", "最近一轮估值（人民币）", "万元"),
+    ("latest_valuation_usd", "最近一轮美元估值", "万美元"),
+    ("sci_activity_expense", "科技活动费用支出", "万元"),
 )
 SELF_FLAGS: tuple[tuple[str, str], ...] = (
     ("is_listed", "是否上市"),
@@ -43,6 +48,15 @@ SELF_FLAGS: tuple[tuple[str, str], ...] = (
     ("environmental_violation", "严重环境违法"),
     ("dishonest_listed", "列入失信名单"),
     ("abnormal_operation", "列入经营异常名录"),
+    ("mainland_resident", "在中国境内（不含港澳台）注册的居民企业"),
+    ("restricted_products", "产品和服务属于禁止、限制和淘汰类"),
+    ("strategic_emerging", "主导产品属于《战略性新兴产业分类》"),
+    ("pe_funded", "获得专业投资机构的私募股权投资"),
+    (
+        "key_core_tech",
+        "关键核心技术突破、高价值知识产权、填补国内空白、首台（套）或承担国家重大项目",
+    ),
+    ("new_track", "属具身智能、量子计算、脑机接口等新赛道"),
 )
 SELF_QUALS: tuple[tuple[str, str], ...] = (
     ("q_hnte_valid", "持有有效期内的高新技术企业证书"),
@@ -52,7 +66,12 @@ SELF_QUALS: tuple[tuple[str, str], ...] = (
     ("q_innovative_title", "创新型中小企业称号"),
     ("q_specialised_title", "专精特新中小企业称号"),
     ("q_market_top", "主导产品细分市场占有率≥10%或前三"),
+    ("q_hnte_innovation_score", "高企创新能力评价专家总分（已评审时填写）"),
+    ("q_hnte_core_ip_score", "高企知识产权核心支持作用专家评分（0–8分，已评审时填写）"),
 )
+
+# facts typed as numbers (expert scores on record); the other facts are held / not held
+SELF_SCORES: tuple[str, ...] = ("q_hnte_innovation_score", "q_hnte_core_ip_score")
 
 
 def self_assess(
@@ -62,8 +81,12 @@ def self_assess(
     tech_field: str | None = None,
     industry_code: str | None = None,
     facts: dict[str, Any] | None = None,
+    hnte_applied_on: date | None = None,
 ) -> dict[str, Any]:
-    """Evaluate typed-in figures (several years) against every pack; nothing is stored."""
+    """Evaluate typed-in figures (several years) against every pack; nothing is stored.
+
+    A figure, declaration or date left out is `unknown` where a rule needs it; every open pack
+    lists the inputs that could change its verdict (`missing_fields`)."""
     if year not in figures:
         raise TierError(f"请填写评价年度（{year}年）的数据")
     known = {f for f, _, _ in SELF_FIELDS} | {f for f, _ in SELF_FLAGS}
@@ -84,6 +107,7 @@ def self_assess(
                 "year": int(y),
                 **values,
                 "founded_on": founded_on,
+                "hnte_applied_on": hnte_applied_on,
                 "tech_field": tech_field,
                 "industry_code": industry_code,
                 **(facts or {}),
@@ -91,12 +115,13 @@ def self_assess(
         )
     panel = pl.DataFrame(rows, infer_schema_length=None)
     packs = packs_for_year(year)
-    result = evaluate(build_features(panel, year), packs, year, MEASURES, detail=True)
+    features = build_features(panel, year)
+    result = evaluate(features, packs, year, MEASURES, detail=True)
     row = result.row(0, named=True)
     return {
         "year": year,
         "rung": row["rung"],
         "rung_label": RUNG_LABELS[row["rung"]],
-        "packs": explain_rows(result, packs, year),
+        "packs": explain_rows(result, packs, year, features),
         "stored": False,
     }

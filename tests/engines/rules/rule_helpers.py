@@ -44,6 +44,18 @@ BASE = dict(
     environmental_violation=False,
     dishonest_listed=False,
     abnormal_operation=False,
+    # facts the tier rules need beyond the classic statistics (issue 15)
+    ip_class1_self_developed=0,
+    ip_class1_high_value=0,
+    standards_participated=0,
+    sci_activity_expense=250.0,
+    latest_valuation_usd=None,
+    mainland_resident=True,
+    restricted_products=False,
+    strategic_emerging=False,
+    pe_funded=False,
+    key_core_tech=False,
+    new_track=False,
     tech_field="电子信息",
     industry_code="C3911",
 )

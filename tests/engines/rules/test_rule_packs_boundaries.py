@@ -177,9 +177,51 @@ def test_hnte_staff_exactly_10_percent():
     assert verdict(H, "tech_staff", panel(tech_staff=9, employees=100)) == "unmet"
 
 
-def test_hnte_registered_exactly_one_year():
-    assert verdict(H, "registered_1y", panel(founded=dt.date(2024, 1, 1))) == "met"  # 365 days
-    assert verdict(H, "registered_1y", panel(founded=dt.date(2024, 1, 2))) == "unmet"
+def test_hnte_registered_one_year_counts_to_the_application_date():
+    # 办法 第十一条（一）: registration → application ≥ 365 days (the application is in 2025)
+    founded = dt.date(2024, 6, 1)
+    on = lambda d: panel(founded=founded, hnte_applied_on=d)  # noqa: E731
+    assert verdict(H, "registered_1y", on(dt.date(2025, 6, 1))) == "met"  # exactly 365 days
+    assert verdict(H, "registered_1y", on(dt.date(2025, 5, 31))) == "unmet"  # 364 days
+    # founded during the fiscal year, no application date: unknown (not unmet at 31 December)
+    assert verdict(H, "registered_1y", panel(founded=founded)) == "unknown"
+    # without a date, 1 January of the application year is a lower bound that may suffice
+    assert verdict(H, "registered_1y", panel(founded=dt.date(2024, 1, 2))) == "met"  # 365 days
+    assert verdict(H, "registered_1y", panel(founded=dt.date(2024, 1, 3))) == "unknown"  # 364
+    assert verdict(H, "registered_1y", panel(founded=dt.date(2015, 1, 1))) == "met"
+    assert verdict(H, "registered_1y", panel(founded=None)) == "unknown"
+
+
+def test_hnte_core_ip_is_expert_review_unless_a_score_is_on_record():
+    # 第十一条（二）: owning IP only opens expert review; the register's expert score decides
+    assert verdict(H, "owns_ip", panel()) == "manual_review"
+    assert verdict(H, "owns_ip", panel(ip_class1=0, ip_class2=0)) == "unmet"
+    assert verdict(H, "owns_ip", panel(ip_class1=None)) == "unknown"
+    assert verdict(H, "owns_ip", panel(q_hnte_core_ip_score=1.0)) == "met"  # > 0
+    assert verdict(H, "owns_ip", panel(q_hnte_core_ip_score=0.0)) == "unmet"
+
+
+def test_hnte_innovation_is_decided_by_an_expert_total_on_record():
+    assert verdict(H, "innovation", panel()) in ("manual_review", "unmet")
+    assert verdict(H, "innovation", panel(q_hnte_innovation_score=70.0)) == "unmet"  # >70 only
+    assert verdict(H, "innovation", panel(q_hnte_innovation_score=70.5)) == "met"
+    assert verdict(H, "innovation", panel(q_hnte_innovation_score=71.0)) == "met"
+    # with no record, a range reaching above 70 is expert review, never met from the data alone
+    rich = run(H, panel(tech_transfers=6, ip_class1=3))
+    assert rich[f"{H}|innovation|verdict"] == 1 and rich[f"{H}|status"] != 0
+
+
+def test_hnte_standards_item_counts_joined_standards_and_a_blank_is_not_zero():
+    r = run(H, panel(standards_led=0, standards_participated=1))
+    assert (r[f"{H}|item|ip_standard|lo"], r[f"{H}|item|ip_standard|hi"]) == (1, 2)
+    r = run(H, panel(standards_led=0, standards_participated=0))
+    assert (r[f"{H}|item|ip_standard|lo"], r[f"{H}|item|ip_standard|hi"]) == (0, 0)
+    blank = {y: {"standards_participated": None} for y in (2021, 2022, 2023, 2024)}
+    r = run(H, panel(blank))
+    assert r[f"{H}|item|ip_standard|lo"] is None and r[f"{H}|score_unknown"]
+    # one year with a standard is enough whatever the blanks
+    blank[2023] = {"standards_participated": 1}
+    assert run(H, panel(blank))[f"{H}|item|ip_standard|lo"] == 1
 
 
 def _growth(s1: float, s2: float, s3: float, founded=dt.date(2015, 1, 1)) -> dict:
@@ -280,7 +322,7 @@ I = "innovative_sme_2022"
 
 def test_innovative_sme_exactly_60_points_with_group_minima():
     # innovation: IP 0 + R&D 5% → 20; growth: 5% → 10 + debt 50% → 10 = 20;
-    # specialisation: domain 5–10 + main share 60% → 15 → [20, 25]; total [60, 65]
+    # specialisation: domain (not strategic) 5 + main share 60% → 15 → 20; total exactly 60
     df = panel(
         {2023: {"main_business_revenue": 3000.0}, 2024: {"main_business_revenue": 3150.0}},
         ip_class1=0,
@@ -289,10 +331,10 @@ def test_innovative_sme_exactly_60_points_with_group_minima():
         rd_expense=262.5,
     )
     r = run(I, df)
-    assert (r[f"{I}|score_lo"], r[f"{I}|score_hi"]) == (60, 65)
+    assert (r[f"{I}|score_lo"], r[f"{I}|score_hi"]) == (60, 60)
     assert r[f"{I}|score_pass|verdict"] == 0
-    # growth 4.9% → 5 (+ debt 10 = 15, the group minimum): [55, 60] — only an expert marking the
-    # 主导产品领域 item at 10 reaches 60, so it goes to manual review rather than pass or fail
+    # growth 4.9% → 5 (+ debt 10 = 15, the group minimum): 55 — the declared strategic-emerging
+    # product (10 instead of 5) is exactly what reaches 60
     df2 = panel(
         {2023: {"main_business_revenue": 3000.0}, 2024: {"main_business_revenue": 3147.0}},
         ip_class1=0,
@@ -300,9 +342,40 @@ def test_innovative_sme_exactly_60_points_with_group_minima():
         operating_revenue=5245.0,
         rd_expense=262.25,
     )
-    assert run(I, df2)[f"{I}|score_pass|verdict"] == 1
+    assert run(I, df2)[f"{I}|score_pass|verdict"] == 3
+    assert run(I, df2.with_columns(strategic_emerging=True))[f"{I}|score_pass|verdict"] == 0
+    # not declared: the item is unknown, the score spans 55–60: unknown, not a guess
+    undeclared = run(I, df2.with_columns(strategic_emerging=None))
+    assert (undeclared[f"{I}|item|domain|lo"], undeclared[f"{I}|score_pass|verdict"]) == (None, 2)
     df3 = df2.with_columns(main_business_revenue=2000.0)  # share 38% → 0: [40, 45] fails outright
     assert run(I, df3)[f"{I}|score_pass|verdict"] == 3
+
+
+@pytest.mark.parametrize(
+    ("ip", "points"),
+    [
+        (dict(ip_class1=2, ip_class1_self_developed=1, ip_class1_high_value=1), 20),
+        (dict(ip_class1=2, ip_class1_self_developed=1, ip_class1_high_value=0), 15),
+        (dict(ip_class1=2, ip_class1_self_developed=0, ip_class1_high_value=0), 10),
+        (
+            dict(
+                ip_class1=0, ip_class2=1, ip_class1_self_developed=None, ip_class1_high_value=None
+            ),
+            5,
+        ),
+        (dict(ip_class1=0, ip_class2=0), 0),
+        # a high-value one decides even if the self-developed count is blank
+        (dict(ip_class1=1, ip_class1_self_developed=None, ip_class1_high_value=1), 20),
+        # Ⅰ类 IP without the counts that grade it: unknown, not the lowest band
+        (dict(ip_class1=1, ip_class1_self_developed=None, ip_class1_high_value=0), None),
+        (dict(ip_class1=1, ip_class1_self_developed=1, ip_class1_high_value=None), None),
+    ],
+)
+def test_innovative_sme_ip_item_is_exact_with_the_ip_kinds(ip, points):
+    r = run(I, panel(**ip))
+    assert (r[f"{I}|item|ip|lo"], r[f"{I}|item|ip|hi"]) == (points, points)
+    # an unknown item counts 0 to its full 20 points in the total range
+    assert r[f"{I}|score_unknown"] == (points is None)
 
 
 def test_innovative_sme_equity_direct_route_exactly_500():
@@ -363,7 +436,8 @@ def _gazelle(growth: float, **over):
         2023: {"operating_revenue": 1200.0},
         2024: {"operating_revenue": 1000.0 * (1 + growth) ** 3},
     }
-    return panel(years, rd_expense=0.05 * 1000.0 * (1 + growth) ** 3, **over)
+    spend = 0.05 * 1000.0 * (1 + growth) ** 3
+    return panel(years, rd_expense=spend, sci_activity_expense=spend, **over)
 
 
 def test_gazelle_growth_exactly_20_percent():
@@ -372,9 +446,13 @@ def test_gazelle_growth_exactly_20_percent():
     assert verdict(G, "route_revenue", _gazelle(0.1999)) == "unmet"
 
 
-def test_gazelle_rd_ratio_must_exceed_4_percent():
-    df = _gazelle(0.20).with_columns(rd_expense=0.04 * 1728.0)
+def test_gazelle_tech_activity_expense_must_exceed_4_percent():
+    df = _gazelle(0.20).with_columns(sci_activity_expense=0.04 * 1728.0)
     assert verdict(G, "tech_spend", df) == "unmet"  # >4%: exactly 4% is not enough
+    assert verdict(G, "tech_spend", df.with_columns(sci_activity_expense=0.0401 * 1728.0)) == "met"
+    # its own figure: R&D expense does not stand in for it
+    high_rd = df.with_columns(sci_activity_expense=None, rd_expense=0.2 * 1728.0)
+    assert verdict(G, "tech_spend", high_rd) == "unknown"
 
 
 def test_gazelle_founding_year_rolls_with_the_assessment_year():
@@ -384,31 +462,100 @@ def test_gazelle_founding_year_rolls_with_the_assessment_year():
 
 
 def test_unicorn_valuation_exactly_1_billion_dollars():
-    # 10亿美元 at 7.0 = 700000万元: GEI says 以上 (met), Jiangsu says 超过 (not met; 7亿+ → experts)
+    # 10亿美元 (100000万美元): GEI says 以上 (met), Jiangsu says 超过 (not met)
     df = panel(
         {2024: {"equity_financing": 40000.0}},
         founded=dt.date(2018, 1, 1),
-        latest_valuation=700000.0,
+        latest_valuation=None,
+        latest_valuation_usd=100000.0,
+        pe_funded=True,
     )
     assert verdict("unicorn_gei_2025", "valuation", df) == "met"
     assert status("unicorn_gei_2025", df) == "met"
     assert verdict("unicorn_js_2025", "valuation_10", df) == "unmet"
-    assert status("unicorn_js_2025", df) == "manual_review"
-    above = df.with_columns(latest_valuation=700000.01)
+    assert status("unicorn_js_2025", df) == "unmet"  # no key-core-technology claim, no new track
+    above = df.with_columns(latest_valuation_usd=100000.01)
     assert status("unicorn_js_2025", above) == "met"
+    # only a CNY valuation: converted at the pack's rate (700000万元 = 10亿美元)
+    cny = df.with_columns(latest_valuation_usd=None, latest_valuation=700000.0)
+    assert verdict("unicorn_gei_2025", "valuation", cny) == "met"
+
+
+def test_unicorn_7_billion_route_is_a_threshold_with_the_key_technology_claim():
+    U = "unicorn_js_2025"
+    df = panel(
+        founded=dt.date(2018, 1, 1),
+        latest_valuation_usd=70000.0,
+        pe_funded=True,
+        key_core_tech=True,
+    )
+    assert verdict(U, "valuation_7", df) == "met" and status(U, df) == "met"  # ≥7亿 included
+    assert verdict(U, "valuation_7", df.with_columns(latest_valuation_usd=69999.0)) == "unmet"
+    assert verdict(U, "valuation", df.with_columns(key_core_tech=False)) == "unmet"
+    assert verdict(U, "valuation", df.with_columns(key_core_tech=None)) == "unknown"
+    # a new-track firm below the line: the relaxation is for experts to grant
+    small = df.with_columns(latest_valuation_usd=20000.0, key_core_tech=False, new_track=True)
+    assert verdict(U, "valuation", small) == "manual_review"
+    assert verdict(U, "valuation", small.with_columns(new_track=None)) == "unknown"
+
+
+def test_private_equity_is_a_declared_fact_not_inferred_from_a_valuation():
+    df = panel(
+        {2024: {"equity_financing": 40000.0}},
+        founded=dt.date(2018, 1, 1),
+        latest_valuation_usd=200000.0,
+    )
+    for code in ("unicorn_gei_2025", "unicorn_js_2025", "potential_unicorn_gei_2025"):
+        assert verdict(code, "invested", df.with_columns(pe_funded=None)) == "unknown"
+        assert verdict(code, "invested", df.with_columns(pe_funded=False)) == "unmet"
+        assert verdict(code, "invested", df.with_columns(pe_funded=True)) == "met"
+
+
+def test_potential_unicorn_js_has_a_cny_route():
+    P = "potential_unicorn_js_2025"
+    df = panel(founded=dt.date(2021, 1, 1), pe_funded=True, latest_valuation_usd=None)
+    # 3亿元 (CNY route) although 30000万元 is only 4286万美元 at 7.0
+    assert status(P, df.with_columns(latest_valuation=30000.0)) == "met"
+    assert status(P, df.with_columns(latest_valuation=29999.0)) == "unmet"
+    usd = df.with_columns(latest_valuation=None)
+    assert status(P, usd.with_columns(latest_valuation_usd=5000.0)) == "met"  # 0.5亿美元
+    assert status(P, usd.with_columns(latest_valuation_usd=4000.0)) == "unmet"  # = 2.8亿元
+    assert status(P, usd) == "unknown"
 
 
 def test_potential_unicorn_age_routes():
     P = "potential_unicorn_gei_2025"
     df = panel(
-        {2024: {"equity_financing": 3500.0}}, founded=dt.date(2019, 5, 1), latest_valuation=70000.0
+        {2024: {"equity_financing": 3500.0}},
+        founded=dt.date(2019, 5, 1),
+        latest_valuation_usd=10000.0,
+        pe_funded=True,
     )  # age 5: the "5年内" route, exactly 1亿美元 and 500万美元
     assert status(P, df) == "met"
-    assert status(P, df.with_columns(latest_valuation=69999.0)) == "unmet"
+    assert status(P, df.with_columns(latest_valuation_usd=9999.0)) == "unmet"
 
 
 def test_missing_valuation_is_unknown():
     assert verdict("unicorn_gei_2025", "valuation", panel(latest_valuation=None)) == "unknown"
+
+
+def test_tech_sme_article_6_declarations():
+    # 第六条（一）境内居民企业 and（三）产品不属禁止/限制/淘汰类 are evaluated, unknown when blank
+    assert verdict(T, "basics", panel()) == "met"
+    assert verdict(T, "resident", panel(mainland_resident=False)) == "unmet"
+    assert verdict(T, "resident", panel(mainland_resident=None)) == "unknown"
+    assert verdict(T, "products_allowed", panel(restricted_products=True)) == "unmet"
+    assert verdict(T, "products_allowed", panel(restricted_products=None)) == "unknown"
+    assert status(T, panel(restricted_products=None)) == "unknown"
+    assert status(T, panel(mainland_resident=False)) == "unmet"
+
+
+def test_tech_sme_standard_route_blank_is_not_zero():
+    years = {y: {"standards_led": None} for y in (2021, 2022, 2023, 2024)}
+    assert verdict(T, "direct_standard", panel(years)) == "unknown"
+    years[2022] = {"standards_led": 1}
+    assert verdict(T, "direct_standard", panel(years)) == "met"
+    assert verdict(T, "direct_standard", panel()) == "unmet"  # 0 in every year on file
 
 
 # --- pack files ---------------------------------------------------------------------------------
