@@ -120,17 +120,35 @@ def test_workflow_over_http_counts_in_dashboard_and_assessment(two_counties, cli
     kinds = {row["key"]: row for row in r.json()["by"]["kind"]}
     assert kinds["individual"]["label"] == "个人" and kinds["individual"]["ratings"] == 2
     year = date.today().year
+    # a commissioner with no service and no rating: the API shows his rating as null, not 0
+    r = client.post(
+        "/api/v1/commissioners",
+        headers=h["city"],
+        json={
+            "kind": "individual",
+            "name": "演示数据·未评价特派员",
+            "region_code": BAOYING,
+            "batch_year": year,
+        },
+    )
+    assert r.status_code == 201, r.text
     assert (
         client.post(
             "/api/v1/commissioners/assessment/runs", headers=h["city"], json={"year": year}
         ).status_code
         == 201
     )
-    rows = client.get(f"/api/v1/commissioners/assessment?year={year}", headers=h["city"]).json()
+    r = client.get(f"/api/v1/commissioners/assessment?year={year}", headers=h["city"])
+    assert r.status_code == 200, r.text
+    rows = r.json()
     assert {r["name"]: r["days"] for r in rows} == {
         "演示数据·宝应特派员": 2.5,
         "演示数据·高邮特派员": 2.5,
+        "演示数据·未评价特派员": 0.0,
     }
+    ratings = {r["name"]: r["rating"] for r in rows}
+    assert ratings["演示数据·未评价特派员"] is None
+    assert ratings["演示数据·宝应特派员"] == 5.0
     r = client.get(f"/api/v1/commissioners/assessment/export?year={year}", headers=h["city"])
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]

@@ -276,7 +276,7 @@ class AssessmentRowOut(BaseModel):
     income_wan: float
     trainees: float
     introductions: float
-    rating: float
+    rating: float | None = None  # None: no rating that year (shown as —)
     service: float = 0
     outcome: float = 0
     satisfaction: float = 0
