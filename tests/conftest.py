@@ -3,8 +3,10 @@ KECHUANG_TEST_DATABASE_URL is set) and one rolled-back transaction per test."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import traceback
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,32 @@ _TMP = Path(tempfile.mkdtemp(prefix="kechuang-test-"))
 TEST_DATABASE_URL = os.environ.get("KECHUANG_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["KECHUANG_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.setdefault("KECHUANG_VAR_DIR", str(_TMP / "var"))
+
+
+class _DrawerProbeTimeout(logging.Filter):
+    """Drop NiceGUI's "JavaScript did not respond" error for the drawer's open-state probe only.
+
+    With `left_drawer(value=None)` NiceGUI asks the browser whether the drawer is open; the user
+    simulation answers through its outbox, which under CPU load can miss NiceGUI's fixed 1 s
+    timeout. That answer has no meaning in a simulated browser, and the user fixture fails a test
+    on any ERROR log, so the page crawl failed at random on a loaded machine. Every other
+    JavaScript timeout still fails the test.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but the drawer probe's timeout."""
+        if not record.getMessage().startswith("JavaScript did not respond"):
+            return True
+        tb = record.exc_info[2] if record.exc_info else None
+        frames = traceback.extract_tb(tb) if tb else []
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None and not frames:
+            frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+            exc = exc.__cause__
+        return not any(f.filename.endswith("elements/drawer.py") for f in frames)
+
+
+logging.getLogger("nicegui").addFilter(_DrawerProbeTimeout())
 
 
 def pytest_report_header(config):
