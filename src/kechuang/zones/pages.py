@@ -13,6 +13,7 @@ from nicegui import run, ui
 from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
+from kechuang.core.formatting import fmt_figure
 from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
@@ -299,8 +300,10 @@ async def benchmark_page() -> None:
                     "indicator": r["indicator"],
                     "dimension": r["dimension"],
                     "name": r["name"],
-                    "unit_raw": fmt_num(r["unit_raw"]),
-                    "benchmark_raw": fmt_num(r["benchmark_raw"]),
+                    "unit_raw": fmt_figure(r["unit_raw"], r["unit_label"], show_unit=False),
+                    "benchmark_raw": fmt_figure(
+                        r["benchmark_raw"], r["unit_label"], show_unit=False
+                    ),
                     "unit_label": r["unit_label"],
                     "points": fmt_num(r["points"]),
                     "advice": r["advice"],
