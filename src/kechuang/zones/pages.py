@@ -19,7 +19,7 @@ from kechuang.core.security import Principal
 from kechuang.zones import report, service
 from kechuang.zones.charts import interval_chart, radar_chart
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
-from kechuang.zones.frameworks import DEFAULT_FRAMEWORK, NORMALISATIONS, WINDOWS
+from kechuang.zones.frameworks import DEFAULT_FRAMEWORK, NORMALISATIONS, WINDOWS, catalogue
 from kechuang.zones.widgets import READERS, fmt_num, load_choices, table_columns
 
 
@@ -170,6 +170,16 @@ async def ranking_page() -> None:
                 f"height: {max(300, 34 * len(table) + 80)}px"
             ).mark("rank-bands")
             ui.label(f"计分方法（假设）：{framework.method_note}").classes("kc-muted")
+            # counts taken from the qualifications register say so, with their rule
+            cat = catalogue().indicators
+            register = [
+                cat[c] for c in framework.indicators if cat[c].source.startswith("register")
+            ]
+            if register:
+                ui.label(
+                    "数据来源 资质登记："
+                    + "；".join(f"{i.name}——{i.note}" if i.note else i.name for i in register)
+                ).classes("kc-muted").mark("register-source")
 
         c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch))
         with ui.row().classes("gap-2"):
