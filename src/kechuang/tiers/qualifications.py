@@ -140,14 +140,12 @@ def hnte_holders(
         how="vertical",
     ).unique()
     ids = held.get_column("enterprise_id").unique().to_list()
+    stmt = select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id)
+    if len(ids) < 5000:
+        # a long IN list would pass the databases' bound-parameter limits: then read them all
+        stmt = stmt.where(Enterprise.id.in_(ids))
     zones = pl.DataFrame(
-        session.execute(
-            select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id).where(
-                Enterprise.id.in_(ids)
-            )
-        ).all()
-        if ids
-        else [],
+        session.execute(stmt).all() if ids else [],
         schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64, "counted_zone_id": pl.Int64},
         orient="row",
     )
