@@ -408,3 +408,58 @@ def test_panel_is_deterministic(panel: pl.DataFrame, tmp_path) -> None:
 
 def test_industry_codes_are_gbt4754_shaped(panel: pl.DataFrame) -> None:
     assert panel["industry_code"].str.contains(r"^[A-T]\d{4}$").all()
+
+
+# --- the qualifications register -------------------------------------------------------------
+
+
+def test_register_is_seeded_and_plausible(demo: DemoData) -> None:
+    """高企证书 for a plausible share of the enterprises, issued over the years with three-year
+    validity: those valid at the end of 2025 were issued 2023–2025, some expire every year, a
+    renewal comes three years after the certificate it replaces; other kinds are rarer."""
+    from datetime import date
+
+    q = demo.qualifications
+    assert q.equals(generate().qualifications)  # same seed, same register
+    kinds = dict(q.group_by("kind").len().iter_rows())
+    assert set(kinds) <= {
+        "hnte_certificate",
+        "innovative_sme_title",
+        "specialised_sme_title",
+        "little_giant_title",
+        "niche_market",
+        "market_top",
+        "rd_institution",
+        "national_sci_award",
+        "provincial_sci_award",
+    }
+    assert kinds["hnte_certificate"] > kinds["innovative_sme_title"] > kinds["little_giant_title"]
+    assert set(q.get_column("uscc")) <= set(demo.enterprises.get_column("uscc"))
+    assert q.get_column("obtained_on").max() <= min(date(2025, 12, 31), date.today())
+    hnte = q.filter(pl.col("kind") == "hnte_certificate").with_columns(
+        pl.coalesce(
+            "expires_on", pl.col("obtained_on").dt.offset_by("3y").dt.offset_by("-1d")
+        ).alias("until")
+    )
+    # every given 有效期至 is the issue date plus three years less a day; some are left blank
+    given = hnte.filter(pl.col("expires_on").is_not_null())
+    assert 0 < given.height < hnte.height
+    assert (
+        given["expires_on"] == given["obtained_on"].dt.offset_by("3y").dt.offset_by("-1d")
+    ).all()
+    valid = hnte.filter(
+        (pl.col("obtained_on") <= date(2025, 12, 31)) & (pl.col("until") >= date(2025, 12, 31))
+    )
+    holders = valid.get_column("uscc").n_unique()
+    assert 0.08 * demo.enterprises.height < holders < 0.25 * demo.enterprises.height
+    assert set(valid.get_column("obtained_on").dt.year()) == {2023, 2024, 2025}
+    for year in (2023, 2024, 2025):
+        assert hnte.filter(pl.col("until").dt.year() == year).height > 0, year
+    # renewals: consecutive certificates of one enterprise are three issue-years apart
+    steps = (
+        hnte.sort("uscc", "obtained_on")
+        .with_columns(pl.col("obtained_on").dt.year().diff().over("uscc").alias("step"))
+        .get_column("step")
+        .drop_nulls()
+    )
+    assert steps.len() > 0 and set(steps.to_list()) == {3}

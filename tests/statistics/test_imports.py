@@ -361,3 +361,26 @@ def test_percent_figures_are_written_as_percent_cells_and_read_back_exactly():
     parsed = parse_columns(sheet.data, cols, sheet.rows, units=sheet.units)
     assert not parsed.errors, parsed.errors[:3]
     assert parsed.data.get_column("growth").to_list() == values
+
+
+def test_a_date_column_refuses_future_dates_unless_it_allows_them():
+    """Dates after today are refused (an issue or founding date cannot lie ahead) except in a column
+    that allows them (a 有效期至); the rule is per column and the default is unchanged."""
+    from datetime import date, timedelta
+
+    import polars as pl
+
+    from kechuang.core.excel import Column, parse_columns
+
+    cols = (
+        Column("issued", "取得日期", "date"),
+        Column("until", "有效期至", "date", allow_future=True),
+    )
+    today = date.today()
+    ahead = (today + timedelta(days=400)).isoformat()
+    frame = pl.DataFrame(
+        {"issued": [today.isoformat(), ahead], "until": [ahead, today.isoformat()]}
+    )
+    parsed = parse_columns(frame, cols)
+    assert [(e.row, e.column, e.reason) for e in parsed.errors] == [(3, "取得日期", "日期晚于今天")]
+    assert parsed.data.get_column("until").to_list()[0] == today + timedelta(days=400)

@@ -18,6 +18,11 @@ async def test_dashboard_counts_targets_and_charts(user: User, tier_world) -> No
     assert total["tech_sme"].startswith("1")
     funnel = user.find(marker="tier-funnel").elements.pop()
     assert funnel.options["series"][0]["type"] == "funnel"
+    # the HNTE rung says how many hold a certificate (none registered here), in whole numbers
+    names = [d["name"] for d in funnel.options["series"][0]["data"]]
+    assert "高新技术企业（其中持证 0 家）" in names
+    assert total["hnte"].startswith("0")  # no certificate on record: 0, whatever the figures say
+    await user.should_see("资质登记", retries=100)
     sankey = user.find(marker="tier-sankey").elements.pop()
     assert sankey.options["series"][0]["links"]
 

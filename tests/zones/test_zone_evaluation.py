@@ -3,6 +3,8 @@ gap decomposition and scoping."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from factories import make_principal
 from zone_helpers import OPTIONS, build_case
@@ -10,7 +12,7 @@ from zone_helpers import OPTIONS, build_case
 from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import SYSTEM
 from kechuang.zones import service
-from kechuang.zones.evaluation import TOP_QUARTILE
+from kechuang.zones.evaluation import TOP_QUARTILE, _advice
 from kechuang.zones.scope import visible_values
 
 
@@ -242,3 +244,17 @@ def test_bad_framework_is_refused_in_chinese(session, city):
         service.evaluate(session, SYSTEM, 2024, None, "nowhere")
     with pytest.raises(service.ZoneServiceError, match="normalise"):
         service.evaluate(session, SYSTEM, 2024, None, None, {"normalise": "magic"})
+
+
+def test_a_gap_in_enterprises_is_a_whole_number_to_close():
+    hnte = SimpleNamespace(unit="家", direction=1, translate=None)
+    assert _advice(hnte, 2.5, None, "对标区") == "需提高 3家"
+    assert _advice(hnte, 40.0, None, "对标区") == "需提高 40家"
+    assert _advice(hnte, -1.0, None, "对标区") == "已达到或优于对标区"
+    staff = SimpleNamespace(
+        unit="%", direction=1, translate={"unit": "人", "what": "本科及以上学历从业人员"}
+    )
+    assert (
+        _advice(staff, 1.25, 12.2, "对标区")
+        == "需提高 1.25个百分点，约需增加本科及以上学历从业人员 13人"
+    )

@@ -150,6 +150,9 @@ async def test_pages_show_real_results_for_the_bureau(user: User, people) -> Non
     table = user.find(marker="ranking-table").elements.pop()
     names = [r["name"] for r in table.rows]
     assert set(names) == {"扬州高新区", "江都高新区", "高邮高新区"}  # the city peer set (default)
+    # the default framework scores HNTE rows: the page names the register as their source
+    await user.should_see(marker="register-source", retries=100)
+    await user.should_see("数据来源 资质登记", retries=100)
     chart = user.find(marker="rank-bands").elements.pop()
     assert chart.options["series"][2]["type"] == "scatter"
     await user.open("/evaluation/benchmark")

@@ -106,7 +106,10 @@ class Section:
 
     Points in use: "enterprise_page" and "zone_page" (async renderers taking principal and id),
     "enterprise_detail" and "zone_detail" (functions (session, principal, id) -> dict merged into
-    the API response), "zones_page" (renderer taking principal).
+    the API response), "zones_page" (renderer taking principal), "hnte_holders" (a function
+    (session, years, enterprise_ids=None) -> DataFrame[enterprise_id, year, zone_id] giving the
+    高新技术企业 of each year from the qualifications register: the tiers domain offers it, the
+    zone evaluation counts with it).
     """
 
     point: str

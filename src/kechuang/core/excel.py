@@ -72,7 +72,9 @@ class Column:
     """One spreadsheet column: its code, Chinese header, kind, unit and rules.
 
     `aliases` are other headers accepted for the column; `max_length` is the longest text stored
-    (the model column's String(n)); `merge_fill` lets a cell merged down several rows fill them.
+    (the model column's String(n)); `merge_fill` lets a cell merged down several rows fill them;
+    `allow_future` lets a date column hold dates after today (a 有效期至 is naturally in the
+    future; every other date — issue, founding, reporting — is refused when it is).
     """
 
     code: str
@@ -85,6 +87,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     max_length: int | None = None
     merge_fill: bool = False
+    allow_future: bool = False
 
     @property
     def template_header(self) -> str:
@@ -1092,9 +1095,10 @@ def parse_columns(
             reason = pl.when(typed.is_null()).then(
                 pl.lit("不是有效的日期（可填 2019-03-15、2019/3/15、2019年3月15日 或 2019年3月）")
             )
-            reason = pl.coalesce(
-                reason, pl.when(typed > pl.lit(_today())).then(pl.lit("日期晚于今天"))
-            )
+            if not col.allow_future:
+                reason = pl.coalesce(
+                    reason, pl.when(typed > pl.lit(_today())).then(pl.lit("日期晚于今天"))
+                )
         elif col.kind == "year":
             year = text.str.replace(r"(年度|年)$", "").str.replace(r"\.0+$", "")
             typed = year.cast(pl.Int64, strict=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,29 @@ def fmt_int(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
     return f"{int(value):,}{unit}"
+
+
+# Units of things counted one by one: their figures are whole numbers wherever they are shown.
+COUNT_UNITS = frozenset({"个", "家", "件", "项", "人"})
+
+
+def is_count_unit(unit: str) -> bool:
+    """True for a unit of whole things (家, 个, 件, 项, 人), not a rate such as 件/万人."""
+    return unit in COUNT_UNITS
+
+
+def fmt_figure(value: float | None, unit: str = "", digits: int = 2, show_unit: bool = True) -> str:
+    """A figure in its unit: counts (家/个/件/项/人) as whole numbers (40 家, not 40.00 家), others
+    with `digits` decimals; thousands separators; None as an em dash."""
+    if value is None:
+        return "—"
+    text = (
+        # half away from zero, as people round counts (Python's format rounds half to even)
+        f"{int(math.copysign(math.floor(abs(value) + 0.5), value)):,}"
+        if is_count_unit(unit)
+        else f"{value:,.{digits}f}"
+    )
+    return f"{text}{unit}" if show_unit else text
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:

@@ -12,6 +12,7 @@ below.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
@@ -268,6 +269,9 @@ class DemoData:
     enterprises: pl.DataFrame
     enterprise_years: pl.DataFrame
     zone_years: pl.DataFrame
+    # the qualifications register (高企证书, titles, awards, R&D institutions, market facts): one row
+    # per record, kinds as the register's codes, in the qualifications template's columns
+    qualifications: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1314,7 +1318,163 @@ def generate(
         enterprises=enterprises,
         enterprise_years=enterprise_years,
         zone_years=zone_years,
+        # its own stream: the frames above are the same with or without the register
+        qualifications=_qualifications(
+            np.random.default_rng(seed + QUAL_SEED_OFFSET), enterprises, enterprise_years
+        ),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the qualifications register
+
+QUAL_SEED_OFFSET = 15
+CERT_YEARS = 3  # an HNTE certificate or an MIIT title runs three years from issue
+HNTE_RENEWAL_RATE = 0.8  # share of expiring HNTE certificates renewed (重新认定)
+QUAL_COLUMNS = ("uscc", "kind", "level", "obtained_on", "expires_on", "value", "reference", "note")
+
+
+def _issue_date(rng: np.random.Generator, year: int, months: tuple[int, int]) -> dt.date:
+    """A day of the year within the months (certificates are issued in batches late in the year)."""
+    return dt.date(year, int(rng.integers(months[0], months[1] + 1)), int(rng.integers(1, 29)))
+
+
+def _qualifications(
+    rng: np.random.Generator, enterprises: pl.DataFrame, enterprise_years: pl.DataFrame
+) -> pl.DataFrame:
+    """The demo register, drawn from each enterprise's last reported figures (seeded).
+
+    高企证书: about one enterprise in six, more likely the higher its R&D intensity and high-tech
+    revenue share; first recognised in one of the last six years (a year after founding at the
+    earliest), renewed every three years with probability 0.8 while it reports figures — so the
+    certificates on record were issued over the last three years, some expire each year, some
+    are renewed, some lapse. Titles, awards, R&D institutions and market facts are rarer and go
+    to the same stronger firms. No date lies after 31 December of the last year or after today.
+    """
+    last_year = int(enterprise_years.get_column("year").max())
+    cap = min(dt.date(last_year, 12, 31), dt.date.today())
+    per = (
+        enterprise_years.sort("uscc", "year")
+        .group_by("uscc", maintain_order=True)
+        .agg(
+            pl.col("year").min().alias("first"),
+            pl.col("year").max().alias("last"),
+            (pl.col("rd_expense") / pl.col("operating_revenue")).drop_nans().last().alias("rd"),
+            (pl.col("high_tech_revenue") / pl.col("total_revenue")).drop_nans().last().alias("ht"),
+        )
+        .join(enterprises.select("uscc", "founded_on"), on="uscc", how="left")
+        .with_columns(
+            # strength in [0, 1]: rank of R&D intensity (70 %) and high-tech revenue share (30 %)
+            (
+                0.7 * pl.col("rd").fill_null(0).rank("average") / pl.len()
+                + 0.3 * pl.col("ht").fill_null(0).rank("average") / pl.len()
+            ).alias("strength")
+        )
+        .sort("uscc")
+    )
+    rows: list[tuple[Any, ...]] = []
+    serial = 0
+    for r in per.iter_rows(named=True):
+        s = float(r["strength"])
+        u = rng.random(8)
+        founded = r["founded_on"].year if r["founded_on"] else r["first"]
+        # 高企证书 chains
+        if u[0] < 0.02 + 0.6 * s**3:
+            start = max(last_year - 5, founded + 1)
+            if start <= last_year:
+                year = int(rng.integers(start, last_year + 1))
+                while year <= min(last_year, r["last"] + 1):
+                    issued = min(_issue_date(rng, year, (10, 12)), cap)
+                    expires = dt.date(issued.year + CERT_YEARS, issued.month, issued.day)
+                    expires -= dt.timedelta(days=1)
+                    serial += 1
+                    rows.append(
+                        (
+                            r["uscc"],
+                            "hnte_certificate",
+                            "国家级",
+                            issued,
+                            # a third of the records leave 有效期至 blank (read as three years)
+                            None if rng.random() < 0.3 else expires,
+                            None,
+                            f"GR{issued.year}32{serial:06d}",
+                            "演示数据",
+                        )
+                    )
+                    if rng.random() >= HNTE_RENEWAL_RATE:
+                        break
+                    year += CERT_YEARS
+        strong = s > 0.5
+        if strong and u[1] < 0.2:
+            issued = _issue_date(rng, int(rng.integers(last_year - 2, last_year + 1)), (6, 12))
+            rows.append(
+                (
+                    r["uscc"],
+                    "innovative_sme_title",
+                    "省级",
+                    min(issued, cap),
+                    None,
+                    None,
+                    "",
+                    "演示数据",
+                )
+            )
+            if u[2] < 0.35:
+                issued = _issue_date(rng, int(rng.integers(last_year - 2, last_year + 1)), (6, 12))
+                rows.append(
+                    (
+                        r["uscc"],
+                        "specialised_sme_title",
+                        "省级",
+                        min(issued, cap),
+                        None,
+                        None,
+                        "",
+                        "演示数据",
+                    )
+                )
+                niche = dt.date(max(founded, last_year - 12), 1, 1)
+                rows.append((r["uscc"], "niche_market", "", niche, None, None, "", "演示数据"))
+                if u[3] < 0.2:
+                    issued = _issue_date(
+                        rng, int(rng.integers(last_year - 2, last_year + 1)), (7, 9)
+                    )
+                    rows.append(
+                        (
+                            r["uscc"],
+                            "little_giant_title",
+                            "国家级",
+                            min(issued, cap),
+                            None,
+                            None,
+                            "",
+                            "演示数据",
+                        )
+                    )
+                    rows.append(
+                        (r["uscc"], "market_top", "", min(issued, cap), None, None, "", "演示数据")
+                    )
+        if strong and u[4] < 0.06:
+            issued = _issue_date(rng, int(rng.integers(last_year - 8, last_year + 1)), (1, 12))
+            rows.append(
+                (r["uscc"], "rd_institution", "省级", min(issued, cap), None, None, "", "演示数据")
+            )
+        if strong and u[5] < 0.03:
+            issued = _issue_date(rng, int(rng.integers(last_year - 4, last_year + 1)), (1, 12))
+            kind = "national_sci_award" if u[6] < 0.15 else "provincial_sci_award"
+            level = "国家级" if kind == "national_sci_award" else "省级"
+            rows.append((r["uscc"], kind, level, min(issued, cap), None, None, "", "演示数据"))
+    schema = {
+        "uscc": pl.String,
+        "kind": pl.String,
+        "level": pl.String,
+        "obtained_on": pl.Date,
+        "expires_on": pl.Date,
+        "value": pl.Float64,
+        "reference": pl.String,
+        "note": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def write_panel_parquet(

@@ -87,6 +87,21 @@ def _import(session, kind: str, frame: pl.DataFrame, filename: str) -> str:
     return report.message()
 
 
+def _import_qualifications(session, frame: pl.DataFrame) -> str:
+    """The demo's qualifications register, through the register's own import (all or nothing)."""
+    from kechuang.tiers.qualifications import QUAL_COLUMNS, import_qualifications
+
+    if frame.is_empty():
+        return "演示数据无企业资质"
+    content = write_sheets([("企业资质", QUAL_COLUMNS, frame)])
+    report = import_qualifications(session, DEMO_OPERATOR, content, "演示_企业资质.xlsx")
+    if not report.ok:
+        errors = report.errors or []
+        first = "; ".join(f"{e.row}行 {e.column}: {e.value} {e.reason}" for e in errors[:5])
+        raise RuntimeError(f"演示资质未通过校验（{len(errors)} 处）：{first}")
+    return report.message()
+
+
 def build_demo(
     say: Callable[[str], None] = print, seed: int = 20251, n_enterprises: int = 3000
 ) -> str:
@@ -151,6 +166,8 @@ def build_demo(
             ]
         )
         say(_import(session, "zone_years", zone_wide, "演示_高新区年度统计.xlsx"))
+        # before the domains' seeders: the zone evaluation's stored runs count HNTEs from it
+        say(_import_qualifications(session, data.qualifications))
         _demo_users(session, zone_ids)
         for _domain, seed in demo_seeders():
             say(seed(session))

@@ -24,6 +24,10 @@ DOMAIN = Domain(
             BUREAU_ROLES,
         ),
     ),
-    sections=(Section("enterprise_page", "kechuang.tiers.pages:enterprise_section", 60),),
+    sections=(
+        Section("enterprise_page", "kechuang.tiers.pages:enterprise_section", 60),
+        # the one 高新技术企业 count (qualifications register), read by the zone evaluation
+        Section("hnte_holders", "kechuang.tiers.qualifications:hnte_holders"),
+    ),
     audit_labels={"enterprise_qualifications": "企业资质"},
 )

@@ -14,7 +14,18 @@ from kechuang.registry.models import Enterprise
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.tiers.assessment import evaluate_year, zone_names
 from kechuang.tiers.methodology import RUNG_LABELS, TierError, families, targets
-from kechuang.tiers.qualifications import CERTIFICATE_YEARS, qualification_frame
+from kechuang.tiers.qualifications import (
+    HNTE_RULE,
+    expiry_expr,
+    hnte_holders,
+    qualification_frame,
+)
+
+
+def _visible_ids(session: Session, principal: Principal) -> list[int]:
+    """Ids of the enterprises the principal may see."""
+    stmt = enterprise_query(principal, EnterpriseFilter()).with_only_columns(Enterprise.id)
+    return [r[0] for r in session.execute(stmt).all()]
 
 
 def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[str, Any]:
@@ -28,31 +39,64 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
     tgt = targets()
     met_keys: dict[str, set[int]] = {}
     review_keys: dict[str, set[int]] = {}
+    eligible_keys: dict[str, set[int]] = {}
+    # 高新技术企业 is a recognition, not a set of conditions: its count is the register's holders
+    # (the one source the zone evaluation reads too); enterprises meeting the conditions without
+    # a certificate are shown beside it as eligible.
+    holders = hnte_holders(session, years, _visible_ids(session, principal)).rename(
+        {"enterprise_id": "key", "zone_id": "stat_zone_id"}
+    )
     for year in years:
         result, packs = evaluate_year(session, principal, year)
-        per_year.append(result.select("key", "stat_zone_id", "rung", pl.lit(year).alias("year")))
+        held_now = holders.filter(pl.col("year") == year).select("key", "stat_zone_id")
+        # a holder is on rung 3 at least, with figures for the year or not
+        rung_rows = result.select("key", "stat_zone_id", "rung")
+        extra = held_now.join(rung_rows, on="key", how="anti").with_columns(
+            pl.lit(3, dtype=rung_rows.schema["rung"]).alias("rung")
+        )
+        rung_rows = pl.concat([rung_rows, extra.select(rung_rows.columns)]).with_columns(
+            pl.when(pl.col("key").is_in(held_now.get_column("key").implode()))
+            .then(pl.max_horizontal("rung", pl.lit(3)).cast(rung_rows.schema["rung"]))
+            .otherwise("rung")
+            .alias("rung")
+        )
+        per_year.append(rung_rows.with_columns(pl.lit(year).alias("year")))
         by_family = {}
         for pack in packs:
-            met = result.filter((pl.col(f"{pack.code}|status") == 0) | pl.col(f"{pack.code}|held"))
-            review = result.filter(pl.col(f"{pack.code}|status") == 1)
-            by_family[pack.family] = (met, review, pack)
+            status = pl.col(f"{pack.code}|status")
+            if pack.family == "hnte":
+                held_keys = held_now.get_column("key").implode()
+                met = held_now
+                review = result.filter((status == 1) & ~pl.col("key").is_in(held_keys))
+                eligible = result.filter((status == 0) & ~pl.col("key").is_in(held_keys))
+            else:
+                met = result.filter((status == 0) | pl.col(f"{pack.code}|held"))
+                review = result.filter(status == 1)
+                eligible = None
+            by_family[pack.family] = (met, review, eligible)
             if year == years[-1]:
                 met_keys[pack.family] = set(met.get_column("key").to_list())
                 review_keys[pack.family] = set(review.get_column("key").to_list())
-        for zone_id in sorted(
-            {z for z in result.get_column("stat_zone_id").to_list() if z is not None}
-        ) + [None]:
+                if eligible is not None:
+                    eligible_keys[pack.family] = set(eligible.get_column("key").to_list())
+        zone_ids = set(result.get_column("stat_zone_id").to_list())
+        zone_ids |= set(held_now.get_column("stat_zone_id").to_list())
+        for zone_id in sorted(z for z in zone_ids if z is not None) + [None]:
             row: dict[str, Any] = {
                 "year": year,
                 "zone_id": zone_id,
                 "zone": zones.get(zone_id, "全部（可见范围）") if zone_id else "全部（可见范围）",
             }
-            for family, (met, review, _pack) in by_family.items():
+            for family, (met, review, eligible) in by_family.items():
                 if zone_id is not None:
                     met = met.filter(pl.col("stat_zone_id") == zone_id)
                     review = review.filter(pl.col("stat_zone_id") == zone_id)
+                    if eligible is not None:
+                        eligible = eligible.filter(pl.col("stat_zone_id") == zone_id)
                 row[family] = met.height
                 row[f"{family}__review"] = review.height
+                if eligible is not None:
+                    row[f"{family}__eligible"] = eligible.height
             counts.append(row)
     rungs = pl.concat(per_year)
     flows = _flows(rungs, years)
@@ -61,8 +105,12 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
         # an enterprise meeting several packs of one target (e.g. GEI and Jiangsu unicorn) counts once
         met = set().union(*(met_keys.get(f, set()) for f in t["families"]))
         review = set().union(*(review_keys.get(f, set()) for f in t["families"])) - met
+        eligible = {}
+        if t["families"] == ["hnte"] and "hnte" in eligible_keys:
+            eligible = {"eligible": len(eligible_keys["hnte"] - met)}
         progress.append(
             {
+                **eligible,
                 "code": t["code"],
                 "label": t["label"],
                 "target": t["value"],
@@ -72,6 +120,18 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
             }
         )
     rung_counts = rungs.group_by("year", "rung").len().sort("year", "rung").to_dicts()
+    last = years[-1]
+    rung_last = {r["rung"]: r["len"] for r in rung_counts if r["year"] == last}
+    funnel = [
+        {
+            "rung": r,
+            "name": RUNG_LABELS[r],
+            "value": sum(v for k, v in rung_last.items() if k >= r),
+            # the HNTE rung says how many of its enterprises hold a certificate (HNTE_RULE)
+            **({"holders": len(met_keys.get("hnte", set()))} if r == 3 else {}),
+        }
+        for r in range(1, 7)
+    ]
     return {
         "years": years,
         "counts": counts,
@@ -87,9 +147,12 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
             "progress": progress,
             "not_tracked": tgt.get("not_tracked", []),
         },
+        "funnel": funnel,
         "families": families(),
         "certificates": hnte_certificates(session, principal, years),
-        "scope_note": "按企业统计归属高新区计数；资质（证书、称号）持有者计入相应梯度。",
+        "hnte_rule": HNTE_RULE,
+        "scope_note": "按企业统计归属高新区计数；资质（证书、称号）持有者计入相应梯度；"
+        f"高新技术企业数 = {HNTE_RULE}，与高新区评价同一口径。",
     }
 
 
@@ -120,26 +183,16 @@ def _flows(rungs: pl.DataFrame, years: list[int]) -> list[dict[str, Any]]:
 def hnte_certificates(
     session: Session, principal: Principal, years: list[int]
 ) -> list[dict[str, Any]]:
-    """Per year: valid HNTE certificates, those expiring (renewal due), renewed and lapsed."""
-    ids = [
-        r[0]
-        for r in session.execute(
-            enterprise_query(principal, EnterpriseFilter()).with_only_columns(Enterprise.id)
-        ).all()
-    ]
+    """Per year: enterprises holding a valid HNTE certificate (HNTE_RULE), those whose certificate
+    expires in the year (renewal due), renewed and lapsed."""
+    ids = _visible_ids(session, principal)
     if not ids:
         return [{"year": y, "valid": 0, "expiring": 0, "renewed": 0, "lapsed": 0} for y in years]
+    holders = hnte_holders(session, years, ids)
     quals = qualification_frame(session, ids).filter(pl.col("kind") == "hnte_certificate")
-    quals = quals.with_columns(
-        pl.coalesce(
-            "expires_on",
-            pl.col("obtained_on").dt.offset_by(f"{CERTIFICATE_YEARS}y").dt.offset_by("-1d"),
-        ).alias("expires_on")
-    )
+    quals = quals.with_columns(expiry_expr())
     out = []
     for y in years:
-        ref = date(y, 12, 31)
-        valid = quals.filter((pl.col("obtained_on") <= ref) & (pl.col("expires_on") >= ref))
         expiring = quals.filter(pl.col("expires_on").dt.year() == y)
         # renewed: a later certificate of the same enterprise issued by the end of the next year
         later = quals.select("key", pl.col("obtained_on").alias("next_on"))
@@ -150,7 +203,7 @@ def hnte_certificates(
         out.append(
             {
                 "year": y,
-                "valid": valid.select("key").unique().height,
+                "valid": holders.filter(pl.col("year") == y).height,
                 "expiring": expiring.select("key").unique().height,
                 "renewed": renewed,
                 "lapsed": expiring.select("key").unique().height - renewed,

@@ -72,7 +72,12 @@ async def pipeline_page() -> None:
                 stat_card(
                     f"{t['label']}（{last}年数据）",
                     fmt_int(t["current"], " 家"),
-                    f"另有待专家评审 {t['review']} 家 · {tg['year']}年目标 "
+                    (
+                        f"另有符合认定条件未持证 {fmt_int(t['eligible'])} 家 · "
+                        if "eligible" in t
+                        else ""
+                    )
+                    + f"另有待专家评审 {fmt_int(t['review'])} 家 · {tg['year']}年目标 "
                     f"{fmt_int(t['target'])}（草案）· 完成 {(t['ratio'] or 0) * 100:.1f}%",
                 )
         fams = data["families"]
@@ -85,22 +90,32 @@ async def pipeline_page() -> None:
             {
                 "zone": c["zone"],
                 **{
-                    f: f"{c.get(f, 0)}"
+                    f: fmt_int(c.get(f, 0))
+                    + (
+                        f"（未持证符合条件 {c[f + '__eligible']}）"
+                        if c.get(f + "__eligible")
+                        else ""
+                    )
                     + (f"（待评审 {c[f + '__review']}）" if c.get(f + "__review") else "")
                     for f in fams
                 },
             }
             for c in latest_counts
         ]
-        ui.label(f"{last}年 各梯度企业数（符合条件或持有资质；括号内为需专家评审的企业）").classes(
-            "text-subtitle1"
-        )
+        ui.label(
+            f"{last}年 各梯度企业数（符合条件或持有资质；高新技术企业按证书计：{data['hnte_rule']}；"
+            "括号内为需专家评审的企业）"
+        ).classes("text-subtitle1")
         ui.table(columns=columns, rows=rows).classes("w-full").props("dense").mark("tier-counts")
-        rung_last = {r["rung"]: r["len"] for r in data["rung_counts"] if r["year"] == last}
         labels = data["rung_labels"]
         funnel = [
-            {"name": labels[r], "value": sum(v for k, v in rung_last.items() if k >= r)}
-            for r in range(1, 7)
+            {
+                "name": f"{f['name']}（其中持证 {fmt_int(f['holders'])} 家）"
+                if "holders" in f
+                else f["name"],
+                "value": f["value"],
+            }
+            for f in data["funnel"]
         ]
         nodes, links = _sankey(data["flows"], labels)
         with ui.row().classes("w-full gap-4"):
@@ -139,7 +154,9 @@ async def pipeline_page() -> None:
                     ],
                 }
             ).classes("h-96").style("width: 52%").mark("tier-sankey")
-        ui.label("高新技术企业证书（三年有效，到期需重新认定）").classes("text-subtitle1")
+        ui.label(
+            f"高新技术企业证书（三年有效，到期需重新认定；有效证书 = {data['hnte_rule']}）"
+        ).classes("text-subtitle1")
         ui.table(
             columns=[
                 {"name": k, "label": v, "field": k}

@@ -23,6 +23,7 @@ from kechuang.core.excel import (
     write_sheets,
 )
 from kechuang.core.security import Principal
+from kechuang.registry.models import Enterprise
 from kechuang.statistics.imports import NOT_YOURS, REFUSED
 from kechuang.tiers.features import reference_date
 from kechuang.tiers.models import EnterpriseQualification
@@ -53,6 +54,20 @@ SCORE_BOUNDS: dict[str, tuple[float, float]] = {
 QUAL_BY_LABEL = {v: k for k, v in QUAL_KINDS.items()}
 CERTIFICATE_YEARS = 3
 TITLE_YEARS = 3  # MIIT titles are valid three years (reviewed at expiry)
+# Kinds with a fixed validity (years from 取得日期): a blank 有效期至 is filled from it, and a given
+# one may not run past it (plus EXPIRY_SLACK_DAYS).
+VALIDITY_YEARS: dict[str, int] = {
+    "hnte_certificate": CERTIFICATE_YEARS,
+    "innovative_sme_title": TITLE_YEARS,
+    "specialised_sme_title": TITLE_YEARS,
+    "little_giant_title": TITLE_YEARS,
+}
+# Registers sometimes count validity from the 认定公告 date rather than the certificate's 发证日期,
+# which lie weeks apart; a month of slack accepts that and still catches a wrong year.
+EXPIRY_SLACK_DAYS = 31
+# The rule for "an HNTE in year Y", the same on every page (tiers dashboard, funnel, zone
+# evaluation): it holds a certificate valid on 31 December of Y (issued by then, not yet expired).
+HNTE_RULE = "年末（12月31日）持有有效期内的高新技术企业证书（资质登记）"
 
 
 QUAL_COLUMNS: tuple[Column, ...] = (
@@ -66,11 +81,79 @@ QUAL_COLUMNS: tuple[Column, ...] = (
         required=True,
         note="证书发证日期、获奖日期或开始从事日期",
     ),
-    Column("expires_on", "有效期至", "date", note="空白时：高企证书按3年计，称号按3年计，其余长期"),
+    Column(
+        "expires_on",
+        "有效期至",
+        "date",
+        note="空白时：高企证书按3年计，称号按3年计，其余长期；可晚于今天，但不得超过取得日期起的有效期",
+        allow_future=True,
+    ),
     Column("value", "数值", "decimal", note="评价得分、市场占有率(%)等"),
     Column("reference", "证书编号/文号"),
     Column("note", "备注"),
 )
+
+
+def expiry_expr() -> pl.Expr:
+    """A register row's 有效期至: the one given, else its kind's validity from 取得日期 (else none)."""
+    obtained = pl.col("obtained_on").cast(pl.Date)
+    filled = pl.lit(None, dtype=pl.Date)
+    for kind, years in VALIDITY_YEARS.items():
+        filled = (
+            pl.when(pl.col("kind") == kind)
+            .then(obtained.dt.offset_by(f"{years}y").dt.offset_by("-1d"))
+            .otherwise(filled)
+        )
+    return pl.coalesce(pl.col("expires_on").cast(pl.Date), filled)
+
+
+def hnte_valid_expr(year: int) -> pl.Expr:
+    """True on a row that is an HNTE certificate valid on 31 December of `year` (HNTE_RULE);
+    needs `expires_on` already filled by expiry_expr()."""
+    ref = reference_date(year)
+    return (
+        (pl.col("kind") == "hnte_certificate")
+        & (pl.col("obtained_on") <= ref)
+        & (pl.col("expires_on") >= ref)
+    )
+
+
+def hnte_holders(
+    session: Session, years: list[int], enterprise_ids: list[int] | None = None
+) -> pl.DataFrame:
+    """The one source of the 高新技术企业 count: (enterprise_id, year, zone_id) for every enterprise
+    holding a certificate valid at the end of each year (HNTE_RULE), zone_id being the zone its
+    statistics count in (counted zone, else registered zone). `enterprise_ids` come scoped (None:
+    all, for the zone evaluation that needs every peer)."""
+    quals = qualification_frame(session, enterprise_ids).filter(
+        pl.col("kind") == "hnte_certificate"
+    )
+    quals = quals.with_columns(pl.col("obtained_on").cast(pl.Date), expiry_expr())
+    held = pl.concat(
+        [
+            quals.filter(hnte_valid_expr(y)).select(
+                pl.col("key").alias("enterprise_id"), pl.lit(y, dtype=pl.Int64).alias("year")
+            )
+            for y in sorted(set(years))
+        ]
+        or [pl.DataFrame(schema={"enterprise_id": pl.Int64, "year": pl.Int64})],
+        how="vertical",
+    ).unique()
+    ids = held.get_column("enterprise_id").unique().to_list()
+    stmt = select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id)
+    if len(ids) < 5000:
+        # a long IN list would pass the databases' bound-parameter limits: then read them all
+        stmt = stmt.where(Enterprise.id.in_(ids))
+    zones = pl.DataFrame(
+        session.execute(stmt).all() if ids else [],
+        schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64, "counted_zone_id": pl.Int64},
+        orient="row",
+    )
+    return (
+        held.join(zones, on="enterprise_id", how="left")
+        .select("enterprise_id", "year", pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
+        .sort("year", "enterprise_id")
+    )
 
 
 def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.DataFrame:
@@ -79,26 +162,7 @@ def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.
     ref = reference_date(year)
     if quals.is_empty():
         return pl.DataFrame(schema={key: quals.schema.get(key, pl.Int64)})
-    q = quals.with_columns(
-        pl.col("obtained_on").cast(pl.Date),
-        pl.coalesce(
-            pl.col("expires_on").cast(pl.Date),
-            pl.when(pl.col("kind") == "hnte_certificate")
-            .then(
-                pl.col("obtained_on")
-                .cast(pl.Date)
-                .dt.offset_by(f"{CERTIFICATE_YEARS}y")
-                .dt.offset_by("-1d")
-            )
-            .when(pl.col("kind").str.ends_with("_title"))
-            .then(
-                pl.col("obtained_on")
-                .cast(pl.Date)
-                .dt.offset_by(f"{TITLE_YEARS}y")
-                .dt.offset_by("-1d")
-            ),
-        ).alias("expires_on"),
-    )
+    q = quals.with_columns(pl.col("obtained_on").cast(pl.Date), expiry_expr())
     valid = (pl.col("obtained_on") <= ref) & (
         pl.col("expires_on").is_null() | (pl.col("expires_on") >= ref)
     )
@@ -106,7 +170,7 @@ def qualification_facts(quals: pl.DataFrame, year: int, key: str = "key") -> pl.
     kind = pl.col("kind")
     applied_next = pl.col("obtained_on").dt.year() == year + 1
     return q.group_by(key).agg(
-        (valid & (kind == "hnte_certificate")).any().alias("q_hnte_valid"),
+        hnte_valid_expr(year).any().alias("q_hnte_valid"),
         (valid & (kind == "national_sci_award") & since(5)).any().alias("q_national_award_5y"),
         (valid & (kind == "national_sci_award") & since(3)).any().alias("q_national_award_3y"),
         (valid & kind.is_in(["national_sci_award", "provincial_sci_award"]) & since(3))
@@ -301,6 +365,21 @@ def import_qualifications(
         pl.col("expires_on"),
         "有效期至早于取得日期",
     )
+    for code, years in VALIDITY_YEARS.items():
+        latest = (
+            pl.col("obtained_on")
+            .dt.offset_by(f"{years}y")
+            .dt.offset_by(f"{EXPIRY_SLACK_DAYS - 1}d")
+        )
+        errors += rule_errors(
+            df,
+            (pl.col("kind_code") == code) & (pl.col("expires_on") > latest),
+            cols["expires_on"],
+            pl.col("expires_on"),
+            pl.lit(f"有效期至超出{QUAL_KINDS[code]}的有效期（自取得日期起{years}年），应不晚于 ")
+            + latest.dt.strftime("%Y-%m-%d")
+            + pl.lit("，请核对取得日期与有效期至"),
+        )
     usccs = df.get_column("uscc").drop_nulls().unique().to_list()
     visible = visible_ids_by_uscc(session, principal, usccs)
     refused = rule_errors(

@@ -232,7 +232,9 @@ class CandidateList(BaseModel):
 
 
 class PipelineCount(BaseModel, extra="allow"):
-    """Enterprises per rung family in a zone and year: `<family>` met, `<family>__review` to check."""
+    """Enterprises per rung family in a zone and year: `<family>` met, `<family>__review` to check;
+    for `hnte` the count is the register's certificate holders and `hnte__eligible` those meeting
+    the conditions without a certificate."""
 
     __pydantic_extra__: dict[str, int]
 
@@ -269,6 +271,9 @@ class TargetProgress(BaseModel):
     current: int
     review: int
     ratio: float | None
+    eligible: int | None = Field(
+        None, description="高新技术企业: enterprises meeting the conditions without a certificate"
+    )
 
 
 class TargetNotTracked(BaseModel):
@@ -291,6 +296,16 @@ class LadderTargets(BaseModel):
     not_tracked: list[TargetNotTracked]
 
 
+class FunnelStage(BaseModel):
+    """A rung of the latest year's funnel: enterprises on it or above; on the HNTE rung, how many
+    hold a certificate (the same count as the card and the zone evaluation)."""
+
+    rung: int
+    name: str
+    value: int
+    holders: int | None = None
+
+
 class CertificateYear(BaseModel):
     """高新技术企业 certificates in a year: valid, expiring, renewed, lapsed."""
 
@@ -311,7 +326,9 @@ class Pipeline(BaseModel):
     flows: list[Flow]
     targets: LadderTargets
     families: dict[str, str]
+    funnel: list[FunnelStage]
     certificates: list[CertificateYear]
+    hnte_rule: str = Field(description="how the 高新技术企业 count is made, the same on every page")
     scope_note: str
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from kechuang.core.errors import BadInput
+from kechuang.core.formatting import fmt_figure, is_count_unit
 from kechuang.core.scope import PEER_GROUP_MIN
 from kechuang.engines.composite import RunResult, hash_frame, run, spec_from_dict
 from kechuang.engines.composite.analysis import gap_to_benchmark, strengths_weaknesses
@@ -364,7 +365,11 @@ def _advice(ind: Any, raw_gap: float | None, amount: float | None, bench: str) -
     if raw_gap * ind.direction <= 0:
         return f"已达到或优于{bench}"
     unit = "个百分点" if ind.unit == "%" else ind.unit
-    text = f"需{'提高' if ind.direction == 1 else '降低'} {abs(raw_gap):,.2f}{unit}"
+    need = abs(raw_gap)
+    if is_count_unit(unit):
+        # a gap of 2.5 enterprises (to a group mean) takes 3 more to close
+        need = math.ceil(need - 1e-9)
+    text = f"需{'提高' if ind.direction == 1 else '降低'} {fmt_figure(need, unit)}"
     if amount is not None:
         amt = amount / 10000 if ind.translate["unit"] == "万元" and abs(amount) >= 10000 else amount
         u = (
@@ -372,7 +377,9 @@ def _advice(ind: Any, raw_gap: float | None, amount: float | None, bench: str) -
             if ind.translate["unit"] == "万元" and abs(amount) >= 10000
             else ind.translate["unit"]
         )
-        text += f"，约需增加{ind.translate['what']} {amt:,.2f}{u}"
+        if is_count_unit(u):
+            amt = math.ceil(amt - 1e-9)
+        text += f"，约需增加{ind.translate['what']} {fmt_figure(amt, u)}"
     return text
 
 

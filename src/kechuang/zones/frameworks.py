@@ -42,6 +42,9 @@ SOURCE_LABELS = {
     "enterprise": "企业统计",
     "zone_year": "高新区统计",
     "mixed": "高新区统计/企业统计",
+    # counted from the qualifications register (高企证书), the tiers dashboard's own source
+    "register": "资质登记",
+    "register_enterprise": "资质登记/企业统计",
 }
 INDICATOR_KINDS = ("value", "ratio", "increase", "growth", "growth_ratio")
 PUBLISHABLE = ("rank", "score", "dimension_ranks", "dimension_scores", "performance_group")

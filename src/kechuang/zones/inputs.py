@@ -11,6 +11,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kechuang.core.domain import section_functions
 from kechuang.registry.models import Enterprise
 from kechuang.statistics.fields import NUMERIC_FIELDS
 from kechuang.statistics.models import ZoneYear
@@ -18,8 +19,7 @@ from kechuang.statistics.queries import current_figures
 from kechuang.zones.frameworks import Catalogue, Indicator, catalogue
 from kechuang.zones.models import PeerZoneFigure
 
-# 国科发火〔2016〕32号 第十一条: R&D intensity thresholds by revenue band (万元).
-HNTE_RD_BANDS = ((5_000.0, 0.05), (20_000.0, 0.04), (float("inf"), 0.03))
+HNTE_SOURCE = "资质登记"  # where the 高新技术企业 count comes from, as the pages say it
 
 
 def _prefix_flag(classes: list[str]) -> pl.Expr:
@@ -30,24 +30,22 @@ def _prefix_flag(classes: list[str]) -> pl.Expr:
     return expr
 
 
+def hnte_holders(session: Session, years: list[int]) -> pl.DataFrame | None:
+    """(enterprise_id, year, zone_id) of every 高新技术企业 from the qualifications register, through
+    the "hnte_holders" hook the tiers domain offers (None when no domain offers it: the count is
+    then missing, never estimated). Unscoped, like every reader here."""
+    for holders in section_functions("hnte_holders"):
+        return holders(session, years)
+    return None
+
+
 def enterprise_flags(df: pl.DataFrame, cat: Catalogue) -> pl.DataFrame:
-    """Per enterprise-year flags (hnte estimate, rd5, …) used by the count indicators."""
+    """Per enterprise-year flags (rd5, financed, …) used by the count indicators; `hnte` is the
+    register's (a Boolean column `is_hnte` the caller joins in), null when there is none."""
     rev = pl.col("operating_revenue")
     intensity = pl.when(rev > 0).then(pl.col("rd_expense") / rev)
-    band = (
-        pl.when(rev <= HNTE_RD_BANDS[0][0])
-        .then(HNTE_RD_BANDS[0][1])
-        .when(rev <= HNTE_RD_BANDS[1][0])
-        .then(HNTE_RD_BANDS[1][1])
-        .otherwise(HNTE_RD_BANDS[2][1])
-    )
-    ht_share = pl.when(pl.col("total_revenue") > 0).then(
-        pl.col("high_tech_revenue") / pl.col("total_revenue")
-    )
-    tech_share = pl.when(pl.col("employees") > 0).then(pl.col("tech_staff") / pl.col("employees"))
-    ip = pl.col("ip_class1").fill_null(0) + pl.col("ip_class2").fill_null(0)
     flags = {
-        "hnte": ((intensity >= band) & (ht_share >= 0.6) & (tech_share >= 0.1) & (ip >= 1)),
+        "hnte": pl.col("is_hnte") if "is_hnte" in df.columns else pl.lit(None, dtype=pl.Boolean),
         "rd5": intensity >= 0.05,
         "rd5_large": (intensity >= 0.05) & (rev > 50_000),
         "financed": pl.col("equity_financing") > 0,
@@ -90,6 +88,13 @@ def enterprise_aggregates(session: Session, years: list[int]) -> pl.DataFrame:
         .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
         .filter(pl.col("zone_id").is_not_null())
     )
+    holders = hnte_holders(session, years)
+    if holders is not None:
+        df = df.join(
+            holders.select("enterprise_id", "year", pl.lit(True).alias("is_hnte")),
+            on=["enterprise_id", "year"],
+            how="left",
+        ).with_columns(pl.col("is_hnte").fill_null(False))
     df = enterprise_flags(df, cat)
     flag_names = list(cat.flags)
     aggs = [pl.len().alias("e_n_enterprises")]
@@ -105,10 +110,27 @@ def enterprise_aggregates(session: Session, years: list[int]) -> pl.DataFrame:
         pl.col("export_value").filter(pl.col(f"flag_{k}")).sum().alias(f"e_export_{k}")
         for k in flag_names
     ]
-    return (
+    out = (
         df.group_by("zone_id", "year")
         .agg(aggs)
         .with_columns([pl.col(f"e_{f}").cast(pl.Float64) for f in NUMERIC_FIELDS])
+    )
+    if holders is None:
+        # no register to count from: the HNTE indicators are missing, not 0
+        return out.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias(c)
+            for c in ("e_n_hnte", "e_rev_hnte", "e_export_hnte")
+        )
+    # every certificate holder counts, with figures for the year or not (one source: the register)
+    counted = (
+        holders.filter(pl.col("zone_id").is_not_null())
+        .group_by("zone_id", "year")
+        .agg(pl.len().cast(pl.Float64).alias("e_n_hnte"))
+    )
+    return (
+        out.drop("e_n_hnte")
+        .join(counted, on=["zone_id", "year"], how="full", coalesce=True)
+        .with_columns(pl.col("e_n_hnte").fill_null(0.0))
     )
 
 

@@ -13,12 +13,13 @@ from nicegui import run, ui
 from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
+from kechuang.core.formatting import fmt_figure
 from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.security import Principal
 from kechuang.zones import report, service
 from kechuang.zones.charts import interval_chart, radar_chart
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
-from kechuang.zones.frameworks import DEFAULT_FRAMEWORK, NORMALISATIONS, WINDOWS
+from kechuang.zones.frameworks import DEFAULT_FRAMEWORK, NORMALISATIONS, WINDOWS, catalogue
 from kechuang.zones.widgets import READERS, fmt_num, load_choices, table_columns
 
 
@@ -169,6 +170,16 @@ async def ranking_page() -> None:
                 f"height: {max(300, 34 * len(table) + 80)}px"
             ).mark("rank-bands")
             ui.label(f"计分方法（假设）：{framework.method_note}").classes("kc-muted")
+            # counts taken from the qualifications register say so, with their rule
+            cat = catalogue().indicators
+            register = [
+                cat[c] for c in framework.indicators if cat[c].source.startswith("register")
+            ]
+            if register:
+                ui.label(
+                    "数据来源 资质登记："
+                    + "；".join(f"{i.name}——{i.note}" if i.note else i.name for i in register)
+                ).classes("kc-muted").mark("register-source")
 
         c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch))
         with ui.row().classes("gap-2"):
@@ -299,8 +310,10 @@ async def benchmark_page() -> None:
                     "indicator": r["indicator"],
                     "dimension": r["dimension"],
                     "name": r["name"],
-                    "unit_raw": fmt_num(r["unit_raw"]),
-                    "benchmark_raw": fmt_num(r["benchmark_raw"]),
+                    "unit_raw": fmt_figure(r["unit_raw"], r["unit_label"], show_unit=False),
+                    "benchmark_raw": fmt_figure(
+                        r["benchmark_raw"], r["unit_label"], show_unit=False
+                    ),
                     "unit_label": r["unit_label"],
                     "points": fmt_num(r["points"]),
                     "advice": r["advice"],

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from kechuang.core.excel import Column, write_sheets
-from kechuang.core.formatting import fmt_money
+from kechuang.core.formatting import fmt_figure, fmt_money
 from kechuang.zones.frameworks import NORMALISATIONS, WINDOWS, ZoneFramework
 
 DEMO_NOTE = "演示数据：本文件中的数字由演示数据生成，示例高新区A–H为虚构单位。"
@@ -232,8 +232,12 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
         [
             (
                 r["name"],
-                None if r["unit_raw"] is None else f"{r['unit_raw']:,.2f}",
-                None if r["benchmark_raw"] is None else f"{r['benchmark_raw']:,.2f}",
+                None
+                if r["unit_raw"] is None
+                else fmt_figure(r["unit_raw"], r["unit_label"], show_unit=False),
+                None
+                if r["benchmark_raw"] is None
+                else fmt_figure(r["benchmark_raw"], r["unit_label"], show_unit=False),
                 r["unit_label"],
                 f"{r['points']:.2f}",
                 r["advice"],
