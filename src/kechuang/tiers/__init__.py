@@ -25,5 +25,5 @@ DOMAIN = Domain(
         ),
     ),
     sections=(Section("enterprise_page", "kechuang.tiers.pages:enterprise_section", 60),),
-    audit_labels={"enterprise_qualifications": "企业资质"},
+    audit_labels={"enterprise_qualifications": "企业资质", "tier_snapshots": "梯度评估快照"},
 )
