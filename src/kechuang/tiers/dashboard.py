@@ -12,16 +12,19 @@ from sqlalchemy.orm import Session
 from kechuang.core.security import Principal
 from kechuang.registry.models import Enterprise
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.tiers.assessment import evaluate_year, zone_names
+from kechuang.tiers.assessment import zone_names
 from kechuang.tiers.methodology import RUNG_LABELS, TierError, families, targets
 from kechuang.tiers.qualifications import CERTIFICATE_YEARS, qualification_frame
+from kechuang.tiers.snapshots import year_results
 
 
 def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[str, Any]:
-    """Rungs per enterprise and year, counts per zone against targets, flows and renewals."""
+    """Rungs per enterprise and year, counts per zone against targets, flows and renewals; read
+    from the latest snapshot whose inputs still match the data, else computed now (`source`)."""
     years = sorted(set(years))
     if not years:
         raise TierError("请至少选择一个年度")
+    results, source = year_results(session, principal, years)
     zones = zone_names(session)
     per_year: list[pl.DataFrame] = []
     counts: list[dict[str, Any]] = []
@@ -29,7 +32,7 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
     met_keys: dict[str, set[int]] = {}
     review_keys: dict[str, set[int]] = {}
     for year in years:
-        result, packs = evaluate_year(session, principal, year)
+        result, packs = results[year]
         per_year.append(result.select("key", "stat_zone_id", "rung", pl.lit(year).alias("year")))
         by_family = {}
         for pack in packs:
@@ -90,6 +93,7 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
         "families": families(),
         "certificates": hnte_certificates(session, principal, years),
         "scope_note": "按企业统计归属高新区计数；资质（证书、称号）持有者计入相应梯度。",
+        "source": source,
     }
 
 
