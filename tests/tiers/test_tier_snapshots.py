@@ -185,3 +185,38 @@ def test_candidates_show_nearest_rung_and_cheapest_gaps_in_own_units(session, ti
     assert rows[1]["企业页面"] == f"/enterprises/{b.id}"
     with pytest.raises(TierError, match="可选：next"):
         assessment.candidates(session, SYSTEM, "nope", 2024)
+
+
+def test_snapshot_api_city_stores_zone_reads_its_own(client, tier_world):
+    from web import login
+
+    zone = login(client, "zone_yz")
+    r = client.post("/api/v1/tiers/snapshots", json={"years": [2024]}, headers=zone)
+    assert r.status_code == 403 and "市科技局" in r.json()["detail"]
+    city = login(client, "city")
+    r = client.post("/api/v1/tiers/snapshots", json={"years": []}, headers=city)
+    assert r.status_code == 422
+    r = client.post("/api/v1/tiers/snapshots", json={"years": [2019]}, headers=city)
+    assert r.status_code == 400 and r.json()["detail"].startswith("2019年暂无企业年度统计数据")
+    r = client.post("/api/v1/tiers/snapshots", json={"years": [2023, 2024]}, headers=city)
+    assert r.status_code == 201
+    snap = r.json()
+    assert snap["years"] == [2023, 2024] and snap["enterprises"] == 6
+    listed = client.get("/api/v1/tiers/snapshots", headers=zone).json()
+    assert [s["id"] for s in listed] == [snap["id"]] and listed[0]["counts"] is None
+    latest = client.get("/api/v1/tiers/snapshots/latest?years=2024", headers=zone).json()
+    assert latest["state"] == "fresh" and latest["snapshot"]["id"] == snap["id"]
+    pipe = client.get("/api/v1/tiers/pipeline?years=2023&years=2024", headers=zone).json()
+    assert pipe["source"]["kind"] == "snapshot"
+    cands = client.get("/api/v1/tiers/candidates?family=next&year=2024", headers=zone).json()
+    assert cands["source"]["kind"] == "snapshot"
+    assert {r["name"] for r in cands["rows"]} == {"甲高新科技有限公司", "丙飞地企业有限公司"}
+    assert all(r["url"].startswith("/enterprises/") and r["top_gaps"] for r in cands["rows"])
+    # no snapshot covers 2022: the board computes live and says why
+    live = client.get("/api/v1/tiers/pipeline?years=2022&years=2024", headers=zone).json()
+    assert live["source"] == {
+        "kind": "live",
+        "state": "none",
+        "reason": "尚未保存覆盖这些年度的评估快照",
+        "snapshot": None,
+    }

@@ -501,7 +501,7 @@ def candidates(
             **head,
             "rung": 0,
             "rung_label": "",
-            "documents": list(sources),
+            "documents": {k: v for x in summaries for k, v in x["documents"].items()},
             "sources": list(sources.values()),
             "readings": [],
             "not_evaluated": [],
