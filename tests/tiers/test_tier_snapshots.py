@@ -220,3 +220,20 @@ def test_snapshot_api_city_stores_zone_reads_its_own(client, tier_world):
         "reason": "尚未保存覆盖这些年度的评估快照",
         "snapshot": None,
     }
+
+
+def test_snapshot_cli(session, tier_world):
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["tiers", "snapshot", "--year", "2023", "--year", "2024"])
+    assert r.exit_code == 0, r.output
+    assert "个企业年度" in r.output and "6 个企业年度" in r.output
+    snap = session.scalars(select(TierSnapshot)).one()
+    assert snap.years == [2023, 2024] and snap.created_by.startswith("cli:")
+    r = runner.invoke(app, ["tiers", "snapshot", "--year", "2019"])
+    assert r.exit_code == 1 and "2019年暂无企业年度统计数据" in r.output
+    r = runner.invoke(app, ["tiers", "snapshots"])
+    assert r.exit_code == 0 and f"#{snap.id}" in r.output and "2023、2024年" in r.output
