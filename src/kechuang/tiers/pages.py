@@ -198,9 +198,7 @@ def _source_banner(principal: Principal, source: dict[str, Any], years: list[int
                     return
                 ui.notify(f"已保存梯度评估快照 #{sid}", type="positive")
                 # the page keeps the figures it computed; the next visit reads the snapshot
-                label.set_text(
-                    f"已保存梯度评估快照 #{sid}：页面数据与快照一致，再次打开时直接读取快照。"
-                )
+                label.set_text(f"已保存梯度评估快照 #{sid}：再次打开本页时将直接读取快照。")
                 button.delete()
 
             button = (
