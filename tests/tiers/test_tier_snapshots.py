@@ -237,3 +237,11 @@ def test_snapshot_cli(session, tier_world):
     assert r.exit_code == 1 and "2019年暂无企业年度统计数据" in r.output
     r = runner.invoke(app, ["tiers", "snapshots"])
     assert r.exit_code == 0 and f"#{snap.id}" in r.output and "2023、2024年" in r.output
+
+
+def test_snapshot_counts_per_family_match_the_board(session, tier_world):
+    snap = snapshots.create_snapshot(session, SYSTEM, [2024])
+    board = dashboard.pipeline(session, SYSTEM, [2024])
+    total = next(c for c in board["counts"] if c["zone_id"] is None)
+    assert snap.counts["2024"] == {f: total[f] for f in snap.counts["2024"]}
+    assert snap.counts["2024"]["tech_sme"] == 1  # a

@@ -130,7 +130,7 @@ def create_snapshot(session: Session, principal: Principal, years: list[int]) ->
             (k, y, _int(r), _int(re), dg)
             for k, dg, r, re in d.select("key", "digest", "rung", "rung_eval").rows()
         ]
-        counts[str(y)] = {}
+        met_keys: dict[str, set[int]] = {}
         for p in packs:
             cols = [f"{p.code}|{c}" for c in ("status", "held", "distance", "score_lo", "score_hi")]
             sub = result.select(
@@ -140,8 +140,10 @@ def create_snapshot(session: Session, principal: Principal, years: list[int]) ->
                 (k, y, p.code, int(s), bool(h), dist, lo, hi)
                 for k, s, h, dist, lo, hi in sub.rows()
             ]
-            met = sub.filter((pl.col(cols[0]) == 0) | pl.col(cols[1])).height
-            counts[str(y)][p.family] = counts[str(y)].get(p.family, 0) + met
+            met = sub.filter((pl.col(cols[0]) == 0) | pl.col(cols[1])).get_column("key")
+            # an enterprise meeting two packs of one family (e.g. two 瞪羚 versions) counts once
+            met_keys.setdefault(p.family, set()).update(met.to_list())
+        counts[str(y)] = {f: len(k) for f, k in met_keys.items()}
     snap = TierSnapshot(
         years=years,
         packs={str(y): _pack_versions(y) for y in years},
