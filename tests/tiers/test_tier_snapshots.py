@@ -245,3 +245,16 @@ def test_snapshot_counts_per_family_match_the_board(session, tier_world):
     total = next(c for c in board["counts"] if c["zone_id"] is None)
     assert snap.counts["2024"] == {f: total[f] for f in snap.counts["2024"]}
     assert snap.counts["2024"]["tech_sme"] == 1  # a
+
+
+def test_gap_wording_in_own_units():
+    from kechuang.tiers.assessment import _amount, _lever_subject
+
+    assert _lever_subject("新增Ⅰ类知识产权") == ("Ⅰ类知识产权", "还差")
+    assert _lever_subject("增加研发费用（两年合计）") == ("研发费用（两年合计）", "还差")
+    assert _lever_subject("减少负债") == ("负债", "需减少")
+    # whole items round up (0.4 of a patent is still one patent); money keeps one decimal
+    assert _amount(0.4, "件") == "1 件"
+    assert _amount(2.0, "人") == "2 人"
+    assert _amount(35.24, "万元") == "35.2 万元"
+    assert _amount(123456.0, "万元") == "12.3 亿元"

@@ -25,5 +25,10 @@ DOMAIN = Domain(
         ),
     ),
     sections=(Section("enterprise_page", "kechuang.tiers.pages:enterprise_section", 60),),
-    audit_labels={"enterprise_qualifications": "企业资质", "tier_snapshots": "梯度评估快照"},
+    audit_labels={
+        "enterprise_qualifications": "企业资质",
+        "tier_snapshots": "梯度评估快照",
+        "tier_snapshot_enterprises": "梯度评估快照企业",
+        "tier_snapshot_results": "梯度评估快照结论",
+    },
 )
