@@ -258,3 +258,24 @@ def test_gap_wording_in_own_units():
     assert _amount(2.0, "人") == "2 人"
     assert _amount(35.24, "万元") == "35.2 万元"
     assert _amount(123456.0, "万元") == "12.3 亿元"
+
+
+def test_stale_after_a_qualification_is_recorded(session, tier_world):
+    from datetime import date
+
+    from kechuang.tiers.models import EnterpriseQualification
+
+    snap = snapshots.create_snapshot(session, SYSTEM, [2024])
+    assert snap.counts["2024"]["hnte"] == 0
+    session.add(
+        EnterpriseQualification(
+            enterprise_id=tier_world["a"].id, kind="hnte_certificate", obtained_on=date(2023, 11, 1)
+        )
+    )
+    session.flush()
+    state = snapshots.freshness(session, SYSTEM, [2024])
+    assert state["state"] == "stale" and "1 个企业年度" in state["reason"]
+    # the live board counts a as HNTE (the certificate), which the old snapshot did not
+    board = dashboard.pipeline(session, SYSTEM, [2024])
+    assert board["source"]["kind"] == "live"
+    assert next(c for c in board["counts"] if c["zone_id"] is None)["hnte"] == 1
