@@ -160,6 +160,9 @@ def test_candidates_show_nearest_rung_and_cheapest_gaps_in_own_units(session, ti
     # b: HNTE innovation score 15–62 against > 70: 9 points short, relative 9/70 = 0.129;
     # R&D 1% of sales against 5%: 0.05 × 15000 − 150 = 600 万元, relative 0.04/0.05 = 0.8
     assert row_b["top_gaps"][:2] == ["评价得分 还差 9 分", "（境内）研发费用 还差 600.0 万元"]
+    # then, on the nearest route to (二), the expert review its IP count awaits
+    assert row_b["top_gaps"][2].startswith("知识产权数（Ⅰ类＋Ⅱ类） 1件")
+    assert len(row_b["gap_items"]) == 2
     assert [i["relative"] for i in row_b["gap_items"]] == [pytest.approx(9 / 70, abs=1e-4), 0.8]
     assert row_b["gap_items"][1]["gap"] == pytest.approx(600.0)
     assert row_b["url"] == f"/enterprises/{b.id}"
@@ -176,12 +179,13 @@ def test_candidates_show_nearest_rung_and_cheapest_gaps_in_own_units(session, ti
         "innovative_sme",
         "hnte",
     ]
-    assert near["rows"][0]["top_gaps"] == ["评价得分 还差 5 分", "股权融资 还差 500.0 万元"]
+    # the score route (5/60) is nearer than the 500万 equity route (1.0): only its gap is listed
+    assert near["rows"][0]["top_gaps"] == ["评价得分 还差 5 分"]
     assert near["rows"][2]["rung"] == 2
     header, rows = records(assessment.candidates_xlsx(near), "各企业最近的下一梯度后备库")
     assert [r["企业名称"] for r in rows] == [enclave.name, b.name, a.name]
     assert rows[1]["最近的目标梯度"] == "创新型中小企业"
-    assert rows[1]["最易弥补的差距"] == "评价得分 还差 10 分；股权融资 还差 500.0 万元"
+    assert rows[1]["最易弥补的差距"] == "评价得分 还差 10 分"
     assert rows[1]["企业页面"] == f"/enterprises/{b.id}"
     with pytest.raises(TierError, match="可选：next"):
         assessment.candidates(session, SYSTEM, "nope", 2024)

@@ -571,18 +571,42 @@ def _lever_subject(text: str) -> tuple[str, str]:
     return text, "还差"
 
 
+def _route(cond: Any, rows: dict[str, dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
+    """A condition's distance and the open leaves that make it, as the engine sums them: an
+    all_of adds its children, an any_of takes its nearest alternative only (so the gaps listed are
+    those of one route, not every route's)."""
+    if cond.kind in ("all_of", "any_of"):
+        parts = [_route(c, rows) for c in cond.children]
+        if not parts:
+            return 0.0, []
+        if cond.kind == "any_of":
+            return min(parts, key=lambda p: p[0])
+        return sum(p[0] for p in parts), [leaf for p in parts for leaf in p[1]]
+    r = rows.get(cond.code)
+    if r is None:  # met (only open verdicts are looked up)
+        return 0.0, []
+    if r["verdict"] == "manual_review":
+        return 0.25, [r]
+    if r["verdict"] == "unknown":
+        return 1.0, [r]
+    if not cond.closable:
+        return 10.0, [r]
+    return (min(r["relative"], 1.0) if r["gap"] is not None else 1.0), [r]
+
+
 def candidate_gaps(
     detailed: pl.DataFrame, packs: list[Pack], top: int = 3
 ) -> dict[tuple[int, str], dict[str, Any]]:
-    """(key, pack) → all gap texts, the `top` cheapest closable gaps (smallest relative shortfall)
-    as "研发费用 还差 35.2 万元", and their items; open verdicts without an amount (missing data,
-    expert review) fill the list after them."""
+    """(key, pack) → all gap texts, the `top` cheapest closable gaps of the nearest route
+    (smallest relative shortfall) as "研发费用 还差 35.2 万元", and their items; open verdicts
+    without an amount on that route (missing data, expert review) fill the list after them."""
     if detailed.is_empty():
         return {}
     ex = explain(detailed, packs, MEASURES).filter(
         pl.col("verdict").is_in(["unmet", "unknown", "manual_review"])
         & pl.col("kind").is_in(["compare", "score", "manual"])
     )
+    by_code = {p.code: p for p in packs}
     levers = {
         (p.code, c.code): MEASURES[c.test.measure].lever_text
         for p in packs
@@ -602,9 +626,12 @@ def candidate_gaps(
     ex = ex.with_columns(rel.alias("relative")).with_row_index("__i")
     out: dict[tuple[int, str], dict[str, Any]] = {}
     for (key, code), sub in ex.group_by("key", "pack", maintain_order=True):
-        closable = sub.filter((pl.col("verdict") == "unmet") & pl.col("gap").is_not_null())
+        rows = {r["condition"]: r for r in sub.iter_rows(named=True)}
+        leaves = [leaf for c in by_code[code].conditions for leaf in _route(c, rows)[1]]
+        leaves.sort(key=lambda r: r["__i"])
+        closable = [r for r in leaves if r["verdict"] == "unmet" and r["gap"] is not None]
         items = []
-        for r in closable.sort("relative", "__i").iter_rows(named=True):
+        for r in sorted(closable, key=lambda r: (r["relative"], r["__i"])):
             if r["kind"] == "score":
                 subject, verb = "评价得分", "还差"
             else:
@@ -620,9 +647,12 @@ def candidate_gaps(
                 }
             )
         texts = [i["text"] for i in items]
-        # then what data or an expert could settle (an unmet yes/no route has no amount)
-        other = sub.filter(pl.col("verdict").is_in(["unknown", "manual_review"]))
-        texts += [t for t in other.sort("__i").get_column("gap_text").to_list() if t]
+        # then what data or an expert could settle on that route (a yes/no has no amount)
+        texts += [
+            r["gap_text"]
+            for r in leaves
+            if r["verdict"] in ("unknown", "manual_review") and r["gap_text"]
+        ]
         out[(key, code)] = {
             "all": [t for t in sub.sort("__i").get_column("gap_text").to_list() if t],
             "top": list(dict.fromkeys(texts))[:top],

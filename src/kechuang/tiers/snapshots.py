@@ -287,40 +287,42 @@ def freshness(session: Session, principal: Principal, years: list[int]) -> dict[
     return {"state": "fresh", "snapshot": head, "reason": ""}
 
 
-def stored_result(
+def _stored_frames(
     session: Session,
     principal: Principal,
     snapshot_id: int,
-    year: int,
-    packs: list[Pack],
-    flt: EnterpriseFilter | None = None,
-) -> pl.DataFrame:
-    """A year's stored verdicts in the shape `evaluate_year` returns (without condition columns):
-    key, rung, per pack status/held/distance/score, and the registry columns; only the
-    principal's (and the filter's) enterprises."""
-    reg = _registry(session, principal, flt or EnterpriseFilter())
+    years: list[int],
+    codes: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The snapshot's enterprise-years and verdict rows of the years, the principal's only.
+
+    Read as plain rows on the session's connection: the ORM's row handling would cost more
+    than the evaluation the snapshot saves."""
+    conn = session.connection()
     ents = pl.DataFrame(
-        session.execute(
+        conn.execute(
             select(
                 TierSnapshotEnterprise.enterprise_id,
+                TierSnapshotEnterprise.year,
                 TierSnapshotEnterprise.rung,
                 TierSnapshotEnterprise.rung_eval,
             )
             .join(Enterprise, Enterprise.id == TierSnapshotEnterprise.enterprise_id)
             .where(
                 TierSnapshotEnterprise.snapshot_id == snapshot_id,
-                TierSnapshotEnterprise.year == year,
+                TierSnapshotEnterprise.year.in_(years),
                 TierSnapshotEnterprise.rung.is_not(None),
                 enterprise_scope(principal),
             )
         ).all(),
-        schema={"key": pl.Int64, "rung": pl.Int8, "rung_eval": pl.Int8},
+        schema={"key": pl.Int64, "year": pl.Int64, "rung": pl.Int8, "rung_eval": pl.Int8},
         orient="row",
     )
     rows = pl.DataFrame(
-        session.execute(
+        conn.execute(
             select(
                 TierSnapshotResult.enterprise_id,
+                TierSnapshotResult.year,
                 TierSnapshotResult.pack,
                 TierSnapshotResult.status,
                 TierSnapshotResult.held,
@@ -331,13 +333,14 @@ def stored_result(
             .join(Enterprise, Enterprise.id == TierSnapshotResult.enterprise_id)
             .where(
                 TierSnapshotResult.snapshot_id == snapshot_id,
-                TierSnapshotResult.year == year,
-                TierSnapshotResult.pack.in_([p.code for p in packs]),
+                TierSnapshotResult.year.in_(years),
+                TierSnapshotResult.pack.in_(codes),
                 enterprise_scope(principal),
             )
         ).all(),
         schema={
             "key": pl.Int64,
+            "year": pl.Int64,
             "pack": pl.String,
             "status": pl.UInt8,
             "held": pl.Boolean,
@@ -347,7 +350,15 @@ def stored_result(
         },
         orient="row",
     )
-    out = ents
+    return ents, rows
+
+
+def _wide(
+    ents: pl.DataFrame, rows: pl.DataFrame, reg: pl.DataFrame, year: int, packs: list[Pack]
+) -> pl.DataFrame:
+    """One year's stored rows in the shape `evaluate_year` returns (no condition columns)."""
+    out = ents.filter(pl.col("year") == year).drop("year")
+    rows = rows.filter(pl.col("year") == year)
     for p in packs:
         sub = rows.filter(pl.col("pack") == p.code).select(
             "key",
@@ -365,6 +376,22 @@ def stored_result(
     ).sort("key")
 
 
+def stored_result(
+    session: Session,
+    principal: Principal,
+    snapshot_id: int,
+    year: int,
+    packs: list[Pack],
+    flt: EnterpriseFilter | None = None,
+) -> pl.DataFrame:
+    """A year's stored verdicts in the shape `evaluate_year` returns (without condition columns):
+    key, rung, per pack status/held/distance/score, and the registry columns; only the
+    principal's (and the filter's) enterprises."""
+    reg = _registry(session, principal, flt or EnterpriseFilter())
+    ents, rows = _stored_frames(session, principal, snapshot_id, [year], [p.code for p in packs])
+    return _wide(ents, rows, reg, year, packs)
+
+
 def year_results(
     session: Session,
     principal: Principal,
@@ -375,15 +402,14 @@ def year_results(
     """Per year the verdicts (from the latest fresh snapshot, else computed now) and where they
     came from: {"kind": "snapshot"|"live", "state", "reason", "snapshot"}."""
     fresh = freshness(session, principal, years)
+    chosen = {y: (packs or {}).get(y) or packs_for_year(y) for y in years}
     out: dict[int, tuple[pl.DataFrame, list[Pack]]] = {}
-    for y in years:
-        chosen = (packs or {}).get(y) or packs_for_year(y)
-        if fresh["state"] == "fresh":
-            out[y] = (
-                stored_result(session, principal, fresh["snapshot"]["id"], y, chosen, flt),
-                chosen,
-            )
-        else:
-            out[y] = evaluate_year(session, principal, y, flt, packs=chosen)
+    if fresh["state"] == "fresh":
+        reg = _registry(session, principal, flt or EnterpriseFilter())
+        codes = sorted({p.code for ps in chosen.values() for p in ps})
+        ents, rows = _stored_frames(session, principal, fresh["snapshot"]["id"], years, codes)
+        out = {y: (_wide(ents, rows, reg, y, chosen[y]), chosen[y]) for y in years}
+    else:
+        out = {y: evaluate_year(session, principal, y, flt, packs=chosen[y]) for y in years}
     source = {"kind": "snapshot" if fresh["state"] == "fresh" else "live", **fresh}
     return out, source
