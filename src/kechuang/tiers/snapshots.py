@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kechuang.core import audit
 from kechuang.core.db import bulk_insert
-from kechuang.core.errors import Forbidden, NotFound
+from kechuang.core.errors import Forbidden
 from kechuang.core.security import Principal
 from kechuang.engines.rules.packs import Pack
 from kechuang.registry.models import Enterprise
@@ -226,14 +226,6 @@ def latest_snapshot(session: Session, years: list[int]) -> TierSnapshot | None:
         if set(years) <= set(snap.years):
             return snap
     return None
-
-
-def get_snapshot(session: Session, snapshot_id: int) -> TierSnapshot:
-    """A snapshot by id; NotFound when there is none."""
-    snap = session.get(TierSnapshot, snapshot_id)
-    if snap is None:
-        raise NotFound(f"梯度评估快照 #{snapshot_id} 不存在")
-    return snap
 
 
 def _stored_digests(
