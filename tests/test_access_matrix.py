@@ -187,6 +187,10 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("get", "/tiers/candidates"): Access(BUREAU, "zone", query="zone_id"),
     ("get", "/tiers/candidates.xlsx"): Access(BUREAU, "zone", query="zone_id"),
     ("get", "/tiers/pipeline"): Access(BUREAU),
+    # storing a snapshot evaluates the whole city: the city bureau's; reading is the pages'
+    ("post", "/tiers/snapshots"): Access(BUREAU_ONLY, body={"years": [2024]}),
+    ("get", "/tiers/snapshots"): Access(BUREAU),
+    ("get", "/tiers/snapshots/latest"): Access(BUREAU),
     # stores nothing, reads no one's data
     ("post", "/tiers/self-assessment"): Access(
         EVERYONE, body={"year": 2024, "figures": {"2024": {"operating_revenue": 1000}}}

@@ -51,6 +51,7 @@ BODIES = {
     ("post", "/api/v1/evaluation/runs"): {"year": 2024},
     ("post", "/api/v1/evaluation/frameworks"): {"code": "x", "yaml": "a: 1"},
     ("post", "/api/v1/tiers/self-assessment"): None,  # stores nothing, reads no one's data
+    ("post", "/api/v1/tiers/snapshots"): {"years": [2024]},
     ("post", "/api/v1/imports/{import_id}/undo"): {},
     ("post", "/api/v1/jobs/{job_id}/cancel"): {},
     ("post", "/api/v1/submissions/{submission_id}/approve"): {},

@@ -86,3 +86,37 @@ async def test_self_assessment_gives_verdicts_and_stores_nothing(
     tech = user.find(marker="pack-tech_sme").elements.pop()
     assert tech.text == "科技型中小企业（2017）：符合 · 得分 60 分"
     assert row_counts(session) == before  # no table gained a row, audited or not
+
+
+async def test_dashboard_says_live_then_reads_the_snapshot_the_bureau_stores(
+    user: User, tier_world, session
+) -> None:
+    from sqlalchemy import select
+
+    from kechuang.tiers.models import TierSnapshot
+
+    await log_in(user, "city")
+    await user.open("/tiers")
+    await user.should_see("以下为实时计算结果（尚未保存覆盖这些年度的评估快照）", retries=100)
+    user.find(marker="tier-snapshot-save").click()
+    await user.should_see("已保存梯度评估快照", retries=100)
+    snap = session.scalars(select(TierSnapshot)).one()
+    assert snap.years == [2022, 2023, 2024]
+    await user.open("/tiers")
+    await user.should_see(f"数据读自梯度评估快照 #{snap.id}", retries=100)
+    await user.should_not_see(marker="tier-snapshot-save")
+    table = user.find(marker="tier-counts").elements.pop()
+    total = next(r for r in table.rows if r["zone"] == "全部（可见范围）")
+    assert total["tech_sme"].startswith("1")
+
+
+async def test_candidates_page_links_rows_and_shows_cheapest_gaps(user: User, tier_world) -> None:
+    await log_in(user, "zone_yz")
+    await user.open("/tiers/candidates")
+    await user.should_see("按差距指数显示最接近的 2 家", retries=100)
+    await user.should_see(marker="candidates-source", retries=100)
+    table = user.find(marker="candidates").elements.pop()
+    rows = {r["name"]: r for r in table.rows}
+    a = rows["甲高新科技有限公司"]
+    assert a["url"] == f"/enterprises/{tier_world['a'].id}"
+    assert a["target"] == "高新技术企业" and a["gaps"].startswith("评价得分 还差 3 分")

@@ -72,9 +72,13 @@ def test_candidates_ranked_by_distance_with_gaps(session, tier_world):
         "企业名称",
         "统一社会信用代码",
         "统计归属高新区",
+        "当前梯度",
+        "最近的目标梯度",
         "评估结论",
         "差距指数",
+        "最易弥补的差距",
         "差距（需弥补的条件）",
+        "企业页面",
     ]
     b = tier_world["b"]
     assert [(r["序号"], r["企业名称"], r["统一社会信用代码"]) for r in rows] == [

@@ -29,5 +29,10 @@ DOMAIN = Domain(
         # the one 高新技术企业 count (qualifications register), read by the zone evaluation
         Section("hnte_holders", "kechuang.tiers.qualifications:hnte_holders"),
     ),
-    audit_labels={"enterprise_qualifications": "企业资质"},
+    audit_labels={
+        "enterprise_qualifications": "企业资质",
+        "tier_snapshots": "梯度评估快照",
+        "tier_snapshot_enterprises": "梯度评估快照企业",
+        "tier_snapshot_results": "梯度评估快照结论",
+    },
 )

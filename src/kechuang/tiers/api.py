@@ -26,6 +26,7 @@ from kechuang.core.responses import (
 )
 from kechuang.core.web import (
     BureauReader,
+    CityAdmin,
     CurrentPrincipal,
     DbSession,
     Id,
@@ -36,10 +37,11 @@ from kechuang.core.web import (
 from kechuang.engines.rules.packs import RulePackError
 from kechuang.registry.scope import require_zone_filter
 from kechuang.statistics.queries import latest_year
-from kechuang.tiers import assessment, dashboard, methodology
+from kechuang.tiers import assessment, dashboard, methodology, snapshots
 from kechuang.tiers import qualifications as register
 from kechuang.tiers.schemas import (
     CandidateList,
+    DataSource,
     EnterpriseAssessment,
     PackOut,
     Pipeline,
@@ -47,6 +49,8 @@ from kechuang.tiers.schemas import (
     QualImportReportOut,
     SelfAssessment,
     SelfAssessmentResult,
+    SnapshotCreate,
+    SnapshotOut,
 )
 from kechuang.tiers.self_assessment import SELF_QUALS, self_assess
 
@@ -118,7 +122,9 @@ def enterprise(
 def candidates(
     session: DbSession,
     principal: BureauReader,
-    family: Annotated[str, Query(description="梯度类型，如 hnte、tech_sme")],
+    family: Annotated[
+        str, Query(description="梯度类型，如 hnte、tech_sme；next 为各企业最近的下一梯度")
+    ],
     year: YearQuery = None,
     zone_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
@@ -160,6 +166,46 @@ def pipeline(
         last = _year(session, None)
         years = [last - 2, last - 1, last]
     return dashboard.pipeline(session, principal, years)
+
+
+@router.post(
+    "/snapshots",
+    summary="保存梯度评估快照（市科技局）",
+    response_model=SnapshotOut,
+    status_code=201,
+)
+def create_snapshot(
+    body: SnapshotCreate, session: DbSession, principal: CityAdmin
+) -> dict[str, Any]:
+    """Evaluate every enterprise-year of the years and store the verdicts (audited)."""
+    snap = snapshots.create_snapshot(session, principal, body.years)
+    return snapshots.summary(snap, principal)
+
+
+@router.get("/snapshots", summary="梯度评估快照列表（最新在前）", response_model=list[SnapshotOut])
+def list_snapshots(
+    session: DbSession,
+    principal: BureauReader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """Stored snapshots; city-wide counts only for the city bureau."""
+    return snapshots.list_snapshots(session, principal, limit)
+
+
+@router.get(
+    "/snapshots/latest",
+    summary="覆盖所选年度的最新快照及其是否仍与数据一致",
+    response_model=DataSource,
+)
+def latest_snapshot(
+    session: DbSession, principal: BureauReader, years: Years = None
+) -> dict[str, Any]:
+    """The latest snapshot for the years and whether it is fresh within the principal's scope."""
+    if not years:
+        last = _year(session, None)
+        years = [last - 2, last - 1, last]
+    fresh = snapshots.freshness(session, principal, years)
+    return {"kind": "snapshot" if fresh["state"] == "fresh" else "live", **fresh}
 
 
 @router.post(

@@ -4,6 +4,7 @@ enterprise comes through the registry's scoped query or `tiers.scope`."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import polars as pl
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.core.excel import Column, write_sheets
+from kechuang.core.formatting import fmt_int, fmt_local_time, fmt_money
 from kechuang.core.security import Principal
 from kechuang.engines.rules.evaluate import VERDICT_LABELS, VERDICTS, evaluate, explain
 from kechuang.engines.rules.packs import Pack
@@ -82,10 +84,15 @@ def evaluate_year(
     flt: EnterpriseFilter | None = None,
     detail: bool = False,
     packs: list[Pack] | None = None,
+    keys: list[int] | None = None,
 ) -> tuple[pl.DataFrame, list[Pack]]:
-    """Every visible enterprise with figures for the year, evaluated against every applicable pack."""
+    """Every visible enterprise with figures for the year (only `keys` when given), evaluated
+    against every applicable pack."""
     packs = packs or packs_for_year(year)
     reg, panel = scoped_panel(session, principal, [year - k for k in range(5)], flt)
+    if keys is not None:
+        reg = reg.filter(pl.col("key").is_in(keys))
+        panel = panel.filter(pl.col("key").is_in(keys))
     facts = qualification_facts(qualification_frame(session, reg.get_column("key").to_list()), year)
     if facts.width > 1:
         panel = panel.join(facts, on="key", how="left")
@@ -413,6 +420,9 @@ def enterprise_assessment(
     }
 
 
+NEAREST = "next"  # the candidate list of every enterprise's nearest higher rung
+
+
 def candidates(
     session: Session,
     principal: Principal,
@@ -421,46 +431,40 @@ def candidates(
     zone_id: int | None = None,
     limit: int = 100,
 ) -> dict[str, Any]:
-    """The 后备库 for a rung: visible enterprises not yet meeting it, closest first, with gaps."""
+    """The 后备库 for a rung (or, with family "next", for each enterprise's nearest higher rung):
+    visible enterprises not yet meeting it, closest first, each with its 2–3 cheapest gaps in
+    its own units. Verdicts come from the latest fresh snapshot when there is one."""
+    # imported here: snapshots builds on this module's evaluation
+    from kechuang.tiers.snapshots import year_results
+
     packs = packs_for_year(year)
-    pack = next((p for p in packs if p.family == family), None)
-    if pack is None:
-        raise TierError(f"未知的梯度类型“{family}”，可选：{'、'.join(families())}")
+    if family == NEAREST:
+        chosen = packs
+    else:
+        chosen = [p for p in packs if p.family == family]
+        if not chosen:
+            raise TierError(f"未知的梯度类型“{family}”，可选：{'、'.join([NEAREST, *families()])}")
     limit = max(1, min(limit, 2000))
-    result, _ = evaluate_year(
-        session, principal, year, EnterpriseFilter(zone_id=zone_id), packs=[pack]
-    )
-    status = pl.col(f"{pack.code}|status")
-    pool = (
-        result.filter(
-            (status != 0) & ~pl.col(f"{pack.code}|held") & (pl.col(f"{pack.code}|distance") < 10)
-        )
-        .sort([f"{pack.code}|distance", "key"])
-        .head(limit)
-    )
-    total = int(
-        (
-            (result.get_column(f"{pack.code}|status") != 0)
-            & ~result.get_column(f"{pack.code}|held")
-        ).sum()
-    )
+    flt = EnterpriseFilter(zone_id=zone_id)
+    results, source = year_results(session, principal, [year], flt, packs={year: chosen})
+    result = results[year][0]
+    pool, total = _candidate_pool(result, chosen)
+    pool = pool.sort(["distance", "target_rung", "key"]).head(limit)
+    by_code = {p.code: p for p in chosen}
     rows: list[dict[str, Any]] = []
     if not pool.is_empty():
         ids = pool.get_column("key").to_list()
+        targets = sorted(set(pool.get_column("target").to_list()), key=lambda c: by_code[c].rung)
+        t_packs = [by_code[c] for c in targets]
         detailed, _ = evaluate_year(
-            session, principal, year, EnterpriseFilter(zone_id=zone_id), detail=True, packs=[pack]
+            session, principal, year, flt, detail=True, packs=t_packs, keys=ids
         )
-        detailed = detailed.filter(pl.col("key").is_in(ids))
-        ex = explain(detailed, [pack], MEASURES).filter(
-            pl.col("verdict").is_in(["unmet", "unknown", "manual_review"])
-            & pl.col("kind").is_in(["compare", "score", "manual"])
-        )
-        gaps = ex.group_by("key", maintain_order=True).agg(
-            pl.col("gap_text").drop_nulls().alias("gaps")
-        )
+        gaps = candidate_gaps(detailed, t_packs)
         zones = zone_names(session)
-        merged = pool.join(gaps, on="key", how="left")
-        for r in merged.iter_rows(named=True):
+        for r in pool.iter_rows(named=True):
+            pack = by_code[r["target"]]
+            g = gaps.get((r["key"], pack.code), {"all": [], "top": [], "items": []})
+            status = VERDICTS[r["status"]]
             rows.append(
                 {
                     "enterprise_id": r["key"],
@@ -468,13 +472,193 @@ def candidates(
                     "name": r["name"],
                     "zone": zones.get(r["stat_zone_id"], ""),
                     "rung": r["rung"],
-                    "status": VERDICTS[r[f"{pack.code}|status"]],
-                    "status_label": VERDICT_LABELS[VERDICTS[r[f"{pack.code}|status"]]],
-                    "distance": round(r[f"{pack.code}|distance"], 4),
-                    "gaps": r["gaps"] or [],
+                    "rung_label": RUNG_LABELS[r["rung"]],
+                    "target_family": pack.family,
+                    "target_rung": pack.rung,
+                    "target_label": pack.name,
+                    "status": status,
+                    "status_label": VERDICT_LABELS[status],
+                    "distance": round(r["distance"], 4),
+                    "gaps": g["all"],
+                    "top_gaps": g["top"],
+                    "gap_items": g["items"],
+                    "url": f"/enterprises/{r['key']}",
                 }
             )
-    return {"pack": pack_summary(pack, year), "year": year, "total_not_met": total, "rows": rows}
+    if family == NEAREST:
+        head = {
+            "code": NEAREST,
+            "family": NEAREST,
+            "name": "各企业最近的下一梯度",
+            "version": "、".join(f"{p.name} {p.version}" for p in chosen),
+            "confirmation_label": "各规则包分别标注",
+            "retrospective": any(pack_summary(p, year)["retrospective"] for p in chosen),
+        }
+        summaries = [pack_summary(p, year) for p in chosen]
+        sources = {s["code"]: s for x in summaries for s in x["sources"]}
+        summary = {
+            **summaries[0],
+            **head,
+            "rung": 0,
+            "rung_label": "",
+            "documents": {k: v for x in summaries for k, v in x["documents"].items()},
+            "sources": list(sources.values()),
+            "readings": [],
+            "not_evaluated": [],
+        }
+    else:
+        summary = pack_summary(chosen[0], year)
+    return {
+        "pack": summary,
+        "year": year,
+        "total_not_met": total,
+        "rows": rows,
+        "source": source,
+    }
+
+
+def _candidate_pool(result: pl.DataFrame, packs: list[Pack]) -> tuple[pl.DataFrame, int]:
+    """Per enterprise its target pack (the given one, or the nearest of the rungs above its own)
+    with status and distance; and how many enterprises do not meet a target at all."""
+    frames = []
+    for p in packs:
+        frames.append(
+            result.select(
+                "key",
+                "uscc",
+                "name",
+                "stat_zone_id",
+                "rung",
+                pl.lit(p.code).alias("target"),
+                pl.lit(p.rung, dtype=pl.Int64).alias("target_rung"),
+                pl.col(f"{p.code}|status").alias("status"),
+                pl.col(f"{p.code}|held").alias("held"),
+                pl.col(f"{p.code}|distance").alias("distance"),
+            )
+        )
+    long = pl.concat(frames, how="vertical_relaxed")
+    open_ = long.filter((pl.col("status") != 0) & ~pl.col("held"))
+    if len(packs) > 1:
+        # only rungs above the enterprise's own are "next"; the nearest one wins (lower on ties)
+        open_ = open_.filter(pl.col("target_rung") > pl.col("rung"))
+    total = open_.select("key").unique().height
+    pool = (
+        open_.filter(pl.col("distance") < 10)
+        .sort("distance", "target_rung")
+        .group_by("key", maintain_order=True)
+        .first()
+    )
+    return pool, total
+
+
+def _amount(gap: float, unit: str) -> str:
+    """A gap in its own unit: whole people/items rounded up, money in 万元/亿元, others 2 places."""
+    if unit in ("人", "件", "项", "家", "分"):
+        return fmt_int(math.ceil(gap - 1e-9), f" {unit}")
+    if unit == "万元":
+        return fmt_money(gap, 1).replace("万元", " 万元").replace("亿元", " 亿元")
+    return f"{gap:,.2f} {unit}".rstrip()
+
+
+def _lever_subject(text: str) -> tuple[str, str]:
+    """ "增加研发费用" → ("研发费用", "还差"); "减少负债" → ("负债", "需减少")."""
+    for verb in ("增加", "新增", "获得"):
+        if text.startswith(verb):
+            return text[len(verb) :], "还差"
+    for verb in ("减少", "提高"):
+        if text.startswith(verb):
+            return text[len(verb) :], f"需{verb}"
+    return text, "还差"
+
+
+def _route(cond: Any, rows: dict[str, dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
+    """A condition's distance and the open leaves that make it, as the engine sums them: an
+    all_of adds its children, an any_of takes its nearest alternative only (so the gaps listed are
+    those of one route, not every route's)."""
+    if cond.kind in ("all_of", "any_of"):
+        parts = [_route(c, rows) for c in cond.children]
+        if not parts:
+            return 0.0, []
+        if cond.kind == "any_of":
+            return min(parts, key=lambda p: p[0])
+        return sum(p[0] for p in parts), [leaf for p in parts for leaf in p[1]]
+    r = rows.get(cond.code)
+    if r is None:  # met (only open verdicts are looked up)
+        return 0.0, []
+    if r["verdict"] == "manual_review":
+        return 0.25, [r]
+    if r["verdict"] == "unknown":
+        return 1.0, [r]
+    if not cond.closable:
+        return 10.0, [r]
+    return (min(r["relative"], 1.0) if r["gap"] is not None else 1.0), [r]
+
+
+def candidate_gaps(
+    detailed: pl.DataFrame, packs: list[Pack], top: int = 3
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """(key, pack) → all gap texts, the `top` cheapest closable gaps of the nearest route
+    (smallest relative shortfall) as "研发费用 还差 35.2 万元", and their items; open verdicts
+    without an amount on that route (missing data, expert review) fill the list after them."""
+    if detailed.is_empty():
+        return {}
+    ex = explain(detailed, packs, MEASURES).filter(
+        pl.col("verdict").is_in(["unmet", "unknown", "manual_review"])
+        & pl.col("kind").is_in(["compare", "score", "manual"])
+    )
+    by_code = {p.code: p for p in packs}
+    levers = {
+        (p.code, c.code): MEASURES[c.test.measure].lever_text
+        for p in packs
+        for c in p.leaf_conditions()
+        if c.test is not None and c.test.measure in MEASURES
+    }
+    # the engine's relative shortfall: |t − v| / |t|; a score test's own gap (from the top of
+    # its range) over the pass mark, since its value is the range's low end
+    ok_t = pl.col("threshold").is_not_null() & (pl.col("threshold").abs() > 1e-12)
+    rel = (
+        pl.when(ok_t & (pl.col("kind") == "score"))
+        .then(pl.col("gap") / pl.col("threshold").abs())
+        .when(ok_t)
+        .then((pl.col("threshold") - pl.col("value")).abs() / pl.col("threshold").abs())
+        .otherwise(1.0)
+    )
+    ex = ex.with_columns(rel.alias("relative")).with_row_index("__i")
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for (key, code), sub in ex.group_by("key", "pack", maintain_order=True):
+        rows = {r["condition"]: r for r in sub.iter_rows(named=True)}
+        leaves = [leaf for c in by_code[code].conditions for leaf in _route(c, rows)[1]]
+        leaves.sort(key=lambda r: r["__i"])
+        closable = [r for r in leaves if r["verdict"] == "unmet" and r["gap"] is not None]
+        items = []
+        for r in sorted(closable, key=lambda r: (r["relative"], r["__i"])):
+            if r["kind"] == "score":
+                subject, verb = "评价得分", "还差"
+            else:
+                subject, verb = _lever_subject(levers.get((code, r["condition"])) or r["measure"])
+            items.append(
+                {
+                    "condition": r["condition"],
+                    "label": r["label"],
+                    "gap": r["gap"],
+                    "unit": r["gap_unit"],
+                    "relative": round(r["relative"], 4),
+                    "text": f"{subject} {verb} {_amount(r['gap'], r['gap_unit'])}",
+                }
+            )
+        texts = [i["text"] for i in items]
+        # then what data or an expert could settle on that route (a yes/no has no amount)
+        texts += [
+            r["gap_text"]
+            for r in leaves
+            if r["verdict"] in ("unknown", "manual_review") and r["gap_text"]
+        ]
+        out[(key, code)] = {
+            "all": [t for t in sub.sort("__i").get_column("gap_text").to_list() if t],
+            "top": list(dict.fromkeys(texts))[:top],
+            "items": items[:top],
+        }
+    return out
 
 
 CANDIDATE_COLUMNS = (
@@ -482,36 +666,42 @@ CANDIDATE_COLUMNS = (
     Column("name", "企业名称"),
     Column("uscc", "统一社会信用代码"),
     Column("zone", "统计归属高新区"),
+    Column("rung_label", "当前梯度"),
+    Column("target_label", "最近的目标梯度"),
     Column("status_label", "评估结论"),
     Column("distance", "差距指数", "decimal"),
+    Column("top_gaps", "最易弥补的差距"),
     Column("gaps", "差距（需弥补的条件）"),
+    Column("url", "企业页面"),
 )
 
 
 def candidates_xlsx(data: dict[str, Any]) -> bytes:
     """The candidate list as an .xlsx (one row per enterprise, gaps joined by ；)."""
+    schema = {
+        "rank": pl.Int64,
+        "name": pl.String,
+        "uscc": pl.String,
+        "zone": pl.String,
+        "rung_label": pl.String,
+        "target_label": pl.String,
+        "status_label": pl.String,
+        "distance": pl.Float64,
+        "top_gaps": pl.String,
+        "gaps": pl.String,
+        "url": pl.String,
+    }
     df = pl.DataFrame(
         [
             {
                 "rank": i + 1,
-                "name": r["name"],
-                "uscc": r["uscc"],
-                "zone": r["zone"],
-                "status_label": r["status_label"],
-                "distance": r["distance"],
+                **{k: r.get(k) for k in schema if k not in ("rank", "top_gaps", "gaps")},
+                "top_gaps": "；".join(r.get("top_gaps", [])),
                 "gaps": "；".join(r["gaps"]),
             }
             for i, r in enumerate(data["rows"])
         ],
-        schema={
-            "rank": pl.Int64,
-            "name": pl.String,
-            "uscc": pl.String,
-            "zone": pl.String,
-            "status_label": pl.String,
-            "distance": pl.Float64,
-            "gaps": pl.String,
-        },
+        schema=schema,
     )
     pack = data["pack"]
     return write_sheets(
@@ -521,7 +711,10 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
             + ("，回溯评估：该版本规则当年尚未施行" if pack.get("retrospective") else "")
             + "）",
             "差距指数：各未满足条件的相对差距之和，越小越接近；不可弥补的条件（规模上限、成立年限）不列入。",
-            "差距按企业自身单位给出（万元、人、件），为达到门槛所需的最小增量（约数）。",
+            "差距按企业自身单位给出（万元、人、件），为达到门槛所需的最小增量（约数）；"
+            "“最易弥补的差距”按相对差距从小到大列出前三项。",
+            "企业页面：在本平台地址后接该路径打开企业详情。",
+            _source_note(data.get("source")),
             *(
                 "出处："
                 + src["citation"]
@@ -533,3 +726,14 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
             *(f"未自动判断：{n['label']}（{n['source']}）" for n in pack.get("not_evaluated", [])),
         ],
     )
+
+
+def _source_note(source: dict[str, Any] | None) -> str:
+    """Where the verdicts came from: a stored snapshot (with its id and time) or computed now."""
+    if source and source.get("kind") == "snapshot":
+        snap = source["snapshot"]
+        return (
+            f"评估结论读自梯度评估快照 #{snap['id']}（{fmt_local_time(snap['created_at'])}保存）。"
+        )
+    reason = f"（{source['reason']}）" if source and source.get("reason") else ""
+    return f"评估结论为实时计算{reason}。"

@@ -184,3 +184,54 @@ def import_cmd(
         console.print(report.message())
         if not report.ok:
             raise typer.Exit(1)
+
+
+@app.command("snapshot")
+def snapshot_cmd(
+    year: list[int] = typer.Option(
+        ..., "--year", help="评价年度（可重复，如 --year 2023 --year 2024）"
+    ),
+    as_user: str | None = typer.Option(None, "--as", help="以该用户身份（须为市科技局管理员）"),
+) -> None:
+    """Evaluate every enterprise-year of the years and store a snapshot (audited)."""
+    from kechuang.core.audit import bind_principal
+    from kechuang.core.cli import fail
+    from kechuang.core.db import session_scope
+    from kechuang.core.errors import UserError
+    from kechuang.tiers.snapshots import create_snapshot
+
+    principal = cli_principal(as_user)
+    try:
+        with session_scope() as session:
+            bind_principal(session, principal)
+            snap = create_snapshot(session, principal, year)
+            console.print(
+                f"已保存梯度评估快照 #{snap.id}（{'、'.join(map(str, snap.years))}年）："
+                f"{snap.enterprises} 个企业年度，{snap.rows} 条规则包结论"
+            )
+            console.print(f"输入数据摘要：{snap.input_hash}")
+            for y, per in snap.counts.items():
+                console.print(f"  {y}年：" + "，".join(f"{f} {n}" for f, n in per.items()))
+    except UserError as exc:
+        fail(str(exc))
+
+
+@app.command("snapshots")
+def snapshots_cmd(
+    as_user: str | None = typer.Option(None, "--as", help="以该用户身份（受其范围限制）"),
+) -> None:
+    """List stored snapshots, newest first."""
+    from kechuang.core.db import session_scope
+    from kechuang.core.formatting import fmt_local_time
+    from kechuang.tiers.snapshots import list_snapshots
+
+    principal = cli_principal(as_user)
+    with session_scope() as session:
+        rows = list_snapshots(session, principal)
+    if not rows:
+        console.print("尚未保存梯度评估快照")
+    for s in rows:
+        console.print(
+            f"#{s['id']}\t{'、'.join(map(str, s['years']))}年\t{fmt_local_time(s['created_at'])}"
+            f"\t{s['created_by']}\t{s['input_hash'][:12]}"
+        )

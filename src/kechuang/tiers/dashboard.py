@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kechuang.core.security import Principal
 from kechuang.registry.models import Enterprise
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
-from kechuang.tiers.assessment import evaluate_year, zone_names
+from kechuang.tiers.assessment import zone_names
 from kechuang.tiers.methodology import RUNG_LABELS, TierError, families, targets
 from kechuang.tiers.qualifications import (
     HNTE_RULE,
@@ -20,6 +20,7 @@ from kechuang.tiers.qualifications import (
     hnte_holders,
     qualification_frame,
 )
+from kechuang.tiers.snapshots import year_results
 
 
 def _visible_ids(session: Session, principal: Principal) -> list[int]:
@@ -29,10 +30,12 @@ def _visible_ids(session: Session, principal: Principal) -> list[int]:
 
 
 def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[str, Any]:
-    """Rungs per enterprise and year, counts per zone against targets, flows and renewals."""
+    """Rungs per enterprise and year, counts per zone against targets, flows and renewals; read
+    from the latest snapshot whose inputs still match the data, else computed now (`source`)."""
     years = sorted(set(years))
     if not years:
         raise TierError("请至少选择一个年度")
+    results, source = year_results(session, principal, years)
     zones = zone_names(session)
     per_year: list[pl.DataFrame] = []
     counts: list[dict[str, Any]] = []
@@ -47,7 +50,7 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
         {"enterprise_id": "key", "zone_id": "stat_zone_id"}
     )
     for year in years:
-        result, packs = evaluate_year(session, principal, year)
+        result, packs = results[year]
         held_now = holders.filter(pl.col("year") == year).select("key", "stat_zone_id")
         # a holder is on rung 3 at least, with figures for the year or not
         rung_rows = result.select("key", "stat_zone_id", "rung")
@@ -153,6 +156,7 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
         "hnte_rule": HNTE_RULE,
         "scope_note": "按企业统计归属高新区计数；资质（证书、称号）持有者计入相应梯度；"
         f"高新技术企业数 = {HNTE_RULE}，与高新区评价同一口径。",
+        "source": source,
     }
 
 

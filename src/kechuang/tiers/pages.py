@@ -11,7 +11,7 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.config import get_settings
 from kechuang.core.db import session_scope
-from kechuang.core.formatting import fmt_int
+from kechuang.core.formatting import fmt_int, fmt_local_time
 from kechuang.core.layout import (
     download_bytes,
     frame,
@@ -25,7 +25,7 @@ from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.service import list_zones
 from kechuang.statistics.queries import latest_year
-from kechuang.tiers import assessment, dashboard, methodology, self_assessment
+from kechuang.tiers import assessment, dashboard, methodology, self_assessment, snapshots
 from kechuang.tiers.scope import PAGE_ROLES, zone_choices
 
 VERDICT_COLORS = {
@@ -64,6 +64,7 @@ async def pipeline_page() -> None:
             return
         years = [y for y in (last - 2, last - 1, last)]
         data = await run.io_bound(_pipeline, principal, years)
+        _source_banner(principal, data["source"], years)
         tg = data["targets"]
         ui.label(f"{tg['name']}（{tg['status_label']}）").classes("text-subtitle1")
         ui.label(f"来源：{tg['source']}").classes("kc-muted")
@@ -177,6 +178,53 @@ async def pipeline_page() -> None:
             )
 
 
+def source_text(source: dict[str, Any]) -> str:
+    """Where the figures on a page come from, in a sentence."""
+    snap = source.get("snapshot")
+    if source["kind"] == "snapshot":
+        return (
+            f"数据读自梯度评估快照 #{snap['id']}（{fmt_local_time(snap['created_at'])} 由 "
+            f"{snap['created_by']} 保存，覆盖 {'、'.join(map(str, snap['years']))}年），"
+            "与当前数据一致。"
+        )
+    if source["state"] == "stale":
+        return f"快照 #{snap['id']} 已过期（{source['reason']}）：以下为实时计算结果。"
+    return f"以下为实时计算结果（{source['reason']}）。"
+
+
+def _store_snapshot(principal: Principal, years: list[int]) -> int:
+    with session_scope() as session:
+        bind_principal(session, principal)
+        return snapshots.create_snapshot(session, principal, years).id
+
+
+def _source_banner(principal: Principal, source: dict[str, Any], years: list[int]) -> None:
+    """The page's data source, and for the city bureau a button to store a new snapshot."""
+    with ui.row().classes("items-center gap-4"):
+        color = "text-positive" if source["kind"] == "snapshot" else "text-warning"
+        label = ui.label(source_text(source)).classes(color).mark("tier-source")
+        if principal.is_city_admin and source["kind"] != "snapshot":
+
+            async def store() -> None:
+                button.disable()
+                try:
+                    sid = await run.io_bound(_store_snapshot, principal, years)
+                except methodology.TierError as exc:
+                    ui.notify(str(exc), type="negative")
+                    button.enable()
+                    return
+                ui.notify(f"已保存梯度评估快照 #{sid}", type="positive")
+                # the page keeps the figures it computed; the next visit reads the snapshot
+                label.set_text(f"已保存梯度评估快照 #{sid}：再次打开本页时将直接读取快照。")
+                button.delete()
+
+            button = (
+                ui.button("保存评估快照", icon="save", on_click=store)
+                .props("outline")
+                .mark("tier-snapshot-save")
+            )
+
+
 def _sankey(
     flows: list[dict[str, Any]], labels: dict[int, str]
 ) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
@@ -214,7 +262,9 @@ async def candidates_page() -> None:
         zones = {z.id: z.name for z in await run.io_bound(_zones)}
         zones = zone_choices(principal, zones)
         with ui.row().classes("items-end gap-4"):
-            family = ui.select(fams, value="hnte", label="梯度").classes("w-64")
+            family = ui.select(
+                {assessment.NEAREST: "各企业最近的下一梯度", **fams}, value="hnte", label="梯度"
+            ).classes("w-64")
             year = ui.number("评价年度", value=last, min=2000, max=2100, step=1, format="%d")
             zone = ui.select({0: "全部（可见范围）", **zones}, value=0, label="高新区").classes(
                 "w-48"
@@ -230,9 +280,11 @@ async def candidates_page() -> None:
                         ("rank", "序号"),
                         ("name", "企业名称"),
                         ("zone", "高新区"),
+                        ("rung", "当前梯度"),
+                        ("target", "目标梯度"),
                         ("status", "结论"),
                         ("distance", "差距指数"),
-                        ("gaps", "差距"),
+                        ("gaps", "最易弥补的差距"),
                     )
                 ],
                 rows=[],
@@ -242,6 +294,13 @@ async def candidates_page() -> None:
             .props("dense wrap-cells")
             .mark("candidates")
         )
+        # each name opens the enterprise page (its 梯度评估 section has every condition)
+        table.add_slot(
+            "body-cell-name",
+            '<q-td :props="props"><a :href="props.row.url" class="text-primary">'
+            "{{ props.value }}</a></q-td>",
+        )
+        source_label = ui.label("").classes("kc-muted").mark("candidates-source")
         state: dict[str, Any] = {}
 
         async def load() -> None:
@@ -253,16 +312,20 @@ async def candidates_page() -> None:
             info.set_text(
                 f"{p['name']}（{p['version']}，{p['confirmation_label']}"
                 f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
-                f"{data['total_not_met']} 家，显示最接近的 {len(data['rows'])} 家"
+                f"{data['total_not_met']} 家，按差距指数显示最接近的 {len(data['rows'])} 家"
             )
+            source_label.set_text(source_text(data["source"]))
             table.rows = [
                 {
                     "rank": i + 1,
                     "name": r["name"],
+                    "url": r["url"],
                     "zone": r["zone"],
+                    "rung": r["rung_label"],
+                    "target": r["target_label"],
                     "status": r["status_label"],
                     "distance": f"{r['distance']:.3f}",
-                    "gaps": "；".join(r["gaps"]),
+                    "gaps": "；".join(r["top_gaps"]),
                 }
                 for i, r in enumerate(data["rows"])
             ]

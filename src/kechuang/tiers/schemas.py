@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -208,6 +208,17 @@ class EnterpriseAssessment(BaseModel):
     message: str | None = Field(None, description="无法评估时的说明")
 
 
+class CandidateGap(BaseModel):
+    """One closable gap of a candidate, in its own unit."""
+
+    condition: str
+    label: str
+    gap: float
+    unit: str
+    relative: float = Field(description="相对差距（0–1）")
+    text: str
+
+
 class Candidate(BaseModel):
     """An enterprise not yet meeting a rung, with its gaps."""
 
@@ -220,6 +231,44 @@ class Candidate(BaseModel):
     status_label: str
     distance: float = Field(description="差距指数：越小越接近")
     gaps: list[str]
+    rung_label: str = Field("", description="当前梯度")
+    target_family: str = Field("", description="目标梯度类型（family=next 时为各企业最近的梯度）")
+    target_rung: int = 0
+    target_label: str = Field("", description="目标梯度名称")
+    top_gaps: list[str] = Field(
+        default_factory=list, description="最易弥补的 2–3 项差距，按相对差距从小到大，带单位"
+    )
+    gap_items: list[CandidateGap] = Field(default_factory=list)
+    url: str = Field("", description="企业页面路径")
+
+
+class SnapshotOut(BaseModel):
+    """A stored tier evaluation snapshot (counts only for a principal who sees the whole city)."""
+
+    id: int
+    years: list[int]
+    packs: dict[str, list[dict[str, str]]] = Field(description="年度 → 规则包代码、梯度与版本")
+    input_hash: str
+    created_by: str
+    created_at: datetime
+    enterprises: int | None = None
+    rows: int | None = None
+    counts: dict[str, dict[str, int]] | None = None
+
+
+class SnapshotCreate(BaseModel):
+    """The years to evaluate and store."""
+
+    years: list[YearItem] = Field(min_length=1, max_length=20, description="评价年度")
+
+
+class DataSource(BaseModel):
+    """Where a page's verdicts came from: a fresh snapshot or computed now (and why)."""
+
+    kind: str = Field(description="snapshot（读自快照）或 live（实时计算）")
+    state: str = Field(description="fresh / stale（快照已过期）/ none（尚无快照）")
+    reason: str = ""
+    snapshot: SnapshotOut | None = None
 
 
 class CandidateList(BaseModel):
@@ -229,6 +278,7 @@ class CandidateList(BaseModel):
     year: int
     total_not_met: int
     rows: list[Candidate]
+    source: DataSource | None = None
 
 
 class PipelineCount(BaseModel, extra="allow"):
@@ -330,6 +380,7 @@ class Pipeline(BaseModel):
     certificates: list[CertificateYear]
     hnte_rule: str = Field(description="how the 高新技术企业 count is made, the same on every page")
     scope_note: str
+    source: DataSource | None = None
 
 
 class SelfAssessmentResult(BaseModel):
