@@ -408,7 +408,10 @@ def evaluate(
         measure_exprs.update(comp.measures)
     # Stage by stage, each collected: one lazy plan over hundreds of nested expressions costs the
     # optimiser more than the evaluation itself.
-    df = features.with_columns([e.alias(n) for n, e in measure_exprs.items()])
+    # One chunk per column: a frame whose columns are chunked differently (a Parquet read or a
+    # parallel filter leaves 16 chunks, new columns have one) is realigned, copying every column,
+    # on each later `with_columns`: that cost more time and memory than the evaluation itself.
+    df = features.rechunk().with_columns([e.alias(n) for n, e in measure_exprs.items()])
     for stage in ("stage_b", "totals", "scored", "late"):
         exprs = [e for comp in compiled for e in getattr(comp, stage)]
         if exprs:
