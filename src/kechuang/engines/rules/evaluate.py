@@ -404,7 +404,7 @@ OUTPUTS = ("full", "verdicts")
 # Rows evaluated at once on the verdicts path: bounds the intermediate columns (measures, item
 # scores, leaf values: ~400 per row with every pack) to a few hundred MB, while the fixed cost of
 # planning each stage stays small against the work.
-BATCH_ROWS = 262_144
+BATCH_ROWS = 131_072
 
 
 def verdict_columns(packs: list[Pack]) -> list[str]:
@@ -486,18 +486,22 @@ def evaluate(
     # One chunk per column: a frame whose columns are chunked differently (a Parquet read or a
     # parallel filter leaves 16 chunks, new columns have one) is realigned, copying every column,
     # on each later `with_columns`: that cost more time and memory than the evaluation itself.
-    features = features.rechunk()
     ladder = ["rung_eval", "rung", "next_distance"]
     if verdicts_only:
         chosen = list(dict.fromkeys(out_cols + verdict_columns(packs) + ladder))
+        read = {name for exprs in stages for e in exprs for name in e.meta.root_names()}
+        inputs = [c for c in features.columns if c in read or c in out_cols]
         step = max(1, batch_rows)
-        # only one batch's intermediate columns are alive at a time; each keeps its verdicts
+        # Only one batch's copy of the inputs and its intermediate columns are alive at a time;
+        # each keeps its verdicts. Slice first: selecting from a frame of misaligned chunks would
+        # realign (copy) every column at once. The batches stay chunks of the result: rechunking
+        # would copy it all again.
         parts = [
-            run(features.slice(start, step)).select(chosen)
+            run(features.slice(start, step).select(inputs).rechunk()).select(chosen)
             for start in range(0, max(features.height, 1), step)
         ]
-        return pl.concat(parts).rechunk() if len(parts) > 1 else parts[0]
-    df = run(features)
+        return pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
+    df = run(features.rechunk())
     result_prefixes = tuple(f"{p.code}|" for p in packs)
     chosen = out_cols + [n for n in df.columns if n.startswith(result_prefixes)] + ladder
     return df.select(list(dict.fromkeys(chosen)))
