@@ -432,7 +432,12 @@ def candidates(
         raise TierError(f"未知的梯度类型“{family}”，可选：{'、'.join(families())}")
     limit = max(1, min(limit, 2000))
     result, _ = evaluate_year(
-        session, principal, year, EnterpriseFilter(zone_id=zone_id), packs=[pack]
+        session,
+        principal,
+        year,
+        EnterpriseFilter(zone_id=zone_id),
+        packs=[pack],
+        outputs="verdicts",
     )
     status = pl.col(f"{pack.code}|status")
     pool = (
