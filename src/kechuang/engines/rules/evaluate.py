@@ -404,7 +404,7 @@ OUTPUTS = ("full", "verdicts")
 # Rows evaluated at once on the verdicts path: bounds the intermediate columns (measures, item
 # scores, leaf values: ~400 per row with every pack) to a few hundred MB, while the fixed cost of
 # planning each stage stays small against the work.
-BATCH_ROWS = 131_072
+BATCH_ROWS = 98_304
 
 
 def verdict_columns(packs: list[Pack]) -> list[str]:
