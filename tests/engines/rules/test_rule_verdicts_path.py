@@ -12,7 +12,7 @@ from rule_helpers import YEAR, packs, panel
 
 from kechuang.engines.rules.evaluate import VERDICTS, evaluate, verdict_columns
 from kechuang.engines.rules.packs import packs_in_force
-from kechuang.tiers.features import build_features, reference_date
+from kechuang.tiers.features import build_features, input_columns, reference_date
 from kechuang.tiers.measures import MEASURES
 
 LADDER = ["rung_eval", "rung", "next_distance"]
@@ -149,3 +149,18 @@ def test_verdicts_path_keeps_the_callers_columns_and_empty_frames():
 def test_an_unknown_output_is_refused():
     with pytest.raises(ValueError, match="outputs"):
         evaluate(_features(), _in_force(), YEAR, MEASURES, outputs="scores")
+
+
+def test_the_input_columns_are_all_the_features_need():
+    frames = [
+        df.with_columns(pl.lit(f"E{i:02d}").alias("key"), pl.lit("名称").alias("name"))
+        for i, df in enumerate(_cases())
+    ]
+    panel = pl.concat(frames, how="diagonal_relaxed")
+    wanted = ["key", *(c for c in input_columns() if c in panel.columns)]
+    assert "name" not in wanted and "tech_staff" in wanted and "q_hnte_valid" in wanted
+    chosen = _in_force()
+    whole = evaluate(build_features(panel, YEAR), chosen, YEAR, MEASURES, outputs="verdicts")
+    narrow = build_features(panel.select(wanted), YEAR)
+    lean = evaluate(narrow, chosen, YEAR, MEASURES, outputs="verdicts")
+    assert_frame_equal(lean, whole, check_exact=True)
