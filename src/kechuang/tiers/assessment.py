@@ -85,9 +85,13 @@ def evaluate_year(
     detail: bool = False,
     packs: list[Pack] | None = None,
     keys: list[int] | None = None,
+    outputs: str = "full",
 ) -> tuple[pl.DataFrame, list[Pack]]:
     """Every visible enterprise with figures for the year (only `keys` when given), evaluated
-    against every applicable pack."""
+    against every applicable pack.
+
+    outputs="verdicts" keeps only verdicts, status, held, distance and rung (the engine's lean
+    path): what counts and candidate rankings of a whole city need."""
     packs = packs or packs_for_year(year)
     reg, panel = scoped_panel(session, principal, [year - k for k in range(5)], flt)
     if keys is not None:
@@ -97,7 +101,7 @@ def evaluate_year(
     if facts.width > 1:
         panel = panel.join(facts, on="key", how="left")
     features = build_features(panel, year)
-    result = evaluate(features, packs, year, MEASURES, detail=detail)
+    result = evaluate(features, packs, year, MEASURES, detail=detail, outputs=outputs)
     result = result.join(
         reg.select("key", "uscc", "name", "zone_id", "stat_zone_id"), on="key", how="left"
     )

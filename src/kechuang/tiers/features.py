@@ -146,6 +146,20 @@ def ensure_columns(panel: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(casts)
 
 
+def input_columns() -> list[str]:
+    """The panel columns `build_features` reads besides the key: a reader may load just these."""
+    return [
+        "year",
+        *NUMERIC_FIELDS,
+        *FLAG_FIELDS,
+        *TEXT_FIELDS,
+        "founded_on",
+        *DATE_FIELDS,
+        *QUAL_HELD,
+        *QUAL_FACTS,
+    ]
+
+
 def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataFrame:
     """One row per enterprise with figures for `year`: that year, three lags and derived facts.
 
