@@ -3,6 +3,7 @@ card on every enterprise page (radar, indicator table, rank trend, what-if, cons
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nicegui import run, ui
@@ -711,11 +712,16 @@ def _verify_shell(code: str | None) -> None:
                 "核验",
                 icon="verified",
                 on_click=lambda: ui.navigate.to(
-                    f"{verification.VERIFY_PATH}/{verification.normalise(field.value) or '-'}"
+                    f"{verification.VERIFY_PATH}/{_typed(field.value)}"
                 ),
             ).mark("verify-submit")
         if code is not None:
             _verify_result(code)
+
+
+def _typed(value: str | None) -> str:
+    """What was typed, reduced to letters and digits so it is one safe path segment."""
+    return re.sub(r"[^0-9A-Z]", "", verification.normalise(value or "")) or "-"
 
 
 def _verify_result(code: str) -> None:
