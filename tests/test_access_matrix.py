@@ -180,7 +180,19 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("put", "/points/enterprises/{enterprise_id}/flags"): Access(
         BUREAU, "enterprise", body={"year": 2024, "code": "hnte", "value": True}
     ),
-    ("get", "/points/enterprises/{enterprise_id}/certificate"): Access(DATA, "enterprise"),
+    # issuing records a certificate (the enterprise's own, its zone's, the bureau's)
+    ("post", "/points/enterprises/{enterprise_id}/certificate"): Access(
+        DATA, "enterprise", body={}
+    ),
+    ("get", "/points/enterprises/{enterprise_id}/certificates"): Access(DATA, "enterprise"),
+    # withdrawing is the bureau's (a certificate issued in the matrix world)
+    ("post", "/points/certificates/{certificate_id}/withdraw"): Access(
+        BUREAU_ONLY, body={"reason": "数据有误，撤回"}
+    ),
+    # public, no login: the path's {code} is no certificate's, so everyone learns 404 无此证明
+    ("get", "/points/certificates/verify/{code}"): Access(
+        EVERYONE, public=True, also={r: frozenset({404}) for r in EVERYONE}
+    ),
     # --- tiers
     ("get", "/tiers/packs"): Access(EVERYONE),
     ("get", "/tiers/enterprises/{enterprise_id}"): Access(DATA, "enterprise"),
@@ -595,6 +607,9 @@ def matrix_world(world, session, client):
     _add_chain_world(session, a, b, city, inside, outside)
     # ids of objects that are not scoped (a zone's registry facts, published calls, 公示)
     public = {"zone": jd, **_add_programme_world(session, inside, outside)}
+    from kechuang.points.verification import issue
+
+    public["certificate"] = issue(session, SYSTEM, b.id)[0].id
     public.update(_add_plan_world(session, city, inside, outside))
     return {"inside": inside, "outside": outside, "public": public, "run": run}
 

@@ -43,7 +43,7 @@ def assert_error(r, statuses=(422,)) -> dict:
         "/api/v1/enterprises/2147483648",
         "/api/v1/evaluation/runs/9999999999999999999",
         "/api/v1/points/top?run_id=9999999999999999999",
-        "/api/v1/points/enterprises/1/certificate?run_id=9999999999999999999",
+        "/api/v1/points/movers?run_id=9999999999999999999",
         "/api/v1/tiers/pipeline?years=-3044",
         "/api/v1/tiers/pipeline?years=2024&years=99999",
         "/api/v1/evaluation/ranking?year=-1",

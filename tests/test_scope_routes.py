@@ -48,6 +48,8 @@ BODIES = {
     ("post", "/api/v1/users/{user_id}/reset-password"): {},
     ("post", "/api/v1/me/password"): {"old_password": "wrong-old", "new_password": "an0ther-pass"},
     ("post", "/api/v1/points/runs"): {},
+    ("post", "/api/v1/points/enterprises/{enterprise_id}/certificate"): {},
+    ("post", "/api/v1/points/certificates/{certificate_id}/withdraw"): {"reason": "测试"},
     ("post", "/api/v1/evaluation/runs"): {"year": 2024},
     ("post", "/api/v1/evaluation/frameworks"): {"code": "x", "yaml": "a: 1"},
     ("post", "/api/v1/tiers/self-assessment"): None,  # stores nothing, reads no one's data

@@ -292,6 +292,7 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
         "call_id": [crawl_world["call"].id],
         "app_id": [crawl_world["project"].id, 999_999],  # a project; a missing one says so
         "publicity_id": [999_999],  # none published: the page says so
+        "code": ["ABCD-EFGH-JKMN-PQRS-TUVW"],  # no such certificate: 无此证明
     }
     todo: list[str] = []
     for route in routes:
@@ -313,8 +314,9 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
         assert response.status_code == 200, (username, path, response.status_code)
         found = EXTERNAL.search(response.text)
         assert found is None, (username, path, _around(response.text, found))
-        # the login form and the public 公示 pages are served without the logged-in frame
-        public = path == "/login" or path.startswith("/programs/publicity")
+        # the login form, the public 公示 pages and the certificate check are served without the
+        # logged-in frame
+        public = path == "/login" or path.startswith(("/programs/publicity", "/verify"))
         if username is not None and not public:
             assert "退出" in response.text, (username, path, "served HTML is not logged in")
         await user.open(path)

@@ -44,7 +44,7 @@ def test_run_lists_card_and_files(client, api_world):
     b = api_world["b"]
     card = client.get(f"/api/v1/points/enterprises/{b.id}", headers=h).json()
     assert card["latest"]["year"] == 2024 and len(card["latest"]["items"]) == 18
-    r = client.get(f"/api/v1/points/enterprises/{b.id}/certificate", headers=h)
+    r = client.post(f"/api/v1/points/enterprises/{b.id}/certificate", headers=h)
     assert r.status_code == 200
     text = docx_text(r.content)
     assert "企业创新积分证明" in text and "暂行方法" in text
@@ -102,7 +102,8 @@ def test_roles_enterprise_user_zone_admin_and_bank(client, api_world):
     assert client.get(f"/api/v1/points/enterprises/{b.id}", headers=ent).status_code == 200
     assert client.get(f"/api/v1/points/enterprises/{a.id}", headers=ent).status_code == 404
     assert (
-        client.get(f"/api/v1/points/enterprises/{a.id}/certificate", headers=ent).status_code == 404
+        client.post(f"/api/v1/points/enterprises/{a.id}/certificate", headers=ent).status_code
+        == 404
     )
     # leaderboards are the bureau's: an enterprise user has his own card (and 403 here)
     assert client.get("/api/v1/points/top", headers=ent).status_code == 403

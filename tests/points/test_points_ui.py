@@ -70,7 +70,7 @@ async def test_enterprise_page_has_the_points_card(user: User, scored) -> None:
     await user.open(f"/enterprises/{scored['a'].id}")
     await user.should_see(marker="points-radar", retries=100)
     await user.should_see("已授权", retries=100)
-    await user.should_see("下载积分证明（Word）", retries=100)
+    await user.should_see("出具积分证明（Word）", retries=100)
 
 
 async def test_bank_viewer_sees_only_the_consented_list(user: User, scored) -> None:

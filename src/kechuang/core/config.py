@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # 数据审核: a submitted figure more than this many times (or less than 1/this of) the previous
     # year's or the current revision's value is flagged for the reviewer.
     review_jump_ratio: float = 3.0
+    # The address the public reaches the platform at: printed (and put in the QR code) on points
+    # certificates so a bank can open the verification page, /verify/<code>, without logging in.
+    public_base_url: str = "http://127.0.0.1:8080"
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var/."""

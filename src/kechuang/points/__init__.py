@@ -27,5 +27,6 @@ DOMAIN = Domain(
         "points_consents": "积分共享授权",
         "points_consent_documents": "积分共享授权书",
         "points_flags": "积分加分标记",
+        "points_certificates": "积分证明",
     },
 )

@@ -23,11 +23,11 @@ from kechuang.core.web import (
     require_bureau,
 )
 from kechuang.engines.composite.errors import CompositeError
-from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
-from kechuang.points import service
+from kechuang.points import service, verification
 from kechuang.points.schemas import (
     BankList,
+    CertificateOut,
     ConsentOut,
     ConsentRequest,
     FlagOut,
@@ -38,8 +38,10 @@ from kechuang.points.schemas import (
     PointsRunOut,
     RunRequest,
     TopList,
+    VerifyOut,
     WhatIf,
     WhatIfRequest,
+    WithdrawRequest,
 )
 from kechuang.registry.scope import require_zone_filter
 
@@ -334,9 +336,9 @@ def flag(
     return {"enterprise_id": enterprise_id, "year": row.year, "code": row.code, "value": row.value}
 
 
-@router.get(
+@router.post(
     "/points/enterprises/{enterprise_id}/certificate",
-    summary="积分证明（Word；PDF 需本机 LibreOffice）",
+    summary="出具积分证明（Word；PDF 需本机 LibreOffice）：记录在案，附验证码与二维码",
     **download(DOCX, PDF),
 )
 def certificate(
@@ -346,10 +348,43 @@ def certificate(
     format: str = Query("docx", pattern="^(docx|pdf)$"),
     run_id: IdQuery = None,
 ) -> Response:
-    """A one-page certificate of the latest year."""
-    data = service.enterprise_card(session, principal, enterprise_id, run_id)
-    docx = cert.certificate_docx(data)
-    name = f"{data['name']}_创新积分证明"
-    if format == "pdf":
-        return file_response(cert.certificate_pdf(docx), f"{name}.pdf")
-    return file_response(docx, f"{name}.docx")
+    """Issue a one-page certificate of the latest year: recorded with a verification code (printed
+    with its QR code; shown this once), superseding an earlier one of the same year."""
+    content, name = verification.issue_document(session, principal, enterprise_id, format, run_id)
+    return file_response(content, name)
+
+
+@router.get(
+    "/points/enterprises/{enterprise_id}/certificates",
+    summary="已出具的积分证明（状态：真实有效/已被新证明取代/已撤回）",
+    response_model=list[CertificateOut],
+)
+def certificates(
+    enterprise_id: Id, session: DbSession, principal: CurrentPrincipal
+) -> list[dict[str, Any]]:
+    """The enterprise's issued certificates, newest first (never their codes)."""
+    return verification.list_certificates(session, principal, enterprise_id)
+
+
+@router.post(
+    "/points/certificates/{certificate_id}/withdraw",
+    summary="撤回积分证明（市科技局；须说明原因）",
+    response_model=CertificateOut,
+)
+def withdraw_certificate(
+    certificate_id: Id, body: WithdrawRequest, session: DbSession, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """The bureau withdraws a certificate; banks verifying it then see 已撤回 and the reason."""
+    row = verification.withdraw(session, principal, certificate_id, body.reason)
+    return verification.certificate_out(row)
+
+
+@router.get(
+    "/points/certificates/verify/{code}",
+    summary="核验积分证明（公开，无需登录）",
+    response_model=VerifyOut,
+)
+def verify_certificate(code: str, session: DbSession) -> dict[str, Any]:
+    """Status, enterprise and year of a certificate; its figures only with the enterprise's
+    consent; a wrong code answers 404 无此证明 and nothing else."""
+    return verification.verify(session, code)

@@ -31,12 +31,30 @@ def item_value_text(item: dict[str, Any]) -> str:
     return f"{v:,.0f}{item['unit']}" if float(v).is_integer() else f"{v:,.2f}{item['unit']}"
 
 
-def certificate_docx(card: dict[str, Any]) -> bytes:
-    """A one-page Word certificate of the card's latest year (methodology and status stated)."""
+def qr_png(text: str) -> bytes:
+    """A QR code of the text as PNG, drawn locally (segno: pure Python, nothing fetched)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=6, border=2)
+    return buf.getvalue()
+
+
+def certificate_docx(
+    card: dict[str, Any],
+    code: str | None = None,
+    url: str | None = None,
+    demo: bool = False,
+) -> bytes:
+    """A one-page Word certificate of the card's latest year (methodology and status stated).
+
+    With a code (an issued certificate) it prints the code grouped for reading aloud, the public
+    verification address and its QR code; `demo` prints the 演示数据 mark under the title.
+    """
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Pt, RGBColor
 
     latest = card.get("latest")
     if latest is None:
@@ -57,6 +75,11 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
     r.bold, r.font.size = True, Pt(18)
     r.font.name = "SimHei"
     r.element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
+    if demo:
+        mark = doc.add_paragraph()
+        mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        mr = mark.add_run("演示数据（企业与数字均为虚构，不得用于授信）")
+        mr.bold, mr.font.size, mr.font.color.rgb = True, Pt(12), RGBColor(0xC0, 0x50, 0x00)
     ranks = latest["ranks"]
 
     def rank_text(key: str) -> str:
@@ -135,9 +158,30 @@ def certificate_docx(card: dict[str, Any]) -> bytes:
         f"出具日期：{date.today().isoformat()}　　本证明由科创平台根据企业报送的统计数据自动生成，"
         "仅供金融机构授信与政策参考。"
     )
+    if code is not None:
+        _verification_block(doc, code, url or "")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _verification_block(doc: Any, code: str, url: str) -> None:
+    """The verification code, the public address and its QR code, side by side."""
+    from docx.shared import Cm, Pt
+
+    table = doc.add_table(rows=1, cols=2)
+    left, right = table.rows[0].cells
+    left.width, right.width = Cm(12.5), Cm(4.0)
+    p = left.paragraphs[0]
+    p.add_run("证明验证码：").bold = True
+    r = p.add_run(code)
+    r.bold, r.font.size = True, Pt(13)
+    left.add_paragraph(f"核验地址：{url}")
+    left.add_paragraph(
+        "金融机构可扫描右侧二维码或打开核验地址输入验证码，无需登录即可核验本证明"
+        "是否真实有效、已被新证明取代或已撤回。"
+    )
+    right.paragraphs[0].add_run().add_picture(io.BytesIO(qr_png(url)), width=Cm(3.2))
 
 
 def pdf_available() -> bool:

@@ -144,3 +144,39 @@ class PointsFlag(Base):
     value: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PointsCertificate(Base):
+    """An issued points certificate (积分证明) that a bank verifies by its code on the public page.
+
+    Only the SHA-256 of the verification code is stored: the code is printed once on the document,
+    so a database reader cannot forge a copy, and a lookup by hash leaks no timing on the code.
+    `figures` is what the document printed, so the public page shows those, not later figures.
+    """
+
+    __tablename__ = "points_certificates"
+    __audited__ = True
+    __table_args__ = (Index("ix_points_certificates_enterprise_year", "enterprise_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_tail: Mapped[str] = mapped_column(String(8))  # last characters, to name it in lists
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(Integer)  # no FK: a certificate outlives a deleted run
+    methodology_code: Mapped[str] = mapped_column(String(40))
+    methodology_version: Mapped[str] = mapped_column(String(40))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    superseded_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(String(500), default="")
+    withdrawn_by: Mapped[str] = mapped_column(String(64), default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def name(self) -> str:
+        """The audit label."""
+        return f"企业{self.enterprise_id} {self.year}年积分证明（尾号 {self.code_tail}）"

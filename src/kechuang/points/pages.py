@@ -3,6 +3,7 @@ card on every enterprise page (radar, indicator table, rank trend, what-if, cons
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nicegui import run, ui
@@ -10,6 +11,7 @@ from nicegui import run, ui
 from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
+from kechuang.core.errors import UserError
 from kechuang.core.layout import (
     download_bytes,
     frame,
@@ -20,7 +22,7 @@ from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
-from kechuang.points import service
+from kechuang.points import service, verification
 from kechuang.points.models import BANK_ROLE
 from kechuang.points.scope import CONSENT_BY_DOCUMENT, PointsForbidden
 from kechuang.registry.service import list_zones
@@ -35,7 +37,7 @@ def _call(principal: Principal, fn: Any, *args: Any, **kw: Any) -> Any:
         with session_scope() as session:
             bind_principal(session, principal)
             return fn(session, principal, *args, **kw)
-    except (service.PointsError, PointsForbidden, ScopeError, cert.CertificateError) as exc:
+    except UserError as exc:  # points, scope, certificate and bad-input errors alike
         return {"error": str(exc)}
 
 
@@ -195,32 +197,74 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
     await _what_if_form(principal, enterprise_id, latest["year"])
     _consent_form(principal, enterprise_id, card["consent"])
 
-    async def word() -> None:
-        content = await run.io_bound(_certificate, principal, enterprise_id, "docx")
-        if isinstance(content, dict):
-            ui.notify(content["error"], type="negative")
+    async def issue(fmt: str) -> None:
+        out = await run.io_bound(_certificate, principal, enterprise_id, fmt)
+        if isinstance(out, dict):
+            ui.notify(out["error"], type="negative")
             return
-        download_bytes(content, f"{card['name']}_创新积分证明.docx")
+        content, name = out
+        download_bytes(content, name)
+        _certificate_list.refresh()
 
-    async def pdf() -> None:
-        content = await run.io_bound(_certificate, principal, enterprise_id, "pdf")
-        if isinstance(content, dict):
-            ui.notify(content["error"], type="negative")
-            return
-        download_bytes(content, f"{card['name']}_创新积分证明.pdf")
-
-    with ui.row():
-        ui.button("下载积分证明（Word）", icon="description", on_click=word)
+    with ui.row().classes("items-center"):
+        ui.button("出具积分证明（Word）", icon="description", on_click=lambda: issue("docx")).mark(
+            "issue-certificate"
+        )
         if cert.pdf_available():
-            ui.button("下载积分证明（PDF）", icon="picture_as_pdf", on_click=pdf)
+            ui.button("出具积分证明（PDF）", icon="picture_as_pdf", on_click=lambda: issue("pdf"))
+    ui.label(
+        "每次出具都会登记一份带验证码和二维码的新证明，同一年度此前的证明随即显示为“已被新证明取代”；"
+        f"银行可在 {verification.VERIFY_PATH} 页面无需登录核验。"
+    ).classes("kc-muted")
+    _certificate_list(principal, enterprise_id)
 
 
-def _certificate(principal: Principal, enterprise_id: int, fmt: str) -> bytes | dict[str, str]:
-    def make(session: Any, p: Principal) -> bytes:
-        docx = cert.certificate_docx(service.enterprise_card(session, p, enterprise_id))
-        return cert.certificate_pdf(docx) if fmt == "pdf" else docx
+@ui.refreshable
+def _certificate_list(principal: Principal, enterprise_id: int) -> None:
+    """The enterprise's issued certificates with their status; the bureau may withdraw one."""
+    rows = _call(principal, verification.list_certificates, enterprise_id)
+    if isinstance(rows, dict) or not rows:
+        return
+    ui.label("已出具的积分证明").classes("text-subtitle1")
+    for c in rows:
+        with ui.row().classes("items-center gap-2").mark(f"certificate-{c['id']}"):
+            ui.label(
+                f"{c['year']}年度 · 尾号 {c['code_tail']} · {str(c['issued_at'])[:10]} "
+                f"{c['issued_by']} 出具 · {c['status_label']}"
+                + (f"（{c['withdrawn_reason']}）" if c["withdrawn_reason"] else "")
+            )
+            if principal.is_city_admin and c["status"] != "withdrawn":
+                ui.button(
+                    "撤回", on_click=lambda c=c: _withdraw_dialog(principal, enterprise_id, c)
+                ).props("flat dense color=negative").mark(f"withdraw-{c['id']}")
 
-    return _call(principal, make)
+
+def _withdraw_dialog(principal: Principal, enterprise_id: int, c: dict[str, Any]) -> None:
+    """Ask the bureau for the reason, then withdraw."""
+    with ui.dialog() as dialog, ui.card():
+        ui.label(f"撤回 {c['year']}年度积分证明（尾号 {c['code_tail']}）")
+        reason = ui.input("撤回原因（银行核验时可见）").classes("w-96").mark("withdraw-reason")
+
+        def confirm() -> None:
+            out = _call(principal, verification.withdraw, c["id"], reason.value or "")
+            if isinstance(out, dict):
+                ui.notify(out["error"], type="negative")
+                return
+            dialog.close()
+            ui.notify("积分证明已撤回", type="positive")
+            _certificate_list.refresh(principal, enterprise_id)
+
+        with ui.row():
+            ui.button("确认撤回", on_click=confirm).props("color=negative").mark("withdraw-confirm")
+            ui.button("取消", on_click=dialog.close).props("flat")
+    dialog.open()
+
+
+def _certificate(
+    principal: Principal, enterprise_id: int, fmt: str
+) -> tuple[bytes, str] | dict[str, str]:
+    """Issue (record) a certificate and render it; the file and its name, or the error."""
+    return _call(principal, verification.issue_document, enterprise_id, fmt)
 
 
 WHAT_IF_INPUTS = (
@@ -638,3 +682,94 @@ async def methodology_page() -> None:
                         "kc-muted"
                     )
                 sources_section(m.source_codes())
+
+
+# ------------------------------------------------------------------ 证明核验 (public, no login)
+
+
+@ui.page(verification.VERIFY_PATH)
+def verify_form_page() -> None:
+    """Where a bank types a certificate's verification code (public: no login)."""
+    _verify_shell(None)
+
+
+@ui.page(verification.VERIFY_PATH + "/{code}")
+def verify_page(code: str) -> None:
+    """The verification result of a code, as the QR code on a certificate opens it (public)."""
+    _verify_shell(code)
+
+
+def _verify_shell(code: str | None) -> None:
+    ui.page_title("积分证明核验 - 科创")
+    with ui.column().classes("w-full q-pa-md gap-4").style("max-width: 760px"):
+        ui.label("企业创新积分证明核验").classes("text-h5").mark("page-title")
+        ui.label(
+            "输入积分证明上的验证码（不区分大小写，可带或不带分隔符），核验证明是否真实有效。"
+        ).classes("kc-muted")
+        with ui.row().classes("items-center w-full"):
+            field = ui.input("证明验证码", value=code or "").classes("w-96").mark("verify-code")
+            ui.button(
+                "核验",
+                icon="verified",
+                on_click=lambda: ui.navigate.to(
+                    f"{verification.VERIFY_PATH}/{_typed(field.value)}"
+                ),
+            ).mark("verify-submit")
+        if code is not None:
+            _verify_result(code)
+
+
+def _typed(value: str | None) -> str:
+    """What was typed, reduced to letters and digits so it is one safe path segment."""
+    return re.sub(r"[^0-9A-Z]", "", verification.normalise(value or "")) or "-"
+
+
+def _verify_result(code: str) -> None:
+    """The answer: status first, then only what the enterprise consented to share."""
+    try:
+        with session_scope() as session:
+            v = verification.verify(session, code)
+    except verification.CertificateNotFound:
+        with ui.card().classes("w-full bg-red-1").mark("verify-result"):
+            ui.label(verification.NOT_FOUND).classes("text-h6 text-negative").mark("verify-status")
+            ui.label("请核对验证码；如仍无法核验，请联系出具证明的企业或市科技局。")
+        return
+    color = {"current": "text-positive", "superseded": "text-warning"}.get(
+        v["status"], "text-negative"
+    )
+    with ui.card().classes("w-full").mark("verify-result"):
+        ui.label(v["status_label"]).classes(f"text-h5 {color}").mark("verify-status")
+        if v["is_demo"]:
+            ui.badge("演示数据", color="orange").mark("verify-demo")
+        ui.label(f"企业：{v['enterprise_name']}").mark("verify-enterprise")
+        ui.label(f"证明年度：{v['year']}年　出具日期：{v['issued_on']}")
+        if v["withdrawn_reason"]:
+            ui.label(f"撤回日期：{v['withdrawn_on']}　撤回原因：{v['withdrawn_reason']}").mark(
+                "verify-reason"
+            )
+        if v["superseded_by"]:
+            s = v["superseded_by"]
+            ui.label(
+                f"已由 {s['issued_on']} 出具的新证明（验证码尾号 {s['code_tail']}，"
+                f"{s['status_label']}）取代，请向企业索取新证明。"
+            ).mark("verify-superseded")
+        f = v["figures"]
+        if f is None:
+            ui.label("企业未授权向合作银行共享创新积分，证明所载分数不予显示。").classes(
+                "kc-muted"
+            ).mark("verify-no-consent")
+            return
+        rk = f["ranks"].get("city") or {}
+        city_rank = f"第 {rk['rank']} 名 / 共 {rk['of']} 家" if rk.get("rank") else "—"
+        rows = [
+            ("统一社会信用代码", f["uscc"]),
+            ("所属高新区", f["zone"] or "—"),
+            ("生命周期阶段", f["stage_name"]),
+            ("创新积分", f"{f['total']:.2f} 分（满分 {f['scale']:g} 分，另计加分/扣分）"),
+            ("全市排名", city_rank),
+            ("计算方法", f["methodology"] + ("（暂行方法）" if f["provisional"] else "")),
+        ]
+        with ui.grid(columns=2).classes("gap-x-6 gap-y-1").mark("verify-figures"):
+            for label, value in rows:
+                ui.label(label).classes("kc-muted")
+                ui.label(str(value))

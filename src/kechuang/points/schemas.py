@@ -407,3 +407,58 @@ class FlagOut(BaseModel):
     year: int
     code: str
     value: bool
+
+
+# ------------------------------------------------------------------ certificates
+
+
+class CertificateOut(BaseModel):
+    """An issued certificate as its enterprise and the bureau see it (the code is never shown again)."""
+
+    id: int
+    code_tail: str = Field(description="验证码末四位（仅用于辨认）")
+    enterprise_id: int
+    year: int
+    run_id: int
+    methodology_code: str
+    methodology_version: str
+    total: float | None
+    is_demo: bool
+    status: str = Field(description="current / superseded / withdrawn")
+    status_label: str = Field(description="真实有效 / 已被新证明取代 / 已撤回")
+    superseded_by_id: int | None
+    withdrawn_reason: str
+    withdrawn_by: str
+    withdrawn_at: str | None
+    issued_by: str
+    issued_at: str | None
+
+
+class WithdrawRequest(BaseModel):
+    """Why the bureau withdraws a certificate (shown to a bank that verifies it)."""
+
+    reason: str = Field(min_length=1, max_length=500, description="撤回原因")
+
+
+class SupersededBy(BaseModel):
+    """The newer certificate, named by its tail and date only."""
+
+    code_tail: str
+    issued_on: str
+    status_label: str
+
+
+class VerifyOut(BaseModel):
+    """What anyone learns from a valid code; figures only with the enterprise's consent."""
+
+    status: str
+    status_label: str
+    enterprise_name: str
+    year: int
+    issued_on: str
+    is_demo: bool
+    withdrawn_reason: str | None
+    withdrawn_on: str | None
+    superseded_by: SupersededBy | None
+    consented: bool = Field(description="企业是否同意向合作银行共享积分（决定是否显示分数）")
+    figures: dict | None = Field(None, description="证明所载数字；企业未授权共享时为空")

@@ -93,3 +93,9 @@ def require_flag_writer(principal: Principal) -> None:
 def may_write_flags_of(principal: Principal, ent: Enterprise) -> bool:
     """True when the principal may enter flags for this enterprise."""
     return can_write_enterprise(principal, ent.zone_id, ent.id, ent.counted_zone_id)
+
+
+def require_certificate_withdrawer(principal: Principal) -> None:
+    """Withdrawing an issued certificate is the bureau's (a bank relies on the answer)."""
+    if not principal.is_city_admin:
+        raise PointsForbidden("仅市科技局管理员可以撤回积分证明")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from kechuang.core import audit
 from kechuang.core.config import get_settings
 from kechuang.core.db import bulk_insert
+from kechuang.core.domain import section_functions
 from kechuang.core.errors import BadInput, NotFound
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.scope import ScopeError
@@ -876,10 +877,26 @@ BANK_COLUMNS = (
 )
 
 
-def _notes(data: dict[str, Any], what: str) -> list[str]:
+DEMO_MARK = "演示数据"
+
+
+def is_demo_data(session: Session, enterprise: Enterprise | None = None) -> bool:
+    """True when the figures are demo data: the enterprise is a demo one, or the database holds
+    demo data by the same probes that put the 演示数据 badge on every page."""
+    if enterprise is not None and enterprise.is_demo:
+        return True
+    return any(probe(session) for probe in section_functions("demo_probe"))
+
+
+def _notes(data: dict[str, Any], what: str, demo: bool = False) -> list[str]:
     mb = data.get("methodology") or {}
     run = data["run"]
-    notes = [
+    notes = (
+        [f"{DEMO_MARK}：本表由演示数据库生成，企业与数字均为虚构，不得用于授信或决策。"]
+        if demo
+        else []
+    )
+    notes += [
         f"{what}，{data['year']}年度。积分计算 #{run['id']}，方法：{run['methodology_name']} "
         f"v{run['methodology_version']}（{run['mode_label']}），输入数据指纹 {run['input_hash'][:16]}。"
     ]
@@ -911,7 +928,10 @@ def export_xlsx(session: Session, principal: Principal, kind: str, **kw: Any) ->
         what = "积分贷银行名单（仅含已授权共享的企业）"
     else:
         raise PointsError(f"未知的名单类型“{kind}”，可选：top、movers、bank")
-    content = write_sheets(sheets, _notes(data, what))
+    demo = is_demo_data(session)
+    if demo:  # the mark on every sheet's name too, not only in the notes
+        sheets = [(f"{DEMO_MARK}·{name}", cols, frame) for name, cols, frame in sheets]
+    content = write_sheets(sheets, _notes(data, what, demo))
     audit.record(session, "export", "points_scores", data["run"]["id"], f"导出{what}")
     return content
 
