@@ -184,6 +184,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("post", "/points/enterprises/{enterprise_id}/certificate"): Access(
         DATA, "enterprise", body={}
     ),
+    # the GET form earlier releases served: the same issuing
+    ("get", "/points/enterprises/{enterprise_id}/certificate"): Access(DATA, "enterprise"),
     ("get", "/points/enterprises/{enterprise_id}/certificates"): Access(DATA, "enterprise"),
     # withdrawing is the bureau's (a certificate issued in the matrix world)
     ("post", "/points/certificates/{certificate_id}/withdraw"): Access(

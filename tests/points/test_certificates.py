@@ -224,3 +224,24 @@ async def test_public_page_verifies_without_login(user: User, session, scored) -
     await user.open(f"/verify/{code.lower()}")
     await user.should_see("已撤回", retries=100)
     await user.should_see("企业报送数据有误")
+
+
+def test_get_form_of_earlier_releases_issues_the_same_way(client, session, scored):
+    """Earlier releases served the certificate by GET: that form still works and records the
+    certificate like the POST form (a later issue supersedes it)."""
+    b = scored["b"]
+    city = login(client, "city")
+    r = client.get(f"{V1}/enterprises/{b.id}/certificate", headers=city)
+    assert r.status_code == 200, r.text
+    by_get = CODE.search(docx_text(r.content)).group(1)
+    assert _verify(client, by_get).json()["status_label"] == "真实有效"
+    by_post, _ = _issue(client, city, b.id)
+    assert _verify(client, by_get).json()["status_label"] == "已被新证明取代"
+    assert _verify(client, by_post).json()["status_label"] == "真实有效"
+    # the GET form keeps the POST form's scope: the bank may not issue
+    assert (
+        client.get(
+            f"{V1}/enterprises/{b.id}/certificate", headers=login(client, "bank1")
+        ).status_code
+        == 403
+    )

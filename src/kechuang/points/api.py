@@ -355,6 +355,24 @@ def certificate(
 
 
 @router.get(
+    "/points/enterprises/{enterprise_id}/certificate",
+    summary="出具积分证明（GET 形式，供已有链接与脚本使用；与 POST 相同，每次出具均记录在案）",
+    **download(DOCX, PDF),
+)
+def certificate_get(
+    enterprise_id: Id,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    format: str = Query("docx", pattern="^(docx|pdf)$"),
+    run_id: IdQuery = None,
+) -> Response:
+    """The same issuing as the POST route, kept because earlier releases served the certificate
+    by GET (bookmarks, scripts): each download is a new recorded certificate."""
+    content, name = verification.issue_document(session, principal, enterprise_id, format, run_id)
+    return file_response(content, name)
+
+
+@router.get(
     "/points/enterprises/{enterprise_id}/certificates",
     summary="已出具的积分证明（状态：真实有效/已被新证明取代/已撤回）",
     response_model=list[CertificateOut],
