@@ -293,6 +293,7 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
         "app_id": [crawl_world["project"].id, 999_999],  # a project; a missing one says so
         "publicity_id": [999_999],  # none published: the page says so
         "code": ["ABCD-EFGH-JKMN-PQRS-TUVW"],  # no such certificate: 无此证明
+        "module": ["zones", "accounts", "no_such_module"],  # 使用说明; an unknown one says so
     }
     todo: list[str] = []
     for route in routes:

@@ -19,7 +19,9 @@ from kechuang.core.domain import IMPORT_KINDS as _IMPORT_KINDS
 from kechuang.core.domain import START_PAGES as _START_PAGES
 from kechuang.core.domain import (
     Domain,
+    HelpTopic,
     ImportKind,
+    add_help,
     add_import_kind,
     add_nav,
     add_section,
@@ -92,6 +94,10 @@ def install() -> list[Domain]:
         _START_PAGES.update(d.start_pages)
         for section in d.sections:
             add_section(section)
+        if d.help:
+            folder = Path(import_module(d.module).__file__).parent
+            topic = HelpTopic(d.name, d.help.label, folder / d.help.file, d.help.order)
+            add_help(topic, d.pages)
         if d.migrations:
             folder = Path(import_module(d.module).__file__).parent / d.migrations
             if folder.is_dir():

@@ -14,7 +14,7 @@ def register_pages() -> None:
     """Import every domain's page modules; importing registers their routes."""
     from kechuang.domains import page_modules
 
-    for name in page_modules():
+    for name in (*page_modules(), "kechuang.core.help_pages"):
         import_module(name)
 
 

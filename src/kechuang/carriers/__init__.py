@@ -2,7 +2,7 @@
 (operator, park), incubation records, relocations of graduates, 飞地经济/异地孵化/结对共建 attribution,
 technology contracts (成果转移转化) and the chain metrics."""
 
-from kechuang.core.domain import Domain, ImportKind, NavItem
+from kechuang.core.domain import Domain, Help, ImportKind, NavItem
 
 # roles that read the chain: the bureau, zone admins (their zone) and enterprises (their own record)
 DOMAIN_ROLES = ("city_admin", "zone_admin", "enterprise_user")
@@ -22,6 +22,7 @@ def _kind(code: str, label: str, name: str, roles: tuple[str, ...] = BUREAU_ROLE
 DOMAIN = Domain(
     name="carriers",
     label="创新载体链条",
+    help=Help("载体链条", order=70),
     requires=("registry", "statistics"),
     models="kechuang.carriers.models",
     router="kechuang.carriers.api:router",

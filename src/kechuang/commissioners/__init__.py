@@ -1,7 +1,7 @@
 """科技特派员: commissioners, demands, suggestions, three-party agreements, service logs, ratings and
 the annual assessment."""
 
-from kechuang.core.domain import Domain, ImportKind, NavItem, RoleSpec
+from kechuang.core.domain import Domain, Help, ImportKind, NavItem, RoleSpec
 
 COUNTY_ADMIN = "county_admin"
 COMMISSIONER = "commissioner"
@@ -14,6 +14,7 @@ ADMIN_ROLES = ("city_admin", COUNTY_ADMIN)
 DOMAIN = Domain(
     name="commissioners",
     label="科技特派员",
+    help=Help("科技特派员", order=40),
     requires=("registry", "accounts"),
     models="kechuang.commissioners.models",
     router="kechuang.commissioners.api:router",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from kechuang.core.security import Principal
@@ -118,6 +119,29 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Help:
+    """A domain's 使用说明: its title in the help index and a Chinese markdown file in its package."""
+
+    label: str
+    file: str = "help.md"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HelpTopic:
+    """An installed 使用说明: the domain's name (its address /help/<name>), title and text file."""
+
+    name: str
+    label: str
+    path: Path
+    order: int = 100
+
+    def text(self) -> str:
+        """The help text (markdown), read from the file each time so an edit shows at once."""
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
 class Domain:
     """One domain's manifest."""
 
@@ -136,6 +160,7 @@ class Domain:
     sections: tuple[Section, ...] = ()
     audit_labels: Mapping[str, str] = field(default_factory=dict)
     demo: str | None = None
+    help: Help | None = None
     setup: str | None = None
     migrations: str | None = "migrations"
     package: str = ""
@@ -152,6 +177,8 @@ NAV: list[NavItem] = []
 START_PAGES: dict[str, str] = {}
 IMPORT_KINDS: dict[str, ImportKind] = {}
 SECTIONS: dict[str, list[Section]] = {}
+HELP: dict[str, HelpTopic] = {}
+HELP_PAGE_MODULES: dict[str, str] = {}  # page module -> the help topic its pages link to
 
 
 def add_nav(item: NavItem) -> None:
@@ -187,3 +214,21 @@ def add_section(section: Section) -> None:
 def section_functions(point: str) -> list[Callable[..., Any]]:
     """The functions registered at a hook point, in order."""
     return [resolve(s.ref) for s in SECTIONS.get(point, [])]
+
+
+def add_help(topic: HelpTopic, page_modules: tuple[str, ...] = ()) -> None:
+    """Offer a domain's 使用说明 at /help/<name> and link it from the pages of its page modules."""
+    HELP[topic.name] = topic
+    for module in page_modules:
+        HELP_PAGE_MODULES.setdefault(module, topic.name)
+
+
+def help_topics() -> list[HelpTopic]:
+    """Every installed 使用说明, in index order."""
+    return sorted(HELP.values(), key=lambda t: (t.order, t.name))
+
+
+def help_topic_for_module(module: str) -> HelpTopic | None:
+    """The 使用说明 that the pages of a page module link to, or None."""
+    name = HELP_PAGE_MODULES.get(module)
+    return HELP.get(name) if name else None

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from nicegui import app, ui
+from nicegui import Client, app, ui
 
 from kechuang.core.db import session_scope
 from kechuang.core.domain import (
     NAV,
     START_PAGES,
+    help_topic_for_module,
     section_functions,
 )
 from kechuang.core.security import Principal, principal_source
@@ -88,6 +89,7 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
             if demo_label():
                 ui.badge("演示数据", color="orange").props("outline").classes("text-white")
         with ui.row().classes("items-center gap-2 text-white"):
+            ui.link("使用说明", help_link()).classes("text-white").mark("help-link")
             ui.label(f"{principal.display_name or principal.username}（{principal.role_label}）")
             ui.button("退出", icon="logout", on_click=logout).props("flat color=white")
     # open beside the page on wide screens; on a phone it starts closed (the menu button opens it)
@@ -107,6 +109,18 @@ def frame(title: str, roles: tuple[str, ...] | None = None) -> Iterator[Principa
     with ui.column().classes("w-full q-pa-md gap-4"):
         ui.label(title).classes("text-h5").mark("page-title")
         yield principal
+
+
+def help_link() -> str:
+    """The 使用说明 of the open page's module (found from the page module that registered its
+    route, so no page needs editing), else the help index."""
+    route = getattr(getattr(ui.context.client, "page", None), "path", None)
+    for func, path in list(Client.page_routes.items()):
+        if path == route:
+            topic = help_topic_for_module(func.__module__)
+            if topic is not None:
+                return f"/help/{topic.name}"
+    return "/help"
 
 
 def start_page(role: str) -> str:

@@ -2,7 +2,7 @@
 targets linked to the platform's live figures with status and forecast, milestones with evidence,
 tasks with 牵头单位/责任单位, quarterly progress reports and their review, carry-over between periods."""
 
-from kechuang.core.domain import Domain, NavItem, Section
+from kechuang.core.domain import Domain, Help, NavItem, Section
 
 # the bureau sees and edits everything; a zone committee sees the plan and reports on its tasks
 PLAN_ROLES = ("city_admin", "zone_admin")
@@ -11,6 +11,7 @@ ADMIN_ROLES = ("city_admin",)
 DOMAIN = Domain(
     name="plan",
     label="规划管理",
+    help=Help("规划目标", order=60),
     requires=(
         "registry",
         "statistics",

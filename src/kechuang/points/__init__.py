@@ -1,12 +1,13 @@
 """企业创新积分制: methodologies, scoring, explanations, consents and the bank list."""
 
-from kechuang.core.domain import DATA_ROLES, Domain, NavItem, RoleSpec, Section
+from kechuang.core.domain import DATA_ROLES, Domain, Help, NavItem, RoleSpec, Section
 
 BANK_ROLE = "bank_viewer"
 
 DOMAIN = Domain(
     name="points",
     label="创新积分",
+    help=Help("创新积分", order=20),
     requires=("registry", "statistics"),
     models="kechuang.points.models",
     router="kechuang.points.api:router",

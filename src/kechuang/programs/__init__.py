@@ -2,7 +2,7 @@
 their lifecycles, the expert bank and relations register, review assignments and scores, decisions,
 公示 and projects with milestones and tranches."""
 
-from kechuang.core.domain import Domain, ImportKind, NavItem, RoleSpec, Section
+from kechuang.core.domain import Domain, Help, ImportKind, NavItem, RoleSpec, Section
 
 APPLICANT = "applicant"
 EXPERT = "expert"
@@ -14,6 +14,7 @@ ADMIN_ROLES = ("city_admin",)
 DOMAIN = Domain(
     name="programs",
     label="重点攻关项目",
+    help=Help("重点攻关", order=50),
     requires=("registry", "statistics", "accounts"),
     models="kechuang.programs.models",
     router="kechuang.programs.api:router",

@@ -1,10 +1,11 @@
 """The registry: regions, zones and parks, strategic industries, carriers and enterprises."""
 
-from kechuang.core.domain import DATA_ROLES, Domain, NavItem
+from kechuang.core.domain import DATA_ROLES, Domain, Help, NavItem
 
 DOMAIN = Domain(
     name="registry",
     label="登记",
+    help=Help("高新区与企业档案", order=85),
     models="kechuang.registry.models",
     router="kechuang.registry.api:router",
     pages=("kechuang.registry.pages",),

@@ -1,6 +1,14 @@
 """Statistics: enterprise-year and zone-year figures with revisions, imports and exports."""
 
-from kechuang.core.domain import BUREAU_ROLES, DATA_ROLES, Domain, ImportKind, NavItem, Section
+from kechuang.core.domain import (
+    BUREAU_ROLES,
+    DATA_ROLES,
+    Domain,
+    Help,
+    ImportKind,
+    NavItem,
+    Section,
+)
 
 _IMPORTS = "kechuang.statistics.imports"
 _TEMPLATES = "kechuang.statistics.templates"
@@ -8,6 +16,7 @@ _TEMPLATES = "kechuang.statistics.templates"
 DOMAIN = Domain(
     name="statistics",
     label="统计数据",
+    help=Help("数据导入与统计", order=80),
     requires=("registry",),
     models="kechuang.statistics.models",
     router="kechuang.statistics.api:router",

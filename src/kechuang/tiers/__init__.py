@@ -1,10 +1,11 @@
 """梯度培育: rule packs, verdicts and gaps, candidate lists, the pipeline and the qualifications register."""
 
-from kechuang.core.domain import BUREAU_ROLES, Domain, ImportKind, NavItem, Section
+from kechuang.core.domain import BUREAU_ROLES, Domain, Help, ImportKind, NavItem, Section
 
 DOMAIN = Domain(
     name="tiers",
     label="梯度培育",
+    help=Help("梯度培育", order=30),
     requires=("registry", "statistics"),
     models="kechuang.tiers.models",
     router="kechuang.tiers.api:router",

@@ -1,10 +1,11 @@
 """Zone evaluation: 对标找差, 争先进位, the 3000亿元 target and 一区一战略 specialisation."""
 
-from kechuang.core.domain import BUREAU_ROLES, Domain, NavItem
+from kechuang.core.domain import BUREAU_ROLES, Domain, Help, NavItem
 
 DOMAIN = Domain(
     name="zones",
     label="高新区评价",
+    help=Help("高新区评价", order=10),
     requires=("registry", "statistics"),
     models="kechuang.zones.models",
     router="kechuang.zones.api:router",
