@@ -39,6 +39,7 @@ def test_every_domain_with_pages_has_a_help_text() -> None:
     for name in with_pages:
         text = HELP[name].text()
         assert len(text) > 300 and text.lstrip().startswith("#"), name
+        assert len(HELP[name].summary()) > 20, name  # the index says what the module is for
     assert set(MODULE_PAGES) == with_pages  # a new module joins the link test below
 
 
@@ -105,6 +106,7 @@ async def test_help_index_and_every_module_render_for_every_role(user: User, all
         await user.should_see("使用说明", retries=100)
         for topic in help_topics():
             await user.should_see(marker=f"help-{topic.name}", retries=100)
+            await user.should_see(topic.summary(), retries=100)
         for topic in help_topics():
             await user.open(f"/help/{topic.name}")
             await user.should_see(f"使用说明 · {topic.label}", retries=100)

@@ -140,6 +140,13 @@ class HelpTopic:
         """The help text (markdown), read from the file each time so an edit shows at once."""
         return self.path.read_text(encoding="utf-8")
 
+    def summary(self) -> str:
+        """The text's first paragraph (what the module is for), shown in the help index."""
+        for line in self.text().splitlines():
+            if line.strip() and not line.lstrip().startswith(("#", "-", "|")):
+                return line.strip()
+        return ""
+
 
 @dataclass(frozen=True)
 class Domain:

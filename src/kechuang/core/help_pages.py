@@ -21,11 +21,13 @@ def help_index() -> None:
         ui.label("各模块的计算内容、数据来源和读图方法。点击模块名称查看详细说明。").classes(
             "kc-muted"
         )
-        with ui.column().classes("gap-2"):
+        with ui.column().classes("gap-3 max-w-4xl"):
             for topic in help_topics():
-                ui.link(topic.label, f"/help/{topic.name}").classes("text-body1").mark(
-                    f"help-{topic.name}"
-                )
+                with ui.column().classes("gap-0"):
+                    ui.link(topic.label, f"/help/{topic.name}").classes("text-body1").mark(
+                        f"help-{topic.name}"
+                    )
+                    ui.label(topic.summary()).classes("kc-muted")
 
 
 @ui.page("/help/{module}")
