@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 from factories import make_enterprise, make_principal
 from sheets import xlsx
+from sqlalchemy import select
 
 from kechuang.core.security import SYSTEM
 from kechuang.statistics.imports import import_file
@@ -91,3 +92,31 @@ def test_shares_lq_hhi_and_flags(session, portfolio):
     assert mine["flags"] == []
     assert mine["similarity"]
     assert all(city["yzhtz"].id in (s["zone_a_id"], s["zone_b_id"]) for s in mine["similarity"])
+
+
+def test_every_catalogue_industry_has_its_own_colour_on_the_share_chart(session, portfolio):
+    from kechuang.core.palette import REST_COLOUR
+    from kechuang.registry.models import Industry
+    from kechuang.registry.service import industry_styles
+    from kechuang.zones.charts import share_chart
+    from kechuang.zones.specialisation import OTHER
+
+    styles = industry_styles(session, rest=OTHER)
+    codes = set(session.scalars(select(Industry.code)))
+    assert len(codes) >= 13 and codes <= set(styles)
+    colours = [styles[c]["itemStyle"]["color"] for c in codes]
+    assert len(set(colours)) == len(colours)  # the catalogue fits the palette: no pattern needed
+    assert REST_COLOUR not in colours
+    by_name = dict(session.execute(select(Industry.name, Industry.code)).all())
+    assert styles[by_name["人工智能"]] != styles[by_name["现代农业"]]
+    res = service.specialisation_view(session, SYSTEM, 2024)
+    series = share_chart(res)["series"]
+    assert len(series) >= 4  # 高端装备, 生物医药, 人工智能, 数字经济, 照明, 其他 … in this city
+    drawn = [s["itemStyle"]["color"] for s in series]
+    assert len(set(drawn)) == len(drawn)
+    # the same industry keeps the colour the registry gives it, on this chart as on any other
+    for s in series:
+        code = by_name.get(s["name"], OTHER)
+        assert s["itemStyle"]["color"] == styles[code]["itemStyle"]["color"], s["name"]
+    assert "其他行业" in {s["name"] for s in series}
+    assert next(s for s in series if s["name"] == "其他行业")["itemStyle"]["color"] == REST_COLOUR

@@ -20,6 +20,7 @@ from kechuang.accounts.service import (
     create_user,
     get_user,
     issue_token,
+    principal_of,
     reset_password,
     revoke_token,
     update_user,
@@ -38,14 +39,14 @@ from kechuang.core.layout import (
     session_principal,
     start_page,
 )
-from kechuang.core.security import ROLES, SecurityError
+from kechuang.core.security import ROLES, Principal, SecurityError
 from kechuang.core.web import client_address
 
 
 def _login(
     username: str, password: str, address: str, previous: str | None
-) -> tuple[str, str, bool] | str:
-    """(session token, role, must change password) on success, else the message to show."""
+) -> tuple[str, Principal, bool] | str:
+    """(session token, principal, must change password) on success, else the message to show."""
     with session_scope() as session:
         if previous:
             revoke_token(session, previous)  # a login always starts a new session
@@ -55,7 +56,7 @@ def _login(
             return outcome.message
         token, _ = issue_token(session, user, kind="web")
         audit.record(session, "login", "users", user.id, f"{user.username} 登录网页")
-        return token, user.role, user.must_change_password
+        return token, principal_of(user), user.must_change_password
 
 
 def _client_address() -> str:
@@ -179,7 +180,7 @@ def password_page() -> None:
                 message.set_text(error)
                 return
             ui.notify("密码已修改", type="positive")
-            ui.navigate.to(start_page(principal.role))
+            ui.navigate.to(start_page(principal))
 
         with ui.row().classes("w-full justify-between"):
             ui.button("修改密码", on_click=submit).mark("change-password")

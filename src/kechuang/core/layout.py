@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from string import Formatter
 
 from nicegui import Client, app, ui
 
@@ -123,10 +124,19 @@ def help_link() -> str:
     return "/help"
 
 
-def start_page(role: str) -> str:
-    """Where a role lands after login: its own start page, else the first page it may open."""
-    if role in START_PAGES:
-        return START_PAGES[role]
+def start_page(who: str | Principal) -> str:
+    """Where a role (or a principal) lands: its own start page, else the first page it may open.
+
+    A start page may name the principal's zone or enterprise ("/zones/{zone_id}"); a role alone,
+    or a principal bound to none, falls through to the first page the role may open.
+    """
+    role = who if isinstance(who, str) else who.role
+    target = START_PAGES.get(role)
+    if target is not None:
+        names = [name for _, name, _, _ in Formatter().parse(target) if name]
+        values = {n: getattr(who, n, None) for n in names} if not isinstance(who, str) else {}
+        if all(values.get(n) is not None for n in names):
+            return target.format(**values)
     for item in NAV:
         if item.roles is None or role in item.roles:
             return item.path

@@ -10,6 +10,12 @@ DOMAIN = Domain(
     router="kechuang.registry.api:router",
     pages=("kechuang.registry.pages",),
     nav=(NavItem("/zones", "高新区", "domain", DATA_ROLES, 20),),
+    # an enterprise user's job is its own enterprise, a zone admin's her zone (the city dashboard
+    # at / stays the bureau's)
+    start_pages={
+        "enterprise_user": "/enterprises/{enterprise_id}",
+        "zone_admin": "/zones/{zone_id}",
+    },
     audit_labels={
         "enterprises": "企业",
         "zones": "高新区",

@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from kechuang.core.palette import category_styles
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
@@ -115,6 +116,13 @@ def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str
         if getattr(obj, attr) != value:
             setattr(obj, attr, value)
     return False
+
+
+def industry_styles(session: Session, rest: str | None = None) -> dict[str, dict[str, Any]]:
+    """Chart styles per strategic industry code: the whole catalogue by code, so an industry has
+    the same colour on every chart whatever else the chart shows (`rest` is drawn grey)."""
+    codes = list(session.scalars(select(Industry.code).order_by(Industry.code)))
+    return category_styles(codes, rest=rest)
 
 
 def list_zones(session: Session) -> list[Zone]:

@@ -6,13 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.domain import DATA_ROLES
 from kechuang.core.formatting import fmt_int, fmt_money, fmt_pct
-from kechuang.core.layout import download_bytes, frame, stat_card
+from kechuang.core.layout import (
+    download_bytes,
+    frame,
+    session_principal,
+    start_page,
+    stat_card,
+)
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import TECH_FIELDS
@@ -22,6 +29,7 @@ from kechuang.statistics.exports import export_file
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.queries import (
+    counting_rule_line,
     enterprise_revisions,
     enterprise_years,
     list_enterprises,
@@ -41,8 +49,15 @@ def _home_data(principal: Principal) -> dict[str, Any]:
 
 
 @ui.page("/")
-async def home_page() -> None:
-    """Enterprises and revenue by zone, with the 3000亿元 target for city admins."""
+async def home_page() -> RedirectResponse | None:
+    """Enterprises and revenue by zone, with the 3000亿元 target for city admins.
+
+    The city dashboard is the bureau's page: a role with a start page of its own (an enterprise,
+    a zone, a bank) is sent there instead of seeing the city's figures cut to its scope.
+    """
+    own = session_principal()
+    if own is not None and not own.must_change_password and start_page(own) != "/":
+        return RedirectResponse(start_page(own), status_code=303)  # before anything is built
     with frame("首页", roles=DATA_ROLES) as principal:
         if principal is None:
             return
@@ -121,6 +136,7 @@ async def home_page() -> None:
             for r in latest.sort("operating_revenue", descending=True).iter_rows(named=True)
         ]
         ui.label(f"{year}年 分高新区").classes("text-subtitle1")
+        ui.label(counting_rule_line(latest)).classes("kc-muted").mark("counting-rule")
         ui.table(
             columns=[
                 {"name": k, "label": v, "field": k, "align": "left"}
@@ -488,6 +504,9 @@ async def zone_figures_section(principal: Principal, zone_id: int) -> None:
                 for r in yearly
             ],
         ).classes("w-full")
+        ui.label(f"{yearly[-1]['year']}年 " + counting_rule_line(yearly[-1:])).classes(
+            "kc-muted"
+        ).mark("counting-rule")
     if data["figures"]:
         ui.label("高新区层面统计（非企业来源）").classes("text-subtitle1")
         ui.table(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kechuang.core.security import Principal
 from kechuang.registry.models import Enterprise, Zone
-from kechuang.registry.scope import can_see_zone_data, enterprise_scope
+from kechuang.registry.scope import can_see_zone_data, enterprise_scope, zone_data_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS, FIELD_CODES, FIELD_DTYPES
 from kechuang.statistics.models import EnterpriseYear, ImportBatch, ZoneYear
@@ -98,12 +98,18 @@ def list_imports(session: Session, principal: Principal, limit: int = 50) -> lis
     return list(session.scalars(stmt))
 
 
+COUNTING_RULE = "按统计归属高新区计数"  # the one rule the dashboard, zone pages and evaluation use
+
+
 def zone_totals(
     session: Session, principal: Principal, years: list[int] | None = None
 ) -> pl.DataFrame:
-    """Enterprise counts and revenue per zone and year over the enterprises the principal sees.
+    """Enterprise counts and revenue per zone and year, for the zones whose data the principal sees.
 
-    An enterprise counts in its counted zone when it has one (飞地), otherwise where registered.
+    One counting rule everywhere (the one zone evaluation uses, docs/zones.md): an enterprise counts
+    in its counted zone when it has one (飞地), otherwise where registered. Each row also says how
+    many enterprises it holds that are registered elsewhere (`enclaves_in`) and how many registered
+    in the zone are counted in another (`counted_elsewhere`), so a page can state the rule.
     """
     ent = pl.DataFrame(
         session.execute(
@@ -118,22 +124,55 @@ def zone_totals(
         "enterprise_id", "year", "operating_revenue", "rd_expense", "employees"
     )
     zones = pl.DataFrame(
-        session.execute(select(Zone.id, Zone.name, Zone.code)).all(),
+        session.execute(
+            select(Zone.id, Zone.name, Zone.code).where(zone_data_scope(principal))
+        ).all(),
         orient="row",
         schema={"zone_id": pl.Int64, "zone": pl.String, "zone_code": pl.String},
     )
-    joined = (
-        figures.join(ent, on="enterprise_id", how="inner")
-        .with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"))
-        .filter(pl.col("zone_id").is_not_null())
+    moved = pl.col("counted_zone_id").is_not_null() & (
+        pl.col("counted_zone_id") != pl.col("zone_id")
     )
-    out = joined.group_by("zone_id", "year").agg(
-        pl.len().alias("enterprises"),
-        pl.col("operating_revenue").sum().alias("operating_revenue"),
-        pl.col("rd_expense").sum().alias("rd_expense"),
-        pl.col("employees").sum().alias("employees"),
+    joined = figures.join(ent, on="enterprise_id", how="inner").with_columns(
+        moved.fill_null(pl.col("counted_zone_id").is_not_null()).alias("moved"),
+        pl.col("zone_id").alias("registered_zone_id"),
+        pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"),
     )
-    return out.join(zones, on="zone_id", how="left").sort(["year", "zone_id"])
+    out = (
+        joined.filter(pl.col("zone_id").is_not_null())
+        .group_by("zone_id", "year")
+        .agg(
+            pl.len().alias("enterprises"),
+            pl.col("operating_revenue").sum().alias("operating_revenue"),
+            pl.col("rd_expense").sum().alias("rd_expense"),
+            pl.col("employees").sum().alias("employees"),
+            pl.col("moved").sum().cast(pl.Int64).alias("enclaves_in"),
+        )
+    )
+    away = (
+        joined.filter(pl.col("moved") & pl.col("registered_zone_id").is_not_null())
+        .group_by(pl.col("registered_zone_id").alias("zone_id"), "year")
+        .agg(pl.len().cast(pl.Int64).alias("counted_elsewhere"))
+    )
+    # only the zones whose statistics the principal may read: a zone admin gets her zone's row, not
+    # rows of other zones made of her registered enterprises counted there
+    return (
+        out.join(away, on=["zone_id", "year"], how="left")
+        .with_columns(pl.col("counted_elsewhere").fill_null(0))
+        .join(zones, on="zone_id", how="inner")
+        .sort(["year", "zone_id"])
+    )
+
+
+def counting_rule_line(rows: list[dict[str, Any]] | pl.DataFrame) -> str:
+    """The Chinese line stating the counting rule behind zone totals (and its 飞地 counts)."""
+    if isinstance(rows, pl.DataFrame):
+        rows = rows.to_dicts()
+    enclaves = sum(r.get("enclaves_in") or 0 for r in rows)
+    away = sum(r.get("counted_elsewhere") or 0 for r in rows)
+    if len(rows) == 1:
+        return f"{COUNTING_RULE}（含飞地企业 {enclaves} 家，不含注册在本区但计入他区的 {away} 家）"
+    return f"{COUNTING_RULE}：飞地企业计入统计归属高新区，不计入注册地高新区（共 {enclaves} 家）"
 
 
 def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> list[dict[str, Any]]:

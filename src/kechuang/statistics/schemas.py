@@ -141,10 +141,12 @@ class OtherImportReportOut(BaseModel):
 
 
 class ZoneYearTotal(BaseModel):
-    """Enterprise counts and sums of a zone in a year (over the enterprises the caller sees)."""
+    """Enterprise counts and sums of a zone in a year, by statistical zone (飞地 count where counted)."""
 
     year: int
     enterprises: int
+    enclaves_in: int = Field(0, description="其中注册在他区、统计归属本区的飞地企业数")
+    counted_elsewhere: int = Field(0, description="注册在本区但统计归属他区、未计入的企业数")
     operating_revenue: float | None = Field(description="营业收入合计（万元）")
     rd_expense: float | None = Field(description="研发费用合计（万元）")
     employees: int | None

@@ -149,7 +149,16 @@ def share_chart(res: dict[str, Any]) -> dict[str, Any]:
             round(100 * ((cells.get((z, ind["code"])) or {}).get("share") or 0), 1) for z in zones
         ]
         if any(data):
-            series.append({"name": ind["name"], "type": "bar", "stack": "share", "data": data})
+            # the industry's own colour (core.palette via the registry), not ECharts' 9-colour cycle
+            series.append(
+                {
+                    "name": ind["name"],
+                    "type": "bar",
+                    "stack": "share",
+                    "data": data,
+                    **ind.get("style", {}),
+                }
+            )
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0, "type": "scroll"},

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.registry.models import Enterprise, Industry, Zone, ZoneIndustry
+from kechuang.registry.service import industry_styles
 from kechuang.statistics.queries import current_figures
 
 OTHER = "other"
@@ -198,12 +199,12 @@ def specialisation(session: Session, year: int | None = None) -> dict[str, Any]:
                         "industries": shared,
                     }
                 )
+    styles = industry_styles(session, rest=OTHER)  # one colour per industry on every chart
     return {
         "year": year,
         "city_revenue": city,
         "zones": zone_rows,
-        "industries": [{"code": c, "name": names[c]} for c in strat]
-        + [{"code": OTHER, "name": names[OTHER]}],
+        "industries": [{"code": c, "name": names[c], "style": styles[c]} for c in [*strat, OTHER]],
         "cells": [
             {
                 "zone_id": r["zone_id"],
