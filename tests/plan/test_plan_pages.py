@@ -7,8 +7,10 @@ than the 10 s that 100 retries wait, so the waits are generous (they cost nothin
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
+from nicegui import background_tasks
 from nicegui.testing import User
 from web import log_in
 
@@ -51,6 +53,13 @@ async def test_zone_admin_reports_from_the_task_view(user: User, session, world)
     user.find("进展情况").type("页面报送的进展")
     user.find(marker="report-save").click()
     await user.should_see("已报送", retries=600)
+    # the notice comes before the task list's refresh (a background task reading in a worker
+    # thread) has finished; the test's page sessions share one connection, so opening the next page
+    # while that thread still reads made their savepoints collide: let the refresh finish first
+    for _ in range(600):
+        if not any(t.get_name() == "refresh body" for t in background_tasks.running_tasks):
+            break
+        await asyncio.sleep(0.1)
     rep = session.query(ProgressReport).filter_by(task_id=task.id).one()
     assert rep.text == "页面报送的进展" and rep.state == "submitted"
     # a zone admin may not load plans or enter figures
