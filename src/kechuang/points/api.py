@@ -368,8 +368,7 @@ def certificate_get(
 ) -> Response:
     """The same issuing as the POST route, kept because earlier releases served the certificate
     by GET (bookmarks, scripts): each download is a new recorded certificate."""
-    content, name = verification.issue_document(session, principal, enterprise_id, format, run_id)
-    return file_response(content, name)
+    return certificate(enterprise_id, session, principal, format, run_id)
 
 
 @router.get(
