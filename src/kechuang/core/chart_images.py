@@ -1,9 +1,13 @@
 """Charts drawn as PNG images for printed reports (matplotlib, Agg backend: no display, no network).
 
-Chinese labels need a CJK font. When none is installed the chart still draws, with short codes
-(A, B, C…) on the axis, and the caption carries the Chinese names: a printed chart never shows
-boxes instead of characters. Every caption also states the plotted figures, so a reader (and a
-test) can check the picture against the tables."""
+Chinese labels are drawn with the bundled CJK font (core/fonts: a GB 2312 subset of Noto Sans CJK
+SC, OFL), so a chart reads the same on every server; a rare character outside the subset falls back
+to an installed CJK font. `font=None` draws the codes-only variant: short codes (A, B, C…) on the
+axes and the Chinese names in the caption. Every caption also states the plotted figures, so a
+reader (and a test) can check the picture against the tables.
+
+Images are drawn 8 inches wide at 150 dpi with a tight bounding box: placed at the text width of
+an A4 page (15.8 cm) that is about 190 dpi, sharp in print, and no label is cut off."""
 
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-# Preferred CJK fonts, first found wins: Debian's fonts-noto-cjk, then common Windows/macOS ones.
+from kechuang.core.palette import PALETTE
+
+BUNDLED_FONT = Path(__file__).with_name("fonts") / "KCSansSC-Regular.otf"
+BUNDLED_FONT_NAME = "KC Sans SC"
+DPI = 150
+# Installed CJK fonts, the fallback for characters outside the bundled subset, first found first:
+# Debian's fonts-noto-cjk, then common Windows/macOS ones.
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -24,7 +36,6 @@ CJK_FONTS = (
     "PingFang SC",
     "Source Han Sans SC",
 )
-PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
 
 
 @dataclass(frozen=True)
@@ -38,11 +49,44 @@ class ChartImage:
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The name of an installed CJK font matplotlib can use, or None."""
+    """The CJK font charts are drawn with: the bundled one (registered with matplotlib on first
+    use), else an installed one, else None."""
+    from matplotlib import font_manager
+
+    if BUNDLED_FONT.is_file():
+        font_manager.fontManager.addfont(str(BUNDLED_FONT))
+        return BUNDLED_FONT_NAME
+    return _installed_cjk()[0] if _installed_cjk() else None
+
+
+@lru_cache(maxsize=1)
+def _installed_cjk() -> tuple[str, ...]:
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in CJK_FONTS if n in names), None)
+    return tuple(n for n in CJK_FONTS if n in names)
+
+
+def _families(name: str | None) -> list[str]:
+    """matplotlib's per-glyph fallback list: the chart font, installed CJK fonts, DejaVu Sans
+    (digits, the minus sign)."""
+    if name is None:
+        return ["DejaVu Sans"]
+    return list(dict.fromkeys([name, *_installed_cjk(), "DejaVu Sans"]))
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    # a tight box around everything drawn: long labels widen the image instead of being cut
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.12)
+    return buf.getvalue()
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, read from a PNG's IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("不是 PNG 图片")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _code(i: int) -> str:
@@ -87,10 +131,10 @@ def bar_chart(
             if horizontal
             else (8.0, 4.2)
         )
-    fig = Figure(figsize=size, dpi=150)
+    fig = Figure(figsize=size, dpi=DPI)
     ax = fig.add_subplot()
     if cjk:
-        fontfamily = [name, "DejaVu Sans"]
+        fontfamily = _families(name)
         for item in (ax.title, ax.xaxis.label, ax.yaxis.label):
             item.set_fontfamily(fontfamily)
     width = 0.8 / max(len(series), 1)
@@ -123,11 +167,13 @@ def bar_chart(
         ticks = ax.get_xticklabels()
     if cjk:
         for t in ticks:
-            t.set_fontfamily([name, "DejaVu Sans"])
+            t.set_fontfamily(_families(name))
         ax.set_title(title, fontsize=12)
         if unit:
             (ax.set_xlabel if horizontal else ax.set_ylabel)(unit, fontsize=9)
     value_axis = ax.xaxis if horizontal else ax.yaxis
+    # room past the longest bar for its value label (a negative bar's label would hit the axis)
+    ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if digits == 0:  # counts: no 0.2, 0.4… ticks
         from matplotlib.ticker import MaxNLocator
 
@@ -139,10 +185,9 @@ def bar_chart(
         legend = ax.legend(fontsize=8, frameon=False)
         if cjk:
             for t in legend.get_texts():
-                t.set_fontfamily([name, "DejaVu Sans"])
+                t.set_fontfamily(_families(name))
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    png = _png(fig)
     parts = []
     for i, label in enumerate(labels):
         shown = label if cjk else f"{_code(i)}={label}"
@@ -157,4 +202,78 @@ def bar_chart(
     )
     unit_note = f"（{unit}）" if unit else ""
     caption = f"{title}{unit_note}{legend_note}。" + "；".join(parts) + "。"
-    return ChartImage(buf.getvalue(), caption, cjk)
+    return ChartImage(png, caption, cjk)
+
+
+def _wrap(label: str, width: int = 6) -> str:
+    """A long Chinese label over several lines (radar axes have no room for 10 characters)."""
+    return "\n".join(label[i : i + width] for i in range(0, len(label), width))
+
+
+def radar_chart(
+    title: str,
+    axes: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    unit: str = "分",
+    max_value: float = 100.0,
+    font: str | None | bool = True,
+    digits: int = 1,
+) -> ChartImage:
+    """A radar (spider) chart: one axis per label from 0 to `max_value`, one closed outline per
+    series (the first filled lightly as well); None plots as 0 and prints as — in the caption.
+
+    Needs at least three axes (fewer draw no area): use bar_chart then.
+    """
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    if len(axes) < 3:
+        raise ValueError("雷达图至少需要 3 个维度")
+    name = cjk_font() if font is True else (font or None)
+    cjk = name is not None
+    labels = [_wrap(a) for a in axes] if cjk else [_code(i) for i in range(len(axes))]
+    series_names = [s for s, _ in series] if cjk else [f"S{i + 1}" for i in range(len(series))]
+    angles = [2 * math.pi * i / len(axes) for i in range(len(axes))]
+    family = _families(name)
+    fig = Figure(figsize=(8.0, 6.0), dpi=DPI)
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_offset(math.pi / 2)  # first axis at the top, then clockwise, as people read
+    ax.set_theta_direction(-1)
+    for k, (_, values) in enumerate(series):
+        ys = [0.0 if v is None else float(v) for v in values]
+        colour = PALETTE[k % len(PALETTE)]
+        ax.plot([*angles, angles[0]], [*ys, ys[0]], color=colour, linewidth=2, marker="o",
+                markersize=4, label=series_names[k])  # fmt: skip
+        ax.fill([*angles, angles[0]], [*ys, ys[0]], color=colour, alpha=0.12 if k == 0 else 0.05)
+    ax.set_ylim(0, max_value)
+    ticks = [max_value * f for f in (0.2, 0.4, 0.6, 0.8, 1.0)]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels([fmt(t, 0) for t in ticks], fontsize=8, color="#666666")
+    ax.set_rlabel_position(180 / len(axes))  # between the first two axes, off the outlines
+    ax.set_xticks(angles)
+    ax.set_xticklabels(labels, fontsize=10, fontfamily=family)
+    ax.tick_params(axis="x", pad=14)  # labels clear of the outer ring
+    ax.grid(color="#cccccc", linewidth=0.6)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(series),
+                       fontsize=9, frameon=False)  # fmt: skip
+    for t in legend.get_texts():
+        t.set_fontfamily(family)
+    if cjk:
+        ax.set_title(f"{title}（{unit}）" if unit else title, fontsize=12, fontfamily=family,
+                     pad=24)  # fmt: skip
+    png = _png(fig)
+    parts = []
+    for i, label in enumerate(axes):
+        shown = label if cjk else f"{_code(i)}={label}"
+        values = "，".join(f"{s}{fmt(v[i], digits)}" for s, v in series)
+        parts.append(f"{shown}：{values}")
+    legend_note = (
+        "" if cjk else "（" + "，".join(f"S{i + 1}={s}" for i, (s, _) in enumerate(series)) + "）"
+    )
+    unit_note = f"（{unit}，满分 {fmt(max_value, 0)}）" if unit else ""
+    caption = f"{title}{unit_note}{legend_note}。" + "；".join(parts) + "。"
+    return ChartImage(png, caption, cjk)
