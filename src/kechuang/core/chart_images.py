@@ -6,8 +6,8 @@ to an installed CJK font. `font=None` draws the codes-only variant: short codes 
 axes and the Chinese names in the caption. Every caption also states the plotted figures, so a
 reader (and a test) can check the picture against the tables.
 
-Images are drawn 8 inches wide at 150 dpi with a tight bounding box: placed at the text width of
-an A4 page (15.8 cm) that is about 190 dpi, sharp in print, and no label is cut off."""
+Images are drawn about 8 inches wide at 200 dpi with a tight bounding box: placed at the text width
+of an A4 page (15.8 cm) that is over 200 dpi, sharp in print, and no label is cut off."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from kechuang.core.palette import PALETTE
 
 BUNDLED_FONT = Path(__file__).with_name("fonts") / "KCSansSC-Regular.otf"
 BUNDLED_FONT_NAME = "KC Sans SC"
-DPI = 150
+DPI = 200
 # Installed CJK fonts, the fallback for characters outside the bundled subset, first found first:
 # Debian's fonts-noto-cjk, then common Windows/macOS ones.
 CJK_FONTS = (
@@ -239,8 +239,9 @@ def radar_chart(
     series_names = [s for s, _ in series] if cjk else [f"S{i + 1}" for i in range(len(series))]
     angles = [2 * math.pi * i / len(axes) for i in range(len(axes))]
     family = _families(name)
-    fig = Figure(figsize=(8.0, 6.0), dpi=DPI)
-    ax = fig.add_subplot(projection="polar")
+    fig = Figure(figsize=(8.0, 5.2), dpi=DPI)
+    # the radar on the left, the legend to its right: a wide picture, not a tall square one
+    ax = fig.add_axes((0.08, 0.1, 0.56, 0.8), projection="polar")
     ax.set_theta_offset(math.pi / 2)  # first axis at the top, then clockwise, as people read
     ax.set_theta_direction(-1)
     for k, (_, values) in enumerate(series):
@@ -258,8 +259,7 @@ def radar_chart(
     ax.set_xticklabels(labels, fontsize=10, fontfamily=family)
     ax.tick_params(axis="x", pad=14)  # labels clear of the outer ring
     ax.grid(color="#cccccc", linewidth=0.6)
-    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(series),
-                       fontsize=9, frameon=False)  # fmt: skip
+    legend = ax.legend(loc="center left", bbox_to_anchor=(1.25, 0.5), fontsize=10, frameon=False)
     for t in legend.get_texts():
         t.set_fontfamily(family)
     if cjk:

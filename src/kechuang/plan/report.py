@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kechuang.core.chart_images import bar_chart, fmt
-from kechuang.core.docx_report import DocxReport
+from kechuang.core.docx_report import DEMO_MARK, DocxReport
 from kechuang.core.security import Principal
 
 DEMO_NOTE = "演示数据：本报告中的数字由演示数据生成，仅用于演示。"
@@ -145,7 +145,7 @@ def build_report(
 ) -> bytes:
     """The Word report from target status rows and task rows (see kechuang.plan.status)."""
     final = year >= period.end_year
-    rep = DocxReport()
+    rep = DocxReport(demo_mark=DEMO_MARK if demo else None)
     title = f"{year}年度实施情况报告" + ("暨期末评估" if final else "")
     rep.cover(
         period.name,

@@ -193,16 +193,73 @@ def benchmark_xlsx(bm: dict[str, Any], demo: bool = False) -> bytes:
     )
 
 
-def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
-    """A Word report of a benchmark analysis (对标找差报告), built with core.docx_report."""
-    from kechuang.core.docx_report import DocxReport
+GAP_CHART_MAX = 15  # indicators on the gap chart; the table lists them all
+DOCX_GAP_HEADERS = ("指标", "单位", "本区值", "对标值", "得分差距（分）", "解读")
+DOCX_GAP_WIDTHS = (3.0, 1.5, 1.9, 1.9, 1.7, 5.8)  # the 解读 column wraps within 5.8 cm
+DOCX_DIMENSION_HEADERS = ("维度", "本区得分（分）", "对标得分（分）", "差距（分）")
+
+
+def _scope_text(bm: dict[str, Any]) -> str:
+    """The peer group in words: how many zones of this city and elsewhere were compared."""
+    units = bm["evaluation"].units
+    city = sum(1 for u in units if u["is_city"])
+    return f"对标组 {len(units)} 个高新区（本市 {city} 个，外地 {len(units) - city} 个）"
+
+
+def benchmark_charts(bm: dict[str, Any], font: Any = True) -> list[Any]:
+    """The report's charts: a radar of dimension scores (bars when under three dimensions) and
+    the gap per indicator in points, largest first (core.chart_images images with captions)."""
+    from kechuang.core.chart_images import bar_chart, radar_chart
+
+    g, r = bm["gaps"], bm["radar"]
+    dims = [d["name"] for d in r["dimensions"]]
+    series = [(g["unit_name"], r["unit"])]
+    if any(v is not None for v in r["benchmark"]):
+        series.append((g["benchmark_name"], r["benchmark"]))
+    title = f"{bm['year']}年各维度得分"
+    charts = [
+        radar_chart(title, dims, series, unit="分", font=font)
+        if len(dims) >= 3
+        else bar_chart(title, dims, series, unit="分", font=font, digits=1)
+    ]
+    if g["score_gap"] is not None and g["rows"]:
+        rows = sorted(g["rows"], key=lambda x: -abs(x["points"]))[:GAP_CHART_MAX]
+        rows.sort(key=lambda x: -x["points"])
+        shown = "" if len(rows) == len(g["rows"]) else f"（差距最大的 {len(rows)} 项）"
+        charts.append(
+            bar_chart(
+                f"各指标得分差距{shown}：正数表示落后于{g['benchmark_name']}",
+                [x["name"] for x in rows],
+                [("得分差距", [x["points"] for x in rows])],
+                unit="分",
+                font=font,
+                horizontal=True,
+                size=(8.0, max(2.4, 0.34 * len(rows) + 1.2)),
+            )
+        )
+    return charts
+
+
+def benchmark_docx(bm: dict[str, Any], demo: bool = False, font: Any = True) -> bytes:
+    """A Word report of a benchmark analysis (对标找差报告), built with core.docx_report: a cover
+    (scope, year, data date, 演示数据 mark), the radar and gap charts, tables with units."""
+    from datetime import date
+
+    from kechuang.core.docx_report import DEMO_MARK, DocxReport
 
     fw, g, row = bm["framework"], bm["gaps"], bm["row"] or {}
-    rep = DocxReport()
+    rep = DocxReport(demo_mark=DEMO_MARK if demo else None)
+    data_date = bm.get("data_date")
     rep.cover(
         f"{g['unit_name']} {bm['year']}年 对标找差报告",
         f"对标对象：{g['benchmark_name']}",
-        [f"评价框架：{fw.name}（版本 {fw.version}）", *([DEMO_NOTE] if demo else [])],
+        [
+            f"评价范围：{_scope_text(bm)}",
+            f"评价年度：{bm['year']}年",
+            f"数据日期：{data_date.isoformat() if data_date else '—'}",
+            f"评价框架：{fw.name}（版本 {fw.version}）",
+            f"生成日期：{date.today().isoformat()}",
+        ],
     )
     if demo:
         rep.paragraph(DEMO_NOTE)
@@ -226,26 +283,45 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
         m = row["movement"]
         text += f"与上年相比{'进位' if m > 0 else '退位' if m < 0 else '名次不变'}{'' if m == 0 else f' {abs(m)} 位'}。"
     rep.paragraph(text)
-    rep.heading("二、差距分解（按得分差距从大到小）", 1)
+    charts = benchmark_charts(bm, font)
+    r = bm["radar"]
     rep.table(
-        ("指标", "本区", "对标值", "单位", "得分差距", "解读"),
+        DOCX_DIMENSION_HEADERS,
         [
             (
-                r["name"],
-                None
-                if r["unit_raw"] is None
-                else fmt_figure(r["unit_raw"], r["unit_label"], show_unit=False),
-                None
-                if r["benchmark_raw"] is None
-                else fmt_figure(r["benchmark_raw"], r["unit_label"], show_unit=False),
-                r["unit_label"],
-                f"{r['points']:.2f}",
-                r["advice"],
+                d["name"],
+                _score(u),
+                _score(b),
+                None if u is None or b is None else f"{b - u:.2f}",
             )
-            for r in g["rows"]
+            for d, u, b in zip(r["dimensions"], r["unit"], r["benchmark"], strict=True)
         ],
-        caption="各指标差距",
-        widths_cm=(3.2, 2.0, 2.0, 1.6, 1.8, 4.8),
+        caption="各维度得分",
+        widths_cm=(6.4, 3.1, 3.1, 3.2),
+    )
+    rep.image(charts[0].png, charts[0].caption)
+    rep.heading("二、差距分解（按得分差距从大到小）", 1)
+    if len(charts) > 1:
+        rep.image(charts[1].png, charts[1].caption)
+    rep.table(
+        DOCX_GAP_HEADERS,
+        [
+            (
+                x["name"],
+                x["unit_label"],
+                None
+                if x["unit_raw"] is None
+                else fmt_figure(x["unit_raw"], x["unit_label"], show_unit=False),
+                None
+                if x["benchmark_raw"] is None
+                else fmt_figure(x["benchmark_raw"], x["unit_label"], show_unit=False),
+                f"{x['points']:.2f}",
+                x["advice"],
+            )
+            for x in g["rows"]
+        ],
+        caption="各指标差距（本区值、对标值按“单位”列计）",
+        widths_cm=DOCX_GAP_WIDTHS,
     )
     rep.paragraph(f"各指标得分差距之和等于总分差距 {_num(g['score_gap'])} 分。")
     rep.heading("三、优势与短板", 1)
@@ -255,6 +331,10 @@ def benchmark_docx(bm: dict[str, Any], demo: bool = False) -> bytes:
     rep.heading("四、方法说明", 1)
     rep.bullets(_notes(fw, bm["evaluation"].options, False))
     return rep.to_bytes()
+
+
+def _score(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:

@@ -532,6 +532,7 @@ def benchmark(
         "strengths": strengths,
         "radar": ev.radar(unit, against),
         "row": table.get(unit),
+        "data_date": data_date(session),
         "choices": [
             {"unit": u["unit"], "name": u["name"]}
             for u in ev.units
@@ -705,6 +706,20 @@ def available_years(session: Session) -> list[int]:
         select(EnterpriseYear.year).distinct().order_by(EnterpriseYear.year.desc())
     )
     return list(years)
+
+
+def data_date(session: Session) -> date | None:
+    """The day of the newest statistics import still in force (a report's 数据日期); None when
+    nothing was imported. Only a date is read, no figure, so no scope applies."""
+    from kechuang.statistics.models import ImportBatch
+
+    newest = session.scalar(
+        select(ImportBatch.created_at)
+        .where(ImportBatch.undone_at.is_(None))
+        .order_by(ImportBatch.created_at.desc())
+        .limit(1)
+    )
+    return None if newest is None else newest.date()
 
 
 def is_demo(session: Session) -> bool:
