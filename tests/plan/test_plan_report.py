@@ -255,3 +255,43 @@ def test_cli_refuses_a_file_that_is_not_docx(tmp_path):
     out = str(tmp_path / "r.pdf")
     result = CliRunner().invoke(app, ["report", "--year", "2025", "--out", out])
     assert result.exit_code == 2 and "必须是 .docx" in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_report_layout_cover_mark_units_widths_and_pictures(demo):
+    """The shared Word layer's promises on the plan report: a cover (the 演示数据 mark on it and on
+    every page header only on demo data), tables within the text width, count and unit columns
+    labelled, charts embedded as sharp PNGs, page numbers."""
+    from docx_checks import (
+        cell_widths_cm,
+        has_page_field,
+        header_text,
+        pictures,
+        table_width_cm,
+        text_width_cm,
+    )
+
+    from kechuang.core.docx_report import DEMO_MARK, TEXT_WIDTH_CM
+
+    doc = Document(io.BytesIO(build_report(PERIOD, 2025, TARGETS, TASKS, demo=demo)))
+    cover = [p.text for p in doc.paragraphs[:30] if p.text]
+    assert cover[:2] == [PERIOD.name, "2025年度实施情况报告暨期末评估"]
+    assert "规划期：2023—2025年" in cover
+    assert (DEMO_MARK in cover) is demo
+    assert (DEMO_MARK in header_text(doc)) is demo
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert ("演示数据" in body) is demo
+    assert has_page_field(doc)
+    assert text_width_cm(doc) == pytest.approx(TEXT_WIDTH_CM, abs=0.01)
+    for table in doc.tables:
+        assert table_width_cm(table) <= TEXT_WIDTH_CM + 0.01
+        assert all(sum(row) <= TEXT_WIDTH_CM + 0.01 for row in cell_widths_cm(table))
+    first = doc.tables[0]
+    assert [c.text for c in first.rows[0].cells] == ["状态", "目标数（项）"]
+    assert all("单位" in [c.text for c in t.rows[0].cells] for t in doc.tables[1:] if "目标" in
+               [c.text for c in t.rows[0].cells])  # fmt: skip
+    pics = pictures(doc)
+    assert len(pics) == 4  # status chart, two section progress charts, the final progress chart
+    for pic in pics:
+        assert pic.dpi >= 150 and pic.width_cm <= TEXT_WIDTH_CM + 0.01
+    assert [round(p.width_cm, 1) for p in pics[1:]] == [round(TEXT_WIDTH_CM, 1)] * 3

@@ -222,8 +222,10 @@ def benchmark_charts(bm: dict[str, Any], font: Any = True) -> list[Any]:
         if len(dims) >= 3
         else bar_chart(title, dims, series, unit="分", font=font, digits=1)
     ]
-    if g["score_gap"] is not None and g["rows"]:
-        rows = sorted(g["rows"], key=lambda x: -abs(x["points"]))[:GAP_CHART_MAX]
+    # indicators without a gap say nothing on a chart (the table lists them)
+    rows = [x for x in g["rows"] if x["points"]]
+    if g["score_gap"] is not None and rows:
+        rows = sorted(rows, key=lambda x: -abs(x["points"]))[:GAP_CHART_MAX]
         rows.sort(key=lambda x: -x["points"])
         shown = "" if len(rows) == len(g["rows"]) else f"（差距最大的 {len(rows)} 项）"
         charts.append(
