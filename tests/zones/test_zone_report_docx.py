@@ -50,9 +50,7 @@ def _check_layout(doc) -> None:
 
 def test_report_without_demo_data_hand_case(session, city):
     case = build_case(session, city)
-    bm = service.benchmark(
-        session, SYSTEM, 2024, case["C"], case["A"], "test_t", "trio", OPTIONS
-    )
+    bm = service.benchmark(session, SYSTEM, 2024, case["C"], case["A"], "test_t", "trio", OPTIONS)
     content = report.benchmark_docx(bm, demo=False)
     doc = open_docx(content)
     _check_layout(doc)

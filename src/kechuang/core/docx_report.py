@@ -171,7 +171,9 @@ class DocxReport:
         self._runs(par, text, bold, italic)
 
     @staticmethod
-    def _runs(par: Any, text: str | Sequence[Text], bold: bool = False, italic: bool = False) -> None:
+    def _runs(
+        par: Any, text: str | Sequence[Text], bold: bool = False, italic: bool = False
+    ) -> None:
         for part in [Text(text, bold)] if isinstance(text, str) else text:
             run = par.add_run(part.text)
             run.bold, run.italic = part.bold, italic
@@ -261,7 +263,10 @@ class DocxReport:
         for i in range(0, len(pairs), per_row):
             cells = table.add_row().cells
             for j, (label, value) in enumerate(pairs[i : i + per_row]):
-                for cell, text, bold in ((cells[2 * j], label, True), (cells[2 * j + 1], value, False)):
+                for cell, text, bold in (
+                    (cells[2 * j], label, True),
+                    (cells[2 * j + 1], value, False),
+                ):
                     run = cell.paragraphs[0].add_run("—" if text is None else str(text))
                     run.bold = bold
                     if font_size is not None:

@@ -121,7 +121,9 @@ def certificate_docx(
         f"计算时间 {str(run['created_at'])[:10]}，输入数据指纹 {run['input_hash'][:16]}。"
     )
     if m["provisional"]:
-        rep.paragraph("说明：" + (m["status_label"] or "暂行方法，指标与权重未经官方确认。"), italic=True)
+        rep.paragraph(
+            "说明：" + (m["status_label"] or "暂行方法，指标与权重未经官方确认。"), italic=True
+        )
     rep.paragraph(
         f"出具日期：{date.today().isoformat()}　　本证明由科创平台根据企业报送的统计数据自动生成，"
         "仅供金融机构授信与政策参考。"
