@@ -142,3 +142,23 @@ def test_demo_report_has_the_mark_on_cover_and_every_page_and_a_radar(session, c
     assert f"差距最大的 {shown} 项" in gaps
     assert gaps.count("：", gaps.index("。")) == shown
     assert len(doc.tables[1].rows) - 1 == len(bm["gaps"]["rows"]) > shown
+
+
+def test_cli_writes_the_word_report(session, city, tmp_path):
+    """`kechuang zones benchmark … --out r.docx` writes the same report (charts and all)."""
+    from typer.testing import CliRunner
+
+    from kechuang.zones.cli import app
+
+    build_case(session, city)
+    session.flush()
+    out = tmp_path / "r.docx"
+    args = ["benchmark", "--year", "2024", "--zone", "高邮高新区", "--against", "扬州高新区"]
+    args += ["--framework", "test_t", "--peers", "trio", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "差距 50.00 分" in result.output
+    doc = open_docx(out.read_bytes())
+    _check_layout(doc)
+    assert len(pictures(doc)) == 2 and "演示数据" not in header_text(doc)
+    assert headers(doc.tables[1]) == list(report.DOCX_GAP_HEADERS)
