@@ -1456,7 +1456,7 @@ def _title_line(
     if scope:
         parts.append(f"范围：{scope}")
     if year not in (None, ""):
-        parts.append(f"{year}年度" if isinstance(year, int) else f"年度：{year}")
+        parts.append(f"{year}年度" if isinstance(year, int) else str(year))
     parts.append(f"数据截至{data_date or _today()}")
     text = " · ".join(parts)
     return f"{DEMO_TITLE_MARK}{text}" if demo else text
@@ -1587,3 +1587,31 @@ def read_register(
     if report.rows_total == 0:
         report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
     return parsed.data
+
+
+def rows_sheet(
+    name: str, rows: Sequence[Mapping[str, object]], cols: Sequence[tuple[str, str, str]]
+) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
+    """A sheet for write_sheets from dict rows and (key, header, kind) columns.
+
+    A unit in brackets at the end of a header ("营业收入(万元)", "申报数(项)") becomes the
+    column's unit, so that it gets its unit's format; kind "share" is a fraction (0.35) written
+    as a percent cell (35.00%).
+    """
+    dtype = {"text": pl.String, "decimal": pl.Float64, "share": pl.Float64, "int": pl.Int64}
+    columns = []
+    for key, header, kind in cols:
+        m = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", header)
+        text, unit = (m.group(1), m.group(2)) if m and kind != "text" else (header, "")
+        if kind == "share":
+            text, unit = header, "%"
+        columns.append(Column(key, text, "decimal" if kind == "share" else kind, unit))  # type: ignore[arg-type]
+    frame = pl.DataFrame(
+        [{k: r.get(k) for k, _, _ in cols} for r in rows],
+        schema={k: dtype[kind] for k, _, kind in cols},
+        orient="row",
+    )
+    shares = [k for k, _, kind in cols if kind == "share"]
+    if shares:
+        frame = frame.with_columns(pl.col(shares) * 100)
+    return name, tuple(columns), frame

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
-from kechuang.core.excel import write_sheets
+from kechuang.core.excel import demo_data_present, write_sheets
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Park, Zone
-from kechuang.registry.scope import zone_data_scope
+from kechuang.registry.scope import scope_label, zone_data_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.fields import FIELD_CODES
 from kechuang.statistics.models import ZoneYear
@@ -122,4 +122,14 @@ def export_file(
     """An .xlsx in the template's columns (so that it imports back unchanged); audited."""
     frame = export_frame(session, principal, kind, flt, year)
     audit.record(session, "export", kind, "", f"导出{kind_label(kind)}（{frame.height} 行）")
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)], notes(kind))
+    return write_sheets(
+        [(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)],
+        [
+            "本文件与导入模板同列，修改后可直接再导入（标题行与本说明页在导入时跳过）。",
+            *notes(kind),
+        ],
+        title=f"{kind_label(kind)}导出",
+        scope=scope_label(session, principal),
+        year=year if year else ("全部年度" if kind != "enterprises" else None),
+        demo=demo_data_present(session),
+    )
