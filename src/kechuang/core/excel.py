@@ -1428,10 +1428,10 @@ def _cell_number(col: Column, value, export: bool) -> float | int:
     digits = column_decimals(col) or 0
     if export:
         value = round_half_away(value, digits)
+    if col.unit == "%" and col.kind != "year":
+        return as_fraction(value)
     if col.kind in {"int", "year"} or (export and digits == 0):
         return int(value) if float(value).is_integer() else value
-    if col.unit == "%":
-        return as_fraction(value)
     return value
 
 
@@ -1599,6 +1599,7 @@ def rows_sheet(
     as a percent cell (35.00%).
     """
     dtype = {"text": pl.String, "decimal": pl.Float64, "share": pl.Float64, "int": pl.Int64}
+    dtype["year"] = pl.Int64
     columns = []
     for key, header, kind in cols:
         m = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", header)
