@@ -1299,7 +1299,6 @@ EXPORT_NOTES_SHEET = "说明"
 DEMO_TITLE_MARK = "【演示数据】"
 
 
-
 def demo_data_present(session) -> bool:
     """True when the database holds demo data, by the probes that badge every page 演示数据."""
     from kechuang.core.domain import section_functions
@@ -1399,7 +1398,9 @@ def write_sheets(
                         text = str(value)
                         ws.write_string(i, j, text)
                     if export:
-                        digest.update(f"\x1f{j}:{text if col.kind != 'decimal' else number!r}".encode())
+                        digest.update(
+                            f"\x1f{j}:{text if col.kind != 'decimal' else number!r}".encode()
+                        )
                     if i <= top + 1000:  # widths from the first rows: enough, and fast on big files
                         widths[j] = max(widths[j], _text_width(text) + 2)
         for j, width in enumerate(widths):
@@ -1486,7 +1487,9 @@ def _export_notes(
     lines.append(f"数据截至：{data_date or _today()}")
     lines.append(f"生成时间：{fmt_local_time(datetime.now(UTC))}（北京时间）")
     titles = source_titles(sources)
-    lines.append("来源：" + ("；".join(titles) if titles else "本平台数据库（经导入校验的填报数据）"))
+    lines.append(
+        "来源：" + ("；".join(titles) if titles else "本平台数据库（经导入校验的填报数据）")
+    )
     if methodology_version:
         lines.append(f"方法版本：{methodology_version}")
     lines.append(f"输入数据指纹：{input_hash}")

@@ -22,6 +22,7 @@ def _length(model: type, attr: str) -> int:
 _USCC = ("社会信用代码", "信用代码", "统一代码")
 _NAME = _length(Enterprise, "name")
 
+
 def _kept_decimals(kind: str, unit: str) -> int | None:
     """Decimals an export keeps of a reported figure: four (万元 to the 元, % to 0.0001%), so that
     an export imports back unchanged; counts stay whole."""

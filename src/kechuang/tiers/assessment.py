@@ -520,7 +520,9 @@ def candidates(
         "rows": rows,
         "source": source,
         # what an export's title row says: whose enterprises, and whether they are demo data
-        "scope": zone_names(session).get(zone_id, "") if zone_id else scope_label(session, principal),
+        "scope": zone_names(session).get(zone_id, "")
+        if zone_id
+        else scope_label(session, principal),
         "demo": demo_data_present(session),
     }
 
