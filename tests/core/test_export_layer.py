@@ -122,3 +122,206 @@ def test_rows_sheet_takes_units_from_headers_and_shares_as_percent():
     ws = _book(write_sheets([(name, cols, frame)], title="t", scope="全市"))["表"]
     assert [c.value for c in ws[3]] == [3, 1.01, 0.3512, 2024]  # 1.005 rounds half up
     assert [c.number_format for c in ws[3]] == ["#,##0", "#,##0.00", "0.00%", "0"]
+
+
+# ------------------------------------------------------------------ every download of the product
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Every GET route that can answer with an .xlsx and what it is. An export is produced and checked
+# below; a template is a blank import form (no title row: it is filled in and imported); an error
+# report lists the bad cells of an import; a stored file is handed back as it was uploaded. A new
+# route that answers .xlsx fails test_every_xlsx_route_is_known until it is listed here (and, if
+# it is an export, produced in EXPORTS).
+XLSX_ROUTES = {
+    "/api/v1/exports/{kind}": "export",
+    "/api/v1/points/exports/{kind}": "export",
+    "/api/v1/evaluation/exports/{kind}": "export",
+    "/api/v1/tiers/candidates.xlsx": "export",
+    "/api/v1/commissioners/assessment/export": "export",
+    "/api/v1/plan/status.xlsx": "export",
+    "/api/v1/templates/{kind}": "template",
+    "/api/v1/tiers/qualifications/template": "template",
+    "/api/v1/jobs/{job_id}/report": "error report",
+    "/api/v1/plan/attachments/{attachment_id}": "stored file",
+}
+
+
+def test_every_xlsx_route_is_known():
+    from kechuang.app import create_api
+
+    spec = create_api().openapi()
+    found = {
+        path
+        for path, ops in spec["paths"].items()
+        if XLSX in ((ops.get("get") or {}).get("responses", {}).get("200", {}).get("content", {}))
+    }
+    assert found == set(XLSX_ROUTES), "列出（并在 EXPORTS 中生成）新的 Excel 下载"
+
+
+MONEY_UNITS = ("万元", "亿元", "元")
+COUNT_UNITS = ("家", "个", "件", "项", "人")
+
+
+def _allowed_decimals(number_format: str) -> int:
+    """The decimals a cell's format shows (a percent cell stores two more)."""
+    fraction = number_format.split(".")[1] if "." in number_format else ""
+    digits = sum(1 for ch in fraction if ch in "0#")
+    return digits + 2 if number_format.endswith("%") else digits
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    assert "e" not in text or abs(value) >= 1, f"{value!r} 带浮点尾数"
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def check_export(content: bytes, scope: str, year: str | None, demo: bool) -> None:
+    """What every export must have: a title row (scope, year, data date, 演示数据 iff demo), a
+    frozen header, each number in its unit's format and no more decimals than it shows, and a
+    说明 sheet (sources, input hash, the 演示数据 mark iff demo)."""
+    book = _book(content)
+    assert book.sheetnames[-1] == "说明", book.sheetnames
+    for ws in book.worksheets[:-1]:
+        title = ws["A1"].value or ""
+        assert f"范围：{scope}" in title and "数据截至" in title, (ws.title, title)
+        if year:
+            assert year in title, (ws.title, title)
+        assert title.startswith("【演示数据】") is demo, (ws.title, title)
+        assert ws.freeze_panes == "A3", ws.title
+        headers = [c.value or "" for c in ws[2]]
+        assert all(headers), (ws.title, headers)
+        for row in ws.iter_rows(min_row=3):
+            for cell in row:
+                if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
+                    continue
+                header, fmt = headers[cell.column - 1], cell.number_format
+                where = f"{ws.title}!{cell.coordinate} {header} = {cell.value!r} ({fmt})"
+                assert fmt != "General", where
+                assert _decimals(cell.value) <= _allowed_decimals(fmt), where
+                unit = m.group(1) if (m := re.search(r"[(（]([^()（）]+)[)）]$", header)) else ""
+                if unit in MONEY_UNITS:
+                    assert fmt.startswith("#,##0.00"), where
+                elif unit == "%":
+                    assert fmt.endswith("%"), where
+                elif unit in COUNT_UNITS:
+                    assert fmt == "#,##0", where
+                if header in ("年度", "年份") or header.endswith("年"):
+                    assert fmt == "0", where  # a year never shows as 2,024
+    notes = "\n".join(r[0] or "" for r in book["说明"].iter_rows(values_only=True))
+    assert f"范围：{scope}" in notes and "数据截至：" in notes and "来源：" in notes
+    assert re.search(r"输入数据指纹：\S+", notes)
+    assert ("演示数据" in notes) is demo
+
+
+def _zone_case(session, city):
+    from zone_helpers import build_case
+
+    return build_case(session, city)
+
+
+def _targets(demo: bool) -> bytes:
+    from kechuang.zones.report import targets_xlsx
+
+    tracker = {
+        "required_path": {2020: 1500.0, 2024: 2200.123456},
+        "actual": {2020: 1500.0, 2024: 2100.987654},
+        "projection": {2025: {"central": 2300.55555, "low": 2100.1, "high": 2500.2}},
+        "latest_year": 2024,
+        "target_year": 2025,
+        "baseline_year": 2020,
+        "baseline_value": 1500.0,
+        "target_value": 3000.0,
+        "latest_value": 2100.987654,
+        "required_cagr": 0.1486983549970351,
+        "actual_cagr": 0.0878,
+        "status_label": "存在风险",
+    }
+    zone = {
+        "zone": "扬州高新区",
+        "latest_value": 1200.333333,
+        "share": 0.571428571,
+        "actual_cagr": 0.0912345,
+        "required_increase": 500.123456,
+        "share_of_gap": 0.5714285,
+        "projected_value": 1300.0,
+        "projected_increase": 99.6666,
+        "shortfall": 400.45678,
+    }
+    track = {"name": "高新区营业收入", "unit": "亿元", "source": "规划原文", "tracker": tracker}
+    return targets_xlsx([{**track, "zones": [zone]}], demo)
+
+
+def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | None]]:
+    """(name, content, scope, year) of every export, made through its route where it has one."""
+    from web import login
+
+    from kechuang.accounts.pages import _audit_export
+    from kechuang.core.excel import demo_data_present
+    from kechuang.core.security import SYSTEM
+    from kechuang.points import service as points
+    from kechuang.programs import portfolio as pf
+
+    city, zone = login(client, "city"), login(client, "zone_yz")
+    out = []
+
+    def get(name, url, headers, scope, year):
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200, (name, r.text)
+        out.append((name, r.content, scope, year))
+
+    for kind in ("enterprises", "enterprise_years", "zone_years"):
+        get(f"统计导出 {kind}", f"/api/v1/exports/{kind}", city, "全市", None)
+        get(f"统计导出 {kind}（高新区）", f"/api/v1/exports/{kind}", zone, "扬州高新区", None)
+    get("企业年度统计（2024）", "/api/v1/exports/enterprise_years?year=2024", city, "全市", "2024")
+    points.create_run(session, SYSTEM)
+    session.flush()
+    for kind in ("top", "movers", "bank"):
+        out.append((f"积分 {kind}", points.export_xlsx(session, SYSTEM, kind), "全市", None))
+    get("后备库", "/api/v1/tiers/candidates.xlsx?family=tech_sme&year=2024", city, "全市", "2024")
+    get("考核表", "/api/v1/commissioners/assessment/export?year=2024", city, "全市", "2024")
+    get("规划", "/api/v1/plan/status.xlsx?year=2024", city, "全市", "2024")
+    get("规划（高新区）", "/api/v1/plan/status.xlsx?year=2024", zone, "扬州高新区", "2024")
+    q = f"year=2024&framework=test_t&peer_set=trio&unit={case['C']}&against={case['A']}"
+    for kind, scope in (("ranking", "全市高新区"), ("benchmark", "高邮高新区")):
+        get(f"高新区 {kind}", f"/api/v1/evaluation/exports/{kind}?{q}", city, scope, "2024")
+    get("一区一战略", "/api/v1/evaluation/exports/specialisation?year=2024", city, "全市高新区", "2024")
+    out.append(("目标跟踪", _targets(demo_data_present(session)), "全市高新区", "2024"))
+    cov = pf.coverage(session, SYSTEM)
+    fund, outs = pf.funding_by_domain(session, SYSTEM), pf.outcomes_by_domain(session, SYSTEM)
+    out.append(("项目布局", pf.portfolio_xlsx(cov, fund, outs, demo_data_present(session)), "全市", None))
+    out.append(("审计日志", _audit_export({}), "全平台", None))
+    return out
+
+
+def test_every_export_is_formatted_titled_and_marked(client, session, world):
+    from sheets import xlsx
+
+    from kechuang.core.security import SYSTEM
+    from kechuang.statistics.imports import import_file
+
+    case = _zone_case(session, world["city"])
+    made = _exports(client, session, world, case)
+    assert len(made) >= 20
+    for name, content, scope, year in made:
+        try:
+            check_export(content, scope, year, demo=False)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from exc
+    # once the database holds demo data every export says so, in its title and its 说明
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(["统一社会信用代码", "年度", "职工总数(人)"], [[world["a"].uscc, 2023, 90]]),
+        "demo.xlsx",
+        is_demo=True,
+    )
+    assert rep.ok, rep.errors
+    for name, content, scope, year in _exports(client, session, world, case):
+        if name == "审计日志":  # the audit log is the platform's own record, never demo data
+            check_export(content, scope, year, demo=False)
+            continue
+        try:
+            check_export(content, scope, year, demo=True)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}（演示数据）: {exc}") from exc

@@ -99,7 +99,11 @@ _sheet = rows_sheet
 
 
 def status_xlsx(
-    year: int, targets: list[TargetStatus], tasks: list[TaskRow], demo: bool = False
+    year: int,
+    targets: list[TargetStatus],
+    tasks: list[TaskRow],
+    demo: bool = False,
+    scope: str = "全市",
 ) -> bytes:
     """The targets sheet and the tasks sheet, with the notes (and the 演示数据 label)."""
     notes = ([DEMO_NOTE] if demo else []) + [f"截至 {year} 年。", *NOTES]
@@ -110,7 +114,7 @@ def status_xlsx(
         ],
         notes,
         title="规划目标与任务进展",
-        scope="全市",
+        scope=scope,
         year=year,
         demo=demo,
     )
