@@ -284,11 +284,19 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
     q = f"year=2024&framework=test_t&peer_set=trio&unit={case['C']}&against={case['A']}"
     for kind, scope in (("ranking", "全市高新区"), ("benchmark", "高邮高新区")):
         get(f"高新区 {kind}", f"/api/v1/evaluation/exports/{kind}?{q}", city, scope, "2024")
-    get("一区一战略", "/api/v1/evaluation/exports/specialisation?year=2024", city, "全市高新区", "2024")
+    get(
+        "一区一战略",
+        "/api/v1/evaluation/exports/specialisation?year=2024",
+        city,
+        "全市高新区",
+        "2024",
+    )
     out.append(("目标跟踪", _targets(demo_data_present(session)), "全市高新区", "2024"))
     cov = pf.coverage(session, SYSTEM)
     fund, outs = pf.funding_by_domain(session, SYSTEM), pf.outcomes_by_domain(session, SYSTEM)
-    out.append(("项目布局", pf.portfolio_xlsx(cov, fund, outs, demo_data_present(session)), "全市", None))
+    out.append(
+        ("项目布局", pf.portfolio_xlsx(cov, fund, outs, demo_data_present(session)), "全市", None)
+    )
     out.append(("审计日志", _audit_export({}), "全平台", None))
     return out
 
