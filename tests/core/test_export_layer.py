@@ -273,6 +273,14 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
         get(f"统计导出 {kind}", f"/api/v1/exports/{kind}", city, "全市", None)
         get(f"统计导出 {kind}（高新区）", f"/api/v1/exports/{kind}", zone, "扬州高新区", None)
     get("企业年度统计（2024）", "/api/v1/exports/enterprise_years?year=2024", city, "全市", "2024")
+    yz = world["city"]["yzhtz"].id
+    get(
+        "企业名录（按高新区筛选）",
+        f"/api/v1/exports/enterprises?zone_id={yz}",
+        city,
+        "扬州高新区",
+        None,
+    )
     points.create_run(session, SYSTEM)
     session.flush()
     for kind in ("top", "movers", "bank"):

@@ -112,6 +112,12 @@ def export_frame(
     return wide.select(["zone", "year", *codes]).sort(["zone", "year"])
 
 
+def _scope(session: Session, principal: Principal, kind: str, flt: EnterpriseFilter | None) -> str:
+    """Whose rows the file holds: the filtered zone (enterprise kinds), else the principal's scope."""
+    zone = session.get(Zone, flt.zone_id) if flt and flt.zone_id and kind != "zone_years" else None
+    return zone.name if zone else scope_label(session, principal)
+
+
 def export_file(
     session: Session,
     principal: Principal,
@@ -129,7 +135,7 @@ def export_file(
             *notes(kind),
         ],
         title=f"{kind_label(kind)}导出",
-        scope=scope_label(session, principal),
+        scope=_scope(session, principal, kind, flt),
         year=year if year else ("全部年度" if kind != "enterprises" else None),
         demo=demo_data_present(session),
     )
