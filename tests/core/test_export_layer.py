@@ -258,6 +258,7 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
     from kechuang.accounts.pages import _audit_export
     from kechuang.core.excel import demo_data_present
     from kechuang.core.security import SYSTEM
+    from kechuang.plan import service as plan_service
     from kechuang.points import service as points
     from kechuang.programs import portfolio as pf
 
@@ -282,6 +283,8 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
         None,
     )
     points.create_run(session, SYSTEM)
+    if not plan_service.list_periods(session, SYSTEM):
+        plan_service.load_shipped(session, SYSTEM)  # the shipped 十四五 plan: targets and tasks
     session.flush()
     for kind in ("top", "movers", "bank"):
         out.append((f"积分 {kind}", points.export_xlsx(session, SYSTEM, kind), "全市", None))
