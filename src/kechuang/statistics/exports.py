@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
 from kechuang.core.excel import demo_data_present, write_sheets
+from kechuang.core.formatting import fmt_local_time
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Park, Zone
 from kechuang.registry.scope import scope_label, zone_data_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.fields import FIELD_CODES
-from kechuang.statistics.models import ZoneYear
+from kechuang.statistics.models import ImportBatch, ZoneYear
 from kechuang.statistics.queries import current_figures
 from kechuang.statistics.templates import (
     COLUMNS_BY_KIND,
@@ -118,6 +119,22 @@ def _scope(session: Session, principal: Principal, kind: str, flt: EnterpriseFil
     return zone.name if zone else scope_label(session, principal)
 
 
+def _data_date(session: Session, principal: Principal, kind: str) -> str | None:
+    """The Beijing date of the newest import of the kind the principal's data may come from (a
+    city-wide file, or one of her zone's); None (the export's date) for other scopes."""
+    if principal.scope not in ("all", "zone"):
+        return None
+    stmt = select(func.max(ImportBatch.created_at)).where(
+        ImportBatch.kind == kind, ImportBatch.undone_at.is_(None)
+    )
+    if principal.scope == "zone":
+        stmt = stmt.where(
+            or_(ImportBatch.zone_id.is_(None), ImportBatch.zone_id == principal.zone_id)
+        )
+    newest = session.scalar(stmt)
+    return fmt_local_time(newest)[:10] if newest else None
+
+
 def export_file(
     session: Session,
     principal: Principal,
@@ -137,5 +154,6 @@ def export_file(
         title=f"{kind_label(kind)}导出",
         scope=_scope(session, principal, kind, flt),
         year=year if year else ("全部年度" if kind != "enterprises" else None),
+        data_date=_data_date(session, principal, kind),
         demo=demo_data_present(session),
     )
