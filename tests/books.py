@@ -37,8 +37,21 @@ def records(content: bytes | Path, sheet: str) -> tuple[list[str], list[dict[str
     """
     rows = sheets(content)[sheet]
     assert rows, f"工作表 {sheet} 是空的"
-    header = [h for h in rows[0] if h is not None]
-    return header, [dict(zip(header, row, strict=False)) for row in rows[1:]]
+    top = header_index(content, sheet)
+    header = [h for h in rows[top] if h is not None]
+    return header, [dict(zip(header, row, strict=False)) for row in rows[top + 1 :]]
+
+
+def header_index(content: bytes | Path, sheet: str) -> int:
+    """The 0-based row of a sheet's header: the row above the frozen pane (an export has a title
+    row above its header; a template has none)."""
+    source = content if isinstance(content, Path) else io.BytesIO(content)
+    ws = openpyxl.load_workbook(source)[sheet]
+    frozen = ws.freeze_panes
+    if not frozen:
+        return 0
+    row = int("".join(ch for ch in frozen if ch.isdigit()))
+    return max(0, row - 2)
 
 
 def docx_text(content: bytes) -> str:

@@ -62,7 +62,7 @@ def test_zone_admin_sees_only_her_zone_everywhere(client, world):
     ):
         r = client.get(f"/api/v1/exports/{kind}", headers=h)
         assert r.status_code == 200
-        assert list(sheets(r.content)) == [sheet, "填写说明"]
+        assert list(sheets(r.content)) == [sheet, "说明"]
         exported[kind] = records(r.content, sheet)
         text = pl.read_excel(io.BytesIO(r.content)).write_csv()
         assert b.uscc not in text and "乙江都" not in text and "江都高新区" not in text

@@ -112,12 +112,20 @@ async def test_exports_from_list_pages_are_scoped(user: User, world) -> None:
     await user.open("/enterprises")
     user.find("导出企业名录").click()
     response = await user.download.next(timeout=10)
-    names = pl.read_excel(io.BytesIO(response.content)).get_column("企业名称").to_list()
+    names = (
+        pl.read_excel(io.BytesIO(response.content), read_options={"header_row": 1})
+        .get_column("企业名称")
+        .to_list()
+    )
     assert sorted(names) == ["丙飞地企业有限公司", "甲高新科技有限公司"]
     await user.open("/zones")
     user.find("导出高新区年度统计").click()
     response = await user.download.next(timeout=10)
-    zones = pl.read_excel(io.BytesIO(response.content)).get_column("高新区").to_list()
+    zones = (
+        pl.read_excel(io.BytesIO(response.content), read_options={"header_row": 1})
+        .get_column("高新区")
+        .to_list()
+    )
     assert zones == ["扬州高新区"]
 
 
@@ -130,7 +138,7 @@ async def test_audit_export(user: User, world) -> None:
     await user.open("/audit")
     user.find("导出审计日志").click()
     response = await user.download.next(timeout=10)
-    sheet = pl.read_excel(io.BytesIO(response.content))
+    sheet = pl.read_excel(io.BytesIO(response.content), read_options={"header_row": 1})
     assert "操作人" in sheet.columns and "登录" in sheet.get_column("操作").to_list()
 
 

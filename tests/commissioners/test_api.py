@@ -152,7 +152,7 @@ def test_workflow_over_http_counts_in_dashboard_and_assessment(two_counties, cli
     r = client.get(f"/api/v1/commissioners/assessment/export?year={year}", headers=h["city"])
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
-    assert "服务天数(天)" in [c.value for c in sheet[1]]
+    assert "服务天数(天)" in [c.value for c in sheet[2]]  # under the title row
     # the photo of a demand is served to those who may see the demand
     photo = two_counties["gy"]["photo_id"]
     r = client.get(f"/api/v1/commissioner-photos/{photo}", headers=h["gy_admin"])

@@ -93,9 +93,10 @@ def test_export_table_has_chinese_headers(session, cw):
     run_assessment(session, cw["p"]["city"], year)
     book = load_workbook(io.BytesIO(export_assessment(session, cw["p"]["city"], year)))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    assert rows[0][:3] == ("名次", "特派员（团队、单位）", "类型")
-    assert "总分" in rows[0] and "等次" in rows[0] and "服务情况（60分）" in rows[0]
-    assert {r[1] for r in rows[1:]} >= {"演示数据·宝应特派员", "演示数据·高邮特派员"}
-    assert "未经确认" in " ".join(str(c.value) for c in book["填写说明"]["A"])
+    assert f"{year}年度科技特派员考核表" in rows[0][0]  # the title row, then the header
+    assert rows[1][:3] == ("名次", "特派员（团队、单位）", "类型")
+    assert "总分" in rows[1] and "等次" in rows[1] and "服务情况（60分）" in rows[1]
+    assert {r[1] for r in rows[2:]} >= {"演示数据·宝应特派员", "演示数据·高邮特派员"}
+    assert "未经确认" in " ".join(str(c.value) for c in book["说明"]["A"])
     with pytest.raises(RoleError):
         export_assessment(session, cw["p"]["by_admin"], year)

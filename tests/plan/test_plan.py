@@ -511,7 +511,7 @@ def test_plan_status_cli_lists_every_target(session, world, plan, tmp_path):
     assert r.exit_code == 0, r.output
     book = load_workbook(io.BytesIO(out.read_bytes()), read_only=True)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    header, body = rows[1], rows[2:]  # under the title row
     codes = [r[header.index("目标代码")] for r in body]
     assert codes == [
         t["code"] for s in shipped_plan()["sections"] for a in s["actions"] for t in a["targets"]

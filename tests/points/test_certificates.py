@@ -192,7 +192,7 @@ def test_exports_carry_the_demo_mark_on_demo_data(client, session, scored):
     r = client.get(f"{V1}/exports/top", headers=city)
     book = sheets(r.content)
     assert list(book)[0] == "演示数据·创新积分排行"
-    assert "演示数据" in str(book["填写说明"])
+    assert "演示数据" in str(book["说明"])
 
 
 # ------------------------------------------------------------------ the public page

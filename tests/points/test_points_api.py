@@ -51,7 +51,7 @@ def test_run_lists_card_and_files(client, api_world):
     assert b.name in text and b.uscc in text
     r = client.get("/api/v1/points/exports/top", headers=h)
     assert r.status_code == 200
-    assert list(sheets(r.content)) == ["创新积分排行", "填写说明"]
+    assert list(sheets(r.content)) == ["创新积分排行", "说明"]
     header, rows = records(r.content, "创新积分排行")
     assert header[:3] == ["名次", "企业名称", "统一社会信用代码"]
     everyone = client.get("/api/v1/points/top?n=10", headers=h).json()["items"]

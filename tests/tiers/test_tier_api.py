@@ -36,7 +36,7 @@ def test_zone_admin_candidates_and_export_are_scoped(client, tier_world):
     assert names == {"甲高新科技有限公司", "丙飞地企业有限公司"}  # not 乙 of 江都, a candidate too
     r = client.get("/api/v1/tiers/candidates.xlsx?family=hnte&year=2024", headers=h)
     assert r.status_code == 200
-    assert list(sheets(r.content)) == ["高新技术企业后备库", "填写说明"]
+    assert list(sheets(r.content)) == ["高新技术企业后备库", "说明"]
     header, rows = records(r.content, "高新技术企业后备库")
     assert header[:3] == ["序号", "企业名称", "统一社会信用代码"]
     assert [row["企业名称"] for row in rows] == [row["name"] for row in body["rows"]]

@@ -82,7 +82,7 @@ def test_api_exports_xlsx_and_word(client, people):
     text = docx_text(r.content)
     assert "对标找差报告" in text and "差距 50.00 分" in text
     r = client.get(f"/api/v1/evaluation/exports/ranking?{q}", headers=h)
-    assert list(sheets(r.content)) == ["2024年排名", "指标值", "评价框架", "填写说明"]
+    assert list(sheets(r.content)) == ["2024年排名", "指标值", "评价框架", "说明"]
     header, rows = records(r.content, "2024年排名")
     assert header[:3] == ["名次", "高新区", "总分"]
     assert [(x["名次"], x["高新区"], x["总分"]) for x in rows] == [

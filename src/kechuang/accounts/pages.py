@@ -478,4 +478,15 @@ def _audit_export(filters: dict) -> bytes:
 
     rows, _ = _audit_page(filters, 1, 100_000)
     frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
-    return write_sheets([("审计日志", AUDIT_COLUMNS, frame)])
+    labels = {"entity": "对象", "action": "操作", "username": "操作人", "entity_id": "编号"}
+    labels |= {"date_from": "起始日期", "date_to": "截止日期"}
+    chosen = "；".join(
+        f"{labels.get(k, k)}：{v}" for k, v in filters.items() if v not in (None, "")
+    )
+    return write_sheets(
+        [("审计日志", AUDIT_COLUMNS, frame)],
+        [f"筛选条件：{chosen or '无'}", f"共 {frame.height} 条（最多导出 100,000 条）。"],
+        title="审计日志",
+        scope="全平台",
+        sources=["本平台审计日志（每次写入由系统自动记录）"],
+    )

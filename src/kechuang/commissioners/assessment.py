@@ -9,7 +9,6 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import polars as pl
@@ -26,7 +25,7 @@ from kechuang.commissioners.models import (
 )
 from kechuang.commissioners.scope import commissioner_scope, require_domain_role, require_role
 from kechuang.core.errors import Unprocessable
-from kechuang.core.excel import Column, write_sheets
+from kechuang.core.excel import Column, demo_data_present, write_sheets
 from kechuang.core.methodology import (
     Catalogue,
     MethodologyFile,
@@ -417,6 +416,13 @@ def export_assessment(session: Session, principal: Principal, year: int) -> byte
             for g in scheme.grades
         ),
         "未经确认：指标、满分值、分数线与优秀名额为本平台暂行规则，待市科技局确认。",
-        f"导出日期：{date.today().isoformat()}",
     ]
-    return write_sheets([(f"{year}年度考核", cols, frame)], notes)
+    return write_sheets(
+        [(f"{year}年度考核", cols, frame)],
+        notes,
+        title=f"{year}年度科技特派员考核表",
+        scope="全市",
+        year=year,
+        demo=demo_data_present(session),
+        methodology_version=f"{scheme.name} {scheme.version}",
+    )

@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,7 @@ import polars as pl
 from stdnum.cn import uscc as stdnum_uscc
 
 from kechuang.core.errors import BadInput
+from kechuang.core.formatting import is_count_unit
 
 ColumnKind = Literal["text", "uscc", "int", "decimal", "bool", "date", "year"]
 
@@ -88,6 +90,7 @@ class Column:
     max_length: int | None = None
     merge_fill: bool = False
     allow_future: bool = False
+    decimals: int | None = None  # decimals kept in exports; None: by unit (column_decimals)
 
     @property
     def template_header(self) -> str:
@@ -234,7 +237,9 @@ def _load_excel(content: bytes, filename: str, columns: Sequence[Column] | None)
     if hidden:
         notes.append("已跳过隐藏的工作表：" + "、".join(f"“{n}”" for n in hidden))
     visible = [n for n in names if n not in hidden]
-    candidates = [n for n in visible if n.strip() != INSTRUCTIONS_SHEET] or visible
+    candidates = [
+        n for n in visible if n.strip() not in (INSTRUCTIONS_SHEET, EXPORT_NOTES_SHEET)
+    ] or visible
     if not candidates:
         raise ImportFileError(f"文件“{filename}”没有可见的工作表")
 
@@ -1246,12 +1251,101 @@ def rule_errors(
     ]
 
 
+def column_decimals(col: Column) -> int | None:
+    """The decimals a number column keeps in an export (None for text, bool and date columns).
+
+    Declared on the column, else by unit: counts (kind int, or 家/个/件/项/人) and years none,
+    everything else (万元, 亿元, 元, %, scores, ratios) two; a % column's decimals are those of the
+    percentage, so 12.35% keeps two.
+    """
+    if col.kind in ("int", "year"):
+        return 0
+    if col.kind != "decimal":
+        return None
+    if col.decimals is not None:
+        return col.decimals
+    return 0 if is_count_unit(col.unit) else 2
+
+
+def number_format(col: Column) -> str | None:
+    """The Excel number format of a column (None: written as text or a date).
+
+    Two decimals are always shown and any further declared ones only when they are not zero
+    ("#,##0.00##"), so a figure kept to the 元 in a 万元 column reads 1,234.56 or 1,234.5678.
+    """
+    digits = column_decimals(col)
+    if digits is None:
+        return None
+    if col.kind == "year":
+        return "0"
+    shown = min(digits, 2)
+    tail = ("." + "0" * shown + "#" * (digits - shown)) if digits else ""
+    if col.unit == "%":
+        return "0" + tail + "%"
+    return "#,##0" + tail
+
+
+def round_half_away(value: float, digits: int) -> float:
+    """A value rounded to `digits` decimals, halves away from zero, with no float residue
+    (81.92916732641223 → 81.93, −7.45e−09 → 0.0, 2.675 → 2.68 as a person rounds it)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    out = float(exact)
+    return 0.0 if out == 0 else out
+
+
+EXPORT_NOTES_SHEET = "说明"
+DEMO_TITLE_MARK = "【演示数据】"
+
+
+def demo_data_present(session) -> bool:
+    """True when the database holds demo data, by the probes that badge every page 演示数据."""
+    from kechuang.core.domain import section_functions
+
+    return any(probe(session) for probe in section_functions("demo_probe"))
+
+
+def source_titles(sources: Sequence[str]) -> list[str]:
+    """Registry citations of source codes (a text that is not a code is kept as it is)."""
+    from kechuang.core.methodology import registry
+
+    reg = registry()
+    return [reg.title(s) for s in dict.fromkeys(sources)]
+
+
 def write_sheets(
-    sheets: Sequence[tuple[str, Sequence[Column], pl.DataFrame | None]], notes: Sequence[str] = ()
+    sheets: Sequence[tuple[str, Sequence[Column], pl.DataFrame | None]],
+    notes: Sequence[str] = (),
+    *,
+    title: str = "",
+    scope: str = "",
+    year: int | str | None = None,
+    data_date: date | str | None = None,
+    demo: bool = False,
+    sources: Sequence[str] = (),
+    methodology_version: str = "",
+    input_hash: str = "",
 ) -> bytes:
-    """Write one or more sheets with Chinese headers (and a 填写说明 sheet when notes are given)."""
+    """Write sheets with Chinese headers: the one layer every Excel download goes through.
+
+    Every number cell gets its unit's format (money #,##0.00, % as percent cells, counts #,##0,
+    years plain), the header row is frozen and columns are as wide as their header and content.
+    Without `title` it is a template or a machine transfer (the demo loader): the header is row 1,
+    values are written as given and `notes` go to a 填写说明 sheet. With `title` it is an export
+    for people: a title row above the header names what it is, the scope, the year, the data date
+    and 【演示数据】 when `demo`; each value is rounded to its column's decimals (column_decimals),
+    so no cell holds more digits than its format shows; and a 说明 sheet gives the title, scope,
+    sources (registry codes become their titles), methodology version, input hash (the domain's
+    own, else the sha256 of the values written), generation time and the notes. The importer
+    still finds the header under the title row, so exports in a template's columns import back.
+    """
+    import hashlib
+
     import xlsxwriter
 
+    export = bool(title)
+    digest = hashlib.sha256()
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
@@ -1261,44 +1355,151 @@ def write_sheets(
     required_head = book.add_format(
         {"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True}
     )
+    title_fmt = book.add_format({"bold": True, "font_size": 12})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    # A (%) figure is written as a percent-formatted cell (35 → 0.35 shown as 35.00%): a bare
-    # 0.35 in a (%) column is refused as ambiguous on import, so an export must say what it means.
-    percent_fmt = book.add_format({"num_format": "0.00%"})
+    formats: dict[str, object] = {}
+    line = _title_line(title, scope, year, data_date, demo) if export else ""
+    top = 1 if export else 0  # row of the header
     for name, columns, data in sheets:
         ws = book.add_worksheet(name[:31])
+        if export:
+            ws.write_string(0, 0, line, title_fmt)
+        digest.update(f"\x1e{name}".encode())
+        widths = [_text_width(col.template_header) + 2 for col in columns]
+        cell_formats = []
         for j, col in enumerate(columns):
-            ws.write(0, j, col.template_header, required_head if col.required else head)
-            ws.set_column(j, j, max(12, min(40, len(col.template_header) * 2 + 2)))
+            ws.write(top, j, col.template_header, required_head if col.required else head)
             if col.note:
-                ws.write_comment(0, j, col.note)
-        ws.freeze_panes(1, 0)
-        if data is None:
-            continue
-        present = [(j, col) for j, col in enumerate(columns) if col.code in data.columns]
-        frame = data.select([col.code for _, col in present])
-        for i, values in enumerate(frame.iter_rows(), start=1):
-            for (j, col), value in zip(present, values, strict=True):
-                if value is None:
-                    continue
-                if col.kind == "bool":
-                    ws.write_string(i, j, "是" if value else "否")
-                elif col.kind == "date":
-                    ws.write_datetime(i, j, _as_datetime(value), date_fmt)
-                elif col.kind in {"int", "decimal", "year"}:
-                    if col.unit == "%" and col.kind != "year":
-                        ws.write_number(i, j, as_fraction(value), percent_fmt)
+                ws.write_comment(top, j, col.note)
+            pattern = number_format(col)
+            if pattern is not None and pattern not in formats:
+                formats[pattern] = book.add_format({"num_format": pattern})
+            cell_formats.append(formats.get(pattern) if pattern else None)
+            digest.update(f"\x1f{col.template_header}".encode())
+        ws.freeze_panes(top + 1, 0)
+        if data is not None:
+            present = [(j, col) for j, col in enumerate(columns) if col.code in data.columns]
+            frame = data.select([col.code for _, col in present])
+            for i, values in enumerate(frame.iter_rows(), start=top + 1):
+                for (j, col), value in zip(present, values, strict=True):
+                    if value is None:
+                        continue
+                    if col.kind == "bool":
+                        text = "是" if value else "否"
+                        ws.write_string(i, j, text)
+                    elif col.kind == "date":
+                        ws.write_datetime(i, j, _as_datetime(value), date_fmt)
+                        text = str(value)
+                    elif col.kind in {"int", "decimal", "year"}:
+                        number = _cell_number(col, value, export)
+                        ws.write_number(i, j, number, cell_formats[j])
+                        text = _shown(col, number)
                     else:
-                        ws.write_number(i, j, value)
-                else:
-                    ws.write_string(i, j, str(value))
-    if notes:
-        ws = book.add_worksheet("填写说明")
+                        text = str(value)
+                        ws.write_string(i, j, text)
+                    if export:
+                        digest.update(
+                            f"\x1f{j}:{text if col.kind != 'decimal' else number!r}".encode()
+                        )
+                    if i <= top + 1000:  # widths from the first rows: enough, and fast on big files
+                        widths[j] = max(widths[j], _text_width(text) + 2)
+        for j, width in enumerate(widths):
+            ws.set_column(j, j, max(10, min(50, width)))
+    if export:
+        ws = book.add_worksheet(EXPORT_NOTES_SHEET)
         ws.set_column(0, 0, 110)
-        for i, line in enumerate(notes):
-            ws.write_string(i, 0, line)
+        lines = _export_notes(
+            title, scope, year, data_date, demo, sources, methodology_version,
+            input_hash or f"sha256:{digest.hexdigest()}", notes,
+        )  # fmt: skip
+        for i, text in enumerate(lines):
+            ws.write_string(i, 0, text, title_fmt if i == 0 else None)
+    elif notes:
+        ws = book.add_worksheet(INSTRUCTIONS_SHEET)
+        ws.set_column(0, 0, 110)
+        for i, text in enumerate(notes):
+            ws.write_string(i, 0, text)
     book.close()
     return buffer.getvalue()
+
+
+def _cell_number(col: Column, value, export: bool) -> float | int:
+    """The number stored in a cell: a % column's fraction, rounded in exports to the column's
+    decimals (counts and years as ints)."""
+    digits = column_decimals(col) or 0
+    if export:
+        value = round_half_away(value, digits)
+    if col.unit == "%" and col.kind != "year":
+        return as_fraction(value)
+    if col.kind in {"int", "year"} or (export and digits == 0):
+        return int(value) if float(value).is_integer() else value
+    return value
+
+
+def _shown(col: Column, number: float | int) -> str:
+    """Roughly what Excel shows in a cell (for column widths)."""
+    if col.kind == "year" or isinstance(number, int):
+        return f"{number:,}" if col.kind != "year" else str(number)
+    if col.unit == "%":
+        return f"{number * 100:.2f}%"
+    return f"{number:,.2f}"
+
+
+def _text_width(text: str) -> int:
+    """Width of a text in Excel columns: a CJK character is two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _title_line(
+    title: str, scope: str, year: int | str | None, data_date: date | str | None, demo: bool
+) -> str:
+    parts = [title]
+    if scope:
+        parts.append(f"范围：{scope}")
+    if year not in (None, ""):
+        parts.append(f"{year}年度" if isinstance(year, int) else str(year))
+    parts.append(f"数据截至{data_date or _today()}")
+    text = " · ".join(parts)
+    return f"{DEMO_TITLE_MARK}{text}" if demo else text
+
+
+def _export_notes(
+    title: str,
+    scope: str,
+    year: int | str | None,
+    data_date: date | str | None,
+    demo: bool,
+    sources: Sequence[str],
+    methodology_version: str,
+    input_hash: str,
+    notes: Sequence[str],
+) -> list[str]:
+    from datetime import UTC, datetime
+
+    from kechuang.core.formatting import fmt_local_time
+
+    lines = [f"{DEMO_TITLE_MARK}{title}" if demo else title]
+    if demo:
+        lines.append("演示数据：本文件由演示数据库生成，单位与数字均为虚构，仅用于演示。")
+    lines.append(f"范围：{scope or '全市'}")
+    if year not in (None, ""):
+        lines.append(f"年度：{year}")
+    lines.append(f"数据截至：{data_date or _today()}")
+    lines.append(f"生成时间：{fmt_local_time(datetime.now(UTC))}（北京时间）")
+    titles = source_titles(sources)
+    lines.append(
+        "来源：" + ("；".join(titles) if titles else "本平台数据库（经导入校验的填报数据）")
+    )
+    if methodology_version:
+        lines.append(f"方法版本：{methodology_version}")
+    lines.append(f"输入数据指纹：{input_hash}")
+    lines.append(
+        "数字格式：金额保留两位小数并用千分位，百分比列为百分数单元格，个数为整数；"
+        "每个数字按其单位的小数位数四舍五入后写入。"
+    )
+    if notes:
+        lines += ["", *notes]
+    return lines
 
 
 def as_fraction(percent: float) -> float:
@@ -1389,3 +1590,32 @@ def read_register(
     if report.rows_total == 0:
         report.errors.append(CellError(0, "（文件）", filename, "文件中没有数据行"))
     return parsed.data
+
+
+def rows_sheet(
+    name: str, rows: Sequence[Mapping[str, object]], cols: Sequence[tuple[str, str, str]]
+) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
+    """A sheet for write_sheets from dict rows and (key, header, kind) columns.
+
+    A unit in brackets at the end of a header ("营业收入(万元)", "申报数(项)") becomes the
+    column's unit, so that it gets its unit's format; kind "share" is a fraction (0.35) written
+    as a percent cell (35.00%).
+    """
+    dtype = {"text": pl.String, "decimal": pl.Float64, "share": pl.Float64, "int": pl.Int64}
+    dtype["year"] = pl.Int64
+    columns = []
+    for key, header, kind in cols:
+        m = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", header)
+        text, unit = (m.group(1), m.group(2)) if m and kind != "text" else (header, "")
+        if kind == "share":
+            text, unit = header, "%"
+        columns.append(Column(key, text, "decimal" if kind == "share" else kind, unit))  # type: ignore[arg-type]
+    frame = pl.DataFrame(
+        [{k: r.get(k) for k, _, _ in cols} for r in rows],
+        schema={k: dtype[kind] for k, _, kind in cols},
+        orient="row",
+    )
+    shares = [k for k, _, kind in cols if kind == "share"]
+    if shares:
+        frame = frame.with_columns(pl.col(shares) * 100)
+    return name, tuple(columns), frame

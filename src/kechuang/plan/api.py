@@ -268,6 +268,7 @@ def status_export(
     session: DbSession, principal: CurrentPrincipal, year: Year, period: PeriodCode = None
 ) -> Response:
     """The targets and tasks tables as .xlsx (the same as `kechuang plan status`)."""
+    from kechuang.registry.scope import scope_label
     from kechuang.zones.service import is_demo
 
     content = status_xlsx(
@@ -275,5 +276,6 @@ def status_export(
         target_statuses(session, principal, year, period),
         task_rows(session, principal, year, period),
         is_demo(session),
+        scope_label(session, principal),
     )
     return file_response(content, f"规划目标状态_{year}.xlsx")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
-
-from kechuang.core.excel import Column, write_sheets
+from kechuang.core.excel import rows_sheet, write_sheets
 from kechuang.plan.status import ENTERED_MARK, TargetStatus, TaskRow
 
 DEMO_NOTE = "演示数据：本文件中的规划进展、任务与填报数值由演示数据生成。"
@@ -28,13 +26,13 @@ TARGET_COLUMNS: list[tuple[str, str, str]] = [
     ("title", "目标", "text"),
     ("kind_label", "类型", "text"),
     ("unit", "单位", "text"),
-    ("baseline_year", "基期年", "int"),
+    ("baseline_year", "基期年", "year"),
     ("baseline_value", "基期值", "decimal"),
     ("baseline_mark", "基期值来源", "text"),
-    ("target_year", "目标年", "int"),
+    ("target_year", "目标年", "year"),
     ("target_value", "目标值", "decimal"),
     ("target_mark", "目标值来源", "text"),
-    ("value_year", "最新数据年", "int"),
+    ("value_year", "最新数据年", "year"),
     ("value", "最新值", "decimal"),
     ("value_mark", "最新值来源", "text"),
     ("forecast", "目标年预测", "decimal"),
@@ -97,19 +95,15 @@ def task_row(t: TaskRow) -> dict[str, Any]:
     }
 
 
-def _sheet(name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]):
-    dtype = {"text": pl.String, "decimal": pl.Float64, "int": pl.Int64}
-    columns = tuple(Column(k, h, kind) for k, h, kind in cols)
-    frame = pl.DataFrame(
-        [{k: r.get(k) for k, _, _ in cols} for r in rows],
-        schema={k: dtype[kind] for k, _, kind in cols},
-        orient="row",
-    )
-    return name, columns, frame
+_sheet = rows_sheet
 
 
 def status_xlsx(
-    year: int, targets: list[TargetStatus], tasks: list[TaskRow], demo: bool = False
+    year: int,
+    targets: list[TargetStatus],
+    tasks: list[TaskRow],
+    demo: bool = False,
+    scope: str = "全市",
 ) -> bytes:
     """The targets sheet and the tasks sheet, with the notes (and the 演示数据 label)."""
     notes = ([DEMO_NOTE] if demo else []) + [f"截至 {year} 年。", *NOTES]
@@ -119,4 +113,8 @@ def status_xlsx(
             _sheet("任务进展", [task_row(t) for t in tasks], TASK_COLUMNS),
         ],
         notes,
+        title="规划目标与任务进展",
+        scope=scope,
+        year=year,
+        demo=demo,
     )

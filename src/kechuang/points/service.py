@@ -52,7 +52,7 @@ from kechuang.points.scoring import (
     what_if,
 )
 from kechuang.registry.models import Enterprise, Zone
-from kechuang.registry.scope import enterprise_scope
+from kechuang.registry.scope import enterprise_scope, scope_label
 from kechuang.registry.service import get_enterprise
 from kechuang.statistics.fields import FIELDS_BY_CODE
 from kechuang.statistics.queries import current_figures
@@ -931,7 +931,18 @@ def export_xlsx(session: Session, principal: Principal, kind: str, **kw: Any) ->
     demo = is_demo_data(session)
     if demo:  # the mark on every sheet's name too, not only in the notes
         sheets = [(f"{DEMO_MARK}·{name}", cols, frame) for name, cols, frame in sheets]
-    content = write_sheets(sheets, _notes(data, what, demo))
+    run = data["run"]
+    content = write_sheets(
+        sheets,
+        _notes(data, what, demo),
+        title=what,
+        scope=scope_label(session, principal),
+        year=data["year"] if kind != "movers" else f"{data['previous_year']}→{data['year']}年度",
+        demo=demo,
+        sources=[src] if (src := (data.get("methodology") or {}).get("source")) else [],
+        methodology_version=f"{run['methodology_name']} v{run['methodology_version']}",
+        input_hash=run["input_hash"],
+    )
     audit.record(session, "export", "points_scores", data["run"]["id"], f"导出{what}")
     return content
 

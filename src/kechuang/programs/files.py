@@ -271,14 +271,27 @@ def write_rows(path: str | Path, headers: Sequence[str], rows: Sequence[Sequence
         writer.writerows(rows)
         path.write_text(buf.getvalue(), encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        import xlsxwriter
+        import polars as pl
 
-        book = xlsxwriter.Workbook(str(path))
-        sheet = book.add_worksheet("结果")
-        sheet.write_row(0, 0, list(headers))
-        for i, row in enumerate(rows, start=1):
-            sheet.write_row(i, 0, list(row))
-        book.close()
+        from kechuang.core.excel import Column, write_sheets
+
+        # the one export layer, without a title row: the file keeps its header in row 1 (a stable
+        # command's format) and gains number formats and a frozen header
+        codes = [f"c{j}" for j in range(len(headers))]
+        columns = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in codes]
+        cols, data = [], {}
+        for code, header, values in zip(codes, headers, columns, strict=True):
+            present = [v for v in values if v is not None]
+            if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+                cols.append(Column(code, header, "int"))
+                data[code] = pl.Series(code, values, dtype=pl.Int64)
+            elif present and all(isinstance(v, int | float) for v in present):
+                cols.append(Column(code, header, "decimal", decimals=4))
+                data[code] = pl.Series(code, values, dtype=pl.Float64)
+            else:
+                cols.append(Column(code, header))
+                data[code] = pl.Series(code, [None if v is None else str(v) for v in values])
+        path.write_bytes(write_sheets([("结果", cols, pl.DataFrame(data))]))
     else:
         raise ReviewFileError(
             path.name, [CellError(0, "（文件）", path.name, "输出文件只能是 .csv 或 .xlsx")]

@@ -648,20 +648,12 @@ def funding_chart(fund: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def portfolio_xlsx(cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, Any]) -> bytes:
+def portfolio_xlsx(
+    cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, Any], demo: bool = False
+) -> bytes:
     """The coverage map (one row per 方向/课题 and year), funding by 领域 and outcome totals."""
-    import polars as pl
-
-    from kechuang.core.excel import Column, write_sheets
-
-    def sheet(name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]):
-        dtype = {"text": pl.String, "decimal": pl.Float64, "int": pl.Int64}
-        frame = pl.DataFrame(
-            [{k: r.get(k) for k, _, _ in cols} for r in rows],
-            schema={k: dtype[kind] for k, _, kind in cols},
-            orient="row",
-        )
-        return name, tuple(Column(k, h, kind) for k, h, kind in cols), frame  # type: ignore[arg-type]
+    from kechuang.core.excel import rows_sheet as sheet
+    from kechuang.core.excel import write_sheets
 
     cov_rows = [
         {
@@ -694,9 +686,9 @@ def portfolio_xlsx(cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, An
                     ("level", "层级", "text"),
                     ("code", "编码", "text"),
                     ("name", "名称", "text"),
-                    ("year", "年度", "int"),
-                    ("applications", "申报数", "int"),
-                    ("funded", "立项数", "int"),
+                    ("year", "年度", "year"),
+                    ("applications", "申报数(项)", "int"),
+                    ("funded", "立项数(项)", "int"),
                     ("funding", "立项经费(万元)", "decimal"),
                     ("flag", "期内标记", "text"),
                 ],
@@ -706,8 +698,8 @@ def portfolio_xlsx(cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, An
                 fund_rows,
                 [
                     ("name", "领域", "text"),
-                    ("year", "年度", "int"),
-                    ("funded", "立项数", "int"),
+                    ("year", "年度", "year"),
+                    ("funded", "立项数(项)", "int"),
                     ("funding", "立项经费(万元)", "decimal"),
                 ],
             ),
@@ -719,4 +711,8 @@ def portfolio_xlsx(cov: dict[str, Any], fund: dict[str, Any], outs: dict[str, An
             ),
         ],
         [cov["rule"], "方向取市科技局确认的方向，未确认的取申报方向；年度为申报批次年度。"],
+        title="科技计划项目布局：指南覆盖、分领域经费与成果",
+        scope="全市",
+        year=f"{min(years)}–{max(years)}年度" if (years := cov.get("years")) else None,
+        demo=demo,
     )

@@ -13,7 +13,7 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.errors import UserError
-from kechuang.core.layout import download_bytes, frame, stat_card
+from kechuang.core.layout import demo_label, download_bytes, frame, stat_card
 from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT
 from kechuang.programs import portfolio as pf
@@ -223,7 +223,7 @@ def portfolio_page() -> None:
             ).classes("w-full").mark("p-outcomes")
 
             async def export() -> None:
-                content = await run.io_bound(pf.portfolio_xlsx, cov, fund, outs)
+                content = await run.io_bound(pf.portfolio_xlsx, cov, fund, outs, demo_label())
                 download_bytes(content, f"项目布局_{this_year}.xlsx")
 
             ui.button("导出 Excel", icon="download", on_click=export).mark("p-export")

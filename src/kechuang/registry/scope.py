@@ -19,6 +19,7 @@ __all__ = [
     "can_write_enterprise",
     "require_zone_filter",
     "enterprise_scope",
+    "scope_label",
     "zone_data_scope",
 ]
 
@@ -79,3 +80,16 @@ def require_zone_filter(principal: Principal, zone_id: int | None) -> None:
     if principal.scope == "zone" and principal.zone_id == zone_id:
         return
     raise ScopeError(f"高新区 {zone_id} 不存在或无权查看")
+
+
+def scope_label(session, principal: Principal) -> str:
+    """Whose data the principal sees, as an export's title says it: 全市, a zone or an enterprise."""
+    if principal.scope == "all":
+        return "全市"
+    if principal.scope == "zone" and principal.zone_id is not None:
+        zone = session.get(Zone, principal.zone_id)
+        return zone.name if zone else "本高新区"
+    if principal.scope == "enterprise" and principal.enterprise_id is not None:
+        ent = session.get(Enterprise, principal.enterprise_id)
+        return ent.name if ent else "本企业"
+    return principal.role_label

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
-from kechuang.core.excel import write_sheets
+from kechuang.core.excel import demo_data_present, write_sheets
+from kechuang.core.formatting import fmt_local_time
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Park, Zone
-from kechuang.registry.scope import zone_data_scope
+from kechuang.registry.scope import scope_label, zone_data_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.fields import FIELD_CODES
-from kechuang.statistics.models import ZoneYear
+from kechuang.statistics.models import ImportBatch, ZoneYear
 from kechuang.statistics.queries import current_figures
 from kechuang.statistics.templates import (
     COLUMNS_BY_KIND,
@@ -112,6 +113,28 @@ def export_frame(
     return wide.select(["zone", "year", *codes]).sort(["zone", "year"])
 
 
+def _scope(session: Session, principal: Principal, kind: str, flt: EnterpriseFilter | None) -> str:
+    """Whose rows the file holds: the filtered zone (enterprise kinds), else the principal's scope."""
+    zone = session.get(Zone, flt.zone_id) if flt and flt.zone_id and kind != "zone_years" else None
+    return zone.name if zone else scope_label(session, principal)
+
+
+def _data_date(session: Session, principal: Principal, kind: str) -> str | None:
+    """The Beijing date of the newest import of the kind the principal's data may come from (a
+    city-wide file, or one of her zone's); None (the export's date) for other scopes."""
+    if principal.scope not in ("all", "zone"):
+        return None
+    stmt = select(func.max(ImportBatch.created_at)).where(
+        ImportBatch.kind == kind, ImportBatch.undone_at.is_(None)
+    )
+    if principal.scope == "zone":
+        stmt = stmt.where(
+            or_(ImportBatch.zone_id.is_(None), ImportBatch.zone_id == principal.zone_id)
+        )
+    newest = session.scalar(stmt)
+    return fmt_local_time(newest)[:10] if newest else None
+
+
 def export_file(
     session: Session,
     principal: Principal,
@@ -122,4 +145,15 @@ def export_file(
     """An .xlsx in the template's columns (so that it imports back unchanged); audited."""
     frame = export_frame(session, principal, kind, flt, year)
     audit.record(session, "export", kind, "", f"导出{kind_label(kind)}（{frame.height} 行）")
-    return write_sheets([(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)], notes(kind))
+    return write_sheets(
+        [(SHEET_NAMES[kind], COLUMNS_BY_KIND[kind], frame)],
+        [
+            "本文件与导入模板同列，修改后可直接再导入（标题行与本说明页在导入时跳过）。",
+            *notes(kind),
+        ],
+        title=f"{kind_label(kind)}导出",
+        scope=_scope(session, principal, kind, flt),
+        year=year if year else ("全部年度" if kind != "enterprises" else None),
+        data_date=_data_date(session, principal, kind),
+        demo=demo_data_present(session),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from kechuang.core.domain import import_kind
 from kechuang.core.excel import MISSING_WORDS, Column, ImportFileError, write_sheets
+from kechuang.core.formatting import is_count_unit
 from kechuang.registry.models import TECH_FIELDS, Carrier, Enterprise, Park, Region, Zone
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.models import IMPORT_KINDS
@@ -20,6 +21,13 @@ def _length(model: type, attr: str) -> int:
 
 _USCC = ("社会信用代码", "信用代码", "统一代码")
 _NAME = _length(Enterprise, "name")
+
+
+def _kept_decimals(kind: str, unit: str) -> int | None:
+    """Decimals an export keeps of a reported figure: four (万元 to the 元, % to 0.0001%), so that
+    an export imports back unchanged; counts stay whole."""
+    return 4 if kind == "decimal" and not is_count_unit(unit) else None
+
 
 ENTERPRISE_COLUMNS: tuple[Column, ...] = (
     Column(
@@ -119,6 +127,7 @@ ENTERPRISE_YEAR_COLUMNS: tuple[Column, ...] = (
         allow_negative=f.allow_negative,
         note=f.note,
         aliases=f.aliases,
+        decimals=_kept_decimals(f.kind, f.unit),
     )
     for f in ENTERPRISE_YEAR_FIELDS
 )
@@ -135,7 +144,14 @@ ZONE_YEAR_COLUMNS: tuple[Column, ...] = (
     ),
     Column("year", "年度", "year", required=True, aliases=("年份", "统计年度"), merge_fill=True),
 ) + tuple(
-    Column(z.code, z.name, "decimal", z.unit, allow_negative=z.allow_negative)
+    Column(
+        z.code,
+        z.name,
+        "decimal",
+        z.unit,
+        allow_negative=z.allow_negative,
+        decimals=_kept_decimals("decimal", z.unit),
+    )
     for z in ZONE_YEAR_INDICATORS
 )
 

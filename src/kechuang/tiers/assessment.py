@@ -11,12 +11,13 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kechuang.core.excel import Column, write_sheets
+from kechuang.core.excel import Column, demo_data_present, write_sheets
 from kechuang.core.formatting import fmt_int, fmt_local_time, fmt_money
 from kechuang.core.security import Principal
 from kechuang.engines.rules.evaluate import VERDICT_LABELS, VERDICTS, evaluate, explain
 from kechuang.engines.rules.packs import Pack
 from kechuang.registry.models import Enterprise, Zone
+from kechuang.registry.scope import scope_label
 from kechuang.registry.service import EnterpriseFilter, enterprise_query
 from kechuang.statistics.queries import current_figures
 from kechuang.tiers.features import build_features
@@ -518,6 +519,11 @@ def candidates(
         "total_not_met": total,
         "rows": rows,
         "source": source,
+        # what an export's title row says: whose enterprises, and whether they are demo data
+        "scope": zone_names(session).get(zone_id, "")
+        if zone_id
+        else scope_label(session, principal),
+        "demo": demo_data_present(session),
     }
 
 
@@ -710,7 +716,13 @@ def candidates_xlsx(data: dict[str, Any]) -> bytes:
     pack = data["pack"]
     return write_sheets(
         [(f"{pack['name']}后备库", CANDIDATE_COLUMNS, df)],
-        [
+        title=f"{pack['name']}后备库",
+        scope=data.get("scope", ""),
+        year=data["year"],
+        demo=data.get("demo", False),
+        sources=[src["code"] for src in pack.get("sources", []) if src.get("code")],
+        methodology_version=str(pack.get("version", "")),
+        notes=[
             f"{pack['name']}后备库（{data['year']}年数据，规则 {pack['version']}，{pack['confirmation_label']}"
             + ("，回溯评估：该版本规则当年尚未施行" if pack.get("retrospective") else "")
             + "）",

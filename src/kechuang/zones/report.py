@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
-
-from kechuang.core.excel import Column, write_sheets
+from kechuang.core.excel import rows_sheet, write_sheets
 from kechuang.core.formatting import fmt_figure, fmt_money
 from kechuang.zones.frameworks import NORMALISATIONS, WINDOWS, ZoneFramework
 
 DEMO_NOTE = "演示数据：本文件中的数字由演示数据生成，示例高新区A–H为虚构单位。"
 
 
-def _sheet(
-    name: str, rows: list[dict[str, Any]], cols: list[tuple[str, str, str]]
-) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
-    """A sheet for write_sheets from dict rows and (key, header, kind) columns."""
-    dtype = {"text": pl.String, "decimal": pl.Float64, "int": pl.Int64}
-    columns = tuple(Column(k, h, kind if kind != "text" else "text") for k, h, kind in cols)
-    frame = pl.DataFrame(
-        [{k: r.get(k) for k, _, _ in cols} for r in rows],
-        schema={k: dtype[kind] for k, _, kind in cols},
-        orient="row",
-    )
-    return name, columns, frame
+_sheet = rows_sheet  # (key, header, kind) columns; see core.excel.rows_sheet
 
 
-def framework_sheet(fw: ZoneFramework) -> tuple[str, tuple[Column, ...], pl.DataFrame]:
+def framework_sheet(fw: ZoneFramework):
     """The framework's rows with confirmed / reconstructed status and data source."""
     return _sheet(
         "评价框架",
@@ -130,7 +117,16 @@ def ranking_xlsx(
         ),
         framework_sheet(fw),
     ]
-    return write_sheets(sheets, _notes(fw, options, demo, [run_note] if run_note else []))
+    return write_sheets(
+        sheets,
+        _notes(fw, options, demo, [run_note] if run_note else []),
+        title=f"高新区综合评价排名（{fw.name}）",
+        scope="全市高新区",
+        year=year,
+        demo=demo,
+        sources=_fw_sources(fw),
+        methodology_version=fw.version,
+    )
 
 
 def _gap_rows(bm: dict[str, Any]) -> list[dict[str, Any]]:
@@ -190,6 +186,12 @@ def benchmark_xlsx(bm: dict[str, Any], demo: bool = False) -> bytes:
             framework_sheet(fw),
         ],
         _notes(fw, bm["evaluation"].options, demo, extra),
+        title=f"对标找差：{g['unit_name']} 对标 {g['benchmark_name']}",
+        scope=g["unit_name"],
+        year=bm["year"],
+        demo=demo,
+        sources=_fw_sources(fw),
+        methodology_version=fw.version,
     )
 
 
@@ -364,12 +366,12 @@ def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
                 f"{t['name']}"[:28],
                 rows,
                 [
-                    ("year", "年度", "int"),
+                    ("year", "年度", "year"),
                     ("actual", f"实际({t['unit']})", "decimal"),
                     ("required", f"要求路径({t['unit']})", "decimal"),
-                    ("central", "预测中值", "decimal"),
-                    ("low", "预测下限", "decimal"),
-                    ("high", "预测上限", "decimal"),
+                    ("central", f"预测中值({t['unit']})", "decimal"),
+                    ("low", f"预测下限({t['unit']})", "decimal"),
+                    ("high", f"预测上限({t['unit']})", "decimal"),
                 ],
             )
         )
@@ -379,14 +381,14 @@ def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
                 t["zones"],
                 [
                     ("zone", "高新区", "text"),
-                    ("latest_value", f"{tr['latest_year']}年实际", "decimal"),
-                    ("share", "占比", "decimal"),
-                    ("actual_cagr", "年均增速", "decimal"),
-                    ("required_increase", "需新增(按比例分担缺口)", "decimal"),
-                    ("share_of_gap", "分担缺口比例", "decimal"),
-                    ("projected_value", f"{tr['target_year']}年预测", "decimal"),
-                    ("projected_increase", "预测新增", "decimal"),
-                    ("shortfall", "预测缺口", "decimal"),
+                    ("latest_value", f"{tr['latest_year']}年实际({t['unit']})", "decimal"),
+                    ("share", "占比", "share"),
+                    ("actual_cagr", "年均增速", "share"),
+                    ("required_increase", f"需新增(按比例分担缺口，{t['unit']})", "decimal"),
+                    ("share_of_gap", "分担缺口比例", "share"),
+                    ("projected_value", f"{tr['target_year']}年预测({t['unit']})", "decimal"),
+                    ("projected_increase", f"预测新增({t['unit']})", "decimal"),
+                    ("shortfall", f"预测缺口({t['unit']})", "decimal"),
                 ],
             )
         )
@@ -398,7 +400,16 @@ def targets_xlsx(tracks: list[dict[str, Any]], demo: bool = False) -> bytes:
             + f"；状态：{tr['status_label']}。来源：{t['source']}",
             "预测：对数营业收入的带漂移随机游走，漂移取基期以来年均对数增长，区间 ±t·s·√(h+h²/n)。",
         ]
-    return write_sheets(sheets, notes)
+    years = sorted({t["tracker"]["latest_year"] for t in tracks if t["tracker"]})
+    return write_sheets(
+        sheets,
+        notes,
+        title="高新区营收目标跟踪",
+        scope="全市高新区",
+        year=years[-1] if years else None,
+        demo=demo,
+        sources=[t["source"] for t in tracks if t.get("source")],
+    )
 
 
 def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
@@ -419,8 +430,8 @@ def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
                     ("zone", "高新区", "text"),
                     ("revenue", "营业收入(万元)", "decimal"),
                     ("declared_names", "一区一战略产业", "text"),
-                    ("declared_share", "战略产业营收占比", "decimal"),
-                    ("strategic_share", "全部战略产业营收占比", "decimal"),
+                    ("declared_share", "战略产业营收占比", "share"),
+                    ("strategic_share", "全部战略产业营收占比", "share"),
                     ("hhi", "战略产业集中度HHI", "decimal"),
                 ],
             ),
@@ -432,7 +443,7 @@ def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
                     ("industry_name", "产业", "text"),
                     ("role", "定位", "text"),
                     ("revenue", "营业收入(万元)", "decimal"),
-                    ("share", "占本区营收比例", "decimal"),
+                    ("share", "占本区营收比例", "share"),
                     ("lq", "区位商LQ", "decimal"),
                 ],
             ),
@@ -462,7 +473,16 @@ def specialisation_xlsx(res: dict[str, Any], demo: bool = False) -> bytes:
             "HHI 为本区各战略产业营收在战略产业营收中份额的平方和（1/k 至 1）。",
             f"同质化提示：产业结构余弦相似度 ≥ {res.get('threshold')}，且在同一新兴产业上两区均 LQ ≥ 1 或均列为战略产业。",
         ],
+        title="一区一战略产业：产业分布与同质化",
+        scope="全市高新区",
+        year=res["year"],
+        demo=demo,
     )
+
+
+def _fw_sources(fw: ZoneFramework) -> list[str]:
+    """The registry codes the framework cites (its document when it cites none)."""
+    return fw.source_codes() or [fw.document]
 
 
 def _num(value: float | None) -> str:
