@@ -36,22 +36,11 @@ def peak_mb() -> float:
 
 
 def read_panel(path: Path, m: Any) -> pl.DataFrame:
-    """The panel's columns the methodology reads, each in one contiguous chunk (as a service
-    query returns them); reading column by column keeps the reader's copy to one column."""
-    wanted = [
-        "uscc",
-        "year",
-        "founded_on",
-        "industry_code",
-        "zone_code",
-        *m.input_fields(),
-        *m.flags,
-    ]
-    present = pl.read_parquet_schema(path)
-    cols = [c for c in dict.fromkeys(wanted) if c in present]
-    return pl.DataFrame(
-        [pl.read_parquet(path, columns=[c]).to_series().rechunk() for c in cols]
-    ).rename({"zone_code": "zone"})
+    """The panel's columns the methodology reads, as the product reads them (one column at a
+    time, integer counts as Int32): `kechuang.points.scoring.read_panel`."""
+    from kechuang.points.scoring import read_panel as product_read
+
+    return product_read(path, m, "uscc")
 
 
 def pandas_score(pdf, m):

@@ -1515,7 +1515,7 @@ def write_panel_parquet(
             part = path.with_name(f".{path.name}.part{k:04d}")
             n = min(chunk, n_enterprises - start)
             offsets, first = _write_panel_part(
-                part, n, years, seed * 1000 + k, offsets, first, uscc_seed=seed
+                part, n, years, seed + k, offsets, first, uscc_seed=seed
             )
             parts.append(part)
         pl.scan_parquet(parts).sink_parquet(path, compression="zstd", statistics=True)

@@ -450,6 +450,51 @@ def shortfalls(scored: pl.DataFrame, m: Methodology, k: int = 3) -> list[list[st
     ]
 
 
+def panel_columns(m: Methodology, id_col: str = "uscc") -> list[str]:
+    """The columns of an enterprise-year panel that scoring reads."""
+    return list(
+        dict.fromkeys(
+            [id_col, "year", "founded_on", "industry_code", "zone", *m.input_fields(), *m.flags]
+        )
+    )
+
+
+def _panel_exprs(schema: pl.Schema, m: Methodology, id_col: str) -> list[pl.Expr]:
+    """Select and narrow a panel's columns: the generator's `zone_code` is read as `zone`, and
+    integer statistics (counts of 件 and 人, far below 2^31) as Int32, which halves them and
+    changes no value; the year stays Int64, the width of the output."""
+    names = {c: c for c in schema}
+    if "zone" not in names and "zone_code" in names:
+        names["zone"] = "zone_code"
+    exprs = []
+    for c in panel_columns(m, id_col):
+        if c not in names:
+            continue
+        e = pl.col(names[c]).alias(c)
+        if c not in (id_col, "year") and schema[names[c]] == pl.Int64:
+            e = e.cast(pl.Int32)
+        exprs.append(e)
+    return exprs
+
+
+def scan_panel(path: Any, m: Methodology, id_col: str = "uscc") -> pl.LazyFrame:
+    """A lazy scan of a Parquet panel: only the columns scoring reads, integers narrowed."""
+    lf = pl.scan_parquet(path)
+    return lf.select(_panel_exprs(lf.collect_schema(), m, id_col))
+
+
+def read_panel(path: Any, m: Methodology, id_col: str = "uscc") -> pl.DataFrame:
+    """A Parquet panel in memory, ready for `score`: the columns scan_panel selects, read one
+    at a time so the reader's buffers never hold more than one column, each contiguous."""
+    lf = pl.scan_parquet(path)
+    return pl.DataFrame(
+        [
+            lf.select(e).collect(engine="in-memory").to_series().rechunk()
+            for e in _panel_exprs(lf.collect_schema(), m, id_col)
+        ]
+    )
+
+
 def input_hash(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> str:
     """A stable hash of the inputs the methodology reads (sorted, so row order does not matter)."""
     cols = [
