@@ -734,7 +734,7 @@ def _check_batch(df: pl.DataFrame, id_col: str, context: int) -> int:
     ).row(0)
     if not increasing:
         raise ScoringError(
-            f"分批计算要求同一企业的各年度数据相邻且年度递增（同一企业同一年度不能出现两行），"
+            "分批计算要求同一企业的各年度数据相邻且年度递增（同一企业同一年度不能出现两行），"
             "请先按企业和年度排序"
         )
     return int(runs)
