@@ -183,7 +183,22 @@ def run(
     fw = spec.framework
     ids = id_columns(spec)
     inds = fw.indicators
-    num = [pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in inds]
+    # a float column without NaN is taken as it is: fill_nan would copy it for nothing (on
+    # tens of millions of units, a second copy of the data)
+    floats = [c for c in inds if data.schema[c] == pl.Float64]
+    clean = (
+        {
+            c
+            for c, has in data.select(pl.col(floats).is_nan().any()).row(0, named=True).items()
+            if not has
+        }
+        if floats
+        else set()
+    )
+    num = [
+        pl.col(c) if c in clean else pl.col(c).cast(pl.Float64, strict=False).fill_nan(None)
+        for c in inds
+    ]
     df = data.select(*[pl.col(c) for c in ids], *num)
     denoms_needed = (
         sorted(
