@@ -7,7 +7,7 @@ The panel is the demo generator's Parquet (every enterprise-year of 2023–2025 
 enterprises: 2.64 million rows). Both implementations score every enterprise-year: stage, 18 item
 points, categories, bonus, negative items, total, four ranks and the gaps to the stage mean. The
 script checks that they agree, and prints both times, the ratio and the peak memory (process RSS
-high-water mark, after each). Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB.
+high-water mark, after each). Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB (2×10⁹ bytes).
 
 Which figure meets the goal: the issue asks to score "1,000,000 enterprises" from the generator's
 Parquet, and a stored run scores every enterprise-year it is given; so the goal is held against
@@ -200,7 +200,7 @@ def main() -> int:
     print(
         f"goal (all years, the stricter reading of “1,000,000 enterprises”): time {ours_s:.2f} s "
         f"{'≤' if ours_s <= 3 else '>'} 3 s; peak {ours_mb:,.0f} MiB = {ours_mb * 2**20 / 1e9:.2f} GB "
-        f"{'≤' if ours_mb <= 2048 else '>'} 2 GiB (2,048 MiB)"
+        f"{'≤' if ours_mb * 2**20 <= 2e9 else '>'} 2 GB (2×10⁹ bytes = 1,907 MiB)"
     )
     if args.skip_pandas:
         return 0
