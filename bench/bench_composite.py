@@ -167,10 +167,12 @@ def _child(kind: str, units: int, fw: dict, path: str, q) -> None:
 
         pandas_pipeline(pd.DataFrame({c: warm.get_column(c).to_numpy() for c in warm.columns}), fw)
     before = _rss_mb()
+    cpu0 = os.times()
     if kind == "kechuang":
         t = time.perf_counter()
         res = run(bench_spec(fw), df)
         elapsed = time.perf_counter() - t
+        cpu = _cpu_since(cpu0)
         # compare in input order
         table = res.aggregated.select("unit").join(
             res.table, on="unit", how="left", maintain_order="left"
@@ -183,12 +185,26 @@ def _child(kind: str, units: int, fw: dict, path: str, q) -> None:
         t = time.perf_counter()
         out, _ = pandas_pipeline(pdf, fw)
         elapsed = time.perf_counter() - t
+        cpu = _cpu_since(cpu0)
         arrays = {c: out[c].to_numpy(dtype=float) for c in COMPARED}
     np.savez(path, **arrays)
-    q.put((elapsed, _rss_mb(), before))
+    q.put((elapsed, _rss_mb(), before, cpu))
 
 
-def timed_child(kind: str, units: int, fw: dict, path: str) -> tuple[float, float, float]:
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): other work shares the cores."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _cpu_since(start: os.times_result) -> float:
+    """CPU seconds (user + system, every thread) since `start`: on a loaded machine the wall
+    time says how much of the cores the run got, the CPU time how much work it did."""
+    now = os.times()
+    return now.user - start.user + now.system - start.system
+
+
+def timed_child(kind: str, units: int, fw: dict, path: str) -> tuple[float, float, float, float]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     p = ctx.Process(target=_child, args=(kind, units, fw, path, q))
@@ -204,7 +220,12 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=1_000_000)
     ap.add_argument("--ua-runs", type=int, default=1000)
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores; polars {pl.__version__}, numpy {np.__version__}")
+    import pandas as pd
+
+    print(
+        f"machine: {os.cpu_count()} cores, load {_load()}; "
+        f"polars {pl.__version__}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
 
     fw = framework(N_IND, PILLARS)
     print(
@@ -230,6 +251,12 @@ def main() -> None:
         f"{'  pandas (idiomatic, vectorised)':58s} {base[0]:7.2f}s {base[1]:8.0f}MB (data {base[2]:.0f})"
     )
     print(f"  speed-up vs pandas: {base[0] / ours[0]:.1f}×   (goals: ≤ 3 s, ≥ 5×)", flush=True)
+    print(
+        f"  CPU time (user + system, all threads): kechuang {ours[3]:.2f} s, pandas {base[3]:.2f} s "
+        f"({base[3] / ours[3]:.1f}× less work); load after: "
+        f"{_load()}",
+        flush=True,
+    )
 
     # ---- uncertainty
     fw50 = framework(50, 10, subindices=2)

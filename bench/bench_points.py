@@ -7,7 +7,7 @@ The panel is the demo generator's Parquet (every enterprise-year of 2023–2025 
 enterprises: 2.64 million rows). Both implementations score every enterprise-year: stage, 18 item
 points, categories, bonus, negative items, total, four ranks and the gaps to the stage mean. The
 script checks that they agree, and prints both times, the ratio and the peak memory (process RSS
-high-water mark, after each). Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB.
+high-water mark, after each). Goals on the 2-core machine: ≤ 3 s, ≥ 5× pandas, ≤ 2 GB (2×10⁹ bytes).
 
 Which figure meets the goal: the issue asks to score "1,000,000 enterprises" from the generator's
 Parquet, and a stored run scores every enterprise-year it is given; so the goal is held against
@@ -36,22 +36,11 @@ def peak_mb() -> float:
 
 
 def read_panel(path: Path, m: Any) -> pl.DataFrame:
-    """The panel's columns the methodology reads, each in one contiguous chunk (as a service
-    query returns them); reading column by column keeps the reader's copy to one column."""
-    wanted = [
-        "uscc",
-        "year",
-        "founded_on",
-        "industry_code",
-        "zone_code",
-        *m.input_fields(),
-        *m.flags,
-    ]
-    present = pl.read_parquet_schema(path)
-    cols = [c for c in dict.fromkeys(wanted) if c in present]
-    return pl.DataFrame(
-        [pl.read_parquet(path, columns=[c]).to_series().rechunk() for c in cols]
-    ).rename({"zone_code": "zone"})
+    """The panel's columns the methodology reads, as the product reads them (one column at a
+    time, integer counts as Int32): `kechuang.points.scoring.read_panel`."""
+    from kechuang.points.scoring import read_panel as product_read
+
+    return product_read(path, m, "uscc")
 
 
 def pandas_score(pdf, m):
@@ -211,7 +200,7 @@ def main() -> int:
     print(
         f"goal (all years, the stricter reading of “1,000,000 enterprises”): time {ours_s:.2f} s "
         f"{'≤' if ours_s <= 3 else '>'} 3 s; peak {ours_mb:,.0f} MiB = {ours_mb * 2**20 / 1e9:.2f} GB "
-        f"{'≤' if ours_mb <= 2048 else '>'} 2 GiB (2,048 MiB)"
+        f"{'≤' if ours_mb * 2**20 <= 2e9 else '>'} 2 GB (2×10⁹ bytes = 1,907 MiB)"
     )
     if args.skip_pandas:
         return 0

@@ -352,8 +352,14 @@ def uscc_check_chars(bodies: np.ndarray) -> np.ndarray:
     return _ALPHABET_BYTES[check].view("S1")
 
 
-def _org_codes(rng: np.random.Generator, founded_year: np.ndarray) -> np.ndarray:
-    """Nine-character organisation parts: legacy GB 11714 codes before 2016, 'MA…' codes after."""
+def _org_codes(
+    rng: np.random.Generator, founded_year: np.ndarray, offsets: tuple[int, int] = (0, 0)
+) -> np.ndarray:
+    """Nine-character organisation parts: legacy GB 11714 codes before 2016, 'MA…' codes after.
+
+    `offsets` (legacy, new) continue the index of earlier chunks drawn with the same `rng` state,
+    so a panel written in chunks keeps every code unique.
+    """
     n = founded_year.size
     out = np.empty((n, 9), dtype=np.uint8)
     legacy = founded_year < 2016
@@ -363,7 +369,7 @@ def _org_codes(rng: np.random.Generator, founded_year: np.ndarray) -> np.ndarray
     m_legacy = 10**8
     a = int(rng.integers(10**6, 10**7)) * 10 + 3  # ends in 3: coprime with 10^8
     b = int(rng.integers(0, m_legacy))
-    u = (a * np.arange(idx_legacy.size, dtype=np.int64) + b) % m_legacy
+    u = (a * (offsets[0] + np.arange(idx_legacy.size, dtype=np.int64)) + b) % m_legacy
     digits = (u[:, None] // 10 ** np.arange(7, -1, -1, dtype=np.int64)) % 10
     s = (digits * _ORG_WEIGHTS).sum(axis=1) % 11
     c9 = 11 - s
@@ -374,7 +380,7 @@ def _org_codes(rng: np.random.Generator, founded_year: np.ndarray) -> np.ndarray
     m_new = 31**7
     a = int(rng.integers(10**6, 10**9)) * 31 + 7  # not a multiple of 31: coprime with 31^7
     b = int(rng.integers(0, m_new))
-    u = (a * np.arange(idx_new.size, dtype=np.int64) + b) % m_new
+    u = (a * (offsets[1] + np.arange(idx_new.size, dtype=np.int64)) + b) % m_new
     chars = (u[:, None] // 31 ** np.arange(6, -1, -1, dtype=np.int64)) % 31
     out[idx_new, 0] = ord("M")
     out[idx_new, 1] = ord("A")
@@ -383,7 +389,10 @@ def _org_codes(rng: np.random.Generator, founded_year: np.ndarray) -> np.ndarray
 
 
 def _make_usccs(
-    rng: np.random.Generator, region_codes: np.ndarray, founded_year: np.ndarray
+    rng: np.random.Generator,
+    region_codes: np.ndarray,
+    founded_year: np.ndarray,
+    offsets: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
     """Valid, unique USCCs: '9' (工商), '1' (企业), region 行政区划码, organisation part, check."""
     n = region_codes.size
@@ -391,7 +400,7 @@ def _make_usccs(
     body[:, 0] = ord("9")
     body[:, 1] = ord("1")
     body[:, 2:8] = np.asarray(region_codes, dtype="S6").view(np.uint8).reshape(n, 6)
-    body[:, 8:17] = _org_codes(rng, founded_year)
+    body[:, 8:17] = _org_codes(rng, founded_year, offsets)
     check = uscc_check_chars(body.view("S17").ravel()).view(np.uint8)
     full = np.concatenate([body, check[:, None]], axis=1)
     return full.view("S18").ravel().astype(str)
@@ -1477,16 +1486,61 @@ def _qualifications(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+# Enterprises simulated at a time by write_panel_parquet: the simulation holds about 2.2 GB per
+# million enterprises, so a 10-million panel is written in chunks to stay within a few GB.
+PANEL_CHUNK = 1_000_000
+
+
 def write_panel_parquet(
     path: str | Path,
     n_enterprises: int,
     years: tuple[int, ...] = (2023, 2024, 2025),
     seed: int = DEFAULT_SEED,
+    chunk: int = PANEL_CHUNK,
 ) -> None:
-    """Write a large synthetic enterprise-year panel (benchmark input) to a Parquet file."""
+    """Write a large synthetic enterprise-year panel (benchmark input) to a Parquet file.
+
+    Up to `chunk` enterprises the panel is one simulation (the same seed gives the same file as
+    before); larger panels are simulated `chunk` enterprises at a time, each chunk with its own
+    seed, and streamed into one file, enterprises in order with unique USCCs and names.
+    """
+    if n_enterprises <= chunk:
+        _write_panel_part(path, n_enterprises, years, seed)
+        return
+    path = Path(path)
+    parts = []
+    offsets, first = (0, 0), 0
+    try:
+        for k, start in enumerate(range(0, n_enterprises, chunk)):
+            part = path.with_name(f".{path.name}.part{k:04d}")
+            n = min(chunk, n_enterprises - start)
+            offsets, first = _write_panel_part(
+                part, n, years, seed + k, offsets, first, uscc_seed=seed
+            )
+            parts.append(part)
+        pl.scan_parquet(parts).sink_parquet(path, compression="zstd", statistics=True)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+
+
+def _write_panel_part(
+    path: str | Path,
+    n_enterprises: int,
+    years: tuple[int, ...],
+    seed: int,
+    offsets: tuple[int, int] = (0, 0),
+    first: int = 0,
+    uscc_seed: int | None = None,
+) -> tuple[tuple[int, int], int]:
+    """One simulation written to Parquet; returns the USCC index offsets and name number that
+    the next chunk continues from."""
     cfg = _load_config()
     sim = _simulate(seed, n_enterprises, tuple(years), cfg)
-    uscc = _make_usccs(sim["r_code"], sim["region_code"], sim["founded_year"])
+    # chunks share one USCC stream (the same affine maps), continued by the offsets
+    code_rng = sim["r_code"] if uscc_seed is None else np.random.default_rng(uscc_seed)
+    uscc = _make_usccs(code_rng, sim["region_code"], sim["founded_year"], offsets)
+    legacy = int((sim["founded_year"] < 2016).sum())
     zone_codes = np.asarray([z.code for z in cfg.zones], dtype=object)
     rows, _ = np.nonzero(sim["active"])
     frame = _long_frame(sim, uscc, sim["r_flag"])
@@ -1494,10 +1548,14 @@ def write_panel_parquet(
     class_codes = np.asarray(sim["class_codes"], dtype=object)
     fields = np.asarray([*TECH_FIELDS, None], dtype=object)
     frame = frame.with_columns(
-        ("企业" + pl.Series(rows + 1, dtype=pl.Int64).cast(pl.String).str.zfill(7)).alias("name"),
+        ("企业" + pl.Series(first + rows + 1, dtype=pl.Int64).cast(pl.String).str.zfill(7)).alias(
+            "name"
+        ),
         pl.Series("zone_code", zone_codes[sim["zone_idx"][rows]], dtype=pl.String),
         pl.Series("industry_code", class_codes[sim["class_idx"][rows]], dtype=pl.String),
         pl.Series("founded_on", sim["founded_on"][rows]).cast(pl.Date),
         pl.Series("tech_field", fields[sim["field_idx"][rows]], dtype=pl.String),
     )
     frame.select(PANEL_COLUMNS).write_parquet(path, compression="zstd", statistics=True)
+    n = int(sim["founded_year"].size)
+    return (offsets[0] + legacy, offsets[1] + n - legacy), first + n

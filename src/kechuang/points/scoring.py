@@ -278,6 +278,21 @@ def score(
         df = df.rechunk()
     # One lazy plan, collected in memory: Polars runs the expressions of each step in parallel
     # and passes the input columns through without copying them.
+    x = _row_scores(df, m, id_col)
+    keys = ["__stage", "__zone", "__div"]  # small integer codes the ranks and gaps group by
+    out = x.select(pl.exclude("^__.*$"), *keys).collect(engine="in-memory")
+    out = out.hstack(_ranks(out))
+    if explain:
+        y0 = int(out.get_column("year").min())  # type: ignore[arg-type]
+        means = _StageMeans(m, y0)
+        means.add(out)
+        out = out.hstack(_gaps(out, m, means))
+    return out.drop(keys)
+
+
+def _row_scores(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
+    """The plan of every column that depends on the row alone (and, in relative mode, on its
+    cohort): values, stage, item points, categories, bonus, penalty, veto and total."""
     x = _prepared(df, m, id_col).with_columns(stage_index_expr(m))
     x = x.with_columns(stage_expr(m))
     if m.mode == "relative":
@@ -339,12 +354,7 @@ def score(
         .round(6)
         .alias("total")
     )
-    keys = ["__stage", "__zone", "__div"]  # small integer codes the ranks and gaps group by
-    out = x.select(pl.exclude("^__.*$"), *keys).collect(engine="in-memory")
-    out = out.hstack(_ranks(out))
-    if explain:
-        out = out.hstack(_gaps(out, m))
-    return out.drop(keys)
+    return x
 
 
 def _ranks(out: pl.DataFrame) -> list[pl.Series]:
@@ -374,36 +384,72 @@ def _ranks(out: pl.DataFrame) -> list[pl.Series]:
 # many other enterprises are in it: a median (or a group of one or two) is someone's own points.
 
 
-def _gaps(out: pl.DataFrame, m: Methodology) -> list[pl.Series]:
+class _StageMeans:
+    """Running sums of every indicator's points per year × stage group, and the group sizes.
+
+    Rows are added in order, one value at a time (np.add.at), so the sums, and the means, are
+    the same bit for bit whether the rows come in one frame or in consecutive batches.
+    """
+
+    def __init__(self, m: Methodology, y0: int):
+        self.points = [f"p__{i.code}" for i in m.indicators]
+        self.n_stages, self.y0 = len(m.stages), y0
+        self.sums: list[np.ndarray] = [np.zeros(0) for _ in self.points]
+        self.counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in self.points]
+        self.size = np.zeros(0, dtype=np.int64)
+
+    def group(self, frame: pl.DataFrame) -> np.ndarray:
+        """Each row's group slot: (year − first year) × stages + stage index."""
+        year = frame.get_column("year").cast(pl.Int64).to_numpy()
+        stage = frame.get_column("__stage").cast(pl.Int64).to_numpy()
+        return (year - self.y0) * self.n_stages + stage
+
+    def _grow(self, slots: int) -> None:
+        if slots <= self.size.size:
+            return
+        pad = slots - self.size.size
+        self.size = np.concatenate([self.size, np.zeros(pad, dtype=np.int64)])
+        self.sums = [np.concatenate([a, np.zeros(pad)]) for a in self.sums]
+        self.counts = [np.concatenate([a, np.zeros(pad, dtype=np.int64)]) for a in self.counts]
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Add a frame's rows (year, __stage and the p__ columns), in their order."""
+        group = self.group(frame)
+        if not group.size:
+            return
+        self._grow(int(group.max()) + 1)
+        self.size += np.bincount(group, minlength=self.size.size)
+        for k, col in enumerate(self.points):
+            values = frame.get_column(col).cast(pl.Float64)
+            g, v = group, values.to_numpy()
+            if values.null_count():  # a mean leaves missing values out
+                keep = values.is_not_null().to_numpy()
+                g, v = group[keep], v[keep]
+            np.add.at(self.sums[k], g, v)
+            self.counts[k] += np.bincount(g, minlength=self.size.size)
+
+    def table(self, k: int) -> np.ndarray:
+        """Indicator k's mean per group slot (NaN for a group without values)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.counts[k] > 0, self.sums[k] / self.counts[k], np.nan)
+
+
+def _gaps(out: pl.DataFrame, m: Methodology, means: _StageMeans) -> list[pl.Series]:
     """Each indicator's gap to the mean of its year × stage group: mean − points; null (withheld)
     when the group has fewer than PEER_GROUP_MIN other enterprises.
 
-    The means are one small aggregate; each row looks its mean up by a gather from a
-    (year × stage) table, which neither joins nor copies the scored frame.
+    Each row looks its mean up by a gather from a (year × stage) table of `means`, which may
+    have been summed over more rows than `out` (a batch of a larger panel).
     """
-    n_stages = len(m.stages)
-    y0 = int(out.get_column("year").min())  # type: ignore[arg-type]
-    points = [f"p__{i.code}" for i in m.indicators]
-    x = out.lazy().select(
-        *points,
-        ((pl.col("year") - y0) * n_stages + pl.col("__stage")).cast(pl.UInt32).alias("__group"),
-    )
-    agg = (
-        x.group_by("__group")
-        .agg(pl.col(points).mean(), pl.len().alias("__n"))
-        .collect(engine="in-memory")
-    )
-    slots = agg.get_column("__group").to_numpy()
-    size = np.zeros(int(slots.max()) + 1)
-    size[slots] = agg.get_column("__n").to_numpy()
-    enough = pl.lit(pl.Series(size)).gather(pl.col("__group")) > PEER_GROUP_MIN
+    group = pl.Series("__group", means.group(out))
+    enough = pl.lit(pl.Series(means.size))
+    enough = enough.gather(pl.col("__group")) > PEER_GROUP_MIN
+    x = out.lazy().select(*means.points).with_columns(group)
     exprs = []
-    for i, col in zip(m.indicators, points, strict=True):
-        table = np.full(int(slots.max()) + 1, np.nan)  # every slot a row points to is filled
-        table[slots] = agg.get_column(col).to_numpy()
+    for k, (i, col) in enumerate(zip(m.indicators, means.points, strict=True)):
         exprs.append(
             pl.when(enough)
-            .then(pl.lit(pl.Series(table)).gather(pl.col("__group")) - pl.col(col))
+            .then(pl.lit(pl.Series(means.table(k))).gather(pl.col("__group")) - pl.col(col))
             .alias(f"gap__{i.code}")
         )
     return x.select(exprs).collect(engine="in-memory").get_columns()
@@ -448,6 +494,51 @@ def shortfalls(scored: pl.DataFrame, m: Methodology, k: int = 3) -> list[list[st
         [str(n) for n, g in zip(row, grow, strict=True) if g > 1e-12]
         for row, grow in zip(names, picked, strict=True)
     ]
+
+
+def panel_columns(m: Methodology, id_col: str = "uscc") -> list[str]:
+    """The columns of an enterprise-year panel that scoring reads."""
+    return list(
+        dict.fromkeys(
+            [id_col, "year", "founded_on", "industry_code", "zone", *m.input_fields(), *m.flags]
+        )
+    )
+
+
+def _panel_exprs(schema: pl.Schema, m: Methodology, id_col: str) -> list[pl.Expr]:
+    """Select and narrow a panel's columns: the generator's `zone_code` is read as `zone`, and
+    integer statistics (counts of 件 and 人, far below 2^31) as Int32, which halves them and
+    changes no value; the year stays Int64, the width of the output."""
+    names = {c: c for c in schema}
+    if "zone" not in names and "zone_code" in names:
+        names["zone"] = "zone_code"
+    exprs = []
+    for c in panel_columns(m, id_col):
+        if c not in names:
+            continue
+        e = pl.col(names[c]).alias(c)
+        if c not in (id_col, "year") and schema[names[c]] == pl.Int64:
+            e = e.cast(pl.Int32)
+        exprs.append(e)
+    return exprs
+
+
+def scan_panel(path: Any, m: Methodology, id_col: str = "uscc") -> pl.LazyFrame:
+    """A lazy scan of a Parquet panel: only the columns scoring reads, integers narrowed."""
+    lf = pl.scan_parquet(path)
+    return lf.select(_panel_exprs(lf.collect_schema(), m, id_col))
+
+
+def read_panel(path: Any, m: Methodology, id_col: str = "uscc") -> pl.DataFrame:
+    """A Parquet panel in memory, ready for `score`: the columns scan_panel selects, read one
+    at a time so the reader's buffers never hold more than one column, each contiguous."""
+    lf = pl.scan_parquet(path)
+    return pl.DataFrame(
+        [
+            lf.select(e).collect(engine="in-memory").to_series().rechunk()
+            for e in _panel_exprs(lf.collect_schema(), m, id_col)
+        ]
+    )
 
 
 def input_hash(df: pl.DataFrame, m: Methodology, id_col: str = "uscc") -> str:
@@ -540,3 +631,110 @@ def what_if(
     before = score(df, m, id_col).filter(pick).row(0, named=True)
     after = score(changed, m, id_col).filter(pick).row(0, named=True)
     return WhatIf(before, after, dict(changes))
+
+
+# Enterprise-years scored at a time by score_parquet: about 1 GB of working memory per million.
+BATCH_ROWS = 2_000_000
+
+
+def score_parquet(
+    source: Any,
+    target: Any,
+    m: Methodology,
+    id_col: str = "uscc",
+    batch_rows: int = BATCH_ROWS,
+    explain: bool = True,
+) -> int:
+    """Score a Parquet panel too large for memory, in batches of rows; returns the row count.
+
+    The result is a directory `target` of Parquet parts (part-00000.parquet, …) which, read in
+    name order, is the frame `score(read_panel(source, m), m)` would return, value for value.
+    Three passes: each batch's row scores (with the row above, so growth sees last year) go to
+    a scratch part; ranks come from the totals and group keys of every row at once; the stage
+    means are summed batch by batch in row order; then each part gets its ranks and gaps.
+    Rows must come grouped by enterprise with years increasing (as the generator and the
+    service write them). Relative mode ranks every value in its cohort, so it runs in memory.
+    """
+    from pathlib import Path
+
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise ScoringError(f"结果目录“{target}”不是空目录")
+    target.mkdir(parents=True, exist_ok=True)
+    if m.mode == "relative":
+        scored = score(read_panel(source, m, id_col), m, id_col, explain)
+        scored.write_parquet(target / "part-00000.parquet")
+        return scored.height
+    lf = scan_panel(source, m, id_col)
+    total_rows = lf.select(pl.len()).collect().item()
+    if not total_rows:
+        raise ScoringError("没有可计算的数据行")
+    scratch = target / ".scratch"
+    scratch.mkdir()
+    try:
+        runs, parts = 0, []
+        for k, start in enumerate(range(0, total_rows, batch_rows)):
+            context = 1 if start else 0  # the row above: last year's figures for growth
+            df = lf.slice(start - context, batch_rows + context).collect(engine="in-memory")
+            runs += _check_batch(df, id_col, context)
+            x = _row_scores(df, m, id_col).select(pl.exclude("^__.*$"), "__stage")
+            part = scratch / f"{k:05d}.parquet"
+            x.collect(engine="in-memory").slice(context).write_parquet(part, compression="lz4")
+            parts.append(part)
+        ids = lf.select(pl.col(id_col).hash(seed=7).n_unique()).collect().item()
+        if runs != ids:
+            raise ScoringError(
+                f"分批计算要求同一企业的各年度数据相邻（“{id_col}”有企业出现在不相邻的行中），"
+                "请先按企业和年度排序"
+            )
+        scans = pl.scan_parquet(parts)
+        keys = scans.select(
+            "year",
+            "total",
+            "__stage",
+            pl.col("zone").cast(pl.String).rank("dense").cast(pl.Int64).alias("__zone"),
+            pl.col("industry_division").rank("dense").cast(pl.Int64).alias("__div"),
+        ).collect(engine="in-memory")
+        ranks = pl.DataFrame(_ranks(keys))
+        y0 = int(keys.get_column("year").min())  # type: ignore[arg-type]
+        del keys
+        means = _StageMeans(m, y0)
+        if explain:
+            for part in parts:
+                means.add(pl.read_parquet(part, columns=["year", "__stage", *means.points]))
+        start = 0
+        for k, part in enumerate(parts):
+            out = pl.read_parquet(part)
+            out = out.hstack(ranks.slice(start, out.height))
+            start += out.height
+            if explain:
+                out = out.hstack(_gaps(out, m, means))
+            out.drop("__stage").write_parquet(target / f"part-{k:05d}.parquet")
+            part.unlink()
+    finally:
+        for leftover in scratch.glob("*.parquet"):
+            leftover.unlink()
+        scratch.rmdir()
+    return total_rows
+
+
+def _check_batch(df: pl.DataFrame, id_col: str, context: int) -> int:
+    """Validate one batch (with `context` leading rows from the batch before) and count the
+    runs of equal ids that start in it; raises ScoringError when years do not increase."""
+    for col in (id_col, "year"):
+        if col not in df.columns:
+            raise ScoringError(f"输入数据缺少列“{col}”")
+    if df.get_column(id_col).null_count() or df.get_column("year").null_count():
+        raise ScoringError(f"输入数据中有空的“{id_col}”或“year”")
+    key, year = pl.col(id_col), pl.col("year").cast(pl.Int64)
+    start = (key != key.shift(1)).fill_null(True)
+    runs, increasing = df.select(
+        start.slice(context).sum().alias("runs"),
+        (start | (year > year.shift(1))).slice(context).all().alias("increasing"),
+    ).row(0)
+    if not increasing:
+        raise ScoringError(
+            "分批计算要求同一企业的各年度数据相邻且年度递增（同一企业同一年度不能出现两行），"
+            "请先按企业和年度排序"
+        )
+    return int(runs)

@@ -194,10 +194,11 @@ def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataF
                 expr = expr.when(hit[j - 1]).then(pl.col(f).shift(j))
             lags.append(expr.alias(f"{f}__p{k}"))
         lags.append(pl.any_horizontal(hit).alias(f"__has_p{k}"))
-    # cumulative equity within each enterprise: global running sum minus the sum before its run
+    # cumulative equity within each enterprise: a running sum per run of its rows (a global
+    # running sum less the sum before the run would carry other enterprises' rounding, so an
+    # enterprise's figure would depend on the rows read with it)
     eq = pl.col("equity_financing").fill_null(0.0)
-    cs = eq.cum_sum()
-    start_cs = pl.when(~pl.col("__same1")).then(cs - eq).otherwise(None).forward_fill()
+    run_id = (~pl.col("__same1")).cum_sum()
     std = pl.col("standards_led").fill_null(0.0)
     in_window = [pl.col(f"__same{j}") & (pl.col("year").shift(j) >= year - 4) for j in range(1, 5)]
     std5 = std + pl.sum_horizontal(
@@ -210,7 +211,7 @@ def build_features(panel: pl.DataFrame, year: int, key: str = "key") -> pl.DataF
     lf = lf.with_columns(
         lags
         + [
-            (cs - start_cs).alias("__equity_cum"),
+            eq.cum_sum().over(run_id).alias("__equity_cum"),
             std5.alias("__standards_5y"),
             std5_blank.alias("__standards_5y_blank"),
         ]

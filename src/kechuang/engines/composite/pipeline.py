@@ -168,9 +168,14 @@ def run(
     until: str | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
     hash_input: bool = True,
+    keep_datasets: bool = True,
 ) -> RunResult:
     """Run the specification on the data; `until` stops after a step, `overrides` replace step
-    parameters (for what-if runs). Deterministic: the same input gives identical output."""
+    parameters (for what-if runs). Deterministic: the same input gives identical output.
+
+    With keep_datasets=False only the last data set is kept (each step's input is freed once
+    its output exists): the same results in a third of the memory, for data of many millions
+    of units where the intermediate data sets would not fit."""
     if overrides:
         spec = spec.with_step_params(overrides)
     t0 = time.perf_counter()
@@ -178,7 +183,22 @@ def run(
     fw = spec.framework
     ids = id_columns(spec)
     inds = fw.indicators
-    num = [pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in inds]
+    # a float column without NaN is taken as it is: fill_nan would copy it for nothing (on
+    # tens of millions of units, a second copy of the data)
+    floats = [c for c in inds if data.schema[c] == pl.Float64]
+    clean = (
+        {
+            c
+            for c, has in data.select(pl.col(floats).is_nan().any()).row(0, named=True).items()
+            if not has
+        }
+        if floats
+        else set()
+    )
+    num = [
+        pl.col(c) if c in clean else pl.col(c).cast(pl.Float64, strict=False).fill_nan(None)
+        for c in inds
+    ]
     df = data.select(*[pl.col(c) for c in ids], *num)
     denoms_needed = (
         sorted(
@@ -213,6 +233,8 @@ def run(
             t = time.perf_counter()
             df, entry = step_fn(df, params, spec, denominators)
             timings[name] = time.perf_counter() - t
+            if not keep_datasets:
+                datasets.clear()
             datasets[DATASET_OF_STEP[name]] = df
             log.append({"step": name, "params": params, **entry})
             if until == name:
