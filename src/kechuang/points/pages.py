@@ -558,31 +558,35 @@ async def points_page(year: int | None = None) -> None:
                 ):
                     with ui.column().classes("w-1/2"):
                         ui.label(f"{title}（{mv['previous_year']}→{mv['year']}）")
-                        movers = ui.table(
-                            columns=[
-                                {"name": k, "label": v, "field": k, "align": "left"}
-                                for k, v in (
-                                    ("name", "企业名称"),
-                                    ("zone", "高新区"),
-                                    ("change", "积分变化"),
-                                    ("rank", "全市名次变化"),
-                                )
-                            ],
-                            rows=[
-                                {
-                                    "name": x["name"],
-                                    "zone": x["zone"],
-                                    "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
-                                    f"（{x['delta']:+.2f}）",
-                                    "rank": f"{x['previous_rank_city']} → {x['rank_city']}",
-                                    "url": f"/enterprises/{x['enterprise_id']}"
-                                    if x.get("enterprise_id")
-                                    else None,
-                                }
-                                for x in rows
-                            ],
-                            row_key="name",
-                        ).classes("w-full").props("dense")
+                        movers = (
+                            ui.table(
+                                columns=[
+                                    {"name": k, "label": v, "field": k, "align": "left"}
+                                    for k, v in (
+                                        ("name", "企业名称"),
+                                        ("zone", "高新区"),
+                                        ("change", "积分变化"),
+                                        ("rank", "全市名次变化"),
+                                    )
+                                ],
+                                rows=[
+                                    {
+                                        "name": x["name"],
+                                        "zone": x["zone"],
+                                        "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
+                                        f"（{x['delta']:+.2f}）",
+                                        "rank": f"{x['previous_rank_city']} → {x['rank_city']}",
+                                        "url": f"/enterprises/{x['enterprise_id']}"
+                                        if x.get("enterprise_id")
+                                        else None,
+                                    }
+                                    for x in rows
+                                ],
+                                row_key="name",
+                            )
+                            .classes("w-full")
+                            .props("dense")
+                        )
                         link_cell(movers, "name")
 
         go.on_click(load)

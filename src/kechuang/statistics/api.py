@@ -31,9 +31,9 @@ from kechuang.statistics.exports import export_file
 from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.import_jobs import run_import_job, submit_import
 from kechuang.statistics.queries import (
+    SORTS,
     enterprise_revisions,
     enterprise_years,
-    SORTS,
     list_enterprises,
     list_imports,
     zone_totals,

@@ -21,6 +21,7 @@ from kechuang.core.layout import (
     stat_card,
 )
 from kechuang.core.scope import ScopeError
+from kechuang.core.security import Principal
 from kechuang.core.tables import (
     PageRequest,
     ServerTable,
@@ -29,7 +30,6 @@ from kechuang.core.tables import (
     sortable_columns,
     year_select,
 )
-from kechuang.core.security import Principal
 from kechuang.registry.industry_names import industry_name
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
@@ -39,8 +39,8 @@ from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.queries import (
     counting_rule_line,
-    enterprise_revisions,
     enterprise_list_years,
+    enterprise_revisions,
     enterprise_years,
     list_enterprises,
     zone_totals,

@@ -215,8 +215,17 @@ def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> l
 # --- enterprise lists with the year's figures -------------------------------------------
 
 # the sort keys a list may ask for; anything else sorts by id (see core/tables.sort_order)
-SORTS = ("id", "uscc", "name", "founded_on", "zone", "industry_code", "revenue", "rd_expense",
-         "employees")
+SORTS = (
+    "id",
+    "uscc",
+    "name",
+    "founded_on",
+    "zone",
+    "industry_code",
+    "revenue",
+    "rd_expense",
+    "employees",
+)
 
 
 def list_enterprises(
