@@ -168,3 +168,11 @@ def year_select(years: Sequence[int], value: int | None, label: str = "年度") 
 
     select.on_value_change(reopen)
     return select
+
+
+def money_cell(wan: float | None, unit: str = "万元") -> str:
+    """An amount held in 万元 as a table cell in its column's one unit (万元 or 亿元, stated in the
+    header), so that a column never mixes units; None as an em dash."""
+    if wan is None:
+        return "—"
+    return f"{(wan / 10000 if unit == '亿元' else wan):,.2f}"

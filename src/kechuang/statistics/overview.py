@@ -27,6 +27,7 @@ from kechuang.core.tables import (
     ServerTable,
     chosen_year,
     link_cell,
+    money_cell,
     sortable_columns,
     year_select,
 )
@@ -137,8 +138,8 @@ async def home_page() -> RedirectResponse | None:
             {
                 "zone": r["zone"],
                 "enterprises": fmt_int(r["enterprises"]),
-                "revenue": fmt_money(r["operating_revenue"]),
-                "rd": fmt_money(r["rd_expense"]),
+                "revenue": money_cell(r["operating_revenue"], "亿元"),
+                "rd": money_cell(r["rd_expense"], "亿元"),
                 "intensity": fmt_pct(
                     r["rd_expense"] / r["operating_revenue"] if r["operating_revenue"] else None
                 ),
@@ -153,8 +154,8 @@ async def home_page() -> RedirectResponse | None:
                 for k, v in (
                     ("zone", "高新区"),
                     ("enterprises", "企业数"),
-                    ("revenue", "营业收入"),
-                    ("rd", "研发费用"),
+                    ("revenue", "营业收入（亿元）"),
+                    ("rd", "研发费用（亿元）"),
                     ("intensity", "研发强度"),
                 )
             ],
@@ -372,14 +373,14 @@ async def enterprise_figures_section(principal: Principal, enterprise_id: int) -
                 ("filename", "导入文件"),
                 ("username", "导入人"),
                 ("imported_at", "导入时间"),
-                ("revenue", "营业收入"),
+                ("revenue", "营业收入（万元）"),
             )
         ],
         rows=[
             {
                 **r,
                 "current": "是" if r["is_current"] else "否（已更正）",
-                "revenue": fmt_money(r["operating_revenue"]),
+                "revenue": money_cell(r["operating_revenue"]),
                 "imported_at": (r["imported_at"] or "")[:19],
             }
             for r in data["revisions"]
@@ -494,8 +495,8 @@ async def zone_figures_section(principal: Principal, zone_id: int) -> None:
                 for k, v in (
                     ("year", "年度"),
                     ("enterprises", "企业数"),
-                    ("revenue", "营业收入"),
-                    ("rd", "研发费用"),
+                    ("revenue", "营业收入（亿元）"),
+                    ("rd", "研发费用（亿元）"),
                     ("employees", "从业人员"),
                 )
             ],
@@ -503,8 +504,8 @@ async def zone_figures_section(principal: Principal, zone_id: int) -> None:
                 {
                     "year": r["year"],
                     "enterprises": fmt_int(r["enterprises"]),
-                    "revenue": fmt_money(r["operating_revenue"]),
-                    "rd": fmt_money(r["rd_expense"]),
+                    "revenue": money_cell(r["operating_revenue"], "亿元"),
+                    "rd": money_cell(r["rd_expense"], "亿元"),
                     "employees": fmt_int(r["employees"], " 人"),
                 }
                 for r in yearly
