@@ -75,3 +75,12 @@ async def test_candidates_page_sorts_on_the_server_and_selects_the_year(
     select.value = 2022  # reopens /tiers/candidates?year=2022
     await user.should_see(marker="candidates-source", retries=100)
     assert user.find(marker="year-select").elements.pop().value == 2022
+
+
+async def test_dashboard_years_end_at_the_chosen_year(user: User, tier_world) -> None:
+    await log_in(user, "city")
+    await user.open("/tiers?year=2023")
+    await user.should_see(marker="tier-counts", retries=100)
+    assert user.find(marker="year-select").elements.pop().value == 2023
+    await user.should_see("2023年数据", retries=100)
+    await user.should_not_see("2024年数据")

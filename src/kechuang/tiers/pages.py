@@ -32,7 +32,7 @@ from kechuang.core.tables import (
 )
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.service import list_zones
-from kechuang.statistics.queries import enterprise_list_years, latest_year
+from kechuang.statistics.queries import enterprise_list_years
 from kechuang.tiers import assessment, dashboard, methodology, self_assessment, snapshots
 from kechuang.tiers.scope import PAGE_ROLES, zone_choices
 
@@ -49,11 +49,6 @@ def public_self_assessment() -> bool:
     return get_settings().tiers_public_self_assessment
 
 
-def _latest() -> int | None:
-    with session_scope() as session:
-        return latest_year(session)
-
-
 def _pipeline(principal: Principal, years: list[int]) -> dict[str, Any]:
     with session_scope() as session:
         bind_principal(session, principal)
@@ -61,15 +56,18 @@ def _pipeline(principal: Principal, years: list[int]) -> dict[str, Any]:
 
 
 @ui.page("/tiers")
-async def pipeline_page() -> None:
-    """Counts per rung per zone and year against the (draft) targets, funnel and Sankey charts."""
+async def pipeline_page(year: int | None = None) -> None:
+    """Counts per rung per zone and year against the (draft) targets, funnel and Sankey charts;
+    the three years end at the chosen one (?year=, else the newest)."""
     with frame("梯度培育看板", PAGE_ROLES) as principal:
         if principal is None:
             return
-        last = await run.io_bound(_latest)
+        with_figures = await run.io_bound(_years)
+        last = chosen_year(year, with_figures)
         if last is None:
             ui.label("暂无企业年度统计数据：请先导入企业年度统计。").classes("text-grey-7")
             return
+        year_select(with_figures, last, "截至年度")
         years = [y for y in (last - 2, last - 1, last)]
         data = await run.io_bound(_pipeline, principal, years)
         _source_banner(principal, data["source"], years)
