@@ -114,3 +114,21 @@ def test_year_changes_the_figures_and_the_order(session, listed) -> None:
 def test_oversized_and_negative_pages_are_clamped(session, listed) -> None:
     rows, total = list_enterprises(session, SYSTEM, EnterpriseFilter(), -3, 10_000, "name", False)
     assert total == 5 and len(rows) == 5
+
+
+def test_api_sorts_by_revenue_and_ignores_unknown_keys(client, listed, world) -> None:
+    from web import login
+
+    h = login(client, "city")
+    q = "/api/v1/enterprises?year=2024&page_size=2"
+    page1 = client.get(f"{q}&sort=revenue&descending=true&page=1", headers=h).json()
+    page2 = client.get(f"{q}&sort=revenue&descending=true&page=2", headers=h).json()
+    revenues = [r["operating_revenue"] for r in page1["items"] + page2["items"]]
+    # world's 5000 (甲高新), 2000, 800 join the fixture's 35000.5, 10000, 2000, 900
+    assert revenues == [35000.5, 10000, 5000, 2000]
+    assert page1["items"][0]["rd_expense"] == 20
+    bad = client.get(f"{q}&sort=operating_revenue%3BDROP&page=1", headers=h)
+    assert bad.status_code == 200
+    assert [r["id"] for r in bad.json()["items"]] == sorted(
+        r["id"] for r in client.get(f"{q}&page_size=500", headers=h).json()["items"]
+    )[:2]
