@@ -19,6 +19,7 @@ from kechuang.core.web import (
     DbSession,
     Id,
     IdQuery,
+    Page,
     YearQuery,
     require_bureau,
 )
@@ -161,7 +162,7 @@ def top(
     year: YearQuery = None,
     run_id: IdQuery = None,
     n: int = Query(50, ge=1, le=1000),
-    page: int = Query(1, ge=1, description="第几页（每页 n 家）"),
+    page: Page = 1,
     sort: str = Query(
         "total",
         description="排序字段：" + "、".join(service.POINTS_SORTS) + "；其他值按创新积分排序",
