@@ -40,6 +40,7 @@ from kechuang.core.layout import (
     start_page,
 )
 from kechuang.core.security import ROLES, Principal, SecurityError
+from kechuang.core.tables import ServerTable, sort_order, sortable_columns
 from kechuang.core.web import client_address
 
 
@@ -333,13 +334,29 @@ def _manage_card(principal, table, zone_options: dict) -> None:
             ui.button("重置密码", icon="key", on_click=lambda: act("reset")).mark("reset-password")
 
 
-def _audit_page(filters: dict, page: int, page_size: int) -> tuple[list[dict], int]:
+# the audit columns a reader may sort by; time sorts by id (ids follow the time of writing)
+AUDIT_SORTS = {
+    "at": AuditLog.id,
+    "username": AuditLog.username,
+    "action": AuditLog.action,
+    "entity": AuditLog.entity,
+}
+
+
+def _audit_page(
+    filters: dict,
+    page: int,
+    page_size: int,
+    sort: str | None = "at",
+    descending: bool = True,
+) -> tuple[list[dict], int]:
+    order = sort_order(AUDIT_SORTS, sort, descending, AuditLog.id.desc(), "at")
     with session_scope() as session:
         stmt = audit_query(**filters)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = []
         for a in session.scalars(
-            stmt.order_by(AuditLog.id.desc()).offset((page - 1) * page_size).limit(page_size)
+            stmt.order_by(*order).offset((max(1, page) - 1) * page_size).limit(page_size)
         ):
             rows.append(
                 {
@@ -378,7 +395,7 @@ def _change_text(before: dict | None, after: dict | None) -> str:
 
 
 @ui.page("/audit")
-def audit_page() -> None:
+async def audit_page() -> None:
     """The audit log, newest first, paged on the server."""
     with frame("审计日志", roles=("city_admin",)) as principal:
         if principal is None:
@@ -408,9 +425,8 @@ def audit_page() -> None:
                 "date_to": _parse_day(date_to.value),
             }
 
-        columns = [
-            {"name": k, "label": v, "field": k, "align": "left"}
-            for k, v in (
+        columns = sortable_columns(
+            (
                 ("at", "时间(北京时间)"),
                 ("username", "操作人"),
                 ("action", "操作"),
@@ -418,32 +434,28 @@ def audit_page() -> None:
                 ("entity_id", "编号"),
                 ("summary", "摘要"),
                 ("change", "变更"),
-            )
-        ]
-        rows, total = _audit_page({}, 1, 20)
-        table = ui.table(
-            columns=columns,
-            rows=rows,
-            row_key="id",
-            pagination={"rowsPerPage": 20, "page": 1, "rowsNumber": total},
-        ).classes("w-full")
+            ),
+            sortable=tuple(AUDIT_SORTS),
+        )
+        chosen: dict = {}  # the filters of the shown list (checked before they are used)
+        listing = ServerTable(
+            columns,
+            lambda r: _audit_page(chosen, r.clamped_page, r.limit, r.sort, r.descending),
+            sort="at",
+            descending=True,
+        )
 
-        async def reload(e=None) -> None:
-            pag = e.args["pagination"] if e is not None else {**table.pagination, "page": 1}
+        async def reload() -> None:
             try:
-                chosen = filters()
+                picked = filters()
             except SecurityError as exc:
                 problem.set_text(str(exc))
                 return
             problem.set_text("")
-            new_rows, new_total = await run.io_bound(
-                _audit_page, chosen, pag["page"], pag["rowsPerPage"]
-            )
-            table.rows = new_rows
-            table.pagination = {**pag, "rowsNumber": new_total}
-            table.update()
+            chosen.clear()
+            chosen.update(picked)
+            await listing.reload()
 
-        table.on("request", reload)
         for control in (entity, action):
             control.on_value_change(lambda: reload())
         for control in (username, entity_id, date_from, date_to):
@@ -460,6 +472,7 @@ def audit_page() -> None:
             download_bytes(content, "审计日志.xlsx")
 
         ui.button("导出审计日志", icon="download", on_click=export)
+        await listing.reload()
 
 
 AUDIT_COLUMNS = (

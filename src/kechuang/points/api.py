@@ -19,6 +19,7 @@ from kechuang.core.web import (
     DbSession,
     Id,
     IdQuery,
+    Page,
     YearQuery,
     require_bureau,
 )
@@ -161,11 +162,25 @@ def top(
     year: YearQuery = None,
     run_id: IdQuery = None,
     n: int = Query(50, ge=1, le=1000),
+    page: Page = 1,
+    sort: str = Query(
+        "total",
+        description="排序字段：" + "、".join(service.POINTS_SORTS) + "；其他值按创新积分排序",
+    ),
+    descending: bool = Query(True, description="是否降序"),
 ) -> dict[str, Any]:
-    """The best N enterprises the caller may see."""
+    """The best N enterprises the caller may see (or a page of N in another order)."""
     require_zone_filter(principal, zone_id)
     return service.top_list(
-        session, principal, service.ListFilter(zone_id, industry, stage), run_id, year, n
+        session,
+        principal,
+        service.ListFilter(zone_id, industry, stage),
+        run_id,
+        year,
+        n,
+        page,
+        sort,
+        descending,
     )
 
 

@@ -20,11 +20,20 @@ from kechuang.core.layout import (
 from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
+from kechuang.core.tables import (
+    PageRequest,
+    ServerTable,
+    chosen_year,
+    link_cell,
+    sortable_columns,
+    year_select,
+)
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
 from kechuang.points import service, verification
 from kechuang.points.models import BANK_ROLE
 from kechuang.points.scope import CONSENT_BY_DOCUMENT, PointsForbidden
+from kechuang.registry.industry_names import industry_name
 from kechuang.registry.service import list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
@@ -396,8 +405,63 @@ def _options(principal: Principal) -> dict[str, Any]:
         }
 
 
+# the page's columns that the service sorts under another key
+POINTS_SORT_KEYS = {"stage_name": "stage"}
+POINTS_COLUMNS = sortable_columns(
+    (
+        ("rank", "名次"),
+        ("name", "企业名称"),
+        ("zone", "高新区"),
+        ("industry_division", "行业大类"),
+        ("stage_name", "阶段"),
+        ("total", "创新积分"),
+        ("cats", "技术创新 / 成长经营 / 辅助"),
+        ("rank_city", "全市名次"),
+    ),
+    sortable=("rank", "name", "zone", "industry_division", "stage_name", "total", "rank_city"),
+    right=("total",),
+)
+
+
+def _points_rows(
+    principal: Principal,
+    flt: service.ListFilter,
+    year: int | None,
+    request: PageRequest,
+    state: dict[str, Any],
+) -> tuple[list[dict[str, Any]], int]:
+    sort = POINTS_SORT_KEYS.get(request.sort or "", request.sort or "total")
+    data = _call(
+        principal,
+        service.top_list,
+        flt,
+        None,
+        year,
+        request.limit,
+        request.clamped_page,
+        sort,
+        request.descending if request.sort else True,
+    )
+    state["data"] = data
+    if "error" in data:
+        return [], 0
+    rows = [
+        {
+            **row,
+            "industry_division": industry_name(row["industry_division"]),
+            "cats": " / ".join(f"{v:.1f}" for v in row["categories"].values()),
+            "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
+            "rank_city": f"{row['rank_city']} / {row['n_city']}",
+            "total": f"{row['total']:.2f}",
+            "url": f"/enterprises/{row['enterprise_id']}",
+        }
+        for row in data["items"]
+    ]
+    return rows, data["total"]
+
+
 @ui.page("/points")
-async def points_page() -> None:
+async def points_page(year: int | None = None) -> None:
     """Leaderboards with filters and year-on-year movers; an enterprise user gets his card."""
     with frame("企业创新积分", LIST_ROLES) as principal:
         if principal is None:
@@ -434,9 +498,9 @@ async def points_page() -> None:
             f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{r['created_by']}；"
             f"输入数据指纹 {r['input_hash'][:12]}）"
         ).classes("kc-muted")
-        years = sorted(r["years"], reverse=True)
+        shown_year = chosen_year(year, r["years"])
         with ui.row().classes("items-end gap-3"):
-            year = ui.select(years, label="年度", value=years[0]).classes("w-28")
+            year_select(r["years"], shown_year)
             zone = ui.select({0: "全部", **opts["zones"]}, label="高新区", value=0).classes("w-44")
             stage = ui.select(
                 {"": "全部", "startup": "初创期", "growth": "成长期", "mature": "稳定期"},
@@ -444,65 +508,45 @@ async def points_page() -> None:
                 value="",
             ).classes("w-36")
             industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
-            n = ui.select([20, 50, 100, 200], label="前 N 名", value=50).classes("w-28")
+            n = ui.select([20, 50, 100, 200], label="导出前 N 名", value=50).classes("w-32")
             go = ui.button("查询", icon="search")
         banner = ui.column()
-        columns = [
-            {"name": k, "label": v, "field": k, "align": "left"}
-            for k, v in (
-                ("rank", "名次"),
-                ("name", "企业名称"),
-                ("zone", "高新区"),
-                ("industry_division", "行业大类"),
-                ("stage_name", "阶段"),
-                ("total", "创新积分"),
-                ("cats", "技术创新 / 成长经营 / 辅助"),
-                ("rank_city", "全市名次"),
-            )
-        ]
-        table = ui.table(columns=columns, rows=[], row_key="enterprise_id").classes("w-full")
-        table.add_slot(
-            "body-cell-name",
-            """
-            <q-td :props="props"><a :href="'/enterprises/' + props.row.enterprise_id">{{ props.value }}</a></q-td>
-        """,
-        )
-        count = ui.label("").classes("kc-muted")
-        ui.label("年度变化").classes("text-subtitle1")
-        movers_box = ui.row().classes("w-full gap-4 no-wrap")
+        state: dict[str, Any] = {}
 
         def flt() -> service.ListFilter:
             return service.ListFilter(
                 zone.value or None, industry.value or None, stage.value or None
             )
 
-        async def load() -> None:
-            data = await run.io_bound(
-                _call, principal, service.top_list, flt(), None, year.value, n.value
-            )
+        def shown(total: int) -> None:
+            data = state.get("data") or {}
             banner.clear()
-            if "error" in data:
-                with banner:
-                    ui.label(data["error"]).classes("text-negative")
-                return
             with banner:
+                if "error" in data:
+                    ui.label(data["error"]).classes("text-negative")
+                    count.set_text("")
+                    return
                 provisional_banner(data["methodology"])
-            table.rows = [
-                {
-                    **row,
-                    "cats": " / ".join(f"{v:.1f}" for v in row["categories"].values()),
-                    "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
-                    "rank_city": f"{row['rank_city']} / {row['n_city']}",
-                    "total": f"{row['total']:.2f}",
-                }
-                for row in data["items"]
-            ]
-            table.update()
-            count.set_text(
-                f"名次为{data['rank_label']}排名；共 {data['total']:,} 家，显示前 "
-                f"{len(data['items'])} 家"
-            )
-            mv = await run.io_bound(_call, principal, service.movers, None, year.value, 10)
+            count.set_text(f"名次为{data['rank_label']}排名；共 {total:,} 家")
+
+        listing = ServerTable(
+            POINTS_COLUMNS,
+            lambda request: _points_rows(principal, flt(), shown_year, request, state),
+            row_key="enterprise_id",
+            sort="total",
+            descending=True,
+            on_total=shown,
+        )
+        link_cell(listing.table, "name")
+        count = ui.label("").classes("kc-muted")
+        ui.label("年度变化").classes("text-subtitle1")
+        movers_box = ui.row().classes("w-full gap-4 no-wrap")
+
+        async def load() -> None:
+            await listing.reload()
+            if "error" in state.get("data", {}):
+                return
+            mv = await run.io_bound(_call, principal, service.movers, None, shown_year, 10)
             movers_box.clear()
             with movers_box:
                 if "error" in mv:
@@ -514,33 +558,41 @@ async def points_page() -> None:
                 ):
                     with ui.column().classes("w-1/2"):
                         ui.label(f"{title}（{mv['previous_year']}→{mv['year']}）")
-                        ui.table(
-                            columns=[
-                                {"name": k, "label": v, "field": k, "align": "left"}
-                                for k, v in (
-                                    ("name", "企业名称"),
-                                    ("zone", "高新区"),
-                                    ("change", "积分变化"),
-                                    ("rank", "全市名次变化"),
-                                )
-                            ],
-                            rows=[
-                                {
-                                    "name": x["name"],
-                                    "zone": x["zone"],
-                                    "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
-                                    f"（{x['delta']:+.2f}）",
-                                    "rank": f"{x['previous_rank_city']} → {x['rank_city']}",
-                                }
-                                for x in rows
-                            ],
-                            row_key="name",
-                        ).classes("w-full").props("dense")
+                        movers = (
+                            ui.table(
+                                columns=[
+                                    {"name": k, "label": v, "field": k, "align": "left"}
+                                    for k, v in (
+                                        ("name", "企业名称"),
+                                        ("zone", "高新区"),
+                                        ("change", "积分变化"),
+                                        ("rank", "全市名次变化"),
+                                    )
+                                ],
+                                rows=[
+                                    {
+                                        "name": x["name"],
+                                        "zone": x["zone"],
+                                        "change": f"{x['previous_total']:.2f} → {x['total']:.2f}"
+                                        f"（{x['delta']:+.2f}）",
+                                        "rank": f"{x['previous_rank_city']} → {x['rank_city']}",
+                                        "url": f"/enterprises/{x['enterprise_id']}"
+                                        if x.get("enterprise_id")
+                                        else None,
+                                    }
+                                    for x in rows
+                                ],
+                                row_key="name",
+                            )
+                            .classes("w-full")
+                            .props("dense")
+                        )
+                        link_cell(movers, "name")
 
         go.on_click(load)
 
         async def export(kind: str) -> None:
-            kw: dict[str, Any] = {"year": year.value}
+            kw: dict[str, Any] = {"year": shown_year}
             if kind == "top":
                 kw |= {"flt": flt(), "n": n.value}
             content = await run.io_bound(_call, principal, service.export_xlsx, kind, **kw)

@@ -24,6 +24,7 @@ from kechuang.core.errors import BadInput, NotFound
 from kechuang.core.excel import Column, write_sheets
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
+from kechuang.core.tables import sort_order
 from kechuang.points import methodology as meth
 from kechuang.points.models import (
     ConsentDocument,
@@ -281,6 +282,10 @@ class ListFilter:
     stage: str | None = None
 
 
+# the keys a points list may be sorted by (anything else sorts by the total)
+POINTS_SORTS = ("total", "name", "uscc", "zone", "industry_division", "stage", "rank", "rank_city")
+
+
 def _rank_key(flt: ListFilter) -> str:
     if flt.stage:
         return "stage"
@@ -298,8 +303,12 @@ def top_list(
     run_id: int | None = None,
     year: int | None = None,
     n: int = 50,
+    page: int = 1,
+    sort: str | None = None,
+    descending: bool = True,
 ) -> dict[str, Any]:
-    """The best N enterprise-years the principal may see, with the rank of the list's scope."""
+    """The best N enterprise-years the principal may see, with the rank of the list's scope; or,
+    with `page`/`sort`, page `page` of N rows in a whitelisted order (POINTS_SORTS) done in SQL."""
     forbid_bank(principal)
     run, year = _run_and_year(session, run_id, year)
     m = methodology_of(run)
@@ -322,10 +331,21 @@ def top_list(
         stmt = stmt.where(PointsScore.stage == flt.stage)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     key = _rank_key(flt)
+    columns = {
+        "total": PointsScore.total,
+        "name": Enterprise.name,
+        "uscc": Enterprise.uscc,
+        "zone": Zone.name,
+        "industry_division": PointsScore.industry_division,
+        "stage": PointsScore.stage,
+        "rank": getattr(PointsScore, f"rank_{key}"),
+        "rank_city": PointsScore.rank_city,
+    }
+    order = sort_order(columns, sort or "total", descending, PointsScore.enterprise_id, "total")
     rows = [
         _list_row(s, name, uscc, zone, m, key)
         for s, name, uscc, zone in session.execute(
-            stmt.order_by(PointsScore.total.desc(), PointsScore.enterprise_id).limit(n)
+            stmt.order_by(*order).offset((max(1, int(page)) - 1) * n).limit(n)
         )
     ]
     return {

@@ -31,6 +31,7 @@ from kechuang.statistics.exports import export_file
 from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.import_jobs import run_import_job, submit_import
 from kechuang.statistics.queries import (
+    SORTS,
     enterprise_revisions,
     enterprise_years,
     list_enterprises,
@@ -226,7 +227,10 @@ def enterprises(
     year: YearQuery = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 20,
-    sort: str = "id",
+    sort: Annotated[
+        str,
+        Query(description="排序字段：" + "、".join(SORTS) + "；其他值按编号排序"),
+    ] = "id",
     descending: bool = False,
 ) -> dict[str, Any]:
     """The enterprises the principal may see, one page at a time."""

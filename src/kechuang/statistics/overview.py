@@ -12,7 +12,7 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.domain import DATA_ROLES
-from kechuang.core.formatting import fmt_int, fmt_money, fmt_pct
+from kechuang.core.formatting import fmt_figure, fmt_int, fmt_money, fmt_pct
 from kechuang.core.layout import (
     download_bytes,
     frame,
@@ -22,6 +22,16 @@ from kechuang.core.layout import (
 )
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
+from kechuang.core.tables import (
+    PageRequest,
+    ServerTable,
+    chosen_year,
+    link_cell,
+    money_cell,
+    sortable_columns,
+    year_select,
+)
+from kechuang.registry.industry_names import industry_name
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
@@ -30,6 +40,7 @@ from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.history import enterprise_registry_history
 from kechuang.statistics.queries import (
     counting_rule_line,
+    enterprise_list_years,
     enterprise_revisions,
     enterprise_years,
     list_enterprises,
@@ -127,8 +138,8 @@ async def home_page() -> RedirectResponse | None:
             {
                 "zone": r["zone"],
                 "enterprises": fmt_int(r["enterprises"]),
-                "revenue": fmt_money(r["operating_revenue"]),
-                "rd": fmt_money(r["rd_expense"]),
+                "revenue": money_cell(r["operating_revenue"], "亿元"),
+                "rd": money_cell(r["rd_expense"], "亿元"),
                 "intensity": fmt_pct(
                     r["rd_expense"] / r["operating_revenue"] if r["operating_revenue"] else None
                 ),
@@ -143,8 +154,8 @@ async def home_page() -> RedirectResponse | None:
                 for k, v in (
                     ("zone", "高新区"),
                     ("enterprises", "企业数"),
-                    ("revenue", "营业收入"),
-                    ("rd", "研发费用"),
+                    ("revenue", "营业收入（亿元）"),
+                    ("rd", "研发费用（亿元）"),
                     ("intensity", "研发强度"),
                 )
             ],
@@ -152,36 +163,56 @@ async def home_page() -> RedirectResponse | None:
         ).classes("w-full")
 
 
-LIST_COLUMNS = [
-    {"name": k, "label": v, "field": k, "align": "left", "sortable": s}
-    for k, v, s in (
-        ("uscc", "统一社会信用代码", True),
-        ("name", "企业名称", True),
-        ("zone", "高新区", False),
-        ("park", "园区", False),
-        ("industry_code", "行业代码", False),
-        ("tech_field", "技术领域", False),
-        ("founded_on", "成立日期", True),
-        ("revenue", "营业收入", False),
-    )
-]
+# one unit per column, stated in the header: money in 万元 (not 万元 here and 亿元 there), counts whole
+LIST_COLUMNS = sortable_columns(
+    (
+        ("uscc", "统一社会信用代码"),
+        ("name", "企业名称"),
+        ("zone", "高新区"),
+        ("park", "园区"),
+        ("industry", "行业"),
+        ("tech_field", "技术领域"),
+        ("founded_on", "成立日期"),
+        ("revenue", "营业收入（万元）"),
+        ("rd_expense", "研发费用（万元）"),
+        ("employees", "从业人员（人）"),
+    ),
+    sortable=(
+        "uscc",
+        "name",
+        "zone",
+        "industry",
+        "founded_on",
+        "revenue",
+        "rd_expense",
+        "employees",
+    ),
+    right=("revenue", "rd_expense", "employees"),
+)
+# the page's column names that the service sorts by under another key
+LIST_SORT_KEYS = {"industry": "industry_code"}
 
 
 def _list_rows(
-    principal: Principal,
-    flt: EnterpriseFilter,
-    page: int,
-    size: int,
-    sort: str,
-    descending: bool,
+    principal: Principal, flt: EnterpriseFilter, year: int | None, request: PageRequest
 ) -> tuple[list[dict[str, Any]], int]:
+    sort = LIST_SORT_KEYS.get(request.sort or "", request.sort or "id")
     with session_scope() as session:
         rows, total = list_enterprises(
-            session, principal, flt, page, size, sort or "id", descending
+            session, principal, flt, request.page, request.size, sort, request.descending, year
         )
     for r in rows:
-        r["revenue"] = fmt_money(r["operating_revenue"]) + (f"（{r['year']}）" if r["year"] else "")
+        r["industry"] = industry_name(r["industry_code"])
+        r["revenue"] = fmt_figure(r["operating_revenue"], "万元", show_unit=False)
+        r["rd_expense"] = fmt_figure(r["rd_expense"], "万元", show_unit=False)
+        r["employees"] = fmt_figure(r["employees"], "人", show_unit=False)
+        r["url"] = f"/enterprises/{r['id']}"
     return rows, total
+
+
+def _list_years() -> list[int]:
+    with session_scope() as session:
+        return enterprise_list_years(session)
 
 
 def _export(principal: Principal, flt: EnterpriseFilter, kind: str) -> bytes:
@@ -191,8 +222,9 @@ def _export(principal: Principal, flt: EnterpriseFilter, kind: str) -> bytes:
 
 
 @ui.page("/enterprises")
-async def enterprises_page() -> None:
-    """Enterprise list with server-side paging, filters, search and Excel export."""
+async def enterprises_page(year: int | None = None) -> None:
+    """Enterprise list with the chosen year's figures, sorted and paged on the server, filters,
+    search and Excel export."""
     with frame("企业", roles=DATA_ROLES) as principal:
         if principal is None:
             return
@@ -202,7 +234,11 @@ async def enterprises_page() -> None:
                 return {z.id: z.name for z in list_zones(session)}
 
         zones = await run.io_bound(zone_options)
+        years = await run.io_bound(_list_years)
+        shown_year = chosen_year(year, years)
         with ui.row().classes("items-end gap-3"):
+            if years:
+                year_select(years, shown_year, "统计年度")
             zone = ui.select({0: "全部", **zones}, label="高新区", value=0).classes("w-48")
             field = ui.select(
                 {"": "全部", **{f: f for f in TECH_FIELDS}}, label="技术领域", value=""
@@ -210,28 +246,6 @@ async def enterprises_page() -> None:
             industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
             q = ui.input("搜索名称或信用代码").classes("w-64")
             search = ui.button("查询", icon="search")
-        rows, total = await run.io_bound(
-            _list_rows, principal, EnterpriseFilter(), 1, 20, "id", False
-        )
-        table = ui.table(
-            columns=LIST_COLUMNS,
-            rows=rows,
-            row_key="id",
-            pagination={
-                "rowsPerPage": 20,
-                "page": 1,
-                "rowsNumber": total,
-                "sortBy": None,
-                "descending": False,
-            },
-        ).classes("w-full")
-        table.add_slot(
-            "body-cell-name",
-            """
-            <q-td :props="props"><a :href="'/enterprises/' + props.row.id">{{ props.value }}</a></q-td>
-        """,
-        )
-        count = ui.label(f"共 {total:,} 家").classes("kc-muted")
 
         def current_filter() -> EnterpriseFilter:
             return EnterpriseFilter(
@@ -241,25 +255,17 @@ async def enterprises_page() -> None:
                 q=q.value or None,
             )
 
-        async def reload(e=None) -> None:
-            pag = e.args["pagination"] if e is not None else {**table.pagination, "page": 1}
-            new_rows, new_total = await run.io_bound(
-                _list_rows,
-                principal,
-                current_filter(),
-                pag["page"],
-                pag["rowsPerPage"],
-                pag.get("sortBy") or "id",
-                bool(pag.get("descending")),
-            )
-            table.rows = new_rows
-            table.pagination = {**pag, "rowsNumber": new_total}
-            table.update()
-            count.set_text(f"共 {new_total:,} 家")
-
-        table.on("request", reload)
-        search.on_click(lambda: reload())
-        q.on("keydown.enter", lambda: reload())
+        if shown_year is not None:
+            ui.label(f"营业收入、研发费用、从业人员为 {shown_year} 年数据").classes("kc-muted")
+        listing = ServerTable(
+            LIST_COLUMNS,
+            lambda request: _list_rows(principal, current_filter(), shown_year, request),
+            on_total=lambda n: count.set_text(f"共 {n:,} 家"),
+        )
+        link_cell(listing.table, "name")
+        count = ui.label("").classes("kc-muted")
+        search.on_click(listing.reload)
+        q.on("keydown.enter", listing.reload)
 
         async def export(kind: str) -> None:
             content = await run.io_bound(_export, principal, current_filter(), kind)
@@ -268,6 +274,7 @@ async def enterprises_page() -> None:
         with ui.row():
             ui.button("导出企业名录", icon="download", on_click=lambda: export("enterprises"))
             ui.button("导出年度统计", icon="download", on_click=lambda: export("enterprise_years"))
+        await listing.reload()
 
 
 def _enterprise_figures(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:
@@ -366,14 +373,14 @@ async def enterprise_figures_section(principal: Principal, enterprise_id: int) -
                 ("filename", "导入文件"),
                 ("username", "导入人"),
                 ("imported_at", "导入时间"),
-                ("revenue", "营业收入"),
+                ("revenue", "营业收入（万元）"),
             )
         ],
         rows=[
             {
                 **r,
                 "current": "是" if r["is_current"] else "否（已更正）",
-                "revenue": fmt_money(r["operating_revenue"]),
+                "revenue": money_cell(r["operating_revenue"]),
                 "imported_at": (r["imported_at"] or "")[:19],
             }
             for r in data["revisions"]
@@ -488,8 +495,8 @@ async def zone_figures_section(principal: Principal, zone_id: int) -> None:
                 for k, v in (
                     ("year", "年度"),
                     ("enterprises", "企业数"),
-                    ("revenue", "营业收入"),
-                    ("rd", "研发费用"),
+                    ("revenue", "营业收入（亿元）"),
+                    ("rd", "研发费用（亿元）"),
                     ("employees", "从业人员"),
                 )
             ],
@@ -497,8 +504,8 @@ async def zone_figures_section(principal: Principal, zone_id: int) -> None:
                 {
                     "year": r["year"],
                     "enterprises": fmt_int(r["enterprises"]),
-                    "revenue": fmt_money(r["operating_revenue"]),
-                    "rd": fmt_money(r["rd_expense"]),
+                    "revenue": money_cell(r["operating_revenue"], "亿元"),
+                    "rd": money_cell(r["rd_expense"], "亿元"),
                     "employees": fmt_int(r["employees"], " 人"),
                 }
                 for r in yearly

@@ -7,9 +7,10 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from kechuang.core.security import Principal
+from kechuang.core.tables import PageRequest, sort_order
 from kechuang.registry.models import Enterprise, Zone
 from kechuang.registry.scope import can_see_zone_data, enterprise_scope, zone_data_scope
 from kechuang.registry.service import EnterpriseFilter, enterprise_query, enterprise_summary
@@ -213,12 +214,18 @@ def zone_year_figures(session: Session, principal: Principal, zone_id: int) -> l
 
 # --- enterprise lists with the year's figures -------------------------------------------
 
-SORTS = {
-    "name": Enterprise.name,
-    "uscc": Enterprise.uscc,
-    "founded_on": Enterprise.founded_on,
-    "id": Enterprise.id,
-}
+# the sort keys a list may ask for; anything else sorts by id (see core/tables.sort_order)
+SORTS = (
+    "id",
+    "uscc",
+    "name",
+    "founded_on",
+    "zone",
+    "industry_code",
+    "revenue",
+    "rd_expense",
+    "employees",
+)
 
 
 def list_enterprises(
@@ -231,39 +238,67 @@ def list_enterprises(
     descending: bool = False,
     year: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the enterprises the principal may see, with the year's revenue; and the total."""
-    page_size = max(1, min(page_size, 500))
-    page = max(1, page)
+    """One page of the enterprises the principal may see, with the year's figures, sorted in SQL
+    by a whitelisted key (revenue sorts as a number, empty figures last); and the total."""
+    request = PageRequest(page, page_size, sort, descending)
     base = enterprise_query(principal, flt)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     year = year or latest_year(session)
-    order = SORTS.get(sort, Enterprise.id)
     stats = (
         select(
-            EnterpriseYear.enterprise_id, EnterpriseYear.operating_revenue, EnterpriseYear.employees
+            EnterpriseYear.enterprise_id,
+            EnterpriseYear.operating_revenue,
+            EnterpriseYear.rd_expense,
+            EnterpriseYear.employees,
         )
         .where(EnterpriseYear.year == year, EnterpriseYear.is_current.is_(True))
         .subquery()
     )
+    zone = aliased(Zone)
+    columns = {
+        "id": Enterprise.id,
+        "uscc": Enterprise.uscc,
+        "name": Enterprise.name,
+        "founded_on": Enterprise.founded_on,
+        "zone": zone.name,
+        "industry_code": Enterprise.industry_code,
+        "revenue": stats.c.operating_revenue,
+        "rd_expense": stats.c.rd_expense,
+        "employees": stats.c.employees,
+    }
     stmt = (
-        base.add_columns(stats.c.operating_revenue, stats.c.employees)
+        base.add_columns(stats.c.operating_revenue, stats.c.rd_expense, stats.c.employees)
         .outerjoin(stats, stats.c.enterprise_id == Enterprise.id)
+        .outerjoin(zone, zone.id == Enterprise.zone_id)
         .options(selectinload(Enterprise.zone), selectinload(Enterprise.park))
-        .order_by(order.desc() if descending else order, Enterprise.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .order_by(*sort_order(columns, sort, descending, Enterprise.id, "id"))
+        .offset(request.offset)
+        .limit(request.limit)
     )
     rows = []
-    for ent, revenue, employees in session.execute(stmt).all():
+    for ent, revenue, rd, employees in session.execute(stmt).all():
         rows.append(
             {
                 **enterprise_summary(ent),
                 "operating_revenue": revenue,
+                "rd_expense": rd,
                 "employees": employees,
                 "year": year,
             }
         )
     return rows, total
+
+
+def enterprise_list_years(session: Session) -> list[int]:
+    """The fiscal years with current enterprise figures, newest first (for year selectors)."""
+    return list(
+        session.scalars(
+            select(EnterpriseYear.year)
+            .where(EnterpriseYear.is_current.is_(True))
+            .distinct()
+            .order_by(EnterpriseYear.year.desc())
+        )
+    )
 
 
 def latest_year(session: Session) -> int | None:

@@ -177,6 +177,7 @@ class EnterpriseListItem(EnterpriseSummary):
     """An enterprise in the list with the figures of the listed year."""
 
     operating_revenue: float | None = Field(description="营业收入（万元）")
+    rd_expense: float | None = Field(None, description="研发费用总额（万元）")
     employees: int | None
     year: int | None
 

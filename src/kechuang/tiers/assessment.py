@@ -435,10 +435,14 @@ def candidates(
     year: int,
     zone_id: int | None = None,
     limit: int = 100,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """The 后备库 for a rung (or, with family "next", for each enterprise's nearest higher rung):
-    visible enterprises not yet meeting it, closest first, each with its 2–3 cheapest gaps in
-    its own units. Verdicts come from the latest fresh snapshot when there is one."""
+    visible enterprises not yet meeting it, closest first (or in a CANDIDATE_SORTS order, from
+    `offset`), each with its 2–3 cheapest gaps in its own units. Verdicts come from the latest
+    fresh snapshot when there is one."""
     # imported here: snapshots builds on this module's evaluation
     from kechuang.tiers.snapshots import year_results
 
@@ -454,7 +458,9 @@ def candidates(
     results, source = year_results(session, principal, [year], flt, packs={year: chosen})
     result = results[year][0]
     pool, total = _candidate_pool(result, chosen)
-    pool = pool.sort(["distance", "target_rung", "key"]).head(limit)
+    listed = pool.height
+    zones = zone_names(session)
+    pool = _sorted_pool(pool, zones, sort, descending).slice(max(0, int(offset)), limit)
     by_code = {p.code: p for p in chosen}
     rows: list[dict[str, Any]] = []
     if not pool.is_empty():
@@ -465,7 +471,6 @@ def candidates(
             session, principal, year, flt, detail=True, packs=t_packs, keys=ids
         )
         gaps = candidate_gaps(detailed, t_packs)
-        zones = zone_names(session)
         for r in pool.iter_rows(named=True):
             pack = by_code[r["target"]]
             g = gaps.get((r["key"], pack.code), {"all": [], "top": [], "items": []})
@@ -517,6 +522,8 @@ def candidates(
         "pack": summary,
         "year": year,
         "total_not_met": total,
+        "listed": listed,
+        "offset": max(0, int(offset)),
         "rows": rows,
         "source": source,
         # what an export's title row says: whose enterprises, and whether they are demo data
@@ -525,6 +532,29 @@ def candidates(
         else scope_label(session, principal),
         "demo": demo_data_present(session),
     }
+
+
+# the orders a candidate list may ask for (anything else: closest first)
+CANDIDATE_SORTS = ("distance", "name", "uscc", "zone", "rung", "target_rung", "status")
+
+
+def _sorted_pool(
+    pool: pl.DataFrame, zones: dict[int, str], sort: str | None, descending: bool
+) -> pl.DataFrame:
+    """The pool in the asked order, empty values last, ties by enterprise id (stable pages)."""
+    if sort not in CANDIDATE_SORTS or sort == "distance":
+        return pool.sort(
+            ["distance", "target_rung", "key"],
+            descending=[descending, False, False],
+            nulls_last=True,
+        )
+    if sort == "zone":
+        pool = pool.with_columns(
+            pl.col("stat_zone_id")
+            .replace_strict(zones, default=None, return_dtype=pl.String)
+            .alias("zone")
+        )
+    return pool.sort([sort, "key"], descending=[descending, False], nulls_last=True)
 
 
 def _candidate_pool(result: pl.DataFrame, packs: list[Pack]) -> tuple[pl.DataFrame, int]:

@@ -22,9 +22,17 @@ from kechuang.core.methodology import CONFIRMATION_COLORS
 from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
+from kechuang.core.tables import (
+    PageRequest,
+    ServerTable,
+    chosen_year,
+    link_cell,
+    sortable_columns,
+    year_select,
+)
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.service import list_zones
-from kechuang.statistics.queries import latest_year
+from kechuang.statistics.queries import enterprise_list_years
 from kechuang.tiers import assessment, dashboard, methodology, self_assessment, snapshots
 from kechuang.tiers.scope import PAGE_ROLES, zone_choices
 
@@ -41,11 +49,6 @@ def public_self_assessment() -> bool:
     return get_settings().tiers_public_self_assessment
 
 
-def _latest() -> int | None:
-    with session_scope() as session:
-        return latest_year(session)
-
-
 def _pipeline(principal: Principal, years: list[int]) -> dict[str, Any]:
     with session_scope() as session:
         bind_principal(session, principal)
@@ -53,15 +56,18 @@ def _pipeline(principal: Principal, years: list[int]) -> dict[str, Any]:
 
 
 @ui.page("/tiers")
-async def pipeline_page() -> None:
-    """Counts per rung per zone and year against the (draft) targets, funnel and Sankey charts."""
+async def pipeline_page(year: int | None = None) -> None:
+    """Counts per rung per zone and year against the (draft) targets, funnel and Sankey charts;
+    the three years end at the chosen one (?year=, else the newest)."""
     with frame("梯度培育看板", PAGE_ROLES) as principal:
         if principal is None:
             return
-        last = await run.io_bound(_latest)
+        with_figures = await run.io_bound(_years)
+        last = chosen_year(year, with_figures)
         if last is None:
             ui.label("暂无企业年度统计数据：请先导入企业年度统计。").classes("text-grey-7")
             return
+        year_select(with_figures, last, "截至年度")
         years = [y for y in (last - 2, last - 1, last)]
         data = await run.io_bound(_pipeline, principal, years)
         _source_banner(principal, data["source"], years)
@@ -241,21 +247,61 @@ def _sankey(
 
 
 def _candidates(
-    principal: Principal, family: str, year: int, zone_id: int | None
+    principal: Principal,
+    family: str,
+    year: int,
+    zone_id: int | None,
+    request: PageRequest | None = None,
 ) -> dict[str, Any]:
+    request = request or PageRequest(1, EXPORT_ROWS, "distance")
     with session_scope() as session:
         bind_principal(session, principal)
-        return assessment.candidates(session, principal, family, year, zone_id, limit=200)
+        return assessment.candidates(
+            session,
+            principal,
+            family,
+            year,
+            zone_id,
+            limit=request.limit,
+            sort=CANDIDATE_SORT_KEYS.get(request.sort or "", request.sort),
+            descending=request.descending,
+            offset=request.offset,
+        )
+
+
+def _years() -> list[int]:
+    with session_scope() as session:
+        return enterprise_list_years(session)
+
+
+EXPORT_ROWS = 200  # the export holds the closest 200, as the list did before it was paged
+# the page's columns that the service sorts under another key
+CANDIDATE_SORT_KEYS = {"rung": "rung", "target": "target_rung", "status": "status"}
+CANDIDATE_COLUMNS = sortable_columns(
+    (
+        ("rank", "序号"),
+        ("name", "企业名称"),
+        ("zone", "高新区"),
+        ("rung", "当前梯度"),
+        ("target", "目标梯度"),
+        ("status", "结论"),
+        ("distance", "差距指数"),
+        ("gaps", "最易弥补的差距"),
+    ),
+    sortable=("name", "zone", "rung", "target", "status", "distance"),
+)
 
 
 @ui.page("/tiers/candidates")
-async def candidates_page() -> None:
-    """The closest not-yet-qualifying enterprises for a rung, with their gaps; Excel export."""
+async def candidates_page(year: int | None = None) -> None:
+    """The closest not-yet-qualifying enterprises for a rung, with their gaps, sorted and paged
+    on the server; Excel export."""
     with frame("培育后备库", PAGE_ROLES) as principal:
         if principal is None:
             return
-        last = await run.io_bound(_latest)
-        if last is None:
+        years = await run.io_bound(_years)
+        shown_year = chosen_year(year, years)
+        if shown_year is None:
             ui.label("暂无企业年度统计数据").classes("text-grey-7")
             return
         fams = methodology.families()
@@ -265,59 +311,21 @@ async def candidates_page() -> None:
             family = ui.select(
                 {assessment.NEAREST: "各企业最近的下一梯度", **fams}, value="hnte", label="梯度"
             ).classes("w-64")
-            year = ui.number("评价年度", value=last, min=2000, max=2100, step=1, format="%d")
+            year_select(years, shown_year, "评价年度")
             zone = ui.select({0: "全部（可见范围）", **zones}, value=0, label="高新区").classes(
                 "w-48"
             )
             go = ui.button("查询", icon="search")
             export = ui.button("导出Excel", icon="download")
         info = ui.label("").classes("kc-muted")
-        table = (
-            ui.table(
-                columns=[
-                    {"name": k, "label": v, "field": k, "align": "left"}
-                    for k, v in (
-                        ("rank", "序号"),
-                        ("name", "企业名称"),
-                        ("zone", "高新区"),
-                        ("rung", "当前梯度"),
-                        ("target", "目标梯度"),
-                        ("status", "结论"),
-                        ("distance", "差距指数"),
-                        ("gaps", "最易弥补的差距"),
-                    )
-                ],
-                rows=[],
-                pagination=20,
-            )
-            .classes("w-full")
-            .props("dense wrap-cells")
-            .mark("candidates")
-        )
-        # each name opens the enterprise page (its 梯度评估 section has every condition)
-        table.add_slot(
-            "body-cell-name",
-            '<q-td :props="props"><a :href="props.row.url" class="text-primary">'
-            "{{ props.value }}</a></q-td>",
-        )
-        source_label = ui.label("").classes("kc-muted").mark("candidates-source")
         state: dict[str, Any] = {}
 
-        async def load() -> None:
-            data = await run.io_bound(
-                _candidates, principal, family.value, int(year.value), zone.value or None
-            )
+        def fetch(request: PageRequest) -> tuple[list[dict[str, Any]], int]:
+            data = _candidates(principal, family.value, shown_year, zone.value or None, request)
             state["data"] = data
-            p = data["pack"]
-            info.set_text(
-                f"{p['name']}（{p['version']}，{p['confirmation_label']}"
-                f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
-                f"{data['total_not_met']} 家，按差距指数显示最接近的 {len(data['rows'])} 家"
-            )
-            source_label.set_text(source_text(data["source"]))
-            table.rows = [
+            rows = [
                 {
-                    "rank": i + 1,
+                    "rank": data["offset"] + i + 1,
                     "name": r["name"],
                     "url": r["url"],
                     "zone": r["zone"],
@@ -329,17 +337,40 @@ async def candidates_page() -> None:
                 }
                 for i, r in enumerate(data["rows"])
             ]
-            table.update()
+            return rows, data["listed"]
+
+        def shown(listed: int) -> None:
+            data = state["data"]
+            p = data["pack"]
+            info.set_text(
+                f"{p['name']}（{p['version']}，{p['confirmation_label']}"
+                f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
+                f"{data['total_not_met']} 家，按差距指数显示最接近的 {listed} 家"
+            )
+            source_label.set_text(source_text(data["source"]))
+
+        listing = ServerTable(
+            CANDIDATE_COLUMNS,
+            fetch,
+            row_key="url",
+            sort="distance",
+            on_total=shown,
+        )
+        listing.table.props("dense wrap-cells").mark("candidates")
+        # each name opens the enterprise page (its 梯度评估 section has every condition)
+        link_cell(listing.table, "name")
+        source_label = ui.label("").classes("kc-muted").mark("candidates-source")
 
         async def do_export() -> None:
-            if "data" not in state:
-                await load()
-            content = await run.io_bound(assessment.candidates_xlsx, state["data"])
-            download_bytes(content, f"{state['data']['pack']['name']}后备库.xlsx")
+            data = await run.io_bound(
+                _candidates, principal, family.value, shown_year, zone.value or None
+            )
+            content = await run.io_bound(assessment.candidates_xlsx, data)
+            download_bytes(content, f"{data['pack']['name']}后备库.xlsx")
 
-        go.on_click(load)
+        go.on_click(listing.reload)
         export.on_click(do_export)
-        await load()
+        await listing.reload()
 
 
 def _zones() -> list[Any]:

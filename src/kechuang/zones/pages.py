@@ -16,6 +16,7 @@ from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_figure
 from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.security import Principal
+from kechuang.core.tables import chosen_year, link_cell
 from kechuang.zones import report, service
 from kechuang.zones.charts import interval_chart, radar_chart
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
@@ -24,16 +25,24 @@ from kechuang.zones.widgets import READERS, fmt_num, load_choices, table_columns
 
 
 def _controls(
-    ch: dict[str, Any], on_change: Any, peers_default: str | None = None
+    ch: dict[str, Any],
+    on_change: Any,
+    peers_default: str | None = None,
+    year_asked: int | None = None,
 ) -> dict[str, Any]:
-    """Year, framework and peer-set selectors; returns the widgets."""
+    """Year (the ?year= one when it has data, else the newest), framework and peer-set
+    selectors; returns the widgets."""
     with ui.row().classes("items-end gap-4"):
-        year = ui.select(
-            {y: f"{y}年" for y in ch["years"]},
-            label="评价年度",
-            value=ch["years"][0] if ch["years"] else None,
-            on_change=on_change,
-        ).classes("w-32")
+        year = (
+            ui.select(
+                {y: f"{y}年" for y in ch["years"]},
+                label="评价年度",
+                value=chosen_year(year_asked, ch["years"]),
+                on_change=on_change,
+            )
+            .classes("w-32")
+            .mark("year-select")
+        )
         fw = ui.select(
             ch["frameworks"], label="评价框架", value=DEFAULT_FRAMEWORK, on_change=on_change
         ).classes("w-96")
@@ -83,7 +92,7 @@ def _ranking_xlsx(principal: Principal, year: int, fw: str, peers: str) -> bytes
 
 
 @ui.page("/evaluation/ranking")
-async def ranking_page() -> None:
+async def ranking_page(year: int | None = None) -> None:
     """Scores, ranks per dimension, performance groups, rank bands and 进位/退位."""
     with frame("高新区排名（争先进位）", READERS) as principal:
         if principal is None:
@@ -135,6 +144,8 @@ async def ranking_page() -> None:
                 mv = r["movement"]
                 row = {
                     "unit": r["unit"],
+                    # a city zone's name opens its page (which shows what the role may see)
+                    "url": f"/zones/{r['unit'][1:]}" if r["is_city"] else None,
                     "rank": r["rank"] or "—",
                     "name": r["name"] + ("" if r["is_city"] else "（外地）"),
                     "score": fmt_num(r["score"]),
@@ -159,9 +170,12 @@ async def ranking_page() -> None:
                 ("previous", "上年名次"),
                 ("movement", "进位/退位"),
             ) + table_columns(*[(d.code, f"{d.name}（{d.weight:g}%）") for d in dims])
-            ui.table(columns=columns, rows=rows, row_key="unit").classes("w-full").mark(
-                "ranking-table"
+            ranking_table = (
+                ui.table(columns=columns, rows=rows, row_key="unit")
+                .classes("w-full")
+                .mark("ranking-table")
             )
+            link_cell(ranking_table, "name")
             ui.label(
                 "名次区间：权重 ±25% 随机扰动与归一化方法替换的蒙特卡洛模拟中，名次的 5%–95% 分位；"
                 "表现分组参照 EIS 2024（对标组平均分 = 100）。"
@@ -181,7 +195,7 @@ async def ranking_page() -> None:
                     + "；".join(f"{i.name}——{i.note}" if i.note else i.name for i in register)
                 ).classes("kc-muted").mark("register-source")
 
-        c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch))
+        c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch), year)
         with ui.row().classes("gap-2"):
 
             async def export() -> None:
@@ -249,7 +263,7 @@ def _benchmark_file(
 
 
 @ui.page("/evaluation/benchmark")
-async def benchmark_page() -> None:
+async def benchmark_page(year: int | None = None) -> None:
     """对标找差: pick a benchmark, see the gap table in points and raw units and a radar chart."""
     with frame("对标找差", READERS) as principal:
         if principal is None:
@@ -335,7 +349,7 @@ async def benchmark_page() -> None:
                 pagination=15,
             ).classes("w-full").mark("gap-table")
 
-        c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch))
+        c = _controls(ch, lambda: body.refresh(), _demo_peer_default(ch), year)
         with ui.row().classes("items-end gap-4"):
             if principal.is_city_admin:
 

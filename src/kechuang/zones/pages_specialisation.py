@@ -9,9 +9,10 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.formatting import fmt_money, fmt_pct
+from kechuang.core.formatting import fmt_pct
 from kechuang.core.layout import download_bytes, frame
 from kechuang.core.security import Principal
+from kechuang.core.tables import money_cell
 from kechuang.zones import report, service
 from kechuang.zones.charts import heatmap_chart, share_chart
 from kechuang.zones.widgets import READERS, fmt_num, load_choices, table_columns
@@ -53,7 +54,7 @@ async def specialisation_page() -> None:
                 {
                     "zone": z["zone"],
                     "declared": "、".join(f"{d['name']}" for d in z["declared"]) or "（未确定）",
-                    "revenue": fmt_money(z["revenue"]),
+                    "revenue": money_cell(z["revenue"], "亿元"),
                     "share": fmt_pct(z["declared_share"]),
                     "hhi": fmt_num(z["hhi"], 3),
                 }
@@ -63,7 +64,7 @@ async def specialisation_page() -> None:
                 columns=table_columns(
                     ("zone", "高新区"),
                     ("declared", "一区一战略产业"),
-                    ("revenue", "营业收入"),
+                    ("revenue", "营业收入（亿元）"),
                     ("share", "战略产业营收占比"),
                     ("hhi", "集中度 HHI"),
                 ),
@@ -99,7 +100,7 @@ async def specialisation_page() -> None:
                     "zone": c["zone"],
                     "industry": c["industry_name"],
                     "role": roles.get(c["role"] or "", "—"),
-                    "revenue": fmt_money(c["revenue"]),
+                    "revenue": money_cell(c["revenue"], "亿元"),
                     "share": fmt_pct(c["share"]),
                     "lq": fmt_num(c["lq"]),
                 }
@@ -110,7 +111,7 @@ async def specialisation_page() -> None:
                     ("zone", "高新区"),
                     ("industry", "产业"),
                     ("role", "本区定位"),
-                    ("revenue", "营业收入"),
+                    ("revenue", "营业收入（亿元）"),
                     ("share", "占本区比例"),
                     ("lq", "区位商 LQ"),
                 ),

@@ -12,6 +12,7 @@ from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
 from kechuang.core.layout import download_bytes, frame, stat_card
 from kechuang.core.security import Principal
+from kechuang.core.tables import money_cell
 from kechuang.zones import report, service
 from kechuang.zones.charts import tracker_chart
 from kechuang.zones.widgets import READERS, load_choices, table_columns
@@ -104,24 +105,24 @@ async def targets_page() -> None:
                 rows = [
                     {
                         "zone": z["zone"],
-                        "latest": fmt_money(z["latest_value"]),
+                        "latest": money_cell(z["latest_value"], "亿元"),
                         "share": fmt_pct(z["share"]),
                         "cagr": fmt_pct(z["actual_cagr"]),
-                        "need": fmt_money(z["required_increase"]),
-                        "projected": fmt_money(z["projected_value"]),
-                        "shortfall": fmt_money(z["shortfall"]),
+                        "need": money_cell(z["required_increase"], "亿元"),
+                        "projected": money_cell(z["projected_value"], "亿元"),
+                        "shortfall": money_cell(z["shortfall"], "亿元"),
                     }
                     for z in t["zones"]
                 ]
                 ui.table(
                     columns=table_columns(
                         ("zone", "高新区"),
-                        ("latest", f"{tr['latest_year']}年营收"),
+                        ("latest", f"{tr['latest_year']}年营收（亿元）"),
                         ("share", "占比"),
                         ("cagr", "年均增速"),
-                        ("need", "需新增"),
-                        ("projected", f"{tr['target_year']}年预测"),
-                        ("shortfall", "预测缺口"),
+                        ("need", "需新增（亿元）"),
+                        ("projected", f"{tr['target_year']}年预测（亿元）"),
+                        ("shortfall", "预测缺口（亿元）"),
                     ),
                     rows=rows,
                     row_key="zone",
