@@ -9,6 +9,7 @@ import re
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from page_text import findings, message_findings
 from web import log_in
 
 
@@ -308,6 +309,8 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
     patterns = [re.compile("^" + re.sub(r"{\w+}", r"[^/]+", r) + "$") for r in routes]
     seen: dict[str, str] = {}
     nav: set[str] = set()
+    texts: dict[str, list[str]] = {}  # per page, what it shows that a bureau cannot hand on
+    notified = len(user.notify.messages)
     while todo:
         path = todo.pop(0)
         if path in seen:
@@ -333,6 +336,14 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
         text = _tree_text(user)
         found = EXTERNAL.search(text)
         assert found is None, (username, path, _around(text, found))
+        wrong = findings(user.client) + [
+            f"提示 {message_findings(m)}: {m}"
+            for m in user.notify.messages[notified:]
+            if message_findings(m)
+        ]
+        notified = len(user.notify.messages)
+        if wrong:
+            texts[path] = wrong
         for link in _links(user):
             if link not in seen and any(p.match(link) for p in patterns):
                 todo.append(link)
@@ -344,6 +355,10 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
                 if isinstance(el, ui.link)
             }
     assert set(seen) >= set(r for r in routes if "{" not in r)
+    import os
+    if os.environ.get("KC_DUMP"):
+        open(f"/tmp/kc_text_{username}.json", "w").write(json.dumps(texts, ensure_ascii=False, indent=1))
+    assert texts == {}, (username, texts)
     if username is None:
         # data pages send a visitor to the login form (a page the bureau makes public, such as
         # the self-assessment, may open; none shows the logged-in frame's no-access notice)

@@ -39,7 +39,7 @@ from kechuang.core.layout import (
     session_principal,
     start_page,
 )
-from kechuang.core.security import ROLES, Principal, SecurityError
+from kechuang.core.security import ROLES, Principal, SecurityError, actor_label
 from kechuang.core.web import client_address
 
 
@@ -345,7 +345,7 @@ def _audit_page(filters: dict, page: int, page_size: int) -> tuple[list[dict], i
                 {
                     "id": a.id,
                     "at": local_time(a.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    "username": a.username,
+                    "username": actor_label(a.username),
                     "action": audit.ACTION_LABELS.get(a.action, a.action),
                     "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
                     "entity_id": a.entity_id,

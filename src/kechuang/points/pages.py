@@ -19,7 +19,7 @@ from kechuang.core.layout import (
 )
 from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.points import certificate as cert
 from kechuang.points import methodology as meth
 from kechuang.points import service, verification
@@ -431,7 +431,7 @@ async def points_page() -> None:
             return
         r = opts["run"]
         ui.label(
-            f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{r['created_by']}；"
+            f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{actor_label(r['created_by'])}；"
             f"输入数据指纹 {r['input_hash'][:12]}）"
         ).classes("kc-muted")
         years = sorted(r["years"], reverse=True)

@@ -11,7 +11,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kechuang.core.palette import category_styles
-from kechuang.core.scope import ScopeError
+from kechuang.core.errors import BadInput, Conflict, NotFound
+from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
 from kechuang.registry.scope import enterprise_scope
@@ -63,6 +64,11 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
                 setattr(zone, key, value)
         session.flush()
         for park in item.get("parks", []):
+            existing_park = session.scalar(select(Park).where(Park.code == park["code"]))
+            if existing_park is not None and existing_park.confirmed and not park.get(
+                "confirmed", True
+            ):
+                continue  # the bureau confirmed this name on the platform: a reload keeps it
             if _upsert(
                 session,
                 Park,
@@ -105,6 +111,29 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
             counts["carriers"] += 1
     session.flush()
     return counts
+
+
+def confirm_park(session: Session, principal: Principal, park_id: int, name: str) -> Park:
+    """Set a park's name as confirmed by the city bureau (city admin only; audited at flush)."""
+    if principal.role != "city_admin":
+        raise RoleError("只有市科技局管理员可以核实园区名称")
+    park = session.get(Park, park_id)
+    if park is None:
+        raise NotFound("园区不存在")
+    name = (name or "").strip()
+    if not name:
+        raise BadInput("请填写园区名称")
+    if len(name) > 100:
+        raise BadInput("园区名称不能超过 100 个字")
+    clash = session.scalar(
+        select(Park).where(Park.zone_id == park.zone_id, Park.name == name, Park.id != park.id)
+    )
+    if clash is not None:
+        raise Conflict(f"本高新区已有名为“{name}”的园区")
+    park.name = name
+    park.confirmed = True
+    session.flush()
+    return park
 
 
 def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str, Any]) -> bool:
