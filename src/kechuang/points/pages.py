@@ -444,7 +444,7 @@ async def points_page() -> None:
                 value="",
             ).classes("w-36")
             industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
-            n = ui.select([20, 50, 100, 200], label="前 N 名", value=50).classes("w-28")
+            n = ui.select([20, 50, 100, 200], label="显示前几名", value=50).classes("w-28")
             go = ui.button("查询", icon="search")
         banner = ui.column()
         columns = [

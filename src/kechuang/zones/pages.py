@@ -164,7 +164,7 @@ async def ranking_page() -> None:
             )
             ui.label(
                 "名次区间：权重 ±25% 随机扰动与归一化方法替换的蒙特卡洛模拟中，名次的 5%–95% 分位；"
-                "表现分组参照 EIS 2024（对标组平均分 = 100）。"
+                "表现分组参照欧洲创新记分牌 2024（对标组平均分 = 100）。"
             ).classes("kc-muted")
             ui.echart(interval_chart(table)).classes("w-full").style(
                 f"height: {max(300, 34 * len(table) + 80)}px"
