@@ -15,8 +15,8 @@ from nicegui.element import Element
 # bureau writes this way in its own documents.
 ALLOWED_WORDS = frozenset(
     {
-        "USCC",  # 统一社会信用代码 is also printed as USCC on licences' export formats
-        "R",  # R&D (研发) as written in 统计年鉴: "R&D经费"
+        "USCC",  # 统一社会信用代码, as the bureau's own spreadsheets head the column
+        "R",  # R&D (研发), as 统计年鉴 writes "R&D经费"
         "D",
         "GDP",
         "IPO",
@@ -25,21 +25,24 @@ ALLOWED_WORDS = frozenset(
         "Word",
         "PDF",
         "CSV",
-        "QR",  # 二维码 on the certificate ("QR码" is not used; kept for the verification hint)
+        "JPG",  # picture formats an upload accepts
+        "JPEG",
+        "PNG",
         "ID",
-        "TF",  # TF-IDF and BM25 on the matching methodology page (names of the methods)
-        "IDF",
-        "BM",
-        "kg",  # units
-        "km",
-        "m",
-        "t",
-        "kW",
-        "kWh",
-        "MW",
-        "GB",
-        "MB",
+        "GB",  # GB/T 4754 (国民经济行业分类), a standard's number
+        "T",
+        "GEI",
+        "TF",  # TF-IDF: the name of the text-weighting method the classifier states it uses
+        "IDF",  # 长城战略咨询 (GEI): part of the list's own name, “GEI中国独角兽企业”
+        "A",  # the grades A–E of 高企 知识产权 scoring, and GB/T 4754 sections (B 采矿业)
+        "B",
+        "C",
+        "E",
+        "MB",  # units
         "KB",
+        "kg",
+        "km",
+        "kWh",
     }
 )
 
@@ -47,12 +50,18 @@ ALLOWED_WORDS = frozenset(
 # codes, judged by the code check, not words)
 WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]+(?:['’][a-z]+)?(?![A-Za-z0-9_])")
 # a figure with decimals followed by a unit of whole things (not 个百分点, not a rate such as 件/万人)
-DECIMAL_COUNT = re.compile(r"\d+\.\d+\s*(?:家|个(?!百分点)|件(?!/)|项(?!/)|人(?![/均民])|次(?!/)|篇)")
+DECIMAL_COUNT = re.compile(
+    r"\d\.\d+\s*(?:(?:家|个|件|项|人|次|篇)(?![\u4e00-\u9fff/])|家企业|个(?:企业|单位|项目|园区))"
+)
 # a table column of counts: its label names a count or carries a count unit
 COUNT_COLUMN = re.compile(r"(数量|个数|人数|件数|项数|家数|次数|户数|企业数|项目数|[（(](家|个|件|项|人|次|篇|户)[)）])$")
 DECIMAL = re.compile(r"^-?[\d,]*\.\d+$")
 # an industry code of the national classification (GB/T 4754: C39, C3963) shown instead of its name
-INDUSTRY_CODE = re.compile(r"(?<![A-Za-z0-9_])[A-T]\d{2,4}(?![A-Za-z0-9_])")
+INDUSTRY_CODE = re.compile(r"(?<![A-Za-z0-9_])[A-T]\d{2,4}(?![A-Za-z0-9_])(?!\s*[（(]?[\u4e00-\u9fff])")
+# names, not words: a web site's address (科技部网站 most.gov.cn) and a file's name (报表.xlsx)
+NAMES = re.compile(
+    r"(?:[A-Za-z0-9-]+\.)+(?:cn|com|net|org|cc|gov|edu)\b|[^\s，。；：、（）()]*\.(?:xlsx|xls|csv|docx|pdf|yaml|png|jpe?g)\b"
+)
 # a 待核实 is acceptable only where the page says how to fill it in or offers the control to do so
 INPUT_HINT = re.compile(r"请(?:在|到|于|通过)?.{0,30}?(?:填写|导入|录入|确认|设置|修改|维护)")
 
@@ -124,11 +133,12 @@ def element_texts(el: Element) -> Iterator[str]:
 
 
 def table_texts(table: ui.table) -> Iterator[str]:
-    """Column labels and the cells shown under them."""
+    """Column labels and the cells shown under them (not the cells of a column marked `verbatim`,
+    which shows stored values as they were stored: the audit log's 变更)."""
     columns = table.columns or []
     yield from (str(c.get("label", "")) for c in columns)
     for row in table.rows or []:
-        for column in columns:
+        for column in [c for c in columns if not c.get("verbatim")]:
             value = row.get(column.get("field") or column.get("name"))
             if value is not None and not isinstance(value, bool | dict | list):
                 yield str(value)
@@ -157,17 +167,18 @@ def _offers_input(el: Element) -> bool:
     return False
 
 
-def english_words(text: str) -> list[str]:
-    """Latin words in a text that are not on the allow-list."""
-    return [w for w in WORD.findall(text) if w not in ALLOWED_WORDS]
+def english_words(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Latin words in a text that are not on the allow-list (web addresses and file names aside)."""
+    return [w for w in WORD.findall(NAMES.sub(" ", text)) if w not in ALLOWED_WORDS | allowed]
 
 
-def findings(client) -> list[str]:
-    """Every offending snippet on the open page, each with what is wrong."""
+def findings(client, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """Every offending snippet on the open page, each with what is wrong (`allowed`: Latin words
+    that are data of the test world, such as its users' login names)."""
     out: list[str] = []
     for el, text in page_texts(client):
         snippet = text.strip().replace("\n", " ")[:120]
-        words = english_words(text)
+        words = english_words(text, allowed)
         if words:
             out.append(f"英文 {words}: {snippet}")
         if DECIMAL_COUNT.search(text):
@@ -186,9 +197,9 @@ def findings(client) -> list[str]:
     return sorted(set(out))
 
 
-def message_findings(message: str) -> list[str]:
+def message_findings(message: str, allowed: frozenset[str] = frozenset()) -> list[str]:
     """What is wrong with a notification's text."""
-    out = [f"英文 {w}" for w in english_words(message)]
+    out = [f"英文 {w}" for w in english_words(message, allowed)]
     if DECIMAL_COUNT.search(message):
         out.append("带小数的计数")
     return out

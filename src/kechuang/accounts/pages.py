@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
@@ -350,7 +349,7 @@ def _audit_page(filters: dict, page: int, page_size: int) -> tuple[list[dict], i
                     "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
                     "entity_id": a.entity_id,
                     "summary": a.summary,
-                    "change": _change_text(a.before, a.after),
+                    "change": audit.change_text(a.before, a.after),
                 }
             )
         return rows, total
@@ -365,16 +364,6 @@ def _parse_day(text: str | None):
         return date.fromisoformat(text.strip())
     except ValueError as exc:
         raise SecurityError(f"日期格式有误：{text}（应为 2026-01-31）") from exc
-
-
-def _change_text(before: dict | None, after: dict | None) -> str:
-    if before and after:
-        return "；".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in after)[:300]
-    if after:
-        return json.dumps(after, ensure_ascii=False, default=str)[:300]
-    if before:
-        return "删除前：" + json.dumps(before, ensure_ascii=False, default=str)[:300]
-    return ""
 
 
 @ui.page("/audit")
@@ -409,7 +398,8 @@ def audit_page() -> None:
             }
 
         columns = [
-            {"name": k, "label": v, "field": k, "align": "left"}
+            # 变更 shows stored values as they were stored (codes included): it is the record
+            {"name": k, "label": v, "field": k, "align": "left", "verbatim": k == "change"}
             for k, v in (
                 ("at", "时间(北京时间)"),
                 ("username", "操作人"),

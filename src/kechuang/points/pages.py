@@ -212,10 +212,12 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
         )
         if cert.pdf_available():
             ui.button("出具积分证明（PDF）", icon="picture_as_pdf", on_click=lambda: issue("pdf"))
-    ui.label(
-        "每次出具都会登记一份带验证码和二维码的新证明，同一年度此前的证明随即显示为“已被新证明取代”；"
-        f"银行可在 {verification.VERIFY_PATH} 页面无需登录核验。"
-    ).classes("kc-muted")
+    with ui.row().classes("items-center gap-2"):
+        ui.label(
+            "每次出具都会登记一份带验证码和二维码的新证明，同一年度此前的证明随即显示为“已被新证明取代”；"
+            "银行扫描证明上的二维码，或在核验页面输入验证码，无需登录即可核验。"
+        ).classes("kc-muted")
+        ui.link("打开证明核验页面", verification.VERIFY_PATH)
     _certificate_list(principal, enterprise_id)
 
 
@@ -324,7 +326,7 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
     state = "已授权" if consent["consented"] else "未授权"
     status = ui.label(
         f"当前：{state}"
-        + (f"（{consent['basis']}，{consent['updated_by']}）" if consent["updated_by"] else "")
+        + (f"（{consent['basis']}，{actor_label(consent['updated_by'])}）" if consent["updated_by"] else "")
     ).mark("consent-status")
     if principal.role == BANK_ROLE:
         return
@@ -443,7 +445,7 @@ async def points_page() -> None:
                 label="生命周期阶段",
                 value="",
             ).classes("w-36")
-            industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes("w-32")
             n = ui.select([20, 50, 100, 200], label="显示前几名", value=50).classes("w-28")
             go = ui.button("查询", icon="search")
         banner = ui.column()

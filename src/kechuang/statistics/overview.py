@@ -21,7 +21,7 @@ from kechuang.core.layout import (
     stat_card,
 )
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
 from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
@@ -207,7 +207,7 @@ async def enterprises_page() -> None:
             field = ui.select(
                 {"": "全部", **{f: f for f in TECH_FIELDS}}, label="技术领域", value=""
             ).classes("w-40")
-            industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes("w-32")
             q = ui.input("搜索名称或信用代码").classes("w-64")
             search = ui.button("查询", icon="search")
         rows, total = await run.io_bound(
@@ -373,6 +373,7 @@ async def enterprise_figures_section(principal: Principal, enterprise_id: int) -
             {
                 **r,
                 "current": "是" if r["is_current"] else "否（已更正）",
+                "username": actor_label(r["username"]),
                 "revenue": fmt_money(r["operating_revenue"]),
                 "imported_at": (r["imported_at"] or "")[:19],
             }
@@ -421,7 +422,7 @@ def registry_history_rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]
                     "id": f"{rev['id']}-{change['field']}",
                     "at": rev["created_at"][:19].replace("T", " "),
                     "source": source,
-                    "username": rev["username"],
+                    "username": actor_label(rev["username"]),
                     "field": change["label"],
                     "change": f"{change['before_text']} → {change['after_text']}",
                 }
