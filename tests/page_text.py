@@ -54,10 +54,16 @@ DECIMAL_COUNT = re.compile(
     r"\d\.\d+\s*(?:(?:家|个|件|项|人|次|篇)(?![\u4e00-\u9fff/])|家企业|个(?:企业|单位|项目|园区))"
 )
 # a table column of counts: its label names a count or carries a count unit
-COUNT_COLUMN = re.compile(r"(数量|个数|人数|件数|项数|家数|次数|户数|企业数|项目数|[（(](家|个|件|项|人|次|篇|户)[)）])$")
+COUNT_COLUMN = re.compile(
+    r"(数量|个数|人数|件数|项数|家数|次数|户数|企业数|项目数|[（(](家|个|件|项|人|次|篇|户)[)）])$"
+)
 DECIMAL = re.compile(r"^-?[\d,]*\.\d+$")
 # an industry code of the national classification (GB/T 4754: C39, C3963) shown instead of its name
-INDUSTRY_CODE = re.compile(r"(?<![A-Za-z0-9_])[A-T]\d{2,4}(?![A-Za-z0-9_])(?!\s*[（(]?[\u4e00-\u9fff])")
+# (a code next to its name, as in 专用设备制造业（C3511） or C35 专用设备制造业, is fine)
+INDUSTRY_CODE = re.compile(
+    r"(?<![A-Za-z0-9_])(?<![\u4e00-\u9fff])(?<![\u4e00-\u9fff][（(])[A-T]\d{2,4}"
+    r"(?![A-Za-z0-9_])(?!\s*[（(]?[\u4e00-\u9fff])"
+)
 # names, not words: a web site's address (科技部网站 most.gov.cn) and a file's name (报表.xlsx)
 NAMES = re.compile(
     r"(?:[A-Za-z0-9-]+\.)+(?:cn|com|net|org|cc|gov|edu)\b|[^\s，。；：、（）()]*\.(?:xlsx|xls|csv|docx|pdf|yaml|png|jpe?g)\b"
@@ -65,7 +71,16 @@ NAMES = re.compile(
 # a 待核实 is acceptable only where the page says how to fill it in or offers the control to do so
 INPUT_HINT = re.compile(r"请(?:在|到|于|通过)?.{0,30}?(?:填写|导入|录入|确认|设置|修改|维护)")
 
-PROP_TEXTS = ("label", "placeholder", "hint", "caption", "title", "no-data-label", "prefix", "suffix")
+PROP_TEXTS = (
+    "label",
+    "placeholder",
+    "hint",
+    "caption",
+    "title",
+    "no-data-label",
+    "prefix",
+    "suffix",
+)
 
 
 def _shown(el: Element) -> bool:
@@ -93,9 +108,11 @@ def _echart_texts(options: dict) -> Iterator[str]:
             yield str(axis.get("name", ""))
             for item in axis.get("data") or []:
                 yield str(item.get("value", "") if isinstance(item, dict) else item)
-    for indicator in (options.get("radar") or {}).get("indicator", []) if isinstance(
-        options.get("radar"), dict
-    ) else []:
+    for indicator in (
+        (options.get("radar") or {}).get("indicator", [])
+        if isinstance(options.get("radar"), dict)
+        else []
+    ):
         yield str(indicator.get("name", ""))
     for series in listed(options.get("series")):
         yield str(series.get("name", ""))

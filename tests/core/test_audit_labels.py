@@ -24,9 +24,9 @@ def test_every_audited_column_has_a_chinese_label() -> None:
 
 
 def test_change_text_in_chinese() -> None:
-    assert change_text({"name": "旧园", "confirmed": False}, {"name": "新园", "confirmed": True}) == (
-        "名称：旧园 → 新园；已确认：否 → 是"
-    )
+    assert change_text(
+        {"name": "旧园", "confirmed": False}, {"name": "新园", "confirmed": True}
+    ) == ("名称：旧园 → 新园；已确认：否 → 是")
     assert change_text(None, {"title": "巡检", "due_on": None}) == "标题：巡检；完成时限：空"
     assert change_text({"year": 2024}, None) == "删除前：年度：2024"
     assert change_text(None, None) == ""

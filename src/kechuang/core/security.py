@@ -97,6 +97,7 @@ def actor_label(username: str | None) -> str:
     """Who did something, for a page: an account's user name, or 系统 for the platform itself."""
     return SYSTEM.display_name if username in (None, "", SYSTEM.username) else username
 
+
 _hasher = PasswordHasher()
 
 

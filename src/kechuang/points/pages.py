@@ -326,7 +326,11 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
     state = "已授权" if consent["consented"] else "未授权"
     status = ui.label(
         f"当前：{state}"
-        + (f"（{consent['basis']}，{actor_label(consent['updated_by'])}）" if consent["updated_by"] else "")
+        + (
+            f"（{consent['basis']}，{actor_label(consent['updated_by'])}）"
+            if consent["updated_by"]
+            else ""
+        )
     ).mark("consent-status")
     if principal.role == BANK_ROLE:
         return
@@ -445,7 +449,9 @@ async def points_page() -> None:
                 label="生命周期阶段",
                 value="",
             ).classes("w-36")
-            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes(
+                "w-32"
+            )
             n = ui.select([20, 50, 100, 200], label="显示前几名", value=50).classes("w-28")
             go = ui.button("查询", icon="search")
         banner = ui.column()

@@ -12,8 +12,8 @@ from nicegui import run, ui
 
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.errors import UserError
 from kechuang.core.domain import DATA_ROLES, section_functions
+from kechuang.core.errors import UserError
 from kechuang.core.layout import frame
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
@@ -147,11 +147,17 @@ def _park_line(principal: Principal, park_id: int, name: str, confirmed: bool, s
             ui.label("请填写经管委会或规划文件确认的园区名称；保存后记入审计日志。").classes(
                 "kc-muted"
             )
-            field = ui.input("园区名称", value=name).classes("w-64").mark("park-name")
+            field = (
+                ui.input("园区名称", value=name)
+                .classes("w-64")
+                .mark("park-name", f"park-name-{park_id}")
+            )
             with ui.row():
-                ui.button("确认园名", on_click=save).mark("park-save")
+                ui.button("确认园名", on_click=save).mark("park-save", f"park-save-{park_id}")
                 ui.button("取消", on_click=dialog.close).props("flat")
-        button = ui.button("核实园名", on_click=dialog.open).props("flat dense").mark("park-confirm")
+        button = (
+            ui.button("核实园名", on_click=dialog.open).props("flat dense").mark("park-confirm")
+        )
 
 
 def _enterprise_data(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:
@@ -185,7 +191,7 @@ async def enterprise_page(enterprise_id: int) -> None:
                 ("成立日期", s["founded_on"]),
                 ("所属高新区", s["zone"]),
                 ("所在园区", s["park"]),
-                ("行业代码(GB/T 4754)", s["industry_code"]),
+                ("所属行业", service.industry_label(s["industry_code"])),
                 ("技术领域", s["tech_field"]),
                 ("统计归属（飞地）", data["counted_zone"]),
                 ("孵化载体", data["incubator"]),

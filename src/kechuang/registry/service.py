@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -10,8 +11,8 @@ import yaml
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from kechuang.core.palette import category_styles
 from kechuang.core.errors import BadInput, Conflict, NotFound
+from kechuang.core.palette import category_styles
 from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
@@ -26,6 +27,40 @@ def city_config(name: str = "yangzhou") -> dict[str, Any]:
         .read_text(encoding="utf-8")
     )
     return yaml.safe_load(text)
+
+
+@cache
+def _gbt4754() -> dict[str, dict[str, str]]:
+    text = resources.files("kechuang.registry").joinpath("data/gbt4754.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def industry_name(code: str | None) -> str | None:
+    """The name of a GB/T 4754 code (C3511 → 专用设备制造业, by its division; C → 制造业); None when
+    the code is empty or not in the classification."""
+    code = (code or "").strip().upper()
+    if not code or not code[0].isalpha():
+        return None
+    names = _gbt4754()
+    section = names["sections"].get(code[0])
+    if section is None:
+        return None
+    if len(code) == 1:
+        return section["name"]
+    first, last = section["divisions"]
+    # the division must lie in the section's range: X12 or A35 is no industry
+    if not code[1:3].isdigit() or not first <= int(code[1:3]) <= last:
+        return None
+    return names["divisions"].get(code[1:3])
+
+
+def industry_label(code: str | None) -> str:
+    """An industry for a page: its name with the code in brackets (专用设备制造业（C3511）); a code
+    not in the classification as it is; an em dash when empty."""
+    if not code:
+        return "—"
+    name = industry_name(code)
+    return f"{name}（{code}）" if name else code
 
 
 def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]:
@@ -65,8 +100,10 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
         session.flush()
         for park in item.get("parks", []):
             existing_park = session.scalar(select(Park).where(Park.code == park["code"]))
-            if existing_park is not None and existing_park.confirmed and not park.get(
-                "confirmed", True
+            if (
+                existing_park is not None
+                and existing_park.confirmed
+                and not park.get("confirmed", True)
             ):
                 continue  # the bureau confirmed this name on the platform: a reload keeps it
             if _upsert(

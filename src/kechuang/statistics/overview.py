@@ -24,7 +24,7 @@ from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal, actor_label
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
-from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
+from kechuang.registry.service import EnterpriseFilter, get_enterprise, industry_label, list_zones
 from kechuang.statistics.exports import export_file
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.history import enterprise_registry_history
@@ -159,7 +159,7 @@ LIST_COLUMNS = [
         ("name", "企业名称", True),
         ("zone", "高新区", False),
         ("park", "园区", False),
-        ("industry_code", "行业代码", False),
+        ("industry", "所属行业", False),
         ("tech_field", "技术领域", False),
         ("founded_on", "成立日期", True),
         ("revenue", "营业收入", False),
@@ -180,6 +180,7 @@ def _list_rows(
             session, principal, flt, page, size, sort or "id", descending
         )
     for r in rows:
+        r["industry"] = industry_label(r.get("industry_code"))
         r["revenue"] = fmt_money(r["operating_revenue"]) + (f"（{r['year']}）" if r["year"] else "")
     return rows, total
 
@@ -207,7 +208,9 @@ async def enterprises_page() -> None:
             field = ui.select(
                 {"": "全部", **{f: f for f in TECH_FIELDS}}, label="技术领域", value=""
             ).classes("w-40")
-            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes(
+                "w-32"
+            )
             q = ui.input("搜索名称或信用代码").classes("w-64")
             search = ui.button("查询", icon="search")
         rows, total = await run.io_bound(
