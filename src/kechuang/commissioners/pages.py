@@ -674,7 +674,13 @@ def assessment_page() -> None:
         def load() -> None:
             rows = _act(principal, assessment.assessment_table, int(year.value))
             table.rows = [
-                {**r, "rating": "—" if r["rating"] is None else r["rating"]} for r in rows
+                {
+                    **r,
+                    "rating": "—" if r["rating"] is None else r["rating"],
+                    # a count: a whole number (stays a number so the column sorts as one)
+                    "visits": None if r["visits"] is None else round(r["visits"]),
+                }
+                for r in rows
             ]
             table.update()
 

@@ -25,7 +25,7 @@ from kechuang.points import methodology as meth
 from kechuang.points import service, verification
 from kechuang.points.models import BANK_ROLE
 from kechuang.points.scope import CONSENT_BY_DOCUMENT, PointsForbidden
-from kechuang.registry.service import list_zones
+from kechuang.registry.service import industry_label, list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
 LIST_ROLES = ("city_admin", "zone_admin", "enterprise_user")
@@ -502,6 +502,7 @@ async def points_page() -> None:
                     "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
                     "rank_city": f"{row['rank_city']} / {row['n_city']}",
                     "total": f"{row['total']:.2f}",
+                    "industry_division": industry_label(row["industry_division"]),
                 }
                 for row in data["items"]
             ]
@@ -597,6 +598,7 @@ async def bank_page() -> None:
                     **r,
                     "total": f"{r['total']:.2f}",
                     "rank": _rank({"rank": r["rank_city"], "of": r["n_city"]}),
+                    "industry_division": industry_label(r["industry_division"]),
                 }
                 for r in data["items"]
             ],

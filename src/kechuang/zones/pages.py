@@ -13,9 +13,9 @@ from nicegui import run, ui
 from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.formatting import fmt_figure
+from kechuang.core.formatting import fmt_figure, fmt_local_time
 from kechuang.core.layout import download_bytes, frame, stat_card
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.zones import report, service
 from kechuang.zones.charts import interval_chart, radar_chart
 from kechuang.zones.evaluation import TOP_QUARTILE, TOP_QUARTILE_NAME
@@ -106,7 +106,8 @@ async def ranking_page() -> None:
             src = data["source"]
             ui.label(
                 (
-                    f"显示已保存的评价记录 #{src['run_id']}（{src['created_at'][:16]}，{src['username']}）"
+                    f"显示已保存的评价记录 #{src['run_id']}（{fmt_local_time(src['created_at'])}，"
+                    f"{actor_label(src['username'])}）"
                     if src["run_id"]
                     else "即时计算（未保存）"
                 )
