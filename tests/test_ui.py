@@ -255,6 +255,21 @@ def _page_state(user: User) -> str | None:
     return None
 
 
+async def _settled(user: User) -> None:
+    """Wait (up to about a second) until the page stops changing: tables and charts that a page
+    fills from a background load after its title shows."""
+    last = None
+    for _ in range(10):
+        now = [
+            (el.id, len(getattr(el, "rows", None) or []))
+            for el in list(user.client.elements.values())
+        ]
+        if now == last:
+            return
+        last = now
+        await asyncio.sleep(0.1)
+
+
 def _tree_text(user: User) -> str:
     """Everything the browser would receive for the open page: head and body HTML plus every
     element (tag, props, classes, style, slot templates) as JSON."""
@@ -336,6 +351,7 @@ async def test_no_page_references_an_external_url(user: User, crawl_world, usern
             await asyncio.sleep(0.05)
         assert state is not None, (username, path, "page never finished building")
         seen[path] = state
+        await _settled(user)
         text = _tree_text(user)
         found = EXTERNAL.search(text)
         assert found is None, (username, path, _around(text, found))
