@@ -31,9 +31,9 @@ ALLOWED_WORDS = frozenset(
         "ID",
         "GB",  # GB/T 4754 (国民经济行业分类), a standard's number
         "T",
-        "GEI",
+        "GEI",  # 长城战略咨询 (GEI): part of the list's own name, “GEI中国独角兽企业”
         "TF",  # TF-IDF: the name of the text-weighting method the classifier states it uses
-        "IDF",  # 长城战略咨询 (GEI): part of the list's own name, “GEI中国独角兽企业”
+        "IDF",
         "A",  # the grades A–E of 高企 知识产权 scoring, and GB/T 4754 sections (B 采矿业)
         "B",
         "C",
@@ -88,7 +88,7 @@ def _shown(el: Element) -> bool:
 
 
 def _markdown_text(content: str) -> str:
-    """Markdown as read: link targets and code fences' markers dropped."""
+    """Markdown or HTML as read: link targets and tags dropped, entities decoded."""
     content = re.sub(r"\]\([^)]*\)", "]", content)  # [text](/path) shows only text
     content = re.sub(r"<[^>]+>", " ", content)
     return html.unescape(content)
@@ -174,8 +174,9 @@ def page_texts(client) -> list[tuple[Element, str]]:
 
 
 def _offers_input(el: Element) -> bool:
-    """The element, or the container around it, says where to fill the value in or links there."""
-    for holder in list(el.ancestors(include_self=True))[:3]:
+    """The element, or the container it sits in, says where to fill the value in or links there
+    (no further out: a link elsewhere on the page is no answer to this gap)."""
+    for holder in list(el.ancestors(include_self=True))[:2]:
         for other in holder.descendants(include_self=True):
             if isinstance(other, ui.link | ui.button | ui.input | ui.number | ui.select):
                 return True

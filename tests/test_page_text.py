@@ -75,6 +75,40 @@ def test_industry_names_from_gbt4754() -> None:
     assert industry_label("X12") == "X12" and industry_label(None) == "—"
 
 
+async def test_findings_on_a_page(user: User) -> None:
+    """Each check on real elements: what a page shows, not its hidden parts."""
+    from nicegui import ui
+
+    await user.open("/login")
+    with user.client.content:
+        with ui.card():
+            ui.label("园名：待核实")  # no way to fill it in
+        with ui.card():
+            ui.label("负责人：待核实")
+            ui.link("去填写", "/enterprises")
+        with ui.card():
+            ui.label("电话：待核实（请在企业信息页填写）")
+        ui.label("共 48.00 个")
+        ui.table(
+            columns=[
+                {"name": "n", "label": "企业数", "field": "n"},
+                {"name": "r", "label": "营业收入(万元)", "field": "r"},
+            ],
+            rows=[{"n": 3.0, "r": 12.5}],
+        )
+        ui.select({"emerging": "新兴产业"}, label="产业类型")  # codes as values are fine
+        ui.label("主导产业（national）")
+        ui.label("hidden words").set_visibility(False)
+        ui.echart({"series": [{"name": "base", "type": "bar", "data": [1]}]})
+    assert findings(user.client) == [
+        "带小数的计数: 共 48.00 个",
+        "待核实无填写入口: 园名：待核实",
+        "英文 ['base']: base",
+        "英文 ['national']: 主导产业（national）",
+        "计数列带小数 企业数: [3.0]",
+    ]
+
+
 def _unconfirmed(session, city) -> Park:
     return session.query(Park).filter_by(zone_id=city["hangji"].id, confirmed=False).first()
 
