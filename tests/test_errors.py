@@ -223,3 +223,58 @@ def test_downloads_have_one_correct_content_disposition(client, world):
     )
     assert content_disposition("报告.xlsx").startswith('attachment; filename="download.xlsx"')
     assert media_type_for("x.PDF") == "application/pdf"
+
+
+# Latin letters an API error may carry: a field's name in “…” and, after 应匹配/以下之一, the codes the
+# client must send (they are the API's values); every other word is Chinese
+_API_NAMES = re.compile(r"“[^”]*”|（应匹配 [^）]*）|以下之一：.*$")
+
+
+def _latin_words(text: str) -> list[str]:
+    # JSON is the name of the body's format, as CSV or Excel are of files
+    return [w for w in re.findall(r"[A-Za-z]{2,}", _API_NAMES.sub("", text)) if w != "JSON"]
+
+
+def test_missing_fields_and_wrong_types_are_answered_only_in_chinese(client, world):
+    city = login(client, "city")
+    cases = [
+        # a missing required field (pydantic: "Field required")
+        client.post("/api/v1/plan/tasks", json={"title": "巡检"}, headers=city),
+        # wrong types (pydantic: "Input should be a valid integer / date")
+        client.post(
+            "/api/v1/plan/tasks",
+            json={"action_id": "第一", "title": "巡检", "lead_unit": "管委会", "due_on": "明年"},
+            headers=city,
+        ),
+        client.get("/api/v1/enterprises?page=abc", headers=city),
+        # a body that is not JSON, and a value outside the allowed codes
+        client.post(
+            "/api/v1/plan/tasks",
+            content=b"{not json",
+            headers={**city, "content-type": "application/json"},
+        ),
+        client.post("/api/v1/plan/tasks/1/state", json={"state": "finished"}, headers=city),
+    ]
+    for r in cases:
+        body = assert_error_body(r, 422)
+        texts = [body["detail"], *(e["message"] for e in body.get("errors", []))]
+        assert [t for t in texts if _latin_words(t)] == [], body
+    missing = cases[0].json()["errors"]
+    assert {e["field"] for e in missing} == {"action_id", "lead_unit", "due_on"}
+    assert {e["message"] for e in missing} == {
+        "缺少必填参数“action_id”",
+        "缺少必填参数“lead_unit”",
+        "缺少必填参数“due_on”",
+    }
+    wrong = {e["field"]: e["message"] for e in cases[1].json()["errors"]}
+    assert wrong == {
+        "action_id": "参数“action_id”应为整数",
+        "due_on": "参数“due_on”应为日期（如 2024-01-31）",
+    }
+
+
+def test_the_latin_word_check_catches_pydantic_english():
+    assert _latin_words("参数“due_on”Field required") == ["Field", "required"]
+    assert _latin_words("Input should be a valid integer") != []
+    assert _latin_words("参数“state”格式不符合要求（应匹配 ^(planned|done)$）") == []
+    assert _latin_words("缺少必填参数“action_id”") == []

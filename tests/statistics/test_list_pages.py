@@ -72,7 +72,7 @@ async def test_rows_link_to_the_detail_page_and_name_the_industry(user: User, tw
     a = two_years["a"]
     row = table.rows[0]
     assert row["url"] == f"/enterprises/{a.id}"
-    assert row["industry"] == "计算机、通信和其他电子设备制造业"
+    assert row["industry"] == "计算机、通信和其他电子设备制造业（C3912）"
     assert row["employees"] == "100"  # a count is a whole number
     assert "props.row.url" in table.slots["body-cell-name"].template
 

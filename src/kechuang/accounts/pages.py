@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
@@ -39,7 +38,7 @@ from kechuang.core.layout import (
     session_principal,
     start_page,
 )
-from kechuang.core.security import ROLES, Principal, SecurityError
+from kechuang.core.security import ROLES, Principal, SecurityError, actor_label
 from kechuang.core.tables import ServerTable, sort_order, sortable_columns
 from kechuang.core.web import client_address
 
@@ -362,12 +361,12 @@ def _audit_page(
                 {
                     "id": a.id,
                     "at": local_time(a.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    "username": a.username,
+                    "username": actor_label(a.username),
                     "action": audit.ACTION_LABELS.get(a.action, a.action),
                     "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
                     "entity_id": a.entity_id,
                     "summary": a.summary,
-                    "change": _change_text(a.before, a.after),
+                    "change": audit.change_text(a.before, a.after),
                 }
             )
         return rows, total
@@ -382,16 +381,6 @@ def _parse_day(text: str | None):
         return date.fromisoformat(text.strip())
     except ValueError as exc:
         raise SecurityError(f"日期格式有误：{text}（应为 2026-01-31）") from exc
-
-
-def _change_text(before: dict | None, after: dict | None) -> str:
-    if before and after:
-        return "；".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in after)[:300]
-    if after:
-        return json.dumps(after, ensure_ascii=False, default=str)[:300]
-    if before:
-        return "删除前：" + json.dumps(before, ensure_ascii=False, default=str)[:300]
-    return ""
 
 
 @ui.page("/audit")
@@ -437,6 +426,9 @@ async def audit_page() -> None:
             ),
             sortable=tuple(AUDIT_SORTS),
         )
+        for column in columns:
+            # 变更 shows stored values as they were stored (codes included): it is the record
+            column["verbatim"] = column["name"] == "change"
         chosen: dict = {}  # the filters of the shown list (checked before they are used)
         listing = ServerTable(
             columns,

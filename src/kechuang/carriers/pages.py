@@ -17,6 +17,7 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.formatting import fmt_money, fmt_pct
 from kechuang.core.layout import frame, stat_card
+from kechuang.core.methodology import version_label
 from kechuang.core.security import Principal
 
 
@@ -162,7 +163,7 @@ def chain_page(year: int | None = None) -> None:
 def _criteria() -> None:
     """The provisional graduation criteria with their sources and confirmation levels."""
     c = current_chain()
-    ui.label(f"孵化器毕业条件（{c.name} {c.version}）").classes("text-h6")
+    ui.label(f"孵化器毕业条件（{c.name} {version_label(c.version)}）").classes("text-h6")
     ui.label(
         "国家及江苏省孵化器管理办法的毕业条件原文未收入本平台资料：以下为暂行口径，未确认，"
         "取得正式文本后由市科技局替换。"

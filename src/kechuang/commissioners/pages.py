@@ -22,6 +22,7 @@ from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.errors import UserError
 from kechuang.core.layout import download_bytes, frame, stat_card
+from kechuang.core.methodology import version_label
 from kechuang.core.security import Principal
 
 ADMINS = ("city_admin", COUNTY_ADMIN)
@@ -632,7 +633,7 @@ def assessment_page() -> None:
         if principal is None:
             return
         scheme = assessment.current_scheme()
-        ui.label(f"考核方案：{scheme.name}（{scheme.version}）").classes("kc-muted")
+        ui.label(f"考核方案：{scheme.name}（{version_label(scheme.version)}）").classes("kc-muted")
         ui.label(
             "；".join(f"{p.name} {p.points:g} 分" for p in scheme.parts)
             + "。指标满分值、分数线与优秀名额为本平台暂行规则（未经确认）。"
@@ -673,7 +674,13 @@ def assessment_page() -> None:
         def load() -> None:
             rows = _act(principal, assessment.assessment_table, int(year.value))
             table.rows = [
-                {**r, "rating": "—" if r["rating"] is None else r["rating"]} for r in rows
+                {
+                    **r,
+                    "rating": "—" if r["rating"] is None else r["rating"],
+                    # a count: a whole number (stays a number so the column sorts as one)
+                    "visits": None if r["visits"] is None else round(r["visits"]),
+                }
+                for r in rows
             ]
             table.update()
 

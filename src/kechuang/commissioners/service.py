@@ -681,7 +681,9 @@ def log_service(
         try:
             served_on = date.fromisoformat(served_on)
         except ValueError as exc:
-            raise _bad("served_on", f"服务日期格式应为 YYYY-MM-DD：{served_on}") from exc
+            raise _bad(
+                "served_on", f"服务日期格式应为 年-月-日，如 2026-03-01：{served_on}"
+            ) from exc
     if not isinstance(served_on, date):
         raise _bad("served_on", "请填写服务日期")
     if served_on > date.today():

@@ -74,6 +74,19 @@ def confirmation_label(level: str) -> str:
     return CONFIRMATION.get(level, level)
 
 
+# The suffix of a methodology version says what kind of version it is; pages show it in Chinese
+# (the stored version, which results record, keeps the suffix).
+VERSION_KINDS = {"provisional": "暂行", "example": "示例", "kc": "本平台重构"}
+
+
+def version_label(version: str) -> str:
+    """A version for display: “2025.1-provisional” → “2025.1 暂行版”."""
+    number, _, kind = str(version).partition("-")
+    if not kind:
+        return number
+    return f"{number} {VERSION_KINDS.get(kind, kind)}版"
+
+
 def confirmation_text(level: str) -> str:
     """Label with its meaning, e.g. “单一来源（仅见一份文本……）”, for tooltips and reports."""
     if level not in CONFIRMATION:

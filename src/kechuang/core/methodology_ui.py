@@ -26,7 +26,6 @@ def sources_section(codes: Iterable[str], title: str = "出处登记") -> None:
             columns=[
                 {"name": k, "label": v, "field": k, "align": "left"}
                 for k, v in (
-                    ("code", "代码"),
                     ("citation", "文件"),
                     ("kind", "类别"),
                     ("issuer", "发文机关"),
@@ -38,7 +37,7 @@ def sources_section(codes: Iterable[str], title: str = "出处登记") -> None:
             ],
             rows=[
                 {
-                    "code": e["code"],
+                    "code": e["code"],  # the row key; the page shows the title, not the code
                     "citation": e["citation"],
                     "kind": e["kind_label"],
                     "issuer": e["issuer"] or "未确认",

@@ -92,6 +92,12 @@ class Principal:
 
 SYSTEM = Principal(user_id=None, username="system", role="city_admin", display_name="系统")
 
+
+def actor_label(username: str | None) -> str:
+    """Who did something, for a page: an account's user name, or 系统 for the platform itself."""
+    return SYSTEM.display_name if username in (None, "", SYSTEM.username) else username
+
+
 _hasher = PasswordHasher()
 
 

@@ -239,14 +239,14 @@ def _event_dialog(principal: Principal, t: dict[str, Any], body) -> None:
     with ui.dialog() as dialog, ui.card():
         ui.label(f"里程碑进展：{t['title']}").classes("text-subtitle1")
         st = ui.select(MILESTONE_STATES, value="in_progress", label="状态")
-        on = ui.input("日期（YYYY-MM-DD）", value=date.today().isoformat())
+        on = ui.input("日期（年-月-日，如 2026-03-01）", value=date.today().isoformat())
         evidence = ui.textarea("佐证（文件、批复、名单及其日期）")
 
         def save() -> None:
             try:
                 day = date.fromisoformat(on.value.strip())
             except ValueError:
-                ui.notify(f"日期“{on.value}”应写成 YYYY-MM-DD", type="negative")
+                ui.notify(f"日期“{on.value}”应写成 年-月-日，如 2026-03-01", type="negative")
                 return
             done = _safe(
                 principal,

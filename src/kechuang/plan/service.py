@@ -382,7 +382,7 @@ def create_task(
                 {"title": str(m["title"]), "due_on": d.isoformat(), "done_on": m.get("done_on")}
             )
         except (KeyError, ValueError, TypeError):
-            problems.append(("milestones", f"第{i}个节点应含名称与日期（YYYY-MM-DD）"))
+            problems.append(("milestones", f"第{i}个节点应含名称与日期（年-月-日，如 2026-03-01）"))
     if problems:
         raise Unprocessable(
             "；".join(m for _f, m in problems),

@@ -25,6 +25,7 @@ from kechuang.core.methodology import (
     Source,
     Versioning,
     read_source,
+    version_label,
 )
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
@@ -172,7 +173,7 @@ class Methodology:
     @property
     def label(self) -> str:
         """Name and version for display."""
-        return f"{self.name} v{self.version}"
+        return f"{self.name}（{version_label(self.version)}）"
 
     def source_codes(self) -> list[str]:
         """The registry codes the methodology cites, in file order."""

@@ -19,7 +19,7 @@ from kechuang.core.layout import (
 )
 from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.core.tables import (
     PageRequest,
     ServerTable,
@@ -33,8 +33,7 @@ from kechuang.points import methodology as meth
 from kechuang.points import service, verification
 from kechuang.points.models import BANK_ROLE
 from kechuang.points.scope import CONSENT_BY_DOCUMENT, PointsForbidden
-from kechuang.registry.industry_names import industry_name
-from kechuang.registry.service import list_zones
+from kechuang.registry.service import industry_label, list_zones
 from kechuang.statistics.fields import FIELDS_BY_CODE
 
 LIST_ROLES = ("city_admin", "zone_admin", "enterprise_user")
@@ -221,10 +220,12 @@ async def render_card(principal: Principal, enterprise_id: int, heading: bool = 
         )
         if cert.pdf_available():
             ui.button("出具积分证明（PDF）", icon="picture_as_pdf", on_click=lambda: issue("pdf"))
-    ui.label(
-        "每次出具都会登记一份带验证码和二维码的新证明，同一年度此前的证明随即显示为“已被新证明取代”；"
-        f"银行可在 {verification.VERIFY_PATH} 页面无需登录核验。"
-    ).classes("kc-muted")
+    with ui.row().classes("items-center gap-2"):
+        ui.label(
+            "每次出具都会登记一份带验证码和二维码的新证明，同一年度此前的证明随即显示为“已被新证明取代”；"
+            "银行扫描证明上的二维码，或在核验页面输入验证码，无需登录即可核验。"
+        ).classes("kc-muted")
+        ui.link("打开证明核验页面", verification.VERIFY_PATH)
     _certificate_list(principal, enterprise_id)
 
 
@@ -333,7 +334,11 @@ def _consent_form(principal: Principal, enterprise_id: int, consent: dict[str, A
     state = "已授权" if consent["consented"] else "未授权"
     status = ui.label(
         f"当前：{state}"
-        + (f"（{consent['basis']}，{consent['updated_by']}）" if consent["updated_by"] else "")
+        + (
+            f"（{consent['basis']}，{actor_label(consent['updated_by'])}）"
+            if consent["updated_by"]
+            else ""
+        )
     ).mark("consent-status")
     if principal.role == BANK_ROLE:
         return
@@ -448,7 +453,7 @@ def _points_rows(
     rows = [
         {
             **row,
-            "industry_division": industry_name(row["industry_division"]),
+            "industry_division": industry_label(row["industry_division"]),
             "cats": " / ".join(f"{v:.1f}" for v in row["categories"].values()),
             "rank": f"{row['rank']} / {row['of']}" if row["rank"] else "—",
             "rank_city": f"{row['rank_city']} / {row['n_city']}",
@@ -495,7 +500,7 @@ async def points_page(year: int | None = None) -> None:
             return
         r = opts["run"]
         ui.label(
-            f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{r['created_by']}；"
+            f"积分计算 #{r['id']}（{r['created_at'][:16].replace('T', ' ')}，{actor_label(r['created_by'])}；"
             f"输入数据指纹 {r['input_hash'][:12]}）"
         ).classes("kc-muted")
         shown_year = chosen_year(year, r["years"])
@@ -507,7 +512,9 @@ async def points_page(year: int | None = None) -> None:
                 label="生命周期阶段",
                 value="",
             ).classes("w-36")
-            industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes(
+                "w-32"
+            )
             n = ui.select([20, 50, 100, 200], label="导出前 N 名", value=50).classes("w-32")
             go = ui.button("查询", icon="search")
         banner = ui.column()
@@ -641,6 +648,7 @@ async def bank_page() -> None:
                     **r,
                     "total": f"{r['total']:.2f}",
                     "rank": _rank({"rank": r["rank_city"], "of": r["n_city"]}),
+                    "industry_division": industry_label(r["industry_division"]),
                 }
                 for r in data["items"]
             ],

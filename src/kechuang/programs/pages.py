@@ -18,7 +18,7 @@ from kechuang.core.layout import frame, session_principal
 from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT, CHALLENGE_OWNER, DOMAIN_ROLES, EXPERT
 from kechuang.programs import service as svc
-from kechuang.programs.models import Application, Assignment, Expert
+from kechuang.programs.models import CALL_STATES, Application, Assignment, Expert
 from kechuang.programs.portfolio_pages import disagreement_notice
 from kechuang.programs.rules_ui import rule_caption
 from kechuang.programs.taxonomy import load_guide
@@ -78,6 +78,7 @@ def calls_page() -> None:
         ]
         for r in rows:
             r["closes_on"] = str(r["closes_on"] or "")
+            r["state"] = CALL_STATES.get(r["state"], r["state"])
         table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").mark("calls")
         table.on("rowClick", lambda e: ui.navigate.to(f"/programs/calls/{e.args[1]['id']}"))
         if principal.role in ADMINS:
@@ -99,7 +100,7 @@ def call_page(call_id: int) -> None:
             f"每项评审专家 {call['per_application']} 人"
         )
         for d in call["directions"]:
-            ui.label(f"· {d['name']}（{d['code']}）")
+            ui.label(f"· {d['name']}")
         if call["has_eligibility"]:
             rule_caption("eligibility")
         rule_caption("deadlines")

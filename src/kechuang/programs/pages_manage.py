@@ -34,7 +34,7 @@ ELIGIBILITY_CHOICES = {
 
 def _guide_options() -> dict[str, str]:
     guide = load_guide()
-    return {code: f"{code} {guide.path(code)}" for code, n in guide.nodes.items() if n.level <= 1}
+    return {code: guide.path(code) for code, n in guide.nodes.items() if n.level <= 1}
 
 
 def _parse_date(text: Any, label: str, field: str, problems: list[str]) -> date | None:
@@ -44,7 +44,7 @@ def _parse_date(text: Any, label: str, field: str, problems: list[str]) -> date 
     try:
         return date.fromisoformat(text)
     except ValueError:
-        problems.append(f"{label}“{text}”格式不正确，应为 YYYY-MM-DD")
+        problems.append(f"{label}“{text}”格式不正确，应为 年-月-日，如 2026-03-01")
         return None
 
 
@@ -161,13 +161,13 @@ def new_call_page() -> None:
             "eligibility": ui.select(ELIGIBILITY_CHOICES, label="申报条件", value="default").mark(
                 "c-eligibility"
             ),
-            "per_application": ui.number("每项评审专家人数 K", value=5, format="%d").mark("c-k"),
+            "per_application": ui.number("每项评审专家人数", value=5, format="%d").mark("c-k"),
             "finance_required": ui.checkbox("须含财务专家", value=True).mark("c-finance"),
         }
         dates = ui.row()
         with dates:
-            f["opens_on"] = ui.input("申报开始日期（YYYY-MM-DD）").mark("c-opens")
-            f["closes_on"] = ui.input("申报截止日期（YYYY-MM-DD）").mark("c-closes")
+            f["opens_on"] = ui.input("申报开始日期（年-月-日，如 2026-03-01）").mark("c-opens")
+            f["closes_on"] = ui.input("申报截止日期（年-月-日，如 2026-03-01）").mark("c-closes")
         f["challenge_id"] = (
             ui.select(challenges, label="关联榜单（揭榜挂帅）").classes("w-96").mark("c-challenge")
         )
@@ -299,7 +299,7 @@ def _call_details(principal: Principal, call: dict[str, Any]) -> None:
     if call["rationale"]:
         ui.label(f"委托论证：{call['rationale']}").mark("mc-rationale")
     for d in call["directions"]:
-        ui.label(f"· {d['name']}（{d['code']}）")
+        ui.label(f"· {d['name']}")
     ui.label("申报条件").classes("text-subtitle1")
     if call["has_eligibility"]:
         rule_caption("eligibility")

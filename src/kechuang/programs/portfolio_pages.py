@@ -13,6 +13,7 @@ from nicegui import run, ui
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.errors import UserError
+from kechuang.core.formatting import fmt_figure
 from kechuang.core.layout import demo_label, download_bytes, frame, stat_card
 from kechuang.core.security import Principal
 from kechuang.programs import APPLICANT
@@ -218,7 +219,16 @@ def portfolio_page() -> None:
                     {"name": k["kind"], "label": f"{k['label']}（{k['unit']}）", "field": k["kind"]}
                     for k in outs["kinds"]
                 ],
-                rows=outs["rows"],
+                rows=[
+                    {
+                        **r,
+                        **{
+                            k["kind"]: fmt_figure(r.get(k["kind"]), k["unit"], show_unit=False)
+                            for k in outs["kinds"]
+                        },
+                    }
+                    for r in outs["rows"]
+                ],
                 row_key="domain",
             ).classes("w-full").mark("p-outcomes")
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from nicegui import run, ui
 
+from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
 from kechuang.core.domain import DATA_ROLES, section_functions
+from kechuang.core.errors import UserError
 from kechuang.core.layout import frame
 from kechuang.core.scope import ScopeError
 from kechuang.core.security import Principal
@@ -75,7 +77,7 @@ async def zone_page(zone_id: int) -> None:
                 "full_name": zone.full_name,
                 "level": zone.level,
                 "source": zone.source,
-                "parks": [(p.name, p.confirmed, p.source) for p in zone.parks],
+                "parks": [(p.id, p.name, p.confirmed, p.source) for p in zone.parks],
                 "industries": [
                     (zi.industry.name, INDUSTRY_ROLES[zi.role]) for zi in zone.industries
                 ],
@@ -95,8 +97,10 @@ async def zone_page(zone_id: int) -> None:
         with ui.row().classes("gap-4"):
             with ui.card():
                 ui.label("园区（一区多园）").classes("text-subtitle1")
-                for name, confirmed, source in data["parks"] or [("（未分园区）", True, "")]:
-                    ui.label(name + ("" if confirmed else "（园名待核实）")).tooltip(source or "")
+                if not data["parks"]:
+                    ui.label("（未分园区）")
+                for park_id, name, confirmed, source in data["parks"]:
+                    _park_line(principal, park_id, name, confirmed, source)
             with ui.card():
                 ui.label("战略产业（一区一战略）").classes("text-subtitle1")
                 for name, role in data["industries"] or [("（未确定）", "")]:
@@ -107,6 +111,53 @@ async def zone_page(zone_id: int) -> None:
             return
         for section in section_functions("zone_page"):
             await section(principal, zone_id)
+
+
+def _park_line(principal: Principal, park_id: int, name: str, confirmed: bool, source: str) -> None:
+    """A park's name; an unconfirmed one says so and offers the city admin the form to confirm it."""
+    with ui.row().classes("items-center gap-2 no-wrap"):
+        label = ui.label(name)
+        if source:
+            label.tooltip(f"依据：{source}")
+        if confirmed:
+            return
+        note = ui.label("（园名待核实）").classes("text-warning")
+        if principal.role != "city_admin":
+            note.tooltip("请联系市科技局在本页核实园区名称")
+            ui.label("请市科技局在本页确认").classes("kc-muted text-caption")
+            return
+
+        def save() -> None:
+            try:
+                with session_scope() as session:
+                    bind_principal(session, principal)
+                    park = service.confirm_park(session, principal, park_id, field.value)
+                    confirmed_name = park.name
+            except UserError as exc:
+                ui.notify(str(exc), type="negative")
+                return
+            label.text = confirmed_name
+            note.delete()
+            button.delete()
+            dialog.close()
+            ui.notify(f"已确认园区名称：{confirmed_name}", type="positive")
+
+        with ui.dialog() as dialog, ui.card():
+            ui.label("核实园区名称").classes("text-subtitle1")
+            ui.label("请填写经管委会或规划文件确认的园区名称；保存后记入审计日志。").classes(
+                "kc-muted"
+            )
+            field = (
+                ui.input("园区名称", value=name)
+                .classes("w-64")
+                .mark("park-name", f"park-name-{park_id}")
+            )
+            with ui.row():
+                ui.button("确认园名", on_click=save).mark("park-save", f"park-save-{park_id}")
+                ui.button("取消", on_click=dialog.close).props("flat")
+        button = (
+            ui.button("核实园名", on_click=dialog.open).props("flat dense").mark("park-confirm")
+        )
 
 
 def _enterprise_data(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:
@@ -140,7 +191,7 @@ async def enterprise_page(enterprise_id: int) -> None:
                 ("成立日期", s["founded_on"]),
                 ("所属高新区", s["zone"]),
                 ("所在园区", s["park"]),
-                ("行业代码(GB/T 4754)", s["industry_code"]),
+                ("所属行业", service.industry_label(s["industry_code"])),
                 ("技术领域", s["tech_field"]),
                 ("统计归属（飞地）", data["counted_zone"]),
                 ("孵化载体", data["incubator"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -10,8 +11,9 @@ import yaml
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from kechuang.core.errors import BadInput, Conflict, NotFound
 from kechuang.core.palette import category_styles
-from kechuang.core.scope import ScopeError
+from kechuang.core.scope import RoleError, ScopeError
 from kechuang.core.security import Principal
 from kechuang.registry.models import Carrier, Enterprise, Industry, Park, Region, Zone, ZoneIndustry
 from kechuang.registry.scope import enterprise_scope
@@ -25,6 +27,40 @@ def city_config(name: str = "yangzhou") -> dict[str, Any]:
         .read_text(encoding="utf-8")
     )
     return yaml.safe_load(text)
+
+
+@cache
+def _gbt4754() -> dict[str, dict[str, str]]:
+    text = resources.files("kechuang.registry").joinpath("data/gbt4754.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def industry_name(code: str | None) -> str | None:
+    """The name of a GB/T 4754 code (C3511 → 专用设备制造业, by its division; C → 制造业); None when
+    the code is empty or not in the classification."""
+    code = (code or "").strip().upper()
+    if not code or not code[0].isalpha():
+        return None
+    names = _gbt4754()
+    section = names["sections"].get(code[0])
+    if section is None:
+        return None
+    if len(code) == 1:
+        return section["name"]
+    first, last = section["divisions"]
+    # the division must lie in the section's range: X12 or A35 is no industry
+    if not code[1:3].isdigit() or not first <= int(code[1:3]) <= last:
+        return None
+    return names["divisions"].get(code[1:3])
+
+
+def industry_label(code: str | None) -> str:
+    """An industry for a page: its name with the code in brackets (专用设备制造业（C3511）); a code
+    not in the classification as it is; an em dash when empty."""
+    if not code:
+        return "—"
+    name = industry_name(code)
+    return f"{name}（{code}）" if name else code
 
 
 def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]:
@@ -63,6 +99,13 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
                 setattr(zone, key, value)
         session.flush()
         for park in item.get("parks", []):
+            existing_park = session.scalar(select(Park).where(Park.code == park["code"]))
+            if (
+                existing_park is not None
+                and existing_park.confirmed
+                and not park.get("confirmed", True)
+            ):
+                continue  # the bureau confirmed this name on the platform: a reload keeps it
             if _upsert(
                 session,
                 Park,
@@ -105,6 +148,29 @@ def load_city_config(session: Session, name: str = "yangzhou") -> dict[str, int]
             counts["carriers"] += 1
     session.flush()
     return counts
+
+
+def confirm_park(session: Session, principal: Principal, park_id: int, name: str) -> Park:
+    """Set a park's name as confirmed by the city bureau (city admin only; audited at flush)."""
+    if principal.role != "city_admin":
+        raise RoleError("只有市科技局管理员可以核实园区名称")
+    park = session.get(Park, park_id)
+    if park is None:
+        raise NotFound("园区不存在")
+    name = (name or "").strip()
+    if not name:
+        raise BadInput("请填写园区名称")
+    if len(name) > 100:
+        raise BadInput("园区名称不能超过 100 个字")
+    clash = session.scalar(
+        select(Park).where(Park.zone_id == park.zone_id, Park.name == name, Park.id != park.id)
+    )
+    if clash is not None:
+        raise Conflict(f"本高新区已有名为“{name}”的园区")
+    park.name = name
+    park.confirmed = True
+    session.flush()
+    return park
 
 
 def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str, Any]) -> bool:

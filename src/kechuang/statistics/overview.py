@@ -21,7 +21,7 @@ from kechuang.core.layout import (
     stat_card,
 )
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.core.tables import (
     PageRequest,
     ServerTable,
@@ -31,10 +31,9 @@ from kechuang.core.tables import (
     sortable_columns,
     year_select,
 )
-from kechuang.registry.industry_names import industry_name
 from kechuang.registry.models import TECH_FIELDS
 from kechuang.registry.scope import can_see_zone_data
-from kechuang.registry.service import EnterpriseFilter, get_enterprise, list_zones
+from kechuang.registry.service import EnterpriseFilter, get_enterprise, industry_label, list_zones
 from kechuang.statistics.exports import export_file
 from kechuang.statistics.fields import ENTERPRISE_YEAR_FIELDS
 from kechuang.statistics.history import enterprise_registry_history
@@ -202,7 +201,7 @@ def _list_rows(
             session, principal, flt, request.page, request.size, sort, request.descending, year
         )
     for r in rows:
-        r["industry"] = industry_name(r["industry_code"])
+        r["industry"] = industry_label(r.get("industry_code"))
         r["revenue"] = fmt_figure(r["operating_revenue"], "万元", show_unit=False)
         r["rd_expense"] = fmt_figure(r["rd_expense"], "万元", show_unit=False)
         r["employees"] = fmt_figure(r["employees"], "人", show_unit=False)
@@ -243,7 +242,9 @@ async def enterprises_page(year: int | None = None) -> None:
             field = ui.select(
                 {"": "全部", **{f: f for f in TECH_FIELDS}}, label="技术领域", value=""
             ).classes("w-40")
-            industry = ui.input("行业代码前缀", placeholder="如 C35").classes("w-32")
+            industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes(
+                "w-32"
+            )
             q = ui.input("搜索名称或信用代码").classes("w-64")
             search = ui.button("查询", icon="search")
 
@@ -380,6 +381,7 @@ async def enterprise_figures_section(principal: Principal, enterprise_id: int) -
             {
                 **r,
                 "current": "是" if r["is_current"] else "否（已更正）",
+                "username": actor_label(r["username"]),
                 "revenue": money_cell(r["operating_revenue"]),
                 "imported_at": (r["imported_at"] or "")[:19],
             }
@@ -428,7 +430,7 @@ def registry_history_rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]
                     "id": f"{rev['id']}-{change['field']}",
                     "at": rev["created_at"][:19].replace("T", " "),
                     "source": source,
-                    "username": rev["username"],
+                    "username": actor_label(rev["username"]),
                     "field": change["label"],
                     "change": f"{change['before_text']} → {change['after_text']}",
                 }

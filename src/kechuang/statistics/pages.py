@@ -20,7 +20,7 @@ from kechuang.core.errors import Conflict, UserError
 from kechuang.core.excel import CellError, error_report
 from kechuang.core.layout import download_bytes, frame, reset_demo_label
 from kechuang.core.scope import RoleError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.statistics.import_jobs import run_import_job, submit_import
 from kechuang.statistics.queries import list_imports
 from kechuang.statistics.templates import kind_label
@@ -74,9 +74,9 @@ def _recent(principal: Principal) -> list[dict]:
                 "created": b.rows_created,
                 "revised": b.rows_revised,
                 "unchanged": b.rows_unchanged,
-                "username": b.username,
+                "username": actor_label(b.username),
                 "at": b.created_at.strftime("%Y-%m-%d %H:%M"),
-                "status": f"已撤销（{b.undone_by}）" if b.undone_at else "有效",
+                "status": f"已撤销（{actor_label(b.undone_by)}）" if b.undone_at else "有效",
                 "undone": b.undone_at is not None,
             }
             for b in list_imports(session, principal, 20)

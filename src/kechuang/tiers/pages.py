@@ -18,10 +18,10 @@ from kechuang.core.layout import (
     session_principal,
     stat_card,
 )
-from kechuang.core.methodology import CONFIRMATION_COLORS
+from kechuang.core.methodology import CONFIRMATION_COLORS, version_label
 from kechuang.core.methodology_ui import sources_section
 from kechuang.core.scope import ScopeError
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.core.tables import (
     PageRequest,
     ServerTable,
@@ -190,7 +190,7 @@ def source_text(source: dict[str, Any]) -> str:
     if source["kind"] == "snapshot":
         return (
             f"数据读自梯度评估快照 #{snap['id']}（{fmt_local_time(snap['created_at'])} 由 "
-            f"{snap['created_by']} 保存，覆盖 {'、'.join(map(str, snap['years']))}年），"
+            f"{actor_label(snap['created_by'])} 保存，覆盖 {'、'.join(map(str, snap['years']))}年），"
             "与当前数据一致。"
         )
     if source["state"] == "stale":
@@ -343,7 +343,7 @@ async def candidates_page(year: int | None = None) -> None:
             data = state["data"]
             p = data["pack"]
             info.set_text(
-                f"{p['name']}（{p['version']}，{p['confirmation_label']}"
+                f"{p['name']}（{version_label(p['version'])}，{p['confirmation_label']}"
                 f"{'，回溯评估' if p['retrospective'] else ''}）：未达标 "
                 f"{data['total_not_met']} 家，按差距指数显示最接近的 {listed} 家"
             )
@@ -382,7 +382,7 @@ def _render_assessment(data: dict[str, Any]) -> None:
     """The verdicts of every pack with its conditions, values, thresholds and gaps."""
     ui.label(f"当前梯度：{data['rung_label']}").classes("text-subtitle1").mark("tier-rung")
     for pack in data["packs"]:
-        title = f"{pack['name']}（{pack['version']}）：{pack['status_label']}"
+        title = f"{pack['name']}（{version_label(pack['version'])}）：{pack['status_label']}"
         if pack["score_lo"] is not None:
             lo, hi = pack["score_lo"], pack["score_hi"]
             title += f" · 得分 {lo:g}" + (f"–{hi:g}" if hi != lo else "") + " 分"

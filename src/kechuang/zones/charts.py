@@ -22,7 +22,7 @@ def interval_chart(table: list[dict[str, Any]]) -> dict[str, Any]:
         "yAxis": {"type": "category", "data": names},
         "series": [
             {
-                "name": "base",
+                "name": "区间起点（不显示）",
                 "type": "bar",
                 "stack": "band",
                 "data": base,

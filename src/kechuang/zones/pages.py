@@ -13,9 +13,9 @@ from nicegui import run, ui
 from kechuang.core import jobs
 from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.formatting import fmt_figure
+from kechuang.core.formatting import fmt_figure, fmt_local_time
 from kechuang.core.layout import download_bytes, frame, stat_card
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.core.tables import chosen_year, link_cell
 from kechuang.zones import report, service
 from kechuang.zones.charts import interval_chart, radar_chart
@@ -115,7 +115,8 @@ async def ranking_page(year: int | None = None) -> None:
             src = data["source"]
             ui.label(
                 (
-                    f"显示已保存的评价记录 #{src['run_id']}（{src['created_at'][:16]}，{src['username']}）"
+                    f"显示已保存的评价记录 #{src['run_id']}（{fmt_local_time(src['created_at'])}，"
+                    f"{actor_label(src['username'])}）"
                     if src["run_id"]
                     else "即时计算（未保存）"
                 )
@@ -178,7 +179,7 @@ async def ranking_page(year: int | None = None) -> None:
             link_cell(ranking_table, "name")
             ui.label(
                 "名次区间：权重 ±25% 随机扰动与归一化方法替换的蒙特卡洛模拟中，名次的 5%–95% 分位；"
-                "表现分组参照 EIS 2024（对标组平均分 = 100）。"
+                "表现分组参照欧洲创新记分牌 2024（对标组平均分 = 100）。"
             ).classes("kc-muted")
             ui.echart(interval_chart(table)).classes("w-full").style(
                 f"height: {max(300, 34 * len(table) + 80)}px"

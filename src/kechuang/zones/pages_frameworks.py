@@ -10,7 +10,12 @@ from nicegui import run, ui
 
 from kechuang.core.db import session_scope
 from kechuang.core.layout import frame
-from kechuang.core.methodology import CONFIRMATION, CONFIRMATION_COLORS, CONFIRMATION_NOTES
+from kechuang.core.methodology import (
+    CONFIRMATION,
+    CONFIRMATION_COLORS,
+    CONFIRMATION_NOTES,
+    version_label,
+)
 from kechuang.core.methodology_ui import sources_section
 from kechuang.zones import service
 from kechuang.zones.frameworks import DEFAULT_FRAMEWORK
@@ -33,7 +38,7 @@ async def frameworks_page() -> None:
             rows = fw.rows_table()
             counts = Counter(r["status"] for r in rows)
             with ui.expansion(
-                f"{fw.name}（版本 {fw.version}）", value=fw.code == DEFAULT_FRAMEWORK
+                f"{fw.name}（版本 {version_label(fw.version)}）", value=fw.code == DEFAULT_FRAMEWORK
             ).classes("w-full"):
                 ui.label(f"依据：{fw.document}").classes("kc-muted")
                 ui.label(f"出处：{fw.source}").classes("kc-muted")

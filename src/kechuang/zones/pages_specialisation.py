@@ -66,7 +66,7 @@ async def specialisation_page() -> None:
                     ("declared", "一区一战略产业"),
                     ("revenue", "营业收入（亿元）"),
                     ("share", "战略产业营收占比"),
-                    ("hhi", "集中度 HHI"),
+                    ("hhi", "产业集中度（赫芬达尔指数）"),
                 ),
                 rows=rows,
                 row_key="zone",
@@ -82,7 +82,7 @@ async def specialisation_page() -> None:
                 "similarity-heatmap"
             )
             ui.label(
-                f"同质化提示（相似度 ≥ {res['threshold']} 且在同一新兴产业上两区均 LQ ≥ 1 或均列为战略产业）"
+                f"同质化提示（相似度 ≥ {res['threshold']} 且在同一新兴产业上两区区位商均 ≥ 1 或均列为战略产业）"
             ).classes("text-subtitle1")
             if res["flags"]:
                 for f in res["flags"]:
@@ -92,7 +92,7 @@ async def specialisation_page() -> None:
                     ).classes("text-warning")
             else:
                 ui.label("未发现在同一新兴产业上高度重叠的高新区。").classes("text-positive")
-            ui.label("区位商（LQ > 1 表示该产业在本区的比重高于全市）").classes("text-subtitle1")
+            ui.label("区位商（大于 1 表示该产业在本区的比重高于全市）").classes("text-subtitle1")
             roles = {"main": "主导", "emerging": "新兴", "upgrading": "转型升级"}
             cells = [
                 {
@@ -113,7 +113,7 @@ async def specialisation_page() -> None:
                     ("role", "本区定位"),
                     ("revenue", "营业收入（亿元）"),
                     ("share", "占本区比例"),
-                    ("lq", "区位商 LQ"),
+                    ("lq", "区位商"),
                 ),
                 rows=cells,
                 row_key="key",
