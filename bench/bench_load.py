@@ -375,7 +375,9 @@ class Load:
         """Print latency per endpoint, errors, the achieved rate, RSS and the goals."""
         args, st = self.args, self.stats
         print(f"\n目标 {args.rate} 次/秒 × {args.duration} 秒；服务 {args.base_url}")
-        print(f"{'接口':36} {'次数':>7} {'错误':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'最大 ms':>9}")
+        print(
+            f"{'接口':36} {'次数':>7} {'错误':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'最大 ms':>9}"
+        )
         worst_read = 0.0
         for name in sorted(st.latencies, key=lambda n: -len(st.latencies[n])):
             v = st.latencies[name]
