@@ -9,7 +9,8 @@ assert timings), only that every page shows its main content. To run it:
     createdb kc_scale
     KECHUANG_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kc_scale \\
         kechuang demo --build-only --enterprises 100000
-    KECHUANG_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kc_scale kechuang tiers snapshot
+    KECHUANG_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kc_scale \
+        kechuang tiers snapshot --year 2023 --year 2024 --year 2025
     KECHUANG_SCALE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kc_scale \\
         .venv/bin/python -m pytest tests/test_scale.py -m scale -s
 
