@@ -577,3 +577,17 @@ def test_serve_runs_several_workers_only_for_the_api(cli_db, no_server):
     result = _cli("serve")
     assert result.exit_code == 0, result.output
     assert no_server[1][0] == ("kechuang.main:app",) and no_server[1][1]["workers"] == 1
+
+
+def test_demo_builds_the_number_of_enterprises_asked(tmp_path, no_server, monkeypatch):
+    """kechuang demo --enterprises 100000 builds the scale database (docs/scale.md)."""
+    from kechuang.demo import loader
+
+    seen = []
+    monkeypatch.setattr(loader, "build_demo", lambda say, **kw: seen.append(kw) or "已生成")
+    with configured("", tmp_path / "var"):
+        result = _cli("demo", "--build-only", "--enterprises", "150")
+        assert result.exit_code == 0, result.output
+        assert seen == [{"n_enterprises": 150}]
+        result = _cli("demo", "--build-only", "--enterprises", "5")
+        assert result.exit_code == 2 and len(seen) == 1
