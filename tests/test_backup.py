@@ -537,7 +537,7 @@ def test_demo_after_build_only_serves_the_demo_database(tmp_path, no_server, mon
     with configured("", tmp_path / "var"):
         assert loader.demo_database_url().endswith("demo.db")
         built = loader.build_demo
-        monkeypatch.setattr(loader, "build_demo", lambda say: built(say, n_enterprises=30))
+        monkeypatch.setattr(loader, "build_demo", lambda say, **_: built(say, n_enterprises=30))
         result = _cli("demo", "--build-only")
         assert result.exit_code == 0, result.output
         assert no_server == []
@@ -558,3 +558,36 @@ def test_demo_after_build_only_serves_the_demo_database(tmp_path, no_server, mon
         assert len(no_server) == 1
         assert db.schema_status(os.environ["KECHUANG_DATABASE_URL"]) == "ok"
         assert os.environ["KECHUANG_DATABASE_URL"].endswith("demo.db")
+
+
+def test_serve_runs_several_workers_only_for_the_api(cli_db, no_server):
+    """The UI runs in one process; --api-only serves the API alone, on as many workers as asked."""
+    db.upgrade(cli_db)
+    result = _cli("serve", "--workers", "3")
+    assert result.exit_code == 2
+    assert "网页界面只能在一个进程中运行" in result.output and "--api-only" in result.output
+    assert no_server == []
+    result = _cli("serve", "--workers", "0", "--api-only")
+    assert result.exit_code == 2 and no_server == []
+    result = _cli("serve", "--api-only", "--workers", "3", "--port", "9124")
+    assert result.exit_code == 0, result.output
+    (target,), options = no_server[0]
+    assert target == "kechuang.app:create_api" and options["factory"] is True
+    assert options["workers"] == 3 and options["port"] == 9124
+    result = _cli("serve")
+    assert result.exit_code == 0, result.output
+    assert no_server[1][0] == ("kechuang.main:app",) and no_server[1][1]["workers"] == 1
+
+
+def test_demo_builds_the_number_of_enterprises_asked(tmp_path, no_server, monkeypatch):
+    """kechuang demo --enterprises 100000 builds the scale database (docs/scale.md)."""
+    from kechuang.demo import loader
+
+    seen = []
+    monkeypatch.setattr(loader, "build_demo", lambda say, **kw: seen.append(kw) or "已生成")
+    with configured("", tmp_path / "var"):
+        result = _cli("demo", "--build-only", "--enterprises", "150")
+        assert result.exit_code == 0, result.output
+        assert seen == [{"n_enterprises": 150}]
+        result = _cli("demo", "--build-only", "--enterprises", "5")
+        assert result.exit_code == 2 and len(seen) == 1

@@ -457,12 +457,30 @@ def export_cmd(
 
 
 @app.command("serve")
-def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8080),
+    api_only: bool = typer.Option(
+        False, "--api-only", help="只提供 /api/v1 接口（无网页界面），可多进程；见 docs/scale.md"
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="工作进程数（大于 1 时须同时使用 --api-only）"
+    ),
+) -> None:
     """启动网页界面与 API（生产使用：先设置 KECHUANG_SECRET_KEY，执行 kechuang db upgrade 并创建用户）。"""
-    _serve(host, port, demo=False)
+    if workers > 1 and not api_only:
+        # NiceGUI keeps each open page's state and its websocket in the process that built it:
+        # a second process behind the same port would receive events for pages it never built.
+        fail(
+            "网页界面只能在一个进程中运行（每个打开的页面的状态保存在生成它的进程里）。"
+            "需要多进程时，请另行启动 kechuang serve --api-only --workers N --port 另一端口，"
+            "并由反向代理把 /api/ 转发到该端口（见 docs/scale.md）",
+            2,
+        )
+    _serve(host, port, demo=False, api_only=api_only, workers=workers)
 
 
-def _serve(host: str, port: int, demo: bool) -> None:
+def _serve(host: str, port: int, demo: bool, api_only: bool = False, workers: int = 1) -> None:
     """Serve the app; only the demo may run with the published default secret key."""
     import uvicorn
 
@@ -480,6 +498,18 @@ def _serve(host: str, port: int, demo: bool) -> None:
             "[yellow]演示模式：使用开发用默认密钥（演示数据库，不要存放真实数据）[/yellow]"
         )
     _require_ready_database()
+    if api_only:
+        # the API keeps no state in the process (tokens, sessions and locks are in the database),
+        # so uvicorn's workers can share one port
+        uvicorn.run(
+            "kechuang.app:create_api",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="info",
+            workers=workers,
+        )
+        return
     uvicorn.run("kechuang.main:app", host=host, port=port, log_level="info", workers=1)
 
 
@@ -505,6 +535,9 @@ def demo(
     host: str = typer.Option("127.0.0.1"),
     build_only: bool = typer.Option(False, "--build-only", help="只生成演示数据库，不启动服务"),
     rebuild: bool = typer.Option(False, "--rebuild", help="删除并重建演示数据库"),
+    enterprises: int = typer.Option(
+        3000, "--enterprises", min=100, help="演示企业数（规模测试可用 100000）"
+    ),
 ) -> None:
     """生成（或复用）演示数据库，并在 http://127.0.0.1:8080 启动网页界面与 API。"""
     from kechuang.demo.loader import DEMO_LOGINS, build_demo, demo_database_url
@@ -514,7 +547,7 @@ def demo(
     from kechuang.core.config import get_settings
 
     get_settings.cache_clear()
-    summary = build_demo(lambda msg: console.print(msg))
+    summary = build_demo(lambda msg: console.print(msg), n_enterprises=enterprises)
     console.print(summary)
     table = Table("角色", "用户名", "密码", "说明", title="演示账号")
     for login in DEMO_LOGINS:

@@ -14,6 +14,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KECHUANG_", env_ignore_empty=True)
 
     database_url: str = ""
+    # PostgreSQL connection pool per process: connections kept open, extra ones opened under load
+    # and how long a request waits for a free one (seconds). Every server process (the UI and
+    # each API worker) holds up to pool_size + max_overflow connections: keep the sum over all
+    # processes, plus the CLI and jobs, under the server's max_connections (docs/scale.md).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout: int = 30
     var_dir: Path = Path("var")
     secret_key: str = "kechuang-dev-secret-change-me"
     token_hours: int = 12

@@ -310,12 +310,13 @@ def _import_enterprises(
     parks_by_id = {p.id: p for p in all_parks}
     parks_by_zone_name = {(p.zone_id, p.name): p for p in all_parks}
     carriers = _lookup(session, Carrier, ("name", "code"))
+    usccs = df.get_column("uscc").drop_nulls().to_list()
+    # in slices: PostgreSQL takes at most 65,535 parameters in one statement (a 100k-row file)
     existing = {
         e.uscc: e
+        for start in range(0, len(usccs), 10_000)
         for e in session.scalars(
-            select(Enterprise).where(
-                Enterprise.uscc.in_(df.get_column("uscc").drop_nulls().to_list())
-            )
+            select(Enterprise).where(Enterprise.uscc.in_(usccs[start : start + 10_000]))
         )
     }
 
