@@ -14,19 +14,19 @@ async def test_audit_page_sorts_by_header(user: User, world) -> None:
     await log_in(user, "city")
     await user.open("/audit")
     # the page's query, directly (importing pages outside a user test would unregister routes)
-    from kechuang.accounts.pages import _audit_page
+    from kechuang.accounts.audit_log import audit_rows
 
-    newest, total = _audit_page({}, 1, 500)
+    newest, total = audit_rows({}, 1, 500)
     assert total == len(newest) > 3
     assert [r["id"] for r in newest] == sorted((r["id"] for r in newest), reverse=True)
-    by_user, _ = _audit_page({}, 1, 500, "username", False)
+    by_user, _ = audit_rows({}, 1, 500, "username", False)
     names = [r["username"] for r in by_user]
     assert names == sorted(names)
-    ignored, _ = _audit_page({}, 1, 500, "before; --", True)
+    ignored, _ = audit_rows({}, 1, 500, "before; --", True)
     assert [r["id"] for r in ignored] == [r["id"] for r in newest]
     # page 2 continues page 1 in the chosen order
-    first, _ = _audit_page({}, 1, 2, "username", False)
-    second, _ = _audit_page({}, 2, 2, "username", False)
+    first, _ = audit_rows({}, 1, 2, "username", False)
+    second, _ = audit_rows({}, 2, 2, "username", False)
     assert [r["id"] for r in first + second] == [r["id"] for r in by_user[:4]]
     table = user.find(ui.table).elements.pop()
     assert table.pagination["sortBy"] == "at" and table.rows

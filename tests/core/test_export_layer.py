@@ -255,7 +255,7 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
     """(name, content, scope, year) of every export, made through its route where it has one."""
     from web import login
 
-    from kechuang.accounts.pages import _audit_export
+    from kechuang.accounts.audit_log import audit_export
     from kechuang.core.excel import demo_data_present
     from kechuang.core.security import SYSTEM
     from kechuang.plan import service as plan_service
@@ -308,7 +308,7 @@ def _exports(client, session, world, case) -> list[tuple[str, bytes, str, str | 
     out.append(
         ("项目布局", pf.portfolio_xlsx(cov, fund, outs, demo_data_present(session)), "全市", None)
     )
-    out.append(("审计日志", _audit_export({}), "全平台", None))
+    out.append(("审计日志", audit_export({}), "全平台", None))
     return out
 
 

@@ -9,9 +9,9 @@ import uuid
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, run, ui
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from kechuang.accounts.api import audit_query
+from kechuang.accounts.audit_log import AUDIT_SORTS, audit_export, audit_rows
 from kechuang.accounts.models import User
 from kechuang.accounts.service import (
     attempt_login,
@@ -25,10 +25,8 @@ from kechuang.accounts.service import (
     update_user,
 )
 from kechuang.core import audit
-from kechuang.core.audit import AuditLog, bind_principal
+from kechuang.core.audit import bind_principal
 from kechuang.core.db import session_scope
-from kechuang.core.excel import Column, write_sheets
-from kechuang.core.formatting import local_time
 from kechuang.core.layout import (
     PASSWORD_PAGE,
     SESSION_KEY,
@@ -38,8 +36,8 @@ from kechuang.core.layout import (
     session_principal,
     start_page,
 )
-from kechuang.core.security import ROLES, Principal, SecurityError, actor_label
-from kechuang.core.tables import ServerTable, sort_order, sortable_columns
+from kechuang.core.security import ROLES, Principal, SecurityError
+from kechuang.core.tables import ServerTable, sortable_columns
 from kechuang.core.web import client_address
 
 
@@ -333,45 +331,6 @@ def _manage_card(principal, table, zone_options: dict) -> None:
             ui.button("重置密码", icon="key", on_click=lambda: act("reset")).mark("reset-password")
 
 
-# the audit columns a reader may sort by; time sorts by id (ids follow the time of writing)
-AUDIT_SORTS = {
-    "at": AuditLog.id,
-    "username": AuditLog.username,
-    "action": AuditLog.action,
-    "entity": AuditLog.entity,
-}
-
-
-def _audit_page(
-    filters: dict,
-    page: int,
-    page_size: int,
-    sort: str | None = "at",
-    descending: bool = True,
-) -> tuple[list[dict], int]:
-    order = sort_order(AUDIT_SORTS, sort, descending, AuditLog.id.desc(), "at")
-    with session_scope() as session:
-        stmt = audit_query(**filters)
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = []
-        for a in session.scalars(
-            stmt.order_by(*order).offset((max(1, page) - 1) * page_size).limit(page_size)
-        ):
-            rows.append(
-                {
-                    "id": a.id,
-                    "at": local_time(a.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    "username": actor_label(a.username),
-                    "action": audit.ACTION_LABELS.get(a.action, a.action),
-                    "entity": audit.ENTITY_LABELS.get(a.entity, a.entity),
-                    "entity_id": a.entity_id,
-                    "summary": a.summary,
-                    "change": audit.change_text(a.before, a.after),
-                }
-            )
-        return rows, total
-
-
 def _parse_day(text: str | None):
     from datetime import date
 
@@ -432,7 +391,7 @@ async def audit_page() -> None:
         chosen: dict = {}  # the filters of the shown list (checked before they are used)
         listing = ServerTable(
             columns,
-            lambda r: _audit_page(chosen, r.clamped_page, r.limit, r.sort, r.descending),
+            lambda r: audit_rows(chosen, r.clamped_page, r.limit, r.sort, r.descending),
             sort="at",
             descending=True,
         )
@@ -460,38 +419,8 @@ async def audit_page() -> None:
             except SecurityError as exc:
                 problem.set_text(str(exc))
                 return
-            content = await run.io_bound(_audit_export, chosen)
+            content = await run.io_bound(audit_export, chosen)
             download_bytes(content, "审计日志.xlsx")
 
         ui.button("导出审计日志", icon="download", on_click=export)
         await listing.reload()
-
-
-AUDIT_COLUMNS = (
-    Column("at", "时间(北京时间)"),
-    Column("username", "操作人"),
-    Column("action", "操作"),
-    Column("entity", "对象"),
-    Column("entity_id", "编号"),
-    Column("summary", "摘要"),
-    Column("change", "变更"),
-)
-
-
-def _audit_export(filters: dict) -> bytes:
-    import polars as pl
-
-    rows, _ = _audit_page(filters, 1, 100_000)
-    frame = pl.DataFrame(rows, schema={c.code: pl.String for c in AUDIT_COLUMNS} | {"id": pl.Int64})
-    labels = {"entity": "对象", "action": "操作", "username": "操作人", "entity_id": "编号"}
-    labels |= {"date_from": "起始日期", "date_to": "截止日期"}
-    chosen = "；".join(
-        f"{labels.get(k, k)}：{v}" for k, v in filters.items() if v not in (None, "")
-    )
-    return write_sheets(
-        [("审计日志", AUDIT_COLUMNS, frame)],
-        [f"筛选条件：{chosen or '无'}", f"共 {frame.height} 条（最多导出 100,000 条）。"],
-        title="审计日志",
-        scope="全平台",
-        sources=["本平台审计日志（每次写入由系统自动记录）"],
-    )

@@ -515,7 +515,7 @@ async def points_page(year: int | None = None) -> None:
             industry = ui.input("行业代码前缀", placeholder="如 C35（专用设备制造业）").classes(
                 "w-32"
             )
-            n = ui.select([20, 50, 100, 200], label="导出前 N 名", value=50).classes("w-32")
+            n = ui.select([20, 50, 100, 200], label="导出前几名", value=50).classes("w-32")
             go = ui.button("查询", icon="search")
         banner = ui.column()
         state: dict[str, Any] = {}
