@@ -189,7 +189,12 @@ EXTERNAL = re.compile(
     r"""(?:https?:)?(?://|\\/\\/)(?!(?:localhost|127\.0\.0\.1|test)(?:[:/"'\\)]|$))""",
     re.IGNORECASE,
 )
-ROLES = ["city", "zone_yz", "ent_b", "bank1", None]  # None: nobody logged in
+ROLES = [
+    "city", "zone_yz", "ent_b", "bank1",
+    # 科技特派员 and 重点攻关 roles (made in _commissioner_and_program_roles)
+    "by_admin", "by_informant", "by_farmer", "tpy_by", "a1", "e1", "o1",
+    None,  # nobody logged in
+]  # fmt: skip
 # the test users' login names are data a page may show (操作人), not English left in the UI
 LOGIN_NAMES = frozenset({"city"})
 
@@ -246,8 +251,59 @@ def crawl_world(session, world):
     action = session.query(PlanAction).filter_by(code="五.2").one()
     plan.create_task(session, SYSTEM, {"action_id": action.id, "title": "巡检任务",
                      "lead_unit": "扬州高新区管委会", "due_on": date(2025, 12, 31)})  # fmt: skip
+    _commissioner_and_program_roles(session, call)
     session.flush()
     return {**world, "call": call, "project": project}
+
+
+def _commissioner_and_program_roles(session, call) -> None:
+    """One user of each 科技特派员 and 重点攻关 role (scoped as tests/commissioners and
+    tests/programs make them), each with something to see: a demand matched to a commissioner
+    under an approved agreement, a recipient's own demand, an application under expert review
+    assigned to the expert, a challenge."""
+    from cmdata import BAOYING, PASSWORD, demand_data, individual
+    from factories import make_uscc
+    from progdata import app_data, assign
+
+    from kechuang.accounts.service import create_user, principal_of
+    from kechuang.commissioners import service as cm
+    from kechuang.core.security import SYSTEM
+    from kechuang.programs import service as programs
+    from kechuang.programs.models import Expert
+
+    tpy = cm.create_commissioner(session, SYSTEM, individual("演示数据·宝应特派员", BAOYING))
+    users = {}
+    for name, role, kw in (
+        ("by_admin", "county_admin", {"region_code": BAOYING}),
+        ("by_informant", "village_informant", {"region_code": BAOYING + "101"}),
+        ("by_farmer", "service_recipient", {}),
+        ("tpy_by", "commissioner", {"commissioner_id": tpy.id}),
+        ("a1", "applicant", {}),
+        ("e1", "expert", {}),
+        ("o1", "challenge_owner", {}),
+    ):
+        users[name] = create_user(session, username=name, password=PASSWORD, role=role, **kw)
+    session.flush()
+    p = {k: principal_of(u) for k, u in users.items()}
+    demand = cm.post_demand(session, p["by_informant"], demand_data(BAOYING + "101"))
+    agreement = cm.create_agreement(session, p["by_admin"], demand.id, tpy.id)
+    cm.approve_agreement(session, p["by_informant"], agreement.id)
+    cm.approve_agreement(session, p["tpy_by"], agreement.id)
+    cm.post_demand(session, p["by_farmer"], demand_data(BAOYING, title="虾塘水质变差"))
+    expert = Expert(code="ZJ1", name="专家1", id_no="321000197001010001", unit_name="专家单位1",
+                    unit_uscc=make_uscc(901), user_id=users["e1"].id, max_load=10)  # fmt: skip
+    session.add(expert)
+    app = programs.create_application(session, p["a1"], call.id, app_data(make_uscc(7071)))
+    programs.transition(session, p["a1"], app.id, "submit", "提交")
+    for action in ("start_form_review", "form_pass"):
+        programs.transition(session, SYSTEM, app.id, action, "")
+    assign(session, app.id, expert)
+    programs.create_challenge(
+        session,
+        p["o1"],
+        {"code": "JB2026-09", "year": 2026, "owner_unit": "巡检发榜单位", "title": "巡检榜单",
+         "need": "需求", "acceptance_criteria": "验收标准甲", "direction": "", "budget": 10},
+    )  # fmt: skip
 
 
 def _page_state(user: User) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 from nicegui import ui
 
 from kechuang.core.layout import frame
-from kechuang.core.security import Principal
+from kechuang.core.security import Principal, actor_label
 from kechuang.programs import CHALLENGE_OWNER, DOMAIN_ROLES
 from kechuang.programs import methodology as pm
 from kechuang.programs import service as svc
@@ -627,7 +627,7 @@ def _project_history(v: dict[str, Any]) -> None:
     with ui.column().classes("gap-1").mark("p-history"):
         for h in v["history"]:
             ui.label(
-                f"{h['at']:%Y-%m-%d %H:%M} {h['who']}：{h['action_label']}"
+                f"{h['at']:%Y-%m-%d %H:%M} {actor_label(h['who'])}：{h['action_label']}"
                 f"（{h['from_label']}→{h['to_label']}）"
                 + (f"，理由：{h['reason']}" if h["reason"] else "")
             ).classes("text-caption")
