@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kechuang.core.db import Base, utcnow
-from kechuang.core.security import SYSTEM, Principal
+from kechuang.core.security import SYSTEM, Principal, actor_label
 
 # Chinese names of audited tables; each domain declares its own in its manifest.
 ENTITY_LABELS: dict[str, str] = {
@@ -516,6 +516,6 @@ def _key(obj: Any) -> str:
 def _label(obj: Any) -> str:
     for attr in ("name", "username", "code", "uscc"):
         value = getattr(obj, attr, None)
-        if value:
-            return str(value)
+        if value:  # a row's actor (a 流转 by the platform) reads 系统, as the 操作人 column does
+            return actor_label(value) if attr == "username" else str(value)
     return ""
