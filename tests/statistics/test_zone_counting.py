@@ -18,9 +18,9 @@ from kechuang.statistics.queries import counting_rule_line, zone_totals
 # world: 甲 registered and counted in 扬州高新区 (5000), 乙 in 江都 (2000), 丙 registered in 杭集
 # but counted in 扬州高新区 (800); here 丁 stays in 杭集 (300).
 EXPECTED = {
-    "yzhtz": ("2", "5,800.00万元", "含飞地企业 1 家，不含注册在本区但计入他区的 0 家"),
-    "hangji": ("1", "300.00万元", "含飞地企业 0 家，不含注册在本区但计入他区的 1 家"),
-    "jiangdu": ("1", "2,000.00万元", "含飞地企业 0 家，不含注册在本区但计入他区的 0 家"),
+    "yzhtz": ("2", "0.58", "含飞地企业 1 家，不含注册在本区但计入他区的 0 家"),
+    "hangji": ("1", "0.03", "含飞地企业 0 家，不含注册在本区但计入他区的 1 家"),
+    "jiangdu": ("1", "0.20", "含飞地企业 0 家，不含注册在本区但计入他区的 0 家"),
 }
 NAMES = {"yzhtz": "扬州高新区", "hangji": "杭集高新区", "jiangdu": "江都高新区"}
 
@@ -75,7 +75,10 @@ async def test_dashboard_and_zone_pages_agree_and_state_the_rule(user: User, enc
     await log_in(user, "city")
     await user.should_see("2024年 分高新区", retries=100)
     await user.should_see("按统计归属高新区计数", retries=100)
-    home = {r["zone"]: r for r in user.find(ui.table).elements.pop().rows}
+    table = user.find(ui.table).elements.pop()
+    # one money unit per column, stated in its header (5,800万元 = 0.58亿元)
+    assert {c["name"]: c["label"] for c in table.columns}["revenue"].endswith("（亿元）")
+    home = {r["zone"]: r for r in table.rows}
     for code, (count, revenue, _) in EXPECTED.items():
         assert (home[NAMES[code]]["enterprises"], home[NAMES[code]]["revenue"]) == (
             count,
@@ -95,5 +98,5 @@ async def test_the_zone_admin_lands_on_the_same_figures(user: User, enclave_worl
     await log_in(user, "zone_hj")
     await user.should_see(marker="counting-rule", retries=100)
     yearly = [t for t in user.find(ui.table).elements if t.rows and "revenue" in t.rows[0]][0]
-    assert [(r["enterprises"], r["revenue"]) for r in yearly.rows] == [("1", "300.00万元")]
+    assert [(r["enterprises"], r["revenue"]) for r in yearly.rows] == [("1", "0.03")]
     await user.should_see("不含注册在本区但计入他区的 1 家", retries=100)
