@@ -143,6 +143,31 @@ def _wait_text(browser, text: str, timeout: float = 20) -> None:
     )
 
 
+def _wait_revenue_2024(browser, shown: str, timeout: float = 20) -> None:
+    """Wait until the zone page's yearly table (营业收入 in 亿元) shows `shown` for 2024."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def cell(b):
+        heads = [
+            th.text
+            for th in b.find_elements(
+                By.XPATH, "//table[.//th[contains(., '营业收入（亿元）')]]//th"
+            )
+        ]
+        rows = b.find_elements(
+            By.XPATH,
+            "//table[.//th[contains(., '营业收入（亿元）')]]//tr[td[1][normalize-space()='2024']]",
+        )
+        if not rows or not heads:
+            return None
+        cells = [td.text for td in rows[0].find_elements(By.TAG_NAME, "td")]
+        column = next(i for i, h in enumerate(heads) if "营业收入（亿元）" in h)
+        return cells[column] if column < len(cells) else None
+
+    WebDriverWait(browser, timeout).until(lambda b: cell(b) == shown, f"2024年营业收入不是 {shown}")
+
+
 def _screenshot(browser, name: str) -> None:
     out = Path(os.environ.get("KECHUANG_SCREENSHOT_DIR", "var"))
     out.mkdir(parents=True, exist_ok=True)
@@ -182,9 +207,8 @@ def test_a_correction_reaches_the_dashboard_only_after_approval(server, browser)
     _screenshot(browser, "browser-submission.png")
 
     _log_in(browser, base, "zone_b", "zone-b-pass-2026")
-    browser.get(f"{base}/")
-    _wait_text(browser, "5,000.00万元")
-    assert "6,000.00万元" not in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(f"{base}/")  # the zone admin lands on her zone's page: revenue in 亿元 by year
+    _wait_revenue_2024(browser, "0.50")  # 5,000万元
     browser.get(f"{base}/review")
     _wait_text(browser, "扬州浏览器测试科技有限公司 2024年")
     _wait_text(browser, "+20.00%")
@@ -192,7 +216,7 @@ def test_a_correction_reaches_the_dashboard_only_after_approval(server, browser)
     browser.find_element(By.XPATH, "//button[.//span[contains(., '审核通过')]]").click()
     _wait_text(browser, "已通过")
     browser.get(f"{base}/")
-    _wait_text(browser, "6,000.00万元")
+    _wait_revenue_2024(browser, "0.60")  # 6,000万元
     _screenshot(browser, "browser-dashboard-after-approval.png")
 
 

@@ -143,7 +143,10 @@ def test_cli_template_import_export_roundtrip(session, city, tmp_path):
         runner.invoke(cli, ["export", "enterprises", str(out), "--zone", "杭集高新区"]).exit_code
         == 0
     )
-    assert pl.read_excel(out).get_column("企业名称").to_list() == ["命令行导入有限公司"]
+    # an export opens with its title row (what, scope), the header under it
+    assert "范围：杭集高新区" in pl.read_excel(out, has_header=False).row(0)[0]
+    exported = pl.read_excel(out, read_options={"header_row": 1})
+    assert exported.get_column("企业名称").to_list() == ["命令行导入有限公司"]
 
 
 def test_cli_bad_file_exits_nonzero_with_report(session, city, tmp_path):
