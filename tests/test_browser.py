@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from factories import make_uscc
+from servers import served
 from sheets import xlsx
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROME_BINARY_LOCATION") or shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -69,26 +62,8 @@ def server(tmp_path_factory):
     (tmp / "更正.xlsx").write_bytes(
         xlsx(["统一社会信用代码", "年度", "营业收入(万元)"], [[uscc, 2024, 6000]])
     )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("服务未能启动")
-    yield {"base": base, "tmp": tmp}
-    proc.terminate()
-    proc.wait(10)
+    with served(cli, env) as base:
+        yield {"base": base, "tmp": tmp}
 
 
 @pytest.fixture(scope="module")
@@ -241,26 +216,8 @@ def demo_server(tmp_path_factory):
             [*cli, "demo", "--build-only"], env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr[-2000:]
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("演示服务未能启动")
-    yield {"base": base}
-    proc.terminate()
-    proc.wait(10)
+    with served(cli, env, attempts=150, failure="演示服务未能启动") as base:
+        yield {"base": base}
 
 
 COCKPIT_TILES = ("targets", "zones", "tiers", "points", "commissioners", "programs", "carriers")

@@ -23,14 +23,14 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from test_browser import CHROMIUM, DRIVER, _free_port, _log_in, browser  # noqa: F401 - a fixture
+from servers import served
+from test_browser import CHROMIUM, DRIVER, _log_in, browser  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.scale, pytest.mark.browser]
 
@@ -65,26 +65,16 @@ def scale_server():
         "KECHUANG_DATABASE_URL": SCALE_URL,
         "KECHUANG_SECRET_KEY": "scale-test-secret-key-not-the-default",
     }
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kechuang.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("规模测试服务未能启动")
-    yield base
-    proc.terminate()
-    proc.wait(30)
+    with served(
+        [sys.executable, "-m", "kechuang.cli"],
+        env,
+        attempts=300,
+        pause=0.3,
+        probe_timeout=2,
+        failure="规模测试服务未能启动",
+        stop_wait=30,
+    ) as base:
+        yield base
 
 
 def _first_enterprise_with_figures(base: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import served
 from sheets import xlsx
 
 pytestmark = pytest.mark.browser
@@ -39,12 +39,6 @@ HEADER = [
     "服务区县代码",
     "选派年度",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -106,26 +100,8 @@ def server(tmp_path_factory):
         ("shi", "city_admin", []),
     ):
         run("user", "add", name, "--role", role, "--password", PASSWORD, *extra)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("服务未能启动")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with served(cli, env) as base:
+        yield base
 
 
 def _driver(phone: bool):

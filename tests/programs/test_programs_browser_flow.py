@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from servers import served
 from sheets import xlsx
 
 pytestmark = pytest.mark.browser
@@ -49,12 +47,6 @@ EXPERT_HEADER = [
     "财务专家",
     "最多评审数",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -102,26 +94,8 @@ def server(tmp_path_factory):
     run("programs", "link-expert", "ZJ1", "zj")
     done = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("服务未能启动")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with served(cli, env) as base:
+        yield base
 
 
 def _driver():
