@@ -38,10 +38,12 @@ case "$command_name" in
     .venv/bin/ruff check src tests bench
     .venv/bin/ruff format --check src tests bench
     echo "== 测试：SQLite =="
-    env -u KECHUANG_TEST_DATABASE_URL -u KECHUANG_DATABASE_URL .venv/bin/pytest "$@"
+    # one pytest worker per core (KECHUANG_TEST_WORKERS=0 runs in one process)
+    workers="${KECHUANG_TEST_WORKERS:-auto}"
+    env -u KECHUANG_TEST_DATABASE_URL -u KECHUANG_DATABASE_URL .venv/bin/pytest -n "$workers" "$@"
     if [ -n "$pg_url" ]; then
       echo "== 测试：PostgreSQL =="
-      KECHUANG_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest "$@"
+      KECHUANG_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest -n "$workers" "$@"
     fi
     ;;
   *)

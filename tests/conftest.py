@@ -19,7 +19,39 @@ from kechuang.core.security import SYSTEM
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
 _TMP = Path(tempfile.mkdtemp(prefix="kechuang-test-"))
-TEST_DATABASE_URL = os.environ.get("KECHUANG_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker's own PostgreSQL database beside the run's (<db>_<worker>).
+
+    Workers run at once and every run migrates its database from empty, so they cannot share one.
+    SQLite needs nothing: each worker process already has its own temporary file.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(
+        base.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    _WORKER_DATABASES.append((base, name))
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+_WORKER_DATABASES: list = []
+_RUN_URL = os.environ.get("KECHUANG_TEST_DATABASE_URL")
+TEST_DATABASE_URL = _worker_database(_RUN_URL) if _RUN_URL else f"sqlite:///{_TMP / 'test.db'}"
+if _RUN_URL:
+    # tests/scratch.py and the server-starting tests read the run's database from here
+    os.environ["KECHUANG_TEST_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["KECHUANG_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.setdefault("KECHUANG_VAR_DIR", str(_TMP / "var"))
 
@@ -48,6 +80,20 @@ class _DrawerProbeTimeout(logging.Filter):
 
 
 logging.getLogger("nicegui").addFilter(_DrawerProbeTimeout())
+
+
+def pytest_unconfigure(config):
+    """Drop this worker's PostgreSQL database (the run's own is dropped by whoever created it)."""
+    from sqlalchemy import create_engine, text
+
+    for base, name in _WORKER_DATABASES:
+        admin = create_engine(
+            base.set(drivername="postgresql+psycopg", database="postgres"),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def pytest_report_header(config):
