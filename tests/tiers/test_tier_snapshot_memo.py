@@ -92,3 +92,70 @@ def test_an_edit_in_place_of_registry_or_register_is_seen(session, tier_world, d
     assert snapshots.freshness(session, SYSTEM, YEARS)["state"] == "stale"
     # every verdict after a change was a full check (the new snapshot digests once itself)
     assert len(digest_calls) == 6
+
+
+@pytest.fixture
+def pipeline_builds(monkeypatch):
+    """Count the dashboards actually built (not taken from the memo)."""
+    from kechuang.tiers import dashboard
+
+    builds = []
+    real = dashboard._pipeline
+
+    def counted(session, principal, years, fresh):
+        builds.append((principal.username, fresh["state"]))
+        return real(session, principal, years, fresh)
+
+    monkeypatch.setattr(dashboard, "_pipeline", counted)
+    dashboard._PIPELINE_MEMO.clear()
+    snapshots._FRESHNESS_MEMO.clear()
+    yield builds
+    dashboard._PIPELINE_MEMO.clear()
+    snapshots._FRESHNESS_MEMO.clear()
+
+
+def test_the_dashboard_is_built_once_per_scope_from_a_fresh_snapshot(
+    session, tier_world, pipeline_builds
+):
+    from kechuang.tiers.dashboard import pipeline
+
+    live = pipeline(session, SYSTEM, YEARS)  # no snapshot yet: computed, never kept
+    assert pipeline(session, SYSTEM, YEARS) == live
+    assert pipeline_builds == [("system", "none"), ("system", "none")]
+    snapshots.create_snapshot(session, SYSTEM, YEARS)
+    pipeline_builds.clear()
+    first = pipeline(session, SYSTEM, YEARS)
+    assert first["source"]["kind"] == "snapshot"
+    # what the memo hands out is a copy: a caller changing it changes nothing for the next view
+    first["counts"].clear()
+    again = pipeline(session, SYSTEM, YEARS)
+    assert again["counts"] and again["counts"] == live["counts"]
+    assert pipeline_builds == [("system", "fresh")]
+    # a zone admin gets her own dashboard, built for her scope, not the city's
+    zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["jiangdu"])
+    own = pipeline(session, zone_admin, YEARS)
+    assert pipeline(session, zone_admin, YEARS) == own
+    assert len(pipeline_builds) == 2 and own["counts"] != again["counts"]
+
+
+def test_the_dashboard_follows_a_change_of_the_data(session, tier_world, pipeline_builds):
+    from kechuang.tiers.dashboard import pipeline
+
+    snapshots.create_snapshot(session, SYSTEM, YEARS)
+    before = pipeline(session, SYSTEM, YEARS)
+    # b reaches 科技型中小企业's R&D share: its verdict changes, the snapshot goes stale
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(
+            ["统一社会信用代码", "年度", "研发费用总额(万元)"],
+            [[tier_world["b"].uscc, 2024, 900.0]],
+        ),
+        "fix.xlsx",
+    )
+    assert rep.ok, rep.errors
+    session.flush()
+    after = pipeline(session, SYSTEM, YEARS)
+    assert after["source"]["kind"] == "live" and before["source"]["kind"] == "snapshot"
+    assert [b for _, b in pipeline_builds] == ["fresh", "stale"]

@@ -56,8 +56,12 @@ def sort_order(
     column = columns.get(sort or "")
     if column is None:
         column = columns[default]
-    # NULLs last in both directions: SQLite and PostgreSQL disagree on their default place
-    first = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    first = column.desc() if descending else column.asc()
+    if getattr(getattr(column, "expression", column), "nullable", True) is not False:
+        # NULLs last in both directions: SQLite and PostgreSQL disagree on their default place.
+        # Not on a NOT NULL column: PostgreSQL then reads an index on it in order and stops at
+        # the page (the points list at 100,000 enterprises sorted 90,673 rows per view).
+        first = first.nulls_last()
     return [first, tiebreak]
 
 

@@ -13,7 +13,7 @@ from kechuang.accounts.models import User
 from kechuang.accounts.service import create_user
 from kechuang.core.audit import bind_principal
 from kechuang.core.config import get_settings
-from kechuang.core.db import session_scope, upgrade
+from kechuang.core.db import analyze, session_scope, upgrade
 from kechuang.core.excel import write_sheets
 from kechuang.core.security import Principal
 from kechuang.domains import demo_seeders
@@ -171,6 +171,7 @@ def build_demo(
         _demo_users(session, zone_ids)
         for _domain, seed in demo_seeders():
             say(seed(session))
+    analyze()
     return (
         f"演示数据库已生成：{n_enterprises} 家企业，{data.enterprise_years.height} 条企业年度统计"
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from kechuang.core.db import read_frame
 from kechuang.core.security import Principal
 from kechuang.core.tables import PageRequest, sort_order
 from kechuang.registry.models import Enterprise, Zone
@@ -37,7 +38,7 @@ def current_figures(
         stmt = stmt.where(EnterpriseYear.enterprise_id.in_(enterprise_ids))
     schema = {"id": pl.Int64, "enterprise_id": pl.Int64, "year": pl.Int64, "revision": pl.Int64}
     schema |= FIELD_DTYPES
-    df = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
+    df = read_frame(session, stmt, schema)
     if enterprise_ids is not None and len(enterprise_ids) >= 5000:
         df = df.filter(pl.col("enterprise_id").is_in(enterprise_ids))
     return df
@@ -112,17 +113,57 @@ def zone_totals(
     many enterprises it holds that are registered elsewhere (`enclaves_in`) and how many registered
     in the zone are counted in another (`counted_elsewhere`), so a page can state the rule.
     """
-    ent = pl.DataFrame(
-        session.execute(
-            select(Enterprise.id, Enterprise.zone_id, Enterprise.counted_zone_id).where(
-                enterprise_scope(principal)
-            )
-        ).all(),
-        orient="row",
-        schema={"enterprise_id": pl.Int64, "zone_id": pl.Int64, "counted_zone_id": pl.Int64},
+    # aggregated in the database: at 100,000 enterprises (517,726 enterprise-years) reading the
+    # figures into Python took seconds per dashboard view
+    counted = func.coalesce(Enterprise.counted_zone_id, Enterprise.zone_id)
+    moved = and_(
+        Enterprise.counted_zone_id.is_not(None),
+        or_(Enterprise.zone_id.is_(None), Enterprise.counted_zone_id != Enterprise.zone_id),
     )
-    figures = current_figures(session, None, years).select(
-        "enterprise_id", "year", "operating_revenue", "rd_expense", "employees"
+    where = [EnterpriseYear.is_current.is_(True), enterprise_scope(principal)]
+    if years:
+        where.append(EnterpriseYear.year.in_(years))
+
+    def total(column):
+        return func.coalesce(func.sum(column), 0)
+
+    stmt = (
+        select(
+            counted,
+            EnterpriseYear.year,
+            func.count(),
+            total(EnterpriseYear.operating_revenue),
+            total(EnterpriseYear.rd_expense),
+            total(EnterpriseYear.employees),
+            func.sum(case((moved, 1), else_=0)),
+        )
+        .join(Enterprise, Enterprise.id == EnterpriseYear.enterprise_id)
+        .where(*where, counted.is_not(None))
+        .group_by(counted, EnterpriseYear.year)
+    )
+    out = pl.DataFrame(
+        session.execute(stmt).all(),
+        orient="row",
+        schema={
+            "zone_id": pl.Int64,
+            "year": pl.Int64,
+            "enterprises": pl.UInt32,
+            "operating_revenue": FIELD_DTYPES["operating_revenue"],
+            "rd_expense": FIELD_DTYPES["rd_expense"],
+            "employees": FIELD_DTYPES["employees"],
+            "enclaves_in": pl.Int64,
+        },
+    )
+    away_stmt = (
+        select(Enterprise.zone_id, EnterpriseYear.year, func.count())
+        .join(Enterprise, Enterprise.id == EnterpriseYear.enterprise_id)
+        .where(*where, moved, Enterprise.zone_id.is_not(None))
+        .group_by(Enterprise.zone_id, EnterpriseYear.year)
+    )
+    away = pl.DataFrame(
+        session.execute(away_stmt).all(),
+        orient="row",
+        schema={"zone_id": pl.Int64, "year": pl.Int64, "counted_elsewhere": pl.Int64},
     )
     zones = pl.DataFrame(
         session.execute(
@@ -130,30 +171,6 @@ def zone_totals(
         ).all(),
         orient="row",
         schema={"zone_id": pl.Int64, "zone": pl.String, "zone_code": pl.String},
-    )
-    moved = pl.col("counted_zone_id").is_not_null() & (
-        pl.col("counted_zone_id") != pl.col("zone_id")
-    )
-    joined = figures.join(ent, on="enterprise_id", how="inner").with_columns(
-        moved.fill_null(pl.col("counted_zone_id").is_not_null()).alias("moved"),
-        pl.col("zone_id").alias("registered_zone_id"),
-        pl.coalesce("counted_zone_id", "zone_id").alias("zone_id"),
-    )
-    out = (
-        joined.filter(pl.col("zone_id").is_not_null())
-        .group_by("zone_id", "year")
-        .agg(
-            pl.len().alias("enterprises"),
-            pl.col("operating_revenue").sum().alias("operating_revenue"),
-            pl.col("rd_expense").sum().alias("rd_expense"),
-            pl.col("employees").sum().alias("employees"),
-            pl.col("moved").sum().cast(pl.Int64).alias("enclaves_in"),
-        )
-    )
-    away = (
-        joined.filter(pl.col("moved") & pl.col("registered_zone_id").is_not_null())
-        .group_by(pl.col("registered_zone_id").alias("zone_id"), "year")
-        .agg(pl.len().cast(pl.Int64).alias("counted_elsewhere"))
     )
     # only the zones whose statistics the principal may read: a zone admin gets her zone's row, not
     # rows of other zones made of her registered enterprises counted there

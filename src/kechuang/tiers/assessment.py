@@ -37,7 +37,12 @@ from kechuang.tiers.qualifications import qualification_facts, qualification_fra
 from kechuang.tiers.scope import visible_enterprise
 
 
-def _registry(session: Session, principal: Principal, flt: EnterpriseFilter) -> pl.DataFrame:
+def _registry(
+    session: Session,
+    principal: Principal,
+    flt: EnterpriseFilter,
+    keys: list[int] | None = None,
+) -> pl.DataFrame:
     stmt = enterprise_query(principal, flt).with_only_columns(
         Enterprise.id,
         Enterprise.uscc,
@@ -58,16 +63,23 @@ def _registry(session: Session, principal: Principal, flt: EnterpriseFilter) -> 
         "zone_id": pl.Int64,
         "counted_zone_id": pl.Int64,
     }
+    if keys is not None:
+        stmt = stmt.where(Enterprise.id.in_(keys))
     df = pl.DataFrame(session.execute(stmt).all(), schema=schema, orient="row")
     # statistics follow the counting zone (飞地/异地孵化), as the statistics pages do
     return df.with_columns(pl.coalesce("counted_zone_id", "zone_id").alias("stat_zone_id"))
 
 
 def scoped_panel(
-    session: Session, principal: Principal, years: list[int], flt: EnterpriseFilter | None = None
+    session: Session,
+    principal: Principal,
+    years: list[int],
+    flt: EnterpriseFilter | None = None,
+    keys: list[int] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The principal's enterprises (registry columns) and their figures for the years, long."""
-    reg = _registry(session, principal, flt or EnterpriseFilter())
+    """The principal's enterprises (registry columns, only `keys` when given) and their figures
+    for the years, long."""
+    reg = _registry(session, principal, flt or EnterpriseFilter(), keys)
     ids = reg.get_column("key").to_list()
     figures = (
         current_figures(session, ids, years).drop("id", "revision").rename({"enterprise_id": "key"})
@@ -94,10 +106,8 @@ def evaluate_year(
     outputs="verdicts" keeps only verdicts, status, held, distance and rung (the engine's lean
     path): what counts and candidate rankings of a whole city need."""
     packs = packs or packs_for_year(year)
-    reg, panel = scoped_panel(session, principal, [year - k for k in range(5)], flt)
-    if keys is not None:
-        reg = reg.filter(pl.col("key").is_in(keys))
-        panel = panel.filter(pl.col("key").is_in(keys))
+    # with `keys` (the candidates shown on a page) only their rows are read, not the city's
+    reg, panel = scoped_panel(session, principal, [year - k for k in range(5)], flt, keys)
     facts = qualification_facts(qualification_frame(session, reg.get_column("key").to_list()), year)
     if facts.width > 1:
         panel = panel.join(facts, on="key", how="left")

@@ -3,6 +3,8 @@ targets, flows between rungs, and HNTE certificates due for renewal."""
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import date
 from typing import Any
 
@@ -20,7 +22,7 @@ from kechuang.tiers.qualifications import (
     hnte_holders,
     qualification_frame,
 )
-from kechuang.tiers.snapshots import year_results
+from kechuang.tiers.snapshots import data_signature, freshness, year_results
 
 
 def _visible_ids(session: Session, principal: Principal) -> list[int]:
@@ -35,7 +37,51 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
     years = sorted(set(years))
     if not years:
         raise TierError("请至少选择一个年度")
-    results, source = year_results(session, principal, years)
+    fresh = freshness(session, principal, years)
+    key = _pipeline_key(session, principal, years, fresh)
+    if key is not None and key in _PIPELINE_MEMO:
+        return copy.deepcopy(_PIPELINE_MEMO[key])
+    out = _pipeline(session, principal, years, fresh)
+    if key is not None:
+        if len(_PIPELINE_MEMO) >= _MEMO_LIMIT:
+            _PIPELINE_MEMO.clear()
+        _PIPELINE_MEMO[key] = copy.deepcopy(out)
+    return out
+
+
+# Dashboards already built from a fresh snapshot in this process. A snapshot never changes, and
+# while the data signature (figures, registry, qualification register) is unchanged neither do
+# the holders and certificates the dashboard reads beside it: at 100,000 enterprises building it
+# reads 2.7 million stored verdicts (seconds), so each scope pays that once, not on every view.
+_PIPELINE_MEMO: dict[tuple, dict[str, Any]] = {}
+_MEMO_LIMIT = 64
+
+
+def _pipeline_key(
+    session: Session, principal: Principal, years: list[int], fresh: dict[str, Any]
+) -> tuple | None:
+    """The memo key of a dashboard read from a fresh snapshot (city or zone scope), else None."""
+    if fresh["state"] != "fresh" or principal.scope not in ("all", "zone"):
+        return None
+    snap = fresh["snapshot"]
+    return (
+        snap["id"],
+        str(snap["created_at"]),
+        snap["input_hash"],
+        principal.scope,
+        principal.zone_id if principal.scope == "zone" else None,
+        tuple(years),
+        data_signature(session),
+        tuple(sorted(zone_names(session).items())),
+        json.dumps(targets(), sort_keys=True, default=str),
+    )
+
+
+def _pipeline(
+    session: Session, principal: Principal, years: list[int], fresh: dict[str, Any]
+) -> dict[str, Any]:
+    """The dashboard computed from the snapshot (or live, when it is not fresh)."""
+    results, source = year_results(session, principal, years, fresh=fresh)
     zones = zone_names(session)
     per_year: list[pl.DataFrame] = []
     counts: list[dict[str, Any]] = []

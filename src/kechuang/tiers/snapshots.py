@@ -13,11 +13,11 @@ import hashlib
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
-from kechuang.core.db import bulk_insert
+from kechuang.core.db import bulk_insert, read_frame
 from kechuang.core.errors import Forbidden
 from kechuang.core.security import Principal
 from kechuang.engines.rules.packs import Pack
@@ -337,60 +337,59 @@ def _stored_frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The snapshot's enterprise-years and verdict rows of the years, the principal's only.
 
-    Read as plain rows on the session's connection: the ORM's row handling would cost more
-    than the evaluation the snapshot saves."""
-    conn = session.connection()
-    ents = pl.DataFrame(
-        conn.execute(
-            select(
-                TierSnapshotEnterprise.enterprise_id,
-                TierSnapshotEnterprise.year,
-                TierSnapshotEnterprise.rung,
-                TierSnapshotEnterprise.rung_eval,
-            )
-            .join(Enterprise, Enterprise.id == TierSnapshotEnterprise.enterprise_id)
-            .where(
-                TierSnapshotEnterprise.snapshot_id == snapshot_id,
-                TierSnapshotEnterprise.year.in_(years),
-                TierSnapshotEnterprise.rung.is_not(None),
-                enterprise_scope(principal),
-            )
-        ).all(),
-        schema={"key": pl.Int64, "year": pl.Int64, "rung": pl.Int8, "rung_eval": pl.Int8},
-        orient="row",
+    Read through `read_frame` (COPY on PostgreSQL): 2.7 million verdict rows at 100,000
+    enterprises took 18 s as Python tuples, more than the evaluation the snapshot saves."""
+    ents = read_frame(
+        session,
+        select(
+            TierSnapshotEnterprise.enterprise_id,
+            TierSnapshotEnterprise.year,
+            TierSnapshotEnterprise.rung,
+            TierSnapshotEnterprise.rung_eval,
+        )
+        .join(Enterprise, Enterprise.id == TierSnapshotEnterprise.enterprise_id)
+        .where(
+            TierSnapshotEnterprise.snapshot_id == snapshot_id,
+            TierSnapshotEnterprise.year.in_(years),
+            TierSnapshotEnterprise.rung.is_not(None),
+            enterprise_scope(principal),
+        ),
+        {"key": pl.Int64, "year": pl.Int64, "rung": pl.Int8, "rung_eval": pl.Int8},
     )
-    rows = pl.DataFrame(
-        conn.execute(
-            select(
-                TierSnapshotResult.enterprise_id,
-                TierSnapshotResult.year,
-                TierSnapshotResult.pack,
-                TierSnapshotResult.status,
-                TierSnapshotResult.held,
-                TierSnapshotResult.distance,
-                TierSnapshotResult.score_lo,
-                TierSnapshotResult.score_hi,
-            )
-            .join(Enterprise, Enterprise.id == TierSnapshotResult.enterprise_id)
-            .where(
-                TierSnapshotResult.snapshot_id == snapshot_id,
-                TierSnapshotResult.year.in_(years),
-                TierSnapshotResult.pack.in_(codes),
-                enterprise_scope(principal),
-            )
-        ).all(),
-        schema={
+    # the pack code travels as its position in `codes` (read_frame reads numbers only)
+    pack_index = case(
+        *((TierSnapshotResult.pack == code, i) for i, code in enumerate(codes)), else_=None
+    )
+    rows = read_frame(
+        session,
+        select(
+            TierSnapshotResult.enterprise_id,
+            TierSnapshotResult.year,
+            pack_index,
+            TierSnapshotResult.status,
+            TierSnapshotResult.held,
+            TierSnapshotResult.distance,
+            TierSnapshotResult.score_lo,
+            TierSnapshotResult.score_hi,
+        )
+        .join(Enterprise, Enterprise.id == TierSnapshotResult.enterprise_id)
+        .where(
+            TierSnapshotResult.snapshot_id == snapshot_id,
+            TierSnapshotResult.year.in_(years),
+            TierSnapshotResult.pack.in_(codes),
+            enterprise_scope(principal),
+        ),
+        {
             "key": pl.Int64,
             "year": pl.Int64,
-            "pack": pl.String,
+            "pack": pl.Int32,
             "status": pl.UInt8,
             "held": pl.Boolean,
             "distance": pl.Float64,
             "score_lo": pl.Float64,
             "score_hi": pl.Float64,
         },
-        orient="row",
-    )
+    ).with_columns(pl.col("pack").replace_strict(dict(enumerate(codes)), return_dtype=pl.String))
     return ents, rows
 
 
@@ -439,10 +438,12 @@ def year_results(
     years: list[int],
     flt: EnterpriseFilter | None = None,
     packs: dict[int, list[Pack]] | None = None,
+    fresh: dict[str, Any] | None = None,
 ) -> tuple[dict[int, tuple[pl.DataFrame, list[Pack]]], dict[str, Any]]:
     """Per year the verdicts (from the latest fresh snapshot, else computed now) and where they
-    came from: {"kind": "snapshot"|"live", "state", "reason", "snapshot"}."""
-    fresh = freshness(session, principal, years)
+    came from: {"kind": "snapshot"|"live", "state", "reason", "snapshot"}; `fresh` is the
+    caller's `freshness` of the same years, when it has one."""
+    fresh = fresh or freshness(session, principal, years)
     chosen = {y: (packs or {}).get(y) or packs_for_year(y) for y in years}
     out: dict[int, tuple[pl.DataFrame, list[Pack]]] = {}
     if fresh["state"] == "fresh":
