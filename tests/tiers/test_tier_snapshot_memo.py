@@ -34,6 +34,19 @@ def digest_calls(monkeypatch):
     snapshots._FRESHNESS_MEMO.clear()
 
 
+def _revise_rd(session, uscc: str, rd: float) -> None:
+    """Import a new 2024 revision of one enterprise's R&D expense."""
+    rep = import_file(
+        session,
+        SYSTEM,
+        "enterprise_years",
+        xlsx(["统一社会信用代码", "年度", "研发费用总额(万元)"], [[uscc, 2024, rd]]),
+        "fix.xlsx",
+    )
+    assert rep.ok, rep.errors
+    session.flush()
+
+
 def test_an_unchanged_database_is_checked_once(session, tier_world, digest_calls):
     snapshots.create_snapshot(session, SYSTEM, YEARS)
     digest_calls.clear()  # the snapshot digests its inputs once itself
@@ -51,18 +64,7 @@ def test_a_new_revision_is_seen_at_once(session, tier_world, digest_calls):
     snapshots.create_snapshot(session, SYSTEM, YEARS)
     digest_calls.clear()
     assert snapshots.freshness(session, SYSTEM, YEARS)["state"] == "fresh"
-    rep = import_file(
-        session,
-        SYSTEM,
-        "enterprise_years",
-        xlsx(
-            ["统一社会信用代码", "年度", "研发费用总额(万元)"],
-            [[tier_world["b"].uscc, 2024, 80.0]],
-        ),
-        "fix.xlsx",
-    )
-    assert rep.ok, rep.errors
-    session.flush()
+    _revise_rd(session, tier_world["b"].uscc, 80.0)
     stale = snapshots.freshness(session, SYSTEM, YEARS)
     assert stale["state"] == "stale" and "1 个企业年度" in stale["reason"]
     # the stale verdict is reused too, with its reason
@@ -144,18 +146,7 @@ def test_the_dashboard_follows_a_change_of_the_data(session, tier_world, pipelin
     snapshots.create_snapshot(session, SYSTEM, YEARS)
     before = pipeline(session, SYSTEM, YEARS)
     # b reaches 科技型中小企业's R&D share: its verdict changes, the snapshot goes stale
-    rep = import_file(
-        session,
-        SYSTEM,
-        "enterprise_years",
-        xlsx(
-            ["统一社会信用代码", "年度", "研发费用总额(万元)"],
-            [[tier_world["b"].uscc, 2024, 900.0]],
-        ),
-        "fix.xlsx",
-    )
-    assert rep.ok, rep.errors
-    session.flush()
+    _revise_rd(session, tier_world["b"].uscc, 900.0)
     after = pipeline(session, SYSTEM, YEARS)
     assert after["source"]["kind"] == "live" and before["source"]["kind"] == "snapshot"
     assert [b for _, b in pipeline_builds] == ["fresh", "stale"]
