@@ -35,5 +35,6 @@ DOMAIN = Domain(
         "tier_snapshots": "梯度评估快照",
         "tier_snapshot_enterprises": "梯度评估快照企业",
         "tier_snapshot_results": "梯度评估快照结论",
+        "tier_snapshot_dashboards": "梯度评估快照看板",
     },
 )

@@ -65,6 +65,9 @@ class TierSnapshot(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     # per year and family: enterprises meeting or holding it (the page's quick summary)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # `snapshots.signature_text` of the data when the snapshot was taken: while the data's
+    # signature is still this, the snapshot is fresh for every scope without hashing the inputs
+    data_signature: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -114,3 +117,21 @@ class TierSnapshotResult(Base):
     distance: Mapped[float | None] = mapped_column(Float, nullable=True)
     score_lo: Mapped[float | None] = mapped_column(Float, nullable=True)
     score_hi: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TierSnapshotDashboard(Base):
+    """The 梯度培育 dashboard of one scope and year window, built from a snapshot when it was taken,
+    so no page view reads its millions of verdicts; `signature` says which data, zone names and
+    targets it was built from (a dashboard whose signature no longer matches is not read)."""
+
+    __tablename__ = "tier_snapshot_dashboards"
+    __table_args__ = (UniqueConstraint("snapshot_id", "scope", "years"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("tier_snapshots.id", ondelete="CASCADE"))
+    # "all" (the city) or "zone:<id>"
+    scope: Mapped[str] = mapped_column(String(40))
+    # the window's years, comma-separated in ascending order
+    years: Mapped[str] = mapped_column(String(60))
+    signature: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

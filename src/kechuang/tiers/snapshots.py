@@ -118,6 +118,9 @@ def create_snapshot(session: Session, principal: Principal, years: list[int]) ->
     bad = [y for y in years if not 1990 <= y <= 2100]
     if bad:
         raise TierError(f"年度“{bad[0]}”不在 1990–2100 之间")
+    # taken before the inputs are read: if the data changes while the snapshot is taken, the
+    # signature no longer matches afterwards and the digests decide (see `freshness`)
+    signature = signature_text(data_signature(session))
     digests = input_digests(session, principal, years)
     empty = [y for y in years if digests.filter(pl.col("year") == y).is_empty()]
     if empty:
@@ -156,6 +159,7 @@ def create_snapshot(session: Session, principal: Principal, years: list[int]) ->
         enterprises=len(ent_rows),
         rows=len(res_rows),
         counts=counts,
+        data_signature=signature,
         created_by=principal.username,
     )
     session.add(snap)
@@ -194,6 +198,10 @@ def create_snapshot(session: Session, principal: Principal, years: list[int]) ->
         after={"snapshot_id": snap.id, "input_hash": snap.input_hash, "rows": len(res_rows)},
     )
     session.flush()
+    # imported here: the dashboard reads snapshots, and its stored copies are part of taking one
+    from kechuang.tiers.dashboard import store_dashboards
+
+    store_dashboards(session, snap, signature)
     return snap
 
 
@@ -277,6 +285,11 @@ def data_signature(session: Session) -> tuple:
     return (*figures, *current, *registry, *register)
 
 
+def signature_text(signature: tuple) -> str:
+    """A data signature as the 64-character text stored with a snapshot."""
+    return hashlib.sha256(repr(signature).encode()).hexdigest()
+
+
 # Freshness verdicts already established in this process: (snapshot, scope, years) → (data
 # signature, verdict). Comparing every visible enterprise-year's digest reads five years of figures
 # (seconds at 100,000 enterprises); while the data signature is unchanged the verdict is too.
@@ -295,7 +308,8 @@ def _memo_key(snap: TierSnapshot, principal: Principal, years: list[int]) -> tup
 
 def freshness(session: Session, principal: Principal, years: list[int]) -> dict[str, Any]:
     """Whether the latest snapshot for the years may be read for this principal: state `fresh`
-    (same pack versions, same inputs for every visible enterprise-year), `stale` or `none`."""
+    (same pack versions, same inputs for every visible enterprise-year), `stale` or `none`; with
+    `signature`, the data signature's text when it was taken (city and zone scopes)."""
     years = sorted(set(years))
     snap = latest_snapshot(session, years)
     if snap is None:
@@ -309,10 +323,13 @@ def freshness(session: Session, principal: Principal, years: list[int]) -> dict[
             "reason": f"{'、'.join(map(str, changed))}年适用的规则包版本已变化",
         }
     key = _memo_key(snap, principal, years)
-    signature = data_signature(session) if key else None
+    signature = signature_text(data_signature(session)) if key else None
     known = _FRESHNESS_MEMO.get(key) if key else None
     if known and known[0] == signature:
-        return {"state": known[1], "snapshot": head, "reason": known[2]}
+        return {"state": known[1], "snapshot": head, "reason": known[2], "signature": signature}
+    if signature is not None and signature == snap.data_signature:
+        # nothing the inputs read has changed since the snapshot was taken, in any scope
+        return {"state": "fresh", "snapshot": head, "reason": "", "signature": signature}
     now = input_digests(session, principal, years)
     stored = _stored_digests(session, principal, snap, years)
     state, reason = "fresh", ""
@@ -325,7 +342,7 @@ def freshness(session: Session, principal: Principal, years: list[int]) -> dict[
         if len(_FRESHNESS_MEMO) >= _MEMO_LIMIT:
             _FRESHNESS_MEMO.clear()
         _FRESHNESS_MEMO[key] = (signature, state, reason)
-    return {"state": state, "snapshot": head, "reason": reason}
+    return {"state": state, "snapshot": head, "reason": reason, "signature": signature}
 
 
 def _stored_frames(
@@ -453,5 +470,8 @@ def year_results(
         out = {y: (_wide(ents, rows, reg, y, chosen[y]), chosen[y]) for y in years}
     else:
         out = {y: evaluate_year(session, principal, y, flt, packs=chosen[y]) for y in years}
-    source = {"kind": "snapshot" if fresh["state"] == "fresh" else "live", **fresh}
+    source = {
+        "kind": "snapshot" if fresh["state"] == "fresh" else "live",
+        **{k: v for k, v in fresh.items() if k != "signature"},
+    }
     return out, source
