@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 from factories import make_principal
 from sheets import xlsx
+from sqlalchemy import select
 
 from kechuang.core.security import SYSTEM
 from kechuang.statistics.imports import import_file
@@ -180,8 +180,8 @@ def test_the_dashboard_is_stored_with_the_snapshot_and_read_per_scope(
 def test_a_stored_dashboard_is_not_read_for_other_names_windows_or_scopes(
     session, tier_world, pipeline_builds
 ):
-    from kechuang.tiers.dashboard import pipeline
     from kechuang.registry.models import Zone
+    from kechuang.tiers.dashboard import pipeline
 
     snapshots.create_snapshot(session, SYSTEM, YEARS)
     pipeline_builds.clear()
