@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from books import records, sheets
 from factories import make_principal
 from sheets import xlsx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from kechuang.accounts.models import User
 from kechuang.accounts.service import principal_of
@@ -120,6 +122,41 @@ def test_zone_admin_lists_are_scoped(session, pw):
     assert movers["fallers"] == []
     everyone = svc.movers(session, SYSTEM)
     assert [r["name"] for r in everyone["fallers"]] == ["乙江都智能有限公司"]
+
+
+def test_each_score_stores_its_change_against_the_previous_year(session, pw):
+    stored = session.execute(
+        select(PointsScore.enterprise_id, PointsScore.year, PointsScore.total, PointsScore.delta)
+        .where(PointsScore.run_id == pw["run"].id)
+        .order_by(PointsScore.enterprise_id, PointsScore.year)
+    ).all()
+    totals = {(e, y): t for e, y, t, _ in stored}
+    assert any(d is not None for *_, d in stored) and any(d is None for *_, d in stored)
+    for e, y, t, d in stored:
+        if (e, y - 1) in totals:
+            assert d == t - totals[(e, y - 1)]  # the same double subtraction, exactly
+        else:
+            assert d is None
+    # the migration's backfill computes the same changes for runs stored before the column
+    backfill = importlib.import_module("kechuang.points.migrations.20261208_points_delta").BACKFILL
+    session.execute(text("UPDATE points_scores SET delta = NULL"))
+    session.execute(text(backfill))
+    session.expire_all()
+    again = session.execute(
+        select(PointsScore.enterprise_id, PointsScore.year, PointsScore.total, PointsScore.delta)
+        .where(PointsScore.run_id == pw["run"].id)
+        .order_by(PointsScore.enterprise_id, PointsScore.year)
+    ).all()
+    assert again == stored
+    # the movers are the stored changes, largest first
+    everyone = svc.movers(session, SYSTEM)
+    latest = max(y for _, y, *_ in stored)
+    changes = sorted(
+        ((d, e) for e, y, _, d in stored if y == latest and d is not None),
+        key=lambda c: (-c[0], c[1]),
+    )
+    assert [r["enterprise_id"] for r in everyone["risers"]] == [e for d, e in changes if d > 0]
+    assert [r["delta"] for r in everyone["risers"]] == [round(d, 2) for d, _ in changes if d > 0]
 
 
 def test_consent_filters_the_bank_list_and_is_audited(session, pw):

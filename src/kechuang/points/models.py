@@ -59,6 +59,7 @@ class PointsScore(Base):
     __table_args__ = (
         UniqueConstraint("run_id", "enterprise_id", "year"),
         Index("ix_points_scores_run_year_total", "run_id", "year", "total"),
+        Index("ix_points_scores_run_year_delta", "run_id", "year", "delta"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,6 +70,9 @@ class PointsScore(Base):
     zone_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     industry_division: Mapped[str] = mapped_column(String(10), default="")
     total: Mapped[float] = mapped_column(Float)
+    # total minus the enterprise's total of the previous year in the same run (None without one):
+    # stored with the run so that the year's movers are an index scan
+    delta: Mapped[float | None] = mapped_column(Float, nullable=True)
     base: Mapped[float] = mapped_column(Float)
     bonus: Mapped[float] = mapped_column(Float)
     penalty: Mapped[float] = mapped_column(Float)

@@ -201,7 +201,13 @@ def _storage_frame(scored: pl.DataFrame, m: meth.Methodology, run_id: int) -> pl
     cats = pl.struct(
         [pl.col(f"c__{c.code}").alias(c.code) for c in m.categories]
     ).struct.json_encode()
-    return scored.with_columns(short).select(
+    previous = scored.select(
+        "enterprise_id", (pl.col("year") + 1).alias("year"), pl.col("total").alias("__previous")
+    )
+    scored = scored.with_columns(short).join(
+        previous, on=["enterprise_id", "year"], how="left", maintain_order="left"
+    )
+    return scored.select(
         pl.lit(run_id).alias("run_id"),
         "enterprise_id",
         "year",
@@ -209,6 +215,7 @@ def _storage_frame(scored: pl.DataFrame, m: meth.Methodology, run_id: int) -> pl
         pl.col("zone").cast(pl.Int64).alias("zone_id"),
         "industry_division",
         "total",
+        (pl.col("total") - pl.col("__previous")).alias("delta"),
         "base",
         "bonus",
         "penalty",
@@ -400,7 +407,7 @@ def movers(
     run, year = _run_and_year(session, run_id, year)
     m = methodology_of(run)
     prev = aliased(PointsScore)
-    delta = (PointsScore.total - prev.total).label("delta")
+    delta = PointsScore.delta
     stmt = (
         select(
             PointsScore,
@@ -421,7 +428,12 @@ def movers(
         )
         .join(Enterprise, Enterprise.id == PointsScore.enterprise_id)
         .outerjoin(Zone, Zone.id == PointsScore.zone_id)
-        .where(PointsScore.run_id == run.id, PointsScore.year == year, enterprise_scope(principal))
+        .where(
+            PointsScore.run_id == run.id,
+            PointsScore.year == year,
+            PointsScore.delta.is_not(None),
+            enterprise_scope(principal),
+        )
     )
     n = max(1, min(int(n), 500))
 
