@@ -210,3 +210,54 @@ def test_the_dashboard_follows_a_change_of_the_data(session, tier_world, pipelin
     assert after["source"]["kind"] == "live" and before["source"]["kind"] == "snapshot"
     # the stored dashboard was read; after the change it is built live
     assert [b for _, b in pipeline_builds] == ["stale"]
+
+
+@pytest.fixture
+def pool_builds(monkeypatch):
+    """Count the candidate pools actually built (not taken from the memo)."""
+    from kechuang.tiers import assessment
+
+    builds = []
+    real = assessment._candidate_pool
+
+    def counted(result, packs):
+        builds.append([p.code for p in packs])
+        return real(result, packs)
+
+    monkeypatch.setattr(assessment, "_candidate_pool", counted)
+    assessment._POOL_MEMO.clear()
+    snapshots._FRESHNESS_MEMO.clear()
+    yield builds
+    assessment._POOL_MEMO.clear()
+    snapshots._FRESHNESS_MEMO.clear()
+
+
+def test_the_candidate_pool_is_kept_per_scope_while_the_snapshot_is_fresh(
+    session, tier_world, pool_builds
+):
+    from kechuang.tiers.assessment import candidates
+
+    live = candidates(session, SYSTEM, "next", 2024)  # no snapshot: built on every call
+    assert candidates(session, SYSTEM, "next", 2024) == live and len(pool_builds) == 2
+    snapshots.create_snapshot(session, SYSTEM, YEARS)
+    pool_builds.clear()
+    first = candidates(session, SYSTEM, "next", 2024)
+    assert first["source"]["kind"] == "snapshot"
+    # another page, another sort: the same pool, not built again
+    by_name = candidates(session, SYSTEM, "next", 2024, sort="name", limit=1, offset=1)
+    assert len(pool_builds) == 1
+    assert first["rows"] and [r["enterprise_id"] for r in first["rows"]] == [
+        r["enterprise_id"] for r in live["rows"]
+    ]
+    assert by_name["listed"] == first["listed"]
+    # a zone admin's pool is hers, and a zone filter or another rung is a pool of its own
+    zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["jiangdu"])
+    own = candidates(session, zone_admin, "next", 2024)
+    assert {r["zone"] for r in own["rows"]} <= {tier_world["city"]["jiangdu"].name}
+    candidates(session, SYSTEM, "tech_sme", 2024)
+    candidates(session, SYSTEM, "next", 2024, zone_id=tier_world["city"]["yzhtz"].id)
+    assert len(pool_builds) == 4
+    # new figures: the snapshot is stale, the list is computed from the data again
+    _revise_rd(session, tier_world["b"].uscc, 900.0)
+    after = candidates(session, SYSTEM, "next", 2024)
+    assert after["source"]["kind"] == "live" and len(pool_builds) == 5

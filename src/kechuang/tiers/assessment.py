@@ -4,6 +4,7 @@ enterprise comes through the registry's scoped query or `tiers.scope`."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -454,7 +455,7 @@ def candidates(
     `offset`), each with its 2–3 cheapest gaps in its own units. Verdicts come from the latest
     fresh snapshot when there is one."""
     # imported here: snapshots builds on this module's evaluation
-    from kechuang.tiers.snapshots import year_results
+    from kechuang.tiers.snapshots import freshness, year_results
 
     packs = packs_for_year(year)
     if family == NEAREST:
@@ -465,9 +466,20 @@ def candidates(
             raise TierError(f"未知的梯度类型“{family}”，可选：{'、'.join([NEAREST, *families()])}")
     limit = max(1, min(limit, 2000))
     flt = EnterpriseFilter(zone_id=zone_id)
-    results, source = year_results(session, principal, [year], flt, packs={year: chosen})
-    result = results[year][0]
-    pool, total = _candidate_pool(result, chosen)
+    fresh = freshness(session, principal, [year])
+    key = _pool_key(principal, fresh, family, year, zone_id)
+    if key is not None and key in _POOL_MEMO:
+        pool, total, source = _POOL_MEMO[key]
+    else:
+        results, source = year_results(
+            session, principal, [year], flt, packs={year: chosen}, fresh=fresh
+        )
+        pool, total = _candidate_pool(results[year][0], chosen)
+        if key is not None:
+            if len(_POOL_MEMO) >= _POOL_MEMO_LIMIT:
+                _POOL_MEMO.clear()
+            _POOL_MEMO[key] = (pool, total, source)
+    source = copy.deepcopy(source)
     listed = pool.height
     zones = zone_names(session)
     pool = _sorted_pool(pool, zones, sort, descending).slice(max(0, int(offset)), limit)
@@ -565,6 +577,40 @@ def _sorted_pool(
             .alias("zone")
         )
     return pool.sort([sort, "key"], descending=[descending, False], nulls_last=True)
+
+
+# Candidate pools already read from a fresh snapshot in this process, per scope, zone filter,
+# year and rung: at 100,000 enterprises a pool is built from every enterprise's stored verdicts
+# and registry row (about a second), while a page of the list, another sort or the export needs
+# only the pool. Kept while the snapshot and the data signature (which covers the registry's
+# names and codes the pool carries) are unchanged; a frame is never modified, so it is shared.
+_POOL_MEMO: dict[tuple, tuple[pl.DataFrame, int, dict[str, Any]]] = {}
+_POOL_MEMO_LIMIT = 16
+
+
+def _pool_key(
+    principal: Principal, fresh: dict[str, Any], family: str, year: int, zone_id: int | None
+) -> tuple | None:
+    """The memo key of a pool read from a fresh snapshot (city or zone scope), else None."""
+    if fresh["state"] != "fresh" or not fresh.get("signature"):
+        return None
+    if principal.scope == "all":
+        scope = "all"
+    elif principal.scope == "zone" and principal.zone_id is not None:
+        scope = f"zone:{principal.zone_id}"
+    else:
+        return None
+    snap = fresh["snapshot"]
+    return (
+        snap["id"],
+        str(snap["created_at"]),
+        snap["input_hash"],
+        fresh["signature"],
+        scope,
+        family,
+        year,
+        zone_id,
+    )
 
 
 def _candidate_pool(result: pl.DataFrame, packs: list[Pack]) -> tuple[pl.DataFrame, int]:

@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 import polars as pl
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from kechuang.core import audit
@@ -279,10 +279,23 @@ def data_signature(session: Session) -> tuple:
     registry = session.execute(
         select(func.count(Enterprise.id), func.max(Enterprise.id), func.max(Enterprise.updated_at))
     ).one()
-    # the register is edited in place (a re-import updates a row), so its content is hashed
-    quals = qualification_frame(session, None)
-    register = (quals.height, int(quals.hash_rows().sum()) if quals.height else 0)
+    # the register is edited in place (a re-import updates a row), so its content is hashed:
+    # in the database on PostgreSQL (40,000 rows read into Python took 0.2 s of every page view)
+    if session.get_bind().dialect.name == "postgresql":
+        register = tuple(session.execute(text(_REGISTER_DIGEST_PG)).one())
+    else:
+        quals = qualification_frame(session, None)
+        register = (quals.height, int(quals.hash_rows().sum()) if quals.height else 0)
     return (*figures, *current, *registry, *register)
+
+
+# the register's rows as the input digests read them (nulls spelt out), in id order, hashed
+_REGISTER_DIGEST_PG = """
+SELECT count(*), md5(string_agg(concat_ws('|', enterprise_id, kind, level,
+    coalesce(obtained_on::text, '∅'), coalesce(expires_on::text, '∅'),
+    coalesce(value::text, '∅')), E'\n' ORDER BY id))
+FROM enterprise_qualifications
+"""
 
 
 def signature_text(signature: tuple) -> str:
