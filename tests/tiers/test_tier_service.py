@@ -34,6 +34,29 @@ def test_enterprise_assessment_has_every_pack_with_conditions_and_gaps(session, 
     assert rd["source"].startswith("《高新技术企业认定管理办法》")
 
 
+def test_verdicts_alone_and_one_pack_s_details_agree_with_the_full_assessment(session, tier_world):
+    full = assessment.enterprise_assessment(session, SYSTEM, tier_world["b"].id)
+    brief = assessment.enterprise_assessment(session, SYSTEM, tier_world["b"].id, details=False)
+    keys = ("code", "family", "status", "status_label", "score_lo", "score_hi", "confirmation")
+    assert [{k: p[k] for k in keys} for p in brief["packs"]] == [
+        {k: p[k] for k in keys} for p in full["packs"]
+    ]
+    assert all("conditions" not in p for p in brief["packs"])
+    assert brief["rung"] == full["rung"] and brief["year"] == full["year"]
+    hnte = next(p for p in full["packs"] if p["family"] == "hnte")
+    one = assessment.enterprise_assessment(
+        session, SYSTEM, tier_world["b"].id, full["year"], details=hnte["code"]
+    )
+    assert one["packs"] == [hnte]
+    # the scope holds for the brief and the one-pack reading too
+    zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["yzhtz"])
+    for details in (False, hnte["code"]):
+        with pytest.raises(ScopeError):
+            assessment.enterprise_assessment(
+                session, zone_admin, tier_world["b"].id, details=details
+            )
+
+
 def test_scope_zone_admin_and_enterprise_user(session, tier_world):
     zone_admin = make_principal(session, "zone_admin", zone=tier_world["city"]["yzhtz"])
     ent_user = make_principal(session, "enterprise_user", enterprise=tier_world["b"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui import ui
 from nicegui.testing import User
 from web import log_in, login
@@ -42,6 +44,17 @@ async def test_enterprise_page_shows_the_source_title(user: User, tier_world) ->
     await log_in(user, "ent_b")
     await user.open(f"/enterprises/{tier_world['b'].id}")
     await user.should_see(marker="pack-hnte", retries=100)
+    tables = len(user.find(ui.table).elements)
+    # a pack's details (its condition table) are fetched and built when its panel is opened;
+    # one at a time here: the test sessions share one connection
+    for panel in user.find(ui.expansion).elements:
+        panel.value = True
+        for _ in range(200):
+            if len(user.find(ui.table).elements) > tables:
+                break
+            await asyncio.sleep(0.05)
+        assert len(user.find(ui.table).elements) > tables, panel.text
+        tables = len(user.find(ui.table).elements)
     sources = [r.get("source", "") for t in user.find(ui.table).elements for r in t.rows]
     # in full: title, 文号, issuer and article
     assert f"{HNTE_32}，科技部、财政部、国家税务总局 第十一条（一）" in sources

@@ -403,9 +403,15 @@ def _items(result: pl.DataFrame, pack: Pack) -> list[dict[str, Any]]:
 
 
 def enterprise_assessment(
-    session: Session, principal: Principal, enterprise_id: int, year: int | None = None
+    session: Session,
+    principal: Principal,
+    enterprise_id: int,
+    year: int | None = None,
+    details: bool | str = True,
 ) -> dict[str, Any]:
-    """Every pack's verdict, score breakdown, conditions and gaps for one visible enterprise."""
+    """Every pack's verdict, score breakdown, conditions and gaps for one visible enterprise;
+    with `details` False only each pack's verdict and score, with a pack code that pack's
+    details alone (the page explains a pack when it is opened)."""
     ent = visible_enterprise(session, principal, enterprise_id)
     years = sorted(current_figures(session, [enterprise_id]).get_column("year").to_list())
     if not years:
@@ -418,10 +424,16 @@ def enterprise_assessment(
         }
     year = year if year in years else years[-1]
     result, packs = evaluate_year(
-        session, principal, year, EnterpriseFilter(q=ent.uscc), detail=True
+        session, principal, year, EnterpriseFilter(q=ent.uscc), detail=details is not False
     )
     result = result.filter(pl.col("key") == enterprise_id)
     row = result.row(0, named=True)
+    if details is False:
+        explained = _verdict_rows(row, packs, year)
+    elif details is True:
+        explained = explain_rows(result, packs, year)
+    else:
+        explained = explain_rows(result, [p for p in packs if p.code == details], year)
     return {
         "enterprise_id": ent.id,
         "name": ent.name,
@@ -432,8 +444,28 @@ def enterprise_assessment(
         "rung_label": RUNG_LABELS[row["rung"]],
         "rung_eval": row["rung_eval"],
         "next_distance": row["next_distance"],
-        "packs": explain_rows(result, packs, year),
+        "packs": explained,
     }
+
+
+def _verdict_rows(row: dict[str, Any], packs: list[Pack], year: int) -> list[dict[str, Any]]:
+    """Per pack of a one-enterprise result row: its summary, verdict and score (no conditions)."""
+    out = []
+    for pack in packs:
+        code = row.get(f"{pack.code}|status")
+        if code is None:
+            continue
+        status = VERDICTS[code]
+        out.append(
+            {
+                **pack_summary(pack, year),
+                "status": status,
+                "status_label": VERDICT_LABELS[status],
+                "score_lo": row.get(f"{pack.code}|score_lo"),
+                "score_hi": row.get(f"{pack.code}|score_hi"),
+            }
+        )
+    return out
 
 
 NEAREST = "next"  # the candidate list of every enterprise's nearest higher rung

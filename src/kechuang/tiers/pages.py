@@ -378,87 +378,110 @@ def _zones() -> list[Any]:
         return list_zones(session)
 
 
-def _render_assessment(data: dict[str, Any]) -> None:
-    """The verdicts of every pack with its conditions, values, thresholds and gaps."""
+def _render_assessment(data: dict[str, Any], details: Any = None) -> None:
+    """The verdicts of every pack; a pack's conditions, values, thresholds, gaps and sources are
+    built when its panel is first opened (ten packs' tables made the enterprise page slow to
+    show), fetched then through `details(code)` when the data holds verdicts only."""
     ui.label(f"当前梯度：{data['rung_label']}").classes("text-subtitle1").mark("tier-rung")
     for pack in data["packs"]:
         title = f"{pack['name']}（{version_label(pack['version'])}）：{pack['status_label']}"
         if pack["score_lo"] is not None:
             lo, hi = pack["score_lo"], pack["score_hi"]
             title += f" · 得分 {lo:g}" + (f"–{hi:g}" if hi != lo else "") + " 分"
-        with ui.expansion(title, icon="rule").classes("w-full").mark(f"pack-{pack['family']}"):
-            with ui.row().classes("gap-2"):
-                ui.badge(pack["status_label"], color=VERDICT_COLORS[pack["status"]])
-                ui.badge(
-                    pack["confirmation_label"],
-                    color=CONFIRMATION_COLORS.get(pack["confirmation"], "orange"),
-                ).tooltip(pack["confirmation_note"])
-                if pack["retrospective"]:
-                    ui.badge("回溯评估（该版本规则当年尚未施行）", color="orange")
-            rows = [
+        panel = ui.expansion(title, icon="rule").classes("w-full").mark(f"pack-{pack['family']}")
+        panel.on_value_change(_filler(panel, pack, details))
+
+
+def _filler(panel: ui.expansion, pack: dict[str, Any], details: Any) -> Any:
+    """A handler that builds the pack's details into its panel the first time it is opened."""
+    built: list[bool] = []
+
+    async def fill(event: Any) -> None:
+        if not event.value or built:
+            return
+        built.append(True)
+        full = pack if "conditions" in pack else await details(pack["code"])
+        with panel:
+            if full is None:
+                ui.label("该规则包的明细暂不可用，请刷新页面").classes("text-negative")
+            else:
+                _render_pack(full)
+
+    return fill
+
+
+def _render_pack(pack: dict[str, Any]) -> None:
+    """One pack's verdict badges, condition table, score items, notes and sources."""
+    with ui.row().classes("gap-2"):
+        ui.badge(pack["status_label"], color=VERDICT_COLORS[pack["status"]])
+        ui.badge(
+            pack["confirmation_label"],
+            color=CONFIRMATION_COLORS.get(pack["confirmation"], "orange"),
+        ).tooltip(pack["confirmation_note"])
+        if pack["retrospective"]:
+            ui.badge("回溯评估（该版本规则当年尚未施行）", color="orange")
+    rows = [
+        {
+            "label": ("　" * c["depth"]) + c["label"],
+            "value": c["value_text"] or "",
+            "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
+            "verdict": c["verdict_label"],
+            "gap": c["gap_text"] or "",
+            "confirmation": _row_confirmation(pack, c),
+            "source": (c.get("source_full") or c["source"]) + _level(c),
+        }
+        for c in pack["conditions"]
+    ]
+    ui.table(
+        columns=[
+            {"name": k, "label": v, "field": k, "align": "left"}
+            for k, v in (
+                ("label", "条件"),
+                ("value", "企业值"),
+                ("threshold", "要求"),
+                ("verdict", "结论"),
+                ("gap", "差距"),
+                ("confirmation", "确认程度"),
+                ("source", "出处"),
+            )
+        ],
+        rows=rows,
+    ).classes("w-full").props("dense wrap-cells")
+    if pack.get("missing_fields"):
+        ui.label("补填以下数据可能改变结论：" + "、".join(pack["missing_fields"])).classes(
+            "text-warning"
+        ).mark(f"missing-{pack['family']}")
+    if pack["items"]:
+        ui.label("评分明细").classes("text-subtitle2")
+        ui.table(
+            columns=[
+                {"name": k, "label": v, "field": k, "align": "left"}
+                for k, v in (
+                    ("group", "类别"),
+                    ("label", "指标"),
+                    ("points", "得分"),
+                    ("max", "满分"),
+                    ("source", "出处"),
+                )
+            ],
+            rows=[
                 {
-                    "label": ("　" * c["depth"]) + c["label"],
-                    "value": c["value_text"] or "",
-                    "threshold": c["threshold_text"] + (f"（{c['tier']}）" if c["tier"] else ""),
-                    "verdict": c["verdict_label"],
-                    "gap": c["gap_text"] or "",
-                    "confirmation": _row_confirmation(pack, c),
-                    "source": (c.get("source_full") or c["source"]) + _level(c),
+                    "group": i["group"],
+                    "label": i["label"],
+                    "source": (i.get("source_full") or i["source"]) + _level(i),
+                    "max": i["max"],
+                    "points": "—"
+                    if i["lo"] is None
+                    else (f"{i['lo']:g}" if i["lo"] == i["hi"] else f"{i['lo']:g}–{i['hi']:g}"),
                 }
-                for c in pack["conditions"]
-            ]
-            ui.table(
-                columns=[
-                    {"name": k, "label": v, "field": k, "align": "left"}
-                    for k, v in (
-                        ("label", "条件"),
-                        ("value", "企业值"),
-                        ("threshold", "要求"),
-                        ("verdict", "结论"),
-                        ("gap", "差距"),
-                        ("confirmation", "确认程度"),
-                        ("source", "出处"),
-                    )
-                ],
-                rows=rows,
-            ).classes("w-full").props("dense wrap-cells")
-            if pack.get("missing_fields"):
-                ui.label("补填以下数据可能改变结论：" + "、".join(pack["missing_fields"])).classes(
-                    "text-warning"
-                ).mark(f"missing-{pack['family']}")
-            if pack["items"]:
-                ui.label("评分明细").classes("text-subtitle2")
-                ui.table(
-                    columns=[
-                        {"name": k, "label": v, "field": k, "align": "left"}
-                        for k, v in (
-                            ("group", "类别"),
-                            ("label", "指标"),
-                            ("points", "得分"),
-                            ("max", "满分"),
-                            ("source", "出处"),
-                        )
-                    ],
-                    rows=[
-                        {
-                            "group": i["group"],
-                            "label": i["label"],
-                            "source": (i.get("source_full") or i["source"]) + _level(i),
-                            "max": i["max"],
-                            "points": "—"
-                            if i["lo"] is None
-                            else (
-                                f"{i['lo']:g}" if i["lo"] == i["hi"] else f"{i['lo']:g}–{i['hi']:g}"
-                            ),
-                        }
-                        for i in pack["items"]
-                    ],
-                ).classes("w-full").props("dense")
-            for note in pack["not_evaluated"]:
-                ui.label(f"未自动判断：{note['label']}（{note['source']}）").classes("kc-muted")
-            for reading in pack["readings"]:
-                ui.label(f"口径：{reading}").classes("kc-muted")
-            sources_section(pack["documents"])
+                for i in pack["items"]
+            ],
+        ).classes("w-full").props("dense")
+    for note in pack["not_evaluated"]:
+        ui.label(f"未自动判断：{note['label']}（{note['source']}）").classes("kc-muted")
+    for reading in pack["readings"]:
+        ui.label(f"口径：{reading}").classes("kc-muted")
+    sources_section(pack["documents"])
 
 
 def _row_confirmation(pack: dict[str, Any], cond: dict[str, Any]) -> str:
@@ -479,26 +502,36 @@ def _level(item: dict[str, Any]) -> str:
     return "" if item["confirmation"] == "confirmed" else f"（{item['confirmation_label']}）"
 
 
-def _assessment(principal: Principal, enterprise_id: int) -> dict[str, Any] | None:
+def _assessment(
+    principal: Principal, enterprise_id: int, year: int | None = None, details: bool | str = True
+) -> dict[str, Any] | None:
     with session_scope() as session:
         bind_principal(session, principal)
         try:
-            return assessment.enterprise_assessment(session, principal, enterprise_id)
+            return assessment.enterprise_assessment(
+                session, principal, enterprise_id, year, details=details
+            )
         except ScopeError:
             return None
 
 
 async def enterprise_section(principal: Principal, enterprise_id: int) -> None:
-    """The 梯度评估 section of the enterprise page."""
-    data = await run.io_bound(_assessment, principal, enterprise_id)
+    """The 梯度评估 section of the enterprise page: each pack's verdict, its details (conditions,
+    gaps, sources) computed when the pack is opened."""
+    data = await run.io_bound(_assessment, principal, enterprise_id, None, False)
     ui.label("梯度评估").classes("text-h6").mark("tier-section")
     if data is None:
         return
     if not data["packs"]:
         ui.label(data.get("message", "暂无数据")).classes("kc-muted")
         return
-    ui.label(f"按 {data['year']} 年数据评估（每个规则包的结论、差距与出处）").classes("kc-muted")
-    _render_assessment(data)
+    ui.label(f"按 {data['year']} 年数据评估（展开规则包查看条件、差距与出处）").classes("kc-muted")
+
+    async def details(code: str) -> dict[str, Any] | None:
+        found = await run.io_bound(_assessment, principal, enterprise_id, data["year"], code)
+        return next((p for p in (found or {}).get("packs", []) if p["code"] == code), None)
+
+    _render_assessment(data, details)
 
 
 @ui.page("/tiers/self-assessment")
