@@ -10,7 +10,13 @@ from sqlalchemy import text
 from kechuang import __version__
 from kechuang.accounts.schemas import HealthOut
 from kechuang.core.responses import ERROR_RESPONSES
-from kechuang.core.web import DbSession, SecurityHeaders, install_error_handlers
+from kechuang.core.web import (
+    AdmissionLimit,
+    DbSession,
+    SecurityHeaders,
+    api_concurrency,
+    install_error_handlers,
+)
 from kechuang.domains import install, routers
 
 install()  # roles, labels and import kinds are there as soon as the app module is imported
@@ -36,6 +42,7 @@ def create_api() -> FastAPI:
         description="城市科技创新规划管理平台接口。先用 POST /api/v1/auth/token 登录取得令牌。",
     )
     install_error_handlers(app)
+    app.add_middleware(AdmissionLimit, limit=api_concurrency())
     app.add_middleware(SecurityHeaders)  # the NiceGUI pages mounted on this app get them too
     app.include_router(platform_router)
     for router in routers():

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_pool_timeout: int = 30
+    # API requests a process runs at once (the rest wait their turn); 0: half of pool_size +
+    # max_overflow, so that the admitted requests can never exhaust the pool (core/web.py)
+    api_concurrency: int = 0
     var_dir: Path = Path("var")
     secret_key: str = "kechuang-dev-secret-change-me"
     token_hours: int = 12

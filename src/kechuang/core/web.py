@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Annotated
@@ -228,6 +229,65 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class AdmissionLimit:
+    """Pure ASGI middleware letting at most `limit` API requests run at once; the others wait
+    their turn in the event loop, holding neither a thread nor a database connection.
+
+    Why: FastAPI runs a request's sync dependencies (its session, its principal) and its endpoint
+    as separate thread-pool calls. Under load a request that already holds a pooled connection
+    waits for a thread while every thread waits for a connection: a deadlock that only the pool
+    timeout (30 s) breaks, failing every request. An admitted request needs at most two
+    connections (its own and the audit of a refusal), so a limit of half the pool keeps the pool
+    from running dry. The slot is given back when the response's last byte is sent, before any
+    background task (an import job) runs on."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app = app
+        self.limit = max(1, int(limit))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        # one per event loop: test clients start a loop each
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._slots is None:
+            self._loop, self._slots = loop, asyncio.Semaphore(self.limit)
+        return self._slots
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Wait for a slot (API requests only), pass the request on, free the slot when sent."""
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        slots = self._semaphore()
+        await slots.acquire()
+        held = [True]
+
+        def free() -> None:
+            if held:
+                held.clear()
+                slots.release()
+
+        async def sending(message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                free()
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            free()
+
+
+def api_concurrency() -> int:
+    """How many API requests a process runs at once (KECHUANG_API_CONCURRENCY, else half its
+    connection pool)."""
+    from kechuang.core.config import get_settings
+
+    s = get_settings()
+    return s.api_concurrency or max(1, (s.db_pool_size + s.db_max_overflow) // 2)
 
 
 def _install_registered(cls: type[BaseException]) -> None:
