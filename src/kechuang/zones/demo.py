@@ -95,17 +95,18 @@ def seed_demo(session: Session, seed: int = 20252) -> str:
         is_demo=True,
     )
     stored = 0
+    # as a bureau records each year's result: the provincial benchmark and the city's own ranking
+    # (the API's default peer set), so that pages and the API read the record, not a new run
     for year in years[-2:]:
-        ev = service.evaluate(
-            session, current_principal(session), year, "national_2021", DEMO_PEER_SET
-        )
-        service.store_run(
-            session,
-            current_principal(session),
-            ev,
-            DEMO_PEER_SET,
-            note="演示：国家2021框架，省内对标组",
-            is_demo=True,
-        )
-        stored += 1
+        for peer_set, note in (
+            (DEMO_PEER_SET, "演示：国家2021框架，省内对标组"),
+            (service.CITY_PEER_SET, "演示：国家2021框架，本市高新区"),
+        ):
+            ev = service.evaluate(
+                session, current_principal(session), year, "national_2021", peer_set
+            )
+            service.store_run(
+                session, current_principal(session), ev, peer_set, note=note, is_demo=True
+            )
+            stored += 1
     return f"演示对标数据：{len(peers)} 个示例高新区，{len(years)} 年指标，{stored} 次评价记录"
