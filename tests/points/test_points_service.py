@@ -159,6 +159,17 @@ def test_each_score_stores_its_change_against_the_previous_year(session, pw):
     assert [r["delta"] for r in everyone["risers"]] == [round(d, 2) for d, _ in changes if d > 0]
 
 
+def test_the_list_total_counts_what_the_list_holds_with_each_filter(session, pw):
+    zone_yz = pw["users"]["zone_yz"]
+    stages = {r["stage"] for r in svc.top_list(session, SYSTEM, n=1000)["items"]}
+    filters = [svc.ListFilter(), svc.ListFilter(zone_id=pw["city"]["yzhtz"].id)]
+    filters += [svc.ListFilter(stage=st) for st in stages]
+    for principal in (SYSTEM, zone_yz):
+        for flt in filters:
+            data = svc.top_list(session, principal, flt, n=1000)
+            assert data["total"] == len(data["items"]), (principal.username, flt)
+
+
 def test_consent_filters_the_bank_list_and_is_audited(session, pw):
     bank, ent_b, zone_yz = pw["bank"], pw["users"]["ent_b"], pw["users"]["zone_yz"]
     assert svc.bank_list(session, bank)["items"] == []

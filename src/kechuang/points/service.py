@@ -336,7 +336,19 @@ def top_list(
                 f"未知的生命周期阶段“{flt.stage}”，可选：{'、'.join(m.stage_names())}"
             )
         stmt = stmt.where(PointsScore.stage == flt.stage)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if principal.scope == "all" and not flt.industry:
+        # nothing to check on the registry: count the run's scores through their index (the
+        # join with 100,000 enterprises cost 0.3 s of every page and API call at scale)
+        counted = select(func.count()).select_from(PointsScore).where(
+            PointsScore.run_id == run.id, PointsScore.year == year
+        )
+        if flt.zone_id is not None:
+            counted = counted.where(PointsScore.zone_id == flt.zone_id)
+        if flt.stage:
+            counted = counted.where(PointsScore.stage == flt.stage)
+    else:
+        counted = select(func.count()).select_from(stmt.subquery())
+    total = session.scalar(counted) or 0
     key = _rank_key(flt)
     columns = {
         "total": PointsScore.total,
