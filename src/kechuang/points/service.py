@@ -339,8 +339,10 @@ def top_list(
     if principal.scope == "all" and not flt.industry:
         # nothing to check on the registry: count the run's scores through their index (the
         # join with 100,000 enterprises cost 0.3 s of every page and API call at scale)
-        counted = select(func.count()).select_from(PointsScore).where(
-            PointsScore.run_id == run.id, PointsScore.year == year
+        counted = (
+            select(func.count())
+            .select_from(PointsScore)
+            .where(PointsScore.run_id == run.id, PointsScore.year == year)
         )
         if flt.zone_id is not None:
             counted = counted.where(PointsScore.zone_id == flt.zone_id)
