@@ -126,6 +126,7 @@ FIELD_LABELS: dict[str, str] = {
     "county_code": "县（市、区）",
     "created_at": "创建时间",
     "created_by": "创建人",
+    "data_signature": "数据签名（保存快照时）",
     "days": "天数",
     "declared": "申报方向",
     "declared_probability": "申报方向概率",
