@@ -18,7 +18,9 @@ looked up by a gather, not a join.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -290,6 +292,15 @@ def score(
     return out.drop(keys)
 
 
+def _ordered_sum(terms: list[pl.Expr]) -> pl.Expr:
+    """The terms added left to right, a missing term counting 0 (as `sum_horizontal` does).
+
+    `sum_horizontal`'s order of additions is its own (it depends on the frame's height and on
+    which terms are constants): a batched run sometimes differed from the in-memory one in the
+    last bit of a category score. The rules engine sums its distances this way for that reason."""
+    return reduce(operator.add, [t.fill_null(0.0) for t in terms])
+
+
 def _row_scores(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     """The plan of every column that depends on the row alone (and, in relative mode, on its
     cohort): values, stage, item points, categories, bonus, penalty, veto and total."""
@@ -313,14 +324,14 @@ def _row_scores(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     }
     x = x.with_columns(
         [
-            (pl.sum_horizontal(cols) if cols else pl.lit(0.0)).alias(f"c__{cat}")
+            (_ordered_sum([pl.col(c) for c in cols]) if cols else pl.lit(0.0)).alias(f"c__{cat}")
             for cat, cols in by_cat.items()
         ]
         + [_cmp(i.condition).alias(f"bonus__{i.code}") for i in m.bonus]
         + [_cmp(i.condition).alias(f"neg__{i.code}") for i in m.negative]
     )
     bonus = (
-        pl.sum_horizontal(
+        _ordered_sum(
             [pl.when(pl.col(f"bonus__{i.code}")).then(i.points).otherwise(0.0) for i in m.bonus]
         )
         if m.bonus
@@ -331,7 +342,7 @@ def _row_scores(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
     deducted = [i for i in m.negative if not i.veto]
     vetoes = [i for i in m.negative if i.veto]
     penalty = (
-        pl.sum_horizontal(
+        _ordered_sum(
             [pl.when(pl.col(f"neg__{i.code}")).then(i.points).otherwise(0.0) for i in deducted]
         )
         if deducted
@@ -341,7 +352,7 @@ def _row_scores(df: pl.DataFrame, m: Methodology, id_col: str) -> pl.LazyFrame:
         pl.any_horizontal([pl.col(f"neg__{i.code}") for i in vetoes]) if vetoes else pl.lit(False)
     )
     x = x.with_columns(
-        pl.sum_horizontal([f"c__{c}" for c in by_cat]).alias("base"),
+        _ordered_sum([pl.col(f"c__{c}") for c in by_cat]).alias("base"),
         bonus.cast(pl.Float64).alias("bonus"),
         penalty.cast(pl.Float64).alias("penalty"),
         veto.alias("vetoed"),
