@@ -35,7 +35,7 @@ from kechuang.tiers.methodology import (
     source_fields,
 )
 from kechuang.tiers.qualifications import qualification_facts, qualification_frame
-from kechuang.tiers.scope import visible_enterprise
+from kechuang.tiers.scope import shared_scope, visible_enterprise
 
 
 def _registry(
@@ -624,13 +624,8 @@ def _pool_key(
     principal: Principal, fresh: dict[str, Any], family: str, year: int, zone_id: int | None
 ) -> tuple | None:
     """The memo key of a pool read from a fresh snapshot (city or zone scope), else None."""
-    if fresh["state"] != "fresh" or not fresh.get("signature"):
-        return None
-    if principal.scope == "all":
-        scope = "all"
-    elif principal.scope == "zone" and principal.zone_id is not None:
-        scope = f"zone:{principal.zone_id}"
-    else:
+    scope = shared_scope(principal)
+    if fresh["state"] != "fresh" or not fresh.get("signature") or scope is None:
         return None
     snap = fresh["snapshot"]
     return (

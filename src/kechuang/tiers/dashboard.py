@@ -25,6 +25,7 @@ from kechuang.tiers.qualifications import (
     hnte_holders,
     qualification_frame,
 )
+from kechuang.tiers.scope import shared_scope
 from kechuang.tiers.snapshots import freshness, summary, year_results
 
 
@@ -60,17 +61,9 @@ def pipeline(session: Session, principal: Principal, years: list[int]) -> dict[s
 # reads 2.7 million stored verdicts (seconds), so each scope pays that once, not on every view.
 _PIPELINE_MEMO: dict[tuple, dict[str, Any]] = {}
 _MEMO_LIMIT = 64
-# the parts of a dashboard that depend on the data (the rest is methodology, rebuilt on reading)
-_STORED_PARTS = ("counts", "rung_counts", "flows", "progress", "funnel", "certificates")
-
-
-def _scope_text(principal: Principal) -> str | None:
-    """The stored dashboards' scope of a principal: the city, one zone, or None (not stored)."""
-    if principal.scope == "all":
-        return "all"
-    if principal.scope == "zone" and principal.zone_id is not None:
-        return f"zone:{principal.zone_id}"
-    return None
+# the parts of a dashboard that depend on the data, besides the targets' progress (the rest is
+# methodology, rebuilt on reading)
+_STORED_PARTS = ("counts", "rung_counts", "flows", "funnel", "certificates")
 
 
 def _dashboard_signature(session: Session, fresh: dict[str, Any]) -> str | None:
@@ -90,7 +83,7 @@ def _pipeline_key(
     principal: Principal, years: list[int], fresh: dict[str, Any], signature: str | None
 ) -> tuple | None:
     """The memo key of a dashboard read from a fresh snapshot (city or zone scope), else None."""
-    scope = _scope_text(principal)
+    scope = shared_scope(principal)
     if signature is None or scope is None:
         return None
     snap = fresh["snapshot"]
@@ -106,7 +99,7 @@ def _stored_dashboard(
 ) -> dict[str, Any] | None:
     """The dashboard stored with the fresh snapshot for this scope and years, if one was built
     from the same data, zone names and targets."""
-    scope = _scope_text(principal)
+    scope = shared_scope(principal)
     if signature is None or scope is None:
         return None
     payload = session.scalar(
@@ -152,11 +145,11 @@ def store_dashboards(session: Session, snap: TierSnapshot, data_signature_text: 
             rows.append(
                 TierSnapshotDashboard(
                     snapshot_id=snap.id,
-                    scope=_scope_text(p),
+                    scope=shared_scope(p),
                     years=_years_text(window),
                     signature=signature,
                     payload={
-                        **{k: out[k] for k in _STORED_PARTS if k != "progress"},
+                        **{k: out[k] for k in _STORED_PARTS},
                         "progress": out["targets"]["progress"],
                     },
                 )

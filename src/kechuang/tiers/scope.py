@@ -47,6 +47,17 @@ def may_import_qualifications(principal: Principal) -> bool:
     return principal.scope != "enterprise"
 
 
+def shared_scope(principal: Principal) -> str | None:
+    """The scope whose kept or stored tier results a principal shares with every principal of the
+    same scope: "all" (the city), "zone:<id>", or None (results are his own, never shared). Zone
+    scope is the registry's zone columns, which the data signature covers."""
+    if principal.scope == "all":
+        return "all"
+    if principal.scope == "zone" and principal.zone_id is not None:
+        return f"zone:{principal.zone_id}"
+    return None
+
+
 def zone_choices(principal: Principal, zones: dict[int, str]) -> dict[int, str]:
     """The zones a principal may pick on the candidate page: a zone admin only her own."""
     if principal.scope == "zone":

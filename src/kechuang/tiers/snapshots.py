@@ -33,6 +33,7 @@ from kechuang.tiers.models import (
     TierSnapshotResult,
 )
 from kechuang.tiers.qualifications import qualification_frame
+from kechuang.tiers.scope import shared_scope
 
 # how many years of figures before the assessment year the rules read (growth, 3-year sums)
 WINDOW = 5
@@ -311,12 +312,12 @@ _MEMO_LIMIT = 256
 
 
 def _memo_key(snap: TierSnapshot, principal: Principal, years: list[int]) -> tuple | None:
-    """Whose verdict may be reused: the whole city, or one zone (their scope is the registry's
-    zone columns, which the signature covers); other scopes are checked every time."""
-    if principal.scope not in ("all", "zone"):
+    """Whose verdict may be reused: the whole city, or one zone (`shared_scope`); other scopes
+    are checked every time."""
+    scope = shared_scope(principal)
+    if scope is None:
         return None
-    zone = principal.zone_id if principal.scope == "zone" else None
-    return (snap.id, str(snap.created_at), snap.input_hash, principal.scope, zone, tuple(years))
+    return (snap.id, str(snap.created_at), snap.input_hash, scope, tuple(years))
 
 
 def freshness(session: Session, principal: Principal, years: list[int]) -> dict[str, Any]:
